@@ -1,0 +1,110 @@
+// swift-tools-version: 6.1
+//
+// BackpressureBench: a harness that runs backpressure strategies in child processes and measures
+// what they cost in memory and throughput.
+//
+// Scenarios are discovered, not listed: every folder under `Scenarios/` becomes an executable
+// target linked against ScenarioKit, so adding a strategy never touches `Sources/`. Test-only
+// fault fixtures under `Tests/Fixtures/` are discovered the same way.
+
+import Foundation
+import PackageDescription
+
+let packageRoot = Context.packageDirectory
+
+/// The sub-folders of `relativePath` that contain Swift sources, sorted for a stable manifest.
+func swiftFolders(in relativePath: String) -> [String] {
+    let fileManager = FileManager.default
+    let base = packageRoot + "/" + relativePath
+    guard let names = try? fileManager.contentsOfDirectory(atPath: base) else { return [] }
+    return names.sorted().filter { name in
+        guard !name.hasPrefix(".") else { return false }
+        let files = (try? fileManager.contentsOfDirectory(atPath: base + "/" + name)) ?? []
+        return files.contains { $0.hasSuffix(".swift") }
+    }
+}
+
+/// What every scenario (and fixture) may import: the author API plus the real I/O stacks.
+let scenarioDependencies: [Target.Dependency] = [
+    "ScenarioKit",
+    "ScenarioSupport",
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "_NIOFileSystem", package: "swift-nio"),
+    .product(name: "GRDB", package: "GRDB.swift"),
+]
+
+func scenarioTarget(_ name: String, under folder: String) -> Target {
+    let path = folder + "/" + name
+    let hasReadme = FileManager.default.fileExists(atPath: packageRoot + "/" + path + "/README.md")
+    return .executableTarget(
+        name: name,
+        dependencies: scenarioDependencies,
+        path: path,
+        exclude: hasReadme ? ["README.md"] : []
+    )
+}
+
+let scenarioTargets = swiftFolders(in: "Scenarios").map { scenarioTarget($0, under: "Scenarios") }
+let fixtureTargets = swiftFolders(in: "Tests/Fixtures").map { scenarioTarget($0, under: "Tests/Fixtures") }
+
+let package = Package(
+    name: "BackpressureBench",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "bpbench", targets: ["bpbench"]),
+        .library(name: "ScenarioKit", targets: ["ScenarioKit"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+    ],
+    targets: [
+        // The allocator every scenario child runs on (Debian: libjemalloc-dev).
+        .systemLibrary(
+            name: "CJemalloc",
+            path: "Sources/CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
+        // Compiled-in `malloc_conf` defaults so a child run by hand behaves like one run by bpbench.
+        .target(name: "JemallocDefaults", path: "Sources/JemallocDefaults"),
+        // Tiny C process that spawns a scenario so the kernel's ru_maxrss is the child's own.
+        .executableTarget(name: "bpbench-launch", path: "Sources/bpbench-launch"),
+        // Wire types shared by the child (ScenarioKit) and the parent (BenchCore).
+        .target(name: "BenchProtocol"),
+        .target(
+            name: "ScenarioKit",
+            dependencies: [
+                "BenchProtocol", "CJemalloc", "JemallocDefaults",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+        // Reusable real-I/O building blocks for scenarios (loopback TCP sink, chunked file source).
+        .target(
+            name: "ScenarioSupport",
+            dependencies: [
+                "ScenarioKit",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ]
+        ),
+        .target(name: "BenchCore", dependencies: ["BenchProtocol"]),
+        .target(name: "BenchReport", dependencies: ["BenchCore"]),
+        .executableTarget(
+            name: "bpbench",
+            dependencies: [
+                "BenchCore", "BenchReport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "BackpressureBenchTests",
+            dependencies: ["BenchCore", "BenchReport", "BenchProtocol"],
+            path: "Tests/BackpressureBenchTests"
+        ),
+    ] + scenarioTargets + fixtureTargets
+)

@@ -1,0 +1,125 @@
+import BenchProtocol
+import Foundation
+import Synchronization
+
+/// Reads the child's result channel on a thread of its own, so a chatty child never blocks on a
+/// full pipe, and keeps what arrived: the hello, every sample (with its arrival time on the
+/// parent's clock) and the result; or the first thing that broke the protocol.
+final class ResultStreamReader: Sendable {
+    struct Received {
+        var hello: HelloMessage?
+        var samples: [(arrivalMs: Double, sample: SampleMessage)] = []
+        var result: ResultMessage?
+        var protocolError: String?
+    }
+
+    static let maximumLineBytes = 1 << 20
+    private let fd: Int32
+    private let startNanoseconds: UInt64
+    private let state = Mutex(Received())
+    private let done = DispatchSemaphore(value: 0)
+
+    init(fd: Int32, startNanoseconds: UInt64) {
+        self.fd = fd
+        self.startNanoseconds = startNanoseconds
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            LineSplitter.readLines(fd: fd, maximumLineBytes: Self.maximumLineBytes) { event in
+                switch event {
+                case .line(let line): accept(line)
+                case .overlong: violate("a line longer than \(Self.maximumLineBytes) bytes")
+                case .truncated(let tail): violate("the stream ended inside a line: \(Self.preview(tail))")
+                }
+            }
+            close(fd)
+            done.signal()
+        }
+        thread.name = "bpbench-result-reader"
+        thread.start()
+    }
+
+    /// Waits for end of stream (every writer closed) and returns what arrived.
+    func finish() -> Received {
+        done.wait()
+        return state.withLock { $0 }
+    }
+
+    private func accept(_ line: String) {
+        let arrival = Double(MonotonicNanoseconds.now() - startNanoseconds) / 1e6
+        do {
+            let message = try ChildMessage.decode(line: line)
+            state.withLock { received in
+                switch message {
+                case .hello(let hello): received.hello = hello
+                case .sample(let sample): received.samples.append((arrival, sample))
+                case .result(let result):
+                    if received.result != nil, received.protocolError == nil { received.protocolError = "a second result line" }
+                    received.result = result
+                }
+            }
+        } catch {
+            violate("not a protocol message: \(Self.preview(line))")
+        }
+    }
+
+    private func violate(_ message: String) {
+        state.withLock { received in
+            if received.protocolError == nil { received.protocolError = message }
+        }
+    }
+
+    static func preview(_ text: String) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: "\\n")
+        return flat.count > 80 ? "'\(flat.prefix(80))…'" : "'\(flat)'"
+    }
+}
+
+/// Splits a file descriptor's bytes into lines, bounded in length.
+enum LineSplitter {
+    enum Event {
+        case line(String)
+        case overlong
+        case truncated(String)
+    }
+
+    static func readLines(fd: Int32, maximumLineBytes: Int, _ handle: (Event) -> Void) {
+        var pending: [UInt8] = []
+        var discarding = false
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            if count <= 0 { break }
+            var start = 0
+            for index in 0..<count where chunk[index] == UInt8(ascii: "\n") {
+                if !discarding {
+                    pending.append(contentsOf: chunk[start..<index])
+                    handle(.line(String(decoding: pending, as: UTF8.self)))
+                }
+                pending.removeAll(keepingCapacity: true)
+                discarding = false
+                start = index + 1
+            }
+            if !discarding {
+                pending.append(contentsOf: chunk[start..<count])
+                if pending.count > maximumLineBytes {
+                    handle(.overlong)
+                    pending.removeAll()
+                    discarding = true
+                }
+            }
+        }
+        if !pending.isEmpty, !discarding { handle(.truncated(String(decoding: pending, as: UTF8.self))) }
+    }
+}
+
+/// Monotonic nanoseconds on the parent's side.
+enum MonotonicNanoseconds {
+    static func now() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import Synchronization
+
+/// The in-child sampler thread: every `interval` it refreshes jemalloc's `epoch`, reads the five
+/// counters and the scenario's gauges, and keeps their peaks. Every `timelineInterval` it sends
+/// the window's maxima to the parent, so down-sampling never hides a peak.
+final class MemorySampler: @unchecked Sendable {
+    struct Summary {
+        var peaks = AllocatorPeaks()
+        var ticks = 0
+        var meanTickMicroseconds = 0.0
+    }
+
+    private let stats: JemallocStats
+    private let interval: Double
+    private let timelineInterval: Double
+    private let channel: ResultChannel?
+    private let context: ScenarioContext
+    private let stopRequested = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    private let startNanoseconds: UInt64
+    // Touched only by the sampler thread until `stop()` has joined it.
+    private var summary = Summary()
+    private var window = JemallocStats.Snapshot()
+    private var windowGauges: [String: Int] = [:]
+    private var tickNanoseconds: UInt64 = 0
+
+    /// - Parameters:
+    ///   - intervalMs: tick period; 0 turns the thread off (peaks then come from one final read).
+    ///   - channel: where to stream the timeline; nil to keep it to the summary.
+    init(stats: JemallocStats, intervalMs: Double, timelineIntervalMs: Double, channel: ResultChannel?, context: ScenarioContext) {
+        self.stats = stats
+        interval = intervalMs / 1000
+        timelineInterval = max(timelineIntervalMs, intervalMs) / 1000
+        self.channel = channel
+        self.context = context
+        startNanoseconds = MonotonicClock.nanoseconds()
+    }
+
+    func start() {
+        guard interval > 0 else { return }
+        let thread = Thread { [self] in loop() }
+        thread.name = "bpbench-sampler"
+        thread.stackSize = 1 << 20
+        thread.start()
+    }
+
+    /// Stops the thread, takes one last reading and returns the peaks over the whole run.
+    func stop() -> Summary {
+        if interval > 0 {
+            stopRequested.store(true, ordering: .releasing)
+            finished.wait()
+        }
+        tick(now: MonotonicClock.nanoseconds())
+        emit(now: MonotonicClock.nanoseconds())
+        var result = summary
+        result.meanTickMicroseconds = summary.ticks > 0 ? Double(tickNanoseconds) / Double(summary.ticks) / 1000 : 0
+        return result
+    }
+
+    private func loop() {
+        let intervalNs = UInt64(interval * 1e9)
+        let timelineNs = UInt64(timelineInterval * 1e9)
+        var nextTick = MonotonicClock.nanoseconds()
+        var nextEmit = nextTick + timelineNs
+        while !stopRequested.load(ordering: .acquiring) {
+            let now = MonotonicClock.nanoseconds()
+            tick(now: now)
+            if now >= nextEmit {
+                emit(now: now)
+                nextEmit = now + timelineNs
+            }
+            nextTick += intervalNs
+            let after = MonotonicClock.nanoseconds()
+            if nextTick > after {
+                var pause = timespec(tv_sec: Int(((nextTick - after) / 1_000_000_000)), tv_nsec: Int((nextTick - after) % 1_000_000_000))
+                nanosleep(&pause, nil)
+            } else {
+                nextTick = after  // fell behind (overloaded machine): do not try to catch up in a burst
+            }
+        }
+        finished.signal()
+    }
+
+    private func tick(now: UInt64) {
+        let snapshot = stats.read()
+        window.allocated = max(window.allocated, snapshot.allocated)
+        window.active = max(window.active, snapshot.active)
+        window.resident = max(window.resident, snapshot.resident)
+        window.mapped = max(window.mapped, snapshot.mapped)
+        window.retained = max(window.retained, snapshot.retained)
+        summary.peaks.allocated = max(summary.peaks.allocated, snapshot.allocated)
+        summary.peaks.active = max(summary.peaks.active, snapshot.active)
+        summary.peaks.resident = max(summary.peaks.resident, snapshot.resident)
+        summary.peaks.mapped = max(summary.peaks.mapped, snapshot.mapped)
+        summary.peaks.retained = max(summary.peaks.retained, snapshot.retained)
+        context.gauges.forEach { gauge in
+            windowGauges[gauge.name] = max(windowGauges[gauge.name] ?? 0, gauge.current)
+        }
+        summary.ticks += 1
+        tickNanoseconds += MonotonicClock.nanoseconds() - now
+    }
+
+    private func emit(now: UInt64) {
+        guard let channel, channel.toHarness else { return }
+        let progress = context.progressSnapshot()
+        let sample = SampleMessage(
+            tMs: Double(now - startNanoseconds) / 1e6, allocated: window.allocated, active: window.active,
+            resident: window.resident, mapped: window.mapped, retained: window.retained,
+            items: progress.items, bytes: progress.bytes, gauges: windowGauges)
+        if let line = try? JSONLineCoding.line(sample) { channel.send(line: line) }
+        window = JemallocStats.Snapshot()
+        for key in windowGauges.keys { windowGauges[key] = 0 }
+    }
+}

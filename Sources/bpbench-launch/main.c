@@ -1,0 +1,70 @@
+/*
+ * bpbench-launch PROGRAM [ARG...]
+ *
+ * Why this exists: on Linux, a process started straight from the harness inherits the harness's
+ * own peak RSS into its ru_maxrss (exec folds the old address space's high-water mark into the
+ * signal struct, and posix_spawn's vfork shares the parent's). A benchmark child of 12 MiB would
+ * then report the harness's 40 MiB. This launcher is small (about 1 MiB resident); it forks the
+ * scenario, so the scenario starts from a fresh signal struct and its ru_maxrss is its own --
+ * the same trick that makes /usr/bin/time -v correct.
+ *
+ * Control protocol on fd 4 (one line each):   "pid <pid>"   then   "exit <wait-status>
+ * <ru_maxrss-KiB> <user-seconds> <system-seconds>". fd 3 (the scenario's result channel) and
+ * stdout/stderr pass through to PROGRAM untouched; fd 4 does not.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+enum { CONTROL_FD = 4, RESULT_FD = 3 };
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: bpbench-launch PROGRAM [ARG...]\n");
+        return 64;
+    }
+    int control = fcntl(CONTROL_FD, F_GETFD) == -1 ? STDERR_FILENO : CONTROL_FD;
+    if (control == CONTROL_FD) fcntl(CONTROL_FD, F_SETFD, FD_CLOEXEC);
+
+    /* If the harness dies (even by SIGKILL), take the scenario down with us: no orphans. */
+    pid_t harness = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != harness) return 70;
+
+    pid_t self = getpid();
+    pid_t child = fork();
+    if (child < 0) {
+        dprintf(control, "spawn-error %d\n", errno);
+        return 71;
+    }
+    if (child == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != self) _exit(70);
+        execv(argv[1], argv + 1);
+        dprintf(STDERR_FILENO, "bpbench-launch: cannot execute %s: %s\n", argv[1], strerror(errno));
+        _exit(127);
+    }
+    close(RESULT_FD); /* only the scenario holds the result channel, so EOF means it is gone */
+    dprintf(control, "pid %d\n", (int)child);
+
+    int status = 0;
+    struct rusage usage;
+    memset(&usage, 0, sizeof usage);
+    while (wait4(child, &status, 0, &usage) < 0) {
+        if (errno != EINTR) {
+            dprintf(control, "spawn-error %d\n", errno);
+            return 71;
+        }
+    }
+    dprintf(control, "exit %d %ld %ld.%06ld %ld.%06ld\n", status, usage.ru_maxrss,
+            (long)usage.ru_utime.tv_sec, (long)usage.ru_utime.tv_usec,
+            (long)usage.ru_stime.tv_sec, (long)usage.ru_stime.tv_usec);
+    return 0;
+}
