@@ -1,3 +1,4 @@
+import BenchProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -68,7 +69,7 @@ struct ChildLauncher {
     /// them (a dup2 onto itself would keep close-on-exec set).
     private static func pipe() throws(SpawnError) -> (read: Int32, write: Int32) {
         var fds: [Int32] = [0, 0]
-        guard pipe2(&fds, O_CLOEXEC) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
+        guard Glibc.pipe(&fds) == 0 else { throw SpawnError(description: "pipe: \(String(cString: strerror(errno)))") }
         let read = fcntl(fds[0], F_DUPFD_CLOEXEC, 10)
         let write = fcntl(fds[1], F_DUPFD_CLOEXEC, 10)
         close(fds[0])

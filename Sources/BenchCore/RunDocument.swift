@@ -1,0 +1,37 @@
+/// A whole run as written to `run.json`: settings, environment and every recorded repeat.
+public struct RunDocument: Codable, Sendable, Equatable {
+    public static let currentFormatVersion = 1
+
+    public var formatVersion: Int
+    public var tool: String
+    public var startedAt: String
+    public var finishedAt: String
+    public var profile: String
+    public var repeats: Int
+    public var warmups: Int
+    public var scales: [Double]
+    public var sampleIntervalMs: Double
+    public var memoryCapBytes: Int
+    public var timeoutS: Double
+    /// True when the run was cut short (Ctrl-C, SIGTERM): the records are the finished ones.
+    public var interrupted: Bool
+    public var environment: HostEnvironment
+    public var records: [RunRecord]
+
+    public init(startedAt: String, profile: String, repeats: Int, warmups: Int, scales: [Double], limits: ChildLimits, environment: HostEnvironment) {
+        formatVersion = Self.currentFormatVersion
+        tool = "bpbench"
+        self.startedAt = startedAt
+        finishedAt = startedAt
+        self.profile = profile
+        self.repeats = repeats
+        self.warmups = warmups
+        self.scales = scales
+        sampleIntervalMs = limits.sampleIntervalMs
+        memoryCapBytes = limits.memoryCapBytes
+        timeoutS = limits.timeoutS
+        interrupted = false
+        self.environment = environment
+        records = []
+    }
+}

@@ -1,0 +1,89 @@
+import BenchProtocol
+
+/// What `bpbench run` was asked to do, after validation: which scenarios, with which resolved
+/// parameters, at which scales, how many times.
+public struct RunPlan: Sendable {
+    /// One child to start.
+    public struct Step: Sendable {
+        public var entry: ScenarioCatalog.Entry
+        public var scale: Double
+        /// 0 for the warm-up (run, shown, not recorded), then 1…repeats.
+        public var repeatIndex: Int
+        public var parameters: [(String, String)]
+        public var isWarmup: Bool { repeatIndex == 0 }
+    }
+
+    public var profile: Profile
+    public var repeats: Int
+    public var warmups: Int
+    public var scales: [Double]
+    public var steps: [Step]
+
+    /// Builds the plan; every parameter is validated here, before any child starts.
+    ///
+    /// - Parameter overrides: `NAME.key=value` applies to scenario NAME; a bare `key=value`
+    ///   applies to every selected scenario that declares `key` (and is an error if none does).
+    public init(entries: [ScenarioCatalog.Entry], profile: Profile, repeats: Int, warmups: Int, scales: [Double], overrides: [String]) throws(BenchError) {
+        guard repeats >= 1 else { throw BenchError(.usage, "--repeat must be at least 1, got \(repeats)") }
+        guard warmups >= 0 else { throw BenchError(.usage, "--warmup must be 0 or more, got \(warmups)") }
+        guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw BenchError(.usage, "--scale takes positive factors, e.g. 1,4") }
+        self.profile = profile
+        self.repeats = repeats
+        self.warmups = warmups
+        self.scales = scales
+
+        var perScenario: [String: [String: String]] = [:]
+        for override in overrides {
+            guard let equals = override.firstIndex(of: "="), equals != override.startIndex else {
+                throw BenchError(.usage, "--param takes NAME.key=value or key=value, got '\(override)'")
+            }
+            let key = String(override[..<equals])
+            let value = String(override[override.index(after: equals)...])
+            if let dot = key.firstIndex(of: "."), entries.contains(where: { $0.name == key[..<dot] }) || !entries.contains(where: { $0.description.parameter(named: key) != nil }) {
+                let scenario = String(key[..<dot])
+                guard entries.contains(where: { $0.name == scenario }) else {
+                    throw BenchError(.usage, "--param \(override): '\(scenario)' is not a selected scenario")
+                }
+                perScenario[scenario, default: [:]][String(key[key.index(after: dot)...])] = value
+            } else {
+                let takers = entries.filter { $0.description.parameter(named: key) != nil }
+                guard !takers.isEmpty else { throw BenchError(.usage, "--param \(override): no selected scenario has a parameter '\(key)'") }
+                for entry in takers { perScenario[entry.name, default: [:]][key] = value }
+            }
+        }
+
+        var steps: [Step] = []
+        for entry in entries {
+            let base: [(String, String)]
+            do {
+                base = try entry.description.resolve(profile: profile.rawValue, overrides: perScenario[entry.name] ?? [:])
+            } catch {
+                throw BenchError(.usage, "\(entry.name): \(error)")
+            }
+            for scale in scales {
+                let scaled = try Self.scaled(base, by: scale, entry: entry)
+                for repeatIndex in (warmups > 0 ? 0 : 1)...repeats {
+                    steps.append(Step(entry: entry, scale: scale, repeatIndex: repeatIndex, parameters: scaled))
+                }
+            }
+        }
+        self.steps = steps
+    }
+
+    /// Multiplies the scenario's scale parameter (e.g. `items`) by `factor`.
+    static func scaled(_ parameters: [(String, String)], by factor: Double, entry: ScenarioCatalog.Entry) throws(BenchError) -> [(String, String)] {
+        guard factor != 1 else { return parameters }
+        guard let name = entry.description.scaleParameter, let spec = entry.description.parameter(named: name) else {
+            throw BenchError(.usage, "\(entry.name) has no scale parameter, so --scale cannot resize it")
+        }
+        var result = parameters
+        for index in result.indices where result[index].0 == name {
+            guard case .integer(let value)? = try? spec.parse(result[index].1) else { continue }
+            let scaledValue = (Double(value) * factor).rounded()
+            guard scaledValue < 9e18 else { throw BenchError(.usage, "\(entry.name): \(name) × \(factor) is too large") }
+            result[index].1 = String(Int(scaledValue))
+            do { _ = try spec.parse(result[index].1) } catch { throw BenchError(.usage, "\(entry.name): at scale \(factor), \(error)") }
+        }
+        return result
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// The parent's supervision loop for one child: reads the launcher's control lines, samples
+/// `/proc/PID/status` every interval, and kills the child on memory cap, timeout or interrupt.
+struct Watch {
+    struct Exit {
+        var code: Int32 = 0
+        var signal: Int32 = 0
+        var signaled = false
+        var maxRssKiB = 0
+        var userS = 0.0
+        var systemS = 0.0
+    }
+
+    let limits: ChildLimits
+    let startNs: UInt64
+    private(set) var childPID: pid_t?
+    private(set) var exit: Exit?
+    private(set) var peakRss = 0
+    private(set) var lastHwm = 0
+    private(set) var samples = 0
+    private(set) var rssTimeline: [(tMs: Double, rss: Int)] = []
+    private(set) var killedFor: RunStatus?
+    private(set) var killDetail: String?
+    private(set) var killedAtS: Double?
+    private(set) var rssAtKill: Int?
+    private var windowMax = 0
+    private var windowEndMs: Double
+
+    init(limits: ChildLimits, startNs: UInt64) {
+        self.limits = limits
+        self.startNs = startNs
+        windowEndMs = limits.timelineIntervalMs
+    }
+
+    mutating func supervise(controlFD: Int32, interruption: Interruption?) {
+        var reader: ProcStatusReader?
+        var pending: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let intervalMs = Int32(max(limits.sampleIntervalMs, 1).rounded())
+        while exit == nil {
+            var poller = pollfd(fd: controlFD, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, intervalMs)
+            if ready > 0 {
+                let count = buffer.withUnsafeMutableBytes { read(controlFD, $0.baseAddress, $0.count) }
+                if count <= 0, !(count < 0 && errno == EINTR) { return }  // launcher gone without a word
+                if count > 0 { pending.append(contentsOf: buffer[0..<count]) }
+                while let newline = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[..<newline], as: UTF8.self)
+                    pending.removeSubrange(...newline)
+                    control(line, reader: &reader)
+                }
+                if exit != nil { break }
+            }
+            let elapsedMs = Double(MonotonicNanoseconds.now() - startNs) / 1e6
+            if let status = reader?.read() {
+                sample(status, atMs: elapsedMs)
+            }
+            if killedFor == nil {
+                if interruption?.isInterrupted == true {
+                    killChild(.interrupted, "the harness was interrupted", atMs: elapsedMs)
+                } else if elapsedMs > limits.timeoutS * 1000 {
+                    killChild(.timeout, "still running after \(limits.timeoutS) s", atMs: elapsedMs)
+                }
+            }
+        }
+        flushWindow()
+    }
+
+    private mutating func control(_ line: String, reader: inout ProcStatusReader?) {
+        let fields = line.split(separator: " ")
+        switch fields.first {
+        case "pid":
+            if fields.count == 2, let pid = pid_t(fields[1]) {
+                childPID = pid
+                reader = ProcStatusReader(pid: pid)
+            }
+        case "exit":
+            guard fields.count == 5, let status = Int32(fields[1]) else { return }
+            var exit = Exit()
+            if status & 0x7f == 0 {
+                exit.code = (status >> 8) & 0xff
+            } else {
+                exit.signaled = true
+                exit.signal = status & 0x7f
+            }
+            exit.maxRssKiB = Int(fields[2]) ?? 0
+            exit.userS = Double(fields[3]) ?? 0
+            exit.systemS = Double(fields[4]) ?? 0
+            self.exit = exit
+        default:
+            break
+        }
+    }
+
+    private mutating func sample(_ status: ProcStatus, atMs elapsedMs: Double) {
+        samples += 1
+        peakRss = max(peakRss, status.rssBytes)
+        lastHwm = max(lastHwm, status.hwmBytes)
+        if elapsedMs > windowEndMs { flushWindow() }
+        while elapsedMs > windowEndMs { windowEndMs += limits.timelineIntervalMs }
+        windowMax = max(windowMax, status.rssBytes)
+        if killedFor == nil, status.rssBytes > limits.memoryCapBytes {
+            killChild(.memoryCap, "RSS \(status.rssBytes) bytes passed the cap of \(limits.memoryCapBytes)", atMs: elapsedMs, rss: status.rssBytes)
+        }
+    }
+
+    private mutating func flushWindow() {
+        guard windowMax > 0 else { return }
+        rssTimeline.append((windowEndMs, windowMax))
+        windowMax = 0
+    }
+
+    private mutating func killChild(_ reason: RunStatus, _ detail: String, atMs: Double, rss: Int? = nil) {
+        guard let pid = childPID else { return }
+        kill(pid, SIGKILL)
+        killedFor = reason
+        killDetail = detail
+        killedAtS = atMs / 1000
+        rssAtKill = rss ?? peakRss
+    }
+}
