@@ -1,0 +1,39 @@
+import NIOCore
+import ScenarioKit
+import ScenarioSupport
+
+/// The classic streaming OOM: the same producer and `Writable` as manual-drain, but `write`'s
+/// false is ignored, so every chunk waits in user space (NIO's pending writes) until the slow
+/// reader gets to it. With `sink=memory` the Swift-native trap stands in: an `AsyncStream` with
+/// its default unbounded buffering between a fast producer and a slow consumer.
+@main
+struct IgnoredDrain: Scenario {
+    static let definition = ScenarioDescription(
+        name: "ignored-drain",
+        summary: "No backpressure: write() result ignored, the whole stream queues in memory (or AsyncStream .unbounded)",
+        seeds: ["000_dad6ddaa19fdce00.txt", "001_fde9a5ee61eb77d8.txt", "002_af3d1f900fda35a4.txt", "004_34ac7218ce6ecf6d.txt"],
+        parameters: StreamSettings.parameters + [
+            ParameterSpec("sink", .choice, default: "socket", choices: ["socket", "memory"],
+                          help: "socket: NIO pending writes grow; memory: AsyncStream's unbounded buffer grows"),
+        ],
+        scaleParameter: "items")
+
+    static func prepare(_ context: ScenarioContext) async throws {
+        try FileToSocket.prepare(context)
+    }
+
+    static func run(_ context: ScenarioContext) async throws -> VerificationReport {
+        if context.parameters.text("sink") == "memory" {
+            return try await UnboundedStream.run(context)
+        }
+        return try await FileToSocket.run(context) { producer in
+            let writable = try await Writable(channel: producer.channel, highWaterMark: producer.settings.highWaterMark, context: context)
+            var ignoredFalse = 0
+            for try await chunk in producer.chunks {
+                if !writable.write(chunk) { ignoredFalse += 1 }  // the bug: no drain
+            }
+            context.setMetric("ignored_false_writes", Double(ignoredFalse))
+            try await writable.flushed()
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import NIOCore
+import ScenarioKit
+import ScenarioSupport
+
+/// Backpressure by hand, Node's `if (!w.write(c)) await once(w, 'drain')`: a `Writable` over
+/// the same TCP sink whose `write` says false at the high-water mark and whose `drain()` waits
+/// for NIO's writability to come back.
+@main
+struct ManualDrain: Scenario {
+    static let definition = ScenarioDescription(
+        name: "manual-drain",
+        summary: "Backpressure by hand: if !write(chunk) { await drain() } over a NIO socket's writability",
+        seeds: ["001_fde9a5ee61eb77d8.txt", "003_ee7a3d501c53ff94.txt", "000_dad6ddaa19fdce00.txt"],
+        parameters: StreamSettings.parameters,
+        scaleParameter: "items")
+
+    static func prepare(_ context: ScenarioContext) async throws {
+        try FileToSocket.prepare(context)
+    }
+
+    static func run(_ context: ScenarioContext) async throws -> VerificationReport {
+        try await FileToSocket.run(context) { producer in
+            let writable = try await Writable(channel: producer.channel, highWaterMark: producer.settings.highWaterMark, context: context)
+            var drains = 0
+            for try await chunk in producer.chunks {
+                if !writable.write(chunk) {
+                    drains += 1
+                    try await writable.drain()
+                }
+            }
+            context.setMetric("drain_waits", Double(drains))
+            try await writable.flushed()
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import NIOCore
+import NIOPosix
+import ScenarioKit
+import Synchronization
+import _NIOFileSystem
+
+/// The shared skeleton of the byte-stream scenarios: a real file on disk → per-chunk transform →
+/// a loopback TCP connection to a rate-limited, verifying reader. Scenarios differ only in the
+/// `produce` step, i.e. in how (or whether) they honour the sink's backpressure.
+public enum FileToSocket {
+    /// The producer's side of one run: the connected channel and the chunks to send.
+    public struct Producer: Sendable {
+        public let channel: Channel
+        public let chunks: TransformedChunks
+        public let settings: StreamSettings
+        public let context: ScenarioContext
+        let sink: LoopbackSink
+
+        /// Waits until the reader has received (and verified) everything: for producers that must
+        /// not close the connection while bytes are still queued.
+        public func finished() async throws -> VerificationReport { try await sink.verification() }
+    }
+
+    /// Generates (or reuses) the input file outside the timed run.
+    public static func prepare(_ context: ScenarioContext) throws {
+        let settings = StreamSettings(context.parameters)
+        _ = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
+    }
+
+    /// Runs one transfer: starts the sink, connects, lets `produce` send every chunk, then waits
+    /// for the sink's verification. The transform records `producer_done_s` (when the producer had
+    /// read its last chunk), the figure that shows who waited for whom.
+    public static func run(_ context: ScenarioContext, produce: (Producer) async throws -> Void) async throws -> VerificationReport {
+        let settings = StreamSettings(context.parameters)
+        let path = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
+        let group = MultiThreadedEventLoopGroup.singleton
+        let sink = try await LoopbackSink.start(on: group, settings: settings, context: context)
+        let channel = try await sink.connect(on: group, settings: settings)
+        let started = MonotonicClock.nanoseconds()
+        let digest = SourceDigest()
+        try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
+            let chunks = handle.readChunks(in: 0..<Int64(settings.totalBytes), chunkLength: .bytes(Int64(settings.itemBytes)))
+            let transformed = TransformedChunks(base: chunks, producerRate: settings.producerRate, digest: digest, context: context, startNanoseconds: started)
+            try await produce(Producer(channel: channel, chunks: transformed, settings: settings, context: context, sink: sink))
+        }
+        var report = try await sink.verification()
+        try? await channel.close()
+        // What left the disk must be what arrived: a second, independent check of the transfer.
+        let sent = digest.checksum
+        context.setMetric("source_items", Double(sent.count))
+        if sent.hex != report.receivedChecksum || sent.count != report.receivedItems {
+            report.problems.append("the sink's checksum \(report.receivedChecksum) differs from the source's \(sent.hex)")
+        }
+        return report
+    }
+}
+
+/// The transform stage: each chunk read from the file is hashed into the source's digest (real
+/// per-chunk work, like the seeds' gzip stage, and a second check on the transfer) and stamped
+/// with the time it leaves the producer, so the consumer can measure its latency through the
+/// buffers. Paced to `producer_rate` when one is set.
+public struct TransformedChunks: AsyncSequence, Sendable {
+    public typealias Element = ByteBuffer
+    let base: FileChunks
+    let producerRate: Int
+    let digest: SourceDigest
+    let context: ScenarioContext
+    let startNanoseconds: UInt64
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var base: FileChunks.AsyncIterator
+        var pacer: RatePacer
+        let digest: SourceDigest
+        let context: ScenarioContext
+        let startNanoseconds: UInt64
+
+        public mutating func next() async throws -> ByteBuffer? {
+            guard var chunk = try await base.next() else {
+                context.setMetric("producer_done_s", Double(MonotonicClock.nanoseconds() - startNanoseconds) / 1e9)
+                return nil
+            }
+            try await pacer.pace(after: chunk.readableBytes)
+            digest.add(itemHash: chunk.withUnsafeReadableBytes { ItemCodec.hash($0) })
+            chunk.withUnsafeMutableReadableBytes { ItemCodec.stamp($0) }
+            return chunk
+        }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(base: base.makeAsyncIterator(), pacer: RatePacer(bytesPerSecond: producerRate), digest: digest, context: context, startNanoseconds: startNanoseconds)
+    }
+}
+
+/// The ordered checksum of every chunk the producer read, shared with the transform stage.
+final class SourceDigest: Sendable {
+    private let state = Mutex(Checksum(ordered: true))
+    func add(itemHash: UInt64) { state.withLock { $0.add(itemHash: itemHash) } }
+    var checksum: Checksum { state.withLock { $0 } }
+}
