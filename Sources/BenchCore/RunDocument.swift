@@ -1,3 +1,5 @@
+import BenchProtocol
+
 /// A whole run as written to `run.json`: settings, environment and every recorded repeat.
 public struct RunDocument: Codable, Sendable, Equatable {
     public static let currentFormatVersion = 1
@@ -16,6 +18,8 @@ public struct RunDocument: Codable, Sendable, Equatable {
     /// True when the run was cut short (Ctrl-C, SIGTERM): the records are the finished ones.
     public var interrupted: Bool
     public var environment: HostEnvironment
+    /// The claims each scenario declared, kept so a report can be rebuilt from run.json alone.
+    public var claims: [String: [SeedClaim]]
     public var records: [RunRecord]
 
     public init(startedAt: String, profile: String, repeats: Int, warmups: Int, scales: [Double], limits: ChildLimits, environment: HostEnvironment) {
@@ -32,6 +36,7 @@ public struct RunDocument: Codable, Sendable, Equatable {
         timeoutS = limits.timeoutS
         interrupted = false
         self.environment = environment
+        claims = [:]
         records = []
     }
 }

@@ -11,10 +11,12 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
     public var scaleParameter: String?
     /// Fault fixtures for the harness's own tests are hidden from `bpbench list` by default.
     public var hidden: Bool
+    /// What the seeds say this pattern does, for the report's "Seed claims" section.
+    public var claims: [SeedClaim]
 
     public init(
         name: String, summary: String, seeds: [String] = [], parameters: [ParameterSpec],
-        scaleParameter: String? = nil, hidden: Bool = false
+        scaleParameter: String? = nil, claims: [SeedClaim] = [], hidden: Bool = false
     ) {
         self.name = name
         self.summary = summary
@@ -22,6 +24,7 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
         self.parameters = parameters
         self.scaleParameter = scaleParameter
         self.hidden = hidden
+        self.claims = claims
     }
 
     public func parameter(named name: String) -> ParameterSpec? {

@@ -14,8 +14,10 @@ public final class LatencyRecorder: Sendable {
         histogram.withLock { _ = $0.record(nanoseconds) }
     }
 
-    /// Records the time since `startNanoseconds` (a ``MonotonicClock`` reading).
+    /// Records the time since `startNanoseconds` (a ``MonotonicClock`` reading); an unstamped
+    /// item (0) is skipped rather than recorded as a latency of the machine's uptime.
     public func recordSince(_ startNanoseconds: UInt64) {
+        guard startNanoseconds != 0 else { return }
         let now = MonotonicClock.nanoseconds()
         record(nanoseconds: now >= startNanoseconds ? now - startNanoseconds : 0)
     }

@@ -25,6 +25,7 @@ public enum FileToSocket {
     public static func prepare(_ context: ScenarioContext) throws {
         let settings = StreamSettings(context.parameters)
         _ = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
+        _ = ItemCodec.expectedChecksum(items: settings.items, itemBytes: settings.itemBytes, ordered: true)
     }
 
     /// Runs one transfer: starts the sink, connects, lets `produce` send every chunk, then waits

@@ -1,0 +1,35 @@
+/// A claim a seed article makes about a pattern, stated so the report can check it against the
+/// measured numbers ("holds" / "does not hold" / "not measured in this run").
+///
+/// Scenarios declare their own claims, so a new scenario brings its claims with it.
+public struct SeedClaim: Codable, Sendable, Equatable {
+    /// The claim in words, e.g. "peak memory does not depend on file size".
+    public var text: String
+    /// The seed file it comes from.
+    public var seed: String
+    public var check: Check
+
+    public init(_ text: String, seed: String, check: Check) {
+        self.text = text
+        self.seed = seed
+        self.check = check
+    }
+
+    /// How a claim is checked.
+    public enum Check: Codable, Sendable, Equatable {
+        /// The memory-growth verdict is `bounded` (needs a run with at least two scales).
+        case memoryBounded
+        /// The memory-growth verdict is `grows with input`.
+        case memoryGrows
+        /// Peak jemalloc-allocated bytes ÷ bytes moved lies in `min...max` (medians, largest scale).
+        case peakAllocatedPerInputByte(min: Double, max: Double)
+        /// Median throughput ÷ `scenario`'s median throughput lies in `min...max`.
+        case throughputRatio(scenario: String, min: Double, max: Double)
+        /// The gauge's maximum never exceeds the value of `parameter`, in every repeat.
+        case gaugeAtMostParameter(gauge: String, parameter: String)
+        /// Median throughput (items/s) ≥ `fraction` × parameter × metric, e.g. workers × sequential rate.
+        case throughputAtLeast(fraction: Double, parameter: String, metric: String)
+        /// A metric is exactly `value` in every repeat (e.g. `lost` = 0).
+        case metricEquals(metric: String, value: Double)
+    }
+}

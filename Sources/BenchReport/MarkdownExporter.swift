@@ -1,0 +1,140 @@
+import BenchCore
+import Foundation
+
+/// `report.md`: the comparison a person reads (renders on GitHub and as a CI job summary).
+public struct MarkdownExporter: Exporter {
+    public let fileName = "report.md"
+    /// Chart files to link (written beside the report by the chart exporters).
+    public var charts: [(title: String, file: String)] = ChartExporters.all.map { ($0.title, $0.fileName) }
+
+    public init() {}
+
+    public func render(_ analysis: RunAnalysis) throws -> String {
+        let document = analysis.document
+        var lines: [String] = ["# BackpressureBench report", ""]
+        let scales = document.scales.map(Format.scale).joined(separator: ", ")
+        lines.append("Profile **\(document.profile)**, \(document.repeats) repeat(s) after \(document.warmups) warm-up, scales \(scales), "
+            + "sampling every \(CSV.number(document.sampleIntervalMs)) ms, memory cap \(Format.bytes(Double(document.memoryCapBytes))). "
+            + "Started \(document.startedAt), finished \(document.finishedAt).")
+        if document.interrupted {
+            lines += ["", "> **Interrupted**: this run was stopped before it finished; the rows below are the repeats that completed."]
+        }
+        lines += ["", "Figures are medians over the `ok` repeats, with min–max in brackets. A repeat that failed (verification, crash, cap, timeout) is never counted as fast: it shows only in *status*.", ""]
+        lines += summaryTable(analysis)
+        lines += comparisons(analysis)
+        lines += verdictSection(analysis)
+        lines += claimSection(analysis)
+        lines += failureSection(analysis)
+        if !charts.isEmpty {
+            lines += ["", "## Charts", ""]
+            for chart in charts { lines.append("![\(chart.title)](\(chart.file))") }
+        }
+        lines += environmentSection(document)
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    public func summaryTable(_ analysis: RunAnalysis) -> [String] {
+        let reference = analysis.reference.map { "vs \($0) (memory / throughput)" } ?? "vs reference"
+        var lines = [
+            "## Summary", "",
+            "| scenario | input | status | peak RSS | peak allocated | throughput | items/s | latency p50 | latency p99 | verdict | \(reference) |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+        ]
+        for summary in analysis.summaries {
+            let input = summary.inputBytes.map { "\(Format.scale(summary.scale)) · \(Format.bytes($0))" } ?? Format.scale(summary.scale)
+            let status = summary.statuses.count == 1 ? summary.status : summary.statuses.keys.sorted().map { "\($0) ×\(summary.statuses[$0]!)" }.joined(separator: ", ")
+            let verdict = analysis.verdicts[summary.scenario]?.kind.rawValue ?? "n/a"
+            var versus = "—"
+            if let memory = analysis.ratioToReference(summary, .peakRss), let speed = analysis.ratioToReference(summary, .throughputBytes) {
+                versus = summary.scenario == analysis.reference ? "reference" : "\(Format.ratio(memory)) / \(Format.ratio(speed))"
+            }
+            let cells = [
+                "`\(summary.scenario)`", input, status,
+                Format.spread(summary.spreads[Metric.peakRss.key], unit: .bytes),
+                Format.spread(summary.spreads[Metric.peakAllocated.key], unit: .bytes),
+                Format.spread(summary.spreads[Metric.throughputBytes.key], unit: .bytesPerSecond),
+                Format.spread(summary.spreads[Metric.throughputItems.key], unit: .itemsPerSecond),
+                Format.spread(summary.spreads[Metric.latencyP50.key], unit: .microseconds),
+                Format.spread(summary.spreads[Metric.latencyP99.key], unit: .microseconds),
+                verdict, versus,
+            ]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        return lines
+    }
+
+    func comparisons(_ analysis: RunAnalysis) -> [String] {
+        guard let reference = analysis.reference else { return [] }
+        var lines = ["", "In words (same run, same machine, largest input):", ""]
+        for name in analysis.scenarios where name != reference {
+            guard let summary = analysis.largest(name),
+                  let memory = analysis.ratioToReference(summary, .peakRss),
+                  let speed = analysis.ratioToReference(summary, .throughputBytes) else { continue }
+            lines.append("- `\(name)`: \(Format.ratio(memory)) the peak memory of `\(reference)` at \(Format.ratio(speed)) its throughput.")
+        }
+        return lines.count > 3 ? lines : []
+    }
+
+    func verdictSection(_ analysis: RunAnalysis) -> [String] {
+        var lines = ["", "## Memory growth", "",
+                     "Peak RSS fitted against input size across the run's scales (bounded: within \(Int(GrowthVerdict.defaultTolerance * 100)) % from smallest to largest input, or under \(GrowthVerdict.minimumSlope) bytes per input byte).", "",
+                     "| scenario | verdict | peak bytes per input byte | detail |", "|---|---|---:|---|"]
+        for name in analysis.scenarios {
+            guard let verdict = analysis.verdicts[name] else { continue }
+            lines.append("| `\(name)` | \(verdict.kind.rawValue) | \(verdict.peakBytesPerInputByte.map { String(format: "%.3f", $0) } ?? "—") | \(verdict.explanation) |")
+        }
+        return lines
+    }
+
+    func claimSection(_ analysis: RunAnalysis) -> [String] {
+        guard !analysis.claims.isEmpty else { return [] }
+        var lines = ["", "## Seed claims", "", "| scenario | claim (seed) | measured | result |", "|---|---|---|---|"]
+        for outcome in analysis.claims {
+            let mark = outcome.result == .holds ? "✅ holds" : outcome.result == .doesNotHold ? "❌ does not hold" : "➖ not measured"
+            lines.append("| `\(outcome.scenario)` | \(outcome.claim.text) (`\(outcome.claim.seed)`) | \(outcome.measured) | \(mark) |")
+        }
+        return lines
+    }
+
+    func failureSection(_ analysis: RunAnalysis) -> [String] {
+        let failed = analysis.document.records.filter { $0.status != .ok }
+        guard !failed.isEmpty else { return [] }
+        var lines = ["", "## Runs that did not finish ok", "", "| scenario | scale | repeat | status | detail | log |", "|---|---|---|---|---|---|"]
+        for record in failed {
+            let detail = (record.statusDetail ?? "").replacingOccurrences(of: "|", with: "\\|")
+            lines.append("| `\(record.scenario)` | \(Format.scale(record.scale)) | \(record.repeatIndex) | \(record.status.rawValue) | \(detail) | `\((record.logFile as NSString).lastPathComponent)` |")
+        }
+        return lines
+    }
+
+    func environmentSection(_ document: RunDocument) -> [String] {
+        let environment = document.environment
+        return [
+            "", "## Environment", "", "```",
+            "cpu        \(environment.cpu) (\(environment.cores) cores), \(Format.bytes(Double(environment.memoryBytes))) RAM",
+            "os         \(environment.os), kernel \(environment.kernel)",
+            "swift      \(environment.swiftVersion)",
+            "jemalloc   \(environment.jemallocVersion)",
+            "malloc     \(environment.mallocConf)\(environment.mallocConfEnvironment.map { " (MALLOC_CONF=\($0))" } ?? "")",
+            "commit     \(environment.gitCommit)",
+            "profile    \(document.profile), repeats \(document.repeats), warm-ups \(document.warmups), scales \(document.scales.map(Format.scale).joined(separator: ","))",
+            "limits     sample \(CSV.number(document.sampleIntervalMs)) ms, cap \(Format.bytes(Double(document.memoryCapBytes))), timeout \(CSV.number(document.timeoutS)) s",
+            "```",
+        ] + parameterLines(document)
+    }
+
+    func parameterLines(_ document: RunDocument) -> [String] {
+        var seen: [String: [String: String]] = [:]
+        var order: [String] = []
+        for record in document.records where record.scale == 1 || document.scales.count == 1 {
+            if seen[record.scenario] == nil { order.append(record.scenario); seen[record.scenario] = record.parameters }
+        }
+        guard !order.isEmpty else { return [] }
+        var lines = ["", "Parameters (at scale ×1):", ""]
+        for name in order {
+            let parameters = seen[name]!.keys.sorted().map { "\($0)=\(seen[name]![$0]!)" }.joined(separator: " ")
+            lines.append("- `\(name)`: `\(parameters)`")
+        }
+        return lines
+    }
+}

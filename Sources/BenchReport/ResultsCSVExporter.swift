@@ -1,0 +1,72 @@
+import BenchCore
+
+/// `results.csv`: one row per scenario × scale × repeat, every raw figure, units in the column
+/// names; gauge maxima, scenario metrics and parameters as `max_gauge_*`, `metric_*`, `param_*`.
+public struct ResultsCSVExporter: Exporter {
+    public let fileName = "results.csv"
+    public init() {}
+
+    public func render(_ analysis: RunAnalysis) throws -> String {
+        let records = analysis.document.records
+        let gauges = Set(records.flatMap { $0.gaugeMaxima.keys }).sorted()
+        let metrics = Set(records.flatMap { $0.metrics.keys }).sorted()
+        let parameters = Set(records.flatMap { $0.parameters.keys }).sorted()
+        var header = [
+            "scenario", "scale", "repeat", "status", "status_detail", "items", "bytes", "duration_s", "wall_s",
+            "throughput_items_per_s", "throughput_bytes_per_s", "peak_rss_bytes", "peak_rss_sampled_bytes", "peak_hwm_bytes",
+            "peak_allocated_bytes", "peak_active_bytes", "peak_resident_bytes", "peak_mapped_bytes", "peak_retained_bytes",
+            "final_allocated_bytes", "latency_p50_us", "latency_p90_us", "latency_p99_us", "latency_max_us",
+            "user_cpu_s", "system_cpu_s", "verification_passed", "expected_items", "received_items",
+            "killed_at_s", "rss_at_kill_bytes", "exit_code", "signal", "sampler_ticks", "sampler_tick_us", "parent_samples",
+            "memory_verdict", "peak_bytes_per_input_byte",
+        ]
+        header += gauges.map { "max_gauge_\($0)" } + metrics.map { "metric_\($0)" } + parameters.map { "param_\($0)" } + ["log_file"]
+        var text = CSV.row(header)
+        for record in records {
+            let verdict = analysis.verdicts[record.scenario]
+            var row: [String] = [record.scenario, CSV.number(record.scale), String(record.repeatIndex), record.status.rawValue, record.statusDetail ?? ""]
+            row += [String(record.items), String(record.bytes), CSV.number(record.durationS), CSV.number(record.wallS)]
+            row += [CSV.number(record.throughputItemsPerS), CSV.number(record.throughputBytesPerS)]
+            row += [String(record.peakRssBytes), String(record.peakRssSampledBytes), String(record.peakHwmBytes)]
+            row += [String(record.peaks.allocated), String(record.peaks.active), String(record.peaks.resident)]
+            row += [String(record.peaks.mapped), String(record.peaks.retained), String(record.finalAllocatedBytes)]
+            let latency = record.latency
+            row += [CSV.number(latency?.p50Us), CSV.number(latency?.p90Us), CSV.number(latency?.p99Us), CSV.number(latency?.maxUs)]
+            row += [CSV.number(record.userCpuS), CSV.number(record.systemCpuS)]
+            let verification = record.verification
+            row += [verification.map { $0.passed ? "true" : "false" } ?? ""]
+            row += [verification.map { String($0.expectedItems) } ?? "", verification.map { String($0.receivedItems) } ?? ""]
+            row += [CSV.number(record.killedAtS), record.rssAtKillBytes.map(String.init) ?? ""]
+            row += [record.exitCode.map(String.init) ?? "", record.signal.map(String.init) ?? ""]
+            row += [String(record.samplerTicks), CSV.number(record.samplerTickUs), String(record.parentSamples)]
+            row += [verdict?.kind.rawValue ?? "", CSV.number(verdict?.peakBytesPerInputByte)]
+            row += gauges.map { record.gaugeMaxima[$0].map(String.init) ?? "" }
+            row += metrics.map { CSV.number(record.metrics[$0]) }
+            row += parameters.map { record.parameters[$0] ?? "" }
+            row.append(record.logFile)
+            text += CSV.row(row)
+        }
+        return text
+    }
+}
+
+/// `timeline.csv`: the merged memory timeline of every recorded repeat (parent /proc RSS and the
+/// child's latest jemalloc sample per window), with one column per gauge.
+public struct TimelineCSVExporter: Exporter {
+    public let fileName = "timeline.csv"
+    public init() {}
+
+    public func render(_ analysis: RunAnalysis) throws -> String {
+        let records = analysis.document.records
+        let gauges = Set(records.flatMap { $0.timeline.flatMap { $0.gauges.keys } }).sorted()
+        var text = CSV.row(["scenario", "scale", "repeat", "t_ms", "rss_bytes", "allocated_bytes", "resident_bytes"] + gauges.map { "gauge_\($0)" })
+        for record in records {
+            let prefix = [record.scenario, CSV.number(record.scale), String(record.repeatIndex)]
+            for point in record.timeline {
+                let values = [CSV.number(point.tMs), String(point.rssBytes), String(point.allocatedBytes), String(point.residentBytes)]
+                text += CSV.row(prefix + values + gauges.map { point.gauges[$0].map(String.init) ?? "" })
+            }
+        }
+        return text
+    }
+}

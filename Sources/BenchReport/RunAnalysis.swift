@@ -1,0 +1,120 @@
+import BenchCore
+import BenchProtocol
+import Foundation
+
+/// Everything the exporters need, computed once from a ``RunDocument``: summaries per scenario
+/// and scale, growth verdicts, ratios against the reference scenario, and seed-claim outcomes.
+public struct RunAnalysis: Sendable {
+    public let document: RunDocument
+    public let summaries: [ScenarioSummary]
+    public let verdicts: [String: GrowthVerdict]
+    /// The scenario ratios are computed against (present in this run), if any.
+    public let reference: String?
+    public let claims: [ClaimOutcome]
+
+    public init(_ document: RunDocument, reference requested: String = "pipeline-copy", verdictTolerance: Double = GrowthVerdict.defaultTolerance) {
+        self.document = document
+        let summaries = summarize(document.records)
+        self.summaries = summaries
+        var verdicts: [String: GrowthVerdict] = [:]
+        for name in Self.scenarioOrder(summaries) {
+            verdicts[name] = GrowthVerdict.fit(summaries.filter { $0.scenario == name }, tolerance: verdictTolerance)
+        }
+        self.verdicts = verdicts
+        reference = summaries.contains { $0.scenario == requested } ? requested : nil
+        claims = ClaimOutcome.evaluate(document.claims, summaries: summaries, verdicts: verdicts)
+    }
+
+    /// Scenario names in first-seen order.
+    public var scenarios: [String] { Self.scenarioOrder(summaries) }
+
+    static func scenarioOrder(_ summaries: [ScenarioSummary]) -> [String] {
+        var seen: [String] = []
+        for summary in summaries where !seen.contains(summary.scenario) { seen.append(summary.scenario) }
+        return seen
+    }
+
+    /// The summary of `scenario` at its largest scale (the one ratios and claims use).
+    public func largest(_ scenario: String) -> ScenarioSummary? {
+        summaries.filter { $0.scenario == scenario }.max { $0.scale < $1.scale }
+    }
+
+    /// `summary`'s median ÷ the reference's at the same scale (throughput ratios are only ever
+    /// computed inside one run, where both ran on the same machine minutes apart).
+    public func ratioToReference(_ summary: ScenarioSummary, _ metric: Metric) -> Double? {
+        guard let reference,
+              let base = summaries.first(where: { $0.scenario == reference && $0.scale == summary.scale })?.median(metric),
+              let value = summary.median(metric), base > 0 else { return nil }
+        return value / base
+    }
+}
+
+/// One seed claim, checked.
+public struct ClaimOutcome: Codable, Sendable, Equatable {
+    public enum Result: String, Codable, Sendable {
+        case holds
+        case doesNotHold = "does not hold"
+        case notMeasured = "not measured"
+    }
+
+    public var scenario: String
+    public var claim: SeedClaim
+    public var result: Result
+    /// The measured figure behind the result, in words.
+    public var measured: String
+
+    static func evaluate(_ claims: [String: [SeedClaim]], summaries: [ScenarioSummary], verdicts: [String: GrowthVerdict]) -> [ClaimOutcome] {
+        var outcomes: [ClaimOutcome] = []
+        for scenario in claims.keys.sorted() {
+            for claim in claims[scenario] ?? [] {
+                let (result, measured) = check(claim.check, scenario: scenario, summaries: summaries, verdict: verdicts[scenario])
+                outcomes.append(ClaimOutcome(scenario: scenario, claim: claim, result: result, measured: measured))
+            }
+        }
+        return outcomes
+    }
+
+    static func check(_ check: SeedClaim.Check, scenario: String, summaries: [ScenarioSummary], verdict: GrowthVerdict?) -> (Result, String) {
+        let mine = summaries.filter { $0.scenario == scenario }
+        guard let largest = mine.max(by: { $0.scale < $1.scale }) else { return (.notMeasured, "scenario not in this run") }
+        let measured = largest.records.filter { $0.status.isMeasurement }
+        guard !measured.isEmpty else { return (.notMeasured, "no ok repeat (status \(largest.status))") }
+        switch check {
+        case .memoryBounded, .memoryGrows:
+            guard let verdict, verdict.kind != .unknown else { return (.notMeasured, verdict?.explanation ?? "no verdict") }
+            let wanted: GrowthVerdict.Kind = check == .memoryBounded ? .bounded : .grows
+            return (verdict.kind == wanted ? .holds : .doesNotHold, "\(verdict.kind.rawValue): \(verdict.explanation)")
+        case .peakAllocatedPerInputByte(let low, let high):
+            guard let allocated = largest.median(.peakAllocated), let input = largest.inputBytes, input > 0 else { return (.notMeasured, "no input bytes") }
+            let ratio = allocated / input
+            let text = String(format: "peak allocated %@ for %@ moved = %.2f × input", Format.bytes(allocated), Format.bytes(input), ratio)
+            return ((low...high).contains(ratio) ? .holds : .doesNotHold, text)
+        case .throughputRatio(let other, let low, let high):
+            guard let base = summaries.first(where: { $0.scenario == other && $0.scale == largest.scale })?.median(.throughputBytes),
+                  let mineValue = largest.median(.throughputBytes), base > 0 else { return (.notMeasured, "\(other) has no ok run at this scale") }
+            let ratio = mineValue / base
+            return ((low...high).contains(ratio) ? .holds : .doesNotHold, String(format: "%.3f × %@'s throughput", ratio, other))
+        case .gaugeAtMostParameter(let gauge, let parameter):
+            var worst: (Int, Int)?
+            for record in measured {
+                guard let limit = record.parameters[parameter].flatMap({ Int($0) }), let value = record.gaugeMaxima[gauge] else { continue }
+                if worst == nil || value - limit > worst!.0 - worst!.1 { worst = (value, limit) }
+            }
+            guard let (value, limit) = worst else { return (.notMeasured, "gauge \(gauge) or parameter \(parameter) missing") }
+            return (value <= limit ? .holds : .doesNotHold, "max \(gauge) \(value), \(parameter) \(limit)")
+        case .throughputAtLeast(let fraction, let parameter, let metric):
+            guard let rate = largest.median(.throughputItems),
+                  let factor = measured.first?.parameters[parameter].flatMap({ Double($0) }),
+                  let base = Spread(measured.compactMap { $0.metrics[metric] })?.median else { return (.notMeasured, "\(parameter) or \(metric) missing") }
+            let expected = factor * base
+            guard expected > 0 else { return (.notMeasured, "\(parameter) × \(metric) is 0 (unbounded mode)") }
+            return (rate >= fraction * expected ? .holds : .doesNotHold,
+                    String(format: "%@ items/s = %.2f × (%@ × %@ = %@ items/s)", Format.count(rate), rate / expected, parameter, Format.count(base), Format.count(expected)))
+        case .metricEquals(let metric, let value):
+            let values = measured.compactMap { $0.metrics[metric] }
+            guard !values.isEmpty else { return (.notMeasured, "metric \(metric) missing") }
+            let bad = values.filter { $0 != value }
+            return (bad.isEmpty ? .holds : .doesNotHold, "\(metric) = \(values.map { Format.count($0) }.joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import BenchCore
+
+/// Median with its range, over the repeats that succeeded.
+public struct Spread: Codable, Sendable, Equatable {
+    public var median: Double
+    public var min: Double
+    public var max: Double
+    public var count: Int
+
+    public init?(_ values: [Double]) {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let middle = sorted.count / 2
+        median = sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+        min = sorted[0]
+        max = sorted[sorted.count - 1]
+        count = sorted.count
+    }
+}
+
+/// All repeats of one scenario at one scale, reduced to medians and ranges.
+public struct ScenarioSummary: Sendable, Equatable {
+    public var scenario: String
+    public var scale: Double
+    public var records: [RunRecord]
+    /// Status counts, e.g. ["ok": 3] or ["ok": 2, "timeout": 1].
+    public var statuses: [String: Int]
+    /// Metric key → spread over the `ok` repeats only: a failed run is never fast.
+    public var spreads: [String: Spread]
+    /// Input bytes moved (median over ok repeats), for the growth fit.
+    public var inputBytes: Double?
+
+    public init(scenario: String, scale: Double, records: [RunRecord]) {
+        self.scenario = scenario
+        self.scale = scale
+        self.records = records
+        var statuses: [String: Int] = [:]
+        for record in records { statuses[record.status.rawValue, default: 0] += 1 }
+        self.statuses = statuses
+        let measured = records.filter { $0.status.isMeasurement }
+        var spreads: [String: Spread] = [:]
+        for metric in Metric.all {
+            if let spread = Spread(measured.compactMap { metric.value($0) }) { spreads[metric.key] = spread }
+        }
+        self.spreads = spreads
+        inputBytes = Spread(measured.map { Double($0.bytes) })?.median
+    }
+
+    /// `ok` when every repeat was ok; otherwise the worst status seen (the one to look at).
+    public var status: String {
+        if statuses.keys.count == 1, let only = statuses.keys.first { return only }
+        return statuses.keys.filter { $0 != RunStatus.ok.rawValue }.sorted().first ?? "ok"
+    }
+
+    public func median(_ metric: Metric) -> Double? { spreads[metric.key]?.median }
+}
+
+/// Groups a run's records into summaries, in the order scenarios first appear.
+public func summarize(_ records: [RunRecord]) -> [ScenarioSummary] {
+    var order: [String] = []
+    var groups: [String: [RunRecord]] = [:]
+    for record in records {
+        let key = "\(record.scenario)\u{0}\(record.scale)"
+        if groups[key] == nil { order.append(key) }
+        groups[key, default: []].append(record)
+    }
+    return order.map { key in
+        let group = groups[key]!
+        return ScenarioSummary(scenario: group[0].scenario, scale: group[0].scale, records: group)
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import BenchCore
+import BenchProtocol
+
+/// `bpbench list`: every scenario with its summary and parameters.
+struct ListCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List scenarios, their one-line descriptions and parameters.")
+
+    @OptionGroup var project: ProjectOptions
+
+    @Flag(help: "Also list the harness's test fixtures.")
+    var includeFixtures = false
+
+    @Flag(help: "Only the names, one per line.")
+    var names = false
+
+    func run() throws {
+        try reportingErrors {
+            let entries = try project.catalog().entries(includeFixtures: includeFixtures)
+                .filter { includeFixtures || !$0.description.hidden }
+            for entry in entries {
+                if names {
+                    print(entry.name)
+                    continue
+                }
+                let description = entry.description
+                print("\(description.name)\(description.hidden ? " (fixture)" : "") — \(description.summary)")
+                if !description.seeds.isEmpty { print("  seeds: \(description.seeds.joined(separator: ", "))") }
+                for spec in description.parameters {
+                    let profiles = Profile.allCases.compactMap { profile in spec.profileDefaults[profile.rawValue].map { "\(profile.rawValue): \($0)" } }
+                    let extra = (spec.choices.isEmpty ? [] : ["one of " + spec.choices.joined(separator: "|")]) + profiles
+                    print("  \(spec.name)=\(spec.defaultValue)  [\(spec.kind.rawValue)\(extra.isEmpty ? "" : "; " + extra.joined(separator: "; "))]  \(spec.help)")
+                }
+                print("")
+            }
+        }
+    }
+}

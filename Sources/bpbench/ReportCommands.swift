@@ -1,0 +1,128 @@
+import ArgumentParser
+import BenchCore
+import BenchReport
+import Foundation
+
+/// Resolves a run folder argument: a path, or `latest` for `Reports/latest`.
+func resolveRunDirectory(_ argument: String?, project: ProjectOptions) throws(BenchError) -> String {
+    if let argument, argument != "latest" { return argument }
+    let catalog = try project.catalog()
+    let latest = catalog.projectRoot + "/Reports/latest"
+    guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: latest) else {
+        throw BenchError(.noInput, "no run yet: \(latest) does not exist (run bpbench run first, or pass --run DIR)")
+    }
+    return target.hasPrefix("/") ? target : catalog.projectRoot + "/Reports/" + target
+}
+
+/// `bpbench report RUN`: re-render a run folder's reports from its run.json.
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Rewrite a run folder's reports (CSV, markdown, JSON, charts) from its run.json.")
+
+    @OptionGroup var project: ProjectOptions
+
+    @Argument(help: "The run folder (default: Reports/latest).")
+    var runFolder: String?
+
+    @Option(help: "Scenario the ratios are computed against.")
+    var reference: String = "pipeline-copy"
+
+    func run() throws {
+        try reportingErrors {
+            let directory = try resolveRunDirectory(runFolder, project: project)
+            let analysis = RunAnalysis(try RunWriter.load(runDirectory: directory), reference: reference)
+            try RunWriter.write(analysis, to: directory)
+            print("rewrote \(directory)/report.md and friends")
+        }
+    }
+}
+
+/// `bpbench compare A B`: side by side, with deltas and a better/worse mark.
+struct CompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "compare", abstract: "Compare two run folders side by side.")
+
+    @OptionGroup var project: ProjectOptions
+
+    @Argument(help: "The earlier run folder.")
+    var runA: String
+
+    @Argument(help: "The later run folder.")
+    var runB: String
+
+    @Option(help: "Changes smaller than this fraction are marked as noise (≈).")
+    var noise: Double = 0.05
+
+    func run() throws {
+        try reportingErrors {
+            let a = RunAnalysis(try RunWriter.load(runDirectory: runA))
+            let b = RunAnalysis(try RunWriter.load(runDirectory: runB))
+            print(Comparison(a, b, noise: noise).markdown(nameA: runA, nameB: runB))
+        }
+    }
+}
+
+/// `bpbench check`: the CI gate.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Compare a run with the committed baseline; exit 1 on a regression.",
+        discussion: "Exit codes: 0 within thresholds; 1 regression (each listed); 64 usage; 65 corrupt baseline or thresholds; 66 missing baseline or run.")
+
+    @OptionGroup var project: ProjectOptions
+
+    @Option(help: "The baseline file.")
+    var baseline: String = "Reports/baseline.json"
+
+    @Option(name: .customLong("run"), help: "The run folder to check (default: Reports/latest).")
+    var runFolder: String?
+
+    @Option(help: "A thresholds file (default: Reports/thresholds.json if present, else built-in defaults).")
+    var thresholds: String?
+
+    func run() throws {
+        let findings = try reportingErrors { () throws(BenchError) -> [Gate.Finding] in
+            let baseline = try Baseline.load(baseline)
+            let thresholdsPath = thresholds ?? (FileManager.default.fileExists(atPath: "Reports/thresholds.json") ? "Reports/thresholds.json" : nil)
+            let gate = Gate(baseline: baseline, thresholds: try Thresholds.load(thresholdsPath))
+            let directory = try resolveRunDirectory(runFolder, project: project)
+            let analysis = RunAnalysis(try RunWriter.load(runDirectory: directory), reference: baseline.reference ?? "pipeline-copy")
+            let findings = gate.findings(analysis)
+            print("checked \(directory) against \(self.baseline) (\(baseline.entries.count) scenario entries, thresholds: \(thresholdsPath ?? "built-in"))")
+            return findings
+        }
+        if findings.isEmpty {
+            print("check passed: no regression")
+            return
+        }
+        print("check FAILED: \(findings.count) regression(s)")
+        for finding in findings { print("  - \(finding)") }
+        throw ExitCode(1)
+    }
+}
+
+/// `bpbench baseline update`: write the baseline from a run, atomically.
+struct BaselineCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "baseline", abstract: "Manage the committed baseline.", subcommands: [Update.self])
+
+    struct Update: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "update", abstract: "Write the baseline from a run (default: Reports/latest).")
+
+        @OptionGroup var project: ProjectOptions
+
+        @Option(name: .customLong("run"), help: "The run folder (default: Reports/latest).")
+        var runFolder: String?
+
+        @Option(help: "The baseline file to write.")
+        var baseline: String = "Reports/baseline.json"
+
+        func run() throws {
+            try reportingErrors {
+                let directory = try resolveRunDirectory(runFolder, project: project)
+                let document = try RunWriter.load(runDirectory: directory)
+                guard !document.interrupted else { throw BenchError(.data, "\(directory) is an interrupted run; refusing to make it the baseline") }
+                let analysis = RunAnalysis(document)
+                try Baseline(analysis).write(to: baseline)
+                print("wrote \(baseline) from \(directory) (\(analysis.summaries.count) entries)")
+            }
+        }
+    }
+}

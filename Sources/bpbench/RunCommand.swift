@@ -1,0 +1,185 @@
+import ArgumentParser
+import BenchCore
+import BenchProtocol
+import BenchReport
+import Foundation
+
+/// `bpbench run`: plan, run every child, write the run folder, point `Reports/latest` at it.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run scenarios in child processes and write a run folder (results.csv, timeline.csv, report.md, run.json, charts).",
+        discussion: "A child that crashes, hangs, or passes the memory cap is a result (its status), not an error; bpbench run exits 0 once the run folder is written, 130 if interrupted.")
+
+    @OptionGroup var project: ProjectOptions
+
+    @Option(name: .customLong("scenario"), help: "A scenario to run (repeatable; default: all).")
+    var scenarios: [String] = []
+
+    @Option(help: "Defaults to run with: quick (≤ 3 s per scenario, CI), standard, stress.")
+    var profile: String = Profile.standard.rawValue
+
+    @Option(name: .customLong("repeat"), help: "Recorded repeats per scenario and scale (default: quick 3, standard 5, stress 1).")
+    var repeats: Int?
+
+    @Option(help: "Unrecorded warm-up runs before the repeats of each scenario and scale.")
+    var warmup: Int = 1
+
+    @Option(help: "Input-size factors applied to each scenario's scale parameter, e.g. 1,4 (for the memory-growth verdict).")
+    var scale: String = "1"
+
+    @Option(name: .customLong("param"), help: "NAME.key=value for one scenario, or key=value for every scenario that has key (repeatable).")
+    var parameters: [String] = []
+
+    @Option(help: "Sampling period of /proc and jemalloc, in ms (0 = jemalloc sampler off).")
+    var sampleIntervalMs: Double = 1
+
+    @Option(help: "Period of the recorded timeline, in ms (each point is the window's maximum).")
+    var timelineIntervalMs: Double = 10
+
+    @Option(help: "Kill a child whose RSS passes this size (status memory-cap), e.g. 2GiB.")
+    var memoryCap: String = "2GiB"
+
+    @Option(help: "Kill a child running longer than this many seconds (status timeout).")
+    var timeout: Double = 300
+
+    @Option(help: "The run folder to write (default: Reports/runs/<timestamp>). Must not exist yet.")
+    var out: String?
+
+    @Option(help: "Scenario the report's ratios are computed against.")
+    var reference: String = "pipeline-copy"
+
+    @Flag(help: "Allow the harness's hidden test fixtures to be selected by name.")
+    var includeFixtures = false
+
+    @Flag(help: "No progress lines.")
+    var quiet = false
+
+    func run() throws {
+        let interrupted = try reportingErrors { () throws(BenchError) -> Bool in
+            let catalog = try project.catalog()
+            guard let profile = Profile(rawValue: profile) else {
+                throw BenchError(.usage, "unknown profile '\(self.profile)' (known: \(Profile.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            let limits = try makeLimits()
+            let scales = try parseScales()
+            let entries = try catalog.select(scenarios, includeFixtures: includeFixtures)
+            guard !entries.isEmpty else { throw BenchError(.noInput, "no scenarios found under \(catalog.projectRoot)/Scenarios") }
+            let plan = try RunPlan(entries: entries, profile: profile, repeats: repeats ?? Self.defaultRepeats(profile), warmups: warmup, scales: scales, overrides: parameters)
+
+            let reports = catalog.projectRoot + "/Reports"
+            let runDirectory: String
+            if let out {
+                runDirectory = try Self.createExactDirectory(out)
+            } else {
+                runDirectory = try RunWriter.createRunDirectory(under: reports + "/runs")
+            }
+            let interruption = Interruption()
+            interruption.install()
+            var document = RunDocument(
+                startedAt: Self.timestamp(), profile: profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
+                scales: scales, limits: limits, environment: HostEnvironment.capture(projectRoot: catalog.projectRoot))
+            for entry in entries { document.claims[entry.name] = entry.description.claims }
+            let runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
+            let progress = ProgressPrinter(quiet: quiet)
+            runner.execute(plan, logDirectory: runDirectory + "/logs", into: &document, progress: progress.handle)
+            document.finishedAt = Self.timestamp()
+
+            let analysis = RunAnalysis(document, reference: reference)
+            try RunWriter.write(analysis, to: runDirectory)
+            if !document.interrupted {
+                let target = runDirectory.hasPrefix(reports + "/") ? String(runDirectory.dropFirst(reports.count + 1)) : runDirectory
+                try AtomicFile.pointLink(reports + "/latest", at: target)
+            }
+            if !quiet {
+                print("")
+                print(MarkdownExporter().summaryTable(analysis).dropFirst(2).joined(separator: "\n"))
+                print("\nwrote \(runDirectory)/ (report.md, results.csv, timeline.csv, results.json, run.json, *.svg, logs/)")
+            }
+            return document.interrupted
+        }
+        if interrupted {
+            FileHandle.standardError.write(Data("bpbench: interrupted; the finished repeats were written\n".utf8))
+            throw ExitCode(130)
+        }
+    }
+
+    static func defaultRepeats(_ profile: Profile) -> Int {
+        switch profile {
+        case .quick: return 3
+        case .standard: return 5
+        case .stress: return 1
+        }
+    }
+
+    func makeLimits() throws(BenchError) -> ChildLimits {
+        var limits = ChildLimits()
+        guard sampleIntervalMs >= 0, sampleIntervalMs.isFinite else { throw BenchError(.usage, "--sample-interval-ms must be ≥ 0") }
+        guard timelineIntervalMs >= 1, timelineIntervalMs.isFinite else { throw BenchError(.usage, "--timeline-interval-ms must be ≥ 1") }
+        guard timeout > 0, timeout.isFinite else { throw BenchError(.usage, "--timeout must be a positive number of seconds") }
+        limits.sampleIntervalMs = sampleIntervalMs
+        limits.timelineIntervalMs = timelineIntervalMs
+        limits.timeoutS = timeout
+        do {
+            limits.memoryCapBytes = try ValueParser.bytes(memoryCap, parameter: "--memory-cap")
+        } catch {
+            throw BenchError(.usage, "--memory-cap must be a size such as 2GiB, got '\(memoryCap)'")
+        }
+        guard limits.memoryCapBytes > 0 else { throw BenchError(.usage, "--memory-cap must be positive") }
+        return limits
+    }
+
+    func parseScales() throws(BenchError) -> [Double] {
+        let parts = scale.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let values = parts.compactMap(Double.init)
+        guard !parts.isEmpty, values.count == parts.count, values.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw BenchError(.usage, "--scale takes positive factors separated by commas, e.g. 1,4; got '\(scale)'")
+        }
+        return values
+    }
+
+    /// `--out`: create exactly this folder; refuse one that already has files (never overwrite a run).
+    static func createExactDirectory(_ path: String) throws(BenchError) -> String {
+        let fileManager = FileManager.default
+        if let contents = try? fileManager.contentsOfDirectory(atPath: path), !contents.isEmpty {
+            throw BenchError(.cannotCreate, "--out \(path) already exists and is not empty; choose a new folder")
+        }
+        do {
+            try fileManager.createDirectory(atPath: path + "/logs", withIntermediateDirectories: true)
+        } catch {
+            throw BenchError(.cannotCreate, "cannot create --out \(path): \(error.localizedDescription)")
+        }
+        guard access(path, W_OK) == 0 else { throw BenchError(.cannotCreate, "cannot write to --out \(path)") }
+        return (path as NSString).standardizingPath
+    }
+
+    static func timestamp() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+}
+
+/// One line per child on the terminal: what runs, then how it ended and its key figures.
+struct ProgressPrinter {
+    let quiet: Bool
+
+    func handle(_ event: BenchRunner.Event) {
+        guard !quiet else { return }
+        switch event {
+        case .starting(let step, let index, let total):
+            let label = step.isWarmup ? "warm-up" : "repeat \(step.repeatIndex)"
+            let line = String(format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.entry.name, Format.scale(step.scale), label)
+            FileHandle.standardOutput.write(Data(line.utf8))
+        case .finished(_, let record):
+            var parts = [record.status.rawValue]
+            if record.status == .ok {
+                parts.append(String(format: "%.2f s", record.durationS))
+                parts.append(Format.bytes(record.throughputBytesPerS) + "/s")
+            } else if let detail = record.statusDetail {
+                parts.append(detail)
+            }
+            parts.append("peak RSS " + Format.bytes(Double(record.peakRssBytes)))
+            parts.append("allocated " + Format.bytes(Double(record.peaks.allocated)))
+            print(parts.joined(separator: "  "))
+        }
+    }
+}
