@@ -163,6 +163,8 @@ public struct ResultMessage: Codable, Sendable, Equatable {
     public var metrics: [String: Double]
     public var verification: VerificationReport?
     public var samplerTicks: Int
+    /// The resolved parameters (also in the hello; repeated so a hand run's JSON is complete).
+    public var parameters: [String: String]?
     /// Mean wall time of one sampler tick (epoch refresh + five reads + gauges), microseconds.
     public var samplerTickUs: Double
 

@@ -87,12 +87,13 @@ enum ScenarioMain {
         let elapsed = clock.now - started
         let summary = sampler.stop()
         let progress = context.progressSnapshot()
-        let result = ResultMessage(
+        var result = ResultMessage(
             status: status, message: message, items: progress.items, bytes: progress.bytes,
             durationS: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
             latency: context.latency.summary(), peaks: summary.peaks, finalAllocated: stats.read().allocated,
             gaugeMaxima: context.gauges.maxima, metrics: context.metricsSnapshot(), verification: verification,
             samplerTicks: summary.ticks, samplerTickUs: summary.meanTickMicroseconds)
+        result.parameters = parameters.text
         if channel.toHarness {
             if let line = try? JSONLineCoding.line(result) { channel.send(line: line) }
         } else if let data = try? JSONLineCoding.prettyEncoder.encode(result) {
