@@ -1,0 +1,59 @@
+# BackpressureBench — the two commands that matter: `make bench` and `make test`.
+#
+# Every swift invocation passes --manifest-cache none: Package.swift discovers Scenarios/* when it
+# is evaluated, and SwiftPM would otherwise reuse a cached evaluation that predates a new folder.
+
+SWIFT      ?= swift
+SWIFTFLAGS := --manifest-cache none
+PROFILE    ?= standard
+SCALE      ?= 1,4
+ARGS       ?=
+CHECK_PROFILE := quick
+CHECK_SCALE   := 1,2
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BPBENCH    := .build/release/bpbench
+
+.PHONY: all deps build build-debug bench test check baseline list clean
+
+all: bench
+
+## deps: install the C libraries the children link (jemalloc) and GRDB needs (sqlite3), if missing.
+deps:
+	@if ! pkg-config --exists jemalloc 2>/dev/null || [ ! -f /usr/include/sqlite3.h ]; then \
+		echo "installing libjemalloc-dev, libsqlite3-dev, pkg-config (apt-get)…"; \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libjemalloc-dev libsqlite3-dev pkg-config) >/dev/null \
+		|| { echo "error: could not install libjemalloc-dev libsqlite3-dev pkg-config; install them and retry" >&2; exit 1; }; \
+	fi
+
+## build: release build (a debug build's numbers mean nothing); quiet unless it fails.
+build: deps
+	@mkdir -p .build
+	@$(SWIFT) build -c release $(SWIFTFLAGS) > .build/make-build.log 2>&1 || { cat .build/make-build.log; exit 1; }
+
+build-debug: deps
+	@mkdir -p .build
+	@$(SWIFT) build $(SWIFTFLAGS) > .build/make-build-debug.log 2>&1 || { cat .build/make-build-debug.log; exit 1; }
+
+## bench: every scenario, PROFILE (standard) at SCALE (1,4) → Reports/runs/<timestamp>, Reports/latest.
+bench: build
+	$(BPBENCH) run --profile $(PROFILE) --scale $(SCALE) $(ARGS)
+
+## test: unit tests and the harness's fault tests (they run the debug-built fixtures).
+test: build-debug
+	$(SWIFT) test $(SWIFTFLAGS)
+
+## check: the CI gate — quick profile, then compare with Reports/baseline.json (exit 1 on regression).
+check: build
+	$(BPBENCH) run --profile $(CHECK_PROFILE) --scale $(CHECK_SCALE) --quiet $(ARGS)
+	$(BPBENCH) check --baseline Reports/baseline.json
+
+## baseline: run the check's plan and make it the committed baseline.
+baseline: build
+	$(BPBENCH) run --profile $(CHECK_PROFILE) --scale $(CHECK_SCALE) --quiet $(ARGS)
+	$(BPBENCH) baseline update --baseline Reports/baseline.json
+
+list: build
+	$(BPBENCH) list
+
+clean:
+	rm -rf .build Reports/runs Reports/latest Reports/cache
