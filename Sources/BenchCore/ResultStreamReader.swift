@@ -95,8 +95,12 @@ enum LineSplitter {
             var start = 0
             for index in 0..<count where chunk[index] == UInt8(ascii: "\n") {
                 if !discarding {
-                    pending.append(contentsOf: chunk[start..<index])
-                    handle(.line(String(decoding: pending, as: UTF8.self)))
+                    if pending.count + (index - start) > maximumLineBytes {
+                        handle(.overlong)
+                    } else {
+                        pending.append(contentsOf: chunk[start..<index])
+                        handle(.line(String(decoding: pending, as: UTF8.self)))
+                    }
                 }
                 pending.removeAll(keepingCapacity: true)
                 discarding = false

@@ -1,0 +1,170 @@
+import BenchCore
+import BenchProtocol
+@testable import BenchReport
+import XCTest
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+/// Synthetic runs: reporting, verdicts and the gate are pure functions of records.
+enum Synthetic {
+    static func record(_ scenario: String, scale: Double = 1, repeatIndex: Int = 1, status: RunStatus = .ok,
+                       peakRss: Int, allocated: Int, bytes: Int, throughput: Double, gauges: [String: Int] = [:]) -> RunRecord {
+        var record = RunRecord(scenario: scenario, repeatIndex: repeatIndex, scale: scale, parameters: ["items": "100", "note": "a,b \"quoted\""], logFile: "/tmp/x.log")
+        record.status = status
+        record.peakRssBytes = peakRss
+        record.peakRssSampledBytes = peakRss - 4096
+        record.peaks = AllocatorPeaks(allocated: allocated, active: allocated, resident: allocated, mapped: allocated, retained: 0)
+        record.bytes = bytes
+        record.items = bytes / 16384
+        record.durationS = Double(bytes) / throughput
+        record.throughputBytesPerS = throughput
+        record.throughputItemsPerS = throughput / 16384
+        record.gaugeMaxima = gauges
+        record.timeline = [TimelinePoint(tMs: 10, rssBytes: peakRss / 2, allocatedBytes: allocated / 2, residentBytes: 0, gauges: gauges),
+                           TimelinePoint(tMs: 20, rssBytes: peakRss, allocatedBytes: allocated, residentBytes: 0, gauges: gauges)]
+        return record
+    }
+
+    static let environment = HostEnvironment.capture(projectRoot: TestSupport.projectRoot)
+
+    /// pipeline-copy flat, ignored-drain ≈ 1 × input, at scales 1 and 4, three repeats each.
+    static func document(ignoredDrainFactor: Double = 1.0, pipelineStatus: RunStatus = .ok) -> RunDocument {
+        var document = RunDocument(startedAt: "2026-11-22T00:00:00Z", profile: "quick", repeats: 3, warmups: 1, scales: [1, 4],
+                                   limits: ChildLimits(), environment: environment)
+        let mib = 1 << 20
+        for scale in [1.0, 4.0] {
+            let input = Int(scale) * 24 * mib
+            for repeatIndex in 1...3 {
+                let wobble = repeatIndex * 100_000
+                document.records.append(record("pipeline-copy", scale: scale, repeatIndex: repeatIndex, status: pipelineStatus,
+                                               peakRss: 31 * mib + wobble, allocated: 3 * mib, bytes: input, throughput: 16.0 * Double(mib)))
+                let held = Int(Double(input) * ignoredDrainFactor)
+                document.records.append(record("ignored-drain", scale: scale, repeatIndex: repeatIndex,
+                                               peakRss: 31 * mib + held + wobble, allocated: held, bytes: input, throughput: 16.1 * Double(mib),
+                                               gauges: ["buffered_bytes": held]))
+            }
+        }
+        document.claims["ignored-drain"] = [SeedClaim("peak ≈ input", seed: "000", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.2)),
+                                            SeedClaim("grows", seed: "000", check: .memoryGrows)]
+        document.claims["pipeline-copy"] = [SeedClaim("flat", seed: "001", check: .memoryBounded)]
+        return document
+    }
+}
+
+final class ReportTests: XCTestCase {
+    func testSpreadIsMedianWithRange() throws {
+        let spread = try XCTUnwrap(Spread([5, 1, 3, 100]))
+        XCTAssertEqual(spread.median, 4)
+        XCTAssertEqual(spread.min, 1)
+        XCTAssertEqual(spread.max, 100)
+        XCTAssertNil(Spread([]))
+    }
+
+    func testVerdictsSeparateBoundedFromGrowing() {
+        let analysis = RunAnalysis(Synthetic.document())
+        XCTAssertEqual(analysis.verdicts["pipeline-copy"]?.kind, .bounded)
+        XCTAssertEqual(analysis.verdicts["ignored-drain"]?.kind, .grows)
+        XCTAssertEqual(analysis.verdicts["ignored-drain"]?.peakBytesPerInputByte ?? 0, 1.0, accuracy: 0.01)
+        XCTAssertEqual(analysis.claims.map(\.result), [.holds, .holds, .holds])
+    }
+
+    func testFailedRepeatsNeverCountAsMeasurements() {
+        let analysis = RunAnalysis(Synthetic.document(pipelineStatus: .failedVerification))
+        let summary = analysis.summaries.first { $0.scenario == "pipeline-copy" }!
+        XCTAssertEqual(summary.status, "failed-verification")
+        XCTAssertNil(summary.median(.throughputBytes))
+    }
+
+    func testResultsCSVHasOneRowPerRecordAndEscapesFields() throws {
+        let analysis = RunAnalysis(Synthetic.document())
+        let csv = try ResultsCSVExporter().render(analysis)
+        let lines = csv.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1 + analysis.document.records.count)
+        let header = lines[0].split(separator: ",").map(String.init)
+        for column in ["scenario", "repeat", "status", "items", "bytes", "duration_s", "throughput_items_per_s", "throughput_bytes_per_s",
+                       "peak_rss_bytes", "peak_rss_sampled_bytes", "peak_allocated_bytes", "peak_resident_bytes", "final_allocated_bytes",
+                       "latency_p50_us", "latency_p99_us", "max_gauge_buffered_bytes", "param_items", "memory_verdict"] {
+            XCTAssertTrue(header.contains(column), "missing column \(column)")
+        }
+        XCTAssertTrue(csv.contains("\"a,b \"\"quoted\"\"\""), "a field with a comma and quotes must be quoted RFC 4180 style")
+        let timeline = try TimelineCSVExporter().render(analysis)
+        XCTAssertTrue(timeline.hasPrefix("scenario,scale,repeat,t_ms,rss_bytes,allocated_bytes,resident_bytes,gauge_buffered_bytes\n"))
+        XCTAssertEqual(timeline.split(separator: "\n").count, 1 + 2 * analysis.document.records.count)
+    }
+
+    func testMarkdownReportHasTableVerdictsClaimsAndRatios() throws {
+        let markdown = try MarkdownExporter().render(RunAnalysis(Synthetic.document()))
+        XCTAssertTrue(markdown.contains("| `ignored-drain` | ×4 · 96.0 MiB | ok |"))
+        XCTAssertTrue(markdown.contains("grows-with-input"))
+        XCTAssertTrue(markdown.contains("## Seed claims"))
+        XCTAssertTrue(markdown.contains("the peak memory of `pipeline-copy` at 1.01× its throughput"))
+        XCTAssertTrue(markdown.contains("## Environment"))
+        XCTAssertTrue(markdown.contains("![Memory over time"))
+    }
+
+    func testChartsAreWellFormedSVG() throws {
+        let analysis = RunAnalysis(Synthetic.document())
+        for chart in ChartExporters.all {
+            let svg = try chart.render(analysis)
+            XCTAssertTrue(svg.hasPrefix("<svg"), chart.fileName)
+            XCTAssertTrue(svg.hasSuffix("</svg>\n"), chart.fileName)
+            let data = Data(svg.utf8)
+            let parser = XMLParser(data: data)
+            XCTAssertTrue(parser.parse(), "\(chart.fileName) is not well-formed XML: \(String(describing: parser.parserError))")
+        }
+    }
+
+    func testRunJSONRoundTrips() throws {
+        let document = Synthetic.document()
+        let directory = TestSupport.temporaryDirectory("roundtrip")
+        try RunWriter.write(RunAnalysis(document), to: directory)
+        XCTAssertEqual(try RunWriter.load(runDirectory: directory), document)
+        for file in ["results.csv", "timeline.csv", "results.json", "run.json", "report.md", "memory.svg", "peaks.svg", "gauges.svg"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/" + file), file)
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(".tmp-") }
+        XCTAssertEqual(leftovers, [], "atomic writes leave no temporary files")
+    }
+}
+
+final class GateTests: XCTestCase {
+    func testUnchangedRunPasses() {
+        let analysis = RunAnalysis(Synthetic.document())
+        XCTAssertEqual(Gate(baseline: Baseline(analysis), thresholds: .standard).findings(analysis), [])
+    }
+
+    func testMemoryRegressionNamesScenarioAndMetric() {
+        let baseline = Baseline(RunAnalysis(Synthetic.document(ignoredDrainFactor: 0.01)))
+        let findings = Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(Synthetic.document(ignoredDrainFactor: 1.0)))
+        XCTAssertTrue(findings.contains { $0.scenario == "ignored-drain" && $0.metric == "peak_rss_bytes" }, "\(findings)")
+        XCTAssertTrue(findings.contains { $0.scenario == "ignored-drain" && $0.metric == "memory_verdict" }, "\(findings)")
+        XCTAssertFalse(findings.contains { $0.scenario == "pipeline-copy" })
+    }
+
+    func testStatusChangeAlwaysFails() {
+        let baseline = Baseline(RunAnalysis(Synthetic.document()))
+        let findings = Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(Synthetic.document(pipelineStatus: .memoryCap)))
+        XCTAssertTrue(findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "status" && $0.now == "memory-cap" })
+    }
+
+    func testSmallWobbleUnderAbsoluteFloorPasses() {
+        var document = Synthetic.document()
+        let baseline = Baseline(RunAnalysis(document))
+        for index in document.records.indices { document.records[index].peakRssBytes += 3 << 20 }  // +3 MiB everywhere
+        XCTAssertEqual(Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(document)), [])
+    }
+
+    func testThroughputIsJudgedAsRatioToReference() {
+        var slowerMachine = Synthetic.document()
+        for index in slowerMachine.records.indices { slowerMachine.records[index].throughputBytesPerS /= 3 }  // everything 3× slower
+        let baseline = Baseline(RunAnalysis(Synthetic.document()))
+        XCTAssertEqual(Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(slowerMachine)), [])
+        var slowerScenario = Synthetic.document()
+        for index in slowerScenario.records.indices where slowerScenario.records[index].scenario == "ignored-drain" {
+            slowerScenario.records[index].throughputBytesPerS /= 3
+        }
+        let findings = Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(slowerScenario))
+        XCTAssertTrue(findings.contains { $0.scenario == "ignored-drain" && $0.metric.hasPrefix("throughput_bytes_per_s") }, "\(findings)")
+    }
+}
