@@ -1,0 +1,99 @@
+import BenchCore
+@testable import BenchReport
+import Foundation
+import XCTest
+
+/// Bad input → one clear line, a distinct sysexits code, and nothing already written modified.
+final class BadInputTests: XCTestCase {
+    struct Outcome {
+        var code: Int32
+        var stderr: String
+    }
+
+    func bpbench(_ arguments: [String]) throws -> Outcome {
+        let executable = TestSupport.binDirectory + "/bpbench"
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("bpbench is not built") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: TestSupport.projectRoot)
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let data = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(code: process.terminationStatus, stderr: String(decoding: data, as: UTF8.self))
+    }
+
+    func testTableOfBadInputs() throws {
+        let scratch = TestSupport.temporaryDirectory("bad-input")
+        let valid = scratch + "/baseline.json"
+        try Baseline(RunAnalysis(Synthetic.document())).write(to: valid)
+        let files: [String: String] = [
+            "empty.json": "",
+            "truncated.json": String(try String(contentsOfFile: valid, encoding: .utf8).prefix(40)),
+            "future.json": #"{"formatVersion": 99, "entries": []}"#,
+            "thresholds.json": #"{"formatVersion": 1, "defaults": {"peak_happiness": {"relative": 0.1}}, "scenarios": {}}"#,
+        ]
+        for (name, text) in files { try text.write(toFile: scratch + "/" + name, atomically: true, encoding: .utf8) }
+        let runDirectory = scratch + "/run"
+        try RunWriter.write(RunAnalysis(Synthetic.document()), to: { try? FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true); return runDirectory }())
+
+        let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
+        let run = ["run"] + project + ["--profile", "quick", "--repeat", "1", "--warmup", "0", "--quiet"]
+        let cases: [(arguments: [String], code: Int32, message: String)] = [
+            (run + ["--scenario", "no-such-scenario"], 64, "unknown scenario 'no-such-scenario'"),
+            (run + ["--scenario", "pipeline-copy", "--param", "items=-5"], 64, "items"),
+            (run + ["--scenario", "pipeline-copy", "--param", "items=abc"], 64, "must be a whole number"),
+            (run + ["--scenario", "pipeline-copy", "--param", "item_bytes=0"], 64, "must be at least"),
+            (run + ["--scenario", "pipeline-copy", "--param", "items=99999999999G"], 64, "too large"),
+            (run + ["--scenario", "pipeline-copy", "--param", "no_such_key=1"], 64, "no selected scenario has a parameter 'no_such_key'"),
+            (run + ["--scenario", "pipeline-copy", "--param", "pipeline-copy.flavour=1"], 64, "not a parameter of pipeline-copy"),
+            (run + ["--scenario", "pipeline-copy", "--profile", "turbo"], 64, "unknown profile 'turbo'"),
+            (run + ["--scenario", "pipeline-copy", "--memory-cap", "lots"], 64, "--memory-cap"),
+            (run + ["--scenario", "pipeline-copy", "--scale", "1,zero"], 64, "--scale"),
+            (run + ["--scenario", "pipeline-copy", "--out", "/proc/bpbench-cannot-write-here"], 73, "cannot create"),
+            (run + ["--scenario", "pipeline-copy", "--out", scratch], 73, "not empty"),
+            (["check"] + project + ["--baseline", scratch + "/missing.json", "--run", runDirectory], 66, "does not exist"),
+            (["check"] + project + ["--baseline", scratch + "/empty.json", "--run", runDirectory], 65, "is empty"),
+            (["check"] + project + ["--baseline", scratch + "/truncated.json", "--run", runDirectory], 65, "not valid JSON"),
+            (["check"] + project + ["--baseline", scratch + "/future.json", "--run", runDirectory], 65, "format version 99"),
+            (["check"] + project + ["--baseline", valid, "--thresholds", scratch + "/thresholds.json", "--run", runDirectory], 65, "unknown metric 'peak_happiness'"),
+            (["check"] + project + ["--baseline", valid, "--run", scratch + "/nowhere"], 66, "is not a folder"),
+            (["compare"] + project + [scratch, runDirectory], 66, "not a run folder"),
+            (["report"] + project + [scratch + "/nowhere"], 66, "is not a folder"),
+            (["baseline", "update"] + project + ["--run", scratch, "--baseline", valid], 66, "not a run folder"),
+            (["run", "--no-such-option"], 64, ""),
+        ]
+        let before = try Data(contentsOf: URL(fileURLWithPath: valid))
+        let runsBefore = (try? FileManager.default.contentsOfDirectory(atPath: TestSupport.projectRoot + "/Reports/runs").count) ?? 0
+        for testCase in cases {
+            let outcome = try bpbench(testCase.arguments)
+            XCTAssertEqual(outcome.code, testCase.code, "\(testCase.arguments.suffix(3)): \(outcome.stderr)")
+            guard !testCase.message.isEmpty else { continue }
+            let lines = outcome.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "one line, got: \(outcome.stderr)")
+            XCTAssertTrue(outcome.stderr.hasPrefix("bpbench: error: "), outcome.stderr)
+            XCTAssertTrue(outcome.stderr.contains(testCase.message), "expected '\(testCase.message)' in: \(outcome.stderr)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: valid)), before, "a failed command must not touch the baseline")
+        let runsAfter = (try? FileManager.default.contentsOfDirectory(atPath: TestSupport.projectRoot + "/Reports/runs").count) ?? 0
+        XCTAssertEqual(runsAfter, runsBefore, "a rejected run must not leave a run folder")
+    }
+
+    func testCheckPassesOnItselfAndFailsOnRegressionWithExitCodeOne() throws {
+        let scratch = TestSupport.temporaryDirectory("check")
+        let baseline = scratch + "/baseline.json"
+        let good = scratch + "/good"
+        let bad = scratch + "/bad"
+        for (directory, factor) in [(good, 0.01), (bad, 1.0)] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try RunWriter.write(RunAnalysis(Synthetic.document(ignoredDrainFactor: factor)), to: directory)
+        }
+        let project = ["--root", TestSupport.projectRoot]
+        XCTAssertEqual(try bpbench(["baseline", "update"] + project + ["--run", good, "--baseline", baseline]).code, 0)
+        XCTAssertEqual(try bpbench(["check"] + project + ["--baseline", baseline, "--run", good]).code, 0)
+        XCTAssertEqual(try bpbench(["check"] + project + ["--baseline", baseline, "--run", bad]).code, 1)
+    }
+}
