@@ -28,7 +28,15 @@ struct BoundedQueue: Scenario {
             ParameterSpec("downstream_limit", .count, default: "0", min: 0,
                           help: "concurrent calls the downstream admits, the rest wait (0 = no limit)"),
         ],
-        scaleParameter: "items")
+        scaleParameter: "items",
+        claims: [
+            SeedClaim("a bounded queue never holds more than its capacity",
+                      seed: "003_ee7a3d501c53ff94.txt", check: .gaugeAtMostParameter(gauge: "queue_depth", parameter: "capacity")),
+            SeedClaim("bounded concurrency keeps memory predictable as the input grows",
+                      seed: "002_af3d1f900fda35a4.txt", check: .memoryBounded),
+            SeedClaim("k workers run ≈ k × the sequential rate until the downstream limit (~30 s vs ~340 ms)",
+                      seed: "002_af3d1f900fda35a4.txt", check: .throughputAtLeast(fraction: 0.85, parameter: "workers", metric: "sequential_rate_items_per_s")),
+        ])
 
     /// The checksum the workers must arrive at, computed in `prepare` so that hashing the whole
     /// input once more does not count against the run's duration and throughput.

@@ -16,7 +16,13 @@ struct IgnoredDrain: Scenario {
             ParameterSpec("sink", .choice, default: "socket", choices: ["socket", "memory"],
                           help: "socket: NIO pending writes grow; memory: AsyncStream's unbounded buffer grows"),
         ],
-        scaleParameter: "items")
+        scaleParameter: "items",
+        claims: [
+            SeedClaim("ignoring write()'s false queues the whole stream: peak memory ≈ stream size (±20 %)",
+                      seed: "000_dad6ddaa19fdce00.txt", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.2)),
+            SeedClaim("the buffer grows without limit as the input grows",
+                      seed: "001_fde9a5ee61eb77d8.txt", check: .memoryGrows),
+        ])
 
     static func prepare(_ context: ScenarioContext) async throws {
         try FileToSocket.prepare(context)

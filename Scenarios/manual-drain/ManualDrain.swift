@@ -12,7 +12,13 @@ struct ManualDrain: Scenario {
         summary: "Backpressure by hand: if !write(chunk) { await drain() } over a NIO socket's writability",
         seeds: ["001_fde9a5ee61eb77d8.txt", "003_ee7a3d501c53ff94.txt", "000_dad6ddaa19fdce00.txt"],
         parameters: StreamSettings.parameters,
-        scaleParameter: "items")
+        scaleParameter: "items",
+        claims: [
+            SeedClaim("honouring write()'s false and waiting for drain keeps memory bounded",
+                      seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
+            SeedClaim("done by hand it moves data as fast as pipeline (throughput within 5 %)",
+                      seed: "003_ee7a3d501c53ff94.txt", check: .throughputRatio(scenario: "pipeline-copy", min: 0.95, max: 1.05)),
+        ])
 
     static func prepare(_ context: ScenarioContext) async throws {
         try FileToSocket.prepare(context)

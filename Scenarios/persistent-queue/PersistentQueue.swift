@@ -33,7 +33,13 @@ struct PersistentQueue: Scenario {
             ParameterSpec("queue_file", .text, default: "",
                           help: "queue database path to create or resume and keep (\"\" = a fresh file in the work directory, deleted at the end)"),
         ],
-        scaleParameter: "items")
+        scaleParameter: "items",
+        claims: [
+            SeedClaim("the backlog lives on disk, so memory stays flat while the queue grows",
+                      seed: "004_34ac7218ce6ecf6d.txt", check: .memoryBounded),
+            SeedClaim("events survive: every committed event is processed (lost = 0)",
+                      seed: "004_34ac7218ce6ecf6d.txt", check: .metricEquals(metric: "lost", value: 0)),
+        ])
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
         let settings = Settings(context.parameters)
