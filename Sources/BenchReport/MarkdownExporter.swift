@@ -77,7 +77,7 @@ public struct MarkdownExporter: Exporter {
 
     func verdictSection(_ analysis: RunAnalysis) -> [String] {
         var lines = ["", "## Memory growth", "",
-                     "Peak RSS fitted against input size across the run's scales (bounded: within \(Int(GrowthVerdict.defaultTolerance * 100)) % from smallest to largest input, or under \(GrowthVerdict.minimumSlope) bytes per input byte).", "",
+                     "Peak RSS fitted against input size across the run's scales. *grows-with-input* needs both: a rise of more than \(Int(GrowthVerdict.defaultTolerance * 100)) % (or twice the repeat-to-repeat spread, if larger) from the smallest to the largest input, and a slope of at least \(GrowthVerdict.minimumSlope) bytes of peak per input byte.", "",
                      "| scenario | verdict | peak bytes per input byte | detail |", "|---|---|---:|---|"]
         for name in analysis.scenarios {
             guard let verdict = analysis.verdicts[name] else { continue }

@@ -168,7 +168,8 @@ struct ProgressPrinter {
         case .starting(let step, let index, let total):
             let label = step.isWarmup ? "warm-up" : "repeat \(step.repeatIndex)"
             let line = String(format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.entry.name, Format.scale(step.scale), label)
-            FileHandle.standardOutput.write(Data(line.utf8))
+            print(line, terminator: "")
+            fflush(stdout)
         case .finished(_, let record):
             var parts = [record.status.rawValue]
             if record.status == .ok {
@@ -180,6 +181,7 @@ struct ProgressPrinter {
             parts.append("peak RSS " + Format.bytes(Double(record.peakRssBytes)))
             parts.append("allocated " + Format.bytes(Double(record.peaks.allocated)))
             print(parts.joined(separator: "  "))
+            fflush(stdout)
         }
     }
 }
