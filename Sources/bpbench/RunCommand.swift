@@ -169,7 +169,7 @@ struct ProgressPrinter {
             let label = step.isWarmup ? "warm-up" : "repeat \(step.repeatIndex)"
             let line = String(format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.entry.name, Format.scale(step.scale), label)
             print(line, terminator: "")
-            fflush(stdout)
+            fflush(nil)  // nil: every stream (naming stdout is not concurrency-safe in Swift 6)
         case .finished(_, let record):
             var parts = [record.status.rawValue]
             if record.status == .ok {
@@ -181,7 +181,7 @@ struct ProgressPrinter {
             parts.append("peak RSS " + Format.bytes(Double(record.peakRssBytes)))
             parts.append("allocated " + Format.bytes(Double(record.peaks.allocated)))
             print(parts.joined(separator: "  "))
-            fflush(stdout)
+            fflush(nil)  // nil: every stream (naming stdout is not concurrency-safe in Swift 6)
         }
     }
 }
