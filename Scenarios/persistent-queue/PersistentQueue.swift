@@ -18,7 +18,7 @@ struct PersistentQueue: Scenario {
         summary: "Disk-backed queue (SQLite WAL via GRDB): the backlog grows on disk, memory stays flat, events survive kill -9",
         seeds: ["004_34ac7218ce6ecf6d.txt"],
         parameters: [
-            .items(default: "100k", quick: "30k", stress: "500k"),
+            .items(default: "50k", quick: "30k", stress: "500k"),
             .itemBytes(default: "1KiB"),
             ParameterSpec("batch", .count, default: "100", min: 1, max: 1_000_000,
                           help: "events per producer transaction"),

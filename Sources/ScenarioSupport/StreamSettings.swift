@@ -30,7 +30,7 @@ public struct StreamSettings: Sendable {
 
     /// The shared specs; a scenario appends its own after these.
     public static let parameters: [ParameterSpec] = [
-        .items(default: "20000", quick: "1500", stress: "200000"),
+        .items(default: "10000", quick: "1500", stress: "200000"),
         .itemBytes(),
         ParameterSpec("consumer_rate", .byteRate, default: "64MiB/s", profiles: ["quick": "16MiB/s", "stress": "256MiB/s"], min: 0,
                       help: "how fast the reader at the far end consumes (0 = unthrottled)"),
