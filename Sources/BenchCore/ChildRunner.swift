@@ -13,6 +13,9 @@ public struct ChildLimits: Sendable {
     public var timeoutS: Double = 120
     /// Most bytes of the child's stdout+stderr kept in its log.
     public var logLimitBytes: Int = 4 << 20
+    /// Kill the child with SIGKILL this many seconds after its start (status `killed`); for
+    /// `--crash-test`.
+    public var killAfterS: Double?
 
     public init() {}
 }

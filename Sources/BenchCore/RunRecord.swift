@@ -21,6 +21,8 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
     case spawnFailed = "spawn-failed"
     /// The harness was interrupted (Ctrl-C, SIGTERM) while it ran.
     case interrupted
+    /// Killed on purpose by `--crash-test` (SIGKILL at a random moment).
+    case killed
 
     /// Whether the run's figures may be compared as measurements.
     public var isMeasurement: Bool { self == .ok }

@@ -59,6 +59,8 @@ struct Watch {
             if killedFor == nil {
                 if interruption?.isInterrupted == true {
                     killChild(.interrupted, "the harness was interrupted", atMs: elapsedMs)
+                } else if let killAfter = limits.killAfterS, elapsedMs > killAfter * 1000 {
+                    killChild(.killed, String(format: "killed on purpose after %.3f s (crash test)", elapsedMs / 1000), atMs: elapsedMs)
                 } else if elapsedMs > limits.timeoutS * 1000 {
                     killChild(.timeout, "still running after \(limits.timeoutS) s", atMs: elapsedMs)
                 }

@@ -49,6 +49,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Scenario the report's ratios are computed against.")
     var reference: String = "pipeline-copy"
 
+    @Option(help: "Kill the (single, durable) scenario with SIGKILL N times at random moments, restarting it on the same queue file, then drain and verify.")
+    var crashTest: Int?
+
     @Flag(help: "Allow the harness's hidden test fixtures to be selected by name.")
     var includeFixtures = false
 
@@ -82,7 +85,22 @@ struct RunCommand: ParsableCommand {
             for entry in entries { document.claims[entry.name] = entry.description.claims }
             let runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
             let progress = ProgressPrinter(quiet: quiet)
-            runner.execute(plan, logDirectory: runDirectory + "/logs", into: &document, progress: progress.handle)
+            if let crashTest {
+                guard entries.count == 1, let step = plan.steps.last, step.entry.description.parameter(named: CrashTest.fileParameter) != nil else {
+                    throw BenchError(.usage, "--crash-test needs exactly one scenario with a '\(CrashTest.fileParameter)' parameter (e.g. --scenario persistent-queue)")
+                }
+                let records = try CrashTest(kills: crashTest).execute(step: step, profile: profile, runner: runner, directory: runDirectory) { line in
+                    if !quiet { print(line) }
+                }
+                document.records = records
+                if let final = records.last {
+                    let figures = ["events_committed", "events_processed", "lost", "duplicates", "requeued", "runs", "crash_test_kills"]
+                        .map { "\($0)=\(final.metrics[$0].map { String(Int($0)) } ?? "?")" }.joined(separator: " ")
+                    print("crash test: \(final.status.rawValue) \(figures)")
+                }
+            } else {
+                runner.execute(plan, logDirectory: runDirectory + "/logs", into: &document, progress: progress.handle)
+            }
             document.finishedAt = Self.timestamp()
 
             let analysis = RunAnalysis(document, reference: reference)
