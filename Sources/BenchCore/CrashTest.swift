@@ -10,10 +10,11 @@ public struct CrashTest: Sendable {
     public static let fileParameter = "queue_file"
 
     public let kills: Int
-    /// Kills land uniformly in this many seconds after a start.
+    /// Kills land uniformly in this many seconds after a start (after the ~50 ms a child needs to
+    /// open its queue, so most kills hit producing, committing or consuming).
     public let window: ClosedRange<Double>
 
-    public init(kills: Int, window: ClosedRange<Double> = 0.02...0.6) throws(BenchError) {
+    public init(kills: Int, window: ClosedRange<Double> = 0.1...0.8) throws(BenchError) {
         guard kills >= 1 else { throw BenchError(.usage, "--crash-test takes a number of kills ≥ 1, got \(kills)") }
         self.kills = kills
         self.window = window
