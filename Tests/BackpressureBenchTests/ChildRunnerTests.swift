@@ -3,15 +3,19 @@ import BenchProtocol
 import Foundation
 import XCTest
 
-/// Real child processes (the debug-built fixtures): measurement agrees with the kernel, and every
-/// way a child can fail becomes its own status, with its log kept and no process left behind.
-final class ChildRunnerTests: XCTestCase {
+/// Tests that start children: whatever a test did, no fixture or launcher may outlive it.
+class ChildProcessTestCase: XCTestCase {
     override func tearDown() {
-        // Whatever a test did, no fixture may outlive it.
         let deadline = Date().addingTimeInterval(2)
         while !TestSupport.processes(named: "fixture-").isEmpty, Date() < deadline { usleep(20_000) }
         XCTAssertEqual(TestSupport.processes(named: "fixture-"), [], "orphaned fixture processes")
+        super.tearDown()
     }
+}
+
+/// Real child processes (the debug-built fixtures): measurement agrees with the kernel, and every
+/// way a child can fail becomes its own status, with its log kept and no process left behind.
+final class ChildRunnerTests: ChildProcessTestCase {
 
     func testJemallocSeesA64MiBAllocationAndTheKernelAgrees() throws {
         let record = try TestSupport.runChild("fixture-allocate", ["megabytes=64", "hold=200ms"])
@@ -108,5 +112,26 @@ final class ChildRunnerTests: XCTestCase {
         ChildRunner(launcherPath: TestSupport.binDirectory + "/bpbench-launch", limits: ChildLimits())
             .run(program: "/nonexistent/ghost", arguments: [], environment: [:], into: &record)
         XCTAssertEqual(record.status, .spawnFailed)
+    }
+}
+
+/// The durable queue keeps its promise under SIGKILL (issue: "every event whose enqueue committed
+/// is processed at least once after a kill -9").
+final class CrashTestTests: XCTestCase {
+    func testKilledQueueResumesAndLosesNothing() throws {
+        let entry = try TestSupport.entry("persistent-queue")
+        let directory = TestSupport.temporaryDirectory("crash")
+        try FileManager.default.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
+        let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["items=20000"])
+        let runner = BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory + "/cache", interruption: nil)
+        let records = try CrashTest(kills: 2, window: 0.3...0.6).execute(step: plan.steps[0], profile: .quick, runner: runner, directory: directory) { _ in }
+        XCTAssertEqual(records.count, 3)
+        XCTAssertEqual(records.prefix(2).map(\.status), [.killed, .killed], "\(records.map(\.statusDetail))")
+        let final = try XCTUnwrap(records.last)
+        XCTAssertEqual(final.status, .ok, final.statusDetail ?? "")
+        XCTAssertEqual(final.metrics["lost"], 0)
+        XCTAssertEqual(final.metrics["events_committed"], 20000)
+        XCTAssertGreaterThanOrEqual(final.metrics["events_processed"] ?? 0, 20000)
+        XCTAssertEqual(final.verification?.passed, true)
     }
 }

@@ -45,12 +45,33 @@ enum TestSupport {
         return record
     }
 
-    /// Process IDs whose command line mentions `name` (to prove no child outlived its run).
-    static func processes(named name: String) -> [Int32] {
+    /// Process IDs of running executables whose name starts with `prefix` (argv[0]'s last path
+    /// component), to prove no child outlived its run. Launchers count too: their argv[1] is the
+    /// scenario.
+    static func processes(named prefix: String, includeLaunchers: Bool = true) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { Int32($0) }.filter { pid in
-            guard pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            return String(decoding: data, as: UTF8.self).contains(name)
+            guard pid != getpid(), let data = readProcFile("/proc/\(pid)/cmdline") else { return false }
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            guard let program = arguments.first.map({ ($0 as NSString).lastPathComponent }) else { return false }
+            if program.hasPrefix(prefix) { return true }
+            return includeLaunchers && program == "bpbench-launch" && arguments.count > 1 && (arguments[1] as NSString).lastPathComponent.hasPrefix(prefix)
         }
+    }
+
+    /// /proc files report a size of 0, so Foundation's size-based readers return nothing: read
+    /// them with read(2) until end of file.
+    static func readProcFile(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+        }
+        return bytes
     }
 }

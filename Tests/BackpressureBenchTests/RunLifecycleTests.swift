@@ -1,0 +1,130 @@
+import BenchCore
+import BenchProtocol
+@testable import BenchReport
+import Foundation
+import XCTest
+
+/// The run as a whole: discovery, folders, a failing child among good ones, interruption, and
+/// the gate catching a regression injected into a real scenario.
+final class RunLifecycleTests: ChildProcessTestCase {
+    /// A new folder under Scenarios/ is a scenario, with nothing else edited: the catalog finds
+    /// the folder and asks the executable beside bpbench to describe itself.
+    func testCatalogDiscoversAnyScenarioFolder() throws {
+        let root = TestSupport.temporaryDirectory("catalog")
+        let bin = root + "/bin"
+        for folder in ["/Scenarios/brand-new", "/Scenarios/.hidden", "/Scenarios/no-swift-here", "/bin"] {
+            try FileManager.default.createDirectory(atPath: root + folder, withIntermediateDirectories: true)
+        }
+        try "".write(toFile: root + "/Package.swift", atomically: true, encoding: .utf8)
+        try "@main struct X {}".write(toFile: root + "/Scenarios/brand-new/BrandNew.swift", atomically: true, encoding: .utf8)
+        try "notes".write(toFile: root + "/Scenarios/no-swift-here/README.md", atomically: true, encoding: .utf8)
+        let description = try JSONLineCoding.line(ScenarioDescription(name: "brand-new", summary: "added by a test", parameters: []))
+        try "#!/bin/sh\necho '\(description)'\n".write(toFile: bin + "/brand-new", atomically: true, encoding: .utf8)
+        chmod(bin + "/brand-new", 0o755)
+
+        let catalog = try ScenarioCatalog.locate(root: root, binDirectory: bin)
+        let entries = try catalog.entries()
+        XCTAssertEqual(entries.map(\.name), ["brand-new"])
+        XCTAssertEqual(entries.first?.description.summary, "added by a test")
+    }
+
+    func testEveryRealScenarioIsListed() throws {
+        _ = try TestSupport.entry("pipeline-copy")
+        let names = try TestSupport.catalog.entries().map(\.name)
+        for name in ["bounded-queue", "ignored-drain", "manual-drain", "persistent-queue", "pipeline-copy"] {
+            XCTAssertTrue(names.contains(name), "\(name) missing from \(names)")
+        }
+        XCTAssertFalse(try TestSupport.catalog.select([]).contains { $0.description.hidden }, "fixtures are hidden by default")
+    }
+
+    func testRunsStartedTogetherGetSeparateFolders() throws {
+        let parent = TestSupport.temporaryDirectory("folders")
+        let now = Date()
+        let first = try RunWriter.createRunDirectory(under: parent, startedAt: now)
+        let second = try RunWriter.createRunDirectory(under: parent, startedAt: now)
+        XCTAssertNotEqual(first, second)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: second + "/logs"))
+    }
+
+    func testACrashingChildLeavesTheOtherRowsComplete() throws {
+        let entries = [try TestSupport.entry("fixture-fault"), try TestSupport.entry("fixture-allocate")]
+        let plan = try RunPlan(entries: entries, profile: .quick, repeats: 2, warmups: 0, scales: [1],
+                               overrides: ["fixture-fault.mode=segfault", "fixture-allocate.megabytes=8", "fixture-allocate.hold=10ms"])
+        let directory = TestSupport.temporaryDirectory("mixed")
+        var document = RunDocument(startedAt: "t", profile: "quick", repeats: 2, warmups: 0, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
+        BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory, interruption: nil)
+            .execute(plan, logDirectory: directory, into: &document) { _ in }
+        XCTAssertEqual(document.records.map(\.status), [.crashed, .crashed, .ok, .ok])
+        XCTAssertTrue(document.records.filter { $0.status == .ok }.allSatisfy { $0.peaks.allocated >= 8 << 20 })
+    }
+
+    func testAChildKilledFromOutsideIsCrashed() throws {
+        let killer = Thread {
+            for _ in 0..<200 {
+                if let pid = TestSupport.processes(named: "fixture-fault", includeLaunchers: false).first {
+                    usleep(200_000)
+                    kill(pid, SIGKILL)
+                    return
+                }
+                usleep(20_000)
+            }
+        }
+        killer.start()
+        var limits = ChildLimits()
+        limits.timeoutS = 20
+        let record = try TestSupport.runChild("fixture-fault", ["mode=hang"], limits: limits)
+        XCTAssertEqual(record.status, .crashed)
+        XCTAssertEqual(record.signal, SIGKILL)
+    }
+
+    /// Ctrl-C during `bpbench run`: the child is stopped, finished rows are written, the run is
+    /// marked interrupted, exit 130, and `Reports/latest` does not move to it.
+    func testInterruptedRunWritesFinishedRowsAndKeepsLatest() throws {
+        _ = try TestSupport.entry("fixture-fault")
+        let latest = TestSupport.projectRoot + "/Reports/latest"
+        let latestBefore = try? FileManager.default.destinationOfSymbolicLink(atPath: latest)
+        let out = TestSupport.temporaryDirectory("interrupted") + "/run"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.binDirectory + "/bpbench")
+        process.arguments = ["run", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--include-fixtures",
+                             "--scenario", "fixture-allocate", "--scenario", "fixture-fault", "--param", "fixture-fault.mode=hang",
+                             "--param", "fixture-allocate.megabytes=4", "--repeat", "1", "--warmup", "0", "--profile", "quick", "--quiet", "--out", out]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until the hanging fixture has started (its log exists), i.e. the first row is finished.
+        let deadline = Date().addingTimeInterval(30)
+        while !FileManager.default.fileExists(atPath: out + "/logs/fixture-fault-x1-r1.log"), Date() < deadline { usleep(20_000) }
+        usleep(300_000)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130)
+        let document = try RunWriter.load(runDirectory: out)
+        XCTAssertTrue(document.interrupted)
+        XCTAssertEqual(document.records.map(\.scenario), ["fixture-allocate"])
+        XCTAssertEqual(document.records.first?.status, .ok)
+        XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: latest), latestBefore)
+        XCTAssertEqual(TestSupport.processes(named: "fixture-fault"), [])
+    }
+
+    /// The gate on real runs: a baseline of manual-drain, then the same scenario with its
+    /// backpressure effectively turned off (a 1 GiB high-water mark, so ~20 MiB of the 23 MiB
+    /// stream queues instead of ~3 MiB): check names the scenario
+    /// and the memory metric. The unchanged run passes.
+    func testGateCatchesBackpressureTurnedOffInARealRun() throws {
+        let entry = try TestSupport.entry("manual-drain")
+        func run(_ overrides: [String]) throws -> RunAnalysis {
+            let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["items=1500"] + overrides)
+            let directory = TestSupport.temporaryDirectory("gate")
+            var document = RunDocument(startedAt: "t", profile: "quick", repeats: 1, warmups: 0, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
+            BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory, interruption: nil)
+                .execute(plan, logDirectory: directory, into: &document) { _ in }
+            return RunAnalysis(document)
+        }
+        let baseline = Baseline(try run([]))
+        XCTAssertEqual(baseline.entries.first?.status, "ok")
+        XCTAssertEqual(Gate(baseline: baseline, thresholds: .standard).findings(try run([])), [], "unchanged must pass")
+        let findings = Gate(baseline: baseline, thresholds: .standard).findings(try run(["high_water_mark=1GiB"]))
+        XCTAssertTrue(findings.contains { $0.scenario == "manual-drain" && $0.metric == "peak_allocated_bytes" }, "\(findings)")
+    }
+}
