@@ -36,7 +36,7 @@ public struct MemoryTimelineChart: ChartExporter {
             series.append(.init(name: "\(record.scenario) RSS", color: color, points: record.timeline.map { ($0.tMs / 1000, Double($0.rssBytes)) }))
             series.append(.init(name: "\(record.scenario) allocated", color: color, dashed: true, points: record.timeline.map { ($0.tMs / 1000, Double($0.allocatedBytes)) }))
         }
-        return SVGPlot.lines(title: title, series: series, xLabel: "time since start (s)", yLabel: "memory", yFormat: mebibytes)
+        return SVGPlot.lines(title: title, series: series, xLabel: "time since start (s)", yLabel: "memory", yUnit: 1_048_576, yFormat: mebibytes)
     }
 }
 
@@ -54,7 +54,7 @@ public struct PeakMemoryChart: ChartExporter {
         return SVGPlot.bars(
             title: title, labels: summaries.map(\.scenario),
             series: [("peak RSS (kernel)", SVGPlot.palette[0], values(.peakRss)), ("peak allocated (jemalloc)", SVGPlot.palette[3], values(.peakAllocated))],
-            yLabel: "bytes", yFormat: mebibytes)
+            yLabel: "bytes", yUnit: 1_048_576, yFormat: mebibytes)
     }
 }
 
@@ -78,6 +78,6 @@ public struct GaugeTimelineChart: ChartExporter {
                                     points: zip(record.timeline, values).map { ($0.tMs / 1000, $1 / peak * 100) }))
             }
         }
-        return SVGPlot.lines(title: title, series: series, xLabel: "time since start (s)", yLabel: "% of maximum", yFormat: { String(format: "%.0f%%", $0) }, width: 1000)
+        return SVGPlot.lines(title: title, series: series, xLabel: "time since start (s)", yLabel: "% of maximum", yFormat: { String(format: "%.0f%%", $0) })
     }
 }

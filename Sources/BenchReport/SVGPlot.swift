@@ -14,19 +14,28 @@ struct SVGPlot {
 
     let width: Double
     let height: Double
-    let margin = (left: 80.0, right: 190.0, top: 36.0, bottom: 48.0)
+    let margin: (left: Double, right: Double, top: Double, bottom: Double)
     private(set) var body: [String] = []
 
-    init(width: Double = 900, height: Double = 380) {
-        self.width = width
+    /// - Parameter legendNames: sizes the right margin so no legend entry is cut off.
+    init(width: Double = 900, height: Double = 380, legendNames: [String] = []) {
+        let legendWidth = Double(legendNames.map(\.count).max() ?? 16) * 6.6 + 44
+        self.width = width + max(0, legendWidth - 190)
         self.height = height
+        margin = (80, max(190, legendWidth), 36, 48)
     }
 
     var plotWidth: Double { width - margin.left - margin.right }
     var plotHeight: Double { height - margin.top - margin.bottom }
 
-    /// "Nice" tick values covering 0...maximum (1, 2, 5 × 10ⁿ steps).
-    static func ticks(upTo maximum: Double, count: Int = 5) -> [Double] {
+    /// "Nice" tick values covering 0...maximum (1, 2, 2.5, 5 × 10ⁿ steps of `unit`, so byte axes
+    /// tick at round MiB, not at round decimal byte counts).
+    static func ticks(upTo maximum: Double, count: Int = 5, unit: Double = 1) -> [Double] {
+        guard maximum > 0 else { return [0, unit] }
+        return ticks(upTo: maximum / unit, count: count).map { $0 * unit }
+    }
+
+    private static func ticks(upTo maximum: Double, count: Int) -> [Double] {
         guard maximum > 0 else { return [0, 1] }
         let raw = maximum / Double(count)
         let magnitude = pow(10, floor(log10(raw)))
@@ -39,12 +48,12 @@ struct SVGPlot {
     }
 
     /// Draws a line chart into a new SVG document.
-    static func lines(title: String, series: [Series], xLabel: String, yLabel: String, yFormat: (Double) -> String, width: Double = 900, height: Double = 380) -> String {
-        var plot = SVGPlot(width: width, height: height)
+    static func lines(title: String, series: [Series], xLabel: String, yLabel: String, yUnit: Double = 1, yFormat: (Double) -> String, width: Double = 900, height: Double = 380) -> String {
+        var plot = SVGPlot(width: width, height: height, legendNames: series.map(\.name))
         let maxX = series.flatMap { $0.points.map(\.x) }.max() ?? 1
         let maxY = series.flatMap { $0.points.map(\.y) }.max() ?? 1
         let xTicks = ticks(upTo: maxX)
-        let yTicks = ticks(upTo: maxY)
+        let yTicks = ticks(upTo: maxY, unit: yUnit)
         plot.axes(title: title, xTicks: xTicks, yTicks: yTicks, xLabel: xLabel, yLabel: yLabel, xFormat: { String(format: $0 == $0.rounded() ? "%.0f" : "%.1f", $0) }, yFormat: yFormat)
         let xMax = xTicks.last ?? 1
         let yMax = yTicks.last ?? 1
@@ -59,10 +68,10 @@ struct SVGPlot {
     }
 
     /// Draws grouped bars (one group per label, one bar per series) into a new SVG document.
-    static func bars(title: String, labels: [String], series: [(name: String, color: String, values: [Double])], yLabel: String, yFormat: (Double) -> String) -> String {
-        var plot = SVGPlot(width: 900, height: 380)
+    static func bars(title: String, labels: [String], series: [(name: String, color: String, values: [Double])], yLabel: String, yUnit: Double = 1, yFormat: (Double) -> String) -> String {
+        var plot = SVGPlot(width: 900, height: 380, legendNames: series.map(\.name))
         let maxY = series.flatMap(\.values).max() ?? 1
-        let yTicks = ticks(upTo: maxY)
+        let yTicks = ticks(upTo: maxY, unit: yUnit)
         plot.axes(title: title, xTicks: [], yTicks: yTicks, xLabel: "", yLabel: yLabel, xFormat: { _ in "" }, yFormat: yFormat)
         let yMax = yTicks.last ?? 1
         let groupWidth = plot.plotWidth / Double(max(labels.count, 1))
