@@ -9,7 +9,7 @@ PROFILE    ?= standard
 SCALE      ?= 1,4
 ARGS       ?=
 CHECK_PROFILE := quick
-CHECK_SCALE   := 1,2
+CHECK_SCALE   := 1,4
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BPBENCH    := .build/release/bpbench
 
