@@ -26,8 +26,6 @@ public struct BenchRunner: Sendable {
     /// marking the document interrupted, when the interruption flag goes up.
     public func execute(_ plan: RunPlan, logDirectory: String, into document: inout RunDocument, progress: (Event) -> Void) {
         let runner = ChildRunner(launcherPath: catalog.launcherPath, limits: limits, interruption: interruption)
-        var environment = ProcessInfo.processInfo.environment
-        environment["BPBENCH_CACHE_DIR"] = cacheDirectory
         for (index, step) in plan.steps.enumerated() {
             if interruption?.isInterrupted == true { break }
             progress(.starting(step, index: index, total: plan.steps.count))
@@ -36,10 +34,7 @@ public struct BenchRunner: Sendable {
             var record = RunRecord(
                 scenario: step.entry.name, repeatIndex: step.repeatIndex, scale: step.scale,
                 parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: logFile)
-            var arguments = ["--profile", plan.profile.rawValue, "--sample-interval-ms", String(limits.sampleIntervalMs),
-                             "--timeline-interval-ms", String(limits.timelineIntervalMs), "--cache-dir", cacheDirectory]
-            for (key, value) in step.parameters { arguments += ["--param", "\(key)=\(value)"] }
-            runner.run(program: step.entry.executable, arguments: arguments, environment: environment, into: &record)
+            run(step.entry, profile: plan.profile, parameters: step.parameters, with: runner, into: &record)
             progress(.finished(step, record))
             if record.status == .interrupted { document.interrupted = true }
             if !step.isWarmup, record.status != .interrupted { document.records.append(record) }
@@ -49,6 +44,16 @@ public struct BenchRunner: Sendable {
             }
         }
         if interruption?.isInterrupted == true { document.interrupted = true }
+    }
+
+    /// Starts one child of `entry` with the harness's standard arguments and environment.
+    func run(_ entry: ScenarioCatalog.Entry, profile: Profile, parameters: [(String, String)], with runner: ChildRunner, into record: inout RunRecord) {
+        var arguments = ["--profile", profile.rawValue, "--sample-interval-ms", String(runner.limits.sampleIntervalMs),
+                         "--timeline-interval-ms", String(runner.limits.timelineIntervalMs), "--cache-dir", cacheDirectory]
+        for (key, value) in parameters { arguments += ["--param", "\(key)=\(value)"] }
+        var environment = ProcessInfo.processInfo.environment
+        environment["BPBENCH_CACHE_DIR"] = cacheDirectory
+        runner.run(program: entry.executable, arguments: arguments, environment: environment, into: &record)
     }
 
     private func jemallocUnknown(_ document: RunDocument) -> Bool { document.environment.jemallocVersion == "unknown" }

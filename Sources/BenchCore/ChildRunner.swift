@@ -38,6 +38,12 @@ public struct ChildRunner: Sendable {
     public func run(program: String, arguments: [String], environment: [String: String], into record: inout RunRecord) {
         var environment = environment
         environment[ResultChannelFD.environmentVariable] = String(ResultChannelFD.number)
+        // A scratch folder per child that the harness removes whatever happens: a child killed by
+        // the cap, a timeout or the crash test cannot clean up after itself.
+        let workDirectory = NSTemporaryDirectory() + "bpbench-work-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+        let arguments = arguments + ["--work-dir", workDirectory]
         let startNs = MonotonicNanoseconds.now()
         let started: ChildLauncher.Started
         do {

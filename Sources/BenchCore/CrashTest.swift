@@ -35,12 +35,8 @@ public struct CrashTest: Sendable {
             var record = RunRecord(scenario: step.entry.name, repeatIndex: kill + 1, scale: step.scale,
                                    parameters: Dictionary(parameters, uniquingKeysWith: { $1 }),
                                    logFile: directory + "/logs/crash-test-\(kill + 1).log")
-            var arguments = ["--profile", profile.rawValue, "--sample-interval-ms", String(limits.sampleIntervalMs), "--cache-dir", runner.cacheDirectory]
-            for (key, value) in parameters { arguments += ["--param", "\(key)=\(value)"] }
-            var environment = ProcessInfo.processInfo.environment
-            environment["BPBENCH_CACHE_DIR"] = runner.cacheDirectory
-            ChildRunner(launcherPath: runner.catalog.launcherPath, limits: limits, interruption: runner.interruption)
-                .run(program: step.entry.executable, arguments: arguments, environment: environment, into: &record)
+            let childRunner = ChildRunner(launcherPath: runner.catalog.launcherPath, limits: limits, interruption: runner.interruption)
+            runner.run(step.entry, profile: profile, parameters: parameters, with: childRunner, into: &record)
             if kill < kills, record.status != .killed { completedEarly += 1 }
             progress(kill < kills
                 ? "kill \(kill + 1)/\(kills): \(record.status.rawValue)\(record.killedAtS.map { String(format: " at %.3f s", $0) } ?? "")"
