@@ -60,8 +60,9 @@ final class RunLifecycleTests: ChildProcessTestCase {
 
     func testAChildKilledFromOutsideIsCrashed() throws {
         let killer = Thread {
-            for _ in 0..<200 {
-                if let pid = TestSupport.processes(named: "fixture-fault", includeLaunchers: false).first {
+            for _ in 0..<1000 {
+                // The running child, not the short-lived `fixture-fault --describe` the catalog starts first.
+                if let pid = TestSupport.processes(named: "fixture-fault", includeLaunchers: false, withArgument: "mode=hang").first {
                     usleep(200_000)
                     kill(pid, SIGKILL)
                     return

@@ -48,12 +48,13 @@ enum TestSupport {
     /// Process IDs of running executables whose name starts with `prefix` (argv[0]'s last path
     /// component), to prove no child outlived its run. Launchers count too: their argv[1] is the
     /// scenario.
-    static func processes(named prefix: String, includeLaunchers: Bool = true) -> [Int32] {
+    static func processes(named prefix: String, includeLaunchers: Bool = true, withArgument argument: String? = nil) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { Int32($0) }.filter { pid in
             guard pid != getpid(), let data = readProcFile("/proc/\(pid)/cmdline") else { return false }
             let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
             guard let program = arguments.first.map({ ($0 as NSString).lastPathComponent }) else { return false }
+            if let argument, !arguments.contains(argument) { return false }
             if program.hasPrefix(prefix) { return true }
             return includeLaunchers && program == "bpbench-launch" && arguments.count > 1 && (arguments[1] as NSString).lastPathComponent.hasPrefix(prefix)
         }
