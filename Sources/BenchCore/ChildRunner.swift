@@ -108,6 +108,20 @@ public struct ChildRunner: Sendable {
             record.samplerTicks = result.samplerTicks
             record.samplerTickUs = result.samplerTickUs
         }
+        if received.result == nil, !received.samples.isEmpty {
+            // Killed (cap, timeout, crash) before its result: the streamed samples still say how
+            // far its heap got, which is the point of a memory-cap row.
+            record.peaks = received.samples.reduce(into: AllocatorPeaks()) { peaks, entry in
+                let sample = entry.sample
+                peaks.allocated = max(peaks.allocated, sample.allocated)
+                peaks.active = max(peaks.active, sample.active)
+                peaks.resident = max(peaks.resident, sample.resident)
+                peaks.mapped = max(peaks.mapped, sample.mapped)
+                peaks.retained = max(peaks.retained, sample.retained)
+            }
+            record.items = received.samples.last?.sample.items ?? 0
+            record.bytes = received.samples.last?.sample.bytes ?? 0
+        }
         record.timeline = mergeTimeline(rss: watch.rssTimeline, samples: received.samples)
         (record.status, record.statusDetail) = status(watch: watch, received: received)
         if logDropped > 0 {

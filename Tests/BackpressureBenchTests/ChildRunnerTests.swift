@@ -56,6 +56,7 @@ final class ChildRunnerTests: ChildProcessTestCase {
         XCTAssertGreaterThan(record.rssAtKillBytes ?? 0, 200 << 20)
         XCTAssertNotNil(record.killedAtS)
         XCTAssertEqual(record.signal, SIGKILL)
+        XCTAssertGreaterThan(record.peaks.allocated, 100 << 20, "the streamed samples show how far the heap got before the kill")
     }
 
     func testTimeoutKills() throws {
