@@ -10,10 +10,14 @@ SCALE      ?= 1,4
 ARGS       ?=
 CHECK_PROFILE := quick
 CHECK_SCALE   := 1,4
+# The revision the gate's same-job A/B compares with: the last commit when the tree has
+# uncommitted changes (what you are about to commit), else its parent (what CI checks).
+AGAINST    ?= $(shell git diff --quiet HEAD -- 2>/dev/null && echo HEAD~1 || echo HEAD)
+CHECKS     ?= 10
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BPBENCH    := .build/release/bpbench
 
-.PHONY: all deps build build-debug bench test check baseline list clean
+.PHONY: all deps build build-debug bench test check gate-proof baseline list clean
 
 all: bench
 
@@ -42,14 +46,21 @@ bench: build
 test: build-debug
 	$(SWIFT) test $(SWIFTFLAGS)
 
-## check: the CI gate — quick profile, then compare with Reports/baseline.json (exit 1 on regression).
+## check: the CI gate — the baseline's plan (quick, ×1 and ×4, 5 repeats), interleaved with $(AGAINST)
+## built in .build/ab/; machine-stable figures vs Reports/baseline.json, machine-bound ones vs
+## $(AGAINST). Exit 1 on a regression, 65 when the plan is not comparable with the baseline.
+## `make check ARGS="--inject bounded-queue.capacity=160"` shows it failing.
 check: build
-	$(BPBENCH) run --profile $(CHECK_PROFILE) --scale $(CHECK_SCALE) --quiet $(ARGS)
-	$(BPBENCH) check --baseline Reports/baseline.json
+	$(BPBENCH) check --baseline Reports/baseline.json --against $(AGAINST) --quiet $(ARGS)
+
+## gate-proof: CHECKS unchanged checks (false alarms) and injected regressions (detection
+## power) on this machine → Reports/runs/<timestamp>/gate-proof.md. About 30 minutes.
+gate-proof: build
+	$(BPBENCH) gate-proof --checks $(CHECKS) $(ARGS)
 
 ## baseline: run the check's plan and make it the committed baseline.
 baseline: build
-	$(BPBENCH) run --profile $(CHECK_PROFILE) --scale $(CHECK_SCALE) --quiet $(ARGS)
+	$(BPBENCH) run --profile $(CHECK_PROFILE) --scale $(CHECK_SCALE) --repeat 5 --quiet $(ARGS)
 	$(BPBENCH) baseline update --baseline Reports/baseline.json
 
 list: build

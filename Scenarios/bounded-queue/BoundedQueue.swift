@@ -15,7 +15,7 @@ struct BoundedQueue: Scenario {
         summary: "Producer → bounded queue → worker pool → slow downstream; workers=0 is the unbounded Promise.all(map) fan-out",
         seeds: ["002_af3d1f900fda35a4.txt", "003_ee7a3d501c53ff94.txt", "004_34ac7218ce6ecf6d.txt"],
         parameters: [
-            .items(default: "20000", quick: "8000", stress: "240000"),
+            .items(default: "20000", quick: "3000", stress: "240000"),
             .itemBytes(),
             ParameterSpec("capacity", .count, default: "64", min: 0,
                           help: "jobs the queue holds before the producer suspends (0 = hand each job straight to a worker)"),

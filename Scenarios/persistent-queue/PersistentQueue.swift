@@ -18,12 +18,14 @@ struct PersistentQueue: Scenario {
         summary: "Disk-backed queue (SQLite WAL via GRDB): the backlog grows on disk, memory stays flat, events survive kill -9",
         seeds: ["004_34ac7218ce6ecf6d.txt"],
         parameters: [
-            .items(default: "50k", quick: "30k", stress: "500k"),
+            .items(default: "50k", quick: "5k", stress: "500k"),
             .itemBytes(default: "1KiB"),
             ParameterSpec("batch", .count, default: "100", min: 1, max: 1_000_000,
                           help: "events per producer transaction"),
             ParameterSpec("consumers", .count, default: "2", min: 1, max: 256,
                           help: "concurrent consumer tasks"),
+            ParameterSpec("producer_rate", .count, default: "0", profiles: ["quick": "10000"], min: 0,
+                          help: "events/s the producer may commit (0 = as fast as SQLite takes them); quick uses the seed's 10,000/s so its throughput is set by the code, not the disk"),
             ParameterSpec("consumer_rate", .count, default: "2000", min: 0,
                           help: "events/s all consumers together may process while the producer runs (0 = unthrottled); the backlog left when it finishes is drained unthrottled"),
             ParameterSpec("claim_batch", .count, default: "50", min: 1, max: 1_000_000,
@@ -140,9 +142,16 @@ struct PersistentQueue: Scenario {
         let settings = shared.settings
         var tally = Tally()
         var next = first
+        let clock = ContinuousClock()
+        let paceStart = clock.now
         while next < settings.items {
             try Task.checkCancellation()
             let count = min(settings.batch, settings.items - next)
+            if settings.producerRate > 0 {
+                // Paced per batch: the batch is due when the events before it would have been made.
+                let due = paceStart + .seconds(Double(next - first) / Double(settings.producerRate))
+                if due > clock.now { try await Task.sleep(until: due, clock: clock) }
+            }
             var events: [[UInt8]] = []
             events.reserveCapacity(count)
             for sequence in next..<(next + count) {
@@ -231,6 +240,7 @@ struct Settings: Sendable {
     let itemBytes: Int
     let batch: Int
     let consumers: Int
+    let producerRate: Int
     let consumerRate: Int
     let claimBatch: Int
     let synchronous: String
@@ -241,6 +251,7 @@ struct Settings: Sendable {
         itemBytes = parameters.bytes("item_bytes")
         batch = parameters.count("batch")
         consumers = parameters.count("consumers")
+        producerRate = parameters.count("producer_rate")
         consumerRate = parameters.count("consumer_rate")
         claimBatch = parameters.count("claim_batch")
         synchronous = parameters.text("synchronous")

@@ -14,6 +14,8 @@ public struct BenchError: Error, Sendable, Equatable, CustomStringConvertible {
         case cannotCreate = 73
         /// A read or write that failed midway (EX_IOERR).
         case io = 74
+        /// Ctrl-C or SIGTERM reached the harness.
+        case interrupted = 130
     }
 
     public var kind: Kind

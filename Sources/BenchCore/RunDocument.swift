@@ -20,6 +20,9 @@ public struct RunDocument: Codable, Sendable, Equatable {
     public var environment: HostEnvironment
     /// The claims each scenario declared, kept so a report can be rebuilt from run.json alone.
     public var claims: [String: [SeedClaim]]
+    /// Parameters changed on purpose to stand for a code change (`bpbench check --inject`),
+    /// scenario → keys: the gate does not count them as a different plan, and reports mark them.
+    public var injected: [String: [String]]?
     public var records: [RunRecord]
 
     public init(startedAt: String, profile: String, repeats: Int, warmups: Int, scales: [Double], limits: ChildLimits, environment: HostEnvironment) {

@@ -2,52 +2,125 @@ import BenchCore
 import BenchProtocol
 import Foundation
 
-/// `Reports/baseline.json`: the medians of a trusted run, per scenario and scale, as plain data.
+/// `Reports/baseline.json`: a trusted run as plain data — every repeat's figures (not just
+/// medians: the gate's significance test needs the noise), the plan that produced them (so an
+/// incomparable run is refused, not silently passed) and the machine it ran on.
 public struct Baseline: Codable, Sendable, Equatable {
-    public static let currentFormatVersion = 1
+    public static let currentFormatVersion = 2
 
     /// One scenario at one scale.
     public struct Entry: Codable, Sendable, Equatable {
         public var scenario: String
         public var scale: Double
-        public var status: String
+        /// The resolved parameters every repeat ran with.
+        public var parameters: [String: String]
+        /// Status of every repeat, in order.
+        public var statuses: [String]
+        /// The scenario's growth verdict in the baseline run.
         public var verdict: String
-        /// Metric key → median over the ok repeats.
-        public var medians: [String: Double]
-        /// Metric key → median ÷ the reference scenario's median in the same run.
-        public var ratiosToReference: [String: Double]
+        /// Metric key → its value in each `ok` repeat.
+        public var samples: [String: [Double]]
+
+        /// `ok` when every repeat was.
+        public var status: String {
+            statuses.allSatisfy { $0 == RunStatus.ok.rawValue } ? RunStatus.ok.rawValue : (statuses.first { $0 != RunStatus.ok.rawValue } ?? "none")
+        }
     }
 
     public var formatVersion: Int
     public var createdAt: String
     public var commit: String
     public var profile: String
+    public var scales: [Double]
+    public var repeats: Int
+    public var warmups: Int
+    public var sampleIntervalMs: Double
+    public var environment: HostEnvironment
     public var reference: String?
     public var entries: [Entry]
 
     /// The baseline a run would make.
     public init(_ analysis: RunAnalysis) {
+        let document = analysis.document
         formatVersion = Self.currentFormatVersion
-        createdAt = analysis.document.finishedAt
-        commit = analysis.document.environment.gitCommit
-        profile = analysis.document.profile
+        createdAt = document.finishedAt
+        commit = document.environment.gitCommit
+        profile = document.profile
+        scales = document.scales
+        repeats = document.repeats
+        warmups = document.warmups
+        sampleIntervalMs = document.sampleIntervalMs
+        environment = document.environment
         reference = analysis.reference
         entries = analysis.summaries.map { summary in
-            var medians: [String: Double] = [:]
-            var ratios: [String: Double] = [:]
-            for metric in Metric.all {
-                medians[metric.key] = summary.median(metric)
-                ratios[metric.key] = analysis.ratioToReference(summary, metric)
+            var samples: [String: [Double]] = [:]
+            for metric in summary.metrics where metric.stability != .reported {
+                let values = summary.samples(metric)
+                if !values.isEmpty { samples[metric.key] = values }
             }
-            return Entry(scenario: summary.scenario, scale: summary.scale, status: summary.status,
+            return Entry(scenario: summary.scenario, scale: summary.scale,
+                         parameters: summary.records.first?.parameters ?? [:],
+                         statuses: summary.records.map(\.status.rawValue),
                          verdict: analysis.verdicts[summary.scenario]?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue,
-                         medians: medians, ratiosToReference: ratios)
+                         samples: samples)
         }
+    }
+
+    /// This baseline with only `scenario` at `scale` (a proof cell judges one scenario alone).
+    public func restricted(to scenario: String, scale: Double) -> Baseline {
+        var copy = self
+        copy.entries = entries.filter { $0.scenario == scenario && $0.scale == scale }
+        copy.scales = [scale]
+        return copy
+    }
+
+    public func entry(_ scenario: String, scale: Double) -> Entry? {
+        entries.first { $0.scenario == scenario && $0.scale == scale }
+    }
+
+    /// The first difference that makes `document` incomparable with this baseline, in one line,
+    /// or nil. Parameters named in `document.injected` are declared changes and do not count.
+    /// Another CPU or kernel does not make a run incomparable (see ``environmentNotes(_:)``).
+    public func incomparability(_ document: RunDocument) -> String? {
+        if document.profile != profile { return "profile \(document.profile) ≠ baseline's \(profile)" }
+        if document.scales.sorted() != scales.sorted() {
+            return "scales \(document.scales.map(Format.scale).joined(separator: ",")) ≠ baseline's \(scales.map(Format.scale).joined(separator: ","))"
+        }
+        if document.sampleIntervalMs != sampleIntervalMs { return "sample interval \(document.sampleIntervalMs) ms ≠ baseline's \(sampleIntervalMs) ms" }
+        let known = ["unknown", ""]
+        if !known.contains(document.environment.mallocConf), !known.contains(environment.mallocConf), document.environment.mallocConf != environment.mallocConf {
+            return "allocator options '\(document.environment.mallocConf)' ≠ baseline's '\(environment.mallocConf)'"
+        }
+        let injected = document.injected ?? [:]
+        for record in document.records {
+            guard let entry = entry(record.scenario, scale: record.scale) else { continue }
+            let declared = Set(injected[record.scenario] ?? [])
+            for key in Set(entry.parameters.keys).union(record.parameters.keys).sorted() where !declared.contains(key) {
+                let now = record.parameters[key], then = entry.parameters[key]
+                if now != then {
+                    return "\(record.scenario) \(Format.scale(record.scale)) parameter \(key)=\(now ?? "(none)") ≠ baseline's \(then ?? "(none)")"
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Differences of machine that do not make a run incomparable but belong in the report.
+    public func environmentNotes(_ document: RunDocument) -> [String] {
+        var notes: [String] = []
+        let now = document.environment
+        if now.cpu != environment.cpu { notes.append("warning: CPU differs from the baseline's (\(now.cpu) vs \(environment.cpu)); machine-stable metrics are still compared") }
+        if now.cores != environment.cores { notes.append("warning: \(now.cores) cores vs the baseline's \(environment.cores)") }
+        if now.kernel != environment.kernel { notes.append("warning: kernel \(now.kernel) vs the baseline's \(environment.kernel)") }
+        if now.jemallocVersion != environment.jemallocVersion, now.jemallocVersion != "unknown" {
+            notes.append("warning: jemalloc \(now.jemallocVersion) vs the baseline's \(environment.jemallocVersion)")
+        }
+        return notes
     }
 
     public static func load(_ path: String) throws(BenchError) -> Baseline {
         guard FileManager.default.fileExists(atPath: path) else {
-            throw BenchError(.noInput, "baseline \(path) does not exist (create it with: bpbench baseline update)")
+            throw BenchError(.noInput, "baseline \(path) does not exist (create it with: make baseline)")
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw BenchError(.io, "cannot read baseline \(path)") }
         guard !data.isEmpty else { throw BenchError(.data, "baseline \(path) is empty") }
@@ -56,7 +129,7 @@ public struct Baseline: Codable, Sendable, Equatable {
             throw BenchError(.data, "baseline \(path) is not valid JSON (truncated or corrupt)")
         }
         guard version.formatVersion == currentFormatVersion else {
-            throw BenchError(.data, "baseline \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(currentFormatVersion)")
+            throw BenchError(.data, "baseline \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(currentFormatVersion) (regenerate it: make baseline)")
         }
         do {
             return try JSONLineCoding.decoder.decode(Baseline.self, from: data)

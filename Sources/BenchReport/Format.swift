@@ -20,6 +20,7 @@ public enum Format {
         case .itemsPerSecond: return count(value) + "/s"
         case .seconds: return String(format: "%.3f s", value)
         case .microseconds: return value >= 10_000 ? String(format: "%.1f ms", value / 1000) : String(format: "%.0f µs", value)
+        case .count: return count(value)
         }
     }
 

@@ -1,22 +1,18 @@
 import BenchCore
 
-/// `bpbench check`: compares a run's analysis with a baseline under thresholds and lists every
-/// regression. A status change (ok → anything else), a verdict change (bounded → grows) and a
-/// scenario missing from the run always fail.
+/// `bpbench check`: judges a run two ways and lists every regression.
+///
+/// - **Machine-stable** figures (peak allocated, gauge maxima, status, growth verdict) against
+///   the committed baseline, which may come from another machine.
+/// - **Machine-bound** figures (throughput, latency, CPU, peak RSS) only against the base
+///   revision measured in the same job, interleaved with this one (``base``); without it they are
+///   not judged, and the report says so.
+///
+/// A metric regresses when the change is significant (one-sided Mann–Whitney U over the repeats,
+/// p < `alpha`) **and** larger than its `minEffect`. A status change from ok, bounded → grows,
+/// grows → anything else (the negative control: the scenario can no longer show growth, or it
+/// changed), and a scenario missing from the run always fail.
 public struct Gate: Sendable {
-    /// One regression: which scenario and metric, baseline → now, and the limit it broke.
-    public struct Finding: Sendable, Equatable, CustomStringConvertible {
-        public var scenario: String
-        public var scale: Double
-        public var metric: String
-        public var baseline: String
-        public var now: String
-        public var limit: String
-        public var description: String {
-            "\(scenario) \(Format.scale(scale)) \(metric): \(baseline) → \(now) (limit \(limit))"
-        }
-    }
-
     public let baseline: Baseline
     public let thresholds: Thresholds
 
@@ -25,47 +21,194 @@ public struct Gate: Sendable {
         self.thresholds = thresholds
     }
 
-    /// Every regression of `analysis` against the baseline; empty means the check passes.
-    public func findings(_ analysis: RunAnalysis) -> [Finding] {
-        var findings: [Finding] = []
+    /// Judges `head` (the run under test) against the baseline and, when given, `base` (the
+    /// base revision's run from the same job).
+    public func evaluate(head: RunAnalysis, base: RunAnalysis?) -> GateReport {
+        var report = GateReport()
+        report.notes += baseline.environmentNotes(head.document)
+        for (scenario, keys) in (head.document.injected ?? [:]).sorted(by: { $0.key < $1.key }) {
+            report.notes.append("injected (a declared change, standing for a code change): \(scenario) \(keys.sorted().joined(separator: ", "))")
+        }
+        var verdictsSeen: Set<String> = []
         for entry in baseline.entries {
-            guard let summary = analysis.summaries.first(where: { $0.scenario == entry.scenario && $0.scale == entry.scale }) else {
-                findings.append(Finding(scenario: entry.scenario, scale: entry.scale, metric: "presence", baseline: "present", now: "missing from the run", limit: "must run"))
+            guard let summary = head.summaries.first(where: { $0.scenario == entry.scenario && $0.scale == entry.scale }) else {
+                report.findings.append(Finding(scenario: entry.scenario, scale: entry.scale, metric: "presence", baseline: "present", now: "missing from the run", rule: "every baseline scenario must run"))
                 continue
             }
-            if entry.status == RunStatus.ok.rawValue, summary.status != entry.status {
-                findings.append(Finding(scenario: entry.scenario, scale: entry.scale, metric: "status", baseline: entry.status, now: summary.status, limit: "status must stay ok"))
+            if entry.status == RunStatus.ok.rawValue, summary.status != RunStatus.ok.rawValue {
+                report.findings.append(Finding(scenario: entry.scenario, scale: entry.scale, metric: "status", baseline: entry.status, now: summary.status, rule: "status must stay ok"))
                 continue
             }
-            let verdict = analysis.verdicts[entry.scenario]?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
-            if entry.verdict == GrowthVerdict.Kind.bounded.rawValue, verdict == GrowthVerdict.Kind.grows.rawValue,
-               !findings.contains(where: { $0.scenario == entry.scenario && $0.metric == "memory_verdict" }) {
-                findings.append(Finding(scenario: entry.scenario, scale: entry.scale, metric: "memory_verdict", baseline: entry.verdict, now: verdict, limit: "must stay bounded"))
+            if !verdictsSeen.contains(entry.scenario) {
+                verdictsSeen.insert(entry.scenario)
+                if let finding = verdictFinding(entry, now: head.verdicts[entry.scenario]) { report.findings.append(finding) }
             }
-            for metric in Metric.all {
-                guard let limit = thresholds.limit(for: metric.key, scenario: entry.scenario) else { continue }
-                if let finding = compare(metric, limit: limit, entry: entry, summary: summary, analysis: analysis) { findings.append(finding) }
+            for metric in metrics(entry: entry, summary: summary) where thresholds.judge(metric, scenario: entry.scenario) == .baseline {
+                guard let before = entry.samples[metric.key], !before.isEmpty else { continue }
+                report.add(judge(metric, scenario: entry.scenario, scale: entry.scale, before: before, after: summary.samples(metric), against: .baseline))
             }
         }
-        return findings
+        for summary in head.summaries where baseline.entry(summary.scenario, scale: summary.scale) == nil {
+            report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)) is not in the baseline: not judged against it (make baseline adds it)")
+        }
+        guard let base else {
+            report.notes.append("machine-bound metrics (throughput, latency, CPU, peak RSS) not judged: no base revision was run in this job (bpbench check --against REV)")
+            return report
+        }
+        for summary in head.summaries where summary.status == RunStatus.ok.rawValue {
+            guard let other = base.summaries.first(where: { $0.scenario == summary.scenario && $0.scale == summary.scale }) else {
+                report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): no base-revision run to compare with (new scenario, or skipped)")
+                continue
+            }
+            guard other.status == RunStatus.ok.rawValue else {
+                report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): the base revision's runs ended \(other.status); same-job metrics not judged")
+                continue
+            }
+            for metric in summary.metrics where thresholds.judge(metric, scenario: summary.scenario) == .sameJob {
+                let before = other.samples(metric)
+                guard !before.isEmpty else { continue }
+                report.add(judge(metric, scenario: summary.scenario, scale: summary.scale, before: before, after: summary.samples(metric), against: .sameJob))
+            }
+        }
+        return report
     }
 
-    func compare(_ metric: Metric, limit: Thresholds.Limit, entry: Baseline.Entry, summary: ScenarioSummary, analysis: RunAnalysis) -> Finding? {
-        if metric.isMemory {
-            guard let before = entry.medians[metric.key], let after = summary.median(metric) else { return nil }
-            let growth = after - before
-            let floor = limit.absoluteBytes ?? 0
-            guard growth > before * limit.relative, growth > floor else { return nil }
-            return Finding(scenario: entry.scenario, scale: entry.scale, metric: metric.key, baseline: Format.bytes(before), now: Format.bytes(after),
-                           limit: "+\(Int(limit.relative * 100))% and +\(Format.bytes(floor))")
+    /// The baseline's metrics and the run's, in a stable order.
+    func metrics(entry: Baseline.Entry, summary: ScenarioSummary) -> [Metric] {
+        var seen: Set<String> = []
+        var result: [Metric] = []
+        for metric in summary.metrics + entry.samples.keys.sorted().compactMap(Metric.named) where !seen.contains(metric.key) {
+            seen.insert(metric.key)
+            result.append(metric)
         }
-        // Speed: judged on the ratio to the reference measured in the same run.
-        guard entry.scenario != baseline.reference,
-              let before = entry.ratiosToReference[metric.key], let after = analysis.ratioToReference(summary, metric), before > 0 else { return nil }
-        let worse = metric.higherIsBetter ? (before - after) / before : (after - before) / before
-        guard worse > limit.relative else { return nil }
-        let reference = baseline.reference ?? "reference"
-        return Finding(scenario: entry.scenario, scale: entry.scale, metric: metric.key + " (ratio to \(reference))",
-                       baseline: Format.ratio(before), now: Format.ratio(after), limit: "\(Int(limit.relative * 100))% worse")
+        return result
+    }
+
+    func verdictFinding(_ entry: Baseline.Entry, now verdict: GrowthVerdict?) -> Finding? {
+        let now = verdict?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
+        let bounded = GrowthVerdict.Kind.bounded.rawValue, grows = GrowthVerdict.Kind.grows.rawValue
+        if entry.verdict == bounded, now == grows {
+            return Finding(scenario: entry.scenario, scale: entry.scale, metric: "memory_verdict", baseline: bounded, now: "\(now) (\(verdict?.explanation ?? ""))", rule: "must stay bounded")
+        }
+        if entry.verdict == grows, now != grows {
+            return Finding(scenario: entry.scenario, scale: entry.scale, metric: "memory_verdict", baseline: grows, now: "\(now) (\(verdict?.explanation ?? ""))",
+                           rule: "negative control: the scenario must still show its growth — the harness lost the ability to see growth, or the scenario changed")
+        }
+        return nil
+    }
+
+    /// Tests one metric: significance of the worsening and its size.
+    public func judge(_ metric: Metric, scenario: String, scale: Double, before: [Double], after: [Double], against: Thresholds.Judge) -> Judgement {
+        let minEffect = thresholds.limit(for: metric, scenario: scenario)?.minEffect ?? 0
+        var judgement = Judgement(scenario: scenario, scale: scale, metric: metric.key, unit: metric.unit, against: against,
+                                  before: Spread(before)?.median ?? 0, after: Spread(after)?.median ?? 0,
+                                  worsening: 0, p: 1, alpha: thresholds.alpha, minEffect: minEffect, outcome: .unchanged)
+        guard !after.isEmpty else {
+            judgement.outcome = .untestable
+            return judgement
+        }
+        judgement.worsening = Self.worsening(before: judgement.before, after: judgement.after, higherIsBetter: metric.higherIsBetter)
+        judgement.p = metric.higherIsBetter ? MannWhitney.pGreater(before, than: after) : MannWhitney.pGreater(after, than: before)
+        let improvementP = metric.higherIsBetter ? MannWhitney.pGreater(after, than: before) : MannWhitney.pGreater(before, than: after)
+        if MannWhitney.smallestP(before.count, after.count) >= thresholds.alpha {
+            judgement.outcome = .untestable
+        } else if judgement.p < thresholds.alpha, judgement.worsening > minEffect {
+            judgement.outcome = .regression
+        } else if improvementP < thresholds.alpha, -judgement.worsening > minEffect {
+            judgement.outcome = .improvement
+        }
+        return judgement
+    }
+
+    /// How much worse `after` is than `before`, as a fraction of `before` (negative = better).
+    static func worsening(before: Double, after: Double, higherIsBetter: Bool) -> Double {
+        let denominator = max(abs(before), 1e-12)
+        if before == 0 && after == 0 { return 0 }
+        if before == 0 { return higherIsBetter ? -1 : (after > 0 ? .infinity : 0) }
+        return higherIsBetter ? (before - after) / denominator : (after - before) / denominator
+    }
+}
+
+/// One regression, on one line: scenario, scale, metric, baseline → now, and the rule it broke.
+public struct Finding: Sendable, Equatable, CustomStringConvertible {
+    public var scenario: String
+    public var scale: Double
+    public var metric: String
+    public var baseline: String
+    public var now: String
+    public var rule: String
+
+    public var description: String {
+        "\(scenario) \(Format.scale(scale)) \(metric): \(baseline) → \(now) (\(rule))"
+    }
+}
+
+/// One metric of one scenario and scale, tested.
+public struct Judgement: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        case regression, improvement, unchanged
+        /// Too few repeats for any p-value to reach alpha.
+        case untestable
+    }
+
+    public var scenario: String
+    public var scale: Double
+    public var metric: String
+    public var unit: Metric.Unit
+    public var against: Thresholds.Judge
+    /// Medians.
+    public var before: Double
+    public var after: Double
+    /// Fraction worse (negative = better).
+    public var worsening: Double
+    public var p: Double
+    public var alpha: Double
+    public var minEffect: Double
+    public var outcome: Outcome
+
+    public var changeText: String {
+        worsening.isInfinite ? "from 0" : String(format: "%+.1f%% %@", abs(worsening) * 100, worsening > 0 ? "worse" : "better")
+    }
+
+    var finding: Finding {
+        let source = against == .baseline ? "vs baseline" : "vs base revision, same job"
+        return Finding(scenario: scenario, scale: scale, metric: metric,
+                       baseline: Format.value(before, unit: unit), now: Format.value(after, unit: unit),
+                       rule: String(format: "%@, Mann–Whitney p = %.4f < %.2g and > %.0f%% worse; %@", changeText, p, alpha, minEffect * 100, source))
+    }
+}
+
+/// What a check found: the regressions, every judged cell, and lines of context.
+public struct GateReport: Sendable {
+    public var findings: [Finding] = []
+    public var judgements: [Judgement] = []
+    public var notes: [String] = []
+
+    public var passed: Bool { findings.isEmpty }
+
+    mutating func add(_ judgement: Judgement) {
+        judgements.append(judgement)
+        if judgement.outcome == .regression { findings.append(judgement.finding) }
+        if judgement.outcome == .untestable, !notes.contains(where: { $0.hasPrefix("too few repeats") }) {
+            notes.append("too few repeats for the significance test (Mann–Whitney needs ≥ 5 per side at α = \(judgement.alpha)); some cells were not judged")
+        }
+    }
+
+    /// `check.md`: the verdict, the findings, then every judged cell.
+    public func markdown(title: String) -> String {
+        var lines = ["# \(title)", "", passed ? "**Passed**: no regression." : "**Failed**: \(findings.count) regression(s).", ""]
+        for finding in findings { lines.append("- \(finding)") }
+        if !notes.isEmpty {
+            lines += ["", "## Notes", ""]
+            for note in notes { lines.append("- \(note)") }
+        }
+        lines += ["", "## Every judged cell", "",
+                  "Regression = significant (one-sided Mann–Whitney U, p < α) **and** worse by more than the metric's minimum effect.", "",
+                  "| scenario | scale | metric | against | before (median) | now (median) | change | p | min effect | outcome |",
+                  "|---|---|---|---|---:|---:|---:|---:|---:|---|"]
+        for j in judgements {
+            lines.append("| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.outcome.rawValue) |")
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

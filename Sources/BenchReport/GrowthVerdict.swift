@@ -1,62 +1,108 @@
-/// Does a scenario's peak memory grow with its input? Fitted over the scales of one run.
+/// Does a scenario's peak memory grow with its input? Decided over the scales of one run.
 ///
-/// The rule, and why: a bounded strategy holds a constant buffer, so its peak moves only by
-/// noise; an unbounded one holds a share of its input, so its peak rises in proportion. A
-/// scenario **grows with input** when both
-/// - its median peak RSS at the largest input exceeds the smallest input's by more than the
-///   tolerance: 10 % (the issue's "flat within ~10 %"), widened to twice the spread seen between
-///   repeats of the same size when the machine is noisier than that, so noise alone never flips
-///   a verdict; and
-/// - the fitted slope is at least 0.1 bytes of peak per byte of input, i.e. the strategy holds at
-///   least a tenth of its extra input. Measured here: the unbounded patterns sit at 0.8–1.25
-///   (ignored-drain, the `workers=0` fan-out); the bounded ones at or below 0.07, the highest being
-///   pipeline-copy, whose peak creeps up with run length (a longer run meets a larger overshoot of
-///   NIOAsyncWriter's writability lag) without being proportional to the input.
-/// Otherwise it is **bounded**. The slope is reported either way (≈ 1.0 × input means "the whole
-/// stream is in memory").
+/// The rule, and why:
+/// - **What is fitted.** Peak *allocated* (jemalloc's live heap), where a buffer shows; peak RSS
+///   carries a 25–30 MiB runtime floor that hides one (it is fitted too, and reported). Without
+///   in-child figures (sampler off), peak RSS decides.
+/// - **Significance, not a slope cut-off.** The repeats at the largest input are tested against
+///   those at the smallest with a one-sided Mann–Whitney U test; *grows-with-input* needs
+///   p < ``alpha``: an increase larger than this scenario's own repeat-to-repeat noise.
+/// - **An effect floor.** A significant increase smaller than ``minimumShare`` of the extra input
+///   (1/64 of each extra byte) is *bounded*: a bounded strategy's peak may creep with run length
+///   (pipeline-copy meets a larger writability overshoot in a longer run) without holding a share
+///   of its input. 1/64 is half the smallest leak the verdict must catch (1 KiB kept per 32 KiB),
+///   so such a leak clears the floor with room for noise.
+/// - **Inconclusive**, never a silent "bounded": a share above the floor that the test cannot call
+///   significant (noise too large, or too few repeats: with 3 repeats per side the smallest
+///   possible p is 0.05) — run more repeats or larger scales.
+/// The cost is reported in the units a person thinks in: bytes per item and share of input.
 public struct GrowthVerdict: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case bounded
         case grows = "grows-with-input"
+        case inconclusive
         case unknown = "n/a"
     }
 
     public var kind: Kind
-    /// Least-squares slope of peak RSS against input bytes.
+    /// The metric that decided (`peak_allocated_bytes`, or `peak_rss_bytes` without jemalloc figures).
+    public var metric: String?
+    /// Least-squares slope of the deciding metric's medians against input bytes.
     public var peakBytesPerInputByte: Double?
-    /// (peak at largest input − peak at smallest) ÷ peak at smallest.
+    /// The same slope per item moved.
+    public var peakBytesPerItem: Double?
+    /// Least-squares slope of peak RSS against input bytes (reported beside the heap's).
+    public var rssBytesPerInputByte: Double?
+    /// (median at largest input − median at smallest) ÷ median at smallest.
     public var relativeGrowth: Double?
+    /// One-sided Mann–Whitney p-value, largest input's repeats above the smallest's.
+    public var pValue: Double?
+    /// The scales fitted.
+    public var scales: [Double]?
     public var explanation: String
 
-    public static let defaultTolerance = 0.10
-    public static let minimumSlope = 0.1
+    public static let alpha = 0.01
+    public static let minimumShare = 1.0 / 64
 
-    /// Fits the ok summaries of one scenario (one per scale).
-    public static func fit(_ summaries: [ScenarioSummary], tolerance: Double = defaultTolerance) -> GrowthVerdict {
-        let points = summaries.compactMap { summary -> (x: Double, y: Double)? in
-            guard let input = summary.inputBytes, let peak = summary.median(.peakRss), input > 0 else { return nil }
-            return (input, peak)
-        }.sorted { $0.x < $1.x }
-        guard points.count >= 2, let first = points.first, let last = points.last, last.x > first.x else {
-            return GrowthVerdict(kind: .unknown, peakBytesPerInputByte: nil, relativeGrowth: nil,
-                                 explanation: "needs ok runs at two or more input sizes (bpbench run --scale 1,4)")
+    /// Fits the summaries of one scenario (one per scale).
+    public static func fit(_ summaries: [ScenarioSummary]) -> GrowthVerdict {
+        let usable = summaries.filter { ($0.inputBytes ?? 0) > 0 }.sorted { $0.inputBytes! < $1.inputBytes! }
+        let heapKnown = usable.allSatisfy { !$0.samples(.peakAllocated).isEmpty }
+        let metric: Metric = heapKnown ? .peakAllocated : .peakRss
+        let points = usable.compactMap { summary -> (x: Double, y: Double, items: Double)? in
+            guard let y = summary.median(metric), let x = summary.inputBytes else { return nil }
+            let items = Spread(summary.records.filter { $0.status.isMeasurement }.map { Double($0.items) })?.median ?? 0
+            return (x, y, items)
         }
-        let meanX = points.map(\.x).reduce(0, +) / Double(points.count)
-        let meanY = points.map(\.y).reduce(0, +) / Double(points.count)
-        let covariance = points.map { ($0.x - meanX) * ($0.y - meanY) }.reduce(0, +)
-        let variance = points.map { ($0.x - meanX) * ($0.x - meanX) }.reduce(0, +)
-        let slope = covariance / variance
-        let growth = (last.y - first.y) / first.y
-        let noise = summaries.compactMap { summary -> Double? in
-            guard let spread = summary.spreads[Metric.peakRss.key], spread.median > 0 else { return nil }
-            return (spread.max - spread.min) / spread.median
-        }.max() ?? 0
-        let effectiveTolerance = max(tolerance, 2 * noise)
-        let bounded = growth <= effectiveTolerance || slope < minimumSlope
-        let inputRatio = last.x / first.x
-        let explanation = bounded
-            ? String(format: "peak RSS %+.1f%% for %.0f× the input (tolerance %.0f%%)", growth * 100, inputRatio, effectiveTolerance * 100)
-            : String(format: "peak RSS ≈ %.2f × input (%+.0f%% for %.0f× the input)", slope, growth * 100, inputRatio)
-        return GrowthVerdict(kind: bounded ? .bounded : .grows, peakBytesPerInputByte: slope, relativeGrowth: growth, explanation: explanation)
+        guard points.count >= 2, let first = usable.first, let last = usable.last, points.last!.x > points.first!.x else {
+            return GrowthVerdict(kind: .unknown, explanation: "needs ok runs at two or more input sizes (bpbench run --scale 1,4)")
+        }
+        let slope = leastSquaresSlope(points.map { ($0.x, $0.y) })
+        let itemSlope = leastSquaresSlope(points.map { ($0.items, $0.y) })
+        let rssPoints = usable.compactMap { summary in summary.median(.peakRss).map { (summary.inputBytes!, $0) } }
+        let rssSlope = rssPoints.count >= 2 ? leastSquaresSlope(rssPoints) : nil
+        let growth = (points.last!.y - points.first!.y) / points.first!.y
+        let p = MannWhitney.pGreater(last.samples(metric), than: first.samples(metric))
+        let inputRatio = points.last!.x / points.first!.x
+
+        var verdict = GrowthVerdict(kind: .bounded, metric: metric.key, peakBytesPerInputByte: slope, peakBytesPerItem: itemSlope,
+                                    rssBytesPerInputByte: rssSlope, relativeGrowth: growth, pValue: p, scales: usable.map(\.scale), explanation: "")
+        let cost = "\(metric.title) \(String(format: "%+.1f%%", growth * 100)) for \(String(format: "%.0f", inputRatio))× the input; "
+            + "≈ \(Format.bytes(itemSlope)) per item, ≈ \(String(format: "%.3f", slope)) × input"
+        let test = String(format: "Mann–Whitney p = %.3f", p)
+        if slope < minimumShare {
+            verdict.kind = .bounded
+            verdict.explanation = "\(cost) (under the 1/64 floor; \(test))"
+        } else if p < alpha {
+            verdict.kind = .grows
+            verdict.explanation = "\(cost) (\(test) < \(alpha))"
+        } else {
+            verdict.kind = .inconclusive
+            let floor = MannWhitney.smallestP(last.samples(metric).count, first.samples(metric).count)
+            let why = floor >= alpha ? String(format: "too few repeats: the smallest p possible is %.3f", floor) : "noise too large at these sizes"
+            verdict.explanation = "\(cost), but not significant (\(test) ≥ \(alpha): \(why))"
+        }
+        return verdict
+    }
+
+    init(kind: Kind, metric: String? = nil, peakBytesPerInputByte: Double? = nil, peakBytesPerItem: Double? = nil, rssBytesPerInputByte: Double? = nil,
+         relativeGrowth: Double? = nil, pValue: Double? = nil, scales: [Double]? = nil, explanation: String) {
+        self.kind = kind
+        self.metric = metric
+        self.peakBytesPerInputByte = peakBytesPerInputByte
+        self.peakBytesPerItem = peakBytesPerItem
+        self.rssBytesPerInputByte = rssBytesPerInputByte
+        self.relativeGrowth = relativeGrowth
+        self.pValue = pValue
+        self.scales = scales
+        self.explanation = explanation
+    }
+
+    static func leastSquaresSlope(_ points: [(Double, Double)]) -> Double {
+        let meanX = points.map(\.0).reduce(0, +) / Double(points.count)
+        let meanY = points.map(\.1).reduce(0, +) / Double(points.count)
+        let covariance = points.map { ($0.0 - meanX) * ($0.1 - meanY) }.reduce(0, +)
+        let variance = points.map { ($0.0 - meanX) * ($0.0 - meanX) }.reduce(0, +)
+        return variance > 0 ? covariance / variance : 0
     }
 }

@@ -77,11 +77,17 @@ public struct MarkdownExporter: Exporter {
 
     func verdictSection(_ analysis: RunAnalysis) -> [String] {
         var lines = ["", "## Memory growth", "",
-                     "Peak RSS fitted against input size across the run's scales. *grows-with-input* needs both: a rise of more than \(Int(GrowthVerdict.defaultTolerance * 100)) % (or twice the repeat-to-repeat spread, if larger) from the smallest to the largest input, and a slope of at least \(GrowthVerdict.minimumSlope) bytes of peak per input byte.", "",
-                     "| scenario | verdict | peak bytes per input byte | detail |", "|---|---|---:|---|"]
+                     "Peak allocated (the heap; peak RSS without in-child figures) against input size across the run's scales. "
+                     + "*grows-with-input*: the largest input's repeats are significantly above the smallest's (one-sided Mann–Whitney, p < \(GrowthVerdict.alpha)) "
+                     + "and the growth is at least 1/64 of the extra input; *bounded*: under that floor; *inconclusive*: above the floor but not significant against the repeat noise.", "",
+                     "| scenario | verdict | per item | × input | peak RSS × input | scales | detail |", "|---|---|---:|---:|---:|---|---|"]
         for name in analysis.scenarios {
             guard let verdict = analysis.verdicts[name] else { continue }
-            lines.append("| `\(name)` | \(verdict.kind.rawValue) | \(verdict.peakBytesPerInputByte.map { String(format: "%.3f", $0) } ?? "—") | \(verdict.explanation) |")
+            let perItem = verdict.peakBytesPerItem.map { Format.bytes($0) } ?? "—"
+            let share = verdict.peakBytesPerInputByte.map { String(format: "%.3f", $0) } ?? "—"
+            let rss = verdict.rssBytesPerInputByte.map { String(format: "%.3f", $0) } ?? "—"
+            let scales = verdict.scales.map { $0.map(Format.scale).joined(separator: ", ") } ?? "—"
+            lines.append("| `\(name)` | \(verdict.kind.rawValue) | \(perItem) | \(share) | \(rss) | \(scales) | \(verdict.explanation) |")
         }
         return lines
     }

@@ -1,10 +1,25 @@
 import BenchCore
 
 /// A figure the reports summarise, compare and gate on: its column name (with its unit), how to
-/// read it from a record, and which direction is better.
+/// read it from a record, which direction is better, and against what the gate judges it.
 public struct Metric: Sendable, Equatable {
     public enum Unit: String, Sendable {
-        case bytes, bytesPerSecond, itemsPerSecond, seconds, microseconds
+        case bytes, bytesPerSecond, itemsPerSecond, seconds, microseconds, count
+    }
+
+    /// What a metric may be compared with, which decides how the gate judges it.
+    public enum Stability: String, Sendable, Codable {
+        /// Set by the code, not the machine: the heap a bounded strategy holds (jemalloc
+        /// `stats.allocated`, fixed arena count), the maxima of the scenario's own gauges.
+        /// Compared with the committed baseline, recorded on another machine.
+        case machineStable = "machine-stable"
+        /// Set by the machine as much as by the code: throughput, latency, CPU time — and peak
+        /// RSS, whose ~25–30 MiB floor is the runtime's and the kernel's (page fault-around, THP,
+        /// libc, the binary's layout) and moved 31.7–34.9 MiB between repeats of one run here.
+        /// Only ever compared with the base revision run in the same job, interleaved.
+        case machineBound = "machine-bound"
+        /// Reported, never gated (redundant with a gated one, or a diagnostic).
+        case reported
     }
 
     /// Column and threshold-file name, e.g. `peak_rss_bytes`.
@@ -12,7 +27,8 @@ public struct Metric: Sendable, Equatable {
     public let title: String
     public let unit: Unit
     public let higherIsBetter: Bool
-    /// Whether it measures memory (the gate's relative + absolute-floor rule) or speed.
+    public let stability: Stability
+    /// Whether it measures memory.
     public var isMemory: Bool { unit == .bytes }
     let read: @Sendable (RunRecord) -> Double?
 
@@ -20,18 +36,42 @@ public struct Metric: Sendable, Equatable {
 
     public static func == (lhs: Metric, rhs: Metric) -> Bool { lhs.key == rhs.key }
 
-    public static let peakRss = Metric(key: "peak_rss_bytes", title: "peak RSS", unit: .bytes, higherIsBetter: false) { Double($0.peakRssBytes) }
-    public static let peakRssSampled = Metric(key: "peak_rss_sampled_bytes", title: "peak RSS (sampled)", unit: .bytes, higherIsBetter: false) { Double($0.peakRssSampledBytes) }
-    public static let peakAllocated = Metric(key: "peak_allocated_bytes", title: "peak allocated", unit: .bytes, higherIsBetter: false) { Double($0.peaks.allocated) }
-    public static let peakResident = Metric(key: "peak_resident_bytes", title: "peak jemalloc resident", unit: .bytes, higherIsBetter: false) { Double($0.peaks.resident) }
-    public static let throughputBytes = Metric(key: "throughput_bytes_per_s", title: "throughput", unit: .bytesPerSecond, higherIsBetter: true) { $0.throughputBytesPerS }
-    public static let throughputItems = Metric(key: "throughput_items_per_s", title: "items/s", unit: .itemsPerSecond, higherIsBetter: true) { $0.throughputItemsPerS }
-    public static let duration = Metric(key: "duration_s", title: "duration", unit: .seconds, higherIsBetter: false) { $0.durationS }
-    public static let latencyP50 = Metric(key: "latency_p50_us", title: "latency p50", unit: .microseconds, higherIsBetter: false) { $0.latency?.p50Us }
-    public static let latencyP99 = Metric(key: "latency_p99_us", title: "latency p99", unit: .microseconds, higherIsBetter: false) { $0.latency?.p99Us }
+    public static let peakRss = Metric(key: "peak_rss_bytes", title: "peak RSS", unit: .bytes, higherIsBetter: false, stability: .machineBound) { Double($0.peakRssBytes) }
+    public static let peakRssSampled = Metric(key: "peak_rss_sampled_bytes", title: "peak RSS (sampled)", unit: .bytes, higherIsBetter: false, stability: .reported) { Double($0.peakRssSampledBytes) }
+    public static let peakAllocated = Metric(key: "peak_allocated_bytes", title: "peak allocated", unit: .bytes, higherIsBetter: false, stability: .machineStable) { record in
+        record.peaks.allocated > 0 ? Double(record.peaks.allocated) : nil
+    }
+    public static let peakResident = Metric(key: "peak_resident_bytes", title: "peak jemalloc resident", unit: .bytes, higherIsBetter: false, stability: .reported) { Double($0.peaks.resident) }
+    public static let throughputBytes = Metric(key: "throughput_bytes_per_s", title: "throughput", unit: .bytesPerSecond, higherIsBetter: true, stability: .machineBound) { $0.throughputBytesPerS }
+    public static let throughputItems = Metric(key: "throughput_items_per_s", title: "items/s", unit: .itemsPerSecond, higherIsBetter: true, stability: .reported) { $0.throughputItemsPerS }
+    public static let duration = Metric(key: "duration_s", title: "duration", unit: .seconds, higherIsBetter: false, stability: .reported) { $0.durationS }
+    public static let cpu = Metric(key: "cpu_s", title: "CPU (user + system)", unit: .seconds, higherIsBetter: false, stability: .machineBound) { $0.userCpuS + $0.systemCpuS }
+    public static let latencyP50 = Metric(key: "latency_p50_us", title: "latency p50", unit: .microseconds, higherIsBetter: false, stability: .machineBound) { $0.latency?.p50Us }
+    public static let latencyP99 = Metric(key: "latency_p99_us", title: "latency p99", unit: .microseconds, higherIsBetter: false, stability: .machineBound) { $0.latency?.p99Us }
 
-    /// Every metric, in report order.
-    public static let all: [Metric] = [peakRss, peakRssSampled, peakAllocated, peakResident, throughputBytes, throughputItems, duration, latencyP50, latencyP99]
+    /// Every fixed metric, in report order (gauge maxima are added per scenario).
+    public static let all: [Metric] = [peakRss, peakRssSampled, peakAllocated, peakResident, throughputBytes, throughputItems, duration, cpu, latencyP50, latencyP99]
 
-    public static func named(_ key: String) -> Metric? { all.first { $0.key == key } }
+    /// Prefix of a gauge's maximum: `max_queue_depth`, `max_in_flight_bytes`.
+    public static let gaugePrefix = "max_"
+
+    /// The maximum a scenario's gauge reached in a run (machine-stable: a bounded mechanism sets
+    /// it, e.g. a queue's capacity). Bytes when the gauge's name ends in `_bytes`.
+    public static func gauge(_ name: String) -> Metric {
+        Metric(key: gaugePrefix + name, title: "max \(name)", unit: name.hasSuffix("_bytes") ? .bytes : .count,
+               higherIsBetter: false, stability: .machineStable) { record in record.gaugeMaxima[name].map(Double.init) }
+    }
+
+    /// The fixed metrics and the gauge maxima these records carry, gauges sorted by name.
+    public static func all(for records: [RunRecord]) -> [Metric] {
+        let gauges = Set(records.flatMap { $0.gaugeMaxima.keys }).sorted()
+        return all + gauges.map(gauge)
+    }
+
+    /// A fixed metric by key, or a gauge maximum by its `max_` key.
+    public static func named(_ key: String) -> Metric? {
+        if let fixed = all.first(where: { $0.key == key }) { return fixed }
+        if key.hasPrefix(gaugePrefix), key.count > gaugePrefix.count { return gauge(String(key.dropFirst(gaugePrefix.count))) }
+        return nil
+    }
 }

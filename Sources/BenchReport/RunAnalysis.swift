@@ -12,13 +12,13 @@ public struct RunAnalysis: Sendable {
     public let reference: String?
     public let claims: [ClaimOutcome]
 
-    public init(_ document: RunDocument, reference requested: String = "pipeline-copy", verdictTolerance: Double = GrowthVerdict.defaultTolerance) {
+    public init(_ document: RunDocument, reference requested: String = "pipeline-copy") {
         self.document = document
         let summaries = summarize(document.records)
         self.summaries = summaries
         var verdicts: [String: GrowthVerdict] = [:]
         for name in Self.scenarioOrder(summaries) {
-            verdicts[name] = GrowthVerdict.fit(summaries.filter { $0.scenario == name }, tolerance: verdictTolerance)
+            verdicts[name] = GrowthVerdict.fit(summaries.filter { $0.scenario == name })
         }
         self.verdicts = verdicts
         reference = summaries.contains { $0.scenario == requested } ? requested : nil
@@ -81,7 +81,9 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
         guard !measured.isEmpty else { return (.notMeasured, "no ok repeat (status \(largest.status))") }
         switch check {
         case .memoryBounded, .memoryGrows:
-            guard let verdict, verdict.kind != .unknown else { return (.notMeasured, verdict?.explanation ?? "no verdict") }
+            guard let verdict, verdict.kind != .unknown, verdict.kind != .inconclusive else {
+                return (.notMeasured, verdict.map { "\($0.kind.rawValue): \($0.explanation)" } ?? "no verdict")
+            }
             let wanted: GrowthVerdict.Kind = check == .memoryBounded ? .bounded : .grows
             return (verdict.kind == wanted ? .holds : .doesNotHold, "\(verdict.kind.rawValue): \(verdict.explanation)")
         case .peakAllocatedPerInputByte(let low, let high):

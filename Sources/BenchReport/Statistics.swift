@@ -39,7 +39,7 @@ public struct ScenarioSummary: Sendable, Equatable {
         self.statuses = statuses
         let measured = records.filter { $0.status.isMeasurement }
         var spreads: [String: Spread] = [:]
-        for metric in Metric.all {
+        for metric in Metric.all(for: measured) {
             if let spread = Spread(measured.compactMap { metric.value($0) }) { spreads[metric.key] = spread }
         }
         self.spreads = spreads
@@ -53,6 +53,14 @@ public struct ScenarioSummary: Sendable, Equatable {
     }
 
     public func median(_ metric: Metric) -> Double? { spreads[metric.key]?.median }
+
+    /// The metric's value in every `ok` repeat, in repeat order (what the gate's tests take).
+    public func samples(_ metric: Metric) -> [Double] {
+        records.filter { $0.status.isMeasurement }.compactMap { metric.value($0) }
+    }
+
+    /// The metrics these repeats carry: the fixed ones and their gauges' maxima.
+    public var metrics: [Metric] { Metric.all(for: records.filter { $0.status.isMeasurement }) }
 }
 
 /// Groups a run's records into summaries, in the order scenarios first appear.

@@ -8,6 +8,12 @@ import _NIOFileSystem
 /// a loopback TCP connection to a rate-limited, verifying reader. Scenarios differ only in the
 /// `produce` step, i.e. in how (or whether) they honour the sink's backpressure.
 public enum FileToSocket {
+    /// Bytes that left the producer and have not reached the reader yet: whatever the strategy
+    /// holds anywhere between them (its own buffer, NIO's pending writes, both socket buffers).
+    /// Unlike heap figures it is exact and machine-independent for a bounded strategy, so the
+    /// gate can see a doubled buffer that is small next to the runtime's heap.
+    public static let inFlightGauge = "in_flight_bytes"
+
     /// The producer's side of one run: the connected channel and the chunks to send.
     public struct Producer: Sendable {
         public let channel: Channel
@@ -74,6 +80,7 @@ public struct TransformedChunks: AsyncSequence, Sendable {
         let digest: SourceDigest
         let context: ScenarioContext
         let startNanoseconds: UInt64
+        let inFlight: Gauge
 
         public mutating func next() async throws -> ByteBuffer? {
             guard var chunk = try await base.next() else {
@@ -83,12 +90,14 @@ public struct TransformedChunks: AsyncSequence, Sendable {
             try await pacer.pace(after: chunk.readableBytes)
             digest.add(itemHash: chunk.withUnsafeReadableBytes { ItemCodec.hash($0) })
             chunk.withUnsafeMutableReadableBytes { ItemCodec.stamp($0) }
+            inFlight.add(chunk.readableBytes)
             return chunk
         }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), pacer: RatePacer(bytesPerSecond: producerRate), digest: digest, context: context, startNanoseconds: startNanoseconds)
+        AsyncIterator(base: base.makeAsyncIterator(), pacer: RatePacer(bytesPerSecond: producerRate), digest: digest, context: context,
+                      startNanoseconds: startNanoseconds, inFlight: context.gauge(FileToSocket.inFlightGauge))
     }
 }
 

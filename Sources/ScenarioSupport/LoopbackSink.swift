@@ -71,11 +71,13 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
     private var received = 0
     private var itemsSeen = 0
     private var completed = false
+    private let inFlight: Gauge
 
     init(settings: StreamSettings, context: ScenarioContext, done: EventLoopPromise<VerificationReport>) {
         self.settings = settings
         self.context = context
         self.done = done
+        inFlight = context.gauge(FileToSocket.inFlightGauge)
         verifier = StreamVerifier(itemBytes: settings.itemBytes, ordered: true, latency: context.latency)
     }
 
@@ -91,6 +93,7 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
         let count = buffer.readableBytes
         let items = buffer.withUnsafeReadableBytes { verifier.consume($0) }
         received += count
+        inFlight.add(-count)
         itemsSeen += items
         self.context.addProgress(items: items, bytes: items * settings.itemBytes)
         pacer?.consumed += count

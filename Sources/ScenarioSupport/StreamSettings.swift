@@ -30,9 +30,9 @@ public struct StreamSettings: Sendable {
 
     /// The shared specs; a scenario appends its own after these.
     public static let parameters: [ParameterSpec] = [
-        .items(default: "10000", quick: "1500", stress: "200000"),
+        .items(default: "10000", quick: "1600", stress: "200000"),
         .itemBytes(),
-        ParameterSpec("consumer_rate", .byteRate, default: "64MiB/s", profiles: ["quick": "16MiB/s", "stress": "256MiB/s"], min: 0,
+        ParameterSpec("consumer_rate", .byteRate, default: "64MiB/s", profiles: ["stress": "256MiB/s"], min: 0,
                       help: "how fast the reader at the far end consumes (0 = unthrottled)"),
         ParameterSpec("producer_rate", .byteRate, default: "0", min: 0, help: "cap on how fast the producer reads its input (0 = unthrottled)"),
         ParameterSpec("high_water_mark", .bytes, default: "16KiB", min: 1, help: "writer buffer level at which write() reports full (low mark = half)"),

@@ -14,7 +14,7 @@ struct BPBench: ParsableCommand {
             thresholds, run file); 66 missing input; 70 internal error; 73 cannot create output; \
             74 I/O error; 130 interrupted.
             """,
-        subcommands: [ListCommand.self, RunCommand.self, ReportCommand.self, CompareCommand.self, CheckCommand.self, BaselineCommand.self])
+        subcommands: [ListCommand.self, RunCommand.self, ReportCommand.self, CompareCommand.self, CheckCommand.self, GateProofCommand.self, BaselineCommand.self])
 }
 
 /// Options every command that needs the project shares.

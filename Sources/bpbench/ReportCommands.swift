@@ -60,45 +60,6 @@ struct CompareCommand: ParsableCommand {
     }
 }
 
-/// `bpbench check`: the CI gate.
-struct CheckCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check",
-        abstract: "Compare a run with the committed baseline; exit 1 on a regression.",
-        discussion: "Exit codes: 0 within thresholds; 1 regression (each listed); 64 usage; 65 corrupt baseline or thresholds; 66 missing baseline or run.")
-
-    @OptionGroup var project: ProjectOptions
-
-    @Option(help: "The baseline file.")
-    var baseline: String = "Reports/baseline.json"
-
-    @Option(name: .customLong("run"), help: "The run folder to check (default: Reports/latest).")
-    var runFolder: String?
-
-    @Option(help: "A thresholds file (default: Reports/thresholds.json if present, else built-in defaults).")
-    var thresholds: String?
-
-    func run() throws {
-        let findings = try reportingErrors { () throws(BenchError) -> [Gate.Finding] in
-            let baseline = try Baseline.load(baseline)
-            let thresholdsPath = thresholds ?? (FileManager.default.fileExists(atPath: "Reports/thresholds.json") ? "Reports/thresholds.json" : nil)
-            let gate = Gate(baseline: baseline, thresholds: try Thresholds.load(thresholdsPath))
-            let directory = try resolveRunDirectory(runFolder, project: project)
-            let analysis = RunAnalysis(try RunWriter.load(runDirectory: directory), reference: baseline.reference ?? "pipeline-copy")
-            let findings = gate.findings(analysis)
-            print("checked \(directory) against \(self.baseline) (\(baseline.entries.count) scenario entries, thresholds: \(thresholdsPath ?? "built-in"))")
-            return findings
-        }
-        if findings.isEmpty {
-            print("check passed: no regression")
-            return
-        }
-        print("check FAILED: \(findings.count) regression(s)")
-        for finding in findings { print("  - \(finding)") }
-        throw ExitCode(1)
-    }
-}
-
 /// `bpbench baseline update`: write the baseline from a run, atomically.
 struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "baseline", abstract: "Manage the committed baseline.", subcommands: [Update.self])

@@ -19,7 +19,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Defaults to run with: quick (≤ 3 s per scenario, CI), standard, stress.")
     var profile: String = Profile.standard.rawValue
 
-    @Option(name: .customLong("repeat"), help: "Recorded repeats per scenario and scale (default: quick 3, standard 5, stress 1).")
+    @Option(name: .customLong("repeat"), help: "Recorded repeats per scenario and scale (default: quick 5, standard 5, stress 1).")
     var repeats: Int?
 
     @Option(help: "Unrecorded warm-up runs before the repeats of each scenario and scale.")
@@ -124,7 +124,7 @@ struct RunCommand: ParsableCommand {
 
     static func defaultRepeats(_ profile: Profile) -> Int {
         switch profile {
-        case .quick: return 3
+        case .quick: return 5
         case .standard: return 5
         case .stress: return 1
         }

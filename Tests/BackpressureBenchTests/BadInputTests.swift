@@ -34,11 +34,17 @@ final class BadInputTests: XCTestCase {
             "empty.json": "",
             "truncated.json": String(try String(contentsOfFile: valid, encoding: .utf8).prefix(40)),
             "future.json": #"{"formatVersion": 99, "entries": []}"#,
-            "thresholds.json": #"{"formatVersion": 1, "defaults": {"peak_happiness": {"relative": 0.1}}, "scenarios": {}}"#,
+            "thresholds.json": #"{"formatVersion": 2, "alpha": 0.01, "defaults": {"peak_happiness": {"minEffect": 0.1}}, "scenarios": {}}"#,
         ]
         for (name, text) in files { try text.write(toFile: scratch + "/" + name, atomically: true, encoding: .utf8) }
         let runDirectory = scratch + "/run"
         try RunWriter.write(RunAnalysis(Synthetic.document()), to: { try? FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true); return runDirectory }())
+
+        let otherProfile = scratch + "/other-profile"
+        var standard = Synthetic.document()
+        standard.profile = "standard"
+        try FileManager.default.createDirectory(atPath: otherProfile, withIntermediateDirectories: true)
+        try RunWriter.write(RunAnalysis(standard), to: otherProfile)
 
         let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
         let run = ["run"] + project + ["--profile", "quick", "--repeat", "1", "--warmup", "0", "--quiet"]
@@ -61,6 +67,10 @@ final class BadInputTests: XCTestCase {
             (["check"] + project + ["--baseline", scratch + "/future.json", "--run", runDirectory], 65, "format version 99"),
             (["check"] + project + ["--baseline", valid, "--thresholds", scratch + "/thresholds.json", "--run", runDirectory], 65, "unknown metric 'peak_happiness'"),
             (["check"] + project + ["--baseline", valid, "--run", scratch + "/nowhere"], 66, "is not a folder"),
+            (["check"] + project + ["--baseline", valid, "--run", otherProfile], 65, "not comparable with \(valid): profile standard ≠ baseline's quick"),
+            (["check"] + project + ["--baseline", valid, "--inject", "nosuch.items=5"], 64, "'nosuch' is not a scenario of the baseline"),
+            (["check"] + project + ["--baseline", valid, "--inject", "pipeline-copy.flavour=5"], 64, "pipeline-copy has no parameter 'flavour'"),
+            (["check"] + project + ["--baseline", valid, "--inject", "items"], 64, "--inject takes NAME.key=value"),
             (["compare"] + project + [scratch, runDirectory], 66, "not a run folder"),
             (["report"] + project + [scratch + "/nowhere"], 66, "is not a folder"),
             (["baseline", "update"] + project + ["--run", scratch, "--baseline", valid], 66, "not a run folder"),

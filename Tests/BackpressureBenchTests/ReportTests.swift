@@ -28,14 +28,15 @@ enum Synthetic {
 
     static let environment = HostEnvironment.capture(projectRoot: TestSupport.projectRoot)
 
-    /// pipeline-copy flat, ignored-drain ≈ 1 × input, at scales 1 and 4, three repeats each.
-    static func document(ignoredDrainFactor: Double = 1.0, pipelineStatus: RunStatus = .ok) -> RunDocument {
-        var document = RunDocument(startedAt: "2026-11-22T00:00:00Z", profile: "quick", repeats: 3, warmups: 1, scales: [1, 4],
+    /// pipeline-copy flat, ignored-drain ≈ 1 × input, at scales 1 and 4, five repeats each (the
+    /// fewest with which a one-sided Mann–Whitney test can reach p < 0.01).
+    static func document(ignoredDrainFactor: Double = 1.0, pipelineStatus: RunStatus = .ok, repeats: Int = 5) -> RunDocument {
+        var document = RunDocument(startedAt: "2026-11-22T00:00:00Z", profile: "quick", repeats: repeats, warmups: 1, scales: [1, 4],
                                    limits: ChildLimits(), environment: environment)
         let mib = 1 << 20
         for scale in [1.0, 4.0] {
             let input = Int(scale) * 24 * mib
-            for repeatIndex in 1...3 {
+            for repeatIndex in 1...repeats {
                 let wobble = repeatIndex * 100_000
                 document.records.append(record("pipeline-copy", scale: scale, repeatIndex: repeatIndex, status: pipelineStatus,
                                                peakRss: 31 * mib + wobble, allocated: 3 * mib, bytes: input, throughput: 16.0 * Double(mib)))
@@ -125,46 +126,5 @@ final class ReportTests: XCTestCase {
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(".tmp-") }
         XCTAssertEqual(leftovers, [], "atomic writes leave no temporary files")
-    }
-}
-
-final class GateTests: XCTestCase {
-    func testUnchangedRunPasses() {
-        let analysis = RunAnalysis(Synthetic.document())
-        XCTAssertEqual(Gate(baseline: Baseline(analysis), thresholds: .standard).findings(analysis), [])
-    }
-
-    func testMemoryRegressionNamesScenarioAndMetric() {
-        let baseline = Baseline(RunAnalysis(Synthetic.document(ignoredDrainFactor: 0.01)))
-        let findings = Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(Synthetic.document(ignoredDrainFactor: 1.0)))
-        XCTAssertTrue(findings.contains { $0.scenario == "ignored-drain" && $0.metric == "peak_rss_bytes" }, "\(findings)")
-        XCTAssertTrue(findings.contains { $0.scenario == "ignored-drain" && $0.metric == "memory_verdict" }, "\(findings)")
-        XCTAssertFalse(findings.contains { $0.scenario == "pipeline-copy" })
-    }
-
-    func testStatusChangeAlwaysFails() {
-        let baseline = Baseline(RunAnalysis(Synthetic.document()))
-        let findings = Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(Synthetic.document(pipelineStatus: .memoryCap)))
-        XCTAssertTrue(findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "status" && $0.now == "memory-cap" })
-    }
-
-    func testSmallWobbleUnderAbsoluteFloorPasses() {
-        var document = Synthetic.document()
-        let baseline = Baseline(RunAnalysis(document))
-        for index in document.records.indices { document.records[index].peakRssBytes += 3 << 20 }  // +3 MiB everywhere
-        XCTAssertEqual(Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(document)), [])
-    }
-
-    func testThroughputIsJudgedAsRatioToReference() {
-        var slowerMachine = Synthetic.document()
-        for index in slowerMachine.records.indices { slowerMachine.records[index].throughputBytesPerS /= 3 }  // everything 3× slower
-        let baseline = Baseline(RunAnalysis(Synthetic.document()))
-        XCTAssertEqual(Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(slowerMachine)), [])
-        var slowerScenario = Synthetic.document()
-        for index in slowerScenario.records.indices where slowerScenario.records[index].scenario == "ignored-drain" {
-            slowerScenario.records[index].throughputBytesPerS /= 3
-        }
-        let findings = Gate(baseline: baseline, thresholds: .standard).findings(RunAnalysis(slowerScenario))
-        XCTAssertTrue(findings.contains { $0.scenario == "ignored-drain" && $0.metric.hasPrefix("throughput_bytes_per_s") }, "\(findings)")
     }
 }

@@ -1,0 +1,137 @@
+import ArgumentParser
+import BenchCore
+import BenchReport
+import Foundation
+
+/// `bpbench check`: the CI gate.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Run the baseline's plan (or judge --run DIR) and exit 1 on a regression.",
+        discussion: """
+            Machine-stable figures (peak allocated, gauge maxima, status, growth verdict) are compared \
+            with the committed baseline; machine-bound ones (throughput, latency, CPU, peak RSS) with \
+            the base revision built and run in this job, interleaved (--against REV). A regression must \
+            be significant (one-sided Mann–Whitney U, p < alpha) and larger than the metric's minEffect.
+            Exit codes: 0 pass; 1 regression (one line each); 64 usage; 65 not comparable with the \
+            baseline, or a corrupt baseline or thresholds file; 66 missing baseline or run; 130 interrupted.
+            """)
+
+    @OptionGroup var project: ProjectOptions
+
+    @Option(help: "The baseline file.")
+    var baseline: String = "Reports/baseline.json"
+
+    @Option(name: .customLong("run"), help: "Judge this existing run folder instead of running the plan (no same-job A/B unless it holds base/).")
+    var runFolder: String?
+
+    @Option(help: "A revision (e.g. HEAD~1) to build and run interleaved with this tree, for the machine-bound metrics.")
+    var against: String?
+
+    @Option(help: "NAME.key=value: run this tree with a changed parameter, declared as standing for a code change (to test the gate; repeatable).")
+    var inject: [String] = []
+
+    @Option(help: "A thresholds file (default: Reports/thresholds.json if present, else built-in defaults).")
+    var thresholds: String?
+
+    @Option(help: "The run folder to write (default: Reports/runs/<timestamp>).")
+    var out: String?
+
+    @Flag(help: "No progress lines.")
+    var quiet = false
+
+    func run() throws {
+        let outcome = try reportingErrors { () throws(BenchError) -> Outcome in
+            let catalog = try project.catalog()
+            let baselineFile = try Baseline.load(baseline)
+            let thresholdsPath = thresholds ?? (FileManager.default.fileExists(atPath: catalog.projectRoot + "/Reports/thresholds.json") ? catalog.projectRoot + "/Reports/thresholds.json" : nil)
+            let limits = try Thresholds.load(thresholdsPath)
+            if let runFolder {
+                guard inject.isEmpty, against == nil else { throw BenchError(.usage, "--run judges an existing run; --inject and --against run a new one") }
+                let directory = try resolveRunDirectory(runFolder, project: project)
+                let document = try RunWriter.load(runDirectory: directory)
+                if let difference = baselineFile.incomparability(document) { throw BenchError(.data, "not comparable with \(baseline): \(difference)") }
+                let reference = baselineFile.reference ?? "pipeline-copy"
+                let base = FileManager.default.fileExists(atPath: directory + "/base/run.json") ? RunAnalysis(try RunWriter.load(runDirectory: directory + "/base"), reference: reference) : nil
+                let report = Gate(baseline: baselineFile, thresholds: limits).evaluate(head: RunAnalysis(document, reference: reference), base: base)
+                return Outcome(report: report, directory: directory)
+            }
+            let interruption = Interruption()
+            interruption.install()
+            let session = GateSession(project: catalog, baseline: baselineFile, thresholds: limits, interruption: interruption, quiet: quiet)
+            let entries = try session.entries(in: catalog)
+            let (overrides, injected) = try GateSession.injections(inject, entries: entries)
+            let plan = try session.plan(entries, overrides: overrides)
+            if let difference = session.incomparability(of: plan, injected: injected) {
+                throw BenchError(.data, "not comparable with \(baseline): \(difference) (make baseline records a new one)")
+            }
+            var notes: [String] = []
+            var base: (catalog: ScenarioCatalog, plan: RunPlan, entries: [ScenarioCatalog.Entry])?
+            if let against {
+                switch BaseRevision.prepare(against, project: catalog, log: { if !quiet { print($0) } }) {
+                case .skipped(let reason):
+                    notes.append(reason)
+                case .catalog(let baseCatalog, _, let note):
+                    notes.append(note)
+                    do {
+                        let baseEntries = try session.entries(in: baseCatalog)
+                        var basePlan = try session.plan(baseEntries, overrides: [])
+                        basePlan.steps = Self.comparableSteps(basePlan.steps, with: plan.steps, injected: injected ?? [:], notes: &notes)
+                        base = (baseCatalog, basePlan, baseEntries)
+                    } catch {
+                        notes.append("A/B skipped: the base revision's scenarios cannot be planned by this bpbench: \(error)")
+                    }
+                }
+            }
+            let directory: String
+            if let out {
+                directory = try RunCommand.createExactDirectory(out)
+            } else {
+                directory = try RunWriter.createRunDirectory(under: catalog.projectRoot + "/Reports/runs")
+            }
+            var result = try session.run(head: plan, headEntries: entries, base: base, injected: injected, directory: directory)
+            result.report.notes = notes + result.report.notes
+            if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; the finished repeats were written to \(directory)") }
+            let reports = catalog.projectRoot + "/Reports"
+            let target = directory.hasPrefix(reports + "/") ? String(directory.dropFirst(reports.count + 1)) : directory
+            try AtomicFile.pointLink(reports + "/latest", at: target)
+            return Outcome(report: result.report, directory: directory)
+        }
+        let report = outcome.report, directory = outcome.directory
+        try reportingErrors {
+            try AtomicFile.write(report.markdown(title: "bpbench check against \(baseline)"), to: directory + "/check.md")
+        }
+        for note in report.notes { print("note: \(note)") }
+        if report.passed {
+            print("check passed: no regression (\(report.judgements.count) cells judged; \(directory)/check.md)")
+            return
+        }
+        print("check FAILED: \(report.findings.count) regression(s) (\(directory)/check.md)")
+        for finding in report.findings { print("  - \(finding)") }
+        throw ExitCode(1)
+    }
+
+    /// What a check produced, and where.
+    struct Outcome {
+        var report: GateReport
+        var directory: String
+    }
+
+    /// Base steps whose parameters equal the head's (injected keys aside): a changed parameter is a
+    /// changed benchmark, not a changed code path, so that scenario is not compared side by side.
+    static func comparableSteps(_ baseSteps: [RunPlan.Step], with headSteps: [RunPlan.Step], injected: [String: [String]], notes: inout [String]) -> [RunPlan.Step] {
+        var refused: Set<String> = []
+        for step in baseSteps where step.repeatIndex == 1 {
+            guard let head = headSteps.first(where: { $0.entry.name == step.entry.name && $0.scale == step.scale && $0.repeatIndex == 1 }) else { continue }
+            let declared = Set(injected[step.entry.name] ?? [])
+            let mine = Dictionary(head.parameters, uniquingKeysWith: { $1 }).filter { !declared.contains($0.key) }
+            let theirs = Dictionary(step.parameters, uniquingKeysWith: { $1 }).filter { !declared.contains($0.key) }
+            if mine != theirs, !refused.contains(step.entry.name) {
+                refused.insert(step.entry.name)
+                let key = Set(mine.keys).union(theirs.keys).sorted().first { mine[$0] != theirs[$0] } ?? "?"
+                notes.append("\(step.entry.name): not compared with the base revision — its parameter \(key) is \(theirs[key] ?? "(none)") there, \(mine[key] ?? "(none)") here")
+            }
+        }
+        return baseSteps.filter { !refused.contains($0.entry.name) }
+    }
+}

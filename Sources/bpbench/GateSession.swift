@@ -1,0 +1,129 @@
+import BenchCore
+import BenchProtocol
+import BenchReport
+import Foundation
+
+/// What `check` and `gate-proof` share: the baseline's plan rebuilt on this tree, run alone or
+/// interleaved with a base revision's, and judged.
+struct GateSession {
+    let project: ScenarioCatalog
+    let baseline: Baseline
+    let thresholds: Thresholds
+    let interruption: Interruption
+    let quiet: Bool
+
+    var limits: ChildLimits {
+        var limits = ChildLimits()
+        limits.sampleIntervalMs = baseline.sampleIntervalMs
+        return limits
+    }
+
+    /// The baseline's scenarios that `catalog` has, in the baseline's order (missing ones become
+    /// "missing from the run" findings).
+    func entries(in catalog: ScenarioCatalog, only names: [String]? = nil) throws(BenchError) -> [ScenarioCatalog.Entry] {
+        let available = try catalog.entries()
+        var wanted: [String] = []
+        for entry in baseline.entries where !wanted.contains(entry.scenario) && (names?.contains(entry.scenario) ?? true) { wanted.append(entry.scenario) }
+        return wanted.compactMap { name in available.first { $0.name == name } }
+    }
+
+    /// The baseline's plan (profile, repeats, warm-ups, scales) over `entries`, with `overrides`.
+    func plan(_ entries: [ScenarioCatalog.Entry], overrides: [String]) throws(BenchError) -> RunPlan {
+        guard let profile = Profile(rawValue: baseline.profile) else { throw BenchError(.data, "the baseline's profile '\(baseline.profile)' is unknown to this bpbench") }
+        return try RunPlan(entries: entries, profile: profile, repeats: baseline.repeats, warmups: baseline.warmups, scales: baseline.scales, overrides: overrides)
+    }
+
+    /// A document for one side, before anything ran.
+    func document(_ plan: RunPlan, entries: [ScenarioCatalog.Entry], projectRoot: String, injected: [String: [String]]?) -> RunDocument {
+        var document = RunDocument(startedAt: RunCommand.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
+                                   scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot))
+        for entry in entries { document.claims[entry.name] = entry.description.claims }
+        document.injected = injected
+        return document
+    }
+
+    /// The plan's parameters as a record-less document, to refuse an incomparable plan before
+    /// anything runs.
+    func incomparability(of plan: RunPlan, injected: [String: [String]]?) -> String? {
+        var probe = RunDocument(startedAt: "", profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups, scales: plan.scales,
+                                limits: limits, environment: baseline.environment)
+        probe.injected = injected
+        for step in plan.steps where step.repeatIndex == 1 {
+            probe.records.append(RunRecord(scenario: step.entry.name, repeatIndex: 1, scale: step.scale,
+                                           parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: ""))
+        }
+        return baseline.incomparability(probe)
+    }
+
+    /// Runs head alone, or interleaved with base, into `directory` (base under `directory/base`),
+    /// writes both sides' reports, and judges.
+    func run(head: RunPlan, headEntries: [ScenarioCatalog.Entry], base: (catalog: ScenarioCatalog, plan: RunPlan, entries: [ScenarioCatalog.Entry])?,
+             injected: [String: [String]]?, directory: String) throws(BenchError) -> (head: RunAnalysis, base: RunAnalysis?, report: GateReport) {
+        let cache = project.projectRoot + "/Reports/cache"
+        let headRunner = BenchRunner(catalog: project, limits: limits, cacheDirectory: cache, interruption: interruption)
+        var headDocument = document(head, entries: headEntries, projectRoot: project.projectRoot, injected: injected)
+        var baseDocument: RunDocument?
+        let progress = ProgressPrinter(quiet: quiet)
+        if let base {
+            let baseDirectory = directory + "/base"
+            do {
+                try FileManager.default.createDirectory(atPath: baseDirectory + "/logs", withIntermediateDirectories: true)
+            } catch {
+                throw BenchError(.cannotCreate, "cannot create \(baseDirectory): \(error.localizedDescription)")
+            }
+            var document = self.document(base.plan, entries: base.entries, projectRoot: base.catalog.projectRoot, injected: nil)
+            let baseRunner = BenchRunner(catalog: base.catalog, limits: limits, cacheDirectory: cache, interruption: interruption)
+            let interleaved = InterleavedRunner(
+                head: .init(name: "head", executor: headRunner, plan: head, logDirectory: directory + "/logs"),
+                base: .init(name: "base", executor: baseRunner, plan: base.plan, logDirectory: baseDirectory + "/logs"),
+                interruption: interruption)
+            interleaved.execute(head: &headDocument, base: &document, progress: progress.handle)
+            document.finishedAt = RunCommand.timestamp()
+            baseDocument = document
+        } else {
+            headRunner.execute(head, logDirectory: directory + "/logs", into: &headDocument, progress: progress.handle)
+        }
+        headDocument.finishedAt = RunCommand.timestamp()
+        let reference = baseline.reference ?? "pipeline-copy"
+        let headAnalysis = RunAnalysis(headDocument, reference: reference)
+        try RunWriter.write(headAnalysis, to: directory)
+        let baseAnalysis = baseDocument.map { RunAnalysis($0, reference: reference) }
+        if let baseAnalysis { try RunWriter.write(baseAnalysis, to: directory + "/base") }
+        let report = Gate(baseline: baseline, thresholds: thresholds).evaluate(head: headAnalysis, base: baseAnalysis)
+        return (headAnalysis, baseAnalysis, report)
+    }
+
+    /// `--inject NAME.key=value`: validated (a scenario of the plan, one of its parameters), and
+    /// returned as plan overrides plus the scenario → keys map the documents carry.
+    static func injections(_ injects: [String], entries: [ScenarioCatalog.Entry]) throws(BenchError) -> (overrides: [String], injected: [String: [String]]?) {
+        var injected: [String: [String]] = [:]
+        for inject in injects {
+            guard let equals = inject.firstIndex(of: "="), let dot = inject[..<equals].firstIndex(of: ".") else {
+                throw BenchError(.usage, "--inject takes NAME.key=value (one scenario's parameter), got '\(inject)'")
+            }
+            let scenario = String(inject[..<dot]), key = String(inject[inject.index(after: dot)..<equals])
+            guard let entry = entries.first(where: { $0.name == scenario }) else {
+                throw BenchError(.usage, "--inject \(inject): '\(scenario)' is not a scenario of the baseline (known: \(entries.map(\.name).joined(separator: ", ")))")
+            }
+            guard entry.description.parameter(named: key) != nil else {
+                throw BenchError(.usage, "--inject \(inject): \(scenario) has no parameter '\(key)'")
+            }
+            injected[scenario, default: []].append(key)
+        }
+        return (injects, injected.isEmpty ? nil : injected)
+    }
+}
+
+extension ProgressPrinter {
+    /// Interleaved runs: the same lines, with the side first.
+    func handle(_ event: InterleavedRunner.Event) {
+        switch event {
+        case .starting(let side, let step, let index, let total):
+            guard !quiet else { return }
+            print("[\(side)] ", terminator: "")
+            handle(.starting(step, index: index, total: total))
+        case .finished(_, let step, let record):
+            handle(.finished(step, record))
+        }
+    }
+}

@@ -1,0 +1,232 @@
+@testable import BenchCore
+import BenchProtocol
+@testable import BenchReport
+import XCTest
+
+/// The gate's judgments, each made to come out both ways.
+final class GateTests: XCTestCase {
+    let gate = { (document: RunDocument) in Gate(baseline: Baseline(RunAnalysis(document)), thresholds: .standard) }
+
+    // MARK: - The test statistic at its boundaries
+
+    func testMannWhitneyExactValuesAtTheBoundary() {
+        // Complete separation of 5 vs 5: the one most extreme of C(10,5) = 252 arrangements.
+        XCTAssertEqual(MannWhitney.pGreater([6, 7, 8, 9, 10], than: [1, 2, 3, 4, 5]), 1.0 / 252, accuracy: 1e-12)
+        // One pair swapped: two arrangements at least this extreme.
+        XCTAssertEqual(MannWhitney.pGreater([5, 7, 8, 9, 10], than: [1, 2, 3, 4, 6]), 2.0 / 252, accuracy: 1e-12)
+        // Three repeats per side can never reach α = 0.01: the floor is 1 / C(6,3) = 0.05.
+        XCTAssertEqual(MannWhitney.smallestP(3, 3), 0.05, accuracy: 1e-12)
+        XCTAssertEqual(MannWhitney.smallestP(5, 5), 1.0 / 252, accuracy: 1e-12)
+        // Identical samples: nothing.
+        XCTAssertGreaterThan(MannWhitney.pGreater([3, 3, 3, 3, 3], than: [3, 3, 3, 3, 3]), 0.4)
+        // Large samples use the normal approximation and agree in direction.
+        let low = (0..<30).map(Double.init), high = low.map { $0 + 20 }
+        XCTAssertLessThan(MannWhitney.pGreater(high, than: low), 0.001)
+        XCTAssertGreaterThan(MannWhitney.pGreater(low, than: high), 0.99)
+    }
+
+    func testRegressionNeedsSignificanceAndEffect() {
+        let gate = Gate(baseline: Baseline(RunAnalysis(Synthetic.document())), thresholds: .standard)
+        let before: [Double] = [100, 101, 99, 100, 102]
+        // +12 %, fully separated: significant and past the 10 % floor.
+        XCTAssertEqual(gate.judge(.peakAllocated, scenario: "s", scale: 1, before: before, after: [112, 113, 111, 112, 114], against: .baseline).outcome, .regression)
+        // +8 %, fully separated: significant but under the floor.
+        XCTAssertEqual(gate.judge(.peakAllocated, scenario: "s", scale: 1, before: before, after: [108, 109, 107, 108, 110], against: .baseline).outcome, .unchanged)
+        // +20 % median but overlapping noise: large, not significant.
+        XCTAssertEqual(gate.judge(.peakAllocated, scenario: "s", scale: 1, before: before, after: [120, 98, 125, 99, 101], against: .baseline).outcome, .unchanged)
+        // Throughput is better when higher: a 30 % drop regresses, a 30 % rise improves.
+        XCTAssertEqual(gate.judge(.throughputBytes, scenario: "s", scale: 1, before: before, after: before.map { $0 * 0.7 }, against: .sameJob).outcome, .regression)
+        XCTAssertEqual(gate.judge(.throughputBytes, scenario: "s", scale: 1, before: before, after: before.map { $0 * 1.3 }, against: .sameJob).outcome, .improvement)
+        // Three repeats: untestable, and said so, never a silent pass.
+        XCTAssertEqual(gate.judge(.peakAllocated, scenario: "s", scale: 1, before: [1, 1, 1], after: [9, 9, 9], against: .baseline).outcome, .untestable)
+    }
+
+    // MARK: - Against the baseline
+
+    func testUnchangedRunPasses() {
+        let analysis = RunAnalysis(Synthetic.document())
+        let report = Gate(baseline: Baseline(analysis), thresholds: .standard).evaluate(head: analysis, base: analysis)
+        XCTAssertEqual(report.findings, [])
+        XCTAssertFalse(report.judgements.isEmpty)
+    }
+
+    func testHeapRegressionNamesScenarioMetricAndVerdict() {
+        let report = gate(Synthetic.document(ignoredDrainFactor: 0.01)).evaluate(head: RunAnalysis(Synthetic.document(ignoredDrainFactor: 1.0)), base: nil)
+        XCTAssertTrue(report.findings.contains { $0.scenario == "ignored-drain" && $0.metric == "peak_allocated_bytes" }, "\(report.findings)")
+        XCTAssertTrue(report.findings.contains { $0.scenario == "ignored-drain" && $0.metric == "max_buffered_bytes" }, "\(report.findings)")
+        XCTAssertTrue(report.findings.contains { $0.scenario == "ignored-drain" && $0.metric == "memory_verdict" }, "\(report.findings)")
+        XCTAssertFalse(report.findings.contains { $0.scenario == "pipeline-copy" })
+        XCTAssertTrue(report.notes.contains { $0.contains("machine-bound metrics") && $0.contains("not judged") }, "\(report.notes)")
+    }
+
+    func testNegativeControlFailsWhenGrowthDisappears() {
+        // The baseline saw ignored-drain grow; now it holds nothing: the harness can no longer see
+        // growth, or the scenario changed. Either way the check must fail.
+        let report = gate(Synthetic.document(ignoredDrainFactor: 1.0)).evaluate(head: RunAnalysis(Synthetic.document(ignoredDrainFactor: 0.01)), base: nil)
+        let control = report.findings.first { $0.scenario == "ignored-drain" && $0.metric == "memory_verdict" }
+        XCTAssertNotNil(control, "\(report.findings)")
+        XCTAssertTrue(control?.rule.contains("negative control") == true)
+    }
+
+    func testStatusChangeAlwaysFails() {
+        let report = gate(Synthetic.document()).evaluate(head: RunAnalysis(Synthetic.document(pipelineStatus: .memoryCap)), base: nil)
+        XCTAssertTrue(report.findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "status" && $0.now == "memory-cap" })
+    }
+
+    func testMachineBoundFiguresAreNeverComparedWithTheBaseline() {
+        // A uniformly 3× slower machine with a bigger RSS floor passes against the baseline.
+        var slower = Synthetic.document()
+        for index in slower.records.indices {
+            slower.records[index].throughputBytesPerS /= 3
+            slower.records[index].peakRssBytes += 20 << 20
+        }
+        XCTAssertEqual(gate(Synthetic.document()).evaluate(head: RunAnalysis(slower), base: nil).findings, [])
+    }
+
+    func testPerScenarioOverridesAreData() throws {
+        var changed = Synthetic.document(ignoredDrainFactor: 1.0)
+        for index in changed.records.indices where changed.records[index].scenario == "ignored-drain" {
+            changed.records[index].gaugeMaxima["buffered_bytes"]! *= 2
+        }
+        let baseline = Baseline(RunAnalysis(Synthetic.document(ignoredDrainFactor: 1.0)))
+        let flagged = Gate(baseline: baseline, thresholds: .standard).evaluate(head: RunAnalysis(changed), base: nil).findings
+        XCTAssertTrue(flagged.contains { $0.metric == "max_buffered_bytes" }, "\(flagged)")
+        // The same doubling passes once the file says this gauge follows the machine ...
+        var off = Thresholds.standard
+        off.scenarios["ignored-drain"] = ["max_buffered_bytes": .init(judge: .sameJob, why: "test")]
+        XCTAssertFalse(Gate(baseline: baseline, thresholds: off).evaluate(head: RunAnalysis(changed), base: nil).findings.contains { $0.metric == "max_buffered_bytes" })
+        // ... or allows it 150 % (the "gauges" key covers every gauge of the scenario).
+        var wide = Thresholds.standard
+        wide.scenarios["ignored-drain"] = ["gauges": .init(minEffect: 1.5)]
+        XCTAssertFalse(Gate(baseline: baseline, thresholds: wide).evaluate(head: RunAnalysis(changed), base: nil).findings.contains { $0.metric == "max_buffered_bytes" })
+    }
+
+    // MARK: - Comparable or not
+
+    func testIncomparableRunsAreNamed() {
+        let baseline = Baseline(RunAnalysis(Synthetic.document()))
+        XCTAssertNil(baseline.incomparability(Synthetic.document()))
+        var profile = Synthetic.document()
+        profile.profile = "standard"
+        XCTAssertEqual(baseline.incomparability(profile)?.hasPrefix("profile standard"), true)
+        var scales = Synthetic.document()
+        scales.scales = [1, 2]
+        XCTAssertEqual(baseline.incomparability(scales)?.hasPrefix("scales ×1,×2"), true)
+        var allocator = Synthetic.document()
+        allocator.environment.mallocConf = "narenas:8"
+        var recorded = Synthetic.document()
+        recorded.environment.mallocConf = "narenas:2"
+        XCTAssertEqual(Baseline(RunAnalysis(recorded)).incomparability(allocator)?.hasPrefix("allocator options"), true)
+        var parameter = Synthetic.document()
+        for index in parameter.records.indices where parameter.records[index].scenario == "pipeline-copy" { parameter.records[index].parameters["items"] = "999" }
+        XCTAssertEqual(baseline.incomparability(parameter), "pipeline-copy ×1 parameter items=999 ≠ baseline's 100")
+        // Declared as an injection, the same change is comparable (and marked in the report).
+        parameter.injected = ["pipeline-copy": ["items"]]
+        XCTAssertNil(baseline.incomparability(parameter))
+        XCTAssertTrue(Gate(baseline: baseline, thresholds: .standard).evaluate(head: RunAnalysis(parameter), base: nil).notes.contains { $0.hasPrefix("injected") })
+    }
+
+    func testAnotherMachineIsAWarningNotAFailure() {
+        var elsewhere = Synthetic.document()
+        elsewhere.environment.cpu = "Some Other CPU"
+        elsewhere.environment.kernel = "9.9.9"
+        let baseline = Baseline(RunAnalysis(Synthetic.document()))
+        XCTAssertNil(baseline.incomparability(elsewhere))
+        let report = Gate(baseline: baseline, thresholds: .standard).evaluate(head: RunAnalysis(elsewhere), base: nil)
+        XCTAssertEqual(report.findings, [])
+        XCTAssertTrue(report.notes.contains { $0.hasPrefix("warning: CPU differs") })
+    }
+
+    // MARK: - Same-job A/B, scripted
+
+    /// Interleaves two scripted sides (no child processes): the schedule alternates A B, B A, …
+    /// and the gate sees a known throughput shift on the head side and nothing when there is none.
+    func testScriptedABWithAKnownShift() throws {
+        let entry = ScenarioCatalog.Entry(folder: "/nowhere", executable: "/nowhere/x",
+                                          description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: [], scaleParameter: nil))
+        let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 5, warmups: 1, scales: [1], overrides: [])
+        func sides(headFactor: Double) -> (InterleavedRunner, ScriptedExecutor, ScriptedExecutor) {
+            let head = ScriptedExecutor(name: "head", throughput: 100 * headFactor)
+            let base = ScriptedExecutor(name: "base", throughput: 100)
+            let runner = InterleavedRunner(head: .init(name: "head", executor: head, plan: plan, logDirectory: "/tmp"),
+                                           base: .init(name: "base", executor: base, plan: plan, logDirectory: "/tmp"), interruption: nil)
+            return (runner, head, base)
+        }
+        let (runner, _, _) = sides(headFactor: 1)
+        XCTAssertEqual(runner.schedule().map(\.side.name), ["head", "base", "base", "head", "head", "base", "base", "head", "head", "base", "base", "head"])
+
+        func judge(headFactor: Double) -> GateReport {
+            let (runner, _, _) = sides(headFactor: headFactor)
+            var head = RunDocument(startedAt: "t", profile: "quick", repeats: 5, warmups: 1, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
+            var base = head
+            runner.execute(head: &head, base: &base) { _ in }
+            XCTAssertEqual(head.records.count, 5, "warm-ups are not recorded")
+            let baseline = Baseline(RunAnalysis(base))
+            return Gate(baseline: baseline, thresholds: .standard).evaluate(head: RunAnalysis(head), base: RunAnalysis(base))
+        }
+        let slower = judge(headFactor: 0.7)
+        XCTAssertTrue(slower.findings.contains { $0.metric == "throughput_bytes_per_s" && $0.rule.contains("same job") }, "\(slower.findings)")
+        XCTAssertEqual(judge(headFactor: 1).findings, [])
+    }
+}
+
+/// A StepExecutor that returns made-up records with a little deterministic noise.
+struct ScriptedExecutor: StepExecutor {
+    let name: String
+    let throughput: Double
+
+    func execute(_ step: RunPlan.Step, profile: Profile, logDirectory: String) -> RunRecord {
+        let noise = 1 + Double((step.repeatIndex * 7) % 5) / 100  // ±2 %
+        var record = Synthetic.record(step.entry.name, scale: step.scale, repeatIndex: step.repeatIndex,
+                                      peakRss: 30 << 20, allocated: 3 << 20, bytes: 24 << 20, throughput: throughput * noise * 1_000_000)
+        record.parameters = [:]
+        return record
+    }
+}
+
+/// The growth verdict at each boundary of its rule.
+final class VerdictTests: XCTestCase {
+    /// A scenario holding `share` of its input on a 3 MiB heap, with `noise` bytes of jitter.
+    func verdict(share: Double, noise: [Int] = [0, 40_000, 80_000, 20_000, 60_000], repeats: Int = 5) -> GrowthVerdict {
+        let mib = 1 << 20
+        var records: [RunRecord] = []
+        for scale in [1.0, 2.0, 4.0] {
+            let input = Int(scale) * 25 * mib
+            for index in 0..<repeats {
+                records.append(Synthetic.record("leak", scale: scale, repeatIndex: index + 1, peakRss: 30 * mib,
+                                                allocated: 3 * mib + Int(Double(input) * share) + noise[index % noise.count], bytes: input, throughput: 1e8))
+            }
+        }
+        return GrowthVerdict.fit(summarize(records))
+    }
+
+    func testLeakOfOneThirtySecondGrowsAndReportsPerItemCost() {
+        let leak = verdict(share: 1.0 / 32)
+        XCTAssertEqual(leak.kind, .grows, leak.explanation)
+        XCTAssertEqual(leak.peakBytesPerItem ?? 0, 512, accuracy: 5, "16 KiB items × 1/32 = 512 B per item")
+        XCTAssertEqual(leak.scales, [1, 2, 4])
+    }
+
+    func testUnderTheFloorIsBoundedEvenWhenSignificant() {
+        let creep = verdict(share: 1.0 / 128)
+        XCTAssertEqual(creep.kind, .bounded, creep.explanation)
+        XCTAssertLessThan(creep.pValue ?? 1, 0.01, "the creep is real, just too small to be a share of the input")
+    }
+
+    func testNoisyGrowthIsInconclusiveNotBounded() {
+        let noisy = verdict(share: 1.0 / 32, noise: [0, 6_000_000, 200_000, 5_000_000, 100_000])
+        XCTAssertEqual(noisy.kind, .inconclusive, noisy.explanation)
+        XCTAssertTrue(noisy.explanation.contains("noise"), noisy.explanation)
+    }
+
+    func testTooFewRepeatsIsInconclusiveAndSaysWhy() {
+        let few = verdict(share: 1.0, repeats: 3)
+        XCTAssertEqual(few.kind, .inconclusive)
+        XCTAssertTrue(few.explanation.contains("too few repeats"), few.explanation)
+    }
+
+    func testOneScaleHasNoVerdict() {
+        let records = [Synthetic.record("one", peakRss: 1, allocated: 1, bytes: 1, throughput: 1)]
+        XCTAssertEqual(GrowthVerdict.fit(summarize(records)).kind, .unknown)
+    }
+}
