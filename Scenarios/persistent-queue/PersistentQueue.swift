@@ -69,7 +69,8 @@ struct PersistentQueue: Scenario {
         let shared = Shared(
             store: store, context: context, settings: settings, run: resume.run, producerDone: Flag(),
             backlogRows: context.gauge("backlog_rows"), backlogBytes: context.gauge("backlog_bytes"),
-            buffered: context.gauge("buffered_in_memory"), fileBytes: context.gauge("db_file_bytes"))
+            buffered: context.gauge("buffered_in_memory"), producerBatch: context.gauge("producer_batch_events"),
+            fileBytes: context.gauge("db_file_bytes"))
         shared.backlogRows.set(resume.backlogRows)
         shared.backlogBytes.set(resume.backlogRows * settings.itemBytes)
         shared.fileBytes.set(store.fileBytes())
@@ -161,7 +162,9 @@ struct PersistentQueue: Scenario {
                 events.append(event)
                 shared.buffered.add(1)
             }
+            shared.producerBatch.set(count)
             try await shared.store.append(events, firstSequence: next, run: shared.run)
+            shared.producerBatch.set(0)
             shared.buffered.add(-count)
             shared.backlogRows.add(count)
             shared.backlogBytes.add(count * settings.itemBytes)
@@ -270,6 +273,10 @@ struct Shared: Sendable {
     let backlogRows: Gauge
     let backlogBytes: Gauge
     let buffered: Gauge
+    /// Events the producer holds in memory until its transaction commits: exactly `batch` at
+    /// most, whatever the machine (buffered_in_memory adds the consumers' claims, whose overlap
+    /// with a producer batch is a matter of timing).
+    let producerBatch: Gauge
     let fileBytes: Gauge
 }
 

@@ -62,15 +62,11 @@ struct GateProofCommand: ParsableCommand {
             }
             var table = ProofTable()
             let started = Date()
-
-            for index in 1...max(checks, 1) where checks > 0 {
-                let folder = directory + "/unchanged-\(index)"
-                try Self.makeFolder(folder)
-                let base = (catalog: catalog, plan: plan, entries: entries)
-                let result = try session.run(head: plan, headEntries: entries, base: base, injected: nil, directory: folder)
-                if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; partial results in \(directory)") }
-                table.unchanged.append(result.report.findings.map(\.description))
-                say("unchanged check \(index)/\(checks): \(result.report.findings.isEmpty ? "pass" : "FALSE ALARM: " + result.report.findings.map(\.description).joined(separator: "; "))")
+            let environment = HostEnvironment.capture(projectRoot: catalog.projectRoot)
+            // Written after every step, so a proof cut short still shows what it measured.
+            func save(final: Bool) throws(BenchError) {
+                let text = table.markdown(checks: table.unchanged.count, minutes: Date().timeIntervalSince(started) / 60, baseline: baseline, environment: environment)
+                try AtomicFile.write(final ? text : text + "\n_(in progress)_\n", to: directory + "/gate-proof.md")
             }
 
             let smallest = baselineFile.scales.min() ?? 1
@@ -92,12 +88,23 @@ struct GateProofCommand: ParsableCommand {
                     if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; partial results in \(directory)") }
                     let row = ProofTable.Cell(scenario: scenario, kind: cell.kind, factor: cell.factor, injection: "\(cell.parameter)=\(value)", report: result.report)
                     table.cells.append(row)
+                    try save(final: false)
                     say("\(scenario) \(cell.kind.rawValue) ×\(cell.factor) (\(cell.parameter)=\(value)): \(row.detected ? "detected" : "MISSED") — \(row.effect)")
                 }
             }
-            let markdown = table.markdown(checks: checks, minutes: Date().timeIntervalSince(started) / 60, baseline: baseline, environment: HostEnvironment.capture(projectRoot: catalog.projectRoot))
-            try AtomicFile.write(markdown, to: directory + "/gate-proof.md")
-            print(markdown)
+            for index in 1...max(checks, 1) where checks > 0 {
+                let folder = directory + "/unchanged-\(index)"
+                try Self.makeFolder(folder)
+                let base = (catalog: catalog, plan: plan, entries: entries)
+                let result = try session.run(head: plan, headEntries: entries, base: base, injected: nil, directory: folder)
+                if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; partial results in \(directory)") }
+                table.unchanged.append(result.report.findings.map(\.description))
+                try save(final: false)
+                say("unchanged check \(index)/\(checks): \(result.report.findings.isEmpty ? "pass" : "FALSE ALARM: " + result.report.findings.map(\.description).joined(separator: "; "))")
+            }
+
+            try save(final: true)
+            print(table.markdown(checks: table.unchanged.count, minutes: Date().timeIntervalSince(started) / 60, baseline: baseline, environment: environment))
             print("wrote \(directory)/gate-proof.md")
             return table.targetsMet
         }
