@@ -6,7 +6,7 @@
 SWIFT      ?= swift
 SWIFTFLAGS := --manifest-cache none
 PROFILE    ?= standard
-SCALE      ?= 1,4
+SCALE      ?= 1,2,4
 ARGS       ?=
 CHECK_PROFILE := quick
 CHECK_SCALE   := 1,4
@@ -17,7 +17,7 @@ CHECKS     ?= 10
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BPBENCH    := .build/release/bpbench
 
-.PHONY: all deps build build-debug bench test check gate-proof baseline list clean
+.PHONY: all deps build build-debug bench test check gate-proof crash-test baseline list clean
 
 all: bench
 
@@ -38,7 +38,7 @@ build-debug: deps
 	@mkdir -p .build
 	@$(SWIFT) build $(SWIFTFLAGS) > .build/make-build-debug.log 2>&1 || { cat .build/make-build-debug.log; exit 1; }
 
-## bench: every scenario, PROFILE (standard) at SCALE (1,4) → Reports/runs/<timestamp>, Reports/latest.
+## bench: every scenario and variant, PROFILE (standard) at SCALE (1,2,4: three points for the growth verdict) → Reports/runs/<timestamp>, Reports/latest.
 bench: build
 	$(BPBENCH) run --profile $(PROFILE) --scale $(SCALE) $(ARGS)
 
@@ -57,6 +57,12 @@ check: build
 ## power) on this machine → Reports/runs/<timestamp>/gate-proof.md. About 30 minutes.
 gate-proof: build
 	$(BPBENCH) gate-proof --checks $(CHECKS) $(ARGS)
+
+## crash-test: kill -9 the durable queue KILLS times at random moments, restart it on the same
+## file, drain and verify; exit 1 if anything is lost, the drain fails or a restart did not resume.
+KILLS      ?= 100
+crash-test: build
+	$(BPBENCH) run --scenario persistent-queue --crash-test $(KILLS) --profile $(PROFILE) $(ARGS)
 
 ## baseline: run the check's plan and make it the committed baseline.
 baseline: build

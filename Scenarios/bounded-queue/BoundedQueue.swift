@@ -30,12 +30,24 @@ struct BoundedQueue: Scenario {
         ],
         scaleParameter: "items",
         claims: [
-            SeedClaim("a bounded queue never holds more than its capacity",
-                      seed: "003_ee7a3d501c53ff94.txt", check: .gaugeAtMostParameter(gauge: "queue_depth", parameter: "capacity")),
+            // Counted where jobs are made and finished, not by the channel's own guard: true only
+            // if the producer really waits for the workers.
+            SeedClaim("a bounded pool holds at most capacity + workers + 1 jobs at once, whatever the input",
+                      seed: "003_ee7a3d501c53ff94.txt", check: .gaugeAtMostSum(gauge: "jobs_held", parameters: ["capacity", "workers"], plus: 1)),
             SeedClaim("bounded concurrency keeps memory predictable as the input grows",
                       seed: "002_af3d1f900fda35a4.txt", check: .memoryBounded),
             SeedClaim("k workers run ≈ k × the sequential rate until the downstream limit (~30 s vs ~340 ms)",
                       seed: "002_af3d1f900fda35a4.txt", check: .throughputAtLeast(fraction: 0.85, parameter: "workers", metric: "sequential_rate_items_per_s")),
+        ],
+        variants: [
+            ScenarioVariant("fan-out", summary: "workers=0: one task per job, all started at once (await Promise.all(ids.map(fn)))",
+                            parameters: ["workers": "0"],
+                            claims: [
+                                SeedClaim("Promise.all over every job holds them all: memory grows with the number of jobs",
+                                          seed: "002_af3d1f900fda35a4.txt", check: .memoryGrows),
+                                SeedClaim("nothing bounds the jobs held (the pool's bound, checked here, must fail)",
+                                          seed: "002_af3d1f900fda35a4.txt", check: .gaugeAtMostSum(gauge: "jobs_held", parameters: ["capacity", "workers"], plus: 1)),
+                            ]),
         ])
 
     /// Computes the checksum the workers must arrive at before the timed run (ItemCodec memoizes
@@ -85,6 +97,9 @@ private struct JobPool: Sendable {
     let queueDepth: Gauge
     /// Jobs taken by a worker (or spawned as a task) and not yet finished; each holds a payload.
     let inFlight: Gauge
+    /// Jobs made and not yet finished, wherever they are (producer, queue, worker, task): the
+    /// payloads in memory, counted by this code rather than by the channel's guard.
+    let jobsHeld: Gauge
 
     init(context: ScenarioContext) {
         let parameters = context.parameters
@@ -99,6 +114,7 @@ private struct JobPool: Sendable {
             waiting: context.gauge("downstream_waiting"))
         queueDepth = context.gauge("queue_depth")
         inFlight = context.gauge("in_flight")
+        jobsHeld = context.gauge("jobs_held")
     }
 
     /// What the bounded pool measured besides the checksum.
@@ -168,6 +184,7 @@ private struct JobPool: Sendable {
     private func makeJob(_ sequence: Int) -> [UInt8] {
         var payload = ItemCodec.makeItem(sequence: UInt64(sequence), itemBytes: itemBytes)
         payload.withUnsafeMutableBytes { ItemCodec.stamp($0) }
+        jobsHeld.add(1)
         return payload
     }
 
@@ -179,6 +196,7 @@ private struct JobPool: Sendable {
             return (ItemCodec.hash(bytes), ItemCodec.timestamp(of: bytes))
         }
         await downstream.call()
+        jobsHeld.add(-1)
         context.latency.recordSince(stamp)
         context.addProgress(items: 1, bytes: itemBytes)
         return hash

@@ -22,6 +22,15 @@ struct IgnoredDrain: Scenario {
                       seed: "000_dad6ddaa19fdce00.txt", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.2)),
             SeedClaim("the buffer grows without limit as the input grows",
                       seed: "001_fde9a5ee61eb77d8.txt", check: .memoryGrows),
+        ],
+        variants: [
+            ScenarioVariant("async-stream", summary: "sink=memory: an AsyncStream with .unbounded buffering between producer and a paced consumer",
+                            parameters: ["sink": "memory"],
+                            claims: [
+                                SeedClaim("an unbounded buffer between a fast producer and a slow consumer holds the whole stream",
+                                          seed: "000_dad6ddaa19fdce00.txt", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.2)),
+                                SeedClaim("it grows without limit as the input grows", seed: "001_fde9a5ee61eb77d8.txt", check: .memoryGrows),
+                            ]),
         ])
 
     static func prepare(_ context: ScenarioContext) async throws {

@@ -16,6 +16,11 @@ struct PipelineCopy: Scenario {
         claims: [
             SeedClaim("peak memory does not depend on file size: each stage pulls only as fast as the next accepts",
                       seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
+        ],
+        variants: [
+            ScenarioVariant("unthrottled", summary: "consumer_rate=0: the reader as fast as it can, so the writer's own cost shows",
+                            parameters: ["consumer_rate": "0"],
+                            claims: [SeedClaim("bounded whatever the reader's speed", seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded)]),
         ])
 
     static func prepare(_ context: ScenarioContext) async throws {

@@ -45,10 +45,11 @@ public struct BenchRunner: StepExecutor {
     public func execute(_ step: RunPlan.Step, profile: Profile, logDirectory: String) -> RunRecord {
         let runner = ChildRunner(launcherPath: catalog.launcherPath, limits: limits, interruption: interruption)
         let label = step.isWarmup ? "warmup" : "r\(step.repeatIndex)"
-        let logFile = logDirectory + "/\(step.entry.name)-x\(Self.scaleLabel(step.scale))-\(label).log"
+        let logFile = logDirectory + "/\(step.row.replacingOccurrences(of: "/", with: "+"))-x\(Self.scaleLabel(step.scale))-\(label).log"
         var record = RunRecord(
-            scenario: step.entry.name, repeatIndex: step.repeatIndex, scale: step.scale,
+            scenario: step.row, repeatIndex: step.repeatIndex, scale: step.scale,
             parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: logFile)
+        record.variant = step.variant
         run(step.entry, profile: profile, parameters: step.parameters, with: runner, into: &record)
         return record
     }

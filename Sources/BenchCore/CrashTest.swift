@@ -45,6 +45,30 @@ public struct CrashTest: Sendable {
             records.append(record)
             if record.status == .interrupted { break }
         }
+        // What the final drain says about the restarts: `runs` counts the starts recorded in the
+        // queue file itself (kills + 1 when every restart resumed the same file, 1 if a restart
+        // had begun on a fresh one), and what it committed itself tells what earlier runs left.
+        if records.count == kills + 1, var final = records.popLast() {
+            if let committed = final.metrics["events_committed"], let own = final.metrics["run_committed"] {
+                final.metrics["committed_before_last_restart"] = committed - own
+            }
+            final.metrics["crash_test_starts"] = Double(records.count + 1)
+            records.append(final)
+        }
         return records
+    }
+
+    /// The one line that says whether the promise held, or nil when it did: the final drain not
+    /// ok, anything lost, or a queue file that did not carry over every restart.
+    public static func failure(_ records: [RunRecord]) -> String? {
+        guard let final = records.last else { return "no run finished" }
+        if final.status != .ok { return "the final drain ended \(final.status.rawValue)\(final.statusDetail.map { ": " + $0 } ?? "")" }
+        if let lost = final.metrics["lost"], lost != 0 { return "\(Int(lost)) committed events were lost" }
+        // A kill can land before a start has opened the file, so runs may fall short of starts;
+        // a file that saw only the final run means the restarts did not resume it.
+        if let runs = final.metrics["runs"], let starts = final.metrics["crash_test_starts"], starts > 1, runs <= 1 {
+            return "the queue file records \(Int(runs)) run for \(Int(starts)) starts: the restarts did not resume it"
+        }
+        return nil
     }
 }

@@ -10,7 +10,11 @@ public struct RunPlan: Sendable {
         /// 0 for the warm-up (run, shown, not recorded), then 1…repeats.
         public var repeatIndex: Int
         public var parameters: [(String, String)]
+        /// The variant this step runs (nil: the scenario's own defaults).
+        public var variant: String? = nil
         public var isWarmup: Bool { repeatIndex == 0 }
+        /// The row it reports under: `scenario` or `scenario/variant`.
+        public var row: String { ScenarioVariant.row(entry.name, variant) }
     }
 
     public var profile: Profile
@@ -54,16 +58,20 @@ public struct RunPlan: Sendable {
 
         var steps: [Step] = []
         for entry in entries {
-            let base: [(String, String)]
-            do {
-                base = try entry.description.resolve(profile: profile.rawValue, overrides: perScenario[entry.name] ?? [:])
-            } catch {
-                throw BenchError(.usage, "\(entry.name): \(error)")
-            }
-            for scale in scales {
-                let scaled = try Self.scaled(base, by: scale, entry: entry)
-                for repeatIndex in (warmups > 0 ? 0 : 1)...repeats {
-                    steps.append(Step(entry: entry, scale: scale, repeatIndex: repeatIndex, parameters: scaled))
+            let rows: [(String?, [String: String])] = [(nil, [:])] + entry.description.variants(for: profile.rawValue).map { ($0.name, $0.parameters) }
+            for (variant, settings) in rows {
+                let base: [(String, String)]
+                do {
+                    // The variant's settings on the profile's defaults; the user's --param on top.
+                    base = try entry.description.resolve(profile: profile.rawValue, overrides: settings.merging(perScenario[entry.name] ?? [:]) { $1 })
+                } catch {
+                    throw BenchError(.usage, "\(ScenarioVariant.row(entry.name, variant)): \(error)")
+                }
+                for scale in scales {
+                    let scaled = try Self.scaled(base, by: scale, entry: entry)
+                    for repeatIndex in (warmups > 0 ? 0 : 1)...repeats {
+                        steps.append(Step(entry: entry, scale: scale, repeatIndex: repeatIndex, parameters: scaled, variant: variant))
+                    }
                 }
             }
         }

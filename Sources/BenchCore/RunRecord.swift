@@ -48,7 +48,10 @@ public struct TimelinePoint: Codable, Sendable, Equatable {
 
 /// Everything measured about one scenario × scale × repeat.
 public struct RunRecord: Codable, Sendable, Equatable {
+    /// The row: the scenario's name, or `scenario/variant` for a variant's run.
     public var scenario: String
+    /// The variant's name, when the row is one.
+    public var variant: String?
     public var repeatIndex: Int
     /// Factor applied to the scenario's scale parameter (1 = as given).
     public var scale: Double

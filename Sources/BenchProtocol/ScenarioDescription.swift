@@ -13,11 +13,15 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
     public var hidden: Bool
     /// What the seeds say this pattern does, for the report's "Seed claims" section.
     public var claims: [SeedClaim]
+    /// Named parameter sets run as rows of their own (optional on the wire, so an older
+    /// scenario binary still describes itself).
+    public var variants: [ScenarioVariant]?
 
     public init(
         name: String, summary: String, seeds: [String] = [], parameters: [ParameterSpec],
-        scaleParameter: String? = nil, claims: [SeedClaim] = [], hidden: Bool = false
+        scaleParameter: String? = nil, claims: [SeedClaim] = [], variants: [ScenarioVariant] = [], hidden: Bool = false
     ) {
+        self.variants = variants.isEmpty ? nil : variants
         self.name = name
         self.summary = summary
         self.seeds = seeds
@@ -25,6 +29,18 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
         self.scaleParameter = scaleParameter
         self.hidden = hidden
         self.claims = claims
+    }
+
+    /// The variants `profile`'s plan runs.
+    public func variants(for profile: String) -> [ScenarioVariant] {
+        (variants ?? []).filter { $0.profiles.contains(profile) }
+    }
+
+    /// The claims of every row `profile`'s plan runs: the scenario's own, then each variant's.
+    public func claimsByRow(profile: String) -> [String: [SeedClaim]] {
+        var claims = [name: self.claims]
+        for variant in variants(for: profile) { claims[ScenarioVariant.row(name, variant.name)] = variant.claims }
+        return claims
     }
 
     public func parameter(named name: String) -> ParameterSpec? {

@@ -27,6 +27,9 @@ public struct SeedClaim: Codable, Sendable, Equatable {
         case throughputRatio(scenario: String, min: Double, max: Double)
         /// The gauge's maximum never exceeds the value of `parameter`, in every repeat.
         case gaugeAtMostParameter(gauge: String, parameter: String)
+        /// The gauge's maximum never exceeds the sum of `parameters` plus `plus`, in every repeat
+        /// (failed ones included), e.g. payloads held ≤ capacity + workers + 1.
+        case gaugeAtMostSum(gauge: String, parameters: [String], plus: Double)
         /// Median throughput (items/s) ≥ `fraction` × parameter × metric, e.g. workers × sequential rate.
         case throughputAtLeast(fraction: Double, parameter: String, metric: String)
         /// A metric is exactly `value` in every repeat (e.g. `lost` = 0).

@@ -66,11 +66,10 @@ public struct Baseline: Codable, Sendable, Equatable {
         }
     }
 
-    /// This baseline with only `scenario` at `scale` (a proof cell judges one scenario alone).
-    public func restricted(to scenario: String, scale: Double) -> Baseline {
+    /// This baseline with only `scenario` (a proof cell judges one scenario alone).
+    public func restricted(to scenario: String) -> Baseline {
         var copy = self
-        copy.entries = entries.filter { $0.scenario == scenario && $0.scale == scale }
-        copy.scales = [scale]
+        copy.entries = entries.filter { $0.scenario == scenario }
         return copy
     }
 

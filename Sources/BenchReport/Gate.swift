@@ -167,7 +167,7 @@ public struct Judgement: Sendable, Equatable {
     public var outcome: Outcome
 
     public var changeText: String {
-        worsening.isInfinite ? "from 0" : String(format: "%+.1f%% %@", abs(worsening) * 100, worsening > 0 ? "worse" : "better")
+        worsening.isInfinite ? "from 0" : String(format: "%.1f%% %@", abs(worsening) * 100, worsening > 0 ? "worse" : "better")
     }
 
     var finding: Finding {

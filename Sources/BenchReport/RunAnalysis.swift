@@ -49,6 +49,21 @@ public struct RunAnalysis: Sendable {
     }
 }
 
+extension ClaimOutcome {
+    /// A gauge's maximum against a limit read from each repeat's parameters, over every repeat
+    /// that reported the gauge (failed ones included); the worst excess decides.
+    static func gaugeAtMost(_ gauge: String, limitText: String, records: [RunRecord], limit: ([String: String]) -> Double?) -> (Result, String) {
+        var worst: (value: Double, limit: Double)?
+        for record in records {
+            guard let bound = limit(record.parameters), let value = record.gaugeMaxima[gauge].map(Double.init) else { continue }
+            if worst == nil || value - bound > worst!.value - worst!.limit { worst = (value, bound) }
+        }
+        guard let worst else { return (.notMeasured, "gauge \(gauge) or \(limitText) missing") }
+        return (worst.value <= worst.limit ? .holds : .doesNotHold,
+                "max \(gauge) \(Format.count(worst.value)), \(limitText) = \(Format.count(worst.limit))")
+    }
+}
+
 /// One seed claim, checked.
 public struct ClaimOutcome: Codable, Sendable, Equatable {
     public enum Result: String, Codable, Sendable {
@@ -78,7 +93,11 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
         let mine = summaries.filter { $0.scenario == scenario }
         guard let largest = mine.max(by: { $0.scale < $1.scale }) else { return (.notMeasured, "scenario not in this run") }
         let measured = largest.records.filter { $0.status.isMeasurement }
-        guard !measured.isEmpty else { return (.notMeasured, "no ok repeat (status \(largest.status))") }
+        let every = mine.flatMap(\.records)
+        switch check {
+        case .gaugeAtMostParameter, .gaugeAtMostSum, .metricEquals: break  // judged on every repeat that reported
+        default: guard !measured.isEmpty else { return (.notMeasured, "no ok repeat (status \(largest.status))") }
+        }
         switch check {
         case .memoryBounded, .memoryGrows:
             guard let verdict, verdict.kind != .unknown, verdict.kind != .inconclusive else {
@@ -97,13 +116,13 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
             let ratio = mineValue / base
             return ((low...high).contains(ratio) ? .holds : .doesNotHold, String(format: "%.3f × %@'s throughput", ratio, other))
         case .gaugeAtMostParameter(let gauge, let parameter):
-            var worst: (Int, Int)?
-            for record in measured {
-                guard let limit = record.parameters[parameter].flatMap({ Int($0) }), let value = record.gaugeMaxima[gauge] else { continue }
-                if worst == nil || value - limit > worst!.0 - worst!.1 { worst = (value, limit) }
+            return gaugeAtMost(gauge, limitText: parameter, records: every) { Double($0[parameter] ?? "") }
+        case .gaugeAtMostSum(let gauge, let parameters, let plus):
+            let text = (parameters + (plus != 0 ? [Format.count(plus)] : [])).joined(separator: " + ")
+            return gaugeAtMost(gauge, limitText: text, records: every) { values in
+                let terms = parameters.map { values[$0].flatMap { Double($0) } }
+                return terms.contains(nil) ? nil : terms.compactMap { $0 }.reduce(plus, +)
             }
-            guard let (value, limit) = worst else { return (.notMeasured, "gauge \(gauge) or parameter \(parameter) missing") }
-            return (value <= limit ? .holds : .doesNotHold, "max \(gauge) \(value), \(parameter) \(limit)")
         case .throughputAtLeast(let fraction, let parameter, let metric):
             guard let rate = largest.median(.throughputItems),
                   let factor = measured.first?.parameters[parameter].flatMap({ Double($0) }),
@@ -113,10 +132,15 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
             return (rate >= fraction * expected ? .holds : .doesNotHold,
                     String(format: "%@ items/s = %.2f × (%@ × %@ = %@ items/s)", Format.count(rate), rate / expected, parameter, Format.count(base), Format.count(expected)))
         case .metricEquals(let metric, let value):
-            let values = measured.compactMap { $0.metrics[metric] }
+            // Every repeat that reported the metric, failed ones included: a run that lost
+            // events ends failed-verification, and that is exactly when the claim must say no.
+            let values = every.compactMap { $0.metrics[metric] }
             guard !values.isEmpty else { return (.notMeasured, "metric \(metric) missing") }
             let bad = values.filter { $0 != value }
-            return (bad.isEmpty ? .holds : .doesNotHold, "\(metric) = \(values.map { Format.count($0) }.joined(separator: ", "))")
+            let text = bad.isEmpty
+                ? "\(metric) = \(Format.count(value)) in all \(values.count) repeats"
+                : "\(metric) = \(bad.map { Format.count($0) }.joined(separator: ", ")) in \(bad.count) of \(values.count) repeats"
+            return (bad.isEmpty ? .holds : .doesNotHold, text)
         }
     }
 }

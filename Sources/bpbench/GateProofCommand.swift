@@ -69,27 +69,27 @@ struct GateProofCommand: ParsableCommand {
                 try AtomicFile.write(final ? text : text + "\n_(in progress)_\n", to: directory + "/gate-proof.md")
             }
 
-            let smallest = baselineFile.scales.min() ?? 1
             for (scenario, knobs) in proof.scenarios.sorted(by: { $0.key < $1.key }) {
                 guard let entry = entries.first(where: { $0.name == scenario }) else { throw BenchError(.data, "\(spec) names '\(scenario)', which the baseline does not run") }
-                let cellBaseline = baselineFile.restricted(to: scenario, scale: smallest)
+                let cellBaseline = baselineFile.restricted(to: scenario)
                 let cellSession = GateSession(project: catalog, baseline: cellBaseline, thresholds: limits, interruption: interruption, quiet: true)
-                var basePlan = try cellSession.plan([entry], overrides: [])
-                basePlan.steps = basePlan.steps.filter { $0.scale == smallest }
+                let basePlan = try cellSession.plan([entry], overrides: [])
                 for cell in knobs.cells(memoryFactors: proof.memoryFactors) {
-                    let value = try Self.scaled(entry: entry, plan: basePlan, parameter: cell.parameter, by: cell.factor)
-                    let inject = "\(scenario).\(cell.parameter)=\(value)"
-                    var headPlan = try cellSession.plan([entry], overrides: [inject])
-                    headPlan.steps = headPlan.steps.filter { $0.scale == smallest }
+                    var injections: [String] = []
+                    for parameter in cell.parameters {
+                        injections.append("\(parameter)=\(try Self.scaled(entry: entry, plan: basePlan, parameter: parameter, by: cell.factor))")
+                    }
+                    let headPlan = try cellSession.plan([entry], overrides: injections.map { "\(scenario).\($0)" })
                     let folder = directory + "/\(scenario)-\(cell.kind.rawValue)-x\(cell.factor)"
                     try Self.makeFolder(folder)
                     let result = try cellSession.run(head: headPlan, headEntries: [entry], base: (catalog, basePlan, [entry]),
-                                                     injected: [scenario: [cell.parameter]], directory: folder)
+                                                     injected: [scenario: cell.parameters], directory: folder)
+                    try AtomicFile.write(result.report.markdown(title: "gate-proof cell: \(scenario) \(injections.joined(separator: " "))"), to: folder + "/check.md")
                     if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; partial results in \(directory)") }
-                    let row = ProofTable.Cell(scenario: scenario, kind: cell.kind, factor: cell.factor, injection: "\(cell.parameter)=\(value)", report: result.report)
+                    let row = ProofTable.Cell(scenario: scenario, kind: cell.kind, factor: cell.factor, injection: injections.joined(separator: ", "), report: result.report)
                     table.cells.append(row)
                     try save(final: false)
-                    say("\(scenario) \(cell.kind.rawValue) ×\(cell.factor) (\(cell.parameter)=\(value)): \(row.detected ? "detected" : "MISSED") — \(row.effect)")
+                    say("\(scenario) \(cell.kind.rawValue) ×\(cell.factor) (\(row.injection)): \(row.detected ? "detected" : "MISSED") — \(row.effect)")
                 }
             }
             for index in 1...max(checks, 1) where checks > 0 {
@@ -145,10 +145,24 @@ struct ProofSpec: Decodable {
     enum Kind: String, Decodable { case memory, throughput, latency }
 
     struct Knob: Decodable {
-        var parameter: String
+        /// The parameter(s) scaled together (e.g. a producer and a consumer rate: the whole
+        /// workload stretched in time).
+        var parameters: [String]
         /// For throughput and latency: the factor that halves throughput / doubles latency
         /// (e.g. workers × 0.5, job_latency × 2).
         var factor: Double?
+
+        enum CodingKeys: String, CodingKey { case parameter, parameters, factor }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if let one = try container.decodeIfPresent(String.self, forKey: .parameter) {
+                parameters = [one]
+            } else {
+                parameters = try container.decode([String].self, forKey: .parameters)
+            }
+            factor = try container.decodeIfPresent(Double.self, forKey: .factor)
+        }
     }
 
     struct Knobs: Decodable {
@@ -156,11 +170,11 @@ struct ProofSpec: Decodable {
         var throughput: Knob?
         var latency: Knob?
 
-        func cells(memoryFactors: [Double]) -> [(kind: Kind, parameter: String, factor: Double)] {
-            var cells: [(Kind, String, Double)] = []
-            if let memory { cells += memoryFactors.map { (.memory, memory.parameter, $0) } }
-            if let throughput { cells.append((.throughput, throughput.parameter, throughput.factor ?? 0.5)) }
-            if let latency { cells.append((.latency, latency.parameter, latency.factor ?? 2)) }
+        func cells(memoryFactors: [Double]) -> [(kind: Kind, parameters: [String], factor: Double)] {
+            var cells: [(Kind, [String], Double)] = []
+            if let memory { cells += memoryFactors.map { (.memory, memory.parameters, $0) } }
+            if let throughput { cells.append((.throughput, throughput.parameters, throughput.factor ?? 0.5)) }
+            if let latency { cells.append((.latency, latency.parameters, latency.factor ?? 2)) }
             return cells
         }
     }
@@ -236,7 +250,7 @@ struct ProofTable {
             lines.append("- check \(index + 1): " + findings.joined(separator: "; "))
         }
         lines += ["", "## Detection power", "",
-                  "Each cell: the scenario at its smallest scale, the injected parameter on the head side only, interleaved with an unchanged base, judged against the baseline and the base. *Required*: the targets (every ×1.5 / ×2 memory, ×0.5 throughput, ×2 latency injection detected); ×1.25 is reported as measured.", "",
+                  "Each cell: the scenario at every scale of the baseline, the injected parameter(s) on the head side only, interleaved with an unchanged base, judged against the baseline and the base. *Required*: the targets (every ×1.5 / ×2 memory, ×0.5 throughput, ×2 latency injection detected); ×1.25 is reported as measured.", "",
                   "| scenario | injection | kind | factor | detected | what it changed (largest judged changes) | findings |",
                   "|---|---|---|---:|---|---|---|"]
         for cell in cells {

@@ -23,7 +23,10 @@ struct GateSession {
     func entries(in catalog: ScenarioCatalog, only names: [String]? = nil) throws(BenchError) -> [ScenarioCatalog.Entry] {
         let available = try catalog.entries()
         var wanted: [String] = []
-        for entry in baseline.entries where !wanted.contains(entry.scenario) && (names?.contains(entry.scenario) ?? true) { wanted.append(entry.scenario) }
+        for entry in baseline.entries {
+            let scenario = ScenarioVariant.scenario(ofRow: entry.scenario)
+            if !wanted.contains(scenario) && (names?.contains(scenario) ?? true) { wanted.append(scenario) }
+        }
         return wanted.compactMap { name in available.first { $0.name == name } }
     }
 
@@ -37,7 +40,7 @@ struct GateSession {
     func document(_ plan: RunPlan, entries: [ScenarioCatalog.Entry], projectRoot: String, injected: [String: [String]]?) -> RunDocument {
         var document = RunDocument(startedAt: RunCommand.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
                                    scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot))
-        for entry in entries { document.claims[entry.name] = entry.description.claims }
+        for entry in entries { document.claims.merge(entry.description.claimsByRow(profile: plan.profile.rawValue)) { $1 } }
         document.injected = injected
         return document
     }

@@ -59,6 +59,7 @@ struct RunCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        var crashFailure: String?
         let interrupted = try reportingErrors { () throws(BenchError) -> Bool in
             let catalog = try project.catalog()
             guard let profile = Profile(rawValue: profile) else {
@@ -82,11 +83,11 @@ struct RunCommand: ParsableCommand {
             var document = RunDocument(
                 startedAt: Self.timestamp(), profile: profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
                 scales: scales, limits: limits, environment: HostEnvironment.capture(projectRoot: catalog.projectRoot))
-            for entry in entries { document.claims[entry.name] = entry.description.claims }
+            for entry in entries { document.claims.merge(entry.description.claimsByRow(profile: profile.rawValue)) { $1 } }
             let runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
             let progress = ProgressPrinter(quiet: quiet)
             if let crashTest {
-                guard entries.count == 1, let step = plan.steps.last, step.entry.description.parameter(named: CrashTest.fileParameter) != nil else {
+                guard entries.count == 1, let step = plan.steps.last(where: { $0.variant == nil }), step.entry.description.parameter(named: CrashTest.fileParameter) != nil else {
                     throw BenchError(.usage, "--crash-test needs exactly one scenario with a '\(CrashTest.fileParameter)' parameter (e.g. --scenario persistent-queue)")
                 }
                 let records = try CrashTest(kills: crashTest).execute(step: step, profile: profile, runner: runner, directory: runDirectory) { line in
@@ -94,10 +95,11 @@ struct RunCommand: ParsableCommand {
                 }
                 document.records = records
                 if let final = records.last {
-                    let figures = ["events_committed", "events_processed", "lost", "duplicates", "requeued", "runs", "crash_test_kills"]
+                    let figures = ["events_committed", "events_processed", "lost", "duplicates", "requeued", "runs", "crash_test_kills", "committed_before_last_restart"]
                         .map { "\($0)=\(final.metrics[$0].map { String(Int($0)) } ?? "?")" }.joined(separator: " ")
                     print("crash test: \(final.status.rawValue) \(figures)")
                 }
+                crashFailure = CrashTest.failure(records)
             } else {
                 runner.execute(plan, logDirectory: runDirectory + "/logs", into: &document, progress: progress.handle)
             }
@@ -119,6 +121,10 @@ struct RunCommand: ParsableCommand {
         if interrupted {
             FileHandle.standardError.write(Data("bpbench: interrupted; the finished repeats were written\n".utf8))
             throw ExitCode(130)
+        }
+        if let crashFailure {
+            FileHandle.standardError.write(Data("bpbench: crash test failed: \(crashFailure)\n".utf8))
+            throw ExitCode(1)
         }
     }
 
@@ -185,7 +191,7 @@ struct ProgressPrinter {
         switch event {
         case .starting(let step, let index, let total):
             let label = step.isWarmup ? "warm-up" : "repeat \(step.repeatIndex)"
-            let line = String(format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.entry.name, Format.scale(step.scale), label)
+            let line = String(format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.row, Format.scale(step.scale), label)
             print(line, terminator: "")
             fflush(nil)  // nil: every stream (naming stdout is not concurrency-safe in Swift 6)
         case .finished(_, let record):
