@@ -23,13 +23,17 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "The run folder (default: Reports/latest).")
     var runFolder: String?
 
-    @Option(help: "Scenario the ratios are computed against.")
-    var reference: String = "pipeline-copy"
+    @Option(help: "Scenario (row) the ratios are computed against; must be in the run (default: pipeline-copy when it ran).")
+    var reference: String?
 
     func run() throws {
         try reportingErrors {
             let directory = try resolveRunDirectory(runFolder, project: project)
-            let analysis = RunAnalysis(try RunWriter.load(runDirectory: directory), reference: reference)
+            let document = try RunWriter.load(runDirectory: directory)
+            if let reference, !document.records.contains(where: { $0.scenario == reference }) {
+                throw BenchError(.usage, "--reference \(reference) is not in \(directory)")
+            }
+            let analysis = RunAnalysis(document, reference: reference ?? "pipeline-copy")
             try RunWriter.write(analysis, to: directory)
             print("rewrote \(directory)/report.md and friends")
         }

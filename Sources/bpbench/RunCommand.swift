@@ -9,7 +9,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run scenarios in child processes and write a run folder (results.csv, timeline.csv, report.md, run.json, charts).",
-        discussion: "A child that crashes, hangs, or passes the memory cap is a result (its status), not an error; bpbench run exits 0 once the run folder is written, 130 if interrupted.")
+        discussion: "A child that crashes, hangs, or passes the memory cap is a result (its status), not an error: bpbench run writes every row, then exits 0 when all ended ok, 3 when some did not, 130 if interrupted.")
 
     @OptionGroup var project: ProjectOptions
 
@@ -46,8 +46,8 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The run folder to write (default: Reports/runs/<timestamp>). Must not exist yet.")
     var out: String?
 
-    @Option(help: "Scenario the report's ratios are computed against.")
-    var reference: String = "pipeline-copy"
+    @Option(help: "Scenario (row) the report's ratios are computed against; must be in the run (default: pipeline-copy when it runs).")
+    var reference: String?
 
     @Option(help: "Kill the (single, durable) scenario with SIGKILL N times at random moments, restarting it on the same queue file, then drain and verify.")
     var crashTest: Int?
@@ -60,6 +60,7 @@ struct RunCommand: ParsableCommand {
 
     func run() throws {
         var crashFailure: String?
+        var notOk: String?
         let interrupted = try reportingErrors { () throws(BenchError) -> Bool in
             let catalog = try project.catalog()
             guard let profile = Profile(rawValue: profile) else {
@@ -70,6 +71,11 @@ struct RunCommand: ParsableCommand {
             let entries = try catalog.select(scenarios, includeFixtures: includeFixtures)
             guard !entries.isEmpty else { throw BenchError(.noInput, "no scenarios found under \(catalog.projectRoot)/Scenarios") }
             let plan = try RunPlan(entries: entries, profile: profile, repeats: repeats ?? Self.defaultRepeats(profile), warmups: warmup, scales: scales, overrides: parameters)
+            if let reference, !plan.steps.contains(where: { $0.row == reference }) {
+                var rows: [String] = []
+                for step in plan.steps where !rows.contains(step.row) { rows.append(step.row) }
+                throw BenchError(.usage, "--reference \(reference) is not in this run (rows: \(rows.joined(separator: ", ")))")
+            }
 
             let reports = catalog.projectRoot + "/Reports"
             let runDirectory: String
@@ -105,7 +111,7 @@ struct RunCommand: ParsableCommand {
             }
             document.finishedAt = Self.timestamp()
 
-            let analysis = RunAnalysis(document, reference: reference)
+            let analysis = RunAnalysis(document, reference: reference ?? "pipeline-copy")
             try RunWriter.write(analysis, to: runDirectory)
             if !document.interrupted {
                 let target = runDirectory.hasPrefix(reports + "/") ? String(runDirectory.dropFirst(reports.count + 1)) : runDirectory
@@ -115,6 +121,10 @@ struct RunCommand: ParsableCommand {
                 print("")
                 print(MarkdownExporter().summaryTable(analysis).dropFirst(2).joined(separator: "\n"))
                 print("\nwrote \(runDirectory)/ (report.md, results.csv, timeline.csv, results.json, run.json, *.svg, logs/)")
+            }
+            let failed = document.records.filter { $0.status != .ok }
+            if crashTest == nil, !failed.isEmpty {
+                notOk = "\(failed.count) of \(document.records.count) rows did not end ok (\(Set(failed.map(\.status.rawValue)).sorted().joined(separator: ", ")))"
             }
             return document.interrupted
         }
@@ -126,7 +136,19 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("bpbench: crash test failed: \(crashFailure)\n".utf8))
             throw ExitCode(1)
         }
+        if let notOk {
+            FileHandle.standardError.write(Data("bpbench: \(notOk); every row was written (see status in report.md)\n".utf8))
+            throw ExitCode(Self.rowsNotOkExitCode)
+        }
     }
+
+    /// The smallest cap that lets a child run at all: an idle child (fixture-allocate with
+    /// megabytes=0) peaked at 24.3–24.5 MiB of RSS here, a scenario's runtime floor is 25–30 MiB; a
+    /// cap below 32 MiB can only produce memory-cap rows.
+    static let smallestUsefulCap = 32 << 20
+
+    /// `bpbench run` finished and wrote every row, but some rows ended other than ok.
+    static let rowsNotOkExitCode: Int32 = 3
 
     static func defaultRepeats(_ profile: Profile) -> Int {
         switch profile {
@@ -138,7 +160,11 @@ struct RunCommand: ParsableCommand {
 
     func makeLimits() throws(BenchError) -> ChildLimits {
         var limits = ChildLimits()
-        guard sampleIntervalMs >= 0, sampleIntervalMs.isFinite else { throw BenchError(.usage, "--sample-interval-ms must be ≥ 0") }
+        // Below 0.1 ms the sampler's own tick (~25 µs for jemalloc's epoch, more for /proc) would
+        // be most of what the child's cores do; above 1 s it would miss every peak that matters.
+        guard sampleIntervalMs == 0 || (0.1...1000).contains(sampleIntervalMs) else {
+            throw BenchError(.usage, "--sample-interval-ms takes 0 (in-child sampler off) or 0.1–1000 ms, got \(sampleIntervalMs)")
+        }
         guard timelineIntervalMs >= 1, timelineIntervalMs.isFinite else { throw BenchError(.usage, "--timeline-interval-ms must be ≥ 1") }
         guard timeout > 0, timeout.isFinite else { throw BenchError(.usage, "--timeout must be a positive number of seconds") }
         limits.sampleIntervalMs = sampleIntervalMs
@@ -149,7 +175,9 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw BenchError(.usage, "--memory-cap must be a size such as 2GiB, got '\(memoryCap)'")
         }
-        guard limits.memoryCapBytes > 0 else { throw BenchError(.usage, "--memory-cap must be positive") }
+        guard limits.memoryCapBytes >= Self.smallestUsefulCap else {
+            throw BenchError(.usage, "--memory-cap \(memoryCap) is below what an idle scenario child needs (\(Self.smallestUsefulCap >> 20) MiB: runtime, NIO threads, binary); every row would end memory-cap")
+        }
         return limits
     }
 

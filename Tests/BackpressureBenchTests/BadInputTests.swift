@@ -10,7 +10,10 @@ final class BadInputTests: XCTestCase {
         var stderr: String
     }
 
-    func bpbench(_ arguments: [String]) throws -> Outcome {
+    func bpbench(_ arguments: [String]) throws -> Outcome { try Self.bpbench(arguments) }
+
+    /// Runs the debug-built bpbench; its exit code and stderr.
+    static func bpbench(_ arguments: [String]) throws -> Outcome {
         let executable = TestSupport.binDirectory + "/bpbench"
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("bpbench is not built") }
         let process = Process()
@@ -58,6 +61,10 @@ final class BadInputTests: XCTestCase {
             (run + ["--scenario", "pipeline-copy", "--param", "pipeline-copy.flavour=1"], 64, "not a parameter of pipeline-copy"),
             (run + ["--scenario", "pipeline-copy", "--profile", "turbo"], 64, "unknown profile 'turbo'"),
             (run + ["--scenario", "pipeline-copy", "--memory-cap", "lots"], 64, "--memory-cap"),
+            (run + ["--scenario", "pipeline-copy", "--memory-cap", "10MiB"], 64, "below what an idle scenario child needs"),
+            (run + ["--scenario", "pipeline-copy", "--sample-interval-ms", "0.001"], 64, "--sample-interval-ms takes 0 (in-child sampler off) or 0.1–1000 ms"),
+            (run + ["--scenario", "pipeline-copy", "--sample-interval-ms", "5000"], 64, "--sample-interval-ms"),
+            (run + ["--scenario", "pipeline-copy", "--reference", "nosuch"], 64, "--reference nosuch is not in this run"),
             (run + ["--scenario", "pipeline-copy", "--scale", "1,zero"], 64, "--scale"),
             (run + ["--scenario", "pipeline-copy", "--out", "/proc/bpbench-cannot-write-here"], 73, "cannot create"),
             (run + ["--scenario", "pipeline-copy", "--out", scratch], 73, "not empty"),
@@ -105,5 +112,20 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(try bpbench(["baseline", "update"] + project + ["--run", good, "--baseline", baseline]).code, 0)
         XCTAssertEqual(try bpbench(["check"] + project + ["--baseline", baseline, "--run", good]).code, 0)
         XCTAssertEqual(try bpbench(["check"] + project + ["--baseline", baseline, "--run", bad]).code, 1)
+    }
+}
+
+final class RunExitCodeTests: XCTestCase {
+    /// A run whose rows did not all end ok still writes every row, and says so with exit 3.
+    func testRunWithFailedRowsExitsThreeAndWritesThem() throws {
+        let out = TestSupport.temporaryDirectory("exit-three") + "/run"
+        let base = ["run", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--scenario", "fixture-fault",
+                    "--include-fixtures", "--repeat", "1", "--warmup", "0", "--quiet", "--profile", "quick"]
+        let failed = try BadInputTests.bpbench(base + ["--param", "mode=bad-checksum", "--out", out])
+        XCTAssertEqual(failed.code, 3, failed.stderr)
+        XCTAssertTrue(failed.stderr.contains("1 of 1 rows did not end ok (failed-verification)"), failed.stderr)
+        XCTAssertEqual(try RunWriter.load(runDirectory: out).records.map(\.status), [.failedVerification])
+        let fine = try BadInputTests.bpbench(base + ["--out", out + "-ok"])
+        XCTAssertEqual(fine.code, 0, fine.stderr)
     }
 }
