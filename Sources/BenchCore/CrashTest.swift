@@ -64,6 +64,9 @@ public struct CrashTest: Sendable {
         guard let final = records.last else { return "no run finished" }
         if final.status != .ok { return "the final drain ended \(final.status.rawValue)\(final.statusDetail.map { ": " + $0 } ?? "")" }
         if let lost = final.metrics["lost"], lost != 0 { return "\(Int(lost)) committed events were lost" }
+        if let landed = final.metrics["crash_test_kills"], let starts = final.metrics["crash_test_starts"], landed * 2 < starts - 1 {
+            return "only \(Int(landed)) of \(Int(starts - 1)) kills landed (the other runs finished first): too little was tested — raise items or pace the producer"
+        }
         // A kill can land before a start has opened the file, so runs may fall short of starts;
         // a file that saw only the final run means the restarts did not resume it.
         if let runs = final.metrics["runs"], let starts = final.metrics["crash_test_starts"], starts > 1, runs <= 1 {

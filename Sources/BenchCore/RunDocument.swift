@@ -23,6 +23,9 @@ public struct RunDocument: Codable, Sendable, Equatable {
     /// Parameters changed on purpose to stand for a code change (`bpbench check --inject`),
     /// scenario → keys: the gate does not count them as a different plan, and reports mark them.
     public var injected: [String: [String]]?
+    /// Rows whose scale parameter is a duration (a rate mismatch run for a fixed time): their
+    /// growth is fitted against time, not input bytes.
+    public var growsWithTimeRows: [String]?
     public var records: [RunRecord]
 
     public init(startedAt: String, profile: String, repeats: Int, warmups: Int, scales: [Double], limits: ChildLimits, environment: HostEnvironment) {

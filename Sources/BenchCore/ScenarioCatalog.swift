@@ -114,3 +114,11 @@ public struct ScenarioCatalog: Sendable {
         }
     }
 }
+
+extension RunDocument {
+    /// The rows of `entries` whose scale parameter is a duration (nil when there are none).
+    public static func timeRows(_ entries: [ScenarioCatalog.Entry], profile: Profile) -> [String]? {
+        let rows = entries.filter { $0.description.scalesTime }.flatMap { $0.description.rows(profile: profile.rawValue) }
+        return rows.isEmpty ? nil : rows
+    }
+}

@@ -36,11 +36,22 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
         (variants ?? []).filter { $0.profiles.contains(profile) }
     }
 
+    /// Whether `--scale` stretches the run in time (its scale parameter is a duration) rather than
+    /// in input size: such a scenario's growth is judged in bytes per second.
+    public var scalesTime: Bool {
+        scaleParameter.flatMap(parameter(named:))?.kind == .duration
+    }
+
     /// The claims of every row `profile`'s plan runs: the scenario's own, then each variant's.
     public func claimsByRow(profile: String) -> [String: [SeedClaim]] {
         var claims = [name: self.claims]
         for variant in variants(for: profile) { claims[ScenarioVariant.row(name, variant.name)] = variant.claims }
         return claims
+    }
+
+    /// The rows of `profile`'s plan (the scenario's own and each variant's).
+    public func rows(profile: String) -> [String] {
+        [name] + variants(for: profile).map { ScenarioVariant.row(name, $0.name) }
     }
 
     public func parameter(named name: String) -> ParameterSpec? {

@@ -86,12 +86,13 @@ public struct Gate: Sendable {
 
     func verdictFinding(_ entry: Baseline.Entry, now verdict: GrowthVerdict?) -> Finding? {
         let now = verdict?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
-        let bounded = GrowthVerdict.Kind.bounded.rawValue, grows = GrowthVerdict.Kind.grows.rawValue
-        if entry.verdict == bounded, now == grows {
+        let bounded = GrowthVerdict.Kind.bounded.rawValue
+        let growing = [GrowthVerdict.Kind.grows.rawValue, GrowthVerdict.Kind.growsWithTime.rawValue]
+        if entry.verdict == bounded, growing.contains(now) {
             return Finding(scenario: entry.scenario, scale: entry.scale, metric: "memory_verdict", baseline: bounded, now: "\(now) (\(verdict?.explanation ?? ""))", rule: "must stay bounded")
         }
-        if entry.verdict == grows, now != grows {
-            return Finding(scenario: entry.scenario, scale: entry.scale, metric: "memory_verdict", baseline: grows, now: "\(now) (\(verdict?.explanation ?? ""))",
+        if growing.contains(entry.verdict), now != entry.verdict {
+            return Finding(scenario: entry.scenario, scale: entry.scale, metric: "memory_verdict", baseline: entry.verdict, now: "\(now) (\(verdict?.explanation ?? ""))",
                            rule: "negative control: the scenario must still show its growth — the harness lost the ability to see growth, or the scenario changed")
         }
         return nil

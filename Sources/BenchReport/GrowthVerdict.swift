@@ -16,10 +16,16 @@
 ///   significant (noise too large, or too few repeats: with 3 repeats per side the smallest
 ///   possible p is 0.05) — run more repeats or larger scales.
 /// The cost is reported in the units a person thinks in: bytes per item and share of input.
+///
+/// **Growth with time.** A rate-mismatch scenario that runs for a fixed time (its scale
+/// parameter is a duration) is fitted against run time instead: *grows-with-time* needs the same
+/// significance and at least ``minimumBytesPerSecond`` (16 KiB/s ≈ 1 MiB a minute — under it an
+/// hour-long run would hold less than 60 MiB more); the cost reads "grows ≈ X MiB/s".
 public struct GrowthVerdict: Codable, Sendable, Equatable {
     public enum Kind: String, Codable, Sendable {
         case bounded
         case grows = "grows-with-input"
+        case growsWithTime = "grows-with-time"
         case inconclusive
         case unknown = "n/a"
     }
@@ -31,6 +37,8 @@ public struct GrowthVerdict: Codable, Sendable, Equatable {
     public var peakBytesPerInputByte: Double?
     /// The same slope per item moved.
     public var peakBytesPerItem: Double?
+    /// For growth with time: least-squares slope of the deciding metric against run seconds.
+    public var peakBytesPerSecond: Double?
     /// Least-squares slope of peak RSS against input bytes (reported beside the heap's).
     public var rssBytesPerInputByte: Double?
     /// (median at largest input − median at smallest) ÷ median at smallest.
@@ -43,9 +51,19 @@ public struct GrowthVerdict: Codable, Sendable, Equatable {
 
     public static let alpha = 0.01
     public static let minimumShare = 1.0 / 64
+    public static let minimumBytesPerSecond = 16.0 * 1024
+
+    /// What growth is measured against.
+    public enum Axis: Sendable {
+        /// Input bytes: a scenario that moves a fixed input (most).
+        case input
+        /// Run time: a rate mismatch run for a fixed time.
+        case time
+    }
 
     /// Fits the summaries of one scenario (one per scale).
-    public static func fit(_ summaries: [ScenarioSummary]) -> GrowthVerdict {
+    public static func fit(_ summaries: [ScenarioSummary], axis: Axis = .input) -> GrowthVerdict {
+        if axis == .time { return fitTime(summaries) }
         let usable = summaries.filter { ($0.inputBytes ?? 0) > 0 }.sorted { $0.inputBytes! < $1.inputBytes! }
         let heapKnown = usable.allSatisfy { !$0.samples(.peakAllocated).isEmpty }
         let metric: Metric = heapKnown ? .peakAllocated : .peakRss
@@ -81,6 +99,34 @@ public struct GrowthVerdict: Codable, Sendable, Equatable {
             let floor = MannWhitney.smallestP(last.samples(metric).count, first.samples(metric).count)
             let why = floor >= alpha ? String(format: "too few repeats: the smallest p possible is %.3f", floor) : "noise too large at these sizes"
             verdict.explanation = "\(cost), but not significant (\(test) ≥ \(alpha): \(why))"
+        }
+        return verdict
+    }
+
+    /// Growth against run time: the same test, a floor in bytes per second.
+    static func fitTime(_ summaries: [ScenarioSummary]) -> GrowthVerdict {
+        let usable = summaries.filter { ($0.durationS ?? 0) > 0 }.sorted { $0.durationS! < $1.durationS! }
+        let heapKnown = usable.allSatisfy { !$0.samples(.peakAllocated).isEmpty }
+        let metric: Metric = heapKnown ? .peakAllocated : .peakRss
+        let points = usable.compactMap { summary in summary.median(metric).map { (summary.durationS!, $0) } }
+        guard points.count >= 2, let first = usable.first, let last = usable.last, points.last!.0 > points.first!.0 else {
+            return GrowthVerdict(kind: .unknown, explanation: "needs ok runs at two or more durations (bpbench run --scale 1,2,4)")
+        }
+        let perSecond = leastSquaresSlope(points)
+        let growth = (points.last!.1 - points.first!.1) / points.first!.1
+        let p = MannWhitney.pGreater(last.samples(metric), than: first.samples(metric))
+        var verdict = GrowthVerdict(kind: .bounded, metric: metric.key, relativeGrowth: growth, pValue: p, scales: usable.map(\.scale), explanation: "")
+        verdict.peakBytesPerSecond = perSecond
+        let cost = "\(metric.title) \(String(format: "%+.1f%%", growth * 100)) from \(String(format: "%.1f", points.first!.0)) s to \(String(format: "%.1f", points.last!.0)) s; grows ≈ \(Format.bytes(perSecond))/s"
+        let test = String(format: "Mann–Whitney p = %.3f", p)
+        if perSecond < minimumBytesPerSecond {
+            verdict.explanation = "\(cost) (under the 16 KiB/s floor; \(test))"
+        } else if p < alpha {
+            verdict.kind = .growsWithTime
+            verdict.explanation = "\(cost) (\(test) < \(alpha))"
+        } else {
+            verdict.kind = .inconclusive
+            verdict.explanation = "\(cost), but not significant (\(test) ≥ \(alpha))"
         }
         return verdict
     }

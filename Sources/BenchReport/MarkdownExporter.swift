@@ -79,11 +79,12 @@ public struct MarkdownExporter: Exporter {
         var lines = ["", "## Memory growth", "",
                      "Peak allocated (the heap; peak RSS without in-child figures) against input size across the run's scales. "
                      + "*grows-with-input*: the largest input's repeats are significantly above the smallest's (one-sided Mann–Whitney, p < \(GrowthVerdict.alpha)) "
-                     + "and the growth is at least 1/64 of the extra input; *bounded*: under that floor; *inconclusive*: above the floor but not significant against the repeat noise.", "",
-                     "| scenario | verdict | per item | × input | peak RSS × input | scales | detail |", "|---|---|---:|---:|---:|---|---|"]
+                     + "and the growth is at least 1/64 of the extra input; *bounded*: under that floor; *inconclusive*: above the floor but not significant against the repeat noise. "
+                     + "A scenario scaled in time (a fixed-time rate mismatch) is fitted against run time: *grows-with-time* at ≥ 16 KiB/s, shown per second.", "",
+                     "| scenario | verdict | per item (or per s) | × input | peak RSS × input | scales | detail |", "|---|---|---:|---:|---:|---|---|"]
         for name in analysis.scenarios {
             guard let verdict = analysis.verdicts[name] else { continue }
-            let perItem = verdict.peakBytesPerItem.map { Format.bytes($0) } ?? "—"
+            let perItem = verdict.peakBytesPerItem.map { Format.bytes($0) } ?? verdict.peakBytesPerSecond.map { Format.bytes($0) + "/s" } ?? "—"
             let share = verdict.peakBytesPerInputByte.map { String(format: "%.3f", $0) } ?? "—"
             let rss = verdict.rssBytesPerInputByte.map { String(format: "%.3f", $0) } ?? "—"
             let scales = verdict.scales.map { $0.map(Format.scale).joined(separator: ", ") } ?? "—"

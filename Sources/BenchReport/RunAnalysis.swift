@@ -18,7 +18,8 @@ public struct RunAnalysis: Sendable {
         self.summaries = summaries
         var verdicts: [String: GrowthVerdict] = [:]
         for name in Self.scenarioOrder(summaries) {
-            verdicts[name] = GrowthVerdict.fit(summaries.filter { $0.scenario == name })
+            verdicts[name] = GrowthVerdict.fit(summaries.filter { $0.scenario == name },
+                                             axis: document.growsWithTimeRows?.contains(name) == true ? .time : .input)
         }
         self.verdicts = verdicts
         reference = summaries.contains { $0.scenario == requested } ? requested : nil
@@ -103,8 +104,9 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
             guard let verdict, verdict.kind != .unknown, verdict.kind != .inconclusive else {
                 return (.notMeasured, verdict.map { "\($0.kind.rawValue): \($0.explanation)" } ?? "no verdict")
             }
-            let wanted: GrowthVerdict.Kind = check == .memoryBounded ? .bounded : .grows
-            return (verdict.kind == wanted ? .holds : .doesNotHold, "\(verdict.kind.rawValue): \(verdict.explanation)")
+            let grows = verdict.kind == .grows || verdict.kind == .growsWithTime
+            let holds = check == .memoryBounded ? verdict.kind == .bounded : grows
+            return (holds ? .holds : .doesNotHold, "\(verdict.kind.rawValue): \(verdict.explanation)")
         case .peakAllocatedPerInputByte(let low, let high):
             guard let allocated = largest.median(.peakAllocated), let input = largest.inputBytes, input > 0 else { return (.notMeasured, "no input bytes") }
             let ratio = allocated / input

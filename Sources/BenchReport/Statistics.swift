@@ -29,6 +29,8 @@ public struct ScenarioSummary: Sendable, Equatable {
     public var spreads: [String: Spread]
     /// Input bytes moved (median over ok repeats), for the growth fit.
     public var inputBytes: Double?
+    /// Run duration in seconds (median over ok repeats), for growth with time.
+    public var durationS: Double?
 
     public init(scenario: String, scale: Double, records: [RunRecord]) {
         self.scenario = scenario
@@ -44,6 +46,7 @@ public struct ScenarioSummary: Sendable, Equatable {
         }
         self.spreads = spreads
         inputBytes = Spread(measured.map { Double($0.bytes) })?.median
+        durationS = Spread(measured.map(\.durationS))?.median
     }
 
     /// `ok` when every repeat was ok; otherwise the worst status seen (the one to look at).

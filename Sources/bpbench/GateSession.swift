@@ -41,6 +41,7 @@ struct GateSession {
         var document = RunDocument(startedAt: RunCommand.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
                                    scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot))
         for entry in entries { document.claims.merge(entry.description.claimsByRow(profile: plan.profile.rawValue)) { $1 } }
+        document.growsWithTimeRows = RunDocument.timeRows(entries, profile: plan.profile)
         document.injected = injected
         return document
     }

@@ -90,6 +90,7 @@ struct RunCommand: ParsableCommand {
                 startedAt: Self.timestamp(), profile: profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
                 scales: scales, limits: limits, environment: HostEnvironment.capture(projectRoot: catalog.projectRoot))
             for entry in entries { document.claims.merge(entry.description.claimsByRow(profile: profile.rawValue)) { $1 } }
+            document.growsWithTimeRows = RunDocument.timeRows(entries, profile: profile)
             let runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
             let progress = ProgressPrinter(quiet: quiet)
             if let crashTest {

@@ -134,9 +134,10 @@ final class CrashTestTests: XCTestCase {
         XCTAssertEqual(final.metrics["events_committed"], 20000)
         XCTAssertGreaterThanOrEqual(final.metrics["events_processed"] ?? 0, 20000)
         XCTAssertEqual(final.verification?.passed, true)
-        // The restarts resumed the very same file: it counts three starts, and the final drain
-        // found events the killed runs had committed.
-        XCTAssertEqual(final.metrics["runs"], 3, "a restart that began on a fresh file would count 1")
+        // The restarts resumed the very same file: it counts more than one run (a kill may land
+        // before a start opened it, so up to three), and the final drain found events the killed
+        // runs had committed.
+        XCTAssertGreaterThan(final.metrics["runs"] ?? 0, 1, "a restart that began on a fresh file would count 1")
         XCTAssertEqual(final.metrics["crash_test_starts"], 3)
         XCTAssertGreaterThan(final.metrics["committed_before_last_restart"] ?? 0, 0)
         XCTAssertNil(CrashTest.failure(records))

@@ -252,3 +252,47 @@ final class RetainedLeakTests: XCTestCase {
         XCTAssertEqual(clean.kind, .bounded, clean.explanation)
     }
 }
+
+/// Growth with time, for a rate mismatch run for a fixed time.
+final class TimeGrowthTests: XCTestCase {
+    func verdict(bytesPerSecond: Double) -> GrowthVerdict {
+        var records: [RunRecord] = []
+        for seconds in [1.0, 2.0, 4.0] {
+            for index in 0..<5 {
+                var record = Synthetic.record("mismatch", scale: seconds, repeatIndex: index + 1, peakRss: 30 << 20,
+                                              allocated: (3 << 20) + Int(seconds * bytesPerSecond) + index * 10_000, bytes: 1 << 20, throughput: 1e6)
+                record.durationS = seconds
+                records.append(record)
+            }
+        }
+        return GrowthVerdict.fit(summarize(records), axis: .time)
+    }
+
+    func testAQueueFillingAtAMiBPerSecondGrowsWithTime() {
+        let filling = verdict(bytesPerSecond: 1_048_576)
+        XCTAssertEqual(filling.kind, .growsWithTime, filling.explanation)
+        XCTAssertEqual(filling.peakBytesPerSecond ?? 0, Double(1 << 20), accuracy: 20_000)
+        XCTAssertTrue(filling.explanation.contains("grows ≈ 1.0 MiB/s"), filling.explanation)
+    }
+
+    func testAFlatHeapOverTimeIsBounded() {
+        XCTAssertEqual(verdict(bytesPerSecond: 1_000).kind, .bounded)
+    }
+
+    func testTheClaimAcceptsGrowthWithTime() {
+        var document = RunDocument(startedAt: "t", profile: "quick", repeats: 5, warmups: 0, scales: [1, 2, 4], limits: ChildLimits(), environment: Synthetic.environment)
+        for seconds in [1.0, 2.0, 4.0] {
+            for index in 0..<5 {
+                var record = Synthetic.record("mismatch", scale: seconds, repeatIndex: index + 1, peakRss: 30 << 20,
+                                              allocated: (3 << 20) + Int(seconds * 1_048_576) + index, bytes: 1 << 20, throughput: 1e6)
+                record.durationS = seconds
+                document.records.append(record)
+            }
+        }
+        document.growsWithTimeRows = ["mismatch"]
+        document.claims["mismatch"] = [SeedClaim("depth grows with time", seed: "004", check: .memoryGrows)]
+        let analysis = RunAnalysis(document)
+        XCTAssertEqual(analysis.verdicts["mismatch"]?.kind, .growsWithTime)
+        XCTAssertEqual(analysis.claims.first?.result, .holds)
+    }
+}
