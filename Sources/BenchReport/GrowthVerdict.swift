@@ -87,19 +87,8 @@ public struct GrowthVerdict: Codable, Sendable, Equatable {
                                     rssBytesPerInputByte: rssSlope, relativeGrowth: growth, pValue: p, scales: usable.map(\.scale), explanation: "")
         let cost = "\(metric.title) \(String(format: "%+.1f%%", growth * 100)) for \(String(format: "%.0f", inputRatio))× the input; "
             + "≈ \(Format.bytes(itemSlope)) per item, ≈ \(String(format: "%.3f", slope)) × input"
-        let test = String(format: "Mann–Whitney p = %.3f", p)
-        if slope < minimumShare {
-            verdict.kind = .bounded
-            verdict.explanation = "\(cost) (under the 1/64 floor; \(test))"
-        } else if p < alpha {
-            verdict.kind = .grows
-            verdict.explanation = "\(cost) (\(test) < \(alpha))"
-        } else {
-            verdict.kind = .inconclusive
-            let floor = MannWhitney.smallestP(last.samples(metric).count, first.samples(metric).count)
-            let why = floor >= alpha ? String(format: "too few repeats: the smallest p possible is %.3f", floor) : "noise too large at these sizes"
-            verdict.explanation = "\(cost), but not significant (\(test) ≥ \(alpha): \(why))"
-        }
+        verdict.classify(cost: cost, effect: slope, floor: minimumShare, floorText: "1/64", growing: .grows,
+                         repeats: (last.samples(metric).count, first.samples(metric).count))
         return verdict
     }
 
@@ -118,17 +107,29 @@ public struct GrowthVerdict: Codable, Sendable, Equatable {
         var verdict = GrowthVerdict(kind: .bounded, metric: metric.key, relativeGrowth: growth, pValue: p, scales: usable.map(\.scale), explanation: "")
         verdict.peakBytesPerSecond = perSecond
         let cost = "\(metric.title) \(String(format: "%+.1f%%", growth * 100)) from \(String(format: "%.1f", points.first!.0)) s to \(String(format: "%.1f", points.last!.0)) s; grows ≈ \(Format.bytes(perSecond))/s"
-        let test = String(format: "Mann–Whitney p = %.3f", p)
-        if perSecond < minimumBytesPerSecond {
-            verdict.explanation = "\(cost) (under the 16 KiB/s floor; \(test))"
-        } else if p < alpha {
-            verdict.kind = .growsWithTime
-            verdict.explanation = "\(cost) (\(test) < \(alpha))"
-        } else {
-            verdict.kind = .inconclusive
-            verdict.explanation = "\(cost), but not significant (\(test) ≥ \(alpha))"
-        }
+        verdict.classify(cost: cost, effect: perSecond, floor: minimumBytesPerSecond, floorText: "16 KiB/s", growing: .growsWithTime,
+                         repeats: (last.samples(metric).count, first.samples(metric).count))
         return verdict
+    }
+
+    /// The rule both axes share: under the effect floor → bounded; above it and significant →
+    /// `growing`; above it and not significant → inconclusive, saying whether repeats or noise
+    /// are to blame. `pValue` must be set.
+    mutating func classify(cost: String, effect: Double, floor: Double, floorText: String, growing: Kind, repeats: (Int, Int)) {
+        let p = pValue ?? 1
+        let test = String(format: "Mann–Whitney p = %.3f", p)
+        if effect < floor {
+            kind = .bounded
+            explanation = "\(cost) (under the \(floorText) floor; \(test))"
+        } else if p < Self.alpha {
+            kind = growing
+            explanation = "\(cost) (\(test) < \(Self.alpha))"
+        } else {
+            kind = .inconclusive
+            let smallest = MannWhitney.smallestP(repeats.0, repeats.1)
+            let why = smallest >= Self.alpha ? String(format: "too few repeats: the smallest p possible is %.3f", smallest) : "noise too large at these sizes"
+            explanation = "\(cost), but not significant (\(test) ≥ \(Self.alpha): \(why))"
+        }
     }
 
     init(kind: Kind, metric: String? = nil, peakBytesPerInputByte: Double? = nil, peakBytesPerItem: Double? = nil, rssBytesPerInputByte: Double? = nil,
