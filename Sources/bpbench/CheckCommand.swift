@@ -44,8 +44,7 @@ struct CheckCommand: ParsableCommand {
         let outcome = try reportingErrors { () throws(BenchError) -> Outcome in
             let catalog = try project.catalog()
             let baselineFile = try Baseline.load(baseline)
-            let thresholdsPath = thresholds ?? (FileManager.default.fileExists(atPath: catalog.projectRoot + "/Reports/thresholds.json") ? catalog.projectRoot + "/Reports/thresholds.json" : nil)
-            let limits = try Thresholds.load(thresholdsPath)
+            let limits = try GateSession.thresholds(thresholds, project: catalog)
             if let runFolder {
                 guard inject.isEmpty, against == nil else { throw BenchError(.usage, "--run judges an existing run; --inject and --against run a new one") }
                 let directory = try resolveRunDirectory(runFolder, project: project)
@@ -83,12 +82,7 @@ struct CheckCommand: ParsableCommand {
                     }
                 }
             }
-            let directory: String
-            if let out {
-                directory = try RunCommand.createExactDirectory(out)
-            } else {
-                directory = try RunWriter.createRunDirectory(under: catalog.projectRoot + "/Reports/runs")
-            }
+            let directory = try GateSession.outputDirectory(out, project: catalog)
             var result = try session.run(head: plan, headEntries: entries, base: base, injected: injected, directory: directory)
             result.report.notes = notes + result.report.notes
             if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; the finished repeats were written to \(directory)") }

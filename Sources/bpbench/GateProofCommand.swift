@@ -43,8 +43,7 @@ struct GateProofCommand: ParsableCommand {
             guard checks >= 0 else { throw BenchError(.usage, "--checks must be 0 or more") }
             let catalog = try project.catalog()
             let baselineFile = try Baseline.load(baseline)
-            let thresholdsPath = thresholds ?? (FileManager.default.fileExists(atPath: catalog.projectRoot + "/Reports/thresholds.json") ? catalog.projectRoot + "/Reports/thresholds.json" : nil)
-            let limits = try Thresholds.load(thresholdsPath)
+            let limits = try GateSession.thresholds(thresholds, project: catalog)
             let proof = try ProofSpec.load(spec)
             let interruption = Interruption()
             interruption.install()
@@ -54,12 +53,7 @@ struct GateProofCommand: ParsableCommand {
             if let difference = session.incomparability(of: plan, injected: nil) {
                 throw BenchError(.data, "not comparable with \(baseline): \(difference) (make baseline records a new one)")
             }
-            let directory: String
-            if let out {
-                directory = try RunCommand.createExactDirectory(out)
-            } else {
-                directory = try RunWriter.createRunDirectory(under: catalog.projectRoot + "/Reports/runs")
-            }
+            let directory = try GateSession.outputDirectory(out, project: catalog)
             var table = ProofTable()
             let started = Date()
             let environment = HostEnvironment.capture(projectRoot: catalog.projectRoot)

@@ -97,6 +97,19 @@ struct GateSession {
         return (headAnalysis, baseAnalysis, report)
     }
 
+    /// `--thresholds FILE`, else the project's `Reports/thresholds.json` when it exists, else the
+    /// built-in defaults.
+    static func thresholds(_ path: String?, project: ScenarioCatalog) throws(BenchError) -> Thresholds {
+        let committed = project.projectRoot + "/Reports/thresholds.json"
+        return try Thresholds.load(path ?? (FileManager.default.fileExists(atPath: committed) ? committed : nil))
+    }
+
+    /// `--out DIR` exactly (refused if it holds files), else a new `Reports/runs/<timestamp>`.
+    static func outputDirectory(_ out: String?, project: ScenarioCatalog) throws(BenchError) -> String {
+        if let out { return try RunCommand.createExactDirectory(out) }
+        return try RunWriter.createRunDirectory(under: project.projectRoot + "/Reports/runs")
+    }
+
     /// `--inject NAME.key=value`: validated (a scenario of the plan, one of its parameters), and
     /// returned as plan overrides plus the scenario → keys map the documents carry.
     static func injections(_ injects: [String], entries: [ScenarioCatalog.Entry]) throws(BenchError) -> (overrides: [String], injected: [String: [String]]?) {

@@ -148,5 +148,11 @@ final class CrashTestTests: XCTestCase {
         var lost = records
         lost[lost.count - 1].metrics["lost"] = 3
         XCTAssertEqual(CrashTest.failure(lost), "3 committed events were lost")
+        var missedKills = records
+        missedKills[missedKills.count - 1].metrics["crash_test_kills"] = 0
+        XCTAssertEqual(CrashTest.failure(missedKills)?.hasPrefix("only 0 of 2 kills landed"), true)
+        var failedDrain = records
+        failedDrain[failedDrain.count - 1].status = .failedVerification
+        XCTAssertEqual(CrashTest.failure(failedDrain)?.hasPrefix("the final drain ended failed-verification"), true)
     }
 }

@@ -68,6 +68,14 @@ final class GateTests: XCTestCase {
         XCTAssertTrue(control?.rule.contains("negative control") == true)
     }
 
+    func testScenarioMissingFromTheRunFails() {
+        var partial = Synthetic.document()
+        partial.records.removeAll { $0.scenario == "pipeline-copy" }
+        let findings = gate(Synthetic.document()).evaluate(head: RunAnalysis(partial), base: nil).findings
+        XCTAssertTrue(findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "presence" }, "\(findings)")
+        XCTAssertFalse(findings.contains { $0.scenario == "ignored-drain" && $0.metric == "presence" })
+    }
+
     func testStatusChangeAlwaysFails() {
         let report = gate(Synthetic.document()).evaluate(head: RunAnalysis(Synthetic.document(pipelineStatus: .memoryCap)), base: nil)
         XCTAssertTrue(report.findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "status" && $0.now == "memory-cap" })
