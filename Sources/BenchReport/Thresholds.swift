@@ -68,6 +68,10 @@ public struct Thresholds: Codable, Sendable, Equatable {
             Metric.latencyP50.key: Limit(minEffect: 0.15),
             Metric.latencyP99.key: Limit(minEffect: 0.25),
             Metric.cpu.key: Limit(minEffect: 0.15),
+            // Kernel socket memory (SO_MEMINFO) is set by `socket_buffer`, but counted in the
+            // kernel's own units, which another kernel may count differently.
+            Metric.gaugePrefix + "socket_kernel_bytes": Limit(minEffect: 0.10, judge: .sameJob,
+                                                               why: "kernel accounting differs between kernels"),
         ],
         scenarios: [:])
 

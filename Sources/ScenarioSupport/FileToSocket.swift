@@ -43,6 +43,8 @@ public enum FileToSocket {
         let group = MultiThreadedEventLoopGroup.singleton
         let sink = try await LoopbackSink.start(on: group, settings: settings, context: context)
         let channel = try await sink.connect(on: group, settings: settings)
+        let probe = SocketMemoryProbe.start(writer: channel, reader: try await sink.readerChannel(), context: context)
+        defer { probe?.stop() }
         let started = MonotonicClock.nanoseconds()
         let digest = SourceDigest()
         try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in

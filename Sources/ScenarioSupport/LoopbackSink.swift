@@ -12,16 +12,19 @@ public final class LoopbackSink: Sendable {
     public let port: Int
     private let serverChannel: Channel
     private let finished: EventLoopFuture<VerificationReport>
+    private let accepted: EventLoopFuture<Channel>
 
-    private init(port: Int, serverChannel: Channel, finished: EventLoopFuture<VerificationReport>) {
+    private init(port: Int, serverChannel: Channel, finished: EventLoopFuture<VerificationReport>, accepted: EventLoopFuture<Channel>) {
         self.port = port
         self.serverChannel = serverChannel
         self.finished = finished
+        self.accepted = accepted
     }
 
     /// Starts listening; the sink accepts one connection and verifies `settings.items` items on it.
     public static func start(on group: EventLoopGroup, settings: StreamSettings, context: ScenarioContext) async throws -> LoopbackSink {
         let promise = group.next().makePromise(of: VerificationReport.self)
+        let accepted = group.next().makePromise(of: Channel.self)
         var bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: false)
@@ -29,14 +32,14 @@ public final class LoopbackSink: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        RateLimitedVerifyingReader(settings: settings, context: context, done: promise))
+                        RateLimitedVerifyingReader(settings: settings, context: context, done: promise, accepted: accepted))
                 }
             }
         if settings.socketBuffer > 0 {
             bootstrap = bootstrap.childChannelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(settings.socketBuffer))
         }
         let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        return LoopbackSink(port: channel.localAddress?.port ?? 0, serverChannel: channel, finished: promise.futureResult)
+        return LoopbackSink(port: channel.localAddress?.port ?? 0, serverChannel: channel, finished: promise.futureResult, accepted: accepted.futureResult)
     }
 
     /// Opens the producer's connection to the sink, with the writer's water marks and socket buffer.
@@ -49,6 +52,9 @@ public final class LoopbackSink: Sendable {
         }
         return try await bootstrap.connect(host: "127.0.0.1", port: port).get()
     }
+
+    /// The reader's end of the connection, once accepted (for probes of its socket).
+    public func readerChannel() async throws -> Channel { try await accepted.get() }
 
     /// Waits until the reader has every expected byte (or the connection ended early) and
     /// returns its verification; then stops listening.
@@ -66,6 +72,7 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
     private let settings: StreamSettings
     private let context: ScenarioContext
     private let done: EventLoopPromise<VerificationReport>
+    private let accepted: EventLoopPromise<Channel>
     private var verifier: StreamVerifier
     private var pacer: (start: NIODeadline, consumed: Int)?
     private var received = 0
@@ -73,10 +80,11 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
     private var completed = false
     private let inFlight: Gauge
 
-    init(settings: StreamSettings, context: ScenarioContext, done: EventLoopPromise<VerificationReport>) {
+    init(settings: StreamSettings, context: ScenarioContext, done: EventLoopPromise<VerificationReport>, accepted: EventLoopPromise<Channel>) {
         self.settings = settings
         self.context = context
         self.done = done
+        self.accepted = accepted
         inFlight = context.gauge(FileToSocket.inFlightGauge)
         verifier = StreamVerifier(itemBytes: settings.itemBytes, ordered: true, latency: context.latency)
     }
@@ -84,6 +92,7 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
     deinit { verifier.release() }
 
     func channelActive(context: ChannelHandlerContext) {
+        accepted.succeed(context.channel)
         pacer = (.now(), 0)
         context.read()
     }
