@@ -32,6 +32,7 @@ let scenarioDependencies: [Target.Dependency] = [
     .product(name: "NIOPosix", package: "swift-nio"),
     .product(name: "_NIOFileSystem", package: "swift-nio"),
     .product(name: "GRDB", package: "GRDB.swift"),
+    .product(name: "DequeModule", package: "swift-collections"),
 ]
 
 func scenarioTarget(_ name: String, under folder: String) -> Target {
@@ -58,6 +59,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
@@ -90,14 +92,15 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "_NIOFileSystem", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
         .target(name: "BenchCore", dependencies: ["BenchProtocol"]),
-        .target(name: "BenchReport", dependencies: ["BenchCore"]),
+        .target(name: "BenchReport", dependencies: ["BenchCore", "BenchProtocol"]),
         .executableTarget(
             name: "bpbench",
             dependencies: [
-                "BenchCore", "BenchReport",
+                "BenchCore", "BenchReport", "BenchProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -105,6 +108,17 @@ let package = Package(
             name: "BackpressureBenchTests",
             dependencies: ["BenchCore", "BenchReport", "BenchProtocol"],
             path: "Tests/BackpressureBenchTests"
+        ),
+        // The child side's building blocks, which every verdict rests on: verifiers, codec,
+        // channels, the Writable contract.
+        .testTarget(
+            name: "ScenarioKitTests",
+            dependencies: [
+                "ScenarioKit", "ScenarioSupport", "BenchProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/ScenarioKitTests"
         ),
     ] + scenarioTargets + fixtureTargets
 )

@@ -1,4 +1,5 @@
 import ScenarioKit
+import ScenarioSupport
 import Synchronization
 
 /// A producer feeds jobs through a bounded queue to a fixed pool of workers, each job a call to
@@ -10,34 +11,47 @@ import Synchronization
 /// its payload at the same time.
 @main
 struct BoundedQueue: Scenario {
+    static let items = Param<Int>.items(default: "20000", quick: "3000", stress: "240000")
+    static let itemBytes = Param<Int>.itemBytes()
+    static let capacity = Param<Int>.count("capacity", default: "64", min: 0,
+                                           help: "jobs the queue holds before the producer suspends (0 = hand each job straight to a worker)")
+    static let workers = Param<Int>.count("workers", default: "16", min: 0,
+                                          help: "concurrent workers pulling from the queue; 0 = no queue, one task per job, all started at once")
+    static let jobLatency = Param<Double>.duration("job_latency", default: "2ms", help: "how long the downstream takes to answer one call (a Task.sleep)")
+    static let jobCPU = Param<Double>.duration("job_cpu", default: "0", help: "CPU time each job spends hashing its payload before the call (0 = none)")
+    static let downstreamLimit = Param<Int>.count("downstream_limit", default: "0", min: 0,
+                                                  help: "concurrent calls the downstream admits, the rest wait (0 = no limit)")
+
+    /// Jobs buffered in the queue (always 0 with `workers=0`: there is no queue).
+    static let queueDepth = GaugeName("queue_depth")
+    /// Jobs taken by a worker (or spawned as a task) and not yet finished; each holds a payload.
+    static let inFlight = GaugeName("in_flight")
+    /// Jobs made and not yet finished, wherever they are: the payloads in memory.
+    static let jobsHeld = GaugeName("jobs_held")
+    /// Calls waiting for the downstream's admission.
+    static let downstreamWaiting = GaugeName("downstream_waiting")
+
+    static let sequentialRate = MetricName("sequential_rate_items_per_s")
+    static let producerWait = MetricName("producer_wait_s")
+    static let maxQueueDepth = MetricName("max_queue_depth")
+
     static let definition = ScenarioDescription(
         name: "bounded-queue",
         summary: "Producer → bounded queue → worker pool → slow downstream; workers=0 is the unbounded Promise.all(map) fan-out",
         seeds: ["002_af3d1f900fda35a4.txt", "003_ee7a3d501c53ff94.txt", "004_34ac7218ce6ecf6d.txt"],
-        parameters: [
-            .items(default: "20000", quick: "3000", stress: "240000"),
-            .itemBytes(),
-            ParameterSpec("capacity", .count, default: "64", min: 0,
-                          help: "jobs the queue holds before the producer suspends (0 = hand each job straight to a worker)"),
-            ParameterSpec("workers", .count, default: "16", min: 0,
-                          help: "concurrent workers pulling from the queue; 0 = no queue, one task per job, all started at once"),
-            ParameterSpec("job_latency", .duration, default: "2ms",
-                          help: "how long the downstream takes to answer one call (a Task.sleep)"),
-            ParameterSpec("job_cpu", .duration, default: "0",
-                          help: "CPU time each job spends hashing its payload before the call (0 = none)"),
-            ParameterSpec("downstream_limit", .count, default: "0", min: 0,
-                          help: "concurrent calls the downstream admits, the rest wait (0 = no limit)"),
-        ],
-        scaleParameter: "items",
+        parameters: [items, itemBytes, capacity, workers, jobLatency, jobCPU, downstreamLimit],
+        scale: items,
+        gauges: [queueDepth, inFlight, jobsHeld, downstreamWaiting],
+        metrics: [sequentialRate, producerWait, maxQueueDepth],
         claims: [
             // Counted where jobs are made and finished, not by the channel's own guard: true only
             // if the producer really waits for the workers.
             SeedClaim("a bounded pool holds at most capacity + workers + 1 jobs at once, whatever the input",
-                      seed: "003_ee7a3d501c53ff94.txt", check: .gaugeAtMostSum(gauge: "jobs_held", parameters: ["capacity", "workers"], plus: 1)),
+                      seed: "003_ee7a3d501c53ff94.txt", check: .gauge(jobsHeld, atMostSumOf: [capacity, workers], plus: 1)),
             SeedClaim("bounded concurrency keeps memory predictable as the input grows",
                       seed: "002_af3d1f900fda35a4.txt", check: .memoryBounded),
             SeedClaim("k workers run ≈ k × the sequential rate until the downstream limit (~30 s vs ~340 ms)",
-                      seed: "002_af3d1f900fda35a4.txt", check: .throughputAtLeast(fraction: 0.85, parameter: "workers", metric: "sequential_rate_items_per_s")),
+                      seed: "002_af3d1f900fda35a4.txt", check: .throughput(atLeast: 0.85, times: workers, times: sequentialRate)),
         ],
         variants: [
             ScenarioVariant("fan-out", summary: "workers=0: one task per job, all started at once (await Promise.all(ids.map(fn)))",
@@ -46,32 +60,31 @@ struct BoundedQueue: Scenario {
                                 SeedClaim("Promise.all over every job holds them all: memory grows with the number of jobs",
                                           seed: "002_af3d1f900fda35a4.txt", check: .memoryGrows),
                                 SeedClaim("nothing bounds the jobs held (the pool's bound, checked here, must fail)",
-                                          seed: "002_af3d1f900fda35a4.txt", check: .gaugeAtMostSum(gauge: "jobs_held", parameters: ["capacity", "workers"], plus: 1)),
+                                          seed: "002_af3d1f900fda35a4.txt", check: .gauge(jobsHeld, atMostSumOf: [capacity, workers], plus: 1)),
                             ]),
         ])
 
     /// Computes the checksum the workers must arrive at before the timed run (ItemCodec memoizes
     /// it), so hashing the whole input once more does not count against duration and throughput.
     static func prepare(_ context: ScenarioContext) async throws {
-        _ = ItemCodec.expectedChecksum(items: context.parameters.count("items"), itemBytes: context.parameters.bytes("item_bytes"), ordered: false)
+        _ = ItemCodec.expectedChecksum(items: context[items], itemBytes: context[itemBytes], ordered: false)
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
         let pool = JobPool(context: context)
-        let parameters = context.parameters
-        let perJobSeconds = parameters.seconds("job_latency") + parameters.seconds("job_cpu")
-        if perJobSeconds > 0 { context.setMetric("sequential_rate_items_per_s", 1 / perJobSeconds) }
+        let perJobSeconds = context[jobLatency] + context[jobCPU]
+        if perJobSeconds > 0 { context.set(sequentialRate, 1 / perJobSeconds) }
 
         let received: Checksum
         var problems: [String] = []
         if pool.workers == 0 {
             received = await pool.runUnboundedFanOut()
-            context.setMetric("producer_wait_s", 0)  // nothing ever makes it wait: that is the bug
+            context.set(producerWait, 0)  // nothing ever makes it wait: that is the bug
         } else {
             let outcome = await pool.runBoundedPool()
             received = outcome.checksum
-            context.setMetric("producer_wait_s", Double(outcome.producerWaitNanoseconds) / 1e9)
-            context.setMetric("max_queue_depth", Double(outcome.maxQueueDepth))
+            context.set(producerWait, Double(outcome.producerWaitNanoseconds) / 1e9)
+            context.set(maxQueueDepth, Double(outcome.maxQueueDepth))
             if outcome.maxQueueDepth > pool.capacity {
                 problems.append("queue depth reached \(outcome.maxQueueDepth), above its capacity \(pool.capacity)")
             }
@@ -102,19 +115,18 @@ private struct JobPool: Sendable {
     let jobsHeld: Gauge
 
     init(context: ScenarioContext) {
-        let parameters = context.parameters
         self.context = context
-        items = parameters.count("items")
-        itemBytes = parameters.bytes("item_bytes")
-        capacity = parameters.count("capacity")
-        workers = parameters.count("workers")
-        jobCPUNanoseconds = UInt64((parameters.seconds("job_cpu") * 1e9).rounded())
+        items = context[BoundedQueue.items]
+        itemBytes = context[BoundedQueue.itemBytes]
+        capacity = context[BoundedQueue.capacity]
+        workers = context[BoundedQueue.workers]
+        jobCPUNanoseconds = UInt64((context[BoundedQueue.jobCPU] * 1e9).rounded())
         downstream = Downstream(
-            latencySeconds: parameters.seconds("job_latency"), limit: parameters.count("downstream_limit"),
-            waiting: context.gauge("downstream_waiting"))
-        queueDepth = context.gauge("queue_depth")
-        inFlight = context.gauge("in_flight")
-        jobsHeld = context.gauge("jobs_held")
+            latencySeconds: context[BoundedQueue.jobLatency], limit: context[BoundedQueue.downstreamLimit],
+            waiting: context[BoundedQueue.downstreamWaiting])
+        queueDepth = context[BoundedQueue.queueDepth]
+        inFlight = context[BoundedQueue.inFlight]
+        jobsHeld = context[BoundedQueue.jobsHeld]
     }
 
     /// What the bounded pool measured besides the checksum.
@@ -135,7 +147,8 @@ private struct JobPool: Sendable {
                 group.addTask {
                     // Order-free: workers finish jobs in any order, and their sums merge.
                     var checksum = Checksum(ordered: false)
-                    while let payload = await queue.receive() {
+                    // Only cancellation makes receive throw, and nothing cancels this scenario's tasks.
+                    while let payload = try? await queue.receive() {
                         inFlight.add(1)
                         checksum.add(itemHash: await perform(payload))
                         inFlight.add(-1)
@@ -149,7 +162,7 @@ private struct JobPool: Sendable {
             for sequence in 0..<items {
                 let payload = makeJob(sequence)
                 let started = MonotonicClock.nanoseconds()
-                if await queue.send(payload) { waited += MonotonicClock.nanoseconds() - started }
+                if (try? await queue.send(payload)) == true { waited += MonotonicClock.nanoseconds() - started }
             }
             queue.finish()
 

@@ -8,15 +8,18 @@ import ScenarioSupport
 /// its default unbounded buffering between a fast producer and a slow consumer.
 @main
 struct IgnoredDrain: Scenario {
+    static let sink = Param<String>.choice("sink", ["socket", "memory"], default: "socket",
+                                           help: "socket: NIO pending writes grow; memory: AsyncStream's unbounded buffer grows")
+    static let ignoredFalseWrites = MetricName("ignored_false_writes")
+
     static let definition = ScenarioDescription(
         name: "ignored-drain",
         summary: "No backpressure: write() result ignored, the whole stream queues in memory (or AsyncStream .unbounded)",
         seeds: ["000_dad6ddaa19fdce00.txt", "001_fde9a5ee61eb77d8.txt", "002_af3d1f900fda35a4.txt", "004_34ac7218ce6ecf6d.txt"],
-        parameters: StreamSettings.parameters + [
-            ParameterSpec("sink", .choice, default: "socket", choices: ["socket", "memory"],
-                          help: "socket: NIO pending writes grow; memory: AsyncStream's unbounded buffer grows"),
-        ],
-        scaleParameter: "items",
+        parameters: StreamSettings.parameters + [sink],
+        scale: StreamSettings.items,
+        gauges: StreamSettings.gauges + [Writable.buffered],
+        metrics: StreamSettings.metrics + [ignoredFalseWrites],
         claims: [
             SeedClaim("ignoring write()'s false queues the whole stream: peak memory ≈ stream size (±20 %)",
                       seed: "000_dad6ddaa19fdce00.txt", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.2)),
@@ -38,7 +41,7 @@ struct IgnoredDrain: Scenario {
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        if context.parameters.text("sink") == "memory" {
+        if context[sink] == "memory" {
             return try await UnboundedStream.run(context)
         }
         return try await FileToSocket.run(context) { producer in
@@ -47,7 +50,7 @@ struct IgnoredDrain: Scenario {
             for try await chunk in producer.chunks {
                 if !writable.write(chunk) { ignoredFalse += 1 }  // the bug: no drain
             }
-            context.setMetric("ignored_false_writes", Double(ignoredFalse))
+            context.set(ignoredFalseWrites, Double(ignoredFalse))
             try await writable.flushed()
         }
     }

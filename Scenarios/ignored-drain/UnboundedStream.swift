@@ -7,9 +7,9 @@ import _NIOFileSystem
 /// leaves the whole stream buffered in the continuation.
 enum UnboundedStream {
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let settings = StreamSettings(context.parameters)
+        let settings = StreamSettings(context)
         let path = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
-        let buffered = context.gauge("buffered_bytes")
+        let buffered = context[Writable.buffered]
         let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
         let started = MonotonicClock.nanoseconds()
 
@@ -23,7 +23,7 @@ enum UnboundedStream {
                 continuation.yield(bytes)  // never waits: .unbounded is AsyncStream's default
                 try await pacer.pace(after: bytes.count)
             }
-            context.setMetric("producer_done_s", Double(MonotonicClock.nanoseconds() - started) / 1e9)
+            context.set(FileToSocket.producerDone, Double(MonotonicClock.nanoseconds() - started) / 1e9)
         }
 
         var verifier = StreamVerifier(itemBytes: settings.itemBytes, ordered: true, latency: context.latency)

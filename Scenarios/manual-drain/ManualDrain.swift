@@ -7,12 +7,16 @@ import ScenarioSupport
 /// for NIO's writability to come back.
 @main
 struct ManualDrain: Scenario {
+    static let drainWaits = MetricName("drain_waits")
+
     static let definition = ScenarioDescription(
         name: "manual-drain",
         summary: "Backpressure by hand: if !write(chunk) { await drain() } over a NIO socket's writability",
         seeds: ["001_fde9a5ee61eb77d8.txt", "003_ee7a3d501c53ff94.txt", "000_dad6ddaa19fdce00.txt"],
         parameters: StreamSettings.parameters,
-        scaleParameter: "items",
+        scale: StreamSettings.items,
+        gauges: StreamSettings.gauges + [Writable.buffered],
+        metrics: StreamSettings.metrics + [drainWaits],
         claims: [
             SeedClaim("honouring write()'s false and waiting for drain keeps memory bounded",
                       seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
@@ -44,7 +48,7 @@ struct ManualDrain: Scenario {
                     try await writable.drain()
                 }
             }
-            context.setMetric("drain_waits", Double(drains))
+            context.set(drainWaits, Double(drains))
             try await writable.flushed()
         }
     }

@@ -13,43 +13,72 @@ import Synchronization
 /// backlog as fast as SQLite lets them, which keeps the quick profile short.
 @main
 struct PersistentQueue: Scenario {
+    static let items = Param<Int>.items(default: "50k", quick: "5k", stress: "500k")
+    static let itemBytes = Param<Int>.itemBytes(default: "1KiB")
+    static let batch = Param<Int>.count("batch", default: "100", min: 1, max: 1_000_000, help: "events per producer transaction")
+    static let consumers = Param<Int>.count("consumers", default: "2", min: 1, max: 256, help: "concurrent consumer tasks")
+    static let producerRate = Param<Int>.count("producer_rate", default: "0", profiles: ["quick": "10000"], min: 0,
+                                               help: "events/s the producer may commit (0 = as fast as SQLite takes them); quick uses the seed's 10,000/s so its throughput is set by the code, not the disk")
+    static let consumerRate = Param<Int>.count("consumer_rate", default: "2000", min: 0,
+                                               help: "events/s all consumers together may process while the producer runs (0 = unthrottled); the backlog left when it finishes is drained unthrottled")
+    static let claimBatch = Param<Int>.count("claim_batch", default: "50", min: 1, max: 1_000_000, help: "ready rows a consumer claims per transaction")
+    static let synchronous = Param<String>.choice("synchronous", ["off", "normal", "full"], default: "normal",
+                                                  help: "SQLite PRAGMA synchronous on the writer: off = no fsync, normal = fsync at WAL checkpoints, full = fsync every commit")
+    static let queueFile = Param<String>.text("queue_file", default: "",
+                                              help: "queue database path to create or resume and keep (\"\" = a fresh file in the work directory, deleted at the end)")
+
+    /// The scenario's gauges.
+    enum Gauges {
+        static let backlogRows = GaugeName("backlog_rows")
+        static let backlogBytes = GaugeName("backlog_bytes")
+        static let bufferedInMemory = GaugeName("buffered_in_memory")
+        static let producerBatchEvents = GaugeName("producer_batch_events")
+        static let dbFileBytes = GaugeName("db_file_bytes")
+    }
+
+    /// The scenario's own figures.
+    enum Metrics {
+        static let synchronousLevel = MetricName("synchronous_level")
+        static let requeued = MetricName("requeued")
+        static let eventsCommitted = MetricName("events_committed")
+        static let eventsProcessed = MetricName("events_processed")
+        static let duplicates = MetricName("duplicates")
+        static let lost = MetricName("lost")
+        static let backlogPeakRows = MetricName("backlog_peak_rows")
+        static let dbFileBytes = MetricName("db_file_bytes")
+        static let runs = MetricName("runs")
+        static let runCommitted = MetricName("run_committed")
+        static let runProcessed = MetricName("run_processed")
+        static let producerDoneS = MetricName("producer_done_s")
+        static let drainS = MetricName("drain_s")
+        static let producerEventsPerS = MetricName("producer_events_per_s")
+        static let consumerEventsPerSWhileProducing = MetricName("consumer_events_per_s_while_producing")
+        static let drainEventsPerS = MetricName("drain_events_per_s")
+    }
+
     static let definition = ScenarioDescription(
         name: "persistent-queue",
         summary: "Disk-backed queue (SQLite WAL via GRDB): the backlog grows on disk, memory stays flat, events survive kill -9",
         seeds: ["004_34ac7218ce6ecf6d.txt"],
-        parameters: [
-            .items(default: "50k", quick: "5k", stress: "500k"),
-            .itemBytes(default: "1KiB"),
-            ParameterSpec("batch", .count, default: "100", min: 1, max: 1_000_000,
-                          help: "events per producer transaction"),
-            ParameterSpec("consumers", .count, default: "2", min: 1, max: 256,
-                          help: "concurrent consumer tasks"),
-            ParameterSpec("producer_rate", .count, default: "0", profiles: ["quick": "10000"], min: 0,
-                          help: "events/s the producer may commit (0 = as fast as SQLite takes them); quick uses the seed's 10,000/s so its throughput is set by the code, not the disk"),
-            ParameterSpec("consumer_rate", .count, default: "2000", min: 0,
-                          help: "events/s all consumers together may process while the producer runs (0 = unthrottled); the backlog left when it finishes is drained unthrottled"),
-            ParameterSpec("claim_batch", .count, default: "50", min: 1, max: 1_000_000,
-                          help: "ready rows a consumer claims per transaction"),
-            ParameterSpec("synchronous", .choice, default: "normal", choices: ["off", "normal", "full"],
-                          help: "SQLite PRAGMA synchronous on the writer: off = no fsync, normal = fsync at WAL checkpoints, full = fsync every commit"),
-            ParameterSpec("queue_file", .text, default: "",
-                          help: "queue database path to create or resume and keep (\"\" = a fresh file in the work directory, deleted at the end)"),
-        ],
-        scaleParameter: "items",
+        parameters: [items, itemBytes, batch, consumers, producerRate, consumerRate, claimBatch, synchronous, queueFile],
+        scale: items,
+        gauges: [Gauges.backlogRows, Gauges.backlogBytes, Gauges.bufferedInMemory, Gauges.producerBatchEvents, Gauges.dbFileBytes],
+        metrics: [Metrics.synchronousLevel, Metrics.requeued, Metrics.eventsCommitted, Metrics.eventsProcessed, Metrics.duplicates, Metrics.lost, Metrics.backlogPeakRows, Metrics.dbFileBytes, Metrics.runs, Metrics.runCommitted, Metrics.runProcessed, Metrics.producerDoneS, Metrics.drainS, Metrics.producerEventsPerS, Metrics.consumerEventsPerSWhileProducing, Metrics.drainEventsPerS],
+        durableState: queueFile,
         claims: [
             SeedClaim("the backlog lives on disk, so memory stays flat while the queue grows",
                       seed: "004_34ac7218ce6ecf6d.txt", check: .memoryBounded),
             SeedClaim("events survive: every committed event is processed (lost = 0)",
-                      seed: "004_34ac7218ce6ecf6d.txt", check: .metricEquals(metric: "lost", value: 0)),
+                      seed: "004_34ac7218ce6ecf6d.txt", check: .metric(Metrics.lost, equals: 0)),
         ])
 
     /// Computes the expected checksum before the timed run (ItemCodec memoizes it).
     static func prepare(_ context: ScenarioContext) async throws {
-        _ = ItemCodec.expectedChecksum(items: context.parameters.count("items"), itemBytes: context.parameters.bytes("item_bytes"), ordered: false)
+        _ = ItemCodec.expectedChecksum(items: context[items], itemBytes: context[itemBytes], ordered: false)
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let settings = Settings(context.parameters)
+        let settings = Settings(context)
         let keepFile = !settings.queueFile.isEmpty
         let path = keepFile ? settings.queueFile : context.workDirectory + "/persistent-queue.sqlite"
         if !keepFile { QueueStore.remove(path: path) }
@@ -63,14 +92,14 @@ struct PersistentQueue: Scenario {
             context.log("persistent-queue: resuming \(path) (run \(resume.run)): producer continues at \(resume.nextSequence), "
                 + "backlog \(resume.backlogRows) rows, \(resume.requeued) claimed rows requeued, \(resume.processedSequences) sequences already processed")
         }
-        context.setMetric("synchronous_level", Double(try await store.synchronousInForce()))
-        context.setMetric("requeued", Double(resume.requeued))
+        context.set(Metrics.synchronousLevel, Double(try await store.synchronousInForce()))
+        context.set(Metrics.requeued, Double(resume.requeued))
 
         let shared = Shared(
             store: store, context: context, settings: settings, run: resume.run, producerDone: Flag(),
-            backlogRows: context.gauge("backlog_rows"), backlogBytes: context.gauge("backlog_bytes"),
-            buffered: context.gauge("buffered_in_memory"), producerBatch: context.gauge("producer_batch_events"),
-            fileBytes: context.gauge("db_file_bytes"))
+            backlogRows: context[Gauges.backlogRows], backlogBytes: context[Gauges.backlogBytes],
+            buffered: context[Gauges.bufferedInMemory], producerBatch: context[Gauges.producerBatchEvents],
+            fileBytes: context[Gauges.dbFileBytes])
         shared.backlogRows.set(resume.backlogRows)
         shared.backlogBytes.set(resume.backlogRows * settings.itemBytes)
         shared.fileBytes.set(store.fileBytes())
@@ -109,23 +138,23 @@ struct PersistentQueue: Scenario {
         if !keepFile { QueueStore.remove(path: path) }
 
         let lost = settings.items - (summary.distinct - summary.beyondItems)
-        context.setMetric("events_committed", Double(summary.committed))
-        context.setMetric("events_processed", Double(summary.processed))
-        context.setMetric("duplicates", Double(summary.processed - summary.distinct))
-        context.setMetric("lost", Double(lost))
-        context.setMetric("backlog_peak_rows", Double(shared.backlogRows.maximum))
-        context.setMetric("db_file_bytes", Double(shared.fileBytes.maximum))
-        context.setMetric("runs", Double(summary.runs))
-        context.setMetric("run_committed", Double(tally.committed))
-        context.setMetric("run_processed", Double(tally.processed))
-        context.setMetric("producer_done_s", tally.producerSeconds)
-        context.setMetric("drain_s", drainSeconds)
+        context.set(Metrics.eventsCommitted, Double(summary.committed))
+        context.set(Metrics.eventsProcessed, Double(summary.processed))
+        context.set(Metrics.duplicates, Double(summary.processed - summary.distinct))
+        context.set(Metrics.lost, Double(lost))
+        context.set(Metrics.backlogPeakRows, Double(shared.backlogRows.maximum))
+        context.set(Metrics.dbFileBytes, Double(shared.fileBytes.maximum))
+        context.set(Metrics.runs, Double(summary.runs))
+        context.set(Metrics.runCommitted, Double(tally.committed))
+        context.set(Metrics.runProcessed, Double(tally.processed))
+        context.set(Metrics.producerDoneS, tally.producerSeconds)
+        context.set(Metrics.drainS, drainSeconds)
         if tally.producerSeconds > 0 {
-            context.setMetric("producer_events_per_s", Double(tally.committed) / tally.producerSeconds)
-            context.setMetric("consumer_events_per_s_while_producing", Double(tally.processedWhileProducing) / tally.producerSeconds)
+            context.set(Metrics.producerEventsPerS, Double(tally.committed) / tally.producerSeconds)
+            context.set(Metrics.consumerEventsPerSWhileProducing, Double(tally.processedWhileProducing) / tally.producerSeconds)
         }
         if drainSeconds > 0 {
-            context.setMetric("drain_events_per_s", Double(tally.processed - tally.processedWhileProducing) / drainSeconds)
+            context.set(Metrics.drainEventsPerS, Double(tally.processed - tally.processedWhileProducing) / drainSeconds)
         }
 
         let expected = ItemCodec.expectedChecksum(items: settings.items, itemBytes: settings.itemBytes, ordered: false)
@@ -249,16 +278,17 @@ struct Settings: Sendable {
     let synchronous: String
     let queueFile: String
 
-    init(_ parameters: Parameters) {
-        items = parameters.count("items")
-        itemBytes = parameters.bytes("item_bytes")
-        batch = parameters.count("batch")
-        consumers = parameters.count("consumers")
-        producerRate = parameters.count("producer_rate")
-        consumerRate = parameters.count("consumer_rate")
-        claimBatch = parameters.count("claim_batch")
-        synchronous = parameters.text("synchronous")
-        queueFile = parameters.text("queue_file")
+    init(_ context: ScenarioContext) {
+        typealias Q = PersistentQueue
+        items = context[Q.items]
+        itemBytes = context[Q.itemBytes]
+        batch = context[Q.batch]
+        consumers = context[Q.consumers]
+        producerRate = context[Q.producerRate]
+        consumerRate = context[Q.consumerRate]
+        claimBatch = context[Q.claimBatch]
+        synchronous = context[Q.synchronous]
+        queueFile = context[Q.queueFile]
     }
 }
 

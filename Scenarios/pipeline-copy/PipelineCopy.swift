@@ -12,7 +12,10 @@ struct PipelineCopy: Scenario {
         summary: "Structural backpressure: file → transform → TCP via an async writer that suspends when the socket is full",
         seeds: ["001_fde9a5ee61eb77d8.txt", "002_af3d1f900fda35a4.txt", "003_ee7a3d501c53ff94.txt"],
         parameters: StreamSettings.parameters,
-        scaleParameter: "items",
+        scale: StreamSettings.items,
+        gauges: StreamSettings.gauges,
+        metrics: StreamSettings.metrics,
+        isReference: true,
         claims: [
             SeedClaim("peak memory does not depend on file size: each stage pulls only as fast as the next accepts",
                       seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),

@@ -15,19 +15,12 @@ public enum AtomicFile {
             throw BenchError(.cannotCreate, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
         var failure: Int32 = 0
-        data.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
-                }
-                offset += written
-            }
+        do throws(System.SystemError) {
+            try System.writeAll(fd, data)
+            try System.fsync(fd)
+        } catch {
+            failure = error.errno
         }
-        if failure == 0, fsync(fd) != 0 { failure = errno }
         close(fd)
         if failure == 0, rename(temporary, path) != 0 { failure = errno }
         if failure != 0 {

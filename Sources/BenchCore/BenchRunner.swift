@@ -30,22 +30,33 @@ public struct BenchRunner: StepExecutor {
 
     /// Runs every step, appending records to `document` (written by the caller). Stops early,
     /// marking the document interrupted, when the interruption flag goes up.
-    public func execute(_ plan: RunPlan, logDirectory: String, into document: inout RunDocument, progress: (Event) -> Void) {
+    /// Each recorded row is appended to `journal` (when given) before the next child starts.
+    public func execute(_ plan: RunPlan, logDirectory: String, journal: RunJournal? = nil, into document: inout RunDocument, progress: (Event) -> Void) {
+        var journalFailure: BenchError?
         for (index, step) in plan.steps.enumerated() {
             if interruption?.isInterrupted == true { break }
             progress(.starting(step, index: index, total: plan.steps.count))
             let record = execute(step, profile: plan.profile, logDirectory: logDirectory)
             progress(.finished(step, record))
-            Self.collect(record, of: step, into: &document)
+            if Self.collect(record, of: step, into: &document), let journal, journalFailure == nil {
+                do {
+                    try journal.append(record)
+                } catch {
+                    // The run goes on (run.json is still written at the end); say it once.
+                    journalFailure = error
+                    FileHandle.standardError.write(Data("bpbench: \(error.message); the run continues without its journal\n".utf8))
+                }
+            }
         }
         if interruption?.isInterrupted == true { document.interrupted = true }
     }
 
     /// Runs one step as a child process.
     public func execute(_ step: RunPlan.Step, profile: Profile, logDirectory: String) -> RunRecord {
+        var limits = self.limits
+        limits.killAfterS = step.killAfterS
         let runner = ChildRunner(launcherPath: catalog.launcherPath, limits: limits, interruption: interruption)
-        let label = step.isWarmup ? "warmup" : "r\(step.repeatIndex)"
-        let logFile = logDirectory + "/\(step.row.replacingOccurrences(of: "/", with: "+"))-x\(Self.scaleLabel(step.scale))-\(label).log"
+        let logFile = logDirectory + "/" + RunFolder.logFileName(for: step)
         var record = RunRecord(
             scenario: step.row, repeatIndex: step.repeatIndex, scale: step.scale,
             parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: logFile)
@@ -55,27 +66,24 @@ public struct BenchRunner: StepExecutor {
     }
 
     /// Adds a finished step's record to `document`: warm-ups and interrupted repeats are not
-    /// recorded; the first child's jemalloc version and options become the run's.
-    public static func collect(_ record: RunRecord, of step: RunPlan.Step, into document: inout RunDocument) {
+    /// recorded. Returns whether it was.
+    @discardableResult
+    public static func collect(_ record: RunRecord, of step: RunPlan.Step, into document: inout RunDocument) -> Bool {
         if record.status == .interrupted { document.interrupted = true }
-        if !step.isWarmup, record.status != .interrupted { document.records.append(record) }
-        if document.environment.jemallocVersion == "unknown", let version = record.jemallocVersion {
-            document.environment.jemallocVersion = version
-            document.environment.mallocConf = record.mallocConf ?? "unknown"
-        }
+        guard !step.isWarmup, record.status != .interrupted else { return false }
+        document.adopt(record)
+        return true
     }
 
-    /// Starts one child of `entry` with the harness's standard arguments and environment.
+    /// Starts one child of `entry` with the harness's standard arguments and environment: the
+    /// parameters go over resolved, as one JSON object (``ResultProtocol``).
     func run(_ entry: ScenarioCatalog.Entry, profile: Profile, parameters: [(String, String)], with runner: ChildRunner, into record: inout RunRecord) {
-        var arguments = ["--profile", profile.rawValue, "--sample-interval-ms", String(runner.limits.sampleIntervalMs),
-                         "--timeline-interval-ms", String(runner.limits.timelineIntervalMs), "--cache-dir", cacheDirectory]
-        for (key, value) in parameters { arguments += ["--param", "\(key)=\(value)"] }
+        let resolved = (try? JSONLineCoding.line(Dictionary(parameters, uniquingKeysWith: { $1 }))) ?? "{}"
+        let arguments = ["--profile", profile.rawValue, "--sample-interval-ms", String(runner.limits.sampleIntervalMs),
+                         "--timeline-interval-ms", String(runner.limits.timelineIntervalMs), "--cache-dir", cacheDirectory,
+                         ResultProtocol.parametersFlag, resolved]
         var environment = ProcessInfo.processInfo.environment
         environment["BPBENCH_CACHE_DIR"] = cacheDirectory
         runner.run(program: entry.executable, arguments: arguments, environment: environment, into: &record)
-    }
-
-    static func scaleLabel(_ scale: Double) -> String {
-        scale == scale.rounded() ? String(Int(scale)) : String(scale)
     }
 }

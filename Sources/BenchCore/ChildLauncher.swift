@@ -33,7 +33,7 @@ struct ChildLauncher {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_adddup2(&actions, output.write, 1)
         posix_spawn_file_actions_adddup2(&actions, output.write, 2)
-        posix_spawn_file_actions_adddup2(&actions, result.write, ResultChannelFD.number)
+        posix_spawn_file_actions_adddup2(&actions, result.write, ResultProtocol.fd)
         posix_spawn_file_actions_adddup2(&actions, control.write, 4)
 
         var attributes = posix_spawnattr_t()

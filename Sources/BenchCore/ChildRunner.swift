@@ -37,14 +37,14 @@ public struct ChildRunner: Sendable {
     /// log file are already set). Never throws: a child that cannot even start is a result too.
     public func run(program: String, arguments: [String], environment: [String: String], into record: inout RunRecord) {
         var environment = environment
-        environment[ResultChannelFD.environmentVariable] = String(ResultChannelFD.number)
+        environment[ResultProtocol.environmentVariable] = String(ResultProtocol.fd)
         // A scratch folder per child that the harness removes whatever happens: a child killed by
         // the cap, a timeout or the crash test cannot clean up after itself.
         let workDirectory = NSTemporaryDirectory() + "bpbench-work-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try? FileManager.default.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         let arguments = arguments + ["--work-dir", workDirectory]
-        let startNs = MonotonicNanoseconds.now()
+        let startNs = System.monotonicNanoseconds()
         let started: ChildLauncher.Started
         do {
             started = try ChildLauncher(launcherPath: launcherPath).start(program: program, arguments: arguments, environment: environment)
@@ -65,62 +65,35 @@ public struct ChildRunner: Sendable {
             kill(pid, SIGKILL)  // the launcher vanished without reporting: do not leave the child behind
         }
         kill(-started.launcherPID, SIGKILL)  // the whole group; a no-op when all have exited
-        var launcherStatus: Int32 = 0
-        while waitpid(started.launcherPID, &launcherStatus, 0) < 0, errno == EINTR {}
+        System.waitpid(started.launcherPID)
 
         let received = reader.finish()
         let kept = output.finish()
-        record.wallS = Double(MonotonicNanoseconds.now() - startNs) / 1e9
+        record.observed.wallS = Double(System.monotonicNanoseconds() - startNs) / 1e9
         Self.fill(&record, watch: watch, received: received, logDropped: kept.dropped, timelineIntervalMs: limits.timelineIntervalMs)
     }
 
+    /// Puts what the parent saw and what the child said, as sent, into the record.
     static func fill(_ record: inout RunRecord, watch: Watch, received: ResultStreamReader.Received, logDropped: Int, timelineIntervalMs: Double) {
-        record.peakRssSampledBytes = watch.peakRss
-        record.peakHwmBytes = watch.lastHwm
-        record.parentSamples = watch.samples
-        record.killedAtS = watch.killedAtS
-        record.rssAtKillBytes = watch.rssAtKill
+        record.observed.peakRssSampledBytes = watch.peakRss
+        record.observed.peakHwmBytes = watch.lastHwm
+        record.observed.parentSamples = watch.samples
+        record.observed.killedAtS = watch.killedAtS
+        record.observed.rssAtKillBytes = watch.rssAtKill
         if let exit = watch.exit {
-            record.peakRssBytes = exit.maxRssKiB * 1024
-            record.userCpuS = exit.userS
-            record.systemCpuS = exit.systemS
-            if exit.signaled { record.signal = exit.signal } else { record.exitCode = exit.code }
+            record.observed.peakRssBytes = exit.maxRssKiB * 1024
+            record.observed.userCpuS = exit.userS
+            record.observed.systemCpuS = exit.systemS
+            if exit.signaled { record.observed.signal = exit.signal } else { record.observed.exitCode = exit.code }
         }
-        if let hello = received.hello {
-            record.jemallocVersion = hello.jemallocVersion
-            record.mallocConf = hello.mallocConf
-            record.parameters.merge(hello.parameters) { _, child in child }
-        }
-        if let result = received.result {
-            record.items = result.items
-            record.bytes = result.bytes
-            record.durationS = result.durationS
-            if result.durationS > 0 {
-                record.throughputItemsPerS = Double(result.items) / result.durationS
-                record.throughputBytesPerS = Double(result.bytes) / result.durationS
-            }
-            record.peaks = result.peaks
-            record.finalAllocatedBytes = result.finalAllocated
-            record.latency = result.latency
-            record.gaugeMaxima = result.gaugeMaxima
-            record.metrics = result.metrics
-            record.verification = result.verification
-            record.samplerTicks = result.samplerTicks
-            record.samplerTickUs = result.samplerTickUs
-        }
+        record.hello = received.hello
+        record.result = received.result
         if received.result == nil, !received.samples.isEmpty {
             // Killed (cap, timeout, crash) before its result: the streamed samples still say how
             // far its heap got, which is the point of a memory-cap row.
-            record.peaks = received.samples.reduce(into: AllocatorPeaks()) { peaks, entry in
-                let sample = entry.sample
-                peaks.allocated = max(peaks.allocated, sample.allocated)
-                peaks.active = max(peaks.active, sample.active)
-                peaks.resident = max(peaks.resident, sample.resident)
-                peaks.mapped = max(peaks.mapped, sample.mapped)
-                peaks.retained = max(peaks.retained, sample.retained)
-            }
-            record.items = received.samples.last?.sample.items ?? 0
-            record.bytes = received.samples.last?.sample.bytes ?? 0
+            record.observed.streamedPeaks = received.samples.reduce(into: AllocatorCounters()) { $0.formMaximum($1.sample.counters) }
+            record.observed.streamedItems = received.samples.last?.sample.items
+            record.observed.streamedBytes = received.samples.last?.sample.bytes
         }
         record.timeline = mergeTimeline(rss: watch.rssTimeline, samples: received.samples)
         (record.status, record.statusDetail) = status(watch: watch, received: received)
@@ -133,15 +106,16 @@ public struct ChildRunner: Sendable {
     /// signal nobody asked for; then the protocol; then the scenario's own word.
     static func status(watch: Watch, received: ResultStreamReader.Received) -> (RunStatus, String?) {
         if let killed = watch.killedFor { return (killed, watch.killDetail) }
+        if let spawnError = watch.spawnError { return (.spawnFailed, spawnError) }
         guard let exit = watch.exit else { return (.crashed, "the launcher ended without reporting the child's exit") }
         if exit.signaled { return (.crashed, "killed by signal \(exit.signal) (\(signalName(exit.signal)))") }
-        if exit.code == 127, received.hello == nil { return (.spawnFailed, "the scenario executable could not be run (see log)") }
         if let error = received.protocolError { return (.protocolError, error) }
         guard let result = received.result else { return (.noResult, "exited with code \(exit.code) without a result line") }
         switch result.status {
-        case "ok": return (.ok, nil)
-        case "failed-verification": return (.failedVerification, result.message)
-        default: return (.error, result.message ?? "scenario reported '\(result.status)'")
+        case .ok: return (.ok, nil)
+        case .failedVerification: return (.failedVerification, result.message)
+        case .error: return (.error, result.message)
+        default: return (.protocolError, "the child reported '\(result.status.rawValue)', which only the harness may decide")
         }
     }
 
@@ -157,8 +131,8 @@ public struct ChildRunner: Sendable {
                 next += 1
             }
             points.append(TimelinePoint(
-                tMs: tMs, rssBytes: rssBytes, allocatedBytes: latest?.allocated ?? 0,
-                residentBytes: latest?.resident ?? 0, gauges: latest?.gauges ?? [:]))
+                tMs: tMs, rssBytes: rssBytes, allocatedBytes: latest?.counters.allocated ?? 0,
+                residentBytes: latest?.counters.resident ?? 0, gauges: latest?.gauges ?? [:]))
         }
         return points
     }

@@ -2,13 +2,10 @@ import BenchProtocol
 import Foundation
 
 /// `bpbench run --crash-test N`: the durable queue's promise, tested the hard way. The scenario
-/// runs on one queue file; N times it is killed with SIGKILL at a random moment (while producing,
+/// runs on one state file (the parameter its description names as `durableStateParameter`); N times it is killed with SIGKILL at a random moment (while producing,
 /// committing or consuming) and restarted on the same file; a last, unkilled run drains the
 /// queue and verifies that every committed event was processed at least once.
 public struct CrashTest: Sendable {
-    /// The name of the parameter that points a scenario at its durable state.
-    public static let fileParameter = "queue_file"
-
     public let kills: Int
     /// Kills land uniformly in this many seconds after a start (after the ~50 ms a child needs to
     /// open its queue, so most kills hit producing, committing or consuming).
@@ -20,28 +17,29 @@ public struct CrashTest: Sendable {
         self.window = window
     }
 
-    /// Runs the kills and the final drain; returns every record (the killed ones first, then the
-    /// drain, whose metrics carry `events_committed`, `events_processed`, `lost`, `duplicates`).
-    public func execute(step: RunPlan.Step, profile: Profile, runner: BenchRunner, directory: String, progress: (String) -> Void) -> [RunRecord] {
-        let queueFile = directory + "/crash-test-queue.sqlite"
-        var parameters = step.parameters.filter { $0.0 != Self.fileParameter }
-        parameters.append((Self.fileParameter, queueFile))
+    /// Runs the kills and the final drain through `executor`; returns every record (the killed
+    /// ones first, then the drain, whose metrics carry `events_committed`, `events_processed`,
+    /// `lost`, `duplicates`).
+    public func execute(step: RunPlan.Step, profile: Profile, executor: any StepExecutor, directory: String,
+                        interruption: Interruption? = nil, progress: (String) -> Void) -> [RunRecord] {
+        let stateParameter = step.entry.description.durableStateParameter ?? "state_file"
+        var parameters = step.parameters.filter { $0.0 != stateParameter }
+        parameters.append((stateParameter, directory + "/crash-test-state"))
         var generator = SystemRandomNumberGenerator()
         var records: [RunRecord] = []
         var completedEarly = 0
         for kill in 0...kills {
-            var limits = runner.limits
-            limits.killAfterS = kill < kills ? Double.random(in: window, using: &generator) : nil
-            var record = RunRecord(scenario: step.entry.name, repeatIndex: kill + 1, scale: step.scale,
-                                   parameters: Dictionary(parameters, uniquingKeysWith: { $1 }),
-                                   logFile: directory + "/logs/crash-test-\(kill + 1).log")
-            let childRunner = ChildRunner(launcherPath: runner.catalog.launcherPath, limits: limits, interruption: runner.interruption)
-            runner.run(step.entry, profile: profile, parameters: parameters, with: childRunner, into: &record)
+            if interruption?.isInterrupted == true { break }
+            var start = step
+            start.parameters = parameters
+            start.repeatIndex = kill + 1
+            start.killAfterS = kill < kills ? Double.random(in: window, using: &generator) : nil
+            var record = executor.execute(start, profile: profile, logDirectory: directory + "/logs")
             if kill < kills, record.status != .killed { completedEarly += 1 }
             progress(kill < kills
                 ? "kill \(kill + 1)/\(kills): \(record.status.rawValue)\(record.killedAtS.map { String(format: " at %.3f s", $0) } ?? "")"
                 : "final drain: \(record.status.rawValue) \(record.statusDetail ?? "")")
-            record.metrics["crash_test_kills"] = Double(kills - completedEarly)
+            record.observed.harnessMetrics["crash_test_kills"] = Double(kills - completedEarly)
             records.append(record)
             if record.status == .interrupted { break }
         }
@@ -50,9 +48,9 @@ public struct CrashTest: Sendable {
         // had begun on a fresh one), and what it committed itself tells what earlier runs left.
         if records.count == kills + 1, var final = records.popLast() {
             if let committed = final.metrics["events_committed"], let own = final.metrics["run_committed"] {
-                final.metrics["committed_before_last_restart"] = committed - own
+                final.observed.harnessMetrics["committed_before_last_restart"] = committed - own
             }
-            final.metrics["crash_test_starts"] = Double(records.count + 1)
+            final.observed.harnessMetrics["crash_test_starts"] = Double(records.count + 1)
             records.append(final)
         }
         return records

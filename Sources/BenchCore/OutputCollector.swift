@@ -24,19 +24,18 @@ final class OutputCollector: Sendable {
             var dropped = 0
             var chunk = [UInt8](repeating: 0, count: 65536)
             while true {
-                let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-                if count < 0, errno == EINTR { continue }
+                let count = chunk.withUnsafeMutableBytes { System.read(fd, into: $0) }
                 if count <= 0 { break }
                 let keep = max(0, min(count, limitBytes - written))
                 if keep > 0, log >= 0 {
-                    _ = chunk.withUnsafeBytes { write(log, $0.baseAddress, keep) }
+                    _ = chunk.withUnsafeBytes { try? System.writeAll(log, UnsafeRawBufferPointer(rebasing: $0[0..<keep])) }
                 }
                 written += keep
                 dropped += count - keep
             }
             if dropped > 0, log >= 0 {
                 let note = "\n[bpbench: output cut at \(limitBytes) bytes; \(dropped) more bytes dropped]\n"
-                _ = note.withCString { write(log, $0, strlen($0)) }
+                try? System.writeAll(log, Data(note.utf8))
             }
             if log >= 0 { close(log) }
             close(fd)

@@ -47,7 +47,7 @@ final class ResultStreamReader: Sendable {
     }
 
     private func accept(_ line: String) {
-        let arrival = Double(MonotonicNanoseconds.now() - startNanoseconds) / 1e6
+        let arrival = Double(System.monotonicNanoseconds() - startNanoseconds) / 1e6
         do {
             let message = try ChildMessage.decode(line: line)
             state.withLock { received in
@@ -89,8 +89,7 @@ enum LineSplitter {
         var discarding = false
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR { continue }
+            let count = chunk.withUnsafeMutableBytes { System.read(fd, into: $0) }
             if count <= 0 { break }
             var start = 0
             for index in 0..<count where chunk[index] == UInt8(ascii: "\n") {
@@ -116,14 +115,5 @@ enum LineSplitter {
             }
         }
         if !pending.isEmpty, !discarding { handle(.truncated(String(decoding: pending, as: UTF8.self))) }
-    }
-}
-
-/// Monotonic nanoseconds on the parent's side.
-enum MonotonicNanoseconds {
-    static func now() -> UInt64 {
-        var spec = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &spec)
-        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
     }
 }

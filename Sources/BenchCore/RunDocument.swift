@@ -1,4 +1,5 @@
 import BenchProtocol
+import Foundation
 
 /// A whole run as written to `run.json`: settings, environment and every recorded repeat.
 public struct RunDocument: Codable, Sendable, Equatable {
@@ -26,6 +27,12 @@ public struct RunDocument: Codable, Sendable, Equatable {
     /// Rows whose scale parameter is a duration (a rate mismatch run for a fixed time): their
     /// growth is fitted against time, not input bytes.
     public var growsWithTimeRows: [String]?
+    /// True when the harness died before writing run.json and the document was rebuilt from the
+    /// run folder's journal (``RunFolder``): every row that finished is here, the run is incomplete.
+    public var recoveredFromJournal: Bool?
+    /// The row the report's ratios are computed against: `--reference`, else the scenario whose
+    /// description says it is the reference (nil when none ran).
+    public var reference: String?
     public var records: [RunRecord]
 
     public init(startedAt: String, profile: String, repeats: Int, warmups: Int, scales: [Double], limits: ChildLimits, environment: HostEnvironment) {
@@ -44,5 +51,30 @@ public struct RunDocument: Codable, Sendable, Equatable {
         self.environment = environment
         claims = [:]
         records = []
+    }
+
+    /// The document of a run about to start: the plan's settings, this machine, every row's
+    /// claims, which rows scale in time, and the reference row (`reference`, else the scenario
+    /// that declares itself the reference).
+    public init(plan: RunPlan, entries: [ScenarioCatalog.Entry], limits: ChildLimits, projectRoot: String, reference: String? = nil) {
+        self.init(startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
+                  scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot))
+        for entry in entries { claims.merge(entry.description.claimsByRow(profile: plan.profile.rawValue)) { $1 } }
+        growsWithTimeRows = Self.timeRows(entries, profile: plan.profile)
+        self.reference = reference ?? entries.first { $0.description.isReference == true }?.name
+    }
+
+    /// Now, as the documents write it (ISO 8601, UTC).
+    public static func timestamp() -> String {
+        ISO8601DateFormatter().string(from: Date())
+    }
+
+    /// Appends a recorded row; the first child's jemalloc version and options become the run's.
+    public mutating func adopt(_ record: RunRecord) {
+        records.append(record)
+        if environment.jemallocVersion == "unknown", let version = record.jemallocVersion {
+            environment.jemallocVersion = version
+            environment.mallocConf = record.mallocConf ?? "unknown"
+        }
     }
 }

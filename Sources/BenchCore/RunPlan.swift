@@ -12,6 +12,8 @@ public struct RunPlan: Sendable {
         public var parameters: [(String, String)]
         /// The variant this step runs (nil: the scenario's own defaults).
         public var variant: String? = nil
+        /// Kill the child with SIGKILL this many seconds after it starts (the crash test).
+        public var killAfterS: Double? = nil
         public var isWarmup: Bool { repeatIndex == 0 }
         /// The row it reports under: `scenario` or `scenario/variant`.
         public var row: String { ScenarioVariant.row(entry.name, variant) }

@@ -62,7 +62,19 @@ public struct ScenarioCatalog: Sendable {
             guard FileManager.default.isExecutableFile(atPath: executable) else {
                 throw BenchError(.noInput, "scenario '\(name)' has no executable at \(executable); build it first (make build)")
             }
-            entries.append(Entry(folder: folder, executable: executable, description: try Self.describe(executable)))
+            let description = try Self.describe(executable)
+            // The folder is the scenario's identity (its target, its executable, its README); a
+            // description that names another would put its rows under a name nothing else knows.
+            guard description.name == name else {
+                throw BenchError(.data, "scenario folder '\(name)' describes itself as '\(description.name)'; rename one so they match")
+            }
+            // A claim about a parameter, gauge or metric the scenario does not declare could only
+            // ever say "not measured": refuse it where the author sees it.
+            let undeclared = description.undeclaredNames()
+            guard undeclared.isEmpty else {
+                throw BenchError(.data, "scenario '\(name)': \(undeclared[0])\(undeclared.count > 1 ? " (and \(undeclared.count - 1) more)" : "")")
+            }
+            entries.append(Entry(folder: folder, executable: executable, description: description))
         }
         return entries
     }

@@ -1,3 +1,4 @@
+import BenchProtocol
 import Foundation
 
 /// The parent's supervision loop for one child: reads the launcher's control lines, samples
@@ -20,6 +21,8 @@ struct Watch {
     private(set) var lastHwm = 0
     private(set) var samples = 0
     private(set) var rssTimeline: [(tMs: Double, rss: Int)] = []
+    /// The launcher's `spawn-error`, in words: the scenario never ran.
+    private(set) var spawnError: String?
     private(set) var killedFor: RunStatus?
     private(set) var killDetail: String?
     private(set) var killedAtS: Double?
@@ -52,7 +55,7 @@ struct Watch {
                 }
                 if exit != nil { break }
             }
-            let elapsedMs = Double(MonotonicNanoseconds.now() - startNs) / 1e6
+            let elapsedMs = Double(System.monotonicNanoseconds() - startNs) / 1e6
             if let status = reader?.read() {
                 sample(status, atMs: elapsedMs)
             }
@@ -70,15 +73,14 @@ struct Watch {
     }
 
     private mutating func control(_ line: String, reader: inout ProcStatusReader?) {
-        let fields = line.split(separator: " ")
-        switch fields.first {
-        case "pid":
-            if fields.count == 2, let pid = pid_t(fields[1]) {
-                childPID = pid
-                reader = ProcStatusReader(pid: pid)
-            }
-        case "exit":
-            guard fields.count == 5, let status = Int32(fields[1]) else { return }
+        switch LauncherMessage(line: line) {
+        case .pid(let pid):
+            childPID = pid
+            reader = ProcStatusReader(pid: pid)
+        case .spawnError(let code, let stage):
+            spawnError = LauncherMessage.spawnErrorDetail(errno: code, stage: stage)
+            if stage == "fork" || stage == "wait" { exit = Exit(code: 71) }  // the launcher ends now
+        case .exit(let status, let maxRssKiB, let userS, let systemS):
             var exit = Exit()
             if status & 0x7f == 0 {
                 exit.code = (status >> 8) & 0xff
@@ -86,11 +88,11 @@ struct Watch {
                 exit.signaled = true
                 exit.signal = status & 0x7f
             }
-            exit.maxRssKiB = Int(fields[2]) ?? 0
-            exit.userS = Double(fields[3]) ?? 0
-            exit.systemS = Double(fields[4]) ?? 0
+            exit.maxRssKiB = maxRssKiB
+            exit.userS = userS
+            exit.systemS = systemS
             self.exit = exit
-        default:
+        case nil:
             break
         }
     }

@@ -16,19 +16,75 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
     /// Named parameter sets run as rows of their own (optional on the wire, so an older
     /// scenario binary still describes itself).
     public var variants: [ScenarioVariant]?
+    /// True for the scenario a report's ratios are computed against when the user names none
+    /// (`--reference` overrides it). At most one scenario should say so; the first found wins.
+    public var isReference: Bool?
+    /// The parameter that points the scenario at its durable state (a queue file): a scenario
+    /// that has one can be crash-tested (`bpbench run --crash-test N`), which restarts it on the
+    /// same state after each kill.
+    public var durableStateParameter: String?
+    /// The gauges and metrics the scenario reports, declared so a claim naming one that does not
+    /// exist is refused when the scenario is discovered, not reported as "not measured".
+    public var gauges: [String]?
+    public var metrics: [String]?
+    /// The version of the fd-3 result protocol this scenario speaks (``ResultProtocol``).
+    public var protocolVersion: Int?
 
+    /// - Parameters:
+    ///   - parameters: the typed handles (``Param``) the scenario reads, in display order.
+    ///   - scale: the parameter `--scale 1,4` multiplies (input size, or a duration).
+    ///   - durableState: the parameter that points it at state that survives a kill (crash test).
+    ///   - isReference: the scenario the report's ratios are computed against by default.
     public init(
-        name: String, summary: String, seeds: [String] = [], parameters: [ParameterSpec],
-        scaleParameter: String? = nil, claims: [SeedClaim] = [], variants: [ScenarioVariant] = [], hidden: Bool = false
+        name: String, summary: String, seeds: [String] = [], parameters: [any ParameterDeclaration],
+        scale: (any ParameterDeclaration)? = nil, gauges: [GaugeName] = [], metrics: [MetricName] = [],
+        isReference: Bool = false, durableState: (any ParameterDeclaration)? = nil,
+        claims: [SeedClaim] = [], variants: [ScenarioVariant] = [], hidden: Bool = false
     ) {
-        self.variants = variants.isEmpty ? nil : variants
         self.name = name
         self.summary = summary
         self.seeds = seeds
-        self.parameters = parameters
-        self.scaleParameter = scaleParameter
-        self.hidden = hidden
+        self.parameters = parameters.map(\.spec)
+        scaleParameter = scale?.spec.name
+        self.gauges = gauges.map(\.name)
+        self.metrics = metrics.map(\.name)
+        self.isReference = isReference ? true : nil
+        durableStateParameter = durableState?.spec.name
         self.claims = claims
+        self.variants = variants.isEmpty ? nil : variants
+        self.hidden = hidden
+        protocolVersion = ResultProtocol.version
+    }
+
+    /// What in this description names something it does not declare: a claim's parameter, gauge
+    /// or metric, the scale or durable-state parameter, a variant's parameter. Empty when sound.
+    public func undeclaredNames() -> [String] {
+        let parameterNames = Set(parameters.map(\.name))
+        let gaugeNames = Set(gauges ?? [])
+        let metricNames = Set(metrics ?? [])
+        var problems: [String] = []
+        func parameter(_ name: String, _ place: String) {
+            if !parameterNames.contains(name) { problems.append("\(place) names parameter '\(name)', which is not declared") }
+        }
+        if let scaleParameter { parameter(scaleParameter, "scale") }
+        if let durableStateParameter { parameter(durableStateParameter, "durable state") }
+        for variant in variants ?? [] {
+            for key in variant.parameters.keys.sorted() { parameter(key, "variant '\(variant.name)'") }
+        }
+        let allClaims = claims.map { ($0, "claim") } + (variants ?? []).flatMap { variant in variant.claims.map { ($0, "variant '\(variant.name)' claim") } }
+        for (claim, place) in allClaims {
+            let where_ = "\(place) '\(claim.text)'"
+            for name in claim.check.parameterNames { parameter(name, where_) }
+            // A description from before gauges and metrics were declared (an older build) lists
+            // none; only a declared list can be held against.
+            for name in claim.check.gaugeNames where gauges != nil && !gaugeNames.contains(name) {
+                problems.append("\(where_) names gauge '\(name)', which is not declared (gauges: \(gaugeNames.sorted().joined(separator: ", ")))")
+            }
+            for name in claim.check.metricNames where metrics != nil && !metricNames.contains(name) {
+                problems.append("\(where_) names metric '\(name)', which is not declared (metrics: \(metricNames.sorted().joined(separator: ", ")))")
+            }
+        }
+        return problems
     }
 
     /// The variants `profile`'s plan runs.

@@ -36,3 +36,51 @@ public struct SeedClaim: Codable, Sendable, Equatable {
         case metricEquals(metric: String, value: Double)
     }
 }
+
+extension SeedClaim.Check {
+    /// The gauge's maximum never exceeds `parameter`'s value, in every repeat.
+    public static func gauge(_ gauge: GaugeName, atMost parameter: Param<Int>) -> Self {
+        .gaugeAtMostParameter(gauge: gauge.name, parameter: parameter.name)
+    }
+
+    /// The gauge's maximum never exceeds the sum of `parameters` plus `plus`, in every repeat.
+    public static func gauge(_ gauge: GaugeName, atMostSumOf parameters: [Param<Int>], plus: Double) -> Self {
+        .gaugeAtMostSum(gauge: gauge.name, parameters: parameters.map(\.name), plus: plus)
+    }
+
+    /// Median items/s ≥ `fraction` × `parameter` × `metric`.
+    public static func throughput(atLeast fraction: Double, times parameter: Param<Int>, times metric: MetricName) -> Self {
+        .throughputAtLeast(fraction: fraction, parameter: parameter.name, metric: metric.name)
+    }
+
+    /// `metric` is exactly `value` in every repeat.
+    public static func metric(_ metric: MetricName, equals value: Double) -> Self {
+        .metricEquals(metric: metric.name, value: value)
+    }
+
+    /// The parameters this check reads.
+    public var parameterNames: [String] {
+        switch self {
+        case .gaugeAtMostParameter(_, let parameter): return [parameter]
+        case .gaugeAtMostSum(_, let parameters, _): return parameters
+        case .throughputAtLeast(_, let parameter, _): return [parameter]
+        default: return []
+        }
+    }
+
+    /// The gauges this check reads.
+    public var gaugeNames: [String] {
+        switch self {
+        case .gaugeAtMostParameter(let gauge, _), .gaugeAtMostSum(let gauge, _, _): return [gauge]
+        default: return []
+        }
+    }
+
+    /// The scenario metrics this check reads.
+    public var metricNames: [String] {
+        switch self {
+        case .throughputAtLeast(_, _, let metric), .metricEquals(let metric, _): return [metric]
+        default: return []
+        }
+    }
+}

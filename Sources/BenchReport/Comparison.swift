@@ -1,4 +1,5 @@
 import BenchCore
+import BenchProtocol
 
 /// `bpbench compare`: two runs' medians side by side, with deltas and a better/worse mark.
 public struct Comparison: Sendable {

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchProtocol
 
 /// `bpbench check`: judges a run two ways and lists every regression.
 ///
@@ -127,89 +128,5 @@ public struct Gate: Sendable {
         if before == 0 && after == 0 { return 0 }
         if before == 0 { return higherIsBetter ? -1 : (after > 0 ? .infinity : 0) }
         return higherIsBetter ? (before - after) / denominator : (after - before) / denominator
-    }
-}
-
-/// One regression, on one line: scenario, scale, metric, baseline → now, and the rule it broke.
-public struct Finding: Sendable, Equatable, CustomStringConvertible {
-    public var scenario: String
-    public var scale: Double
-    public var metric: String
-    public var baseline: String
-    public var now: String
-    public var rule: String
-
-    public var description: String {
-        "\(scenario) \(Format.scale(scale)) \(metric): \(baseline) → \(now) (\(rule))"
-    }
-}
-
-/// One metric of one scenario and scale, tested.
-public struct Judgement: Sendable, Equatable {
-    public enum Outcome: String, Sendable {
-        case regression, improvement, unchanged
-        /// Too few repeats for any p-value to reach alpha.
-        case untestable
-    }
-
-    public var scenario: String
-    public var scale: Double
-    public var metric: String
-    public var unit: Metric.Unit
-    public var against: Thresholds.Judge
-    /// Medians.
-    public var before: Double
-    public var after: Double
-    /// Fraction worse (negative = better).
-    public var worsening: Double
-    public var p: Double
-    public var alpha: Double
-    public var minEffect: Double
-    public var outcome: Outcome
-
-    public var changeText: String {
-        worsening.isInfinite ? "from 0" : String(format: "%.1f%% %@", abs(worsening) * 100, worsening > 0 ? "worse" : "better")
-    }
-
-    var finding: Finding {
-        let source = against == .baseline ? "vs baseline" : "vs base revision, same job"
-        return Finding(scenario: scenario, scale: scale, metric: metric,
-                       baseline: Format.value(before, unit: unit), now: Format.value(after, unit: unit),
-                       rule: String(format: "%@, Mann–Whitney p = %.4f < %.2g and > %.0f%% worse; %@", changeText, p, alpha, minEffect * 100, source))
-    }
-}
-
-/// What a check found: the regressions, every judged cell, and lines of context.
-public struct GateReport: Sendable {
-    public var findings: [Finding] = []
-    public var judgements: [Judgement] = []
-    public var notes: [String] = []
-
-    public var passed: Bool { findings.isEmpty }
-
-    mutating func add(_ judgement: Judgement) {
-        judgements.append(judgement)
-        if judgement.outcome == .regression { findings.append(judgement.finding) }
-        if judgement.outcome == .untestable, !notes.contains(where: { $0.hasPrefix("too few repeats") }) {
-            notes.append("too few repeats for the significance test (Mann–Whitney needs ≥ 5 per side at α = \(judgement.alpha)); some cells were not judged")
-        }
-    }
-
-    /// `check.md`: the verdict, the findings, then every judged cell.
-    public func markdown(title: String) -> String {
-        var lines = ["# \(title)", "", passed ? "**Passed**: no regression." : "**Failed**: \(findings.count) regression(s).", ""]
-        for finding in findings { lines.append("- \(finding)") }
-        if !notes.isEmpty {
-            lines += ["", "## Notes", ""]
-            for note in notes { lines.append("- \(note)") }
-        }
-        lines += ["", "## Every judged cell", "",
-                  "Regression = significant (one-sided Mann–Whitney U, p < α) **and** worse by more than the metric's minimum effect.", "",
-                  "| scenario | scale | metric | against | before (median) | now (median) | change | p | min effect | outcome |",
-                  "|---|---|---|---|---:|---:|---:|---:|---:|---|"]
-        for j in judgements {
-            lines.append("| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.outcome.rawValue) |")
-        }
-        return lines.joined(separator: "\n") + "\n"
     }
 }

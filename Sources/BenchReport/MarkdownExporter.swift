@@ -1,4 +1,5 @@
 import BenchCore
+import BenchProtocol
 import Foundation
 
 /// `report.md`: the comparison a person reads (renders on GitHub and as a CI job summary).
@@ -16,7 +17,9 @@ public struct MarkdownExporter: Exporter {
         lines.append("Profile **\(document.profile)**, \(document.repeats) repeat(s) after \(document.warmups) warm-up, scales \(scales), "
             + "sampling every \(CSV.number(document.sampleIntervalMs)) ms, memory cap \(Format.bytes(Double(document.memoryCapBytes))). "
             + "Started \(document.startedAt), finished \(document.finishedAt).")
-        if document.interrupted {
+        if document.recoveredFromJournal == true {
+            lines += ["", "> **Recovered from the journal**: the harness stopped (killed?) before it wrote run.json; the rows below are the \(document.records.count) repeats that had finished, rebuilt from journal.jsonl."]
+        } else if document.interrupted {
             lines += ["", "> **Interrupted**: this run was stopped before it finished; the rows below are the repeats that completed."]
         }
         lines += ["", "Figures are medians over the `ok` repeats, with min–max in brackets. A repeat that failed (verification, crash, cap, timeout) is never counted as fast: it shows only in *status*.", ""]

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchProtocol
 
 /// A figure the reports summarise, compare and gate on: its column name (with its unit), how to
 /// read it from a record, which direction is better, and against what the gate judges it.

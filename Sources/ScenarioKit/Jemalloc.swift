@@ -4,15 +4,6 @@ import JemallocDefaults
 /// Reads jemalloc's statistics through `mallctl`, with the names resolved to MIBs once so a
 /// sampler tick is a handful of cheap calls.
 public struct JemallocStats: Sendable {
-    /// One snapshot of the five counters, in bytes.
-    public struct Snapshot: Sendable, Equatable {
-        public var allocated = 0
-        public var active = 0
-        public var resident = 0
-        public var mapped = 0
-        public var retained = 0
-    }
-
     private static let counterNames = ["stats.allocated", "stats.active", "stats.resident", "stats.mapped", "stats.retained"]
     private let mibs: [[Int]]
     private let epochMib: [Int]
@@ -32,7 +23,7 @@ public struct JemallocStats: Sendable {
 
     /// Refreshes jemalloc's cached statistics (they only change when `epoch` is written) and
     /// reads all five counters.
-    public func read() -> Snapshot {
+    public func read() -> AllocatorCounters {
         // The new epoch goes in `newp`; reading and writing one Swift variable in the same call
         // would be an exclusivity violation.
         var epoch: UInt64 = 1
@@ -40,7 +31,7 @@ public struct JemallocStats: Sendable {
             mallctlbymib(mib.baseAddress, mib.count, nil, nil, &epoch, MemoryLayout<UInt64>.size)
         }
         // No allocation here: the sampler must not perturb the heap it measures.
-        return Snapshot(allocated: counter(0), active: counter(1), resident: counter(2), mapped: counter(3), retained: counter(4))
+        return AllocatorCounters(allocated: counter(0), active: counter(1), resident: counter(2), mapped: counter(3), retained: counter(4))
     }
 
     private func counter(_ index: Int) -> Int {

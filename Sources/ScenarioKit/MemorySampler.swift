@@ -6,7 +6,7 @@ import Synchronization
 /// the window's maxima to the parent, so down-sampling never hides a peak.
 final class MemorySampler: @unchecked Sendable {
     struct Summary {
-        var peaks = AllocatorPeaks()
+        var peaks = AllocatorCounters()
         var ticks = 0
         var meanTickMicroseconds = 0.0
     }
@@ -21,7 +21,7 @@ final class MemorySampler: @unchecked Sendable {
     private let startNanoseconds: UInt64
     // Touched only by the sampler thread until `stop()` has joined it.
     private var summary = Summary()
-    private var window = JemallocStats.Snapshot()
+    private var window = AllocatorCounters()
     private var windowGauges: [String: Int] = [:]
     private var tickNanoseconds: UInt64 = 0
 
@@ -83,17 +83,9 @@ final class MemorySampler: @unchecked Sendable {
     }
 
     private func tick(now: UInt64) {
-        let snapshot = stats.read()
-        window.allocated = max(window.allocated, snapshot.allocated)
-        window.active = max(window.active, snapshot.active)
-        window.resident = max(window.resident, snapshot.resident)
-        window.mapped = max(window.mapped, snapshot.mapped)
-        window.retained = max(window.retained, snapshot.retained)
-        summary.peaks.allocated = max(summary.peaks.allocated, snapshot.allocated)
-        summary.peaks.active = max(summary.peaks.active, snapshot.active)
-        summary.peaks.resident = max(summary.peaks.resident, snapshot.resident)
-        summary.peaks.mapped = max(summary.peaks.mapped, snapshot.mapped)
-        summary.peaks.retained = max(summary.peaks.retained, snapshot.retained)
+        let reading = stats.read()
+        window.formMaximum(reading)
+        summary.peaks.formMaximum(reading)
         context.gauges.forEach { gauge in
             windowGauges[gauge.name] = max(windowGauges[gauge.name] ?? 0, gauge.current)
         }
@@ -105,11 +97,9 @@ final class MemorySampler: @unchecked Sendable {
         guard let channel, channel.toHarness else { return }
         let progress = context.progressSnapshot()
         let sample = SampleMessage(
-            tMs: Double(now - startNanoseconds) / 1e6, allocated: window.allocated, active: window.active,
-            resident: window.resident, mapped: window.mapped, retained: window.retained,
-            items: progress.items, bytes: progress.bytes, gauges: windowGauges)
+            tMs: Double(now - startNanoseconds) / 1e6, counters: window, items: progress.items, bytes: progress.bytes, gauges: windowGauges)
         if let line = try? JSONLineCoding.line(sample) { channel.send(line: line) }
-        window = JemallocStats.Snapshot()
+        window = AllocatorCounters()
         for key in windowGauges.keys { windowGauges[key] = 0 }
     }
 }

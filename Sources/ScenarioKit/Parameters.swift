@@ -1,8 +1,8 @@
 /// A scenario's resolved, validated parameters, read by name and type.
 ///
-/// The harness validated every value before the child started, so a typed read can only fail on
-/// a programming error (asking for a name the scenario never declared), which traps with a clear
-/// message.
+/// Read through the scenario's typed handles (`parameters[items]`, or `context[items]`): the
+/// harness validated every value before the child started, so a read can only fail on a
+/// programming error (a handle the description does not list), which traps with a clear message.
 public struct Parameters: Sendable {
     public let specs: [ParameterSpec]
     /// Name → the text the value was given as (for reports).
@@ -21,43 +21,27 @@ public struct Parameters: Sendable {
         self.values = values
     }
 
-    /// A `.count`, `.bytes` or `.byteRate` parameter.
-    public func count(_ name: String) -> Int { integer(name) }
-    /// A `.bytes` parameter, in bytes.
-    public func bytes(_ name: String) -> Int { integer(name) }
-    /// A `.byteRate` parameter, in bytes per second (0 = unthrottled).
-    public func rate(_ name: String) -> Int { integer(name) }
-
-    /// A `.duration` parameter, in seconds.
-    public func seconds(_ name: String) -> Double {
-        guard case .real(let value)? = values[name] else { undeclared(name, "a duration") }
-        return value
+    /// The set the harness resolved and handed over: every declared parameter must be there, and
+    /// nothing else.
+    init(description: ScenarioDescription, handed: [String: String]) throws(ParameterError) {
+        for name in handed.keys.sorted() where description.parameter(named: name) == nil {
+            throw ParameterError(parameter: name, message: "is not a parameter of \(description.name)")
+        }
+        var resolved: [(String, String)] = []
+        for spec in description.parameters {
+            guard let value = handed[spec.name] else {
+                throw ParameterError(parameter: spec.name, message: "was not handed over by the harness")
+            }
+            resolved.append((spec.name, value))
+        }
+        try self.init(description: description, resolved: resolved)
     }
 
-    /// A `.number` parameter.
-    public func number(_ name: String) -> Double {
-        guard case .real(let value)? = values[name] else { undeclared(name, "a number") }
+    /// The value of a declared parameter, in its Swift type.
+    public subscript<Value>(_ param: Param<Value>) -> Value {
+        guard let parsed = values[param.name], let value = param.value(parsed) else {
+            fatalError("scenario read parameter '\(param.name)' but its description does not declare it (declared: \(specs.map(\.name)))")
+        }
         return value
-    }
-
-    /// A `.flag` parameter.
-    public func flag(_ name: String) -> Bool {
-        guard case .flag(let value)? = values[name] else { undeclared(name, "a flag") }
-        return value
-    }
-
-    /// A `.text` or `.choice` parameter.
-    public func text(_ name: String) -> String {
-        guard case .text(let value)? = values[name] else { undeclared(name, "text or a choice") }
-        return value
-    }
-
-    private func integer(_ name: String) -> Int {
-        guard case .integer(let value)? = values[name] else { undeclared(name, "a count, size or rate") }
-        return value
-    }
-
-    private func undeclared(_ name: String, _ kind: String) -> Never {
-        fatalError("scenario asked for parameter '\(name)' as \(kind), but declared: \(specs.map { "\($0.name):\($0.kind.rawValue)" })")
     }
 }

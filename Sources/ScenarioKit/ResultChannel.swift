@@ -14,7 +14,7 @@ final class ResultChannel: Sendable {
     private let lock = Mutex(())
 
     init(environment: [String: String]) {
-        if let text = environment[ResultChannelFD.environmentVariable], let fd = Int32(text), fcntl(fd, F_GETFD) != -1 {
+        if let text = environment[ResultProtocol.environmentVariable], let fd = Int32(text), fcntl(fd, F_GETFD) != -1 {
             self.fd = fd
             toHarness = true
         } else {
@@ -27,17 +27,8 @@ final class ResultChannel: Sendable {
         var bytes = Array(line.utf8)
         bytes.append(UInt8(ascii: "\n"))
         lock.withLock { _ in
-            bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return  // the parent went away; nothing useful to do
-                    }
-                    offset += written
-                }
-            }
+            // A failure means the parent went away; nothing useful to do.
+            bytes.withUnsafeBytes { System.writeAll(fd, $0) }
         }
     }
 }

@@ -12,23 +12,26 @@
 ///
 /// @main
 /// struct CopyInMemory: Scenario {
+///     static let items = Param<Int>.items(quick: "2000")
+///     static let itemBytes = Param<Int>.itemBytes()
+///     static let buffered = GaugeName("buffered_items")
+///
 ///     static let definition = ScenarioDescription(
 ///         name: "copy-in-memory", summary: "Copies items through an array (example)",
-///         parameters: [.items(quick: "2000"), .itemBytes()], scaleParameter: "items")
+///         parameters: [items, itemBytes], scale: items, gauges: [buffered])
 ///
 ///     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-///         let items = context.parameters.count("items")
-///         let itemBytes = context.parameters.bytes("item_bytes")
-///         var verifier = StreamVerifier(itemBytes: itemBytes)
-///         let buffered = context.gauge("buffered_items")
-///         for sequence in 0..<items {
-///             let item = ItemCodec.makeItem(sequence: UInt64(sequence), itemBytes: itemBytes)
-///             buffered.add(1)
+///         let count = context[items], size = context[itemBytes]  // typed; a misspelt handle does not compile
+///         var verifier = StreamVerifier(itemBytes: size)
+///         let level = context[buffered]
+///         for sequence in 0..<count {
+///             let item = ItemCodec.makeItem(sequence: UInt64(sequence), itemBytes: size)
+///             level.add(1)
 ///             item.withUnsafeBytes { verifier.consume($0) }
-///             buffered.add(-1)
-///             context.addProgress(items: 1, bytes: itemBytes)
+///             level.add(-1)
+///             context.addProgress(items: 1, bytes: size)
 ///         }
-///         return verifier.report(expectedItems: items)
+///         return verifier.report(expectedItems: count)
 ///     }
 /// }
 /// ```
@@ -53,17 +56,17 @@ extension Scenario {
     }
 }
 
-extension ParameterSpec {
+extension Param where Value == Int {
     /// The common `items` parameter (the input size; what `--scale` multiplies).
-    public static func items(default value: String = "20000", quick: String = "2000", stress: String? = nil) -> ParameterSpec {
+    public static func items(default value: String = "20000", quick: String = "2000", stress: String? = nil) -> Param<Int> {
         var profiles = ["quick": quick]
         if let stress { profiles["stress"] = stress }
-        return ParameterSpec("items", .count, default: value, profiles: profiles, min: 1, help: "items the producer emits")
+        return .count("items", default: value, profiles: profiles, min: 1, help: "items the producer emits")
     }
 
     /// The common `item_bytes` parameter; 16 KiB is Node's default highWaterMark for byte streams.
-    public static func itemBytes(default value: String = "16KiB") -> ParameterSpec {
-        ParameterSpec("item_bytes", .bytes, default: value, min: Double(ItemCodec.headerBytes), max: Double(64 << 20),
-                      help: "bytes per item (each carries a sequence number, a timestamp and a checked pattern)")
+    public static func itemBytes(default value: String = "16KiB") -> Param<Int> {
+        .bytes("item_bytes", default: value, min: Double(ItemCodec.headerBytes), max: Double(64 << 20),
+               help: "bytes per item (each carries a sequence number, a timestamp and a checked pattern)")
     }
 }

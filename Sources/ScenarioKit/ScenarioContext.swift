@@ -34,18 +34,21 @@ public final class ScenarioContext: Sendable {
         self.bytes.wrappingAdd(bytes, ordering: .relaxed)
     }
 
-    /// The gauge called `name`, created on first use. Keep the handle; lookups take a lock.
-    public func gauge(_ name: String) -> Gauge { gauges.gauge(named: name) }
+    /// A declared parameter's value, in its Swift type.
+    public subscript<Value>(_ param: Param<Value>) -> Value { parameters[param] }
 
-    /// A scenario-specific figure for the report, e.g. `producer_done_s`.
-    public func setMetric(_ name: String, _ value: Double) {
-        metrics.withLock { $0[name] = value }
+    /// A declared gauge, created on first use. Keep the object; lookups take a lock.
+    public subscript(_ gauge: GaugeName) -> Gauge { gauges.gauge(named: gauge.name) }
+
+    /// Sets a declared scenario-specific figure for the report, e.g. `producer_done_s`.
+    public func set(_ metric: MetricName, _ value: Double) {
+        metrics.withLock { $0[metric.name] = value }
     }
 
     /// A line in the child's log (stderr, which the harness keeps per run).
     public func log(_ message: String) {
         let line = Array((message + "\n").utf8)
-        _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        line.withUnsafeBytes { System.writeAll(STDERR_FILENO, $0) }
     }
 
     func progressSnapshot() -> (items: Int, bytes: Int) {

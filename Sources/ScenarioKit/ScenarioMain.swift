@@ -1,12 +1,15 @@
 import Foundation
 
-/// The child's command line: `<scenario> [--profile P] [--param k=v]... [--describe] [--help]`.
+/// The child's command line: `<scenario> [--profile P] [--param k=v]... [--describe] [--help]`,
+/// or, under the harness, `--parameters JSON` with every parameter already resolved.
 ///
 /// Exit codes: 0 ok, 1 failed verification, 64 bad usage or parameter, 70 the scenario threw.
 enum ScenarioMain {
     struct Options {
         var profile = Profile.standard.rawValue
         var overrides: [String: String] = [:]
+        /// The harness's resolved set (``ResultProtocol/parametersFlag``): used as given.
+        var resolved: [String: String]?
         var sampleIntervalMs = 1.0
         var timelineIntervalMs = 10.0
         var cacheDirectory = ProcessInfo.processInfo.environment["BPBENCH_CACHE_DIR"] ?? NSTemporaryDirectory() + "bpbench-cache"
@@ -33,7 +36,12 @@ enum ScenarioMain {
         }
         let parameters: Parameters
         do {
-            parameters = try Parameters(description: definition, resolved: definition.resolve(profile: options.profile, overrides: options.overrides))
+            if let resolved = options.resolved {
+                // Resolved once, by the parent: parse into types, never re-apply defaults.
+                parameters = try Parameters(description: definition, handed: resolved)
+            } else {
+                parameters = try Parameters(description: definition, resolved: definition.resolve(profile: options.profile, overrides: options.overrides))
+            }
         } catch {
             fail("\(definition.name): \(error)", code: 64)
         }
@@ -54,33 +62,33 @@ enum ScenarioMain {
         if channel.toHarness {
             let hello = HelloMessage(
                 scenario: definition.name, pid: getpid(), jemallocVersion: JemallocStats.version,
-                mallocConf: JemallocStats.optionsInForce, parameters: parameters.text, sampleIntervalMs: options.sampleIntervalMs)
+                mallocConf: JemallocStats.optionsInForce, sampleIntervalMs: options.sampleIntervalMs)
             if let line = try? JSONLineCoding.line(hello) { channel.send(line: line) }
         }
 
-        var status = "ok"
+        var status = RunStatus.ok
         var message: String?
         var verification: VerificationReport?
         do {
             try await S.prepare(context)
         } catch {
-            status = "error"
+            status = .error
             message = "prepare failed: \(error)"
         }
         let sampler = MemorySampler(stats: stats, intervalMs: options.sampleIntervalMs, timelineIntervalMs: options.timelineIntervalMs, channel: channel, context: context)
         let clock = ContinuousClock()
         let started = clock.now
-        if status == "ok" {
+        if status == .ok {
             sampler.start()
             do {
                 let report = try await S.run(context)
                 verification = report
                 if !report.passed {
-                    status = "failed-verification"
+                    status = .failedVerification
                     message = report.problems.joined(separator: "; ")
                 }
             } catch {
-                status = "error"
+                status = .error
                 message = "\(error)"
             }
         }
@@ -93,14 +101,14 @@ enum ScenarioMain {
             latency: context.latency.summary(), peaks: summary.peaks, finalAllocated: stats.read().allocated,
             gaugeMaxima: context.gauges.maxima, metrics: context.metricsSnapshot(), verification: verification,
             samplerTicks: summary.ticks, samplerTickUs: summary.meanTickMicroseconds)
-        result.parameters = parameters.text
         if channel.toHarness {
             if let line = try? JSONLineCoding.line(result) { channel.send(line: line) }
-        } else if let data = try? JSONLineCoding.prettyEncoder.encode(result) {
-            print(String(decoding: data, as: UTF8.self))
+        } else {
+            result.parameters = parameters.text  // a hand run's JSON says what it ran with
+            if let data = try? JSONLineCoding.prettyEncoder.encode(result) { print(String(decoding: data, as: UTF8.self)) }
         }
         if options.workDirectory == nil { try? fileManager.removeItem(atPath: workDirectory) }
-        exit(status == "ok" ? 0 : status == "failed-verification" ? 1 : 70)
+        exit(status == .ok ? 0 : status == .failedVerification ? 1 : 70)
     }
 
     static func parse(_ arguments: [String]) throws -> Options {
@@ -121,6 +129,12 @@ enum ScenarioMain {
             case "--help", "-h": options.help = true
             case "--profile": options.profile = try value(for: argument)
             case "--param", "-p": try addOverride(try value(for: argument), to: &options)
+            case ResultProtocol.parametersFlag:
+                let text = try value(for: argument)
+                guard let object = try? JSONLineCoding.decoder.decode([String: String].self, from: Data(text.utf8)) else {
+                    throw UsageError("\(argument) takes a JSON object of strings, got '\(text)'")
+                }
+                options.resolved = object
             case "--sample-interval-ms": options.sampleIntervalMs = try milliseconds(argument)
             case "--timeline-interval-ms": options.timelineIntervalMs = try milliseconds(argument)
             case "--cache-dir": options.cacheDirectory = try value(for: argument)

@@ -12,7 +12,11 @@ public enum FileToSocket {
     /// holds anywhere between them (its own buffer, NIO's pending writes, both socket buffers).
     /// Unlike heap figures it is exact and machine-independent for a bounded strategy, so the
     /// gate can see a doubled buffer that is small next to the runtime's heap.
-    public static let inFlightGauge = "in_flight_bytes"
+    public static let inFlight = GaugeName("in_flight_bytes")
+    /// When the producer had read its last chunk, seconds after the transfer began.
+    public static let producerDone = MetricName("producer_done_s")
+    /// Items the producer read from disk (the source digest's count).
+    public static let sourceItems = MetricName("source_items")
 
     /// The producer's side of one run: the connected channel and the chunks to send.
     public struct Producer: Sendable {
@@ -29,7 +33,7 @@ public enum FileToSocket {
 
     /// Generates (or reuses) the input file outside the timed run.
     public static func prepare(_ context: ScenarioContext) throws {
-        let settings = StreamSettings(context.parameters)
+        let settings = StreamSettings(context)
         _ = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
         _ = ItemCodec.expectedChecksum(items: settings.items, itemBytes: settings.itemBytes, ordered: true)
     }
@@ -38,7 +42,7 @@ public enum FileToSocket {
     /// for the sink's verification. The transform records `producer_done_s` (when the producer had
     /// read its last chunk), the figure that shows who waited for whom.
     public static func run(_ context: ScenarioContext, produce: (Producer) async throws -> Void) async throws -> VerificationReport {
-        let settings = StreamSettings(context.parameters)
+        let settings = StreamSettings(context)
         let path = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
         let group = MultiThreadedEventLoopGroup.singleton
         let sink = try await LoopbackSink.start(on: group, settings: settings, context: context)
@@ -56,7 +60,7 @@ public enum FileToSocket {
         try? await channel.close()
         // What left the disk must be what arrived: a second, independent check of the transfer.
         let sent = digest.checksum
-        context.setMetric("source_items", Double(sent.count))
+        context.set(Self.sourceItems, Double(sent.count))
         if sent.hex != report.receivedChecksum || sent.count != report.receivedItems {
             report.problems.append("the sink's checksum \(report.receivedChecksum) differs from the source's \(sent.hex)")
         }
@@ -86,7 +90,7 @@ public struct TransformedChunks: AsyncSequence, Sendable {
 
         public mutating func next() async throws -> ByteBuffer? {
             guard var chunk = try await base.next() else {
-                context.setMetric("producer_done_s", Double(MonotonicClock.nanoseconds() - startNanoseconds) / 1e9)
+                context.set(FileToSocket.producerDone, Double(MonotonicClock.nanoseconds() - startNanoseconds) / 1e9)
                 return nil
             }
             try await pacer.pace(after: chunk.readableBytes)
@@ -99,7 +103,7 @@ public struct TransformedChunks: AsyncSequence, Sendable {
 
     public func makeAsyncIterator() -> AsyncIterator {
         AsyncIterator(base: base.makeAsyncIterator(), pacer: RatePacer(bytesPerSecond: producerRate), digest: digest, context: context,
-                      startNanoseconds: startNanoseconds, inFlight: context.gauge(FileToSocket.inFlightGauge))
+                      startNanoseconds: startNanoseconds, inFlight: context[FileToSocket.inFlight])
     }
 }
 

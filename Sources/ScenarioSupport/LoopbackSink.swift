@@ -85,7 +85,7 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
         self.context = context
         self.done = done
         self.accepted = accepted
-        inFlight = context.gauge(FileToSocket.inFlightGauge)
+        inFlight = context[FileToSocket.inFlight]
         verifier = StreamVerifier(itemBytes: settings.itemBytes, ordered: true, latency: context.latency)
     }
 

@@ -21,7 +21,7 @@ import Glibc
 /// between kernels, so the gate judges it against the base revision in the same job only.
 public final class SocketMemoryProbe: Sendable {
     /// Gauge name.
-    public static let gauge = "socket_kernel_bytes"
+    public static let gauge = GaugeName("socket_kernel_bytes")
 
     private let task: RepeatedTask
 
@@ -33,7 +33,7 @@ public final class SocketMemoryProbe: Sendable {
                              interval: TimeAmount = .milliseconds(1)) -> SocketMemoryProbe? {
         #if os(Linux)
         guard let writerSocket = writer as? SocketOptionProvider, let readerSocket = reader as? SocketOptionProvider else { return nil }
-        let gauge = context.gauge(Self.gauge)
+        let gauge = context[Self.gauge]
         let loop = reader.eventLoop
         let task = loop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { _ in
             let queued = memInfo(writerSocket).map { $0.wmemQueued }

@@ -19,26 +19,31 @@ public struct StreamSettings: Sendable {
 
     public var totalBytes: Int { items * itemBytes }
 
-    public init(_ parameters: Parameters) {
-        items = parameters.count("items")
-        itemBytes = parameters.bytes("item_bytes")
-        consumerRate = parameters.rate("consumer_rate")
-        producerRate = parameters.rate("producer_rate")
-        highWaterMark = parameters.bytes("high_water_mark")
-        socketBuffer = parameters.bytes("socket_buffer")
+    public init(_ context: ScenarioContext) {
+        items = context[Self.items]
+        itemBytes = context[Self.itemBytes]
+        consumerRate = context[Self.consumerRate]
+        producerRate = context[Self.producerRate]
+        highWaterMark = context[Self.highWaterMark]
+        socketBuffer = context[Self.socketBuffer]
     }
 
-    /// The shared specs; a scenario appends its own after these.
-    public static let parameters: [ParameterSpec] = [
-        .items(default: "10000", quick: "1600", stress: "200000"),
-        .itemBytes(),
-        ParameterSpec("consumer_rate", .byteRate, default: "64MiB/s", profiles: ["stress": "256MiB/s"], min: 0,
-                      help: "how fast the reader at the far end consumes (0 = unthrottled)"),
-        ParameterSpec("producer_rate", .byteRate, default: "0", min: 0, help: "cap on how fast the producer reads its input (0 = unthrottled)"),
-        ParameterSpec("high_water_mark", .bytes, default: "16KiB", min: 1, help: "writer buffer level at which write() reports full (low mark = half)"),
-        ParameterSpec("socket_buffer", .bytes, default: "256KiB", min: 0,
-                      help: "SO_SNDBUF/SO_RCVBUF of the loopback connection (0 = kernel autotuning, which hides MiBs in the kernel)"),
-    ]
+    public static let items = Param<Int>.items(default: "10000", quick: "1600", stress: "200000")
+    public static let itemBytes = Param<Int>.itemBytes()
+    public static let consumerRate = Param<Int>.byteRate("consumer_rate", default: "64MiB/s", profiles: ["stress": "256MiB/s"], min: 0,
+                                                         help: "how fast the reader at the far end consumes (0 = unthrottled)")
+    public static let producerRate = Param<Int>.byteRate("producer_rate", default: "0", min: 0, help: "cap on how fast the producer reads its input (0 = unthrottled)")
+    public static let highWaterMark = Param<Int>.bytes("high_water_mark", default: "16KiB", min: 1, help: "writer buffer level at which write() reports full (low mark = half)")
+    public static let socketBuffer = Param<Int>.bytes("socket_buffer", default: "256KiB", min: 0,
+                                                      help: "SO_SNDBUF/SO_RCVBUF of the loopback connection (0 = kernel autotuning, which hides MiBs in the kernel)")
+
+    /// The shared parameters; a scenario appends its own after these.
+    public static let parameters: [any ParameterDeclaration] = [items, itemBytes, consumerRate, producerRate, highWaterMark, socketBuffer]
+
+    /// The gauges every stream scenario reports (``FileToSocket``, ``LoopbackSink``, ``SocketMemoryProbe``).
+    public static let gauges: [GaugeName] = [FileToSocket.inFlight, SocketMemoryProbe.gauge]
+    /// The metrics every stream scenario reports.
+    public static let metrics: [MetricName] = [FileToSocket.producerDone, FileToSocket.sourceItems]
 }
 
 /// Paces a loop to a byte rate: call ``pace(after:)`` with the bytes just handled and it sleeps

@@ -15,11 +15,14 @@ public final class Writable: Sendable {
     private let bufferedBytes = Atomic<Int>(0)
     private let bufferedGauge: Gauge
 
+    /// Bytes handed to `write` and not yet to the kernel (Node's `writableLength`).
+    public static let buffered = GaugeName("buffered_bytes")
+
     /// Wraps a connected channel (whose `WriteBufferWaterMark` is the high/low mark).
     public init(channel: Channel, highWaterMark: Int, context: ScenarioContext) async throws {
         self.channel = channel
         self.highWaterMark = highWaterMark
-        bufferedGauge = context.gauge("buffered_bytes")
+        bufferedGauge = context[Self.buffered]
         let handler = DrainHandler()
         drainHandler = handler
         try await channel.eventLoop.submit {

@@ -8,9 +8,12 @@
  * scenario, so the scenario starts from a fresh signal struct and its ru_maxrss is its own --
  * the same trick that makes /usr/bin/time -v correct.
  *
- * Control protocol on fd 4 (one line each):   "pid <pid>"   then   "exit <wait-status>
- * <ru_maxrss-KiB> <user-seconds> <system-seconds>". fd 3 (the scenario's result channel) and
- * stdout/stderr pass through to PROGRAM untouched; fd 4 does not.
+ * Control protocol on fd 4, one line each (documented and parsed in BenchCore/LauncherMessage.swift):
+ *   "pid <pid>"                                   after fork
+ *   "spawn-error <errno> fork|exec|wait"          the scenario could not be started or waited for
+ *   "exit <wait-status> <ru_maxrss-KiB> <user-s> <system-s>"   after wait4
+ * fd 3 (the scenario's result channel) and stdout/stderr pass through to PROGRAM untouched; fd 4
+ * is close-on-exec, so only a failed exec can still report on it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,13 +44,16 @@ int main(int argc, char **argv) {
     pid_t self = getpid();
     pid_t child = fork();
     if (child < 0) {
-        dprintf(control, "spawn-error %d\n", errno);
+        dprintf(control, "spawn-error %d fork\n", errno);
         return 71;
     }
     if (child == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != self) _exit(70);
         execv(argv[1], argv + 1);
+        int failure = errno;
+        dprintf(control, "spawn-error %d exec\n", failure);
+        errno = failure;
         dprintf(STDERR_FILENO, "bpbench-launch: cannot execute %s: %s\n", argv[1], strerror(errno));
         _exit(127);
     }
@@ -59,7 +65,7 @@ int main(int argc, char **argv) {
     memset(&usage, 0, sizeof usage);
     while (wait4(child, &status, 0, &usage) < 0) {
         if (errno != EINTR) {
-            dprintf(control, "spawn-error %d\n", errno);
+            dprintf(control, "spawn-error %d wait\n", errno);
             return 71;
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchProtocol
 import Foundation
 
 /// `bpbench`: run backpressure scenarios in child processes, measure their memory and

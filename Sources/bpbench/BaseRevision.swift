@@ -1,4 +1,5 @@
 import BenchCore
+import BenchProtocol
 import Foundation
 
 /// The revision a check compares with in the same job (`bpbench check --against REV`): its tree

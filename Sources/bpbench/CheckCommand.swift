@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchProtocol
 import BenchReport
 import Foundation
 
@@ -48,10 +49,10 @@ struct CheckCommand: ParsableCommand {
             if let runFolder {
                 guard inject.isEmpty, against == nil else { throw BenchError(.usage, "--run judges an existing run; --inject and --against run a new one") }
                 let directory = try resolveRunDirectory(runFolder, project: project)
-                let document = try RunWriter.load(runDirectory: directory)
+                let document = try RunFolder(existing: directory).load()
                 if let difference = baselineFile.incomparability(document) { throw BenchError(.data, "not comparable with \(baseline): \(difference)") }
-                let reference = baselineFile.reference ?? "pipeline-copy"
-                let base = FileManager.default.fileExists(atPath: directory + "/base/run.json") ? RunAnalysis(try RunWriter.load(runDirectory: directory + "/base"), reference: reference) : nil
+                let reference = baselineFile.reference
+                let base = FileManager.default.fileExists(atPath: directory + "/base/run.json") ? RunAnalysis(try RunFolder(existing: directory + "/base").load(), reference: reference) : nil
                 let report = Gate(baseline: baselineFile, thresholds: limits).evaluate(head: RunAnalysis(document, reference: reference), base: base)
                 return Outcome(report: report, directory: directory)
             }
@@ -74,6 +75,11 @@ struct CheckCommand: ParsableCommand {
                     notes.append(note)
                     do {
                         let baseEntries = try session.entries(in: baseCatalog)
+                        if let other = baseEntries.first(where: { ($0.description.protocolVersion ?? 1) != ResultProtocol.version }) {
+                            // Its children would not understand this harness (or it them): a
+                            // comparison would measure the mismatch, not the code.
+                            throw BenchError(.data, "its \(other.name) speaks result protocol v\(other.description.protocolVersion ?? 1), this bpbench v\(ResultProtocol.version)")
+                        }
                         var basePlan = try session.plan(baseEntries, overrides: [])
                         basePlan.steps = Self.comparableSteps(basePlan.steps, with: plan.steps, injected: injected ?? [:], notes: &notes)
                         base = (baseCatalog, basePlan, baseEntries)

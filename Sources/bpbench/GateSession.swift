@@ -38,10 +38,7 @@ struct GateSession {
 
     /// A document for one side, before anything ran.
     func document(_ plan: RunPlan, entries: [ScenarioCatalog.Entry], projectRoot: String, injected: [String: [String]]?) -> RunDocument {
-        var document = RunDocument(startedAt: RunCommand.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
-                                   scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot))
-        for entry in entries { document.claims.merge(entry.description.claimsByRow(profile: plan.profile.rawValue)) { $1 } }
-        document.growsWithTimeRows = RunDocument.timeRows(entries, profile: plan.profile)
+        var document = RunDocument(plan: plan, entries: entries, limits: limits, projectRoot: projectRoot, reference: baseline.reference)
         document.injected = injected
         return document
     }
@@ -82,13 +79,13 @@ struct GateSession {
                 base: .init(name: "base", executor: baseRunner, plan: base.plan, logDirectory: baseDirectory + "/logs"),
                 interruption: interruption)
             interleaved.execute(head: &headDocument, base: &document, progress: progress.handle)
-            document.finishedAt = RunCommand.timestamp()
+            document.finishedAt = RunDocument.timestamp()
             baseDocument = document
         } else {
             headRunner.execute(head, logDirectory: directory + "/logs", into: &headDocument, progress: progress.handle)
         }
-        headDocument.finishedAt = RunCommand.timestamp()
-        let reference = baseline.reference ?? "pipeline-copy"
+        headDocument.finishedAt = RunDocument.timestamp()
+        let reference = baseline.reference
         let headAnalysis = RunAnalysis(headDocument, reference: reference)
         try RunWriter.write(headAnalysis, to: directory)
         let baseAnalysis = baseDocument.map { RunAnalysis($0, reference: reference) }
@@ -106,8 +103,8 @@ struct GateSession {
 
     /// `--out DIR` exactly (refused if it holds files), else a new `Reports/runs/<timestamp>`.
     static func outputDirectory(_ out: String?, project: ScenarioCatalog) throws(BenchError) -> String {
-        if let out { return try RunCommand.createExactDirectory(out) }
-        return try RunWriter.createRunDirectory(under: project.projectRoot + "/Reports/runs")
+        if let out { return try RunFolder.create(exactly: out).path }
+        return try RunFolder.create(under: project.projectRoot + "/Reports/runs").path
     }
 
     /// `--inject NAME.key=value`: validated (a scenario of the plan, one of its parameters), and

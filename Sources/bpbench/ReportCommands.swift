@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchProtocol
 import BenchReport
 import Foundation
 
@@ -16,26 +17,30 @@ func resolveRunDirectory(_ argument: String?, project: ProjectOptions) throws(Be
 
 /// `bpbench report RUN`: re-render a run folder's reports from its run.json.
 struct ReportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "report", abstract: "Rewrite a run folder's reports (CSV, markdown, JSON, charts) from its run.json.")
+    static let configuration = CommandConfiguration(commandName: "report", abstract: "Rewrite a run folder's reports (CSV, markdown, JSON, charts) from its run.json — or, for a run whose harness died, from its journal.")
 
     @OptionGroup var project: ProjectOptions
 
     @Argument(help: "The run folder (default: Reports/latest).")
     var runFolder: String?
 
-    @Option(help: "Scenario (row) the ratios are computed against; must be in the run (default: pipeline-copy when it ran).")
+    @Option(help: "Scenario (row) the ratios are computed against; must be in the run (default: the run's own).")
     var reference: String?
 
     func run() throws {
         try reportingErrors {
             let directory = try resolveRunDirectory(runFolder, project: project)
-            let document = try RunWriter.load(runDirectory: directory)
+            let document = try RunFolder(existing: directory).load()
             if let reference, !document.records.contains(where: { $0.scenario == reference }) {
                 throw BenchError(.usage, "--reference \(reference) is not in \(directory)")
             }
-            let analysis = RunAnalysis(document, reference: reference ?? "pipeline-copy")
+            let analysis = RunAnalysis(document, reference: reference)
             try RunWriter.write(analysis, to: directory)
-            print("rewrote \(directory)/report.md and friends")
+            if document.recoveredFromJournal == true {
+                print("recovered \(document.records.count) finished rows from \(directory)/\(RunFolder.journalName) (the run did not finish); wrote run.json, report.md and friends")
+            } else {
+                print("rewrote \(directory)/report.md and friends")
+            }
         }
     }
 }
@@ -57,8 +62,8 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let a = RunAnalysis(try RunWriter.load(runDirectory: runA))
-            let b = RunAnalysis(try RunWriter.load(runDirectory: runB))
+            let a = RunAnalysis(try RunFolder(existing: runA).load())
+            let b = RunAnalysis(try RunFolder(existing: runB).load())
             print(Comparison(a, b, noise: noise).markdown(nameA: runA, nameB: runB))
         }
     }
@@ -82,7 +87,7 @@ struct BaselineCommand: ParsableCommand {
         func run() throws {
             try reportingErrors {
                 let directory = try resolveRunDirectory(runFolder, project: project)
-                let document = try RunWriter.load(runDirectory: directory)
+                let document = try RunFolder(existing: directory).load()
                 guard !document.interrupted else { throw BenchError(.data, "\(directory) is an interrupted run; refusing to make it the baseline") }
                 let analysis = RunAnalysis(document)
                 try Baseline(analysis).write(to: baseline)

@@ -43,10 +43,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Kill a child running longer than this many seconds (status timeout).")
     var timeout: Double = 300
 
-    @Option(help: "The run folder to write (default: Reports/runs/<timestamp>). Must not exist yet.")
+    @Option(help: "The run folder to write (default: Reports/runs/<timestamp>). Must not exist yet. Reports/latest is pointed at it only when it lies inside Reports/.")
     var out: String?
 
-    @Option(help: "Scenario (row) the report's ratios are computed against; must be in the run (default: pipeline-copy when it runs).")
+    @Option(help: "Scenario (row) the report's ratios are computed against; must be in the run (default: the scenario that declares itself the reference, pipeline-copy, when it runs).")
     var reference: String?
 
     @Option(help: "Kill the (single, durable) scenario with SIGKILL N times at random moments, restarting it on the same queue file, then drain and verify.")
@@ -78,46 +78,42 @@ struct RunCommand: ParsableCommand {
             }
 
             let reports = catalog.projectRoot + "/Reports"
-            let runDirectory: String
+            let folder: RunFolder
             if let out {
-                runDirectory = try Self.createExactDirectory(out)
+                folder = try RunFolder.create(exactly: out)
             } else {
-                runDirectory = try RunWriter.createRunDirectory(under: reports + "/runs")
+                folder = try RunFolder.create(under: reports + "/runs")
             }
+            let runDirectory = folder.path
             let interruption = Interruption()
             interruption.install()
-            var document = RunDocument(
-                startedAt: Self.timestamp(), profile: profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
-                scales: scales, limits: limits, environment: HostEnvironment.capture(projectRoot: catalog.projectRoot))
-            for entry in entries { document.claims.merge(entry.description.claimsByRow(profile: profile.rawValue)) { $1 } }
-            document.growsWithTimeRows = RunDocument.timeRows(entries, profile: profile)
+            var document = RunDocument(plan: plan, entries: entries, limits: limits, projectRoot: catalog.projectRoot, reference: reference)
             let runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
             let progress = ProgressPrinter(quiet: quiet)
             if let crashTest {
-                guard entries.count == 1, let step = plan.steps.last(where: { $0.variant == nil }), step.entry.description.parameter(named: CrashTest.fileParameter) != nil else {
-                    throw BenchError(.usage, "--crash-test needs exactly one scenario with a '\(CrashTest.fileParameter)' parameter (e.g. --scenario persistent-queue)")
+                guard entries.count == 1, let step = plan.steps.last(where: { $0.variant == nil }), step.entry.description.durableStateParameter != nil else {
+                    let durable = try catalog.select([]).filter { $0.description.durableStateParameter != nil }.map(\.name)
+                    throw BenchError(.usage, "--crash-test needs exactly one scenario that keeps durable state (here: \(durable.isEmpty ? "none" : durable.joined(separator: ", ")))")
                 }
-                let records = try CrashTest(kills: crashTest).execute(step: step, profile: profile, runner: runner, directory: runDirectory) { line in
+                let records = try CrashTest(kills: crashTest).execute(step: step, profile: profile, executor: runner, directory: runDirectory,
+                                                                      interruption: interruption) { line in
                     if !quiet { print(line) }
                 }
                 document.records = records
                 if let final = records.last {
-                    let figures = ["events_committed", "events_processed", "lost", "duplicates", "requeued", "runs", "crash_test_kills", "committed_before_last_restart"]
-                        .map { "\($0)=\(final.metrics[$0].map { String(Int($0)) } ?? "?")" }.joined(separator: " ")
+                    let figures = final.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value == $0.value.rounded() ? String(Int64($0.value)) : String(format: "%.3f", $0.value))" }.joined(separator: " ")
                     print("crash test: \(final.status.rawValue) \(figures)")
                 }
                 crashFailure = CrashTest.failure(records)
             } else {
-                runner.execute(plan, logDirectory: runDirectory + "/logs", into: &document, progress: progress.handle)
+                let journal = try folder.startJournal(document)
+                runner.execute(plan, logDirectory: folder.logsPath, journal: journal, into: &document, progress: progress.handle)
             }
-            document.finishedAt = Self.timestamp()
+            document.finishedAt = RunDocument.timestamp()
 
-            let analysis = RunAnalysis(document, reference: reference ?? "pipeline-copy")
+            let analysis = RunAnalysis(document)
             try RunWriter.write(analysis, to: runDirectory)
-            if !document.interrupted {
-                let target = runDirectory.hasPrefix(reports + "/") ? String(runDirectory.dropFirst(reports.count + 1)) : runDirectory
-                try AtomicFile.pointLink(reports + "/latest", at: target)
-            }
+            if !document.interrupted { try folder.pointLatest(reports: reports) }
             if !quiet {
                 print("")
                 print(MarkdownExporter().summaryTable(analysis).dropFirst(2).joined(separator: "\n"))
@@ -189,25 +185,6 @@ struct RunCommand: ParsableCommand {
             throw BenchError(.usage, "--scale takes positive factors separated by commas, e.g. 1,4; got '\(scale)'")
         }
         return values
-    }
-
-    /// `--out`: create exactly this folder; refuse one that already has files (never overwrite a run).
-    static func createExactDirectory(_ path: String) throws(BenchError) -> String {
-        let fileManager = FileManager.default
-        if let contents = try? fileManager.contentsOfDirectory(atPath: path), !contents.isEmpty {
-            throw BenchError(.cannotCreate, "--out \(path) already exists and is not empty; choose a new folder")
-        }
-        do {
-            try fileManager.createDirectory(atPath: path + "/logs", withIntermediateDirectories: true)
-        } catch {
-            throw BenchError(.cannotCreate, "cannot create --out \(path): \(error.localizedDescription)")
-        }
-        guard access(path, W_OK) == 0 else { throw BenchError(.cannotCreate, "cannot write to --out \(path)") }
-        return (path as NSString).standardizingPath
-    }
-
-    static func timestamp() -> String {
-        ISO8601DateFormatter().string(from: Date())
     }
 }
 

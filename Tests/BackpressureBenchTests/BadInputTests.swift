@@ -124,7 +124,7 @@ final class RunExitCodeTests: XCTestCase {
         let failed = try BadInputTests.bpbench(base + ["--param", "mode=bad-checksum", "--out", out])
         XCTAssertEqual(failed.code, 3, failed.stderr)
         XCTAssertTrue(failed.stderr.contains("1 of 1 rows did not end ok (failed-verification)"), failed.stderr)
-        XCTAssertEqual(try RunWriter.load(runDirectory: out).records.map(\.status), [.failedVerification])
+        XCTAssertEqual(try RunFolder(existing: out).load().records.map(\.status), [.failedVerification])
         let fine = try BadInputTests.bpbench(base + ["--out", out + "-ok"])
         XCTAssertEqual(fine.code, 0, fine.stderr)
     }

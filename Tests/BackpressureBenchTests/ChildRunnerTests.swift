@@ -1,4 +1,4 @@
-import BenchCore
+@testable import BenchCore
 import BenchProtocol
 import Foundation
 import XCTest
@@ -113,6 +113,25 @@ final class ChildRunnerTests: ChildProcessTestCase {
         ChildRunner(launcherPath: TestSupport.binDirectory + "/bpbench-launch", limits: ChildLimits())
             .run(program: "/nonexistent/ghost", arguments: [], environment: [:], into: &record)
         XCTAssertEqual(record.status, .spawnFailed)
+        // Said by the launcher on its control channel, with the reason, not inferred from code 127.
+        XCTAssertEqual(record.statusDetail, "exec failed: No such file or directory")
+    }
+
+    /// The other way: a program that runs and exits 127 by itself is not a spawn failure.
+    func testAProgramThatExits127IsNotSpawnFailed() throws {
+        var record = RunRecord(scenario: "exit127", repeatIndex: 1, scale: 1, parameters: [:], logFile: TestSupport.temporaryDirectory("exit127") + "/x.log")
+        ChildRunner(launcherPath: TestSupport.binDirectory + "/bpbench-launch", limits: ChildLimits())
+            .run(program: "/bin/sh", arguments: ["-c", "exit 127"], environment: [:], into: &record)
+        XCTAssertEqual(record.status, .noResult)
+    }
+
+    func testLauncherControlLinesParse() {
+        XCTAssertEqual(LauncherMessage(line: "pid 42"), .pid(42))
+        XCTAssertEqual(LauncherMessage(line: "spawn-error 2 exec"), .spawnError(errno: 2, stage: "exec"))
+        XCTAssertEqual(LauncherMessage(line: "spawn-error 11"), .spawnError(errno: 11, stage: "fork"))
+        XCTAssertEqual(LauncherMessage(line: "exit 256 1024 0.500000 0.250000"), .exit(waitStatus: 256, maxRssKiB: 1024, userS: 0.5, systemS: 0.25))
+        XCTAssertNil(LauncherMessage(line: "exit 256 lots"))
+        XCTAssertNil(LauncherMessage(line: "hello from a future launcher"))
     }
 }
 
@@ -127,7 +146,7 @@ final class CrashTestTests: XCTestCase {
         // build needs up to ~1 s to start and prepare, so every kill lands while it produces.
         let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["items=20000", "producer_rate=2000"])
         let runner = BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory + "/cache", interruption: nil)
-        let records = try CrashTest(kills: 2, window: 2.0...3.0).execute(step: plan.steps[0], profile: .quick, runner: runner, directory: directory) { _ in }
+        let records = try CrashTest(kills: 2, window: 2.0...3.0).execute(step: plan.steps[0], profile: .quick, executor: runner, directory: directory) { _ in }
         XCTAssertEqual(records.count, 3)
         XCTAssertEqual(records.prefix(2).map(\.status), [.killed, .killed], "\(records.map(\.statusDetail))")
         let final = try XCTUnwrap(records.last)
@@ -143,13 +162,13 @@ final class CrashTestTests: XCTestCase {
         XCTAssertGreaterThan(final.metrics["committed_before_last_restart"] ?? 0, 0)
         XCTAssertNil(CrashTest.failure(records))
         var fresh = records
-        fresh[fresh.count - 1].metrics["runs"] = 1
+        fresh[fresh.count - 1].observed.harnessMetrics["runs"] = 1
         XCTAssertEqual(CrashTest.failure(fresh)?.contains("did not resume"), true)
         var lost = records
-        lost[lost.count - 1].metrics["lost"] = 3
+        lost[lost.count - 1].observed.harnessMetrics["lost"] = 3
         XCTAssertEqual(CrashTest.failure(lost), "3 committed events were lost")
         var missedKills = records
-        missedKills[missedKills.count - 1].metrics["crash_test_kills"] = 0
+        missedKills[missedKills.count - 1].observed.harnessMetrics["crash_test_kills"] = 0
         XCTAssertEqual(CrashTest.failure(missedKills)?.hasPrefix("only 0 of 2 kills landed"), true)
         var failedDrain = records
         failedDrain[failedDrain.count - 1].status = .failedVerification

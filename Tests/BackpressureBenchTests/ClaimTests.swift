@@ -27,7 +27,7 @@ final class ClaimTests: XCTestCase {
     func testThroughputRatio() {
         XCTAssertEqual(result(.throughputRatio(scenario: "pipeline-copy", min: 0.95, max: 1.05), "ignored-drain"), .holds)
         var slower = Synthetic.document()
-        for index in slower.records.indices where slower.records[index].scenario == "ignored-drain" { slower.records[index].throughputBytesPerS /= 2 }
+        for index in slower.records.indices where slower.records[index].scenario == "ignored-drain" { slower.records[index].result!.durationS *= 2 }
         XCTAssertEqual(result(.throughputRatio(scenario: "pipeline-copy", min: 0.95, max: 1.05), "ignored-drain", slower), .doesNotHold)
     }
 
@@ -39,15 +39,15 @@ final class ClaimTests: XCTestCase {
         // A failed repeat still counts: its gauge went past the bound before it failed.
         var failed = Synthetic.document(ignoredDrainFactor: 0)
         failed.records[1].status = .failedVerification
-        failed.records[1].gaugeMaxima["buffered_bytes"] = 10_000
+        failed.records[1].result?.gaugeMaxima["buffered_bytes"] = 10_000
         XCTAssertEqual(result(.gaugeAtMostSum(gauge: "buffered_bytes", parameters: ["items"], plus: 1), "ignored-drain", failed), .doesNotHold)
     }
 
     func testThroughputAtLeast() {
         var document = Synthetic.document()
-        for index in document.records.indices { document.records[index].metrics["rate"] = 1 }  // 100 items × 1/s
+        for index in document.records.indices { document.records[index].result?.metrics["rate"] = 1 }  // 100 items × 1/s
         XCTAssertEqual(result(.throughputAtLeast(fraction: 0.85, parameter: "items", metric: "rate"), "pipeline-copy", document), .holds)
-        for index in document.records.indices { document.records[index].metrics["rate"] = 100 }  // 10,000/s expected, 1,024/s seen
+        for index in document.records.indices { document.records[index].result?.metrics["rate"] = 100 }  // 10,000/s expected, 1,024/s seen
         XCTAssertEqual(result(.throughputAtLeast(fraction: 0.85, parameter: "items", metric: "rate"), "pipeline-copy", document), .doesNotHold)
     }
 
@@ -55,11 +55,11 @@ final class ClaimTests: XCTestCase {
     /// the claim is judged on it too.
     func testMetricEqualsCountsFailedRepeats() {
         var document = Synthetic.document()
-        for index in document.records.indices { document.records[index].metrics["lost"] = 0 }
+        for index in document.records.indices { document.records[index].result?.metrics["lost"] = 0 }
         XCTAssertEqual(result(.metricEquals(metric: "lost", value: 0), "pipeline-copy", document), .holds)
         let failing = document.records.firstIndex { $0.scenario == "pipeline-copy" }!
         document.records[failing].status = .failedVerification
-        document.records[failing].metrics["lost"] = 7
+        document.records[failing].result?.metrics["lost"] = 7
         XCTAssertEqual(result(.metricEquals(metric: "lost", value: 0), "pipeline-copy", document), .doesNotHold)
     }
 }

@@ -85,8 +85,8 @@ final class GateTests: XCTestCase {
         // A uniformly 3× slower machine with a bigger RSS floor passes against the baseline.
         var slower = Synthetic.document()
         for index in slower.records.indices {
-            slower.records[index].throughputBytesPerS /= 3
-            slower.records[index].peakRssBytes += 20 << 20
+            slower.records[index].result!.durationS *= 3
+            slower.records[index].observed.peakRssBytes += 20 << 20
         }
         XCTAssertEqual(gate(Synthetic.document()).evaluate(head: RunAnalysis(slower), base: nil).findings, [])
     }
@@ -94,7 +94,7 @@ final class GateTests: XCTestCase {
     func testPerScenarioOverridesAreData() throws {
         var changed = Synthetic.document(ignoredDrainFactor: 1.0)
         for index in changed.records.indices where changed.records[index].scenario == "ignored-drain" {
-            changed.records[index].gaugeMaxima["buffered_bytes"]! *= 2
+            changed.records[index].result!.gaugeMaxima["buffered_bytes"]! *= 2
         }
         let baseline = Baseline(RunAnalysis(Synthetic.document(ignoredDrainFactor: 1.0)))
         let flagged = Gate(baseline: baseline, thresholds: .standard).evaluate(head: RunAnalysis(changed), base: nil).findings
@@ -151,7 +151,7 @@ final class GateTests: XCTestCase {
     /// and the gate sees a known throughput shift on the head side and nothing when there is none.
     func testScriptedABWithAKnownShift() throws {
         let entry = ScenarioCatalog.Entry(folder: "/nowhere", executable: "/nowhere/x",
-                                          description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: [], scaleParameter: nil))
+                                          description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: []))
         let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 5, warmups: 1, scales: [1], overrides: [])
         func sides(headFactor: Double) -> (InterleavedRunner, ScriptedExecutor, ScriptedExecutor) {
             let head = ScriptedExecutor(name: "head", throughput: 100 * headFactor)
@@ -269,7 +269,7 @@ final class TimeGrowthTests: XCTestCase {
             for index in 0..<5 {
                 var record = Synthetic.record("mismatch", scale: seconds, repeatIndex: index + 1, peakRss: 30 << 20,
                                               allocated: (3 << 20) + Int(seconds * bytesPerSecond) + index * 10_000, bytes: 1 << 20, throughput: 1e6)
-                record.durationS = seconds
+                record.result?.durationS = seconds
                 records.append(record)
             }
         }
@@ -293,7 +293,7 @@ final class TimeGrowthTests: XCTestCase {
             for index in 0..<5 {
                 var record = Synthetic.record("mismatch", scale: seconds, repeatIndex: index + 1, peakRss: 30 << 20,
                                               allocated: (3 << 20) + Int(seconds * 1_048_576) + index, bytes: 1 << 20, throughput: 1e6)
-                record.durationS = seconds
+                record.result?.durationS = seconds
                 document.records.append(record)
             }
         }

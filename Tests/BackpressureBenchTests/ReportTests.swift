@@ -12,15 +12,13 @@ enum Synthetic {
                        peakRss: Int, allocated: Int, bytes: Int, throughput: Double, gauges: [String: Int] = [:]) -> RunRecord {
         var record = RunRecord(scenario: scenario, repeatIndex: repeatIndex, scale: scale, parameters: ["items": "100", "note": "a,b \"quoted\""], logFile: "/tmp/x.log")
         record.status = status
-        record.peakRssBytes = peakRss
-        record.peakRssSampledBytes = peakRss - 4096
-        record.peaks = AllocatorPeaks(allocated: allocated, active: allocated, resident: allocated, mapped: allocated, retained: 0)
-        record.bytes = bytes
-        record.items = bytes / 16384
-        record.durationS = Double(bytes) / throughput
-        record.throughputBytesPerS = throughput
-        record.throughputItemsPerS = throughput / 16384
-        record.gaugeMaxima = gauges
+        record.observed.peakRssBytes = peakRss
+        record.observed.peakRssSampledBytes = peakRss - 4096
+        record.result = ResultMessage(
+            status: status == .failedVerification ? .failedVerification : .ok, message: nil, items: bytes / 16384, bytes: bytes,
+            durationS: Double(bytes) / throughput, latency: nil,
+            peaks: AllocatorCounters(allocated: allocated, active: allocated, resident: allocated, mapped: allocated, retained: 0),
+            finalAllocated: 0, gaugeMaxima: gauges, metrics: [:], verification: nil, samplerTicks: 0, samplerTickUs: 0)
         record.timeline = [TimelinePoint(tMs: 10, rssBytes: peakRss / 2, allocatedBytes: allocated / 2, residentBytes: 0, gauges: gauges),
                            TimelinePoint(tMs: 20, rssBytes: peakRss, allocatedBytes: allocated, residentBytes: 0, gauges: gauges)]
         return record
@@ -33,6 +31,7 @@ enum Synthetic {
     static func document(ignoredDrainFactor: Double = 1.0, pipelineStatus: RunStatus = .ok, repeats: Int = 5) -> RunDocument {
         var document = RunDocument(startedAt: "2026-11-22T00:00:00Z", profile: "quick", repeats: repeats, warmups: 1, scales: [1, 4],
                                    limits: ChildLimits(), environment: environment)
+        document.reference = "pipeline-copy"
         let mib = 1 << 20
         for scale in [1.0, 4.0] {
             let input = Int(scale) * 24 * mib
@@ -120,7 +119,7 @@ final class ReportTests: XCTestCase {
         let document = Synthetic.document()
         let directory = TestSupport.temporaryDirectory("roundtrip")
         try RunWriter.write(RunAnalysis(document), to: directory)
-        XCTAssertEqual(try RunWriter.load(runDirectory: directory), document)
+        XCTAssertEqual(try RunFolder(existing: directory).load(), document)
         for file in ["results.csv", "timeline.csv", "results.json", "run.json", "report.md", "memory.svg", "peaks.svg", "gauges.svg"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/" + file), file)
         }

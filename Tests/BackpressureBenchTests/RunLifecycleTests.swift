@@ -28,6 +28,27 @@ final class RunLifecycleTests: ChildProcessTestCase {
         XCTAssertEqual(entries.first?.description.summary, "added by a test")
     }
 
+    /// The folder is the scenario's name: a scenario that calls itself something else is refused
+    /// with one line (exit 65), rather than running under a name nothing else knows.
+    func testAScenarioWhoseNameIsNotItsFolderIsRefused() throws {
+        let root = TestSupport.temporaryDirectory("misnamed")
+        for folder in ["/Scenarios/right-name", "/bin"] {
+            try FileManager.default.createDirectory(atPath: root + folder, withIntermediateDirectories: true)
+        }
+        try "".write(toFile: root + "/Package.swift", atomically: true, encoding: .utf8)
+        try "@main struct X {}".write(toFile: root + "/Scenarios/right-name/X.swift", atomically: true, encoding: .utf8)
+        let description = try JSONLineCoding.line(ScenarioDescription(name: "wrong-name", summary: "misnamed", parameters: []))
+        try "#!/bin/sh\necho '\(description)'\n".write(toFile: root + "/bin/right-name", atomically: true, encoding: .utf8)
+        chmod(root + "/bin/right-name", 0o755)
+        let catalog = try ScenarioCatalog.locate(root: root, binDirectory: root + "/bin")
+        XCTAssertThrowsError(try catalog.entries()) { error in
+            let benchError = error as? BenchError
+            XCTAssertEqual(benchError?.kind, .data)
+            XCTAssertEqual(benchError?.kind.rawValue, 65)
+            XCTAssertTrue(benchError?.message.contains("'right-name' describes itself as 'wrong-name'") ?? false, "\(error)")
+        }
+    }
+
     func testEveryRealScenarioIsListed() throws {
         _ = try TestSupport.entry("pipeline-copy")
         let names = try TestSupport.catalog.entries().map(\.name)
@@ -40,8 +61,8 @@ final class RunLifecycleTests: ChildProcessTestCase {
     func testRunsStartedTogetherGetSeparateFolders() throws {
         let parent = TestSupport.temporaryDirectory("folders")
         let now = Date()
-        let first = try RunWriter.createRunDirectory(under: parent, startedAt: now)
-        let second = try RunWriter.createRunDirectory(under: parent, startedAt: now)
+        let first = try RunFolder.create(under: parent, startedAt: now).path
+        let second = try RunFolder.create(under: parent, startedAt: now).path
         XCTAssertNotEqual(first, second)
         XCTAssertTrue(FileManager.default.fileExists(atPath: second + "/logs"))
     }
@@ -62,7 +83,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let killer = Thread {
             for _ in 0..<1000 {
                 // The running child, not the short-lived `fixture-fault --describe` the catalog starts first.
-                if let pid = TestSupport.processes(named: "fixture-fault", includeLaunchers: false, withArgument: "mode=hang").first {
+                if let pid = TestSupport.processes(named: "fixture-fault", includeLaunchers: false, withArgument: #"{"mode":"hang"}"#).first {
                     usleep(200_000)
                     kill(pid, SIGKILL)
                     return
@@ -100,12 +121,76 @@ final class RunLifecycleTests: ChildProcessTestCase {
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         XCTAssertEqual(process.terminationStatus, 130)
-        let document = try RunWriter.load(runDirectory: out)
+        let document = try RunFolder(existing: out).load()
         XCTAssertTrue(document.interrupted)
         XCTAssertEqual(document.records.map(\.scenario), ["fixture-allocate"])
         XCTAssertEqual(document.records.first?.status, .ok)
         XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: latest), latestBefore)
         XCTAssertEqual(TestSupport.processes(named: "fixture-fault"), [])
+    }
+
+    /// A harness killed with SIGKILL cannot write run.json; the journal keeps every row that
+    /// finished, and `bpbench report DIR` rebuilds run.json and every export from it.
+    func testAHarnessKilledMidRunLosesAtMostTheRowInFlight() throws {
+        _ = try TestSupport.entry("fixture-allocate")
+        let out = TestSupport.temporaryDirectory("killed") + "/run"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.binDirectory + "/bpbench")
+        process.arguments = ["run", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--include-fixtures",
+                             "--scenario", "fixture-allocate", "--param", "fixture-allocate.megabytes=4", "--param", "fixture-allocate.hold=200ms",
+                             "--repeat", "20", "--warmup", "0", "--profile", "quick", "--quiet", "--out", out]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let journal = out + "/" + RunFolder.journalName
+        func journalLines() -> Int {
+            ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
+        let deadline = Date().addingTimeInterval(60)
+        while journalLines() < 3, Date() < deadline { usleep(20_000) }  // the header and two rows
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let journaled = journalLines() - 1
+        XCTAssertGreaterThanOrEqual(journaled, 2)
+        XCTAssertLessThan(journaled, 20, "the run must have been killed before it finished")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/run.json"), "a SIGKILLed harness cannot have written run.json")
+        usleep(200_000)
+        XCTAssertEqual(TestSupport.processes(named: "fixture-allocate"), [], "the running child must die with the harness")
+
+        let report = try BadInputTests.bpbench(["report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, out])
+        XCTAssertEqual(report.code, 0, report.stderr)
+        let document = try RunFolder(existing: out).load()
+        XCTAssertEqual(document.records.count, journaled)
+        XCTAssertTrue(document.records.allSatisfy { $0.status == .ok })
+        XCTAssertEqual(document.recoveredFromJournal, true)
+        let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 1 + journaled, "one CSV row per journaled repeat")
+        let markdown = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        XCTAssertTrue(markdown.contains("Recovered from the journal"))
+        XCTAssertTrue(markdown.contains("fixture-allocate"))
+    }
+
+    /// The other way: a journal whose last line was torn mid-write keeps the rows before it, and
+    /// a folder with neither run.json nor a journal is not a run (exit 66).
+    func testATornJournalLineIsTheRowInFlight() throws {
+        let folder = try RunFolder.create(under: TestSupport.temporaryDirectory("torn"))
+        var document = Synthetic.document()
+        let records = document.records
+        document.records = []
+        let journal = try folder.startJournal(document)
+        for record in records.prefix(2) { try journal.append(record) }
+        let handle = try XCTUnwrap(FileHandle(forWritingAtPath: folder.journalPath))
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"record":{"scenario":"pipeline-co"#.utf8))
+        try handle.close()
+        let recovered = try folder.load()
+        XCTAssertEqual(recovered.records, Array(records.prefix(2)))
+        XCTAssertTrue(recovered.interrupted)
+
+        let empty = try RunFolder.create(under: TestSupport.temporaryDirectory("empty"))
+        XCTAssertThrowsError(try empty.load()) { error in
+            XCTAssertEqual((error as? BenchError)?.kind, .noInput)
+        }
     }
 
     /// The gate on real runs: a baseline of manual-drain (5 repeats, the fewest the significance

@@ -9,9 +9,11 @@ import ScenarioKit
 struct FaultFixture: Scenario {
     static let modes = ["ok", "segfault", "abort", "hang", "allocate-forever", "garbage", "truncated", "no-result", "flood", "self-kill", "bad-checksum", "throw"]
 
+    static let mode = Param<String>.choice("mode", modes, default: "ok", help: "how to fail")
+
     static let definition = ScenarioDescription(
         name: "fixture-fault", summary: "Test fixture: fails in the way `mode` asks",
-        parameters: [ParameterSpec("mode", .choice, default: "ok", choices: modes, help: "how to fail")],
+        parameters: [mode],
         hidden: true)
 
     struct Thrown: Error, CustomStringConvertible { var description: String { "fixture-fault threw on purpose" } }
@@ -20,7 +22,7 @@ struct FaultFixture: Scenario {
         var checksum = Checksum(ordered: true)
         checksum.add(itemHash: 42)
         context.addProgress(items: 1, bytes: 8)
-        switch context.parameters.text("mode") {
+        switch context[mode] {
         case "segfault":
             let pointer = UnsafeMutablePointer<Int>(bitPattern: 8)!
             pointer.pointee = 1
@@ -66,6 +68,6 @@ struct FaultFixture: Scenario {
     /// Writes raw bytes where the harness listens (fd 3), bypassing ScenarioKit's protocol.
     static func writeResultChannel(_ text: String) {
         let bytes = Array(text.utf8)
-        _ = bytes.withUnsafeBytes { write(ResultChannelFD.number, $0.baseAddress, $0.count) }
+        _ = bytes.withUnsafeBytes { write(ResultProtocol.fd, $0.baseAddress, $0.count) }
     }
 }

@@ -6,32 +6,31 @@ import ScenarioKit
 /// (1/32 of each item, twice the verdict's 1/64 floor) and *bounded* at 0.
 @main
 struct RetainFixture: Scenario {
+    static let items = Param<Int>.count("items", default: "2000", min: 1, help: "items streamed")
+    static let itemBytes = Param<Int>.bytes("item_bytes", default: "16KiB", min: 64, help: "bytes per item")
+    static let retainBytes = Param<Int>.bytes("retain_bytes", default: "512", min: 0, help: "bytes kept for good from each item")
+    static let kept = GaugeName("kept_bytes")
+
     static let definition = ScenarioDescription(
         name: "fixture-retain", summary: "Test fixture: a consumer that keeps retain_bytes of every item it sees",
-        parameters: [
-            ParameterSpec("items", .count, default: "2000", min: 1, help: "items streamed"),
-            ParameterSpec("item_bytes", .bytes, default: "16KiB", min: 64, help: "bytes per item"),
-            ParameterSpec("retain_bytes", .bytes, default: "512", min: 0, help: "bytes kept for good from each item"),
-        ],
-        scaleParameter: "items",
-        hidden: true)
+        parameters: [items, itemBytes, retainBytes], scale: items, gauges: [kept], hidden: true)
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let items = context.parameters.count("items")
-        let itemBytes = context.parameters.bytes("item_bytes")
-        let retain = context.parameters.bytes("retain_bytes")
-        var kept: [[UInt8]] = []
+        let items = context[Self.items]
+        let itemBytes = context[Self.itemBytes]
+        let retain = context[retainBytes]
+        var keptItems: [[UInt8]] = []
         var received = Checksum(ordered: true)
         for sequence in 0..<items {
             let item = ItemCodec.makeItem(sequence: UInt64(sequence), itemBytes: itemBytes)
             let hash = item.withUnsafeBytes { ItemCodec.hash($0) }
             received.add(itemHash: hash)
-            if retain > 0 { kept.append(Array(item.prefix(retain))) }
+            if retain > 0 { keptItems.append(Array(item.prefix(retain))) }
             context.addProgress(items: 1, bytes: itemBytes)
             if sequence % 64 == 0 { await Task.yield() }
         }
-        context.gauge("kept_bytes").set(kept.count * retain)
-        withExtendedLifetime(kept) {}
+        context[kept].set(keptItems.count * retain)
+        withExtendedLifetime(keptItems) {}
         return VerificationReport.compare(expected: ItemCodec.expectedChecksum(items: items, itemBytes: itemBytes, ordered: true), received: received)
     }
 }

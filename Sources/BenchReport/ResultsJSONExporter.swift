@@ -2,16 +2,6 @@ import BenchCore
 import BenchProtocol
 import Foundation
 
-/// `run.json`: the whole ``RunDocument`` (settings, environment, every record with its timeline).
-public struct RunJSONExporter: Exporter {
-    public let fileName = "run.json"
-    public init() {}
-
-    public func render(_ analysis: RunAnalysis) throws -> String {
-        String(decoding: try JSONLineCoding.prettyEncoder.encode(analysis.document), as: UTF8.self) + "\n"
-    }
-}
-
 /// `results.json`: the same rows as results.csv, typed, plus summaries, verdicts and claims —
 /// for tools that would rather not parse CSV. Timelines stay in run.json.
 public struct ResultsJSONExporter: Exporter {

@@ -1,0 +1,31 @@
+import BenchProtocol
+
+/// What the parent measured about a child itself, from the launcher's `wait4`, `/proc` and its
+/// own supervision.
+public struct ParentObservation: Codable, Sendable, Equatable {
+    public var exitCode: Int32?
+    public var signal: Int32?
+    /// From spawn to reaped, seconds.
+    public var wallS = 0.0
+    /// The kernel's peak (`ru_maxrss` from `wait4`).
+    public var peakRssBytes = 0
+    /// The highest VmRSS the parent's sampler saw.
+    public var peakRssSampledBytes = 0
+    /// The last VmHWM the parent read (the kernel's high-water mark while it was alive).
+    public var peakHwmBytes = 0
+    public var userCpuS = 0.0
+    public var systemCpuS = 0.0
+    /// When and at what RSS the harness killed it (cap, timeout, interrupt, crash test).
+    public var killedAtS: Double?
+    public var rssAtKillBytes: Int?
+    /// /proc readings taken.
+    public var parentSamples = 0
+    /// Killed before its result: the maxima of the samples it streamed, and its last progress.
+    public var streamedPeaks: AllocatorCounters?
+    public var streamedItems: Int?
+    public var streamedBytes: Int?
+    /// Figures the harness adds about the row (e.g. the crash test's kills).
+    public var harnessMetrics: [String: Double] = [:]
+
+    public init() {}
+}

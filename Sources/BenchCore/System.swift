@@ -1,0 +1,72 @@
+import Foundation
+
+/// The parent's syscalls that need care, in one place (swift-nio's `System.swift` is the model):
+/// each retries on EINTR and turns a failure into a thrown `SystemError` or a plain result, so
+/// no caller writes its own retry loop.
+enum System {
+    /// A failed syscall: its name and errno.
+    struct SystemError: Error, CustomStringConvertible {
+        let call: String
+        let errno: Int32
+        var description: String { "\(call): \(String(cString: strerror(errno)))" }
+    }
+
+    /// `read(2)` into `buffer`, retried on EINTR: the byte count, 0 at end of file, -1 on error.
+    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        while true {
+            let count = Foundation.read(fd, buffer.baseAddress, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            return count
+        }
+    }
+
+    /// Writes every byte of `bytes`, across as many `write(2)` calls as it takes.
+    static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw SystemError(call: "write", errno: errno)
+            }
+            offset += written
+        }
+    }
+
+    static func writeAll(_ fd: Int32, _ data: Data) throws(SystemError) {
+        let result: Result<Void, SystemError> = data.withUnsafeBytes { bytes in
+            do throws(SystemError) {
+                try writeAll(fd, bytes)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try result.get()
+    }
+
+    static func fsync(_ fd: Int32) throws(SystemError) {
+        while Foundation.fsync(fd) != 0 {
+            if errno == EINTR { continue }
+            throw SystemError(call: "fsync", errno: errno)
+        }
+    }
+
+    /// `waitpid(2)`, retried on EINTR; the raw status, or nil when there is no such child.
+    @discardableResult
+    static func waitpid(_ pid: pid_t, options: Int32 = 0) -> Int32? {
+        var status: Int32 = 0
+        while true {
+            let result = Foundation.waitpid(pid, &status, options)
+            if result < 0, errno == EINTR { continue }
+            return result < 0 ? nil : status
+        }
+    }
+
+    /// Monotonic nanoseconds (CLOCK_MONOTONIC): every duration the parent measures.
+    static func monotonicNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+}

@@ -1,0 +1,19 @@
+import BenchProtocol
+
+/// One point of the merged timeline: the parent's /proc reading and the child's latest jemalloc
+/// sample at the same moment (ms since the child was spawned).
+public struct TimelinePoint: Codable, Sendable, Equatable {
+    public var tMs: Double
+    public var rssBytes: Int
+    public var allocatedBytes: Int
+    public var residentBytes: Int
+    public var gauges: [String: Int]
+
+    public init(tMs: Double, rssBytes: Int, allocatedBytes: Int, residentBytes: Int, gauges: [String: Int]) {
+        self.tMs = tMs
+        self.rssBytes = rssBytes
+        self.allocatedBytes = allocatedBytes
+        self.residentBytes = residentBytes
+        self.gauges = gauges
+    }
+}
