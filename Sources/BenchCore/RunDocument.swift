@@ -3,7 +3,8 @@ import Foundation
 
 /// A whole run as written to `run.json`: settings, environment and every recorded repeat.
 public struct RunDocument: Codable, Sendable, Equatable {
-    public static let currentFormatVersion = 1
+    /// 2: a record keeps the child's hello and result as sent, and the parent's observation apart.
+    public static let currentFormatVersion = 2
 
     public var formatVersion: Int
     public var tool: String

@@ -27,15 +27,19 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "Scenario (row) the ratios are computed against; must be in the run (default: the run's own).")
     var reference: String?
 
+    @Option(name: .customLong("export"), help: "Also write a dashboard export: bencher, github-action-benchmark. Repeatable.")
+    var exports: [String] = []
+
     func run() throws {
         try reportingErrors {
+            let formats = try ExportFormat.parse(exports)
             let directory = try resolveRunDirectory(runFolder, project: project)
             let document = try RunFolder(existing: directory).load()
             if let reference, !document.records.contains(where: { $0.scenario == reference }) {
                 throw BenchError(.usage, "--reference \(reference) is not in \(directory)")
             }
             let analysis = RunAnalysis(document, reference: reference)
-            try RunWriter.write(analysis, to: directory)
+            try RunWriter.write(analysis, to: directory, formats: formats)
             if document.recoveredFromJournal == true {
                 print("recovered \(document.records.count) finished rows from \(directory)/\(RunFolder.journalName) (the run did not finish); wrote run.json, report.md and friends")
             } else {

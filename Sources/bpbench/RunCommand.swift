@@ -49,6 +49,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Scenario (row) the report's ratios are computed against; must be in the run (default: the scenario that declares itself the reference, pipeline-copy, when it runs).")
     var reference: String?
 
+    @Option(name: .customLong("export"), help: "Also write a dashboard export: bencher (bencher.json, Bencher Metric Format), github-action-benchmark (customSmallerIsBetter / customBiggerIsBetter files). Repeatable.")
+    var exports: [String] = []
+
     @Option(help: "Kill the (single, durable) scenario with SIGKILL N times at random moments, restarting it on the same queue file, then drain and verify.")
     var crashTest: Int?
 
@@ -67,6 +70,7 @@ struct RunCommand: ParsableCommand {
                 throw BenchError(.usage, "unknown profile '\(self.profile)' (known: \(Profile.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             let limits = try makeLimits()
+            let formats = try ExportFormat.parse(exports)
             let scales = try parseScales()
             let entries = try catalog.select(scenarios, includeFixtures: includeFixtures)
             guard !entries.isEmpty else { throw BenchError(.noInput, "no scenarios found under \(catalog.projectRoot)/Scenarios") }
@@ -112,7 +116,7 @@ struct RunCommand: ParsableCommand {
             document.finishedAt = RunDocument.timestamp()
 
             let analysis = RunAnalysis(document)
-            try RunWriter.write(analysis, to: runDirectory)
+            try RunWriter.write(analysis, to: runDirectory, formats: formats)
             if !document.interrupted { try folder.pointLatest(reports: reports) }
             if !quiet {
                 print("")
