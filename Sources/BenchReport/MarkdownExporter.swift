@@ -81,8 +81,8 @@ public struct MarkdownExporter: Exporter {
     func verdictSection(_ analysis: RunAnalysis) -> [String] {
         var lines = ["", "## Memory growth", "",
                      "Peak allocated (the heap; peak RSS without in-child figures) against input size across the run's scales. "
-                     + "*grows-with-input*: the largest input's repeats are significantly above the smallest's (one-sided Mann–Whitney, p < \(GrowthVerdict.alpha)) "
-                     + "and the growth is at least 1/64 of the extra input; *bounded*: under that floor; *inconclusive*: above the floor but not significant against the repeat noise. "
+                     + "*grows-with-input*: the largest input's repeats, lowered by 1/64 of the extra input, are still significantly above the smallest's (one-sided Mann–Whitney, p < \(GrowthVerdict.alpha)); "
+                     + "*bounded*: a median growth under that floor; *inconclusive*: above the floor by its median but not significantly so against the repeat noise. "
                      + "A scenario scaled in time (a fixed-time rate mismatch) is fitted against run time: *grows-with-time* at ≥ 16 KiB/s, shown per second.", "",
                      "| scenario | verdict | per item (or per s) | × input | peak RSS × input | scales | detail |", "|---|---|---:|---:|---:|---|---|"]
         for name in analysis.scenarios {
