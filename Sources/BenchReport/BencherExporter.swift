@@ -24,13 +24,19 @@ public struct BencherExporter: Exporter {
         var benchmarks: [String: [String: Value]] = [:]
         for summary in analysis.summaries {
             var measures: [String: Value] = [:]
-            for metric in summary.metrics where metric.stability != .reported || metric == .throughputItems {
-                guard let spread = summary.spreads[metric.key] else { continue }
+            for (metric, spread) in Self.exported(summary) {
                 measures[Self.slug(metric.key)] = Value(value: spread.median, lower_value: spread.min, upper_value: spread.max)
             }
             if !measures.isEmpty { benchmarks[Self.benchmarkName(summary)] = measures }
         }
         return String(decoding: try JSONLineCoding.prettyEncoder.encode(benchmarks), as: UTF8.self) + "\n"
+    }
+
+    /// The figures both dashboard formats carry: every judged one (machine-stable and machine-bound,
+    /// gauge maxima included) and items/s, with their spread over the `ok` repeats.
+    static func exported(_ summary: ScenarioSummary) -> [(Metric, Spread)] {
+        summary.metrics.filter { $0.stability != .reported || $0 == .throughputItems }
+            .compactMap { metric in summary.spreads[metric.key].map { (metric, $0) } }
     }
 
     /// `scenario/variant ×scale`, the name both dashboard formats use.

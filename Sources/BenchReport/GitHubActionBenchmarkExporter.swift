@@ -34,9 +34,7 @@ public struct GitHubActionBenchmarkExporter: Exporter {
     public func render(_ analysis: RunAnalysis) throws -> String {
         var entries: [Entry] = []
         for summary in analysis.summaries {
-            for metric in summary.metrics where (metric.stability != .reported || metric == .throughputItems)
-                && metric.higherIsBetter == (direction == .biggerIsBetter) {
-                guard let spread = summary.spreads[metric.key] else { continue }
+            for (metric, spread) in BencherExporter.exported(summary) where metric.higherIsBetter == (direction == .biggerIsBetter) {
                 entries.append(Entry(
                     name: "\(BencherExporter.benchmarkName(summary)) — \(metric.key)", unit: Self.unit(metric.unit), value: spread.median,
                     range: "± \(CSV.number((spread.max - spread.min) / 2))",

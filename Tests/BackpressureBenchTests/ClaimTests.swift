@@ -82,3 +82,36 @@ final class VariantTests: XCTestCase {
         XCTAssertEqual(ScenarioVariant.scenario(ofRow: "s/fan-out"), "s")
     }
 }
+
+/// A claim can only name what its scenario declares: the catalog refuses the rest (exit 65), so a
+/// typo never turns a claim into a silent "not measured".
+final class DeclaredNamesTests: XCTestCase {
+    static let capacity = Param<Int>.count("capacity", default: "4", help: "")
+    static let depth = GaugeName("depth")
+    static let lost = MetricName("lost")
+
+    func description(claims: [SeedClaim], variants: [ScenarioVariant] = []) -> ScenarioDescription {
+        ScenarioDescription(name: "s", summary: "", parameters: [Self.capacity], scale: Self.capacity, gauges: [Self.depth], metrics: [Self.lost],
+                            claims: claims, variants: variants)
+    }
+
+    func testClaimsNamingDeclaredHandlesAreSound() {
+        let sound = description(claims: [SeedClaim("bounded", seed: "x", check: .gauge(Self.depth, atMost: Self.capacity)),
+                                         SeedClaim("nothing lost", seed: "x", check: .metric(Self.lost, equals: 0))],
+                                variants: [ScenarioVariant("v", summary: "", parameters: ["capacity": "0"])])
+        XCTAssertEqual(sound.undeclaredNames(), [])
+    }
+
+    func testClaimsNamingUndeclaredNamesAreRefused() {
+        let typo = description(claims: [SeedClaim("bounded", seed: "x", check: .gaugeAtMostParameter(gauge: "dept", parameter: "capacity")),
+                                        SeedClaim("nothing lost", seed: "x", check: .metricEquals(metric: "lsot", value: 0)),
+                                        SeedClaim("rate", seed: "x", check: .throughputAtLeast(fraction: 1, parameter: "workers", metric: "lost"))],
+                               variants: [ScenarioVariant("v", summary: "", parameters: ["capasity": "0"])])
+        let problems = typo.undeclaredNames()
+        XCTAssertEqual(problems.count, 4, "\(problems)")
+        XCTAssertTrue(problems.contains { $0.contains("gauge 'dept'") })
+        XCTAssertTrue(problems.contains { $0.contains("metric 'lsot'") })
+        XCTAssertTrue(problems.contains { $0.contains("parameter 'workers'") })
+        XCTAssertTrue(problems.contains { $0.contains("variant 'v' names parameter 'capasity'") })
+    }
+}
