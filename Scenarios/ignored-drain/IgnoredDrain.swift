@@ -34,7 +34,8 @@ struct IgnoredDrain: Scenario {
                                           seed: "000_dad6ddaa19fdce00.txt", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.2)),
                                 SeedClaim("it grows without limit as the input grows", seed: "001_fde9a5ee61eb77d8.txt", check: .memoryGrows),
                             ]),
-        ])
+        ],
+        pattern: "ignored-drain")
 
     static func prepare(_ context: ScenarioContext) async throws {
         try FileToSocket.prepare(context)

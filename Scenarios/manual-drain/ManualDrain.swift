@@ -32,7 +32,8 @@ struct ManualDrain: Scenario {
                                           seed: "003_ee7a3d501c53ff94.txt", check: .throughputRatio(scenario: "pipeline-copy/unthrottled", min: 0.95, max: 1.05)),
                                 SeedClaim("bounded whatever the reader's speed", seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
                             ]),
-        ])
+        ],
+        pattern: "drain-loop")
 
     static func prepare(_ context: ScenarioContext) async throws {
         try FileToSocket.prepare(context)

@@ -8,6 +8,8 @@ public struct BenchError: Error, Sendable, Equatable, CustomStringConvertible {
         case data = 65
         /// Input that does not exist: missing baseline, run folder, binary (EX_NOINPUT).
         case noInput = 66
+        /// A program the input names that this machine does not have (EX_UNAVAILABLE).
+        case unavailable = 69
         /// The harness's own bug or an impossible state (EX_SOFTWARE).
         case software = 70
         /// An output that cannot be created (EX_CANTCREAT).

@@ -84,6 +84,17 @@ public struct BenchRunner: StepExecutor {
                          ResultProtocol.parametersFlag, resolved]
         var environment = ProcessInfo.processInfo.environment
         environment["BPBENCH_CACHE_DIR"] = cacheDirectory
-        runner.run(program: entry.executable, arguments: arguments, environment: environment, into: &record)
+        if let reason = entry.launch.unavailableReason {
+            record.status = .skipped
+            record.statusDetail = reason
+            return
+        }
+        guard let command = entry.launch.command else {
+            record.status = .spawnFailed
+            record.statusDetail = "no program to start"
+            return
+        }
+        runner.run(program: command.argv[0], arguments: Array(command.argv.dropFirst()) + arguments, environment: environment,
+                   workingDirectory: command.workingDirectory, speaksProtocol: entry.description.protocolVersion != nil, into: &record)
     }
 }

@@ -33,9 +33,12 @@ public struct ChildRunner: Sendable {
         self.interruption = interruption
     }
 
-    /// Runs `program arguments…` and fills `record` (whose scenario, repeat, scale, parameters and
-    /// log file are already set). Never throws: a child that cannot even start is a result too.
-    public func run(program: String, arguments: [String], environment: [String: String], into record: inout RunRecord) {
+    /// Runs `program arguments…` (in `workingDirectory` when given) and fills `record` (whose
+    /// scenario, repeat, scale, parameters and log file are already set). Never throws: a child
+    /// that cannot even start is a result too. A program that does not speak the result protocol
+    /// (`speaksProtocol` false) gets its status from its exit code.
+    public func run(program: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
+                    speaksProtocol: Bool = true, into record: inout RunRecord) {
         var environment = environment
         environment[ResultProtocol.environmentVariable] = String(ResultProtocol.fd)
         // A scratch folder per child that the harness removes whatever happens: a child killed by
@@ -47,7 +50,7 @@ public struct ChildRunner: Sendable {
         let startNs = System.monotonicNanoseconds()
         let started: ChildLauncher.Started
         do {
-            started = try ChildLauncher(launcherPath: launcherPath).start(program: program, arguments: arguments, environment: environment)
+            started = try ChildLauncher(launcherPath: launcherPath).start(program: program, arguments: arguments, environment: environment, workingDirectory: workingDirectory)
         } catch {
             record.status = .spawnFailed
             record.statusDetail = error.description
@@ -64,20 +67,31 @@ public struct ChildRunner: Sendable {
         if watch.exit == nil, let pid = watch.childPID {
             kill(pid, SIGKILL)  // the launcher vanished without reporting: do not leave the child behind
         }
+        watch.tree?.killSurvivors()  // workers that left the process group (setsid) as well
         kill(-started.launcherPID, SIGKILL)  // the whole group; a no-op when all have exited
         System.waitpid(started.launcherPID)
 
         let received = reader.finish()
         let kept = output.finish()
         record.observed.wallS = Double(System.monotonicNanoseconds() - startNs) / 1e9
-        Self.fill(&record, watch: watch, received: received, logDropped: kept.dropped, timelineIntervalMs: limits.timelineIntervalMs)
+        Self.fill(&record, watch: watch, received: received, logDropped: kept.dropped, timelineIntervalMs: limits.timelineIntervalMs,
+                  speaksProtocol: speaksProtocol)
     }
 
     /// Puts what the parent saw and what the child said, as sent, into the record.
-    static func fill(_ record: inout RunRecord, watch: Watch, received: ResultStreamReader.Received, logDropped: Int, timelineIntervalMs: Double) {
+    static func fill(_ record: inout RunRecord, watch: Watch, received: ResultStreamReader.Received, logDropped: Int, timelineIntervalMs: Double,
+                     speaksProtocol: Bool = true) {
         record.observed.peakRssSampledBytes = watch.peakRss
         record.observed.peakHwmBytes = watch.lastHwm
         record.observed.parentSamples = watch.samples
+        if watch.treePeak.processes > 1 {
+            record.observed.peakTreeRssBytes = watch.treePeak.totalBytes
+            record.observed.peakLargestProcessRssBytes = watch.treePeak.largestBytes
+            record.observed.maxProcesses = watch.treePeak.processes
+        }
+        if let helloMs = received.helloArrivalMs {
+            record.observed.rssAtHelloBytes = watch.rssTimeline.first { $0.tMs >= helloMs }?.rss ?? watch.rssTimeline.last?.rss
+        }
         record.observed.killedAtS = watch.killedAtS
         record.observed.rssAtKillBytes = watch.rssAtKill
         if let exit = watch.exit {
@@ -96,7 +110,7 @@ public struct ChildRunner: Sendable {
             record.observed.streamedBytes = received.samples.last?.sample.bytes
         }
         record.timeline = mergeTimeline(rss: watch.rssTimeline, samples: received.samples)
-        (record.status, record.statusDetail) = status(watch: watch, received: received)
+        (record.status, record.statusDetail) = status(watch: watch, received: received, speaksProtocol: speaksProtocol)
         if logDropped > 0 {
             record.statusDetail = [record.statusDetail, "log cut, \(logDropped) bytes of output dropped"].compactMap { $0 }.joined(separator: "; ")
         }
@@ -104,12 +118,17 @@ public struct ChildRunner: Sendable {
 
     /// Precedence: what the harness did (cap, timeout, interrupt) explains a death best; then a
     /// signal nobody asked for; then the protocol; then the scenario's own word.
-    static func status(watch: Watch, received: ResultStreamReader.Received) -> (RunStatus, String?) {
+    static func status(watch: Watch, received: ResultStreamReader.Received, speaksProtocol: Bool = true) -> (RunStatus, String?) {
         if let killed = watch.killedFor { return (killed, watch.killDetail) }
         if let spawnError = watch.spawnError { return (.spawnFailed, spawnError) }
         guard let exit = watch.exit else { return (.crashed, "the launcher ended without reporting the child's exit") }
         if exit.signaled { return (.crashed, "killed by signal \(exit.signal) (\(signalName(exit.signal)))") }
         if let error = received.protocolError { return (.protocolError, error) }
+        if !speaksProtocol, received.hello == nil, received.result == nil {
+            // Says nothing on fd 3 by declaration: the exit code is all it tells.
+            if exit.code != 0 { return (.error, "exited with code \(exit.code) (the program does not speak the result protocol)") }
+            return (.ok, Self.unverifiedDetail)
+        }
         guard let result = received.result else { return (.noResult, "exited with code \(exit.code) without a result line") }
         switch result.status {
         case .ok: return (.ok, nil)
@@ -119,20 +138,24 @@ public struct ChildRunner: Sendable {
         }
     }
 
+    /// The detail of an ok row from a program that does not speak the result protocol: nothing
+    /// in it was verified, and only the parent's own figures are filled.
+    public static let unverifiedDetail = "exit 0; not verified: the program does not speak the result protocol (RSS, CPU and wall time only)"
+
     /// One row per parent timeline window, carrying the child's latest jemalloc sample at that time.
-    static func mergeTimeline(rss: [(tMs: Double, rss: Int)], samples: [(arrivalMs: Double, sample: SampleMessage)]) -> [TimelinePoint] {
+    static func mergeTimeline(rss: [(tMs: Double, rss: Int, treeRss: Int?)], samples: [(arrivalMs: Double, sample: SampleMessage)]) -> [TimelinePoint] {
         var points: [TimelinePoint] = []
         points.reserveCapacity(rss.count)
         var next = 0
         var latest: SampleMessage?
-        for (tMs, rssBytes) in rss {
+        for (tMs, rssBytes, treeRss) in rss {
             while next < samples.count, samples[next].arrivalMs <= tMs {
                 latest = samples[next].sample
                 next += 1
             }
             points.append(TimelinePoint(
                 tMs: tMs, rssBytes: rssBytes, allocatedBytes: latest?.counters.allocated ?? 0,
-                residentBytes: latest?.counters.resident ?? 0, gauges: latest?.gauges ?? [:]))
+                residentBytes: latest?.counters.resident ?? 0, gauges: latest?.gauges ?? [:], treeRssBytes: treeRss))
         }
         return points
     }

@@ -7,7 +7,7 @@ import Foundation
 /// | line | when | meaning |
 /// |---|---|---|
 /// | `pid <pid>` | after fork | the scenario's pid: the parent samples `/proc/<pid>` from now on |
-/// | `spawn-error <errno> <stage>` | fork or exec failed (`stage` = `fork`, `exec`, `wait`) | the scenario never ran (or cannot be waited for) |
+/// | `spawn-error <errno> <stage>` | fork, chdir or exec failed (`stage` = `fork`, `chdir`, `exec`, `wait`) | the scenario never ran (or cannot be waited for) |
 /// | `exit <wait-status> <ru_maxrss KiB> <user s> <system s>` | after `wait4` | how it ended, from the kernel |
 ///
 /// A failed exec sends `spawn-error` from the forked child (fd 4 is close-on-exec, so only a

@@ -24,6 +24,15 @@ public struct ParentObservation: Codable, Sendable, Equatable {
     public var streamedPeaks: AllocatorCounters?
     public var streamedItems: Int?
     public var streamedBytes: Int?
+    /// When the child started processes of its own (``ProcessTree``): the highest total RSS of
+    /// the child and its descendants in one sample, the largest single process, and the most
+    /// processes alive at once. Nil for a child that started none.
+    public var peakTreeRssBytes: Int?
+    public var peakLargestProcessRssBytes: Int?
+    public var maxProcesses: Int?
+    /// The child's RSS when its hello arrived (started, runtime loaded, before any work): the
+    /// idle floor a strategy's peak is measured above.
+    public var rssAtHelloBytes: Int?
     /// Figures the harness adds about the row (e.g. the crash test's kills).
     public var harnessMetrics: [String: Double] = [:]
 

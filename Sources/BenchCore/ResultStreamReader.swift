@@ -8,6 +8,8 @@ import Synchronization
 final class ResultStreamReader: Sendable {
     struct Received {
         var hello: HelloMessage?
+        /// When the hello arrived, ms after spawn on the parent's clock.
+        var helloArrivalMs: Double?
         var samples: [(arrivalMs: Double, sample: SampleMessage)] = []
         var result: ResultMessage?
         var protocolError: String?
@@ -52,7 +54,9 @@ final class ResultStreamReader: Sendable {
             let message = try ChildMessage.decode(line: line)
             state.withLock { received in
                 switch message {
-                case .hello(let hello): received.hello = hello
+                case .hello(let hello):
+                    received.hello = hello
+                    received.helloArrivalMs = arrival
                 case .sample(let sample): received.samples.append((arrival, sample))
                 case .result(let result):
                     if received.result != nil, received.protocolError == nil { received.protocolError = "a second result line" }

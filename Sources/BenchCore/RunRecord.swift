@@ -79,4 +79,13 @@ public struct RunRecord: Codable, Sendable, Equatable {
     public var killedAtS: Double? { observed.killedAtS }
     public var rssAtKillBytes: Int? { observed.rssAtKillBytes }
     public var parentSamples: Int { observed.parentSamples }
+    /// The highest total RSS of the child and the processes it started (nil: it started none).
+    public var peakTreeRssBytes: Int? { observed.peakTreeRssBytes }
+    /// The most processes alive at once in the child's tree (1 when it started none).
+    public var maxProcesses: Int { observed.maxProcesses ?? 1 }
+    /// The row's memory peak as a whole: the tree's total when the child started processes,
+    /// else the kernel's peak of the child.
+    public var peakMemoryBytes: Int { max(peakRssBytes, peakTreeRssBytes ?? 0) }
+    /// How far the peak rose above the child's idle floor (its RSS when it said hello).
+    public var peakOverFloorBytes: Int? { observed.rssAtHelloBytes.map { max(0, peakMemoryBytes - $0) } }
 }

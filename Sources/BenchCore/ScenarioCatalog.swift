@@ -2,15 +2,34 @@ import BenchProtocol
 import Foundation
 
 /// Finds the scenarios: every folder under `Scenarios/` (and, for the harness's own tests, under
-/// `Tests/Fixtures/`) whose executable was built next to `bpbench`. Each one describes itself
-/// (`<exe> --describe`), so the catalog knows nothing about any scenario in particular.
+/// `Tests/Fixtures/`) that holds Swift sources — its executable, built next to `bpbench`,
+/// describes itself (`<exe> --describe`) — or a `scenario.json` naming any other program
+/// (``ScenarioManifest``). The catalog knows nothing about any scenario in particular.
 public struct ScenarioCatalog: Sendable {
     /// One discovered scenario.
     public struct Entry: Sendable {
         public var folder: String
-        public var executable: String
+        public var launch: ScenarioLaunch
         public var description: ScenarioDescription
         public var name: String { description.name }
+
+        public init(folder: String, launch: ScenarioLaunch, description: ScenarioDescription) {
+            self.folder = folder
+            self.launch = launch
+            self.description = description
+        }
+
+        /// A Swift scenario built at `executable`.
+        public init(folder: String, executable: String, description: ScenarioDescription) {
+            self.init(folder: folder, launch: .built(executable: executable), description: description)
+        }
+    }
+
+    /// What discovery found: the scenarios that can be planned, and one line (with its exit code)
+    /// for each folder that could not be read — a broken folder never hides the others.
+    public struct Discovery: Sendable {
+        public var entries: [Entry] = []
+        public var problems: [BenchError] = []
     }
 
     /// The checkout: the folder holding `Scenarios/`.
@@ -48,48 +67,85 @@ public struct ScenarioCatalog: Sendable {
 
     /// Folder names of the scenarios, user-facing first, fixtures after when asked for.
     public func scenarioFolders(includeFixtures: Bool) -> [(name: String, folder: String)] {
-        var result = Self.swiftFolders(in: projectRoot + "/Scenarios")
-        if includeFixtures { result += Self.swiftFolders(in: projectRoot + "/Tests/Fixtures") }
+        var result = Self.scenarioFolders(in: projectRoot + "/Scenarios")
+        if includeFixtures { result += Self.scenarioFolders(in: projectRoot + "/Tests/Fixtures") }
         return result
     }
 
-    /// Every scenario with its self-description. A folder whose executable is missing (not built
-    /// yet) is an error that says how to build it.
-    public func entries(includeFixtures: Bool = false) throws(BenchError) -> [Entry] {
-        var entries: [Entry] = []
+    /// Every scenario with its description, and a problem line for each folder that has none.
+    public func discover(includeFixtures: Bool = false) -> Discovery {
+        var discovery = Discovery()
         for (name, folder) in scenarioFolders(includeFixtures: includeFixtures) {
+            do {
+                discovery.entries.append(try entry(name: name, folder: folder))
+            } catch {
+                discovery.problems.append(error)
+            }
+        }
+        return discovery
+    }
+
+    /// Every scenario with its self-description; the first broken folder is an error (for the
+    /// gate and tests, which must not silently run fewer scenarios).
+    public func entries(includeFixtures: Bool = false) throws(BenchError) -> [Entry] {
+        let discovery = discover(includeFixtures: includeFixtures)
+        if let problem = discovery.problems.first { throw problem }
+        return discovery.entries
+    }
+
+    /// Reads one folder: a manifest, or a built Swift executable's `--describe`.
+    public func entry(name: String, folder: String) throws(BenchError) -> Entry {
+        let hasManifest = FileManager.default.fileExists(atPath: folder + "/" + ScenarioManifest.fileName)
+        let entry: Entry
+        if hasManifest {
+            guard !Self.hasSwiftSources(folder) else {
+                throw BenchError(.data, "scenario folder '\(name)' has both Swift sources and \(ScenarioManifest.fileName); keep one")
+            }
+            let manifest = try ScenarioManifest.load(folder: folder)
+            entry = Entry(folder: folder, launch: manifest.launch, description: manifest.description)
+        } else {
             let executable = binDirectory + "/" + name
             guard FileManager.default.isExecutableFile(atPath: executable) else {
                 throw BenchError(.noInput, "scenario '\(name)' has no executable at \(executable); build it first (make build)")
             }
-            let description = try Self.describe(executable)
-            // The folder is the scenario's identity (its target, its executable, its README); a
-            // description that names another would put its rows under a name nothing else knows.
-            guard description.name == name else {
-                throw BenchError(.data, "scenario folder '\(name)' describes itself as '\(description.name)'; rename one so they match")
-            }
-            // A claim about a parameter, gauge or metric the scenario does not declare could only
-            // ever say "not measured": refuse it where the author sees it.
-            let undeclared = description.undeclaredNames()
-            guard undeclared.isEmpty else {
-                throw BenchError(.data, "scenario '\(name)': \(undeclared[0])\(undeclared.count > 1 ? " (and \(undeclared.count - 1) more)" : "")")
-            }
-            entries.append(Entry(folder: folder, executable: executable, description: description))
+            entry = Entry(folder: folder, executable: executable, description: try Self.describe(executable))
         }
-        return entries
+        let description = entry.description
+        // The folder is the scenario's identity (its target, its executable, its README); a
+        // description that names another would put its rows under a name nothing else knows.
+        guard description.name == name else {
+            throw BenchError(.data, "scenario folder '\(name)' describes itself as '\(description.name)'; rename one so they match")
+        }
+        // A claim about a parameter, gauge or metric the scenario does not declare could only
+        // ever say "not measured": refuse it where the author sees it.
+        let undeclared = description.undeclaredNames()
+        guard undeclared.isEmpty else {
+            throw BenchError(.data, "scenario '\(name)': \(undeclared[0])\(undeclared.count > 1 ? " (and \(undeclared.count - 1) more)" : "")")
+        }
+        return entry
     }
 
-    /// The entries for `names` (all visible ones when empty), in the order asked.
-    public func select(_ names: [String], includeFixtures: Bool = false) throws(BenchError) -> [Entry] {
-        let all = try entries(includeFixtures: includeFixtures || !names.isEmpty)
-        if names.isEmpty { return all.filter { !$0.description.hidden } }
-        var selected: [Entry] = []
+    /// What `bpbench run --scenario …` selects: the named scenarios (a broken one named is an
+    /// error), or every visible one, with the broken folders as problems beside them.
+    public func select(_ names: [String], includeFixtures: Bool = false) throws(BenchError) -> Discovery {
+        let discovery = discover(includeFixtures: includeFixtures || !names.isEmpty)
+        if names.isEmpty {
+            var visible = discovery
+            visible.entries = discovery.entries.filter { !$0.description.hidden }
+            return visible
+        }
+        var selected = Discovery()
         for name in names {
-            guard let entry = all.first(where: { $0.name == name }) else {
-                let known = all.filter { !$0.description.hidden }.map(\.name).joined(separator: ", ")
-                throw BenchError(.usage, "unknown scenario '\(name)' (known: \(known))")
+            if let entry = discovery.entries.first(where: { $0.name == name }) {
+                selected.entries.append(entry)
+                continue
             }
-            selected.append(entry)
+            if let folder = scenarioFolders(includeFixtures: true).first(where: { $0.name == name }) {
+                // The folder exists but is broken: its own problem says why.
+                _ = try entry(name: name, folder: folder.folder)
+            }
+            let known = discovery.entries.filter { !$0.description.hidden }.map(\.name).joined(separator: ", ")
+            throw BenchError(.usage, "unknown scenario '\(name)' (known: \(known))")
         }
         return selected
     }
@@ -115,15 +171,19 @@ public struct ScenarioCatalog: Sendable {
         }
     }
 
-    static func swiftFolders(in path: String) -> [(name: String, folder: String)] {
+    /// The sub-folders of `path` that are scenarios: Swift sources or a manifest.
+    static func scenarioFolders(in path: String) -> [(name: String, folder: String)] {
         let fileManager = FileManager.default
         guard let names = try? fileManager.contentsOfDirectory(atPath: path) else { return [] }
         return names.sorted().compactMap { name in
             let folder = path + "/" + name
-            guard !name.hasPrefix("."), let files = try? fileManager.contentsOfDirectory(atPath: folder),
-                  files.contains(where: { $0.hasSuffix(".swift") }) else { return nil }
+            guard !name.hasPrefix("."), hasSwiftSources(folder) || fileManager.fileExists(atPath: folder + "/" + ScenarioManifest.fileName) else { return nil }
             return (name, folder)
         }
+    }
+
+    static func hasSwiftSources(_ folder: String) -> Bool {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains { $0.hasSuffix(".swift") }
     }
 }
 

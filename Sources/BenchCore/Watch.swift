@@ -20,7 +20,11 @@ struct Watch {
     private(set) var peakRss = 0
     private(set) var lastHwm = 0
     private(set) var samples = 0
-    private(set) var rssTimeline: [(tMs: Double, rss: Int)] = []
+    private(set) var rssTimeline: [(tMs: Double, rss: Int, treeRss: Int?)] = []
+    /// The child's descendants (``ProcessTree``), once its pid is known.
+    private(set) var tree: ProcessTree?
+    /// The tree's peaks over every sample (total, largest single process, most processes).
+    private(set) var treePeak = ProcessTree.Reading(totalBytes: 0, largestBytes: 0, processes: 0)
     /// The launcher's `spawn-error`, in words: the scenario never ran.
     private(set) var spawnError: String?
     private(set) var killedFor: RunStatus?
@@ -28,6 +32,7 @@ struct Watch {
     private(set) var killedAtS: Double?
     private(set) var rssAtKill: Int?
     private var windowMax = 0
+    private var windowTreeMax = 0
     private var windowEndMs: Double
 
     init(limits: ChildLimits, startNs: UInt64) {
@@ -77,6 +82,7 @@ struct Watch {
         case .pid(let pid):
             childPID = pid
             reader = ProcStatusReader(pid: pid)
+            tree = ProcessTree(root: pid)
         case .spawnError(let code, let stage):
             spawnError = LauncherMessage.spawnErrorDetail(errno: code, stage: stage)
             if stage == "fork" || stage == "wait" { exit = Exit(code: 71) }  // the launcher ends now
@@ -101,23 +107,33 @@ struct Watch {
         samples += 1
         peakRss = max(peakRss, status.rssBytes)
         lastHwm = max(lastHwm, status.hwmBytes)
+        let reading = tree?.sample(rootBytes: status.rssBytes, nowNs: System.monotonicNanoseconds())
+            ?? ProcessTree.Reading(totalBytes: status.rssBytes, largestBytes: status.rssBytes, processes: 1)
+        treePeak.totalBytes = max(treePeak.totalBytes, reading.totalBytes)
+        treePeak.largestBytes = max(treePeak.largestBytes, reading.largestBytes)
+        treePeak.processes = max(treePeak.processes, reading.processes)
         if elapsedMs > windowEndMs { flushWindow() }
         while elapsedMs > windowEndMs { windowEndMs += limits.timelineIntervalMs }
         windowMax = max(windowMax, status.rssBytes)
-        if killedFor == nil, status.rssBytes > limits.memoryCapBytes {
-            killChild(.memoryCap, "RSS \(status.rssBytes) bytes passed the cap of \(limits.memoryCapBytes)", atMs: elapsedMs, rss: status.rssBytes)
+        windowTreeMax = max(windowTreeMax, reading.totalBytes)
+        // The cap holds for everything the scenario started: workers it forked count too.
+        if killedFor == nil, reading.totalBytes > limits.memoryCapBytes {
+            let what = reading.processes > 1 ? "RSS of its \(reading.processes) processes" : "RSS"
+            killChild(.memoryCap, "\(what) \(reading.totalBytes) bytes passed the cap of \(limits.memoryCapBytes)", atMs: elapsedMs, rss: reading.totalBytes)
         }
     }
 
     private mutating func flushWindow() {
         guard windowMax > 0 else { return }
-        rssTimeline.append((windowEndMs, windowMax))
+        rssTimeline.append((windowEndMs, windowMax, treePeak.processes > 1 ? windowTreeMax : nil))
         windowMax = 0
+        windowTreeMax = 0
     }
 
     private mutating func killChild(_ reason: RunStatus, _ detail: String, atMs: Double, rss: Int? = nil) {
         guard let pid = childPID else { return }
         kill(pid, SIGKILL)
+        tree?.killSurvivors()
         killedFor = reason
         killDetail = detail
         killedAtS = atMs / 1000

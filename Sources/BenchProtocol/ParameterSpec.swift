@@ -1,5 +1,5 @@
 /// The type of a scenario parameter; decides how a `key=value` string is parsed and validated.
-public enum ParameterKind: String, Codable, Sendable {
+public enum ParameterKind: String, Codable, Sendable, CaseIterable {
     /// A whole number of things; accepts `20000`, `20k`, `2M`.
     case count
     /// A size in bytes; accepts `16384`, `16KiB`, `16k`, `4MiB`, `1GB`.
@@ -50,6 +50,29 @@ public struct ParameterSpec: Codable, Sendable, Equatable {
         self.minimum = minimum
         self.maximum = maximum
         self.choices = choices
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, kind, help, defaultValue, profileDefaults, minimum, maximum, choices
+    }
+
+    /// Decodes a spec as a scenario prints it, or as a person writes it in a manifest (help,
+    /// per-profile defaults and choices optional).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        let kindText = try container.decode(String.self, forKey: .kind)
+        guard let kind = ParameterKind(rawValue: kindText) else {
+            let known = ParameterKind.allCases.map(\.rawValue).joined(separator: ", ")
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown parameter kind '\(kindText)' (known: \(known))")
+        }
+        self.kind = kind
+        help = try container.decodeIfPresent(String.self, forKey: .help) ?? ""
+        defaultValue = try container.decode(String.self, forKey: .defaultValue)
+        profileDefaults = try container.decodeIfPresent([String: String].self, forKey: .profileDefaults) ?? [:]
+        minimum = try container.decodeIfPresent(Double.self, forKey: .minimum)
+        maximum = try container.decodeIfPresent(Double.self, forKey: .maximum)
+        choices = try container.decodeIfPresent([String].self, forKey: .choices) ?? []
     }
 
     /// The default in force for `profile`.

@@ -23,6 +23,12 @@ public enum RunStatus: String, Codable, Sendable, CaseIterable {
     case interrupted
     /// Killed on purpose by `--crash-test` (SIGKILL at a random moment).
     case killed
+    /// Not run: something the scenario declares it requires (e.g. `node`) is not on this
+    /// machine. Not a failure of the scenario; the detail says what is missing.
+    case skipped
+
+    /// Whether the row ended as it should have: ok, or skipped for want of a required tool.
+    public var isAcceptable: Bool { self == .ok || self == .skipped }
 
     /// Whether the run's figures may be compared as measurements.
     public var isMeasurement: Bool { self == .ok }

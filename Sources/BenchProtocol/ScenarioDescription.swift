@@ -27,8 +27,15 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
     /// exist is refused when the scenario is discovered, not reported as "not measured".
     public var gauges: [String]?
     public var metrics: [String]?
-    /// The version of the fd-3 result protocol this scenario speaks (``ResultProtocol``).
+    /// The version of the fd-3 result protocol this scenario speaks (``ResultProtocol``); nil for
+    /// an external program that does not speak it (the parent's own figures only).
     public var protocolVersion: Int?
+    /// The language the strategy is written in (`swift`, `node`, …), for the report's
+    /// cross-language comparison.
+    public var language: String?
+    /// The backpressure pattern it implements, shared by its twins in other languages (e.g.
+    /// `pipeline`, `drain-loop`, `ignored-drain`): rows with the same pattern are compared.
+    public var pattern: String?
 
     /// - Parameters:
     ///   - parameters: the typed handles (``Param``) the scenario reads, in display order.
@@ -39,7 +46,7 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
         name: String, summary: String, seeds: [String] = [], parameters: [any ParameterDeclaration],
         scale: (any ParameterDeclaration)? = nil, gauges: [GaugeName] = [], metrics: [MetricName] = [],
         isReference: Bool = false, durableState: (any ParameterDeclaration)? = nil,
-        claims: [SeedClaim] = [], variants: [ScenarioVariant] = [], hidden: Bool = false
+        claims: [SeedClaim] = [], variants: [ScenarioVariant] = [], hidden: Bool = false, pattern: String? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -54,6 +61,34 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
         self.variants = variants.isEmpty ? nil : variants
         self.hidden = hidden
         protocolVersion = ResultProtocol.version
+        language = "swift"
+        self.pattern = pattern
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case name, summary, seeds, parameters, scaleParameter, hidden, claims, variants, isReference
+        case durableStateParameter, gauges, metrics, protocolVersion, language, pattern
+    }
+
+    /// Decodes a description as a scenario prints it, or as a person writes it in a manifest:
+    /// the lists and flags a simple scenario has no use for may be left out.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        name = try container.decode(String.self, forKey: .name)
+        summary = try container.decodeIfPresent(String.self, forKey: .summary) ?? ""
+        seeds = try container.decodeIfPresent([String].self, forKey: .seeds) ?? []
+        parameters = try container.decodeIfPresent([ParameterSpec].self, forKey: .parameters) ?? []
+        scaleParameter = try container.decodeIfPresent(String.self, forKey: .scaleParameter)
+        hidden = try container.decodeIfPresent(Bool.self, forKey: .hidden) ?? false
+        claims = try container.decodeIfPresent([SeedClaim].self, forKey: .claims) ?? []
+        variants = try container.decodeIfPresent([ScenarioVariant].self, forKey: .variants)
+        isReference = try container.decodeIfPresent(Bool.self, forKey: .isReference)
+        durableStateParameter = try container.decodeIfPresent(String.self, forKey: .durableStateParameter)
+        gauges = try container.decodeIfPresent([String].self, forKey: .gauges)
+        metrics = try container.decodeIfPresent([String].self, forKey: .metrics)
+        protocolVersion = try container.decodeIfPresent(Int.self, forKey: .protocolVersion)
+        language = try container.decodeIfPresent(String.self, forKey: .language)
+        pattern = try container.decodeIfPresent(String.self, forKey: .pattern)
     }
 
     /// What in this description names something it does not declare: a claim's parameter, gauge

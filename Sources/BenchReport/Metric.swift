@@ -39,6 +39,16 @@ public struct Metric: Sendable, Equatable {
 
     public static let peakRss = Metric(key: "peak_rss_bytes", title: "peak RSS", unit: .bytes, higherIsBetter: false, stability: .machineBound) { Double($0.peakRssBytes) }
     public static let peakRssSampled = Metric(key: "peak_rss_sampled_bytes", title: "peak RSS (sampled)", unit: .bytes, higherIsBetter: false, stability: .reported) { Double($0.peakRssSampledBytes) }
+    /// The child and every process it started, summed per sample (rows whose child started none
+    /// have no value).
+    public static let peakTreeRss = Metric(key: "peak_tree_rss_bytes", title: "peak RSS of the process tree", unit: .bytes, higherIsBetter: false, stability: .reported) { record in
+        record.peakTreeRssBytes.map(Double.init)
+    }
+    /// The peak above the child's RSS when it said hello (runtime loaded, no work yet): what the
+    /// strategy itself added, comparable across runtimes whose floors differ.
+    public static let peakOverFloor = Metric(key: "peak_over_floor_bytes", title: "peak over idle floor", unit: .bytes, higherIsBetter: false, stability: .reported) { record in
+        record.peakOverFloorBytes.map(Double.init)
+    }
     public static let peakAllocated = Metric(key: "peak_allocated_bytes", title: "peak allocated", unit: .bytes, higherIsBetter: false, stability: .machineStable) { record in
         record.peaks.allocated > 0 ? Double(record.peaks.allocated) : nil
     }
@@ -51,7 +61,7 @@ public struct Metric: Sendable, Equatable {
     public static let latencyP99 = Metric(key: "latency_p99_us", title: "latency p99", unit: .microseconds, higherIsBetter: false, stability: .machineBound) { $0.latency?.p99Us }
 
     /// Every fixed metric, in report order (gauge maxima are added per scenario).
-    public static let all: [Metric] = [peakRss, peakRssSampled, peakAllocated, peakResident, throughputBytes, throughputItems, duration, cpu, latencyP50, latencyP99]
+    public static let all: [Metric] = [peakRss, peakRssSampled, peakTreeRss, peakOverFloor, peakAllocated, peakResident, throughputBytes, throughputItems, duration, cpu, latencyP50, latencyP99]
 
     /// Prefix of a gauge's maximum: `max_queue_depth`, `max_in_flight_bytes`.
     public static let gaugePrefix = "max_"

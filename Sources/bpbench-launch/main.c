@@ -1,5 +1,5 @@
 /*
- * bpbench-launch PROGRAM [ARG...]
+ * bpbench-launch [--chdir DIR] PROGRAM [ARG...]
  *
  * Why this exists: on Linux, a process started straight from the harness inherits the harness's
  * own peak RSS into its ru_maxrss (exec folds the old address space's high-water mark into the
@@ -7,6 +7,9 @@
  * then report the harness's 40 MiB. This launcher is small (about 1 MiB resident); it forks the
  * scenario, so the scenario starts from a fresh signal struct and its ru_maxrss is its own --
  * the same trick that makes /usr/bin/time -v correct.
+ *
+ * --chdir DIR runs PROGRAM in DIR (an external scenario runs in its folder); a failed chdir is
+ * reported like a failed exec, as "spawn-error <errno> chdir".
  *
  * Control protocol on fd 4, one line each (documented and parsed in BenchCore/LauncherMessage.swift):
  *   "pid <pid>"                                   after fork
@@ -29,8 +32,14 @@
 enum { CONTROL_FD = 4, RESULT_FD = 3 };
 
 int main(int argc, char **argv) {
+    const char *directory = NULL;
+    if (argc >= 3 && strcmp(argv[1], "--chdir") == 0) {
+        directory = argv[2];
+        argv += 2;
+        argc -= 2;
+    }
     if (argc < 2) {
-        fprintf(stderr, "usage: bpbench-launch PROGRAM [ARG...]\n");
+        fprintf(stderr, "usage: bpbench-launch [--chdir DIR] PROGRAM [ARG...]\n");
         return 64;
     }
     int control = fcntl(CONTROL_FD, F_GETFD) == -1 ? STDERR_FILENO : CONTROL_FD;
@@ -50,6 +59,12 @@ int main(int argc, char **argv) {
     if (child == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (getppid() != self) _exit(70);
+        if (directory != NULL && chdir(directory) != 0) {
+            int failure = errno;
+            dprintf(control, "spawn-error %d chdir\n", failure);
+            dprintf(STDERR_FILENO, "bpbench-launch: cannot enter %s: %s\n", directory, strerror(failure));
+            _exit(127);
+        }
         execv(argv[1], argv + 1);
         int failure = errno;
         dprintf(control, "spawn-error %d exec\n", failure);

@@ -21,13 +21,19 @@ struct GateSession {
     /// The baseline's scenarios that `catalog` has, in the baseline's order (missing ones become
     /// "missing from the run" findings).
     func entries(in catalog: ScenarioCatalog, only names: [String]? = nil) throws(BenchError) -> [ScenarioCatalog.Entry] {
-        let available = try catalog.entries()
         var wanted: [String] = []
         for entry in baseline.entries {
             let scenario = ScenarioVariant.scenario(ofRow: entry.scenario)
             if !wanted.contains(scenario) && (names?.contains(scenario) ?? true) { wanted.append(scenario) }
         }
-        return wanted.compactMap { name in available.first { $0.name == name } }
+        // A broken folder the baseline does not cover (a new manifest) must not stop the gate;
+        // one it covers is an error, not a silently smaller plan.
+        let discovery = catalog.discover()
+        let folders = catalog.scenarioFolders(includeFixtures: false)
+        for name in wanted where !discovery.entries.contains(where: { $0.name == name }) {
+            if let folder = folders.first(where: { $0.name == name }) { _ = try catalog.entry(name: name, folder: folder.folder) }
+        }
+        return wanted.compactMap { name in discovery.entries.first { $0.name == name } }
     }
 
     /// The baseline's plan (profile, repeats, warm-ups, scales) over `entries`, with `overrides`.

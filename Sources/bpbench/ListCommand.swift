@@ -1,6 +1,7 @@
 import ArgumentParser
 import BenchCore
 import BenchProtocol
+import Foundation
 
 /// `bpbench list`: every scenario with its summary and parameters.
 struct ListCommand: ParsableCommand {
@@ -16,8 +17,8 @@ struct ListCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let entries = try project.catalog().entries(includeFixtures: includeFixtures)
-                .filter { includeFixtures || !$0.description.hidden }
+            let discovery = try project.catalog().discover(includeFixtures: includeFixtures)
+            let entries = discovery.entries.filter { includeFixtures || !$0.description.hidden }
             for entry in entries {
                 if names {
                     print(entry.name)
@@ -25,6 +26,15 @@ struct ListCommand: ParsableCommand {
                 }
                 let description = entry.description
                 print("\(description.name)\(description.hidden ? " (fixture)" : "") — \(description.summary)")
+                var traits: [String] = []
+                if let language = description.language { traits.append("language: \(language)") }
+                if let pattern = description.pattern { traits.append("pattern: \(pattern)") }
+                if case .external(let command) = entry.launch {
+                    traits.append("command: \(command.argv.joined(separator: " "))")
+                    if description.protocolVersion == nil { traits.append("no result protocol (RSS, CPU, wall time only)") }
+                }
+                if let reason = entry.launch.unavailableReason { traits.append("skipped here: \(reason)") }
+                if !traits.isEmpty { print("  " + traits.joined(separator: "; ")) }
                 if !description.seeds.isEmpty { print("  seeds: \(description.seeds.joined(separator: ", "))") }
                 for spec in description.parameters {
                     let profiles = Profile.allCases.compactMap { profile in spec.profileDefaults[profile.rawValue].map { "\(profile.rawValue): \($0)" } }
@@ -33,6 +43,10 @@ struct ListCommand: ParsableCommand {
                 }
                 print("")
             }
+            for problem in discovery.problems {
+                FileHandle.standardError.write(Data("bpbench: error: \(problem.message)\n".utf8))
+            }
+            if let problem = discovery.problems.first { throw ExitCode(problem.exitCode) }
         }
     }
 }

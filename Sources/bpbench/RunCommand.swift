@@ -9,7 +9,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run scenarios in child processes and write a run folder (results.csv, timeline.csv, report.md, run.json, charts).",
-        discussion: "A child that crashes, hangs, or passes the memory cap is a result (its status), not an error: bpbench run writes every row, then exits 0 when all ended ok, 3 when some did not, 130 if interrupted.")
+        discussion: "A child that crashes, hangs, or passes the memory cap is a result (its status), not an error: bpbench run writes every row, then exits 0 when all ended ok (or skipped: a required tool such as node is missing), 3 when some did not, 130 if interrupted; a broken scenario folder (bad scenario.json) is one line on stderr, the others still run, and the run exits with its code (65 bad manifest, 69 command not found).")
 
     @OptionGroup var project: ProjectOptions
 
@@ -64,6 +64,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var crashFailure: String?
         var notOk: String?
+        var brokenFolder: BenchError?
         let interrupted = try reportingErrors { () throws(BenchError) -> Bool in
             let catalog = try project.catalog()
             guard let profile = Profile(rawValue: profile) else {
@@ -72,8 +73,14 @@ struct RunCommand: ParsableCommand {
             let limits = try makeLimits()
             let formats = try ExportFormat.parse(exports)
             let scales = try parseScales()
-            let entries = try catalog.select(scenarios, includeFixtures: includeFixtures)
-            guard !entries.isEmpty else { throw BenchError(.noInput, "no scenarios found under \(catalog.projectRoot)/Scenarios") }
+            let selection = try catalog.select(scenarios, includeFixtures: includeFixtures)
+            let entries = selection.entries
+            // A broken folder is one line now and the run's exit code at the end; the others run.
+            for problem in selection.problems {
+                FileHandle.standardError.write(Data("bpbench: error: \(problem.message) (the other scenarios run)\n".utf8))
+            }
+            brokenFolder = selection.problems.first
+            guard !entries.isEmpty else { throw selection.problems.first ?? BenchError(.noInput, "no scenarios found under \(catalog.projectRoot)/Scenarios") }
             let plan = try RunPlan(entries: entries, profile: profile, repeats: repeats ?? Self.defaultRepeats(profile), warmups: warmup, scales: scales, overrides: parameters)
             if let reference, !plan.steps.contains(where: { $0.row == reference }) {
                 var rows: [String] = []
@@ -96,7 +103,7 @@ struct RunCommand: ParsableCommand {
             let progress = ProgressPrinter(quiet: quiet)
             if let crashTest {
                 guard entries.count == 1, let step = plan.steps.last(where: { $0.variant == nil }), step.entry.description.durableStateParameter != nil else {
-                    let durable = try catalog.select([]).filter { $0.description.durableStateParameter != nil }.map(\.name)
+                    let durable = try catalog.select([]).entries.filter { $0.description.durableStateParameter != nil }.map(\.name)
                     throw BenchError(.usage, "--crash-test needs exactly one scenario that keeps durable state (here: \(durable.isEmpty ? "none" : durable.joined(separator: ", ")))")
                 }
                 let records = try CrashTest(kills: crashTest).execute(step: step, profile: profile, executor: runner, directory: runDirectory,
@@ -123,7 +130,8 @@ struct RunCommand: ParsableCommand {
                 print(MarkdownExporter().summaryTable(analysis).dropFirst(2).joined(separator: "\n"))
                 print("\nwrote \(runDirectory)/ (report.md, results.csv, timeline.csv, results.json, run.json, *.svg, logs/)")
             }
-            let failed = document.records.filter { $0.status != .ok }
+            // A skipped row (a tool this machine lacks) is said in the report, not a failure.
+            let failed = document.records.filter { !$0.status.isAcceptable }
             if crashTest == nil, !failed.isEmpty {
                 notOk = "\(failed.count) of \(document.records.count) rows did not end ok (\(Set(failed.map(\.status.rawValue)).sorted().joined(separator: ", ")))"
             }
@@ -140,6 +148,10 @@ struct RunCommand: ParsableCommand {
         if let notOk {
             FileHandle.standardError.write(Data("bpbench: \(notOk); every row was written (see status in report.md)\n".utf8))
             throw ExitCode(Self.rowsNotOkExitCode)
+        }
+        if let brokenFolder {
+            FileHandle.standardError.write(Data("bpbench: the run is complete without a broken scenario folder: \(brokenFolder.message)\n".utf8))
+            throw ExitCode(brokenFolder.exitCode)
         }
     }
 

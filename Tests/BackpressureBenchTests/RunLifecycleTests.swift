@@ -55,7 +55,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
         for name in ["bounded-queue", "ignored-drain", "manual-drain", "persistent-queue", "pipeline-copy"] {
             XCTAssertTrue(names.contains(name), "\(name) missing from \(names)")
         }
-        XCTAssertFalse(try TestSupport.catalog.select([]).contains { $0.description.hidden }, "fixtures are hidden by default")
+        XCTAssertFalse(try TestSupport.catalog.select([]).entries.contains { $0.description.hidden }, "fixtures are hidden by default")
     }
 
     func testRunsStartedTogetherGetSeparateFolders() throws {

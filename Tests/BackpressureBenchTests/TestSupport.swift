@@ -26,7 +26,7 @@ enum TestSupport {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw XCTSkip("\(executable) is not built; run `make build-debug` (make test does)")
         }
-        return try XCTUnwrap(try catalog.select([name], includeFixtures: true).first)
+        return try XCTUnwrap(try catalog.select([name], includeFixtures: true).entries.first)
     }
 
     /// Runs one child of `scenario` with `parameters` under `limits` and returns its record.
@@ -56,7 +56,9 @@ enum TestSupport {
             guard let program = arguments.first.map({ ($0 as NSString).lastPathComponent }) else { return false }
             if let argument, !arguments.contains(argument) { return false }
             if program.hasPrefix(prefix) { return true }
-            return includeLaunchers && program == "bpbench-launch" && arguments.count > 1 && (arguments[1] as NSString).lastPathComponent.hasPrefix(prefix)
+            // A launcher's program follows its own options (`--chdir DIR`).
+            let launched = arguments.count > 3 && arguments[1] == "--chdir" ? arguments[3] : arguments.count > 1 ? arguments[1] : ""
+            return includeLaunchers && program == "bpbench-launch" && (launched as NSString).lastPathComponent.hasPrefix(prefix)
         }
     }
 
