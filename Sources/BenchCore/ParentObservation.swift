@@ -7,7 +7,9 @@ public struct ParentObservation: Codable, Sendable, Equatable {
     public var signal: Int32?
     /// From spawn to reaped, seconds.
     public var wallS = 0.0
-    /// The kernel's peak (`ru_maxrss` from `wait4`).
+    /// The kernel's peak (`ru_maxrss` from `wait4`): the child's own, or — when it started and
+    /// waited for processes of its own — the largest single process among them (the kernel folds
+    /// reaped descendants' peaks in). The tree's sum is ``peakTreeRssBytes``.
     public var peakRssBytes = 0
     /// The highest VmRSS the parent's sampler saw.
     public var peakRssSampledBytes = 0

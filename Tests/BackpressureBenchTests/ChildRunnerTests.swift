@@ -7,8 +7,11 @@ import XCTest
 class ChildProcessTestCase: XCTestCase {
     override func tearDown() {
         let deadline = Date().addingTimeInterval(2)
-        while !TestSupport.processes(named: "fixture-").isEmpty, Date() < deadline { usleep(20_000) }
-        XCTAssertEqual(TestSupport.processes(named: "fixture-"), [], "orphaned fixture processes")
+        // Every process the harness starts: Swift children by name, external ones (and the
+        // workers they fork) by the folder they run in.
+        func survivors() -> [Int32] { TestSupport.processes(named: "fixture-") + TestSupport.processesInScenarioFolders() }
+        while !survivors().isEmpty, Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(survivors(), [], "orphaned scenario processes")
         super.tearDown()
     }
 }

@@ -23,7 +23,8 @@ enum TestSupport {
 
     static func entry(_ name: String) throws -> ScenarioCatalog.Entry {
         let executable = binDirectory + "/" + name
-        guard FileManager.default.isExecutableFile(atPath: executable) else {
+        let manifests = ["/Scenarios/", "/Tests/Fixtures/"].map { projectRoot + $0 + name + "/" + ScenarioManifest.fileName }
+        guard FileManager.default.isExecutableFile(atPath: executable) || manifests.contains(where: FileManager.default.fileExists(atPath:)) else {
             throw XCTSkip("\(executable) is not built; run `make build-debug` (make test does)")
         }
         return try XCTUnwrap(try catalog.select([name], includeFixtures: true).entries.first)
@@ -60,6 +61,50 @@ enum TestSupport {
             let launched = arguments.count > 3 && arguments[1] == "--chdir" ? arguments[3] : arguments.count > 1 ? arguments[1] : ""
             return includeLaunchers && program == "bpbench-launch" && (launched as NSString).lastPathComponent.hasPrefix(prefix)
         }
+    }
+
+    /// Process IDs of running processes one of whose arguments contains `fragment` (a forked
+    /// worker keeps its parent's command line, so this finds workers of external scenarios).
+    static func processes(withArgument fragment: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard pid != getpid(), let data = readProcFile("/proc/\(pid)/cmdline") else { return false }
+            return data.split(separator: 0).contains { String(decoding: $0, as: UTF8.self).contains(fragment) }
+        }
+    }
+
+    /// Process IDs of processes running in a scenario or fixture folder, or in a test's throw-away
+    /// project: external scenarios run in their folder, and so do the workers they start.
+    static func processesInScenarioFolders() -> [Int32] {
+        let places = [projectRoot + "/Scenarios/", projectRoot + "/Tests/Fixtures/", NSTemporaryDirectory() + "bpbench-tests-"]
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard pid != getpid(), let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") else { return false }
+            return places.contains { (cwd + "/").hasPrefix($0) || cwd.hasPrefix($0) }
+        }
+    }
+
+    /// Runs the debug-built bpbench from the project folder: exit status, stdout, stderr.
+    static func bpbench(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let executable = binDirectory + "/bpbench"
+        guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("bpbench is not built") }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: projectRoot)
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Read both to the end on their own threads: either pipe may fill first.
+        nonisolated(unsafe) var errorData = Data()
+        let errorReader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        errorReader.start()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while errorReader.isExecuting || !errorReader.isFinished { usleep(1000) }
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
     }
 
     /// /proc files report a size of 0, so Foundation's size-based readers return nothing: read
