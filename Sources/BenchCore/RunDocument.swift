@@ -34,6 +34,9 @@ public struct RunDocument: Codable, Sendable, Equatable {
     /// The row the report's ratios are computed against: `--reference`, else the scenario whose
     /// description says it is the reference (nil when none ran).
     public var reference: String?
+    /// Each row's language, pattern and variant (from the scenarios' descriptions); optional so
+    /// documents written before it still load.
+    public var rowTraits: [String: RowTraits]?
     public var records: [RunRecord]
 
     public init(startedAt: String, profile: String, repeats: Int, warmups: Int, scales: [Double], limits: ChildLimits, environment: HostEnvironment) {
@@ -60,7 +63,12 @@ public struct RunDocument: Codable, Sendable, Equatable {
     public init(plan: RunPlan, entries: [ScenarioCatalog.Entry], limits: ChildLimits, projectRoot: String, reference: String? = nil) {
         self.init(startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
                   scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot))
-        for entry in entries { claims.merge(entry.description.claimsByRow(profile: plan.profile.rawValue)) { $1 } }
+        var traits: [String: RowTraits] = [:]
+        for entry in entries {
+            claims.merge(entry.description.claimsByRow(profile: plan.profile.rawValue)) { $1 }
+            traits.merge(RowTraits.rows(of: entry.description, profile: plan.profile.rawValue)) { $1 }
+        }
+        rowTraits = traits
         growsWithTimeRows = Self.timeRows(entries, profile: plan.profile)
         self.reference = reference ?? entries.first { $0.description.isReference == true }?.name
     }

@@ -44,7 +44,7 @@ public struct ExternalCommand: Sendable, Equatable {
     }
 
     /// `name` as the launcher can `execv` it: a path (relative to `folder`) or a `PATH` lookup.
-    static func resolve(_ name: String, in folder: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+    public static func resolve(_ name: String, in folder: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
         let fileManager = FileManager.default
         if name.contains("/") {
             let candidate = name.hasPrefix("/") ? name : (folder as NSString).appendingPathComponent(name)

@@ -25,6 +25,7 @@ public struct MarkdownExporter: Exporter {
         lines += ["", "Figures are medians over the `ok` repeats, with min–max in brackets. A repeat that failed (verification, crash, cap, timeout) is never counted as fast: it shows only in *status*.", ""]
         lines += summaryTable(analysis)
         lines += comparisons(analysis)
+        lines += languageSection(analysis)
         lines += verdictSection(analysis)
         lines += claimSection(analysis)
         lines += failureSection(analysis)
@@ -53,7 +54,7 @@ public struct MarkdownExporter: Exporter {
             }
             let cells = [
                 "`\(summary.scenario)`", input, status,
-                Format.spread(summary.spreads[Metric.peakRss.key], unit: .bytes),
+                peakCell(summary),
                 Format.spread(summary.spreads[Metric.peakAllocated.key], unit: .bytes),
                 Format.spread(summary.spreads[Metric.throughputBytes.key], unit: .bytesPerSecond),
                 Format.spread(summary.spreads[Metric.throughputItems.key], unit: .itemsPerSecond),
@@ -63,7 +64,19 @@ public struct MarkdownExporter: Exporter {
             ]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
+        if analysis.summaries.contains(where: { $0.spreads[Metric.peakTreeRss.key] != nil }) {
+            lines += ["", "*tree*: the scenario started processes of its own; its peak RSS is the sum over the child and its descendants in one sample "
+                      + "(shared pages count once per process), with the most processes alive at once. The kernel's `peak_rss_bytes` of such a row is its "
+                      + "largest single process."]
+        }
         return lines
+    }
+
+    /// The summary's peak RSS: the kernel's, or for a row that started processes the tree's total.
+    func peakCell(_ summary: ScenarioSummary) -> String {
+        guard let tree = summary.spreads[Metric.peakTreeRss.key] else { return Format.spread(summary.spreads[Metric.peakRss.key], unit: .bytes) }
+        let processes = summary.records.map(\.maxProcesses).max() ?? 1
+        return Format.spread(tree, unit: .bytes) + " *tree of \(processes)*"
     }
 
     func comparisons(_ analysis: RunAnalysis) -> [String] {
@@ -76,6 +89,36 @@ public struct MarkdownExporter: Exporter {
             lines.append("- `\(name)`: \(Format.ratio(memory)) the peak memory of `\(reference)` at \(Format.ratio(speed)) its throughput.")
         }
         return lines.count > 3 ? lines : []
+    }
+
+    func languageSection(_ analysis: RunAnalysis) -> [String] {
+        let groups = LanguageComparison.groups(analysis)
+        guard !groups.isEmpty else { return [] }
+        var lines = ["", "## Same pattern, different languages", "",
+                     "Each pattern's rows at the largest scale all of them ran, medians over ok repeats. *Peak* is the kernel's peak RSS "
+                     + "(the process tree's total for a row that started processes); *over idle floor* subtracts the RSS the child had when it said "
+                     + "hello (runtime loaded, no work done), which is what the strategy itself added. Ratios are against the Swift row (the base), "
+                     + "measured in this run.", "",
+                     "| pattern | row | language | peak RSS | idle floor | over idle floor | throughput | ratio peak / over floor / throughput |",
+                     "|---|---|---|---:|---:|---:|---:|---|"]
+        for group in groups {
+            let pattern = "\(group.pattern)\(group.variant.map { " (\($0))" } ?? "") \(Format.scale(group.scale))"
+            for entry in group.entries {
+                let ratios: String
+                if entry.language == group.base {
+                    ratios = "base (\(group.base))"
+                } else {
+                    ratios = [\LanguageComparison.Entry.peakMemoryBytes, \.overFloorBytes, \.throughputBytesPerS]
+                        .map { group.ratio(entry, $0).map(Format.ratio) ?? "—" }.joined(separator: " / ")
+                }
+                func bytes(_ value: Double?, _ suffix: String = "") -> String { value.map { Format.bytes($0) + suffix } ?? "—" }
+                var cells: [String] = [pattern, "`\(entry.row)`", entry.language]
+                cells += [bytes(entry.peakMemoryBytes), bytes(entry.floorBytes), bytes(entry.overFloorBytes)]
+                cells += [bytes(entry.throughputBytesPerS, "/s"), ratios]
+                lines.append("| " + cells.joined(separator: " | ") + " |")
+            }
+        }
+        return lines
     }
 
     func verdictSection(_ analysis: RunAnalysis) -> [String] {
@@ -107,9 +150,9 @@ public struct MarkdownExporter: Exporter {
     }
 
     func failureSection(_ analysis: RunAnalysis) -> [String] {
-        let failed = analysis.document.records.filter { $0.status != .ok }
+        let failed = analysis.document.records.filter { $0.status != .ok || $0.statusDetail == ChildRunner.unverifiedDetail }
         guard !failed.isEmpty else { return [] }
-        var lines = ["", "## Runs that did not finish ok", "", "| scenario | scale | repeat | status | detail | log |", "|---|---|---|---|---|---|"]
+        var lines = ["", "## Runs that did not finish ok (or were not verified)", "", "| scenario | scale | repeat | status | detail | log |", "|---|---|---|---|---|---|"]
         for record in failed {
             let detail = (record.statusDetail ?? "").replacingOccurrences(of: "|", with: "\\|")
             lines.append("| `\(record.scenario)` | \(Format.scale(record.scale)) | \(record.repeatIndex) | \(record.status.rawValue) | \(detail) | `\((record.logFile as NSString).lastPathComponent)` |")

@@ -20,6 +20,7 @@ public struct ResultsCSVExporter: Exporter {
             "user_cpu_s", "system_cpu_s", "verification_passed", "expected_items", "received_items",
             "killed_at_s", "rss_at_kill_bytes", "exit_code", "signal", "sampler_ticks", "sampler_tick_us", "parent_samples",
             "memory_verdict", "peak_bytes_per_input_byte",
+            "language", "pattern", "peak_tree_rss_bytes", "peak_largest_process_rss_bytes", "max_processes", "rss_at_hello_bytes", "peak_over_floor_bytes",
         ]
         header += gauges.map { "max_gauge_\($0)" } + metrics.map { "metric_\($0)" } + parameters.map { "param_\($0)" } + ["log_file"]
         var text = CSV.row(header)
@@ -41,6 +42,10 @@ public struct ResultsCSVExporter: Exporter {
             row += [record.exitCode.map(String.init) ?? "", record.signal.map(String.init) ?? ""]
             row += [String(record.samplerTicks), CSV.number(record.samplerTickUs), String(record.parentSamples)]
             row += [verdict?.kind.rawValue ?? "", CSV.number(verdict?.peakBytesPerInputByte)]
+            let traits = analysis.document.rowTraits?[record.scenario]
+            row += [traits?.language ?? "", traits?.pattern ?? ""]
+            row += [record.peakTreeRssBytes.map(String.init) ?? "", record.observed.peakLargestProcessRssBytes.map(String.init) ?? "",
+                    String(record.maxProcesses), record.observed.rssAtHelloBytes.map(String.init) ?? "", record.peakOverFloorBytes.map(String.init) ?? ""]
             row += gauges.map { record.gaugeMaxima[$0].map(String.init) ?? "" }
             row += metrics.map { CSV.number(record.metrics[$0]) }
             row += parameters.map { record.parameters[$0] ?? "" }

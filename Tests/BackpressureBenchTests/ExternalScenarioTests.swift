@@ -177,10 +177,35 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         XCTAssertEqual(TestSupport.processes(withArgument: "holders.py"), [], "a holder outlived the kill")
     }
 
-    private func run(_ entry: ScenarioCatalog.Entry, in catalog: ScenarioCatalog, parameters: [String] = []) throws -> RunRecord {
+    /// The Node twins run the Swift workload: the same input file and item format, so their
+    /// reader reaches the checksum Swift's ItemCodec computes — and says no when it does not.
+    func testANodeStreamScenarioVerifiesTheSwiftItemFormatAndCanFailVerification() throws {
+        guard ExternalCommand.resolve("node", in: "/") != nil else { throw XCTSkip("node is not installed (make deps installs it)") }
+        let entry = try TestSupport.entry("node-manual-drain")
+        let cache = TestSupport.temporaryDirectory("node-cache")
+        // The Swift side's expectation for 64 items of 16 KiB (ItemCodec.expectedChecksum, from a Swift run).
+        let good = try run(entry, in: TestSupport.catalog, parameters: ["items=64", "consumer_rate=0"], cache: cache)
+        XCTAssertEqual(good.status, .ok, good.statusDetail ?? "")
+        XCTAssertEqual(good.verification?.receivedItems, 64)
+        XCTAssertEqual(good.verification?.expectedChecksum, Self.swiftChecksumOf64Items)
+        XCTAssertEqual(good.hello?.runtime?.hasPrefix("node v"), true)
+        XCTAssertNotNil(good.observed.rssAtHelloBytes, "the idle floor was taken at hello")
+        XCTAssertGreaterThan(good.peaks.allocated, 0, "V8's heap figures arrive in the counters")
+        // A wrong expectation (as a corrupted stream would produce) fails the row.
+        try #"{"count":64,"hex":"0123456789abcdef"}"#.write(toFile: cache + "/items-64x16384.expected.json", atomically: true, encoding: .utf8)
+        let bad = try run(entry, in: TestSupport.catalog, parameters: ["items=64", "consumer_rate=0"], cache: cache)
+        XCTAssertEqual(bad.status, .failedVerification, bad.statusDetail ?? "")
+        XCTAssertTrue(bad.statusDetail?.contains("differs from expected 0123456789abcdef") ?? false, bad.statusDetail ?? "")
+    }
+
+    /// `ItemCodec.expectedChecksum(items: 64, itemBytes: 16384, ordered: true).hex`, as a Swift
+    /// child reports it (pipeline-copy --param items=64).
+    static let swiftChecksumOf64Items = "d84c3e6148d70a82"
+
+    private func run(_ entry: ScenarioCatalog.Entry, in catalog: ScenarioCatalog, parameters: [String] = [], cache: String? = nil) throws -> RunRecord {
         let directory = TestSupport.temporaryDirectory("external")
         let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: parameters)
-        let runner = BenchRunner(catalog: catalog, limits: ChildLimits(), cacheDirectory: directory + "/cache", interruption: nil)
+        let runner = BenchRunner(catalog: catalog, limits: ChildLimits(), cacheDirectory: cache ?? directory + "/cache", interruption: nil)
         return runner.execute(try XCTUnwrap(plan.steps.first), profile: .quick, logDirectory: directory)
     }
 }
