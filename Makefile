@@ -17,17 +17,32 @@ CHECKS     ?= 10
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BPBENCH    := .build/release/bpbench
 
-.PHONY: all deps build build-debug bench test check gate-proof crash-test baseline list clean
+.PHONY: all deps node-codec build build-debug bench test check gate-proof crash-test baseline list clean
 
 all: bench
 
-## deps: install the C libraries the children link (jemalloc) and GRDB needs (sqlite3), if missing.
+## deps: install what is missing, with apt: the C libraries the children link (jemalloc) and GRDB
+## needs (sqlite3); node for the Node scenarios and python3 for a test fixture. Without node the
+## Node rows end `skipped` (not failures), so a failed nodejs install is a warning, not an error.
 deps:
 	@if ! pkg-config --exists jemalloc 2>/dev/null || [ ! -f /usr/include/sqlite3.h ]; then \
 		echo "installing libjemalloc-dev, libsqlite3-dev, pkg-config (apt-get)…"; \
 		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libjemalloc-dev libsqlite3-dev pkg-config) >/dev/null \
 		|| { echo "error: could not install libjemalloc-dev libsqlite3-dev pkg-config; install them and retry" >&2; exit 1; }; \
 	fi
+	@missing=""; command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing$$missing (apt-get)…"; \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing) >/dev/null \
+		|| echo "warning: could not install$$missing; the Node scenarios' rows will be skipped" >&2; \
+	fi
+
+## node-codec: regenerate the Node kit's WebAssembly item codec from codec.wat (needs wabt).
+node-codec:
+	@command -v wat2wasm >/dev/null 2>&1 || $(SUDO) apt-get install -y -qq wabt >/dev/null
+	wat2wasm Sources/ScenarioKitNode/codec.wat -o .build/codec.wasm
+	@{ echo "// Generated from codec.wat by \`make node-codec\` (wat2wasm); do not edit."; \
+	   printf "export const CODEC_WASM = '%s';\n" "$$(base64 -w0 .build/codec.wasm)"; } > Sources/ScenarioKitNode/codec.wasm.mjs
 
 ## build: release build (a debug build's numbers mean nothing); quiet unless it fails.
 build: deps

@@ -1,5 +1,6 @@
 /// The child → parent result protocol, version 2: what any program — Swift or not — writes so
-/// the harness gets full rows from it.
+/// the harness gets full rows from it. The full contract, for authors in any language (manifest,
+/// parameters, messages, items), is `Scenarios/PROTOCOL.md`; this is its summary and constants.
 ///
 /// **Channel.** The harness opens fd 3 for writing and names it in `BPBENCH_RESULT_FD=3`. Without
 /// that variable a program run by hand prints its result to stdout instead.
@@ -10,7 +11,8 @@
 /// run may instead give `--profile P` and `--param k=v` (the child then applies its own defaults).
 ///
 /// **Messages**, one JSON object per line, each with its kind in `"type"`:
-/// 1. `hello` once, first: `scenario`, `pid`, `jemallocVersion`, `mallocConf`, `sampleIntervalMs`.
+/// 1. `hello` once, first: `scenario`, `pid`, `sampleIntervalMs`; `jemallocVersion` and
+///    `mallocConf` (Swift), or `runtime` and `allocator` (another runtime's counters).
 /// 2. `sample` any number of times: `tMs` (since the run started), `counters` (the allocator's
 ///    `allocated`, `active`, `resident`, `mapped`, `retained` bytes — each the maximum over the
 ///    window), `items` and `bytes` so far, `gauges` (each gauge's maximum over the window).
