@@ -62,7 +62,7 @@ enum ScenarioMain {
         if channel.toHarness {
             let hello = HelloMessage(
                 scenario: definition.name, pid: getpid(), jemallocVersion: JemallocStats.version,
-                mallocConf: JemallocStats.optionsInForce, sampleIntervalMs: options.sampleIntervalMs)
+                mallocConf: JemallocStats.optionsInForce, sampleIntervalMs: options.sampleIntervalMs, runtime: "swift")
             if let line = try? JSONLineCoding.line(hello) { channel.send(line: line) }
         }
 
