@@ -20,6 +20,8 @@ public struct BenchRunner: StepExecutor {
     public let limits: ChildLimits
     public let cacheDirectory: String
     public let interruption: Interruption?
+    /// `--attribute`: where Swift children dump their peak heap profiles (profiling on); nil = off.
+    public var attributionDirectory: String?
 
     public init(catalog: ScenarioCatalog, limits: ChildLimits, cacheDirectory: String, interruption: Interruption?) {
         self.catalog = catalog
@@ -94,7 +96,15 @@ public struct BenchRunner: StepExecutor {
             record.statusDetail = "no program to start"
             return
         }
+        var profile: String?
+        if let directory = attributionDirectory, case .built = entry.launch {
+            // jemalloc reads MALLOC_CONF after the compiled-in defaults: profiling on top of them.
+            environment["MALLOC_CONF"] = [environment["MALLOC_CONF"], PeakAttribution.mallocConf].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ",")
+            profile = directory + "/" + ((record.logFile as NSString).lastPathComponent as NSString).deletingPathExtension + ".heap"
+            environment[ResultProtocol.peakProfileVariable] = profile
+        }
         runner.run(program: command.argv[0], arguments: Array(command.argv.dropFirst()) + arguments, environment: environment,
                    workingDirectory: command.workingDirectory, speaksProtocol: entry.description.protocolVersion != nil, into: &record)
+        if let profile, FileManager.default.fileExists(atPath: profile) { record.observed.heapProfile = profile }
     }
 }

@@ -84,6 +84,8 @@ public struct ChildRunner: Sendable {
         record.observed.peakRssSampledBytes = watch.peakRss
         record.observed.peakHwmBytes = watch.lastHwm
         record.observed.parentSamples = watch.samples
+        record.observed.io = watch.io
+        record.observed.peakThreads = watch.peakThreads > 0 ? watch.peakThreads : nil
         if watch.treePeak.processes > 1 {
             record.observed.peakTreeRssBytes = watch.treePeak.totalBytes
             record.observed.peakLargestProcessRssBytes = watch.treePeak.largestBytes
@@ -99,6 +101,10 @@ public struct ChildRunner: Sendable {
             record.observed.userCpuS = exit.userS
             record.observed.systemCpuS = exit.systemS
             if exit.signaled { record.observed.signal = exit.signal } else { record.observed.exitCode = exit.code }
+            record.observed.voluntaryContextSwitches = exit.counts?.voluntaryContextSwitches
+            record.observed.involuntaryContextSwitches = exit.counts?.involuntaryContextSwitches
+            record.observed.minorFaults = exit.counts?.minorFaults
+            record.observed.majorFaults = exit.counts?.majorFaults
         }
         record.hello = received.hello
         record.result = received.result

@@ -8,7 +8,7 @@ import Foundation
 /// |---|---|---|
 /// | `pid <pid>` | after fork | the scenario's pid: the parent samples `/proc/<pid>` from now on |
 /// | `spawn-error <errno> <stage>` | fork, chdir or exec failed (`stage` = `fork`, `chdir`, `exec`, `wait`) | the scenario never ran (or cannot be waited for) |
-/// | `exit <wait-status> <ru_maxrss KiB> <user s> <system s>` | after `wait4` | how it ended, from the kernel |
+/// | `exit <wait-status> <ru_maxrss KiB> <user s> <system s> [<nvcsw> <nivcsw> <minflt> <majflt>]` | after `wait4` | how it ended, from the kernel (context switches and page faults since version 2) |
 ///
 /// A failed exec sends `spawn-error` from the forked child (fd 4 is close-on-exec, so only a
 /// failed exec can still write it), then the launcher reports that child's `exit 127`.
@@ -16,7 +16,16 @@ import Foundation
 enum LauncherMessage: Equatable {
     case pid(pid_t)
     case spawnError(errno: Int32, stage: String)
-    case exit(waitStatus: Int32, maxRssKiB: Int, userS: Double, systemS: Double)
+    case exit(waitStatus: Int32, maxRssKiB: Int, userS: Double, systemS: Double, counts: KernelCounts?)
+
+    /// The rest of `wait4`'s rusage: the child's (and its reaped descendants') context switches
+    /// and page faults.
+    struct KernelCounts: Equatable {
+        var voluntaryContextSwitches: Int
+        var involuntaryContextSwitches: Int
+        var minorFaults: Int
+        var majorFaults: Int
+    }
 
     init?(line: String) {
         let fields = line.split(separator: " ").map(String.init)
@@ -28,9 +37,15 @@ enum LauncherMessage: Equatable {
             guard fields.count >= 2, let code = Int32(fields[1]) else { return nil }
             self = .spawnError(errno: code, stage: fields.count > 2 ? fields[2] : "fork")
         case "exit":
-            guard fields.count == 5, let status = Int32(fields[1]), let maxRss = Int(fields[2]),
+            guard fields.count == 5 || fields.count == 9, let status = Int32(fields[1]), let maxRss = Int(fields[2]),
                   let user = Double(fields[3]), let system = Double(fields[4]) else { return nil }
-            self = .exit(waitStatus: status, maxRssKiB: maxRss, userS: user, systemS: system)
+            var counts: KernelCounts?
+            if fields.count == 9 {
+                let numbers = fields[5...].compactMap { Int($0) }
+                guard numbers.count == 4 else { return nil }
+                counts = KernelCounts(voluntaryContextSwitches: numbers[0], involuntaryContextSwitches: numbers[1], minorFaults: numbers[2], majorFaults: numbers[3])
+            }
+            self = .exit(waitStatus: status, maxRssKiB: maxRss, userS: user, systemS: system, counts: counts)
         default:
             return nil
         }

@@ -35,6 +35,19 @@ public struct ParentObservation: Codable, Sendable, Equatable {
     /// The child's RSS when its hello arrived (started, runtime loaded, before any work): the
     /// idle floor a strategy's peak is measured above.
     public var rssAtHelloBytes: Int?
+    /// From `wait4`'s rusage (the child and the descendants it waited for): context switches it
+    /// asked for (blocking: waits, I/O) and the scheduler forced on it, page faults served without
+    /// and with I/O.
+    public var voluntaryContextSwitches: Int?
+    public var involuntaryContextSwitches: Int?
+    public var minorFaults: Int?
+    public var majorFaults: Int?
+    /// The child's `/proc/PID/io`, read with each tree walk (≤ 50 ms before it exited).
+    public var io: ProcIO?
+    /// The most threads the child had at once.
+    public var peakThreads: Int?
+    /// The heap profile the child dumped at its peak (`--attribute`).
+    public var heapProfile: String?
     /// Figures the harness adds about the row (e.g. the crash test's kills).
     public var harnessMetrics: [String: Double] = [:]
 

@@ -1,3 +1,4 @@
+import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,22 +9,33 @@ public struct ProcStatus: Sendable, Equatable {
     public var rssBytes: Int
     /// The kernel's resident high-water mark for the current address space.
     public var hwmBytes: Int
+    /// Threads in the process now (0 when the line is absent).
+    public var threads: Int = 0
+
+    public init(rssBytes: Int, hwmBytes: Int, threads: Int = 0) {
+        self.rssBytes = rssBytes
+        self.hwmBytes = hwmBytes
+        self.threads = threads
+    }
 
     /// Parses the text of `/proc/PID/status`; nil when the memory lines are absent (a zombie,
     /// or a kernel thread).
     public static func parse(_ text: Substring) -> ProcStatus? {
         var rss: Int?
         var hwm: Int?
+        var threads: Int?
         for line in text.split(separator: "\n") {
             if line.hasPrefix("VmRSS:") {
                 rss = kilobytes(line)
             } else if line.hasPrefix("VmHWM:") {
                 hwm = kilobytes(line)
+            } else if line.hasPrefix("Threads:") {
+                threads = Int(line.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces))
             }
-            if rss != nil, hwm != nil { break }
+            if rss != nil, hwm != nil, threads != nil { break }
         }
         guard let rss, let hwm else { return nil }
-        return ProcStatus(rssBytes: rss, hwmBytes: hwm)
+        return ProcStatus(rssBytes: rss, hwmBytes: hwm, threads: threads ?? 0)
     }
 
     /// `VmRSS:	   12345 kB` → 12345 × 1024.
@@ -51,5 +63,26 @@ public final class ProcStatusReader {
         return buffer.withUnsafeBytes { bytes in
             ProcStatus.parse(Substring(decoding: UnsafeRawBufferPointer(rebasing: bytes[0..<count]), as: UTF8.self))
         }
+    }
+}
+
+/// The I/O counters of `/proc/PID/io`: bytes through read/write-like syscalls (sockets and
+/// pipes included) and bytes that reached the storage layer.
+public struct ProcIO: Sendable, Equatable, Codable {
+    /// `rchar`, `wchar`: every byte read or written by syscalls.
+    public var readBytes: Int
+    public var writtenBytes: Int
+    /// `read_bytes`, `write_bytes`: bytes fetched from or sent to storage (page-cache hits are not).
+    public var storageReadBytes: Int
+    public var storageWrittenBytes: Int
+
+    public static func parse(_ text: String) -> ProcIO? {
+        var fields: [String: Int] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: ":", maxSplits: 1)
+            if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) { fields[String(parts[0])] = value }
+        }
+        guard let read = fields["rchar"], let written = fields["wchar"] else { return nil }
+        return ProcIO(readBytes: read, writtenBytes: written, storageReadBytes: fields["read_bytes"] ?? 0, storageWrittenBytes: fields["write_bytes"] ?? 0)
     }
 }

@@ -31,6 +31,9 @@ final class ProcessTree {
     private var buffer = [UInt8](repeating: 0, count: 1024)
     /// Every process ever found in the tree, so the harness can make sure none outlives the run.
     private(set) var everSeen: Set<pid_t> = []
+    /// The child's `/proc/PID/io` at the last walk: its I/O counters only exist while it lives,
+    /// so the last reading (≤ one walk interval before exit) is the row's.
+    private(set) var lastIO: ProcIO?
 
     init(root: pid_t) { self.root = root }
 
@@ -40,6 +43,7 @@ final class ProcessTree {
         if lastDiscoveryNs == 0 || nowNs - lastDiscoveryNs >= Self.discoveryIntervalNs {
             descendants = discover()
             everSeen.formUnion(descendants)
+            if let text = readSmall("/proc/\(root)/io"), let io = ProcIO.parse(text) { lastIO = io }
             lastDiscoveryNs = nowNs
         }
         var reading = Reading(totalBytes: rootBytes, largestBytes: rootBytes, processes: 1)

@@ -37,6 +37,9 @@ public struct RunDocument: Codable, Sendable, Equatable {
     /// Each row's language, pattern and variant (from the scenarios' descriptions); optional so
     /// documents written before it still load.
     public var rowTraits: [String: RowTraits]?
+    /// `--attribute`: each row's peak heap by allocation stack, and why a row has none.
+    public var attributions: [PeakAttribution]?
+    public var attributionProblems: [String]?
     public var records: [RunRecord]
 
     public init(startedAt: String, profile: String, repeats: Int, warmups: Int, scales: [Double], limits: ChildLimits, environment: HostEnvironment) {

@@ -86,6 +86,16 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// The row's memory peak as a whole: the tree's total when the child started processes,
     /// else the kernel's peak of the child.
     public var peakMemoryBytes: Int { max(peakRssBytes, peakTreeRssBytes ?? 0) }
+    /// Allocations during the timed run per item delivered (jemalloc's counts; nil elsewhere).
+    public var allocationsPerItem: Double? {
+        guard let allocations = result?.allocations, items > 0 else { return nil }
+        return Double(allocations) / Double(items)
+    }
+    /// Voluntary context switches (the child blocked: waits, I/O) per item delivered.
+    public var voluntarySwitchesPerItem: Double? {
+        guard let switches = observed.voluntaryContextSwitches, items > 0 else { return nil }
+        return Double(switches) / Double(items)
+    }
     /// How far the peak rose above the child's idle floor (its RSS when it said hello).
     public var peakOverFloorBytes: Int? { observed.rssAtHelloBytes.map { max(0, peakMemoryBytes - $0) } }
 }

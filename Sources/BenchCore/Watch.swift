@@ -11,6 +11,7 @@ struct Watch {
         var maxRssKiB = 0
         var userS = 0.0
         var systemS = 0.0
+        var counts: LauncherMessage.KernelCounts?
     }
 
     let limits: ChildLimits
@@ -25,6 +26,10 @@ struct Watch {
     private(set) var tree: ProcessTree?
     /// The tree's peaks over every sample (total, largest single process, most processes).
     private(set) var treePeak = ProcessTree.Reading(totalBytes: 0, largestBytes: 0, processes: 0)
+    /// The most threads the child had at once (`Threads:` of /proc/PID/status).
+    private(set) var peakThreads = 0
+    /// The child's last `/proc/PID/io` reading (read with each tree walk; gone once it exits).
+    private(set) var io: ProcIO?
     /// The launcher's `spawn-error`, in words: the scenario never ran.
     private(set) var spawnError: String?
     private(set) var killedFor: RunStatus?
@@ -86,7 +91,7 @@ struct Watch {
         case .spawnError(let code, let stage):
             spawnError = LauncherMessage.spawnErrorDetail(errno: code, stage: stage)
             if stage == "fork" || stage == "wait" { exit = Exit(code: 71) }  // the launcher ends now
-        case .exit(let status, let maxRssKiB, let userS, let systemS):
+        case .exit(let status, let maxRssKiB, let userS, let systemS, let counts):
             var exit = Exit()
             if status & 0x7f == 0 {
                 exit.code = (status >> 8) & 0xff
@@ -97,6 +102,7 @@ struct Watch {
             exit.maxRssKiB = maxRssKiB
             exit.userS = userS
             exit.systemS = systemS
+            exit.counts = counts
             self.exit = exit
         case nil:
             break
@@ -106,9 +112,11 @@ struct Watch {
     private mutating func sample(_ status: ProcStatus, atMs elapsedMs: Double) {
         samples += 1
         peakRss = max(peakRss, status.rssBytes)
+        peakThreads = max(peakThreads, status.threads)
         lastHwm = max(lastHwm, status.hwmBytes)
         let reading = tree?.sample(rootBytes: status.rssBytes, nowNs: System.monotonicNanoseconds())
             ?? ProcessTree.Reading(totalBytes: status.rssBytes, largestBytes: status.rssBytes, processes: 1)
+        if let walked = tree?.lastIO { io = walked }
         treePeak.totalBytes = max(treePeak.totalBytes, reading.totalBytes)
         treePeak.largestBytes = max(treePeak.largestBytes, reading.largestBytes)
         treePeak.processes = max(treePeak.processes, reading.processes)

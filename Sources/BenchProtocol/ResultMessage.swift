@@ -22,6 +22,11 @@ public struct ResultMessage: Codable, Sendable, Equatable {
     public var parameters: [String: String]?
     /// Mean wall time of one sampler tick (epoch refresh + five reads + gauges), microseconds.
     public var samplerTickUs: Double
+    /// Allocations and frees during the timed run (jemalloc's small + large `nrequests` and
+    /// `ndalloc` over all arenas; thread caches report theirs when they flush, so a few hundred
+    /// may land after the run ends). Absent from runtimes without the counters.
+    public var allocations: Int?
+    public var frees: Int?
 
     public init(status: RunStatus, message: String?, items: Int, bytes: Int, durationS: Double, latency: LatencySummary?, peaks: AllocatorCounters, finalAllocated: Int, gaugeMaxima: [String: Int], metrics: [String: Double], verification: VerificationReport?, samplerTicks: Int, samplerTickUs: Double) {
         self.status = status

@@ -34,4 +34,7 @@ public enum ResultProtocol {
     public static let environmentVariable = "BPBENCH_RESULT_FD"
     /// The flag that hands the child its resolved parameters (a JSON object of strings).
     public static let parametersFlag = "--parameters"
+    /// Set (with jemalloc's profiling on in `MALLOC_CONF`) by `bpbench run --attribute`: the file
+    /// a Swift child dumps its heap profile to at each new peak.
+    public static let peakProfileVariable = "BPBENCH_PEAK_PROFILE"
 }

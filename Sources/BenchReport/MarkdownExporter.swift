@@ -26,6 +26,8 @@ public struct MarkdownExporter: Exporter {
         lines += summaryTable(analysis)
         lines += comparisons(analysis)
         lines += languageSection(analysis)
+        lines += counterSection(analysis)
+        lines += attributionSection(analysis)
         lines += verdictSection(analysis)
         lines += claimSection(analysis)
         lines += failureSection(analysis)
@@ -118,6 +120,55 @@ public struct MarkdownExporter: Exporter {
                 lines.append("| " + cells.joined(separator: " | ") + " |")
             }
         }
+        return lines
+    }
+
+    func counterSection(_ analysis: RunAnalysis) -> [String] {
+        let rows = analysis.scenarios.compactMap(analysis.largest).filter { summary in Metric.counters.contains { summary.median($0) != nil } }
+        guard !rows.isEmpty else { return [] }
+        var lines = ["", "## Counters", "",
+                     "Medians at each scenario's largest input. Allocations are jemalloc's requests during the timed run (Swift children only); "
+                     + "context switches and page faults come from the launcher's `wait4`, bytes from `/proc/PID/io` (every read/write syscall, "
+                     + "sockets included), threads from `/proc/PID/status`.", "",
+                     "| scenario | input | allocations / item | allocations | voluntary switches / item | involuntary switches | minor faults | major faults | bytes read | bytes written | peak threads |",
+                     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        func number(_ value: Double?, decimals: Int = 0) -> String {
+            guard let value else { return "—" }
+            return decimals == 0 ? String(Int64(value.rounded())) : String(format: "%.\(decimals)f", value)
+        }
+        for summary in rows {
+            var cells = ["`\(summary.scenario)`", Format.scale(summary.scale)]
+            cells += [number(summary.median(.allocationsPerItem), decimals: 1), number(summary.median(.allocations))]
+            cells += [number(summary.median(.voluntarySwitchesPerItem), decimals: 2), number(summary.median(.involuntarySwitches))]
+            cells += [number(summary.median(.minorFaults)), number(summary.median(.majorFaults))]
+            cells += [summary.median(.ioRead).map { Format.bytes($0) } ?? "—", summary.median(.ioWritten).map { Format.bytes($0) } ?? "—"]
+            cells.append(number(summary.median(.peakThreads)))
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
+        return lines
+    }
+
+    func attributionSection(_ analysis: RunAnalysis) -> [String] {
+        let attributions = analysis.document.attributions ?? []
+        guard !attributions.isEmpty || analysis.document.attributionProblems != nil else { return [] }
+        var lines = ["", "## Where the peak heap is", "",
+                     "The heap profile each row's child dumped at its peak allocated bytes (jemalloc heap profiling, one sample per "
+                     + "\(Format.bytes(Double(1 << PeakAttribution.lgSample))) allocated on average; `jeprof`), at its largest input, the repeat "
+                     + "with the highest peak. Stacks by bytes held; frames innermost last, the allocator's own left out. Re-open a profile with "
+                     + "`jeprof --text .build/release/<scenario> <profile>`."]
+        for attribution in attributions {
+            let profiled = attribution.profiledAllocatedBytes.map { Format.bytes(Double($0)) } ?? "?"
+            lines += ["", "**`\(attribution.row)`** \(Format.scale(attribution.scale)), repeat \(attribution.repeatIndex): profile at \(profiled) allocated "
+                      + "(peak \(Format.bytes(Double(attribution.peakAllocatedBytes)))), \(Format.bytes(Double(attribution.totalBytes))) in sampled stacks — "
+                      + "[flame graph](\(FlameGraphExporter.fileName(for: attribution.row))), `\(attribution.profile)`", "",
+                      "| share | bytes | where (innermost last) |", "|---:|---:|---|"]
+            for stack in attribution.stacks.prefix(5) {
+                let share = attribution.totalBytes > 0 ? Double(stack.bytes) / Double(attribution.totalBytes) * 100 : 0
+                let frames = PeakAttribution.telling(stack.frames).map { "`\($0.replacingOccurrences(of: "|", with: "\\|"))`" }.joined(separator: " → ")
+                lines.append("| \(String(format: "%.1f", share)) % | \(Format.bytes(Double(stack.bytes))) | \(frames) |")
+            }
+        }
+        for problem in analysis.document.attributionProblems ?? [] { lines.append("- not attributed: \(problem)") }
         return lines
     }
 

@@ -60,8 +60,26 @@ public struct Metric: Sendable, Equatable {
     public static let latencyP50 = Metric(key: "latency_p50_us", title: "latency p50", unit: .microseconds, higherIsBetter: false, stability: .machineBound) { $0.latency?.p50Us }
     public static let latencyP99 = Metric(key: "latency_p99_us", title: "latency p99", unit: .microseconds, higherIsBetter: false, stability: .machineBound) { $0.latency?.p99Us }
 
+    // Counters (package-benchmark's set): reported, not gated — allocations per item is the
+    // machine-stable candidate for the gate once a gate proof has measured its noise.
+    public static let allocationsPerItem = Metric(key: "allocations_per_item", title: "allocations per item", unit: .count, higherIsBetter: false, stability: .reported) { $0.allocationsPerItem }
+    public static let allocations = Metric(key: "allocations", title: "allocations", unit: .count, higherIsBetter: false, stability: .reported) { $0.result?.allocations.map(Double.init) }
+    public static let frees = Metric(key: "frees", title: "frees", unit: .count, higherIsBetter: false, stability: .reported) { $0.result?.frees.map(Double.init) }
+    public static let voluntarySwitchesPerItem = Metric(key: "voluntary_switches_per_item", title: "voluntary context switches per item", unit: .count, higherIsBetter: false, stability: .reported) { $0.voluntarySwitchesPerItem }
+    public static let voluntarySwitches = Metric(key: "voluntary_context_switches", title: "voluntary context switches", unit: .count, higherIsBetter: false, stability: .reported) { $0.observed.voluntaryContextSwitches.map(Double.init) }
+    public static let involuntarySwitches = Metric(key: "involuntary_context_switches", title: "involuntary context switches", unit: .count, higherIsBetter: false, stability: .reported) { $0.observed.involuntaryContextSwitches.map(Double.init) }
+    public static let minorFaults = Metric(key: "minor_faults", title: "minor page faults", unit: .count, higherIsBetter: false, stability: .reported) { $0.observed.minorFaults.map(Double.init) }
+    public static let majorFaults = Metric(key: "major_faults", title: "major page faults", unit: .count, higherIsBetter: false, stability: .reported) { $0.observed.majorFaults.map(Double.init) }
+    public static let ioRead = Metric(key: "io_read_bytes", title: "bytes read (syscalls)", unit: .bytes, higherIsBetter: false, stability: .reported) { $0.observed.io.map { Double($0.readBytes) } }
+    public static let ioWritten = Metric(key: "io_written_bytes", title: "bytes written (syscalls)", unit: .bytes, higherIsBetter: false, stability: .reported) { $0.observed.io.map { Double($0.writtenBytes) } }
+    public static let peakThreads = Metric(key: "peak_threads", title: "peak threads", unit: .count, higherIsBetter: false, stability: .reported) { $0.observed.peakThreads.map(Double.init) }
+
+    /// The counters, in report order.
+    public static let counters: [Metric] = [allocationsPerItem, allocations, frees, voluntarySwitchesPerItem, voluntarySwitches, involuntarySwitches,
+                                            minorFaults, majorFaults, ioRead, ioWritten, peakThreads]
+
     /// Every fixed metric, in report order (gauge maxima are added per scenario).
-    public static let all: [Metric] = [peakRss, peakRssSampled, peakTreeRss, peakOverFloor, peakAllocated, peakResident, throughputBytes, throughputItems, duration, cpu, latencyP50, latencyP99]
+    public static let all: [Metric] = [peakRss, peakRssSampled, peakTreeRss, peakOverFloor, peakAllocated, peakResident, throughputBytes, throughputItems, duration, cpu, latencyP50, latencyP99] + counters
 
     /// Prefix of a gauge's maximum: `max_queue_depth`, `max_in_flight_bytes`.
     public static let gaugePrefix = "max_"

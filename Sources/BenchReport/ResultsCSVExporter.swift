@@ -21,6 +21,8 @@ public struct ResultsCSVExporter: Exporter {
             "killed_at_s", "rss_at_kill_bytes", "exit_code", "signal", "sampler_ticks", "sampler_tick_us", "parent_samples",
             "memory_verdict", "peak_bytes_per_input_byte",
             "language", "pattern", "peak_tree_rss_bytes", "peak_largest_process_rss_bytes", "max_processes", "rss_at_hello_bytes", "peak_over_floor_bytes",
+            "allocations", "frees", "allocations_per_item", "voluntary_context_switches", "involuntary_context_switches",
+            "minor_faults", "major_faults", "io_read_bytes", "io_written_bytes", "storage_read_bytes", "storage_written_bytes", "peak_threads",
         ]
         header += gauges.map { "max_gauge_\($0)" } + metrics.map { "metric_\($0)" } + parameters.map { "param_\($0)" } + ["log_file"]
         var text = CSV.row(header)
@@ -46,6 +48,10 @@ public struct ResultsCSVExporter: Exporter {
             row += [traits?.language ?? "", traits?.pattern ?? ""]
             row += [record.peakTreeRssBytes.map(String.init) ?? "", record.observed.peakLargestProcessRssBytes.map(String.init) ?? "",
                     String(record.maxProcesses), record.observed.rssAtHelloBytes.map(String.init) ?? "", record.peakOverFloorBytes.map(String.init) ?? ""]
+            let observed = record.observed
+            row += [record.result?.allocations.map(String.init) ?? "", record.result?.frees.map(String.init) ?? "", CSV.number(record.allocationsPerItem)]
+            row += [observed.voluntaryContextSwitches, observed.involuntaryContextSwitches, observed.minorFaults, observed.majorFaults].map { $0.map(String.init) ?? "" }
+            row += [observed.io?.readBytes, observed.io?.writtenBytes, observed.io?.storageReadBytes, observed.io?.storageWrittenBytes, observed.peakThreads].map { $0.map(String.init) ?? "" }
             row += gauges.map { record.gaugeMaxima[$0].map(String.init) ?? "" }
             row += metrics.map { CSV.number(record.metrics[$0]) }
             row += parameters.map { record.parameters[$0] ?? "" }

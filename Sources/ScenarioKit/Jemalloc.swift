@@ -43,6 +43,22 @@ public struct JemallocStats: Sendable {
         return value
     }
 
+    /// Allocation and deallocation requests so far, over all arenas (small + large). Refreshes
+    /// the epoch first; reads by name (called twice per run, not on the sampler's path).
+    public func operationCounts() -> (allocations: Int, frees: Int) {
+        var epoch: UInt64 = 1
+        _ = epochMib.withUnsafeBufferPointer { mib in
+            mallctlbymib(mib.baseAddress, mib.count, nil, nil, &epoch, MemoryLayout<UInt64>.size)
+        }
+        func read(_ name: String) -> Int {
+            var value: UInt64 = 0
+            var length = MemoryLayout<UInt64>.size
+            return mallctl(name, &value, &length, nil, 0) == 0 ? Int(value) : 0
+        }
+        let all = "stats.arenas.\(MALLCTL_ARENAS_ALL)"
+        return (read(all + ".small.nrequests") + read(all + ".large.nrequests"), read(all + ".small.ndalloc") + read(all + ".large.ndalloc"))
+    }
+
     /// jemalloc's version string, e.g. `5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c`.
     public static var version: String {
         var pointer: UnsafePointer<CChar>? = nil

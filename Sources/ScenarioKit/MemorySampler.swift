@@ -16,6 +16,8 @@ final class MemorySampler: @unchecked Sendable {
     private let timelineInterval: Double
     private let channel: ResultChannel?
     private let context: ScenarioContext
+    /// Dumps a heap profile at each new peak, when the harness asked for attribution.
+    let profiler: PeakProfiler?
     private let stopRequested = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
     private let startNanoseconds: UInt64
@@ -28,7 +30,9 @@ final class MemorySampler: @unchecked Sendable {
     /// - Parameters:
     ///   - intervalMs: tick period; 0 turns the thread off (peaks then come from one final read).
     ///   - channel: where to stream the timeline; nil to keep it to the summary.
-    init(stats: JemallocStats, intervalMs: Double, timelineIntervalMs: Double, channel: ResultChannel?, context: ScenarioContext) {
+    init(stats: JemallocStats, intervalMs: Double, timelineIntervalMs: Double, channel: ResultChannel?, context: ScenarioContext,
+         profiler: PeakProfiler? = nil) {
+        self.profiler = profiler
         self.stats = stats
         interval = intervalMs / 1000
         timelineInterval = max(timelineIntervalMs, intervalMs) / 1000
@@ -84,6 +88,7 @@ final class MemorySampler: @unchecked Sendable {
 
     private func tick(now: UInt64) {
         let reading = stats.read()
+        profiler?.observe(allocated: reading.allocated, now: now)
         window.formMaximum(reading)
         summary.peaks.formMaximum(reading)
         context.gauges.forEach { gauge in

@@ -75,9 +75,12 @@ enum ScenarioMain {
             status = .error
             message = "prepare failed: \(error)"
         }
-        let sampler = MemorySampler(stats: stats, intervalMs: options.sampleIntervalMs, timelineIntervalMs: options.timelineIntervalMs, channel: channel, context: context)
+        let profiler = PeakProfiler.fromEnvironment(ProcessInfo.processInfo.environment)
+        let sampler = MemorySampler(stats: stats, intervalMs: options.sampleIntervalMs, timelineIntervalMs: options.timelineIntervalMs, channel: channel, context: context,
+                                    profiler: profiler)
         let clock = ContinuousClock()
         let started = clock.now
+        let operationsBefore = stats.operationCounts()
         if status == .ok {
             sampler.start()
             do {
@@ -94,6 +97,7 @@ enum ScenarioMain {
         }
         let elapsed = clock.now - started
         let summary = sampler.stop()
+        let operationsAfter = stats.operationCounts()
         let progress = context.progressSnapshot()
         var result = ResultMessage(
             status: status, message: message, items: progress.items, bytes: progress.bytes,
@@ -101,6 +105,13 @@ enum ScenarioMain {
             latency: context.latency.summary(), peaks: summary.peaks, finalAllocated: stats.read().allocated,
             gaugeMaxima: context.gauges.maxima, metrics: context.metricsSnapshot(), verification: verification,
             samplerTicks: summary.ticks, samplerTickUs: summary.meanTickMicroseconds)
+        if let profiler {
+            // How close the attributed profile is to the peak: its allocated bytes against the peak's.
+            result.metrics["profile_allocated_bytes"] = Double(profiler.dumpedAllocated)
+            result.metrics["profile_dumps"] = Double(profiler.dumps)
+        }
+        result.allocations = operationsAfter.allocations - operationsBefore.allocations
+        result.frees = operationsAfter.frees - operationsBefore.frees
         if channel.toHarness {
             if let line = try? JSONLineCoding.line(result) { channel.send(line: line) }
         } else {

@@ -14,7 +14,7 @@
  * Control protocol on fd 4, one line each (documented and parsed in BenchCore/LauncherMessage.swift):
  *   "pid <pid>"                                   after fork
  *   "spawn-error <errno> fork|exec|wait"          the scenario could not be started or waited for
- *   "exit <wait-status> <ru_maxrss-KiB> <user-s> <system-s>"   after wait4
+ *   "exit <wait-status> <ru_maxrss-KiB> <user-s> <system-s> <nvcsw> <nivcsw> <minflt> <majflt>"   after wait4
  * fd 3 (the scenario's result channel) and stdout/stderr pass through to PROGRAM untouched; fd 4
  * is close-on-exec, so only a failed exec can still report on it.
  */
@@ -84,8 +84,9 @@ int main(int argc, char **argv) {
             return 71;
         }
     }
-    dprintf(control, "exit %d %ld %ld.%06ld %ld.%06ld\n", status, usage.ru_maxrss,
+    dprintf(control, "exit %d %ld %ld.%06ld %ld.%06ld %ld %ld %ld %ld\n", status, usage.ru_maxrss,
             (long)usage.ru_utime.tv_sec, (long)usage.ru_utime.tv_usec,
-            (long)usage.ru_stime.tv_sec, (long)usage.ru_stime.tv_usec);
+            (long)usage.ru_stime.tv_sec, (long)usage.ru_stime.tv_usec,
+            usage.ru_nvcsw, usage.ru_nivcsw, usage.ru_minflt, usage.ru_majflt);
     return 0;
 }

@@ -55,6 +55,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Kill the (single, durable) scenario with SIGKILL N times at random moments, restarting it on the same queue file, then drain and verify.")
     var crashTest: Int?
 
+    @Flag(help: "Attribute each row's peak heap to allocation stacks: Swift children run with jemalloc's heap profiling (lg_prof_sample 19) and dump a profile at each new peak; the report gets the top stacks and a flame graph per row (jeprof). Costs throughput: not for comparing speed.")
+    var attribute = false
+
     @Flag(help: "Allow the harness's hidden test fixtures to be selected by name.")
     var includeFixtures = false
 
@@ -99,7 +102,16 @@ struct RunCommand: ParsableCommand {
             let interruption = Interruption()
             interruption.install()
             var document = RunDocument(plan: plan, entries: entries, limits: limits, projectRoot: catalog.projectRoot, reference: reference)
-            let runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
+            var runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
+            if attribute {
+                let profiles = runDirectory + "/profiles"
+                do {
+                    try FileManager.default.createDirectory(atPath: profiles, withIntermediateDirectories: true)
+                } catch {
+                    throw BenchError(.cannotCreate, "cannot create \(profiles): \(error.localizedDescription)")
+                }
+                runner.attributionDirectory = profiles
+            }
             let progress = ProgressPrinter(quiet: quiet)
             if let crashTest {
                 guard entries.count == 1, let step = plan.steps.last(where: { $0.variant == nil }), step.entry.description.durableStateParameter != nil else {
@@ -121,6 +133,12 @@ struct RunCommand: ParsableCommand {
                 runner.execute(plan, logDirectory: folder.logsPath, journal: journal, into: &document, progress: progress.handle)
             }
             document.finishedAt = RunDocument.timestamp()
+            if attribute {
+                if !quiet { print("attributing each row's peak (jeprof)…") }
+                let (attributions, problems) = PeakAttribution.collect(document, entries: entries, runDirectory: runDirectory)
+                document.attributions = attributions
+                document.attributionProblems = problems.isEmpty ? nil : problems
+            }
 
             let analysis = RunAnalysis(document)
             try RunWriter.write(analysis, to: runDirectory, formats: formats)

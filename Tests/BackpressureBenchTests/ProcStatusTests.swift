@@ -13,6 +13,15 @@ final class ProcStatusTests: XCTestCase {
         let status = try XCTUnwrap(ProcStatus.parse(Substring(text)))
         XCTAssertEqual(status.rssBytes, 30012 * 1024)
         XCTAssertEqual(status.hwmBytes, 31932 * 1024)
+        XCTAssertEqual(status.threads, 4)
+    }
+
+    func testParsesProcIO() throws {
+        let io = try XCTUnwrap(ProcIO.parse("rchar: 1000\nwchar: 2000\nsyscr: 5\nsyscw: 6\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 0\n"))
+        XCTAssertEqual(io, ProcIO(readBytes: 1000, writtenBytes: 2000, storageReadBytes: 4096, storageWrittenBytes: 8192))
+        XCTAssertNil(ProcIO.parse("syscr: 5\n"), "without rchar/wchar there is no reading")
+        let own = try XCTUnwrap(ProcIO.parse(String(decoding: TestSupport.readProcFile("/proc/self/io") ?? [], as: UTF8.self)))
+        XCTAssertGreaterThan(own.readBytes, 0)
     }
 
     func testZombieWithoutMemoryLinesIsNil() {
