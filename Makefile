@@ -17,7 +17,7 @@ CHECKS     ?= 10
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BPBENCH    := .build/release/bpbench
 
-.PHONY: all deps node-codec build build-debug bench test check gate-proof crash-test baseline list clean
+.PHONY: all deps node-codec attribute build build-debug bench test check gate-proof crash-test baseline list clean
 
 all: bench
 
@@ -60,6 +60,11 @@ bench: build
 ## test: unit tests and the harness's fault tests (they run the debug-built fixtures).
 test: build-debug
 	$(SWIFT) test $(SWIFTFLAGS)
+
+## attribute: where each row's peak heap is — one repeat of every scenario at ×1 with jemalloc heap
+## profiling; report.md gets the top allocation stacks, flame-<row>.svg the flame graphs.
+attribute: build
+	$(BPBENCH) run --attribute --profile $(PROFILE) --scale 1 --repeat 1 --warmup 0 $(ARGS)
 
 ## check: the CI gate — the baseline's plan (quick, ×1 and ×4, 5 repeats), interleaved with $(AGAINST)
 ## built in .build/ab/; machine-stable figures vs Reports/baseline.json, machine-bound ones vs

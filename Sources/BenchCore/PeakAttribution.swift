@@ -57,7 +57,9 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
     /// Containers and runtime plumbing between the code that decided to hold memory and the
     /// allocator: shown in the flame graph, left out of the table's short stacks.
     static let plumbingFrames = ["Array.", "Array<", "ContiguousArray", "_ContiguousArrayBuffer", "static Array", "specialized Array", "static _ContiguousArrayBuffer",
-                                 "Collection.", "Sequence.", "Dictionary", "_Native", "Set.", "swift::", "std::", "_dl_", "call_init", "__"]
+                                 "Collection.", "Sequence.", "Dictionary", "_Native", "Set.", "swift::", "std::", "_dl_", "call_init", "__",
+                                 "ByteBuffer._", "static ByteBuffer._", "specialized ByteBuffer.", "ByteBuffer.write", "Result", "specialized Result",
+                                 "partial apply", "thunk", "static ManagedBuffer", "specialized static ManagedBuffer"]
 
     /// The frames worth showing of a stack: the innermost few below the allocator and the
     /// containers' own plumbing.
@@ -65,12 +67,15 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
         let meaningful = frames.filter { frame in
             !allocatorFrames.contains { frame.hasPrefix($0) } && !plumbingFrames.contains { frame.hasPrefix($0) || frame.hasPrefix("specialized " + $0) }
         }
-        return Array(meaningful.suffix(count))
+        // A stack of nothing but plumbing (static initializers at start-up) still names its innermost frame.
+        return meaningful.isEmpty ? Array(frames.suffix(1)) : Array(meaningful.suffix(count))
     }
 
     /// `Foo.bar(_:)<00000000001888d0>` → `Foo.bar(_:)`: jeprof appends the address to symbols it
     /// resolved by address only.
     public static func strippingAddress(_ frame: Substring) -> String {
+        // jeprof marks frames the compiler inlined; the table does not need to say so.
+        let frame = frame.hasSuffix("[inline]") ? frame.dropLast("[inline]".count) : frame
         guard frame.hasSuffix(">"), let open = frame.lastIndex(of: "<"),
               frame[frame.index(after: open)..<frame.index(before: frame.endIndex)].allSatisfy(\.isHexDigit) else { return String(frame) }
         return String(frame[..<open])
