@@ -55,6 +55,9 @@ let package = Package(
     products: [
         .executable(name: "bpbench", targets: ["bpbench"]),
         .library(name: "ScenarioKit", targets: ["ScenarioKit"]),
+        // Preloaded into a child by `bpbench run --allocator system`: glibc's malloc for a
+        // program linked with jemalloc.
+        .library(name: "BPBenchSystemMalloc", type: .dynamic, targets: ["SystemMalloc"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -73,6 +76,7 @@ let package = Package(
         ),
         // Compiled-in `malloc_conf` defaults so a child run by hand behaves like one run by bpbench.
         .target(name: "JemallocDefaults", path: "Sources/JemallocDefaults"),
+        .target(name: "SystemMalloc", path: "Sources/SystemMalloc", linkerSettings: [.linkedLibrary("dl")]),
         // Tiny C process that spawns a scenario so the kernel's ru_maxrss is the child's own.
         .executableTarget(name: "bpbench-launch", path: "Sources/bpbench-launch"),
         // Wire types shared by the child (ScenarioKit) and the parent (BenchCore).

@@ -63,7 +63,7 @@ public struct BenchRunner: StepExecutor {
             scenario: step.row, repeatIndex: step.repeatIndex, scale: step.scale,
             parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: logFile)
         record.variant = step.variant
-        run(step.entry, profile: profile, parameters: step.parameters, with: runner, into: &record)
+        run(step.entry, profile: profile, parameters: step.parameters, allocator: step.allocator, with: runner, into: &record)
         return record
     }
 
@@ -79,7 +79,8 @@ public struct BenchRunner: StepExecutor {
 
     /// Starts one child of `entry` with the harness's standard arguments and environment: the
     /// parameters go over resolved, as one JSON object (``ResultProtocol``).
-    func run(_ entry: ScenarioCatalog.Entry, profile: Profile, parameters: [(String, String)], with runner: ChildRunner, into record: inout RunRecord) {
+    func run(_ entry: ScenarioCatalog.Entry, profile: Profile, parameters: [(String, String)], allocator: Allocator = .jemalloc, with runner: ChildRunner,
+             into record: inout RunRecord) {
         let resolved = (try? JSONLineCoding.line(Dictionary(parameters, uniquingKeysWith: { $1 }))) ?? "{}"
         let arguments = ["--profile", profile.rawValue, "--sample-interval-ms", String(runner.limits.sampleIntervalMs),
                          "--timeline-interval-ms", String(runner.limits.timelineIntervalMs), "--cache-dir", cacheDirectory,
@@ -96,8 +97,14 @@ public struct BenchRunner: StepExecutor {
             record.statusDetail = "no program to start"
             return
         }
+        if allocator == .system {
+            // glibc's malloc ahead of the jemalloc the binary links (``Allocator``).
+            let library = catalog.binDirectory + "/" + Allocator.systemLibraryName
+            environment["LD_PRELOAD"] = [library, environment["LD_PRELOAD"]].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ":")
+            environment[ResultProtocol.allocatorVariable] = Allocator.system.rawValue
+        }
         var profile: String?
-        if let directory = attributionDirectory, case .built = entry.launch {
+        if let directory = attributionDirectory, allocator == .jemalloc, case .built = entry.launch {
             // jemalloc reads MALLOC_CONF after the compiled-in defaults: profiling on top of them.
             environment["MALLOC_CONF"] = [environment["MALLOC_CONF"], PeakAttribution.mallocConf].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ",")
             profile = directory + "/" + ((record.logFile as NSString).lastPathComponent as NSString).deletingPathExtension + ".heap"

@@ -48,6 +48,7 @@ public struct ChildRunner: Sendable {
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
         let arguments = arguments + ["--work-dir", workDirectory]
         let startNs = System.monotonicNanoseconds()
+        let harnessCpuBefore = System.processCPUSeconds()
         let started: ChildLauncher.Started
         do {
             started = try ChildLauncher(launcherPath: launcherPath).start(program: program, arguments: arguments, environment: environment, workingDirectory: workingDirectory)
@@ -74,6 +75,7 @@ public struct ChildRunner: Sendable {
         let received = reader.finish()
         let kept = output.finish()
         record.observed.wallS = Double(System.monotonicNanoseconds() - startNs) / 1e9
+        record.observed.harnessCpuS = System.processCPUSeconds() - harnessCpuBefore
         Self.fill(&record, watch: watch, received: received, logDropped: kept.dropped, timelineIntervalMs: limits.timelineIntervalMs,
                   speaksProtocol: speaksProtocol)
     }

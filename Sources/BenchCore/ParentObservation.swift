@@ -46,6 +46,9 @@ public struct ParentObservation: Codable, Sendable, Equatable {
     public var io: ProcIO?
     /// The most threads the child had at once.
     public var peakThreads: Int?
+    /// CPU the harness itself spent while this child ran (sampling, supervision, reading its
+    /// result and log), seconds: what measuring cost the machine the child shares.
+    public var harnessCpuS: Double?
     /// The heap profile the child dumped at its peak (`--attribute`).
     public var heapProfile: String?
     /// Figures the harness adds about the row (e.g. the crash test's kills).

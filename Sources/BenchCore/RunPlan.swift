@@ -14,9 +14,12 @@ public struct RunPlan: Sendable {
         public var variant: String? = nil
         /// Kill the child with SIGKILL this many seconds after it starts (the crash test).
         public var killAfterS: Double? = nil
+        /// The allocator the child allocates through (``Allocator``).
+        public var allocator: Allocator = .jemalloc
         public var isWarmup: Bool { repeatIndex == 0 }
-        /// The row it reports under: `scenario` or `scenario/variant`.
-        public var row: String { ScenarioVariant.row(entry.name, variant) }
+        /// The row it reports under: `scenario` or `scenario/variant`, with `@system` when the
+        /// child runs on the system allocator.
+        public var row: String { ScenarioVariant.row(entry.name, variant) + (allocator == .system ? Allocator.systemRowSuffix : "") }
     }
 
     public var profile: Profile
@@ -29,7 +32,10 @@ public struct RunPlan: Sendable {
     ///
     /// - Parameter overrides: `NAME.key=value` applies to scenario NAME; a bare `key=value`
     ///   applies to every selected scenario that declares `key` (and is an error if none does).
-    public init(entries: [ScenarioCatalog.Entry], profile: Profile, repeats: Int, warmups: Int, scales: [Double], overrides: [String]) throws(BenchError) {
+    /// - Parameter allocators: each repeat runs once per allocator, interleaved (only Swift
+    ///   scenarios can change allocator; another program runs once, on its own).
+    public init(entries: [ScenarioCatalog.Entry], profile: Profile, repeats: Int, warmups: Int, scales: [Double], overrides: [String],
+                allocators: [Allocator] = [.jemalloc]) throws(BenchError) {
         guard repeats >= 1 else { throw BenchError(.usage, "--repeat must be at least 1, got \(repeats)") }
         guard warmups >= 0 else { throw BenchError(.usage, "--warmup must be 0 or more, got \(warmups)") }
         guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw BenchError(.usage, "--scale takes positive factors, e.g. 1,4") }
@@ -71,8 +77,12 @@ public struct RunPlan: Sendable {
                 }
                 for scale in scales {
                     let scaled = try Self.scaled(base, by: scale, entry: entry)
+                    let usable: [Allocator]
+                    if case .built = entry.launch { usable = allocators } else { usable = [.jemalloc] }
                     for repeatIndex in (warmups > 0 ? 0 : 1)...repeats {
-                        steps.append(Step(entry: entry, scale: scale, repeatIndex: repeatIndex, parameters: scaled, variant: variant))
+                        for allocator in usable {
+                            steps.append(Step(entry: entry, scale: scale, repeatIndex: repeatIndex, parameters: scaled, variant: variant, allocator: allocator))
+                        }
                     }
                 }
             }

@@ -38,6 +38,7 @@ struct Watch {
     private(set) var rssAtKill: Int?
     private var windowMax = 0
     private var windowTreeMax = 0
+    private var lastStatusNs: UInt64 = 0
     private var windowEndMs: Double
 
     init(limits: ChildLimits, startNs: UInt64) {
@@ -65,9 +66,18 @@ struct Watch {
                 }
                 if exit != nil { break }
             }
-            let elapsedMs = Double(System.monotonicNanoseconds() - startNs) / 1e6
-            if let status = reader?.read() {
-                sample(status, atMs: elapsedMs)
+            let nowNs = System.monotonicNanoseconds()
+            let elapsedMs = Double(nowNs - startNs) / 1e6
+            if let reader {
+                // statm every sample; the full status (high-water mark, threads) every walk interval.
+                if nowNs - lastStatusNs >= ProcessTree.discoveryIntervalNs, let status = reader.read() {
+                    lastHwm = max(lastHwm, status.hwmBytes)
+                    peakThreads = max(peakThreads, status.threads)
+                    lastStatusNs = nowNs
+                }
+                if let rss = reader.residentBytes() {
+                    sample(rss, atMs: elapsedMs, nowNs: nowNs)
+                }
             }
             if killedFor == nil {
                 if interruption?.isInterrupted == true {
@@ -109,20 +119,18 @@ struct Watch {
         }
     }
 
-    private mutating func sample(_ status: ProcStatus, atMs elapsedMs: Double) {
+    private mutating func sample(_ rssBytes: Int, atMs elapsedMs: Double, nowNs: UInt64) {
         samples += 1
-        peakRss = max(peakRss, status.rssBytes)
-        peakThreads = max(peakThreads, status.threads)
-        lastHwm = max(lastHwm, status.hwmBytes)
-        let reading = tree?.sample(rootBytes: status.rssBytes, nowNs: System.monotonicNanoseconds())
-            ?? ProcessTree.Reading(totalBytes: status.rssBytes, largestBytes: status.rssBytes, processes: 1)
+        peakRss = max(peakRss, rssBytes)
+        let reading = tree?.sample(rootBytes: rssBytes, nowNs: nowNs)
+            ?? ProcessTree.Reading(totalBytes: rssBytes, largestBytes: rssBytes, processes: 1)
         if let walked = tree?.lastIO { io = walked }
         treePeak.totalBytes = max(treePeak.totalBytes, reading.totalBytes)
         treePeak.largestBytes = max(treePeak.largestBytes, reading.largestBytes)
         treePeak.processes = max(treePeak.processes, reading.processes)
         if elapsedMs > windowEndMs { flushWindow() }
         while elapsedMs > windowEndMs { windowEndMs += limits.timelineIntervalMs }
-        windowMax = max(windowMax, status.rssBytes)
+        windowMax = max(windowMax, rssBytes)
         windowTreeMax = max(windowTreeMax, reading.totalBytes)
         // The cap holds for everything the scenario started: workers it forked count too.
         if killedFor == nil, reading.totalBytes > limits.memoryCapBytes {

@@ -37,4 +37,7 @@ public enum ResultProtocol {
     /// Set (with jemalloc's profiling on in `MALLOC_CONF`) by `bpbench run --attribute`: the file
     /// a Swift child dumps its heap profile to at each new peak.
     public static let peakProfileVariable = "BPBENCH_PEAK_PROFILE"
+    /// `system` when `bpbench run --allocator system` preloaded glibc's malloc ahead of jemalloc:
+    /// the child then reports no allocator counters (jemalloc sees nothing) and says so in hello.
+    public static let allocatorVariable = "BPBENCH_ALLOCATOR"
 }

@@ -28,6 +28,7 @@ public struct MarkdownExporter: Exporter {
         lines += languageSection(analysis)
         lines += counterSection(analysis)
         lines += attributionSection(analysis)
+        lines += allocatorSection(analysis)
         lines += verdictSection(analysis)
         lines += claimSection(analysis)
         lines += failureSection(analysis)
@@ -169,6 +170,35 @@ public struct MarkdownExporter: Exporter {
             }
         }
         for problem in analysis.document.attributionProblems ?? [] { lines.append("- not attributed: \(problem)") }
+        return lines
+    }
+
+    /// Each row run on both allocators (`--allocator both`), at its largest input: the parent's
+    /// figures side by side, system ÷ jemalloc.
+    func allocatorSection(_ analysis: RunAnalysis) -> [String] {
+        let pairs: [(jemalloc: ScenarioSummary, system: ScenarioSummary)] = analysis.scenarios.compactMap { row in
+            let (base, allocator) = Allocator.split(row: row)
+            guard allocator == .system, let system = analysis.largest(row),
+                  let jemalloc = analysis.summaries.first(where: { $0.scenario == base && $0.scale == system.scale }) else { return nil }
+            return (jemalloc, system)
+        }
+        guard !pairs.isEmpty else { return [] }
+        var lines = ["", "## jemalloc against the system allocator", "",
+                     "The same binaries, interleaved repeats: on jemalloc (as every other row) and on glibc's malloc (`@system`, preloaded). "
+                     + "Only the parent's figures exist for both. Ratios are system ÷ jemalloc, medians at each row's largest input.", "",
+                     "| row | input | peak RSS jemalloc | peak RSS system | RSS ratio | throughput jemalloc | throughput system | throughput ratio | CPU ratio |",
+                     "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for (jemalloc, system) in pairs {
+            func ratio(_ metric: Metric) -> String {
+                guard let a = jemalloc.median(metric), let b = system.median(metric), a > 0 else { return "—" }
+                return Format.ratio(b / a)
+            }
+            var cells = ["`\(jemalloc.scenario)`", Format.scale(jemalloc.scale)]
+            cells += [Format.spread(jemalloc.spreads[Metric.peakRss.key], unit: .bytes), Format.spread(system.spreads[Metric.peakRss.key], unit: .bytes), ratio(.peakRss)]
+            cells += [Format.spread(jemalloc.spreads[Metric.throughputBytes.key], unit: .bytesPerSecond),
+                      Format.spread(system.spreads[Metric.throughputBytes.key], unit: .bytesPerSecond), ratio(.throughputBytes), ratio(.cpu)]
+            lines.append("| " + cells.joined(separator: " | ") + " |")
+        }
         return lines
     }
 

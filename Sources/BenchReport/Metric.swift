@@ -72,11 +72,12 @@ public struct Metric: Sendable, Equatable {
     public static let majorFaults = Metric(key: "major_faults", title: "major page faults", unit: .count, higherIsBetter: false, stability: .reported) { $0.observed.majorFaults.map(Double.init) }
     public static let ioRead = Metric(key: "io_read_bytes", title: "bytes read (syscalls)", unit: .bytes, higherIsBetter: false, stability: .reported) { $0.observed.io.map { Double($0.readBytes) } }
     public static let ioWritten = Metric(key: "io_written_bytes", title: "bytes written (syscalls)", unit: .bytes, higherIsBetter: false, stability: .reported) { $0.observed.io.map { Double($0.writtenBytes) } }
+    public static let harnessCpu = Metric(key: "harness_cpu_s", title: "harness CPU", unit: .seconds, higherIsBetter: false, stability: .reported) { $0.observed.harnessCpuS }
     public static let peakThreads = Metric(key: "peak_threads", title: "peak threads", unit: .count, higherIsBetter: false, stability: .reported) { $0.observed.peakThreads.map(Double.init) }
 
     /// The counters, in report order.
     public static let counters: [Metric] = [allocationsPerItem, allocations, frees, voluntarySwitchesPerItem, voluntarySwitches, involuntarySwitches,
-                                            minorFaults, majorFaults, ioRead, ioWritten, peakThreads]
+                                            minorFaults, majorFaults, ioRead, ioWritten, peakThreads, harnessCpu]
 
     /// Every fixed metric, in report order (gauge maxima are added per scenario).
     public static let all: [Metric] = [peakRss, peakRssSampled, peakTreeRss, peakOverFloor, peakAllocated, peakResident, throughputBytes, throughputItems, duration, cpu, latencyP50, latencyP99] + counters

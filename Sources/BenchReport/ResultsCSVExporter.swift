@@ -22,7 +22,7 @@ public struct ResultsCSVExporter: Exporter {
             "memory_verdict", "peak_bytes_per_input_byte",
             "language", "pattern", "peak_tree_rss_bytes", "peak_largest_process_rss_bytes", "max_processes", "rss_at_hello_bytes", "peak_over_floor_bytes",
             "allocations", "frees", "allocations_per_item", "voluntary_context_switches", "involuntary_context_switches",
-            "minor_faults", "major_faults", "io_read_bytes", "io_written_bytes", "storage_read_bytes", "storage_written_bytes", "peak_threads",
+            "minor_faults", "major_faults", "io_read_bytes", "io_written_bytes", "storage_read_bytes", "storage_written_bytes", "peak_threads", "harness_cpu_s",
         ]
         header += gauges.map { "max_gauge_\($0)" } + metrics.map { "metric_\($0)" } + parameters.map { "param_\($0)" } + ["log_file"]
         var text = CSV.row(header)
@@ -52,6 +52,7 @@ public struct ResultsCSVExporter: Exporter {
             row += [record.result?.allocations.map(String.init) ?? "", record.result?.frees.map(String.init) ?? "", CSV.number(record.allocationsPerItem)]
             row += [observed.voluntaryContextSwitches, observed.involuntaryContextSwitches, observed.minorFaults, observed.majorFaults].map { $0.map(String.init) ?? "" }
             row += [observed.io?.readBytes, observed.io?.writtenBytes, observed.io?.storageReadBytes, observed.io?.storageWrittenBytes, observed.peakThreads].map { $0.map(String.init) ?? "" }
+            row.append(CSV.number(observed.harnessCpuS))
             row += gauges.map { record.gaugeMaxima[$0].map(String.init) ?? "" }
             row += metrics.map { CSV.number(record.metrics[$0]) }
             row += parameters.map { record.parameters[$0] ?? "" }

@@ -59,10 +59,15 @@ enum ScenarioMain {
         let context = ScenarioContext(parameters: parameters, profile: options.profile, cacheDirectory: options.cacheDirectory, workDirectory: workDirectory)
         let channel = ResultChannel(environment: ProcessInfo.processInfo.environment)
         let stats = JemallocStats()
+        // `bpbench run --allocator system` preloaded glibc's malloc: jemalloc is loaded but sees no
+        // allocation, so its counters would only say zero.
+        let onSystemAllocator = ProcessInfo.processInfo.environment[ResultProtocol.allocatorVariable] == "system"
         if channel.toHarness {
-            let hello = HelloMessage(
-                scenario: definition.name, pid: getpid(), jemallocVersion: JemallocStats.version,
-                mallocConf: JemallocStats.optionsInForce, sampleIntervalMs: options.sampleIntervalMs, runtime: "swift")
+            let hello = onSystemAllocator
+                ? HelloMessage(scenario: definition.name, pid: getpid(), jemallocVersion: nil, mallocConf: nil, sampleIntervalMs: options.sampleIntervalMs,
+                               runtime: "swift", allocator: "glibc malloc (system): no allocator counters")
+                : HelloMessage(scenario: definition.name, pid: getpid(), jemallocVersion: JemallocStats.version,
+                               mallocConf: JemallocStats.optionsInForce, sampleIntervalMs: options.sampleIntervalMs, runtime: "swift")
             if let line = try? JSONLineCoding.line(hello) { channel.send(line: line) }
         }
 
@@ -110,8 +115,10 @@ enum ScenarioMain {
             result.metrics["profile_allocated_bytes"] = Double(profiler.dumpedAllocated)
             result.metrics["profile_dumps"] = Double(profiler.dumps)
         }
-        result.allocations = operationsAfter.allocations - operationsBefore.allocations
-        result.frees = operationsAfter.frees - operationsBefore.frees
+        if !onSystemAllocator {
+            result.allocations = operationsAfter.allocations - operationsBefore.allocations
+            result.frees = operationsAfter.frees - operationsBefore.frees
+        }
         if channel.toHarness {
             if let line = try? JSONLineCoding.line(result) { channel.send(line: line) }
         } else {

@@ -55,6 +55,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Kill the (single, durable) scenario with SIGKILL N times at random moments, restarting it on the same queue file, then drain and verify.")
     var crashTest: Int?
 
+    @Option(help: "The allocator Swift children allocate through: jemalloc (default; the in-child figures read it), system (glibc's malloc, preloaded; rows named NAME@system), or both (each repeat on each, interleaved, and the report compares them).")
+    var allocator: String = "jemalloc"
+
     @Flag(help: "Attribute each row's peak heap to allocation stacks: Swift children run with jemalloc's heap profiling (lg_prof_sample 19) and dump a profile at each new peak; the report gets the top stacks and a flame graph per row (jeprof). Costs throughput: not for comparing speed.")
     var attribute = false
 
@@ -84,7 +87,14 @@ struct RunCommand: ParsableCommand {
             }
             brokenFolder = selection.problems.first
             guard !entries.isEmpty else { throw selection.problems.first ?? BenchError(.noInput, "no scenarios found under \(catalog.projectRoot)/Scenarios") }
-            let plan = try RunPlan(entries: entries, profile: profile, repeats: repeats ?? Self.defaultRepeats(profile), warmups: warmup, scales: scales, overrides: parameters)
+            guard let allocators = Allocator.parse(allocator) else {
+                throw BenchError(.usage, "--allocator takes jemalloc, system or both, got '\(allocator)'")
+            }
+            if allocators.contains(.system), !FileManager.default.fileExists(atPath: catalog.binDirectory + "/" + Allocator.systemLibraryName) {
+                throw BenchError(.noInput, "--allocator \(allocator) needs \(catalog.binDirectory)/\(Allocator.systemLibraryName); build it first (make build)")
+            }
+            let plan = try RunPlan(entries: entries, profile: profile, repeats: repeats ?? Self.defaultRepeats(profile), warmups: warmup, scales: scales,
+                                   overrides: parameters, allocators: allocators)
             if let reference, !plan.steps.contains(where: { $0.row == reference }) {
                 var rows: [String] = []
                 for step in plan.steps where !rows.contains(step.row) { rows.append(step.row) }

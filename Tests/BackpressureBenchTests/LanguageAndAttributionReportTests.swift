@@ -110,3 +110,43 @@ final class LanguageAndAttributionReportTests: XCTestCase {
         XCTAssertTrue(csv.split(separator: "\n")[0].contains("voluntary_context_switches"))
     }
 }
+
+/// `--allocator both`: a Swift scenario's every repeat runs on each allocator, interleaved, under
+/// its own row; another program runs once; the report pairs the rows.
+final class AllocatorTests: ChildProcessTestCase {
+    func testBothAllocatorsInterleaveSwiftRowsOnly() throws {
+        let swift = ScenarioCatalog.Entry(folder: "/x", executable: "/x/s", description: ScenarioDescription(name: "s", summary: "", parameters: []))
+        let node = ScenarioCatalog.Entry(folder: "/y", launch: .external(ExternalCommand(argv: ["node", "x.mjs"], program: "/usr/bin/node", workingDirectory: "/y", unavailable: nil)),
+                                         description: ScenarioDescription(name: "n", summary: "", parameters: []))
+        let plan = try RunPlan(entries: [swift, node], profile: .quick, repeats: 2, warmups: 0, scales: [1], overrides: [], allocators: [.jemalloc, .system])
+        XCTAssertEqual(plan.steps.map(\.row), ["s", "s@system", "s", "s@system", "n", "n"])
+        XCTAssertEqual(Allocator.split(row: "s/v@system").row, "s/v")
+        XCTAssertEqual(Allocator.parse("both"), [.jemalloc, .system])
+        XCTAssertNil(Allocator.parse("tcmalloc"))
+    }
+
+    /// The same fixture on glibc's malloc: no jemalloc figures (jemalloc sees nothing), the
+    /// kernel still sees the 64 MiB block, and the report compares the two.
+    func testTheSystemAllocatorRunsTheSameBinaryWithoutJemallocFigures() throws {
+        let entry = try TestSupport.entry("fixture-allocate")
+        guard FileManager.default.fileExists(atPath: TestSupport.binDirectory + "/" + Allocator.systemLibraryName) else { throw XCTSkip("not built") }
+        let directory = TestSupport.temporaryDirectory("allocator")
+        let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["megabytes=64", "hold=100ms"],
+                               allocators: [.jemalloc, .system])
+        var document = RunDocument(plan: plan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory + "/cache", interruption: nil)
+            .execute(plan, logDirectory: directory, into: &document) { _ in }
+        let jemalloc = try XCTUnwrap(document.records.first { $0.scenario == "fixture-allocate" })
+        let system = try XCTUnwrap(document.records.first { $0.scenario == "fixture-allocate@system" })
+        XCTAssertEqual(jemalloc.status, .ok, jemalloc.statusDetail ?? "")
+        XCTAssertEqual(system.status, .ok, system.statusDetail ?? "")
+        XCTAssertGreaterThanOrEqual(jemalloc.peaks.allocated, 64 << 20)
+        XCTAssertLessThan(system.peaks.allocated, 1 << 20, "jemalloc saw none of the system run's allocations")
+        XCTAssertNil(system.jemallocVersion)
+        XCTAssertEqual(system.hello?.allocator?.hasPrefix("glibc malloc"), true)
+        XCTAssertGreaterThanOrEqual(system.peakRssBytes, 64 << 20, "the kernel sees the block either way")
+        let report = try MarkdownExporter().render(RunAnalysis(document))
+        XCTAssertTrue(report.contains("## jemalloc against the system allocator"))
+        XCTAssertTrue(report.contains("| `fixture-allocate` | ×1 |"), report)
+    }
+}
