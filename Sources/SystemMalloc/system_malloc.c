@@ -117,3 +117,46 @@ size_t malloc_usable_size(void *pointer) {
     resolve();
     return real_usable_size ? real_usable_size(pointer) : 0;
 }
+
+/*
+ * C++ operator new and delete. jemalloc's library defines them too (it is built with its C++
+ * support), and they would hand out jemalloc memory that code elsewhere frees with free() — a
+ * pairing that only works while one allocator serves both (measured: the Swift runtime's generic
+ * metadata cache aborted in glibc's free() before these were added). Itanium-mangled names, so
+ * no C++ compiler is needed; allocation failure aborts (a benchmark child has no recovery).
+ */
+#include <stdlib.h>
+
+static void *must(void *pointer) {
+    if (pointer == NULL) abort();
+    return pointer;
+}
+
+static void *aligned(size_t size, size_t alignment) {
+    void *pointer = NULL;
+    return posix_memalign(&pointer, alignment < sizeof(void *) ? sizeof(void *) : alignment, size ? size : 1) == 0 ? pointer : NULL;
+}
+
+typedef struct { int unused; } nothrow_t;
+
+void *_Znwm(size_t size) { return must(malloc(size ? size : 1)); }
+void *_Znam(size_t size) { return must(malloc(size ? size : 1)); }
+void *_ZnwmRKSt9nothrow_t(size_t size, const nothrow_t *tag) { (void)tag; return malloc(size ? size : 1); }
+void *_ZnamRKSt9nothrow_t(size_t size, const nothrow_t *tag) { (void)tag; return malloc(size ? size : 1); }
+void *_ZnwmSt11align_val_t(size_t size, size_t alignment) { return must(aligned(size, alignment)); }
+void *_ZnamSt11align_val_t(size_t size, size_t alignment) { return must(aligned(size, alignment)); }
+void *_ZnwmSt11align_val_tRKSt9nothrow_t(size_t size, size_t alignment, const nothrow_t *tag) { (void)tag; return aligned(size, alignment); }
+void *_ZnamSt11align_val_tRKSt9nothrow_t(size_t size, size_t alignment, const nothrow_t *tag) { (void)tag; return aligned(size, alignment); }
+
+void _ZdlPv(void *pointer) { free(pointer); }
+void _ZdaPv(void *pointer) { free(pointer); }
+void _ZdlPvm(void *pointer, size_t size) { (void)size; free(pointer); }
+void _ZdaPvm(void *pointer, size_t size) { (void)size; free(pointer); }
+void _ZdlPvRKSt9nothrow_t(void *pointer, const nothrow_t *tag) { (void)tag; free(pointer); }
+void _ZdaPvRKSt9nothrow_t(void *pointer, const nothrow_t *tag) { (void)tag; free(pointer); }
+void _ZdlPvSt11align_val_t(void *pointer, size_t alignment) { (void)alignment; free(pointer); }
+void _ZdaPvSt11align_val_t(void *pointer, size_t alignment) { (void)alignment; free(pointer); }
+void _ZdlPvmSt11align_val_t(void *pointer, size_t size, size_t alignment) { (void)size; (void)alignment; free(pointer); }
+void _ZdaPvmSt11align_val_t(void *pointer, size_t size, size_t alignment) { (void)size; (void)alignment; free(pointer); }
+void _ZdlPvSt11align_val_tRKSt9nothrow_t(void *pointer, size_t alignment, const nothrow_t *tag) { (void)alignment; (void)tag; free(pointer); }
+void _ZdaPvSt11align_val_tRKSt9nothrow_t(void *pointer, size_t alignment, const nothrow_t *tag) { (void)alignment; (void)tag; free(pointer); }
