@@ -147,6 +147,14 @@ final class AllocatorTests: ChildProcessTestCase {
         XCTAssertGreaterThanOrEqual(system.peakRssBytes, 64 << 20, "the kernel sees the block either way")
         let report = try MarkdownExporter().render(RunAnalysis(document))
         XCTAssertTrue(report.contains("## jemalloc against the system allocator"))
+        // A NIO scenario goes through the Swift runtime's C++ paths (operator new/delete), which
+        // must land in the same allocator as free(): it aborted before the preload defined them.
+        let nio = try TestSupport.entry("pipeline-copy")
+        let nioPlan = try RunPlan(entries: [nio], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["items=64", "consumer_rate=0"], allocators: [.system])
+        let nioRecord = BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory + "/cache", interruption: nil)
+            .execute(try XCTUnwrap(nioPlan.steps.first), profile: .quick, logDirectory: directory)
+        XCTAssertEqual(nioRecord.status, .ok, nioRecord.statusDetail ?? "")
+        XCTAssertEqual(nioRecord.scenario, "pipeline-copy@system")
         XCTAssertTrue(report.contains("| `fixture-allocate` | ×1 |"), report)
     }
 }
