@@ -14,6 +14,8 @@ public struct BenchRunner: StepExecutor {
     public enum Event: Sendable {
         case starting(RunPlan.Step, index: Int, total: Int)
         case finished(RunPlan.Step, RunRecord)
+        /// A few times a second while the step's child runs.
+        case running(RunPlan.Step, LiveStatus)
     }
 
     public let catalog: ScenarioCatalog
@@ -38,7 +40,7 @@ public struct BenchRunner: StepExecutor {
         for (index, step) in plan.steps.enumerated() {
             if interruption?.isInterrupted == true { break }
             progress(.starting(step, index: index, total: plan.steps.count))
-            let record = execute(step, profile: plan.profile, logDirectory: logDirectory)
+            let record = execute(step, profile: plan.profile, logDirectory: logDirectory) { progress(.running(step, $0)) }
             progress(.finished(step, record))
             if Self.collect(record, of: step, into: &document), let journal, journalFailure == nil {
                 do {
@@ -55,6 +57,11 @@ public struct BenchRunner: StepExecutor {
 
     /// Runs one step as a child process.
     public func execute(_ step: RunPlan.Step, profile: Profile, logDirectory: String) -> RunRecord {
+        execute(step, profile: profile, logDirectory: logDirectory) { _ in }
+    }
+
+    /// Runs one step as a child process, reporting how it does while it runs.
+    public func execute(_ step: RunPlan.Step, profile: Profile, logDirectory: String, live: (LiveStatus) -> Void) -> RunRecord {
         var limits = self.limits
         limits.killAfterS = step.killAfterS
         let runner = ChildRunner(launcherPath: catalog.launcherPath, limits: limits, interruption: interruption)
@@ -63,7 +70,7 @@ public struct BenchRunner: StepExecutor {
             scenario: step.row, repeatIndex: step.repeatIndex, scale: step.scale,
             parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: logFile)
         record.variant = step.variant
-        run(step.entry, profile: profile, parameters: step.parameters, allocator: step.allocator, with: runner, into: &record)
+        run(step.entry, profile: profile, parameters: step.parameters, allocator: step.allocator, with: runner, into: &record, live: live)
         return record
     }
 
@@ -80,7 +87,7 @@ public struct BenchRunner: StepExecutor {
     /// Starts one child of `entry` with the harness's standard arguments and environment: the
     /// parameters go over resolved, as one JSON object (``ResultProtocol``).
     func run(_ entry: ScenarioCatalog.Entry, profile: Profile, parameters: [(String, String)], allocator: Allocator = .jemalloc, with runner: ChildRunner,
-             into record: inout RunRecord) {
+             into record: inout RunRecord, live: (LiveStatus) -> Void = { _ in }) {
         let resolved = (try? JSONLineCoding.line(Dictionary(parameters, uniquingKeysWith: { $1 }))) ?? "{}"
         let arguments = ["--profile", profile.rawValue, "--sample-interval-ms", String(runner.limits.sampleIntervalMs),
                          "--timeline-interval-ms", String(runner.limits.timelineIntervalMs), "--cache-dir", cacheDirectory,
@@ -111,7 +118,7 @@ public struct BenchRunner: StepExecutor {
             environment[ResultProtocol.peakProfileVariable] = profile
         }
         runner.run(program: command.argv[0], arguments: Array(command.argv.dropFirst()) + arguments, environment: environment,
-                   workingDirectory: command.workingDirectory, speaksProtocol: entry.description.protocolVersion != nil, into: &record)
+                   workingDirectory: command.workingDirectory, speaksProtocol: entry.description.protocolVersion != nil, into: &record, live: live)
         if let profile, FileManager.default.fileExists(atPath: profile) { record.observed.heapProfile = profile }
     }
 }

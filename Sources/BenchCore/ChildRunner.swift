@@ -38,7 +38,7 @@ public struct ChildRunner: Sendable {
     /// that cannot even start is a result too. A program that does not speak the result protocol
     /// (`speaksProtocol` false) gets its status from its exit code.
     public func run(program: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
-                    speaksProtocol: Bool = true, into record: inout RunRecord) {
+                    speaksProtocol: Bool = true, into record: inout RunRecord, live: (LiveStatus) -> Void = { _ in }) {
         var environment = environment
         environment[ResultProtocol.environmentVariable] = String(ResultProtocol.fd)
         // A scratch folder per child that the harness removes whatever happens: a child killed by
@@ -63,7 +63,11 @@ public struct ChildRunner: Sendable {
         output.start()
 
         var watch = Watch(limits: limits, startNs: startNs)
-        watch.supervise(controlFD: started.controlFD, interruption: interruption)
+        watch.supervise(controlFD: started.controlFD, interruption: interruption) { elapsedS, rssBytes in
+            let sample = reader.latestSample()
+            live(LiveStatus(elapsedS: elapsedS, rssBytes: rssBytes, allocatedBytes: sample?.counters.allocated ?? 0,
+                            items: sample?.items ?? 0, bytes: sample?.bytes ?? 0))
+        }
         close(started.controlFD)
         if watch.exit == nil, let pid = watch.childPID {
             kill(pid, SIGKILL)  // the launcher vanished without reporting: do not leave the child behind

@@ -42,6 +42,11 @@ final class ResultStreamReader: Sendable {
         thread.start()
     }
 
+    /// The child's latest streamed sample so far (for live progress).
+    func latestSample() -> SampleMessage? {
+        state.withLock { $0.samples.last?.sample }
+    }
+
     /// Waits for end of stream (every writer closed) and returns what arrived.
     func finish() -> Received {
         done.wait()

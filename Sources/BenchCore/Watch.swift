@@ -47,7 +47,10 @@ struct Watch {
         windowEndMs = limits.timelineIntervalMs
     }
 
-    mutating func supervise(controlFD: Int32, interruption: Interruption?) {
+    /// Runs until the launcher reports the exit; `live` is called every ``LiveStatus/intervalNs``
+    /// with the elapsed time and the RSS now (the tree's total).
+    mutating func supervise(controlFD: Int32, interruption: Interruption?, live: (_ elapsedS: Double, _ rssBytes: Int) -> Void = { _, _ in }) {
+        var lastLiveNs: UInt64 = 0
         var reader: ProcStatusReader?
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -76,7 +79,11 @@ struct Watch {
                     lastStatusNs = nowNs
                 }
                 if let rss = reader.residentBytes() {
-                    sample(rss, atMs: elapsedMs, nowNs: nowNs)
+                    let total = sample(rss, atMs: elapsedMs, nowNs: nowNs)
+                    if nowNs - lastLiveNs >= LiveStatus.intervalNs {
+                        live(elapsedMs / 1000, total)
+                        lastLiveNs = nowNs
+                    }
                 }
             }
             if killedFor == nil {
@@ -119,7 +126,9 @@ struct Watch {
         }
     }
 
-    private mutating func sample(_ rssBytes: Int, atMs elapsedMs: Double, nowNs: UInt64) {
+    /// Takes one reading; returns the tree's total RSS.
+    @discardableResult
+    private mutating func sample(_ rssBytes: Int, atMs elapsedMs: Double, nowNs: UInt64) -> Int {
         samples += 1
         peakRss = max(peakRss, rssBytes)
         let reading = tree?.sample(rootBytes: rssBytes, nowNs: nowNs)
@@ -137,6 +146,7 @@ struct Watch {
             let what = reading.processes > 1 ? "RSS of its \(reading.processes) processes" : "RSS"
             killChild(.memoryCap, "\(what) \(reading.totalBytes) bytes passed the cap of \(limits.memoryCapBytes)", atMs: elapsedMs, rss: reading.totalBytes)
         }
+        return reading.totalBytes
     }
 
     private mutating func flushWindow() {

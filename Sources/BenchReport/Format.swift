@@ -38,6 +38,14 @@ public enum Format {
         return "\(median) (\(value(spread.min, unit: unit))–\(value(spread.max, unit: unit)))"
     }
 
+    /// A time left: `45 s`, `6m12s`, `1h04m`.
+    public static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        if whole < 60 { return "\(whole) s" }
+        if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
+        return String(format: "%dh%02dm", whole / 3600, (whole % 3600) / 60)
+    }
+
     public static func ratio(_ value: Double) -> String {
         value >= 10 ? String(format: "%.0f×", value) : String(format: "%.2f×", value)
     }
