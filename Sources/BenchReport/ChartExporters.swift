@@ -3,7 +3,7 @@ import BenchProtocol
 
 /// Every chart `bpbench run` and `report` write, in report order.
 public enum ChartExporters {
-    public static let all: [any ChartExporter] = [MemoryTimelineChart(), PeakMemoryChart(), GaugeTimelineChart()]
+    public static let all: [any ChartExporter] = [MemoryTimelineChart(), GrowthChart(), PeakMemoryChart(), GaugeTimelineChart()]
 }
 
 extension RunAnalysis {

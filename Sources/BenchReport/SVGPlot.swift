@@ -8,6 +8,8 @@ struct SVGPlot {
         var color: String
         var dashed = false
         var points: [(x: Double, y: Double)]
+        /// Draw each point as a dot, without a connecting line (measurements, not a trace).
+        var dots = false
     }
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
@@ -19,7 +21,7 @@ struct SVGPlot {
 
     /// - Parameter legendNames: sizes the right margin so no legend entry is cut off.
     init(width: Double = 900, height: Double = 380, legendNames: [String] = []) {
-        let legendWidth = Double(legendNames.map(\.count).max() ?? 16) * 6.6 + 44
+        let legendWidth = Double(legendNames.map(\.count).max() ?? 16) * 7.2 + 44
         self.width = width + max(0, legendWidth - 190)
         self.height = height
         margin = (80, max(190, legendWidth), 36, 48)
@@ -58,6 +60,14 @@ struct SVGPlot {
         let xMax = xTicks.last ?? 1
         let yMax = yTicks.last ?? 1
         for (index, line) in series.enumerated() {
+            if line.dots {
+                for point in line.points {
+                    plot.body.append(String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%@\" fill-opacity=\"0.7\"/>",
+                                            plot.margin.left + point.x / xMax * plot.plotWidth, plot.margin.top + plot.plotHeight * (1 - point.y / yMax), line.color))
+                }
+                plot.legend(index: index, name: line.name, color: line.color, dashed: false)
+                continue
+            }
             let path = line.points.map { point in
                 String(format: "%.1f,%.1f", plot.margin.left + point.x / xMax * plot.plotWidth, plot.margin.top + plot.plotHeight * (1 - point.y / yMax))
             }.joined(separator: " ")
@@ -65,6 +75,34 @@ struct SVGPlot {
             plot.legend(index: index, name: line.name, color: line.color, dashed: line.dashed)
         }
         return plot.document()
+    }
+
+    /// One chart per panel, each with its own axes, in a grid of `columns`: small multiples, so a
+    /// 3 MiB buffer is as visible in its panel as a 700 MiB one in another. Each panel is a
+    /// ``lines(title:series:xLabel:yLabel:yUnit:yFormat:width:height:)`` chart nested at its place.
+    static func panels(title: String, panels: [(title: String, series: [Series])], columns: Int = 2, xLabel: String, yLabel: String,
+                       yUnit: Double = 1, yFormat: (Double) -> String) -> String {
+        let panelHeight = 240.0, header = 34.0
+        let charts = panels.map { panel in
+            (lines(title: panel.title, series: panel.series, xLabel: xLabel, yLabel: yLabel, yUnit: yUnit, yFormat: yFormat, width: 640, height: panelHeight),
+             SVGPlot(width: 640, height: panelHeight, legendNames: panel.series.map(\.name)).width)
+        }
+        // Columns as wide as the widest panel (its legend decides), so none overlaps the next.
+        let panelWidth = charts.map(\.1).max() ?? 640
+        let totalWidth = panelWidth * Double(columns)
+        var nested: [String] = []
+        for (index, (chart, _)) in charts.enumerated() {
+            // The panel's own document becomes a positioned nested <svg>.
+            let x = Double(index % columns) * panelWidth
+            let y = header + Double(index / columns) * panelHeight
+            nested.append(chart.replacingOccurrences(of: "<svg xmlns=\"http://www.w3.org/2000/svg\" ", with: String(format: "<svg x=\"%.0f\" y=\"%.0f\" ", x, y)))
+        }
+        let rows = (panels.count + columns - 1) / max(columns, 1)
+        let height = header + Double(rows) * panelHeight
+        return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(totalWidth))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(totalWidth)) \(Int(height))\" font-family=\"sans-serif\">\n"
+            + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+            + "<text x=\"10\" y=\"22\" font-size=\"16\" font-weight=\"bold\">\(escape(title))</text>\n"
+            + nested.joined(separator: "\n") + "</svg>\n"
     }
 
     /// Draws grouped bars (one group per label, one bar per series) into a new SVG document.

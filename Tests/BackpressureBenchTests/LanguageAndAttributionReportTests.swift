@@ -90,6 +90,22 @@ final class LanguageAndAttributionReportTests: XCTestCase {
         XCTAssertTrue(svg.contains("width=\"1080.0\""), "90 % of 1200 px")
     }
 
+    /// Small multiples: one panel per row with its own axis, so pipeline-copy's 3 MiB gets a
+    /// 3 MiB axis beside ignored-drain's hundreds; the growth chart titles each panel with its verdict.
+    func testChartsAreSmallMultiplesWithTheirOwnAxes() throws {
+        let analysis = RunAnalysis(Synthetic.document())
+        let memory = try MemoryTimelineChart().render(analysis)
+        XCTAssertEqual(memory.components(separatedBy: "<svg x=").count - 1, 2, "one nested panel per row")
+        XCTAssertTrue(memory.contains(">30.0 MiB<"), "pipeline-copy's panel has an axis of its own (31 MiB at most)")
+        XCTAssertTrue(memory.contains(">100 MiB<") || memory.contains(">120 MiB<"), "ignored-drain's panel its own (127 MiB)")
+        XCTAssertTrue(XMLParser(data: Data(memory.utf8)).parse())
+        let growth = try GrowthChart().render(analysis)
+        XCTAssertTrue(growth.contains("ignored-drain: grows-with-input"))
+        XCTAssertTrue(growth.contains("pipeline-copy: bounded"))
+        XCTAssertTrue(growth.contains("<circle"), "each repeat is a dot")
+        XCTAssertTrue(XMLParser(data: Data(growth.utf8)).parse())
+    }
+
     /// The counters reach the CSV and the report.
     func testCountersReachTheCSVAndTheReport() throws {
         var document = Synthetic.document()
