@@ -98,10 +98,17 @@ public struct RunPlan: Sendable {
         }
         var result = parameters
         for index in result.indices where result[index].0 == name {
-            guard case .integer(let value)? = try? spec.parse(result[index].1) else { continue }
-            let scaledValue = (Double(value) * factor).rounded()
-            guard scaledValue < 9e18 else { throw BenchError(.usage, "\(entry.name): \(name) × \(factor) is too large") }
-            result[index].1 = String(Int(scaledValue))
+            switch try? spec.parse(result[index].1) {
+            case .integer(let value)?:
+                let scaledValue = (Double(value) * factor).rounded()
+                guard scaledValue < 9e18 else { throw BenchError(.usage, "\(entry.name): \(name) × \(factor) is too large") }
+                result[index].1 = String(Int(scaledValue))
+            case .real(let value)?:
+                // A duration (in seconds) or a number: scaled as a real, written back in seconds.
+                result[index].1 = String(value * factor) + (spec.kind == .duration ? "s" : "")
+            default:
+                continue
+            }
             do { _ = try spec.parse(result[index].1) } catch { throw BenchError(.usage, "\(entry.name): at scale \(factor), \(error)") }
         }
         return result

@@ -34,6 +34,9 @@ public struct SeedClaim: Codable, Sendable, Equatable {
         case throughputAtLeast(fraction: Double, parameter: String, metric: String)
         /// A metric is exactly `value` in every repeat (e.g. `lost` = 0).
         case metricEquals(metric: String, value: Double)
+        /// A metric is at most `value` in every repeat (e.g. a measured curve's error against
+        /// the seed's formula ≤ 0.05).
+        case metricAtMost(metric: String, value: Double)
     }
 }
 
@@ -58,6 +61,11 @@ extension SeedClaim.Check {
         .metricEquals(metric: metric.name, value: value)
     }
 
+    /// `metric` is at most `value` in every repeat.
+    public static func metric(_ metric: MetricName, atMost value: Double) -> Self {
+        .metricAtMost(metric: metric.name, value: value)
+    }
+
     /// The parameters this check reads.
     public var parameterNames: [String] {
         switch self {
@@ -79,7 +87,7 @@ extension SeedClaim.Check {
     /// The scenario metrics this check reads.
     public var metricNames: [String] {
         switch self {
-        case .throughputAtLeast(_, _, let metric), .metricEquals(let metric, _): return [metric]
+        case .throughputAtLeast(_, _, let metric), .metricEquals(let metric, _), .metricAtMost(let metric, _): return [metric]
         default: return []
         }
     }

@@ -33,7 +33,7 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
         let measured = largest.records.filter { $0.status.isMeasurement }
         let every = mine.flatMap(\.records)
         switch check {
-        case .gaugeAtMostParameter, .gaugeAtMostSum, .metricEquals: break  // judged on every repeat that reported
+        case .gaugeAtMostParameter, .gaugeAtMostSum, .metricEquals, .metricAtMost: break  // judged on every repeat that reported
         default: guard !measured.isEmpty else { return (.notMeasured, "no ok repeat (status \(largest.status))") }
         }
         switch check {
@@ -80,6 +80,11 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
                 ? "\(metric) = \(Format.count(value)) in all \(values.count) repeats"
                 : "\(metric) = \(bad.map { Format.count($0) }.joined(separator: ", ")) in \(bad.count) of \(values.count) repeats"
             return (bad.isEmpty ? .holds : .doesNotHold, text)
+        case .metricAtMost(let metric, let limit):
+            let values = every.compactMap { $0.metrics[metric] }
+            guard let worst = values.max() else { return (.notMeasured, "metric \(metric) missing") }
+            let text = "\(metric) at most \(String(format: "%.4g", worst)) over \(values.count) repeats (limit \(String(format: "%.4g", limit)))"
+            return (worst <= limit ? .holds : .doesNotHold, text)
         }
     }
 }

@@ -62,6 +62,18 @@ final class ClaimTests: XCTestCase {
         document.records[failing].result?.metrics["lost"] = 7
         XCTAssertEqual(result(.metricEquals(metric: "lost", value: 0), "pipeline-copy", document), .doesNotHold)
     }
+
+    /// "the curve follows the formula within 5 %" says yes at 0.031 everywhere, no when one repeat
+    /// strays to 0.2, and not measured without the metric.
+    func testMetricAtMostSaysNoWhenOneRepeatPassesTheLimit() {
+        var document = Synthetic.document()
+        XCTAssertEqual(result(.metricAtMost(metric: "formula_error", value: 0.05), "pipeline-copy", document), .notMeasured)
+        for index in document.records.indices { document.records[index].result?.metrics["formula_error"] = 0.031 }
+        XCTAssertEqual(result(.metricAtMost(metric: "formula_error", value: 0.05), "pipeline-copy", document), .holds)
+        let stray = document.records.lastIndex { $0.scenario == "pipeline-copy" }!
+        document.records[stray].result?.metrics["formula_error"] = 0.2
+        XCTAssertEqual(result(.metricAtMost(metric: "formula_error", value: 0.05), "pipeline-copy", document), .doesNotHold)
+    }
 }
 
 final class VariantTests: XCTestCase {

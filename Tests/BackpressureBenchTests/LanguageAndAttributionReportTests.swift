@@ -141,6 +141,18 @@ final class AllocatorTests: ChildProcessTestCase {
         XCTAssertNil(Allocator.parse("tcmalloc"))
     }
 
+    /// `--scale` stretches a duration scale parameter too (it scaled only whole numbers, so a
+    /// time-scaled scenario ran ×1 at every scale and its growth-with-time verdict saw nothing).
+    func testScaleStretchesADurationParameter() throws {
+        let duration = ParameterSpec("duration", .duration, default: "10s", help: "seed seconds")
+        var description = ScenarioDescription(name: "timed", summary: "", parameters: [])
+        description.parameters = [duration]
+        description.scaleParameter = "duration"
+        let entry = ScenarioCatalog.Entry(folder: "/x", executable: "/x/timed", description: description)
+        let plan = try RunPlan(entries: [entry], profile: .standard, repeats: 1, warmups: 0, scales: [1, 4], overrides: [])
+        XCTAssertEqual(plan.steps.map { $0.parameters.first { $0.0 == "duration" }?.1 }, ["10s", "40.0s"])
+    }
+
     /// The same fixture on glibc's malloc: no jemalloc figures (jemalloc sees nothing), the
     /// kernel still sees the 64 MiB block, and the report compares the two.
     func testTheSystemAllocatorRunsTheSameBinaryWithoutJemallocFigures() throws {
