@@ -90,7 +90,7 @@ public struct ChildRunner: Sendable {
         record.observed.peakRssSampledBytes = watch.peakRss
         record.observed.peakHwmBytes = watch.lastHwm
         record.observed.parentSamples = watch.samples
-        record.observed.io = watch.io
+        record.observed.io = watch.tree?.lastIO  // read with each walk, ≤ 50 ms before the exit
         record.observed.peakThreads = watch.peakThreads > 0 ? watch.peakThreads : nil
         if watch.treePeak.processes > 1 {
             record.observed.peakTreeRssBytes = watch.treePeak.totalBytes

@@ -28,8 +28,6 @@ struct Watch {
     private(set) var treePeak = ProcessTree.Reading(totalBytes: 0, largestBytes: 0, processes: 0)
     /// The most threads the child had at once (`Threads:` of /proc/PID/status).
     private(set) var peakThreads = 0
-    /// The child's last `/proc/PID/io` reading (read with each tree walk; gone once it exits).
-    private(set) var io: ProcIO?
     /// The launcher's `spawn-error`, in words: the scenario never ran.
     private(set) var spawnError: String?
     private(set) var killedFor: RunStatus?
@@ -133,7 +131,6 @@ struct Watch {
         peakRss = max(peakRss, rssBytes)
         let reading = tree?.sample(rootBytes: rssBytes, nowNs: nowNs)
             ?? ProcessTree.Reading(totalBytes: rssBytes, largestBytes: rssBytes, processes: 1)
-        if let walked = tree?.lastIO { io = walked }
         treePeak.totalBytes = max(treePeak.totalBytes, reading.totalBytes)
         treePeak.largestBytes = max(treePeak.largestBytes, reading.largestBytes)
         treePeak.processes = max(treePeak.processes, reading.processes)

@@ -37,6 +37,12 @@ final class ChildRunnerTests: ChildProcessTestCase {
         XCTAssertFalse(record.timeline.isEmpty)
         XCTAssertTrue(record.jemallocVersion?.hasPrefix("5.") ?? false, record.jemallocVersion ?? "no version")
         XCTAssertTrue(record.mallocConf?.contains("dirty_decay_ms:1000") ?? false, record.mallocConf ?? "no conf")
+        // The counters of a real child: wait4's, /proc/PID/io's (read with the tree walks), threads, harness CPU.
+        XCTAssertNotNil(record.observed.voluntaryContextSwitches)
+        XCTAssertGreaterThan(record.observed.minorFaults ?? 0, 64 * mib / 4096 / 2, "writing 64 MiB faults its pages in")
+        XCTAssertNotNil(record.observed.io, "/proc/PID/io was read while it ran")
+        XCTAssertGreaterThanOrEqual(record.observed.peakThreads ?? 0, 2, "main and the sampler thread")
+        XCTAssertGreaterThan(record.observed.harnessCpuS ?? 0, 0)
     }
 
     /// The launcher exists so the child's ru_maxrss is its own: a child spawned straight from a
