@@ -24,14 +24,19 @@ public struct JemallocStats: Sendable {
     /// Refreshes jemalloc's cached statistics (they only change when `epoch` is written) and
     /// reads all five counters.
     public func read() -> AllocatorCounters {
+        refreshEpoch()
+        // No allocation here: the sampler must not perturb the heap it measures.
+        return AllocatorCounters(allocated: counter(0), active: counter(1), resident: counter(2), mapped: counter(3), retained: counter(4))
+    }
+
+    /// jemalloc's statistics only change when `epoch` is written.
+    private func refreshEpoch() {
         // The new epoch goes in `newp`; reading and writing one Swift variable in the same call
         // would be an exclusivity violation.
         var epoch: UInt64 = 1
         _ = epochMib.withUnsafeBufferPointer { mib in
             mallctlbymib(mib.baseAddress, mib.count, nil, nil, &epoch, MemoryLayout<UInt64>.size)
         }
-        // No allocation here: the sampler must not perturb the heap it measures.
-        return AllocatorCounters(allocated: counter(0), active: counter(1), resident: counter(2), mapped: counter(3), retained: counter(4))
     }
 
     private func counter(_ index: Int) -> Int {
@@ -46,10 +51,7 @@ public struct JemallocStats: Sendable {
     /// Allocation and deallocation requests so far, over all arenas (small + large). Refreshes
     /// the epoch first; reads by name (called twice per run, not on the sampler's path).
     public func operationCounts() -> (allocations: Int, frees: Int) {
-        var epoch: UInt64 = 1
-        _ = epochMib.withUnsafeBufferPointer { mib in
-            mallctlbymib(mib.baseAddress, mib.count, nil, nil, &epoch, MemoryLayout<UInt64>.size)
-        }
+        refreshEpoch()
         func read(_ name: String) -> Int {
             var value: UInt64 = 0
             var length = MemoryLayout<UInt64>.size
