@@ -33,6 +33,7 @@ let scenarioDependencies: [Target.Dependency] = [
     .product(name: "_NIOFileSystem", package: "swift-nio"),
     .product(name: "GRDB", package: "GRDB.swift"),
     .product(name: "DequeModule", package: "swift-collections"),
+    .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
 ]
 
 func scenarioTarget(_ name: String, under folder: String) -> Target {
@@ -63,6 +64,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],

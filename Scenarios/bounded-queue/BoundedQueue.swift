@@ -11,7 +11,7 @@ import Synchronization
 /// its payload at the same time.
 @main
 struct BoundedQueue: Scenario {
-    static let items = Param<Int>.items(default: "20000", quick: "3000", stress: "240000")
+    static let items = Param<Int>.items(default: "6000", quick: "3000", stress: "240000")
     static let itemBytes = Param<Int>.itemBytes()
     static let capacity = Param<Int>.count("capacity", default: "64", min: 0,
                                            help: "jobs the queue holds before the producer suspends (0 = hand each job straight to a worker)")

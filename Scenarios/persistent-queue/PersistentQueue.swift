@@ -13,7 +13,7 @@ import Synchronization
 /// backlog as fast as SQLite lets them, which keeps the quick profile short.
 @main
 struct PersistentQueue: Scenario {
-    static let items = Param<Int>.items(default: "50k", quick: "5k", stress: "500k")
+    static let items = Param<Int>.items(default: "15k", quick: "5k", stress: "500k")
     static let itemBytes = Param<Int>.itemBytes(default: "1KiB")
     static let batch = Param<Int>.count("batch", default: "100", min: 1, max: 1_000_000, help: "events per producer transaction")
     static let consumers = Param<Int>.count("consumers", default: "2", min: 1, max: 256, help: "concurrent consumer tasks")

@@ -75,11 +75,13 @@ public struct RunPlan: Sendable {
                 } catch {
                     throw BenchError(.usage, "\(ScenarioVariant.row(entry.name, variant)): \(error)")
                 }
-                for scale in scales {
+                for (scaleIndex, scale) in scales.enumerated() {
                     let scaled = try Self.scaled(base, by: scale, entry: entry)
                     let usable: [Allocator]
                     if case .built = entry.launch { usable = allocators } else { usable = [.jemalloc] }
-                    for repeatIndex in (warmups > 0 ? 0 : 1)...repeats {
+                    // The warm-up (page cache, dynamic loader, the input file made) runs once per
+                    // row, before its first scale: the next scales find the machine warm.
+                    for repeatIndex in (warmups > 0 && scaleIndex == 0 ? 0 : 1)...Self.repeatCount(repeats, at: scale, of: scales) {
                         for allocator in usable {
                             steps.append(Step(entry: entry, scale: scale, repeatIndex: repeatIndex, parameters: scaled, variant: variant, allocator: allocator))
                         }
@@ -88,6 +90,18 @@ public struct RunPlan: Sendable {
             }
         }
         self.steps = steps
+    }
+
+    /// Scales strictly between the smallest and the largest feed only the growth fit's slope (the
+    /// verdict's significance test compares the two ends, and claims read the largest), so they
+    /// run at most this many repeats.
+    public static let interiorRepeats = 2
+
+    /// Recorded repeats at `scale`: all of them at the smallest and largest scale, at most
+    /// ``interiorRepeats`` between.
+    public static func repeatCount(_ repeats: Int, at scale: Double, of scales: [Double]) -> Int {
+        guard let smallest = scales.min(), let largest = scales.max(), scale != smallest, scale != largest else { return repeats }
+        return min(repeats, interiorRepeats)
     }
 
     /// Multiplies the scenario's scale parameter (e.g. `items`) by `factor`.

@@ -35,10 +35,13 @@ public enum ItemCodec {
         }
     }
 
-    /// A new item as an array (the allocation a naive producer makes per item).
-    public static func makeItem(sequence: UInt64, itemBytes: Int) -> [UInt8] {
+    /// A new item as an array (the allocation a naive producer makes per item); `stamped` puts
+    /// the current time in its timestamp slot, for a latency measured where it is consumed.
+    public static func makeItem(sequence: UInt64, itemBytes: Int, stamped: Bool = false) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: itemBytes) { buffer, count in
-            fill(UnsafeMutableRawBufferPointer(buffer), sequence: sequence)
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            fill(raw, sequence: sequence)
+            if stamped { stamp(raw) }
             count = itemBytes
         }
     }

@@ -28,7 +28,7 @@ public struct StreamSettings: Sendable {
         socketBuffer = context[Self.socketBuffer]
     }
 
-    public static let items = Param<Int>.items(default: "10000", quick: "1600", stress: "200000")
+    public static let items = Param<Int>.items(default: "3000", quick: "1600", stress: "200000")
     public static let itemBytes = Param<Int>.itemBytes()
     public static let consumerRate = Param<Int>.byteRate("consumer_rate", default: "64MiB/s", profiles: ["stress": "256MiB/s"], min: 0,
                                                          help: "how fast the reader at the far end consumes (0 = unthrottled)")

@@ -19,10 +19,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Defaults to run with: quick (≤ 3 s per scenario, CI), standard, stress.")
     var profile: String = Profile.standard.rawValue
 
-    @Option(name: .customLong("repeat"), help: "Recorded repeats per scenario and scale (default: quick 5, standard 5, stress 1).")
+    @Option(name: .customLong("repeat"), help: "Recorded repeats per scenario and scale (default: quick 5, standard 5, stress 1); scales between the smallest and the largest run at most 2 (they only feed the growth fit).")
     var repeats: Int?
 
-    @Option(help: "Unrecorded warm-up runs before the repeats of each scenario and scale.")
+    @Option(help: "Unrecorded warm-up run before the repeats of each scenario row (at its first scale; later scales find the machine warm).")
     var warmup: Int = 1
 
     @Option(help: "Input-size factors applied to each scenario's scale parameter, e.g. 1,4 (for the memory-growth verdict).")

@@ -153,6 +153,19 @@ final class AllocatorTests: ChildProcessTestCase {
         XCTAssertEqual(plan.steps.map { $0.parameters.first { $0.0 == "duration" }?.1 }, ["10s", "40.0s"])
     }
 
+    /// The plan's shape: one warm-up per row (before its first scale), every repeat at the
+    /// smallest and largest scale (the growth test compares those two), two between.
+    func testWarmUpOncePerRowAndTwoRepeatsBetweenTheEndScales() throws {
+        var description = ScenarioDescription(name: "s", summary: "", parameters: [ParameterSpec("items", .count, default: "10", help: "n")])
+        description.scaleParameter = "items"
+        let entry = ScenarioCatalog.Entry(folder: "/x", executable: "/x/s", description: description)
+        let plan = try RunPlan(entries: [entry], profile: .standard, repeats: 5, warmups: 1, scales: [1, 2, 4], overrides: [])
+        XCTAssertEqual(plan.steps.map { "\($0.scale)#\($0.repeatIndex)" },
+                       ["1.0#0", "1.0#1", "1.0#2", "1.0#3", "1.0#4", "1.0#5", "2.0#1", "2.0#2", "4.0#1", "4.0#2", "4.0#3", "4.0#4", "4.0#5"])
+        let two = try RunPlan(entries: [entry], profile: .standard, repeats: 5, warmups: 0, scales: [1, 4], overrides: [])
+        XCTAssertEqual(two.steps.count, 10, "no interior scale: every repeat at both")
+    }
+
     /// The same fixture on glibc's malloc: no jemalloc figures (jemalloc sees nothing), the
     /// kernel still sees the 64 MiB block, and the report compares the two.
     func testTheSystemAllocatorRunsTheSameBinaryWithoutJemallocFigures() throws {
