@@ -22,8 +22,9 @@ BPBENCH    := .build/release/bpbench
 all: bench
 
 ## deps: install what is missing, with apt: the C libraries the children link (jemalloc) and GRDB
-## needs (sqlite3); node for the Node scenarios and python3 for a test fixture. Without node the
-## Node rows end `skipped` (not failures), so a failed nodejs install is a warning, not an error.
+## needs (sqlite3); node for the Node scenarios, python3 for a test fixture, postgresql for
+## persistent-queue's postgres backend. Without node or PostgreSQL those rows end `skipped` (not
+## failures), so a failed install of either is a warning, not an error.
 deps:
 	@if ! pkg-config --exists jemalloc 2>/dev/null || [ ! -f /usr/include/sqlite3.h ]; then \
 		echo "installing libjemalloc-dev, libsqlite3-dev, pkg-config (apt-get)…"; \
@@ -31,10 +32,11 @@ deps:
 		|| { echo "error: could not install libjemalloc-dev libsqlite3-dev pkg-config; install them and retry" >&2; exit 1; }; \
 	fi
 	@missing=""; command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing$$missing (apt-get)…"; \
-		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing) >/dev/null \
-		|| echo "warning: could not install$$missing; the Node scenarios' rows will be skipped" >&2; \
+		($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing) >/dev/null \
+		|| echo "warning: could not install$$missing; the rows that need them (Node scenarios, persistent-queue/postgres) will be skipped" >&2; \
 	fi
 
 ## node-codec: regenerate the Node kit's WebAssembly item codec from codec.wat (needs wabt).
@@ -82,11 +84,16 @@ gate-proof: build
 ## file, drain and verify; exit 1 if anything is lost, the drain fails or a restart did not resume.
 ## The producer is paced to 2000 events/s so each killed run commits ~1000 events: 100 kills land
 ## while it is still producing (unpaced, the first 8 kills committed all 50k events and the other
-## 92 runs found nothing left to do).
+## 92 runs found nothing left to do). Then the postgres backend: each kill takes the producer,
+## its workers and the server down at once (the server recovers from its WAL at the restart),
+## the kills land 0.5–2.5 s after a start (a server needs ~0.5 s to come up), and inside each run
+## two workers are killed at random moments and restarted.
 KILLS      ?= 100
 CRASH_ARGS ?= --param items=150k --param producer_rate=2000
 crash-test: build
 	$(BPBENCH) run --scenario persistent-queue --crash-test $(KILLS) --profile $(PROFILE) $(CRASH_ARGS) $(ARGS)
+	$(BPBENCH) run --scenario persistent-queue --crash-test $(KILLS) --crash-window 0.5-2.5 --profile $(PROFILE) $(CRASH_ARGS) \
+		--param backend=postgres --param worker_kills=2 $(ARGS)
 
 ## baseline: run the check's plan and make it the committed baseline.
 baseline: build

@@ -36,12 +36,20 @@ let scenarioDependencies: [Target.Dependency] = [
     .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
 ]
 
+/// What one scenario needs beyond the rest (a client library the others should not link).
+let extraScenarioDependencies: [String: [Target.Dependency]] = [
+    "persistent-queue": [
+        .product(name: "PostgresNIO", package: "postgres-nio"),
+        .product(name: "Logging", package: "swift-log"),
+    ],
+]
+
 func scenarioTarget(_ name: String, under folder: String) -> Target {
     let path = folder + "/" + name
     let hasReadme = FileManager.default.fileExists(atPath: packageRoot + "/" + path + "/README.md")
     return .executableTarget(
         name: name,
-        dependencies: scenarioDependencies,
+        dependencies: scenarioDependencies + (extraScenarioDependencies[name] ?? []),
         path: path,
         exclude: hasReadme ? ["README.md"] : []
     )
@@ -65,6 +73,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],

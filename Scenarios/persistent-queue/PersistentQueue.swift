@@ -25,7 +25,15 @@ struct PersistentQueue: Scenario {
     static let synchronous = Param<String>.choice("synchronous", ["off", "normal", "full"], default: "normal",
                                                   help: "SQLite PRAGMA synchronous on the writer: off = no fsync, normal = fsync at WAL checkpoints, full = fsync every commit")
     static let queueFile = Param<String>.text("queue_file", default: "",
-                                              help: "queue database path to create or resume and keep (\"\" = a fresh file in the work directory, deleted at the end)")
+                                              help: "queue database path (sqlite) or cluster directory (postgres) to create or resume and keep (\"\" = a fresh one, deleted at the end)")
+    static let backend = Param<String>.choice("backend", ["sqlite", "postgres"], default: "sqlite",
+                                              help: "sqlite: one file, consumers are tasks in this process; postgres: a cluster this run starts, consumers are worker processes")
+    static let workers = Param<Int>.count("workers", default: "2", min: 1, max: 32, help: "postgres: consumer worker processes, each with its own connection")
+    static let synchronousCommit = Param<String>.choice("synchronous_commit", ["on", "off"], default: "on",
+                                                        help: "postgres: on = a commit returns after its WAL is flushed (fsync); off = up to 3 × wal_writer_delay of commits may be lost in a server crash (never corrupted)")
+    static let workerKills = Param<Int>.count("worker_kills", default: "0", min: 0, max: 10_000,
+                                              help: "postgres: SIGKILL a random worker this many times at random moments (0.05–0.5 s apart); each is restarted")
+    static let postgresPort = Param<Int>.count("pg_port", default: "0", min: 0, max: 65535, help: "postgres: the loopback port the cluster listens on (0 = a free one)")
 
     /// The scenario's gauges.
     enum Gauges {
@@ -34,6 +42,8 @@ struct PersistentQueue: Scenario {
         static let bufferedInMemory = GaugeName("buffered_in_memory")
         static let producerBatchEvents = GaugeName("producer_batch_events")
         static let dbFileBytes = GaugeName("db_file_bytes")
+        /// postgres: the most events any one worker holds in its open claim transaction.
+        static let inFlightPerWorker = GaugeName("in_flight_per_worker")
     }
 
     /// The scenario's own figures.
@@ -54,23 +64,43 @@ struct PersistentQueue: Scenario {
         static let producerEventsPerS = MetricName("producer_events_per_s")
         static let consumerEventsPerSWhileProducing = MetricName("consumer_events_per_s_while_producing")
         static let drainEventsPerS = MetricName("drain_events_per_s")
+        /// postgres: the largest peak RSS (VmHWM) a worker process reported.
+        static let workerPeakRss = MetricName("worker_peak_rss_bytes")
+        static let workerRestarts = MetricName("worker_restarts")
+        static let workerKillsLanded = MetricName("worker_kills_landed")
     }
 
     static let definition = ScenarioDescription(
         name: "persistent-queue",
         summary: "Disk-backed queue (SQLite WAL via GRDB): the backlog grows on disk, memory stays flat, events survive kill -9",
         seeds: ["004_34ac7218ce6ecf6d.txt"],
-        parameters: [items, itemBytes, batch, consumers, producerRate, consumerRate, claimBatch, synchronous, queueFile],
+        parameters: [items, itemBytes, batch, consumers, producerRate, consumerRate, claimBatch, synchronous, queueFile, backend, workers, synchronousCommit, postgresPort, workerKills],
         scale: items,
-        gauges: [Gauges.backlogRows, Gauges.backlogBytes, Gauges.bufferedInMemory, Gauges.producerBatchEvents, Gauges.dbFileBytes],
-        metrics: [Metrics.synchronousLevel, Metrics.requeued, Metrics.eventsCommitted, Metrics.eventsProcessed, Metrics.duplicates, Metrics.lost, Metrics.backlogPeakRows, Metrics.dbFileBytes, Metrics.runs, Metrics.runCommitted, Metrics.runProcessed, Metrics.producerDoneS, Metrics.drainS, Metrics.producerEventsPerS, Metrics.consumerEventsPerSWhileProducing, Metrics.drainEventsPerS],
+        gauges: [Gauges.backlogRows, Gauges.backlogBytes, Gauges.bufferedInMemory, Gauges.producerBatchEvents, Gauges.dbFileBytes, Gauges.inFlightPerWorker],
+        metrics: [Metrics.synchronousLevel, Metrics.requeued, Metrics.eventsCommitted, Metrics.eventsProcessed, Metrics.duplicates, Metrics.lost, Metrics.backlogPeakRows, Metrics.dbFileBytes, Metrics.runs, Metrics.runCommitted, Metrics.runProcessed, Metrics.producerDoneS, Metrics.drainS, Metrics.producerEventsPerS, Metrics.consumerEventsPerSWhileProducing, Metrics.drainEventsPerS,
+                  Metrics.workerPeakRss, Metrics.workerRestarts, Metrics.workerKillsLanded],
         durableState: queueFile,
         claims: [
             SeedClaim("the backlog lives on disk, so memory stays flat while the queue grows",
                       seed: "004_34ac7218ce6ecf6d.txt", check: .memoryBounded),
             SeedClaim("events survive: every committed event is processed (lost = 0)",
                       seed: "004_34ac7218ce6ecf6d.txt", check: .metric(Metrics.lost, equals: 0)),
+        ],
+        variants: [
+            // Bull's shape: the queue in a server, consumers in worker processes of their own.
+            ScenarioVariant("postgres", summary: "the queue in a PostgreSQL cluster this run starts; 2 worker processes claim with FOR UPDATE SKIP LOCKED",
+                            parameters: ["backend": "postgres"],
+                            claims: [
+                                SeedClaim("in a server the backlog leaves every process's memory flat", seed: "004_34ac7218ce6ecf6d.txt", check: .memoryBounded),
+                                SeedClaim("jobs distributed across worker processes survive: lost = 0", seed: "004_34ac7218ce6ecf6d.txt", check: .metric(Metrics.lost, equals: 0)),
+                            ]),
         ])
+
+    /// The worker role of the postgres backend runs this same executable.
+    static func main() async {
+        if let job = ProcessInfo.processInfo.environment[PostgresWorker.environmentVariable] { await PostgresWorker.main(job) }
+        await runAsScenario()
+    }
 
     /// Computes the expected checksum before the timed run (ItemCodec memoizes it).
     static func prepare(_ context: ScenarioContext) async throws {
@@ -79,6 +109,7 @@ struct PersistentQueue: Scenario {
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
         let settings = Settings(context)
+        if settings.backend == "postgres" { return try await PostgresQueue.run(context, settings: settings) }
         let keepFile = !settings.queueFile.isEmpty
         let path = keepFile ? settings.queueFile : context.workDirectory + "/persistent-queue.sqlite"
         if !keepFile { QueueStore.remove(path: path) }
@@ -277,6 +308,11 @@ struct Settings: Sendable {
     let claimBatch: Int
     let synchronous: String
     let queueFile: String
+    let backend: String
+    let workers: Int
+    let synchronousCommit: String
+    let postgresPort: Int
+    let workerKills: Int
 
     init(_ context: ScenarioContext) {
         typealias Q = PersistentQueue
@@ -289,6 +325,11 @@ struct Settings: Sendable {
         claimBatch = context[Q.claimBatch]
         synchronous = context[Q.synchronous]
         queueFile = context[Q.queueFile]
+        backend = context[Q.backend]
+        workers = context[Q.workers]
+        synchronousCommit = context[Q.synchronousCommit]
+        postgresPort = context[Q.postgresPort]
+        workerKills = context[Q.workerKills]
     }
 }
 

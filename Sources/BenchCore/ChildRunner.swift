@@ -146,6 +146,7 @@ public struct ChildRunner: Sendable {
         case .ok: return (.ok, nil)
         case .failedVerification: return (.failedVerification, result.message)
         case .error: return (.error, result.message)
+        case .skipped: return (.skipped, result.message)
         default: return (.protocolError, "the child reported '\(result.status.rawValue)', which only the harness may decide")
         }
     }

@@ -29,8 +29,9 @@ final class ProcessTree {
     private var lastDiscoveryNs: UInt64 = 0
     private let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
     private var buffer = [UInt8](repeating: 0, count: 1024)
-    /// Every process ever found in the tree, so the harness can make sure none outlives the run.
-    private(set) var everSeen: Set<pid_t> = []
+    /// Every process ever found in the tree, with its start time (so a reused PID is never
+    /// taken for it), so the harness can make sure none outlives the run.
+    private(set) var everSeen: [pid_t: UInt64] = [:]
     /// The child's `/proc/PID/io` at the last walk: its I/O counters only exist while it lives,
     /// so the last reading (≤ one walk interval before exit) is the row's.
     private(set) var lastIO: ProcIO?
@@ -42,7 +43,7 @@ final class ProcessTree {
     func sample(rootBytes: Int, nowNs: UInt64) -> Reading {
         if lastDiscoveryNs == 0 || nowNs - lastDiscoveryNs >= Self.discoveryIntervalNs {
             descendants = discover()
-            everSeen.formUnion(descendants)
+            for pid in descendants where everSeen[pid] == nil { everSeen[pid] = startTime(pid) }
             if let text = readSmall("/proc/\(root)/io"), let io = ProcIO.parse(text) { lastIO = io }
             lastDiscoveryNs = nowNs
         }
@@ -58,8 +59,40 @@ final class ProcessTree {
 
     /// SIGKILLs every descendant still alive (one that left the child's process group, e.g. a
     /// server that called setsid, is not reached by the group kill).
+    ///
+    /// Also one orphaned since it was seen: when the child dies first (a crash test's SIGKILL),
+    /// its workers and servers are re-parented to init and are no longer under it, yet still
+    /// hold the child's output pipe — the same PID with the same start time is the same process.
+    ///
+    /// Then waits (up to 5 s) until they are gone: a server's processes hold its files and
+    /// shared memory until they are, and the next run — a crash test's restart on the same data
+    /// directory — would find them still in use.
     func killSurvivors() {
-        for pid in everSeen where isDescendant(pid) { kill(pid, SIGKILL) }
+        var killed: [(pid_t, UInt64)] = []
+        for (pid, started) in everSeen where started != 0 && startTime(pid) == started || isDescendant(pid) {
+            kill(pid, SIGKILL)
+            killed.append((pid, started))
+        }
+        var waitedMs = 0
+        while waitedMs < 5000, killed.contains(where: { isAlive($0.0, started: $0.1) }) {
+            usleep(5000)
+            waitedMs += 5
+        }
+    }
+
+    /// Still running as the process seen (a zombie, or a reused PID, counts as gone).
+    private func isAlive(_ pid: pid_t, started: UInt64) -> Bool {
+        guard let text = readSmall("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return false }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, fields[0] != "Z", fields[0] != "X" else { return false }
+        return started == 0 || UInt64(fields[19]) == started
+    }
+
+    /// Field 22 of `/proc/PID/stat`, the start time in clock ticks since boot; 0 when gone.
+    private func startTime(_ pid: pid_t) -> UInt64 {
+        guard let text = readSmall("/proc/\(pid)/stat"), let close = text.lastIndex(of: ")") else { return 0 }
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? UInt64(fields[19]) ?? 0 : 0
     }
 
     /// The descendants of `root` now, by parent links.

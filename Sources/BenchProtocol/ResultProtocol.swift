@@ -16,7 +16,7 @@
 /// 2. `sample` any number of times: `tMs` (since the run started), `counters` (the allocator's
 ///    `allocated`, `active`, `resident`, `mapped`, `retained` bytes — each the maximum over the
 ///    window), `items` and `bytes` so far, `gauges` (each gauge's maximum over the window).
-/// 3. `result` once, last: `status` (`ok`, `failed-verification`, `error`), `message`, `items`,
+/// 3. `result` once, last: `status` (`ok`, `failed-verification`, `error`, `skipped`), `message`, `items`,
 ///    `bytes`, `durationS`, `latency` (µs percentiles), `peaks` (allocator counters' maxima),
 ///    `finalAllocated`, `gaugeMaxima`, `metrics`, `verification` (expected and received counts
 ///    and checksums, problems), `samplerTicks`, `samplerTickUs`.

@@ -54,6 +54,12 @@ extension Scenario {
     public static func main() async {
         await ScenarioMain.run(Self.self)
     }
+
+    /// The same, for a scenario with its own `main` (e.g. one that is also its own worker
+    /// process) to call once it has decided to run as the scenario.
+    public static func runAsScenario() async -> Never {
+        await ScenarioMain.run(Self.self)
+    }
 }
 
 extension Param where Value == Int {
@@ -69,4 +75,12 @@ extension Param where Value == Int {
         .bytes("item_bytes", default: value, min: Double(ItemCodec.headerBytes), max: Double(64 << 20),
                help: "bytes per item (each carries a sequence number, a timestamp and a checked pattern)")
     }
+}
+
+/// Thrown by a scenario (from `prepare` or `run`) when something it needs is not on this machine,
+/// e.g. a server's binaries: the row ends `skipped` with `reason`, not as a failure.
+public struct ScenarioUnavailable: Error, CustomStringConvertible {
+    public let reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
 }

@@ -95,6 +95,9 @@ enum ScenarioMain {
                     status = .failedVerification
                     message = report.problems.joined(separator: "; ")
                 }
+            } catch let unavailable as ScenarioUnavailable {
+                status = .skipped
+                message = unavailable.reason
             } catch {
                 status = .error
                 message = "\(error)"
@@ -126,7 +129,7 @@ enum ScenarioMain {
             if let data = try? JSONLineCoding.prettyEncoder.encode(result) { print(String(decoding: data, as: UTF8.self)) }
         }
         if options.workDirectory == nil { try? fileManager.removeItem(atPath: workDirectory) }
-        exit(status == .ok ? 0 : status == .failedVerification ? 1 : 70)
+        exit(status == .ok || status == .skipped ? 0 : status == .failedVerification ? 1 : 70)
     }
 
     static func parse(_ arguments: [String]) throws -> Options {

@@ -55,6 +55,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Kill the (single, durable) scenario with SIGKILL N times at random moments, restarting it on the same queue file, then drain and verify.")
     var crashTest: Int?
 
+    @Option(help: "With --crash-test: each kill lands uniformly in this many seconds after a start, MIN-MAX (a scenario that starts a server needs longer than the default).")
+    var crashWindow: String = "0.1-0.8"
+
     @Option(help: "The allocator Swift children allocate through: jemalloc (default; the in-child figures read it), system (glibc's malloc, preloaded; rows named NAME@system), or both (each repeat on each, interleaved, and the report compares them).")
     var allocator: String = "jemalloc"
 
@@ -128,7 +131,11 @@ struct RunCommand: ParsableCommand {
                     let durable = try catalog.select([]).entries.filter { $0.description.durableStateParameter != nil }.map(\.name)
                     throw BenchError(.usage, "--crash-test needs exactly one scenario that keeps durable state (here: \(durable.isEmpty ? "none" : durable.joined(separator: ", ")))")
                 }
-                let records = try CrashTest(kills: crashTest).execute(step: step, profile: profile, executor: runner, directory: runDirectory,
+                let window = crashWindow.split(separator: "-").compactMap { Double($0) }
+                guard window.count == 2, window[0] >= 0, window[0] < window[1] else {
+                    throw BenchError(.usage, "--crash-window takes MIN-MAX seconds with MIN < MAX, e.g. 0.5-2.5; got '\(crashWindow)'")
+                }
+                let records = try CrashTest(kills: crashTest, window: window[0]...window[1]).execute(step: step, profile: profile, executor: runner, directory: runDirectory,
                                                                       interruption: interruption) { line in
                     if !quiet { print(line) }
                 }
@@ -241,7 +248,8 @@ final class ProgressPrinter {
     let live: Bool
     /// Each step's scale, in plan order, for the ETA (a ×4 step takes about four ×1 steps).
     private let scales: [Double]
-    private let repeats: Int
+    /// Recorded repeats at a scale (fewer between the end scales); nil without a plan.
+    private let repeatsAt: ((Double) -> Int)?
     private var current: (step: RunPlan.Step, index: Int, total: Int)?
     private var finishedWall = 0.0
     private var finishedScale = 0.0
@@ -251,7 +259,7 @@ final class ProgressPrinter {
         self.quiet = quiet
         live = terminal && !quiet
         scales = plan?.steps.map(\.scale) ?? []
-        repeats = plan?.repeats ?? 0
+        repeatsAt = plan.map { plan in { RunPlan.repeatCount(plan.repeats, at: $0, of: plan.scales) } }
     }
 
     func handle(_ event: BenchRunner.Event) {
@@ -295,7 +303,8 @@ final class ProgressPrinter {
     }
 
     private func label(_ step: RunPlan.Step) -> String {
-        step.isWarmup ? "warm-up" : repeats > 0 ? "repeat \(step.repeatIndex)/\(repeats)" : "repeat \(step.repeatIndex)"
+        if step.isWarmup { return "warm-up" }
+        return repeatsAt.map { "repeat \(step.repeatIndex)/\($0(step.scale))" } ?? "repeat \(step.repeatIndex)"
     }
 
     func liveLine(_ step: RunPlan.Step, _ status: LiveStatus, index: Int, total: Int) -> String {

@@ -7,9 +7,9 @@ import XCTest
 class ChildProcessTestCase: XCTestCase {
     override func tearDown() {
         let deadline = Date().addingTimeInterval(2)
-        // Every process the harness starts: Swift children by name, external ones (and the
-        // workers they fork) by the folder they run in.
-        func survivors() -> [Int32] { TestSupport.processes(named: "fixture-") + TestSupport.processesInScenarioFolders() }
+        // Every process the harness starts: Swift children and their workers, external ones and
+        // the workers they fork, servers a scenario started (TestSupport.harnessProcesses).
+        func survivors() -> [Int32] { TestSupport.harnessProcesses() }
         while !survivors().isEmpty, Date() < deadline { usleep(20_000) }
         XCTAssertEqual(survivors(), [], "orphaned scenario processes")
         super.tearDown()

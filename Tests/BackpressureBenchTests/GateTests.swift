@@ -247,6 +247,30 @@ final class VerdictTests: XCTestCase {
         XCTAssertEqual(GrowthVerdict.fit(summarize(leaking)).kind, .grows)
     }
 
+    /// micro-batching/batch-1 in a real run: 125 KiB → 500 KiB of input, peak allocated 1.06 →
+    /// 1.10 MiB, steady enough for p = 0.008 — jemalloc's jitter, not growth (by hand the larger
+    /// input allocated *less*). Under 256 KiB of growth the verdict is bounded; the same small
+    /// input holding 1 MiB more at ×4 grows.
+    func testGrowthSmallerThanTheAllocatorsJitterIsBoundedAtATinyInput() {
+        let kib = 1024
+        func records(extraAtLargest: Int) -> [RunRecord] {
+            var records: [RunRecord] = []
+            for (scale, heaps) in [(1.0, [1060, 1055, 1062, 1058, 1061]), (4.0, [1098, 1095, 1101, 1097, 1099])] {
+                for (index, heap) in heaps.enumerated() {
+                    records.append(Synthetic.record("micro-batching/batch-1", scale: scale, repeatIndex: index + 1, peakRss: 26 << 20,
+                                                    allocated: heap * kib + (scale > 1 ? extraAtLargest : 0), bytes: Int(scale) * 125 * kib, throughput: 231 * 1024))
+                }
+            }
+            return records
+        }
+        let jitter = GrowthVerdict.fit(summarize(records(extraAtLargest: 0)))
+        XCTAssertGreaterThan(jitter.peakBytesPerInputByte ?? 0, GrowthVerdict.minimumShare, "the slope alone would pass 1/64")
+        XCTAssertEqual(jitter.kind, .bounded, jitter.explanation)
+        XCTAssertTrue(jitter.explanation.contains("256 KiB"), jitter.explanation)
+        let held = GrowthVerdict.fit(summarize(records(extraAtLargest: 1 << 20)))
+        XCTAssertEqual(held.kind, .grows, held.explanation)
+    }
+
     func testNoisyGrowthIsInconclusiveNotBounded() {
         let noisy = verdict(share: 1.0 / 32, noise: [0, 6_000_000, 200_000, 5_000_000, 100_000])
         XCTAssertEqual(noisy.kind, .inconclusive, noisy.explanation)

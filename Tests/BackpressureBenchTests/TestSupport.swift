@@ -73,6 +73,19 @@ enum TestSupport {
         }
     }
 
+    /// Every process the harness starts that is still alive: Swift children and their worker
+    /// processes (programs built into `binDirectory`, by executable), external ones and the
+    /// workers they fork (by the folder they run in), and servers a scenario started (a cluster
+    /// under /tmp/bpbench-pg-*, or an initdb under /tmp/bpbench-initdb-*).
+    static func harnessProcesses() -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        let built = entries.compactMap { Int32($0) }.filter { pid in
+            guard pid != getpid(), let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe") else { return false }
+            return executable.hasPrefix(binDirectory + "/") && !executable.hasSuffix(".xctest")
+        }
+        return Array(Set(built + processesInScenarioFolders() + processes(withArgument: "/tmp/bpbench-pg-") + processes(withArgument: "/tmp/bpbench-initdb-"))).sorted()
+    }
+
     /// Process IDs of processes running in a scenario or fixture folder, or in a test's throw-away
     /// project: external scenarios run in their folder, and so do the workers they start.
     static func processesInScenarioFolders() -> [Int32] {
