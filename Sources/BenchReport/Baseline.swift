@@ -96,6 +96,10 @@ public struct Baseline: Codable, Sendable, Equatable {
             let declared = Set(injected[record.scenario] ?? [])
             for key in Set(entry.parameters.keys).union(record.parameters.keys).sorted() where !declared.contains(key) {
                 let now = record.parameters[key], then = entry.parameters[key]
+                // A parameter the scenario gained after the baseline was recorded: the baseline
+                // ran the behaviour before it existed, which its default keeps (a default that
+                // changed behaviour would show in the figures the gate compares).
+                if then == nil, now != nil, !entry.parameters.isEmpty { continue }
                 if now != then {
                     return "\(record.scenario) \(Format.scale(record.scale)) parameter \(key)=\(now ?? "(none)") ≠ baseline's \(then ?? "(none)")"
                 }

@@ -128,6 +128,14 @@ final class GateTests: XCTestCase {
         var parameter = Synthetic.document()
         for index in parameter.records.indices where parameter.records[index].scenario == "pipeline-copy" { parameter.records[index].parameters["items"] = "999" }
         XCTAssertEqual(baseline.incomparability(parameter), "pipeline-copy ×1 parameter items=999 ≠ baseline's 100")
+        // A parameter the scenario gained since the baseline (persistent-queue's backend) is not a
+        // difference; one the run no longer has is.
+        var gained = Synthetic.document()
+        for index in gained.records.indices where gained.records[index].scenario == "pipeline-copy" { gained.records[index].parameters["backend"] = "sqlite" }
+        XCTAssertNil(baseline.incomparability(gained))
+        var lost = Synthetic.document()
+        for index in lost.records.indices where lost.records[index].scenario == "pipeline-copy" { lost.records[index].parameters["items"] = nil }
+        XCTAssertEqual(baseline.incomparability(lost), "pipeline-copy ×1 parameter items=(none) ≠ baseline's 100")
         // Declared as an injection, the same change is comparable (and marked in the report).
         parameter.injected = ["pipeline-copy": ["items"]]
         XCTAssertNil(baseline.incomparability(parameter))
