@@ -188,12 +188,18 @@ struct PersistentQueue: Scenario {
             context.set(Metrics.drainEventsPerS, Double(tally.processed - tally.processedWhileProducing) / drainSeconds)
         }
 
+        return verify(settings, checksum: summary.checksum, lost: lost, backlogRows: summary.backlogRows, beyondItems: summary.beyondItems, malformed: tally.malformed)
+    }
+
+    /// Both backends' verdict on a drained queue: every committed event processed (the
+    /// order-free checksum of each sequence's first processing), none left, none invented.
+    static func verify(_ settings: Settings, checksum: Checksum, lost: Int, backlogRows: Int, beyondItems: Int, malformed: Int) -> VerificationReport {
         let expected = ItemCodec.expectedChecksum(items: settings.items, itemBytes: settings.itemBytes, ordered: false)
-        var report = VerificationReport.compare(expected: expected, received: summary.checksum)
+        var report = VerificationReport.compare(expected: expected, received: checksum)
         if lost > 0 { report.problems.append("\(lost) events were never processed") }
-        if summary.backlogRows > 0 { report.problems.append("\(summary.backlogRows) events are still in the queue") }
-        if summary.beyondItems > 0 { report.problems.append("\(summary.beyondItems) processed events lie beyond items=\(settings.items)") }
-        if tally.malformed > 0 { report.problems.append("\(tally.malformed) events came back with the wrong size or sequence number") }
+        if backlogRows > 0 { report.problems.append("\(backlogRows) events are still in the queue") }
+        if beyondItems > 0 { report.problems.append("\(beyondItems) processed events lie beyond items=\(settings.items)") }
+        if malformed > 0 { report.problems.append("\(malformed) events came back with the wrong size or sequence number") }
         return report
     }
 

@@ -144,13 +144,8 @@ enum PostgresQueue {
         context.set(M.workerKillsLanded, Double(pool.killed))
         if producerSeconds > 0 { context.set(M.producerEventsPerS, Double(committed) / producerSeconds) }
 
-        let expected = ItemCodec.expectedChecksum(items: settings.items, itemBytes: settings.itemBytes, ordered: false)
-        var report = VerificationReport.compare(expected: expected, received: summary.checksum)
-        if lost > 0 { report.problems.append("\(lost) events were never processed") }
-        if summary.backlogRows > 0 { report.problems.append("\(summary.backlogRows) events are still in the queue") }
-        if summary.beyondItems > 0 { report.problems.append("\(summary.beyondItems) processed events lie beyond items=\(settings.items)") }
-        if pool.malformed > 0 { report.problems.append("\(pool.malformed) events came back with the wrong size or sequence number") }
-        return report
+        return PersistentQueue.verify(settings, checksum: summary.checksum, lost: lost, backlogRows: summary.backlogRows,
+                                      beyondItems: summary.beyondItems, malformed: pool.malformed)
     }
 }
 
