@@ -16,6 +16,8 @@ public struct BenchRunner: StepExecutor {
         case finished(RunPlan.Step, RunRecord)
         /// A few times a second while the step's child runs.
         case running(RunPlan.Step, LiveStatus)
+        /// Adaptive repeats added these steps to the plan (a row was not settled yet).
+        case added([RunPlan.Step])
     }
 
     public let catalog: ScenarioCatalog
@@ -35,21 +37,49 @@ public struct BenchRunner: StepExecutor {
     /// Runs every step, appending records to `document` (written by the caller). Stops early,
     /// marking the document interrupted, when the interruption flag goes up.
     /// Each recorded row is appended to `journal` (when given) before the next child starts.
-    public func execute(_ plan: RunPlan, logDirectory: String, journal: RunJournal? = nil, into document: inout RunDocument, progress: (Event) -> Void) {
+    ///
+    /// With an adaptive plan and a `rule`, each row (scenario/variant) runs its planned steps,
+    /// then one more repeat at each end scale the rule calls unsettled, round after round, until
+    /// none is or the plan's maximum is reached; the next row starts after that.
+    public func execute(_ plan: RunPlan, rule: (any RepeatRule)? = nil, logDirectory: String, journal: RunJournal? = nil,
+                        into document: inout RunDocument, progress: (Event) -> Void) {
+        Self.execute(plan, rule: rule, interruption: interruption, journal: journal, into: &document, progress: progress) { step in
+            execute(step, profile: plan.profile, logDirectory: logDirectory) { progress(.running(step, $0)) }
+        }
+    }
+
+    /// The plan's loop, apart from how a step runs (`run`: a child here, a script in tests).
+    public static func execute(_ plan: RunPlan, rule: (any RepeatRule)?, interruption: Interruption?, journal: RunJournal? = nil,
+                               into document: inout RunDocument, progress: (Event) -> Void, run: (RunPlan.Step) -> RunRecord) {
         var journalFailure: BenchError?
-        for (index, step) in plan.steps.enumerated() {
-            if interruption?.isInterrupted == true { break }
-            progress(.starting(step, index: index, total: plan.steps.count))
-            let record = execute(step, profile: plan.profile, logDirectory: logDirectory) { progress(.running(step, $0)) }
-            progress(.finished(step, record))
-            if Self.collect(record, of: step, into: &document), let journal, journalFailure == nil {
-                do {
-                    try journal.append(record)
-                } catch {
-                    // The run goes on (run.json is still written at the end); say it once.
-                    journalFailure = error
-                    FileHandle.standardError.write(Data("bpbench: \(error.message); the run continues without its journal\n".utf8))
+        var index = 0
+        var total = plan.steps.count
+        rows: for group in plan.rowGroups {
+            var executed: [RunPlan.Step] = []
+            var pending = group
+            while !pending.isEmpty {
+                for step in pending {
+                    if interruption?.isInterrupted == true { break rows }
+                    progress(.starting(step, index: index, total: total))
+                    index += 1
+                    let record = run(step)
+                    progress(.finished(step, record))
+                    executed.append(step)
+                    if collect(record, of: step, into: &document), let journal, journalFailure == nil {
+                        do {
+                            try journal.append(record)
+                        } catch {
+                            // The run goes on (run.json is still written at the end); say it once.
+                            journalFailure = error
+                            FileHandle.standardError.write(Data("bpbench: \(error.message); the run continues without its journal\n".utf8))
+                        }
+                    }
                 }
+                guard let rule else { break }
+                let records = document.records
+                pending = plan.extensions(of: group, executed: executed, rule: rule, records: { row in records.filter { $0.scenario == row } })
+                total += pending.count
+                if !pending.isEmpty { progress(.added(pending)) }
             }
         }
         if interruption?.isInterrupted == true { document.interrupted = true }

@@ -11,7 +11,14 @@ public struct RunDocument: Codable, Sendable, Equatable {
     public var startedAt: String
     public var finishedAt: String
     public var profile: String
+    /// Recorded repeats at the end scales: the fixed count, or the adaptive minimum.
     public var repeats: Int
+    /// With adaptive repeats: the most a row could get (nil: fixed at `repeats`).
+    public var maxRepeats: Int?
+    /// With adaptive repeats in `run`: the relative half-width the median's confidence interval
+    /// had to be within, and that interval's level (`check` settles by the gate's own rule).
+    public var ciWidth: Double?
+    public var ciLevel: Double?
     public var warmups: Int
     public var scales: [Double]
     public var sampleIntervalMs: Double
@@ -66,6 +73,7 @@ public struct RunDocument: Codable, Sendable, Equatable {
     public init(plan: RunPlan, entries: [ScenarioCatalog.Entry], limits: ChildLimits, projectRoot: String, reference: String? = nil) {
         self.init(startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
                   scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot))
+        if plan.repeatPolicy.isAdaptive { maxRepeats = plan.repeatPolicy.maximum }
         var traits: [String: RowTraits] = [:]
         for entry in entries {
             claims.merge(entry.description.claimsByRow(profile: plan.profile.rawValue)) { $1 }

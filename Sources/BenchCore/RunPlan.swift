@@ -23,7 +23,10 @@ public struct RunPlan: Sendable {
     }
 
     public var profile: Profile
+    /// Recorded repeats at the smallest and largest scale — the minimum when adaptive.
     public var repeats: Int
+    /// Fixed (`repeats` each), or adaptive up to a maximum (``RepeatPolicy``).
+    public var repeatPolicy: RepeatPolicy
     public var warmups: Int
     public var scales: [Double]
     public var steps: [Step]
@@ -34,13 +37,19 @@ public struct RunPlan: Sendable {
     ///   applies to every selected scenario that declares `key` (and is an error if none does).
     /// - Parameter allocators: each repeat runs once per allocator, interleaved (only Swift
     ///   scenarios can change allocator; another program runs once, on its own).
-    public init(entries: [ScenarioCatalog.Entry], profile: Profile, repeats: Int, warmups: Int, scales: [Double], overrides: [String],
+    /// - Parameter maxRepeats: with a larger value than `repeats`, adaptive repeats: the runner
+    ///   adds repeats at the end scales, up to this many, while its ``RepeatRule`` asks for them.
+    public init(entries: [ScenarioCatalog.Entry], profile: Profile, repeats: Int, maxRepeats: Int? = nil, warmups: Int, scales: [Double], overrides: [String],
                 allocators: [Allocator] = [.jemalloc]) throws(BenchError) {
         guard repeats >= 1 else { throw BenchError(.usage, "--repeat must be at least 1, got \(repeats)") }
+        if let maxRepeats, maxRepeats < repeats {
+            throw BenchError(.usage, "--max-repeats (\(maxRepeats)) must be at least --min-repeats (\(repeats))")
+        }
         guard warmups >= 0 else { throw BenchError(.usage, "--warmup must be 0 or more, got \(warmups)") }
         guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw BenchError(.usage, "--scale takes positive factors, e.g. 1,4") }
         self.profile = profile
         self.repeats = repeats
+        repeatPolicy = RepeatPolicy(minimum: repeats, maximum: maxRepeats ?? repeats)
         self.warmups = warmups
         self.scales = scales
 

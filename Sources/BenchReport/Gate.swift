@@ -99,7 +99,15 @@ public struct Gate: Sendable {
         return nil
     }
 
-    /// Tests one metric: significance of the worsening and its size.
+    /// The level at which a cell counts as shown within its margin (``Judgement/Outcome/withinMargin``).
+    /// 0.05 is the smallest p 3 + 3 repeats can reach; stopping there risks, at worst, one in
+    /// twenty cells whose true change is exactly the minimum effect — a change of 1.5× the
+    /// minimum effect or more leaves the repeats above the shifted reference and runs on to the
+    /// maximum, where the regression test is the same as with a fixed count.
+    public static let settleAlpha = 0.05
+
+    /// Tests one metric: significance of the worsening and its size, and whether it is shown to
+    /// be smaller than the metric's minimum effect.
     public func judge(_ metric: Metric, scenario: String, scale: Double, before: [Double], after: [Double], against: Thresholds.Judge) -> Judgement {
         let minEffect = thresholds.limit(for: metric, scenario: scenario)?.minEffect ?? 0
         var judgement = Judgement(scenario: scenario, scale: scale, metric: metric.key, unit: metric.unit, against: against,
@@ -112,14 +120,29 @@ public struct Gate: Sendable {
         judgement.worsening = Self.worsening(before: judgement.before, after: judgement.after, higherIsBetter: metric.higherIsBetter)
         judgement.p = metric.higherIsBetter ? MannWhitney.pGreater(before, than: after) : MannWhitney.pGreater(after, than: before)
         let improvementP = metric.higherIsBetter ? MannWhitney.pGreater(after, than: before) : MannWhitney.pGreater(before, than: after)
-        if MannWhitney.smallestP(before.count, after.count) >= thresholds.alpha {
-            judgement.outcome = .untestable
-        } else if judgement.p < thresholds.alpha, judgement.worsening > minEffect {
+        judgement.marginP = Self.marginP(before: before, after: after, minEffect: minEffect, higherIsBetter: metric.higherIsBetter)
+        if MannWhitney.smallestP(before.count, after.count) < thresholds.alpha, judgement.p < thresholds.alpha, judgement.worsening > minEffect {
             judgement.outcome = .regression
-        } else if improvementP < thresholds.alpha, -judgement.worsening > minEffect {
+        } else if MannWhitney.smallestP(before.count, after.count) < thresholds.alpha, improvementP < thresholds.alpha, -judgement.worsening > minEffect {
             judgement.outcome = .improvement
+        } else if judgement.marginP <= Self.settleAlpha {
+            judgement.outcome = .withinMargin
+        } else if MannWhitney.smallestP(before.count, after.count) >= thresholds.alpha {
+            judgement.outcome = .untestable
         }
         return judgement
+    }
+
+    /// One-sided p-value for "`after` is worse than `before` by less than `minEffect`": `after`
+    /// against `before` moved by the margin in the worse direction. Both sides one and the same
+    /// constant (a gauge pinned at 0 or at a capacity) is no change at all: p = 0.
+    static func marginP(before: [Double], after: [Double], minEffect: Double, higherIsBetter: Bool) -> Double {
+        guard !before.isEmpty, !after.isEmpty else { return 1 }
+        if let only = before.first, (before + after).allSatisfy({ $0 == only }) { return 0 }
+        if higherIsBetter {
+            return MannWhitney.pGreater(after, than: before.map { $0 * (1 - minEffect) })
+        }
+        return MannWhitney.pGreater(before.map { $0 * (1 + minEffect) }, than: after)
     }
 
     /// How much worse `after` is than `before`, as a fraction of `before` (negative = better).

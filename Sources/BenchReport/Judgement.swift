@@ -5,7 +5,11 @@ import BenchProtocol
 public struct Judgement: Sendable, Equatable {
     public enum Outcome: String, Sendable {
         case regression, improvement, unchanged
-        /// Too few repeats for any p-value to reach alpha.
+        /// Shown to be worse by less than the minimum effect: the repeats lie below the
+        /// reference's shifted by `minEffect` (one-sided Mann–Whitney, p ≤ ``Gate/settleAlpha``),
+        /// or both sides are the same constant. What lets adaptive repeats stop early.
+        case withinMargin = "within-margin"
+        /// Too few repeats for any p-value to reach alpha, and not shown within the margin.
         case untestable
     }
 
@@ -20,9 +24,16 @@ public struct Judgement: Sendable, Equatable {
     /// Fraction worse (negative = better).
     public var worsening: Double
     public var p: Double
+    /// One-sided p-value that the change is smaller than `minEffect` (non-inferiority).
+    public var marginP: Double = 1
     public var alpha: Double
     public var minEffect: Double
     public var outcome: Outcome
+
+    /// Whether more repeats could still change what the gate says of this cell: settled cells are
+    /// an improvement or shown within the margin (a regression is only ever judged at the
+    /// maximum, so adaptive repeats cannot stop on a first unlucky look).
+    public var isSettled: Bool { outcome == .withinMargin || outcome == .improvement }
 
     public var changeText: String {
         worsening.isInfinite ? "from 0" : String(format: "%.1f%% %@", abs(worsening) * 100, worsening > 0 ? "worse" : "better")

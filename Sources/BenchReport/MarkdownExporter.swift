@@ -14,7 +14,7 @@ public struct MarkdownExporter: Exporter {
         let document = analysis.document
         var lines: [String] = ["# BackpressureBench report", ""]
         let scales = document.scales.map(Format.scale).joined(separator: ", ")
-        lines.append("Profile **\(document.profile)**, \(document.repeats) repeat(s) after \(document.warmups) warm-up, scales \(scales), "
+        lines.append("Profile **\(document.profile)**, \(Self.repeatsText(document)) after \(document.warmups) warm-up, scales \(scales), "
             + "sampling every \(CSV.number(document.sampleIntervalMs)) ms, memory cap \(Format.bytes(Double(document.memoryCapBytes))). "
             + "Started \(document.startedAt), finished \(document.finishedAt).")
         if document.recoveredFromJournal == true {
@@ -44,8 +44,8 @@ public struct MarkdownExporter: Exporter {
         let reference = analysis.reference.map { "vs \($0) (memory / throughput)" } ?? "vs reference"
         var lines = [
             "## Summary", "",
-            "| scenario | input | status | peak RSS | peak allocated | throughput | items/s | latency p50 | latency p99 | verdict | \(reference) |",
-            "|---|---|---|---:|---:|---:|---:|---:|---:|---|---|",
+            "| scenario | input | status | repeats | peak RSS | peak allocated | throughput | items/s | latency p50 | latency p99 | verdict | \(reference) |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for summary in analysis.summaries {
             let input = summary.inputBytes.map { "\(Format.scale(summary.scale)) · \(Format.bytes($0))" } ?? Format.scale(summary.scale)
@@ -56,7 +56,7 @@ public struct MarkdownExporter: Exporter {
                 versus = summary.scenario == analysis.reference ? "reference" : "\(Format.ratio(memory)) / \(Format.ratio(speed))"
             }
             let cells = [
-                "`\(summary.scenario)`", input, status,
+                "`\(summary.scenario)`", input, status, repeatsCell(summary, document: analysis.document),
                 peakCell(summary),
                 Format.spread(summary.spreads[Metric.peakAllocated.key], unit: .bytes),
                 Format.spread(summary.spreads[Metric.throughputBytes.key], unit: .bytesPerSecond),
@@ -73,6 +73,30 @@ public struct MarkdownExporter: Exporter {
                       + "largest single process."]
         }
         return lines
+    }
+
+    /// How many repeats a row's scale got; with adaptive repeats also the widest confidence
+    /// interval of its figures' medians (±, of the median), marked when it missed the target.
+    func repeatsCell(_ summary: ScenarioSummary, document: RunDocument) -> String {
+        let count = "\(summary.records.count)"
+        guard let width = document.ciWidth, let level = document.ciLevel else { return count }
+        let widths = PrecisionRule.figures(of: summary).map { MedianInterval(summary.samples($0), level: level)?.relativeHalfWidth }
+        guard !widths.isEmpty else { return count }
+        if widths.contains(where: { $0 == nil }) { return count + " · CI n/a" }
+        let widest = widths.compactMap { $0 }.max() ?? 0
+        return count + " · ±" + (widest.isFinite ? String(format: "%.1f %%", widest * 100) : "∞") + (widest > width ? " ⚠" : "")
+    }
+
+    /// "5 repeat(s)", or the adaptive range and what settled a row.
+    static func repeatsText(_ document: RunDocument) -> String {
+        guard let maximum = document.maxRepeats else { return "\(document.repeats) repeat(s)" }
+        var text = "\(document.repeats)–\(maximum) repeats (adaptive"
+        if let width = document.ciWidth, let level = document.ciLevel {
+            text += String(format: ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and its growth verdict is not inconclusive; ⚠ marks a row that reached the maximum first", level * 100, width * 100)
+        } else {
+            text += ": until the gate's answer for the row cannot change"
+        }
+        return text + ")"
     }
 
     /// The summary's peak RSS: the kernel's, or for a row that started processes the tree's total.

@@ -38,6 +38,9 @@ struct CheckCommand: ParsableCommand {
     @Option(help: "The run folder to write (default: Reports/runs/<timestamp>).")
     var out: String?
 
+    @Flag(help: "Run the baseline's repeat count for every row instead of stopping a row early once the gate's answer for it cannot change.")
+    var fixedRepeats = false
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
@@ -58,7 +61,7 @@ struct CheckCommand: ParsableCommand {
             }
             let interruption = Interruption()
             interruption.install()
-            let session = GateSession(project: catalog, baseline: baselineFile, thresholds: limits, interruption: interruption, quiet: quiet)
+            let session = GateSession(project: catalog, baseline: baselineFile, thresholds: limits, interruption: interruption, quiet: quiet, adaptive: !fixedRepeats)
             let entries = try session.entries(in: catalog)
             let (overrides, injected) = try GateSession.injections(inject, entries: entries)
             let plan = try session.plan(entries, overrides: overrides)

@@ -35,6 +35,9 @@ struct GateProofCommand: ParsableCommand {
     @Option(help: "The folder to write (default: Reports/runs/<timestamp>).")
     var out: String?
 
+    @Flag(help: "Run the baseline's repeat count for every row instead of stopping a row early once the gate's answer for it cannot change.")
+    var fixedRepeats = false
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
@@ -47,7 +50,7 @@ struct GateProofCommand: ParsableCommand {
             let proof = try ProofSpec.load(spec)
             let interruption = Interruption()
             interruption.install()
-            let session = GateSession(project: catalog, baseline: baselineFile, thresholds: limits, interruption: interruption, quiet: true)
+            let session = GateSession(project: catalog, baseline: baselineFile, thresholds: limits, interruption: interruption, quiet: true, adaptive: !fixedRepeats)
             let entries = try session.entries(in: catalog)
             let plan = try session.plan(entries, overrides: [])
             if let difference = session.incomparability(of: plan, injected: nil) {
@@ -66,7 +69,7 @@ struct GateProofCommand: ParsableCommand {
             for (scenario, knobs) in proof.scenarios.sorted(by: { $0.key < $1.key }) {
                 guard let entry = entries.first(where: { $0.name == scenario }) else { throw BenchError(.data, "\(spec) names '\(scenario)', which the baseline does not run") }
                 let cellBaseline = baselineFile.restricted(to: scenario)
-                let cellSession = GateSession(project: catalog, baseline: cellBaseline, thresholds: limits, interruption: interruption, quiet: true)
+                let cellSession = GateSession(project: catalog, baseline: cellBaseline, thresholds: limits, interruption: interruption, quiet: true, adaptive: !fixedRepeats)
                 let basePlan = try cellSession.plan([entry], overrides: [])
                 for cell in knobs.cells(memoryFactors: proof.memoryFactors) {
                     var injections: [String] = []
@@ -80,7 +83,8 @@ struct GateProofCommand: ParsableCommand {
                                                      injected: [scenario: cell.parameters], directory: folder)
                     try AtomicFile.write(result.report.markdown(title: "gate-proof cell: \(scenario) \(injections.joined(separator: " "))"), to: folder + "/check.md")
                     if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; partial results in \(directory)") }
-                    let row = ProofTable.Cell(scenario: scenario, kind: cell.kind, factor: cell.factor, injection: injections.joined(separator: ", "), report: result.report)
+                    let row = ProofTable.Cell(scenario: scenario, kind: cell.kind, factor: cell.factor, injection: injections.joined(separator: ", "), report: result.report,
+                                              repeats: ProofTable.repeats(result.head))
                     table.cells.append(row)
                     try save(final: false)
                     say("\(scenario) \(cell.kind.rawValue) ×\(cell.factor) (\(row.injection)): \(row.detected ? "detected" : "MISSED") — \(row.effect)")
@@ -90,11 +94,14 @@ struct GateProofCommand: ParsableCommand {
                 let folder = directory + "/unchanged-\(index)"
                 try Self.makeFolder(folder)
                 let base = (catalog: catalog, plan: plan, entries: entries)
+                let checkStarted = Date()
                 let result = try session.run(head: plan, headEntries: entries, base: base, injected: nil, directory: folder)
                 if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; partial results in \(directory)") }
-                table.unchanged.append(result.report.findings.map(\.description))
+                let children = result.head.document.records.count + (result.base?.document.records.count ?? 0)
+                table.unchanged.append(.init(findings: result.report.findings.map(\.description), children: children,
+                                             seconds: Date().timeIntervalSince(checkStarted)))
                 try save(final: false)
-                say("unchanged check \(index)/\(checks): \(result.report.findings.isEmpty ? "pass" : "FALSE ALARM: " + result.report.findings.map(\.description).joined(separator: "; "))")
+                say("unchanged check \(index)/\(checks): \(result.report.findings.isEmpty ? "pass" : "FALSE ALARM: " + result.report.findings.map(\.description).joined(separator: "; ")) (\(children) recorded children)")
             }
 
             try save(final: true)
@@ -199,6 +206,8 @@ struct ProofTable {
         var factor: Double
         var injection: String
         var report: GateReport
+        /// The head side's recorded repeats per scale, e.g. "×1: 5, ×4: 5".
+        var repeats: String = ""
 
         /// Findings of the injection's own kind.
         var matching: [Finding] {
@@ -229,10 +238,22 @@ struct ProofTable {
         var required: Bool { kind != .memory || factor >= 1.5 }
     }
 
-    var unchanged: [[String]] = []
+    /// One unchanged check: its findings (false alarms), and what it cost.
+    struct UnchangedCheck {
+        var findings: [String]
+        var children: Int
+        var seconds: Double
+    }
+
+    var unchanged: [UnchangedCheck] = []
     var cells: [Cell] = []
 
-    var falseAlarms: Int { unchanged.filter { !$0.isEmpty }.count }
+    var falseAlarms: Int { unchanged.filter { !$0.findings.isEmpty }.count }
+
+    /// A run's recorded repeats per row and scale, as "row ×1: 3, ×4: 5".
+    static func repeats(_ analysis: RunAnalysis) -> String {
+        analysis.summaries.map { "\(Format.scale($0.scale)): \($0.records.count)" }.joined(separator: ", ")
+    }
     var targetsMet: Bool { falseAlarms == 0 && cells.allSatisfy { !$0.required || $0.detected } }
 
     func markdown(checks: Int, minutes: Double, baseline: String, environment: HostEnvironment) -> String {
@@ -240,17 +261,22 @@ struct ProofTable {
                      "Machine: \(environment.cpu), \(environment.cores) cores, kernel \(environment.kernel); commit \(environment.gitCommit); baseline \(baseline). Took \(String(format: "%.1f", minutes)) min.", "",
                      "## False alarms", "",
                      "\(checks) unchanged checks (the whole plan, the same binaries on both sides, interleaved; judged as `check --against`): **\(falseAlarms) false alarm(s)** (\(checks > 0 ? String(format: "%.0f%%", Double(falseAlarms) / Double(checks) * 100) : "—")).", ""]
-        for (index, findings) in unchanged.enumerated() where !findings.isEmpty {
-            lines.append("- check \(index + 1): " + findings.joined(separator: "; "))
+        for (index, check) in unchanged.enumerated() where !check.findings.isEmpty {
+            lines.append("- check \(index + 1): " + check.findings.joined(separator: "; "))
+        }
+        if !unchanged.isEmpty {
+            let children = unchanged.map(\.children), seconds = unchanged.map(\.seconds)
+            lines += ["", String(format: "Each unchanged check ran %d–%d recorded children (both sides; adaptive repeats stop a row once the gate's answer cannot change) in %.0f–%.0f s.",
+                                 children.min()!, children.max()!, seconds.min()!, seconds.max()!)]
         }
         lines += ["", "## Detection power", "",
                   "Each cell: the scenario at every scale of the baseline, the injected parameter(s) on the head side only, interleaved with an unchanged base, judged against the baseline and the base. *Required*: the targets (every ×1.5 / ×2 memory, ×0.5 throughput, ×2 latency injection detected); ×1.25 is reported as measured.", "",
-                  "| scenario | injection | kind | factor | detected | what it changed (largest judged changes) | findings |",
-                  "|---|---|---|---:|---|---|---|"]
+                  "| scenario | injection | kind | factor | detected | what it changed (largest judged changes) | findings | head repeats |",
+                  "|---|---|---|---:|---|---|---|---|"]
         for cell in cells {
             let mark = cell.detected ? "✅ detected" : (cell.required ? "❌ missed" : "➖ missed")
             let findings = cell.matching.map { "\($0.metric) \($0.scale == 1 ? "" : Format.scale($0.scale))" }.joined(separator: ", ")
-            lines.append("| `\(cell.scenario)` | \(cell.injection) | \(cell.kind.rawValue) | ×\(cell.factor) | \(mark) | \(cell.effect) | \(findings.isEmpty ? "—" : findings) |")
+            lines.append("| `\(cell.scenario)` | \(cell.injection) | \(cell.kind.rawValue) | ×\(cell.factor) | \(mark) | \(cell.effect) | \(findings.isEmpty ? "—" : findings) | \(cell.repeats) |")
         }
         let required = cells.filter(\.required)
         lines += ["", "Detection: \(required.filter(\.detected).count) / \(required.count) required cells; ×1.25: \(cells.filter { !$0.required && $0.detected }.count) / \(cells.filter { !$0.required }.count). Targets \(targetsMet ? "met" : "**not met**")."]

@@ -11,6 +11,9 @@ struct GateSession {
     let thresholds: Thresholds
     let interruption: Interruption
     let quiet: Bool
+    /// Adaptive repeats (``GateRepeatRule``): from ``GateRepeatRule/minimumRepeats`` up to the
+    /// baseline's count; false runs the baseline's count every time.
+    var adaptive = true
 
     var limits: ChildLimits {
         var limits = ChildLimits()
@@ -39,7 +42,9 @@ struct GateSession {
     /// The baseline's plan (profile, repeats, warm-ups, scales) over `entries`, with `overrides`.
     func plan(_ entries: [ScenarioCatalog.Entry], overrides: [String]) throws(BenchError) -> RunPlan {
         guard let profile = Profile(rawValue: baseline.profile) else { throw BenchError(.data, "the baseline's profile '\(baseline.profile)' is unknown to this bpbench") }
-        return try RunPlan(entries: entries, profile: profile, repeats: baseline.repeats, warmups: baseline.warmups, scales: baseline.scales, overrides: overrides)
+        let minimum = adaptive ? min(GateRepeatRule.minimumRepeats, baseline.repeats) : baseline.repeats
+        return try RunPlan(entries: entries, profile: profile, repeats: minimum, maxRepeats: baseline.repeats, warmups: baseline.warmups,
+                           scales: baseline.scales, overrides: overrides)
     }
 
     /// A document for one side, before anything ran.
@@ -71,6 +76,7 @@ struct GateSession {
         var headDocument = document(head, entries: headEntries, projectRoot: project.projectRoot, injected: injected)
         var baseDocument: RunDocument?
         let progress = ProgressPrinter(quiet: quiet)
+        let gate = Gate(baseline: baseline, thresholds: thresholds)
         if let base {
             let baseDirectory = directory + "/base"
             do {
@@ -79,16 +85,18 @@ struct GateSession {
                 throw BenchError(.cannotCreate, "cannot create \(baseDirectory): \(error.localizedDescription)")
             }
             var document = self.document(base.plan, entries: base.entries, projectRoot: base.catalog.projectRoot, injected: nil)
+            let rule = GateRepeatRule(gate: gate, head: headDocument, base: document)
             let baseRunner = BenchRunner(catalog: base.catalog, limits: limits, cacheDirectory: cache, interruption: interruption)
             let interleaved = InterleavedRunner(
                 head: .init(name: "head", executor: headRunner, plan: head, logDirectory: directory + "/logs"),
                 base: .init(name: "base", executor: baseRunner, plan: base.plan, logDirectory: baseDirectory + "/logs"),
                 interruption: interruption)
-            interleaved.execute(head: &headDocument, base: &document, progress: progress.handle)
+            interleaved.execute(head: &headDocument, base: &document, rule: rule, progress: progress.handle)
             document.finishedAt = RunDocument.timestamp()
             baseDocument = document
         } else {
-            headRunner.execute(head, logDirectory: directory + "/logs", into: &headDocument, progress: progress.handle)
+            headRunner.execute(head, rule: GateRepeatRule(gate: gate, head: headDocument, base: nil), logDirectory: directory + "/logs",
+                               into: &headDocument, progress: progress.handle)
         }
         headDocument.finishedAt = RunDocument.timestamp()
         let reference = baseline.reference
@@ -96,7 +104,7 @@ struct GateSession {
         try RunWriter.write(headAnalysis, to: directory)
         let baseAnalysis = baseDocument.map { RunAnalysis($0, reference: reference) }
         if let baseAnalysis { try RunWriter.write(baseAnalysis, to: directory + "/base") }
-        let report = Gate(baseline: baseline, thresholds: thresholds).evaluate(head: headAnalysis, base: baseAnalysis)
+        let report = gate.evaluate(head: headAnalysis, base: baseAnalysis)
         return (headAnalysis, baseAnalysis, report)
     }
 

@@ -19,8 +19,20 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Defaults to run with: quick (≤ 3 s per scenario, CI), standard, stress.")
     var profile: String = Profile.standard.rawValue
 
-    @Option(name: .customLong("repeat"), help: "Recorded repeats per scenario and scale (default: quick 5, standard 5, stress 1); scales between the smallest and the largest run at most 2 (they only feed the growth fit).")
+    @Option(name: .customLong("repeat"), help: "A fixed count of recorded repeats per scenario and scale (default: adaptive, see --min-repeats; stress: 1); scales between the smallest and the largest run at most 2 (they only feed the growth fit).")
     var repeats: Int?
+
+    @Option(help: "Adaptive repeats: at least this many at the smallest and largest scale (default 5: the fewest with which the growth test and the gate can reach p < 0.01).")
+    var minRepeats: Int?
+
+    @Option(help: "Adaptive repeats: at most this many (default 10).")
+    var maxRepeats: Int?
+
+    @Option(help: "Adaptive repeats: stop a row once the confidence interval of each figure's median (peak allocated, throughput) is within ± this many percent of it.")
+    var ciWidth: Double = 5
+
+    @Option(help: "Adaptive repeats: the confidence level of that interval, in percent (distribution-free; 90 needs at least 5 repeats, 95 at least 6).")
+    var ciLevel: Double = 90
 
     @Option(help: "Unrecorded warm-up run before the repeats of each scenario row (at its first scale; later scales find the machine warm).")
     var warmup: Int = 1
@@ -96,7 +108,8 @@ struct RunCommand: ParsableCommand {
             if allocators.contains(.system), !FileManager.default.fileExists(atPath: catalog.binDirectory + "/" + Allocator.systemLibraryName) {
                 throw BenchError(.noInput, "--allocator \(allocator) needs \(catalog.binDirectory)/\(Allocator.systemLibraryName); build it first (make build)")
             }
-            let plan = try RunPlan(entries: entries, profile: profile, repeats: repeats ?? Self.defaultRepeats(profile), warmups: warmup, scales: scales,
+            let policy = try repeatPolicy(profile)
+            let plan = try RunPlan(entries: entries, profile: profile, repeats: policy.minimum, maxRepeats: policy.maximum, warmups: warmup, scales: scales,
                                    overrides: parameters, allocators: allocators)
             if let reference, !plan.steps.contains(where: { $0.row == reference }) {
                 var rows: [String] = []
@@ -115,6 +128,11 @@ struct RunCommand: ParsableCommand {
             let interruption = Interruption()
             interruption.install()
             var document = RunDocument(plan: plan, entries: entries, limits: limits, projectRoot: catalog.projectRoot, reference: reference)
+            let rule = plan.repeatPolicy.isAdaptive ? PrecisionRule(width: ciWidth / 100, level: ciLevel / 100, growsWithTimeRows: Set(document.growsWithTimeRows ?? [])) : nil
+            if rule != nil {
+                document.ciWidth = ciWidth / 100
+                document.ciLevel = ciLevel / 100
+            }
             var runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
             if attribute {
                 let profiles = runDirectory + "/profiles"
@@ -147,7 +165,7 @@ struct RunCommand: ParsableCommand {
                 crashFailure = CrashTest.failure(records)
             } else {
                 let journal = try folder.startJournal(document)
-                runner.execute(plan, logDirectory: folder.logsPath, journal: journal, into: &document, progress: progress.handle)
+                runner.execute(plan, rule: rule, logDirectory: folder.logsPath, journal: journal, into: &document, progress: progress.handle)
             }
             document.finishedAt = RunDocument.timestamp()
             if attribute {
@@ -198,13 +216,26 @@ struct RunCommand: ParsableCommand {
     /// `bpbench run` finished and wrote every row, but some rows ended other than ok.
     static let rowsNotOkExitCode: Int32 = 3
 
-    static func defaultRepeats(_ profile: Profile) -> Int {
-        switch profile {
-        case .quick: return 5
-        case .standard: return 5
-        case .stress: return 1
+    /// `--repeat N` (fixed), else adaptive between `--min-repeats` and `--max-repeats` (the
+    /// stress profile's children take minutes: one each unless asked).
+    func repeatPolicy(_ profile: Profile) throws(BenchError) -> RepeatPolicy {
+        if let repeats {
+            guard minRepeats == nil, maxRepeats == nil else { throw BenchError(.usage, "--repeat fixes the count; it cannot be combined with --min-repeats or --max-repeats") }
+            guard repeats >= 1 else { throw BenchError(.usage, "--repeat must be at least 1, got \(repeats)") }
+            return .fixed(repeats)
         }
+        guard ciWidth > 0, ciWidth < 100 else { throw BenchError(.usage, "--ci-width takes a percentage between 0 and 100 (exclusive), got \(ciWidth)") }
+        guard ciLevel >= 50, ciLevel < 100 else { throw BenchError(.usage, "--ci-level takes a percentage from 50 to below 100, got \(ciLevel)") }
+        if profile == .stress, minRepeats == nil, maxRepeats == nil { return .fixed(1) }
+        let minimum = minRepeats ?? Self.defaultMinimumRepeats
+        let maximum = maxRepeats ?? Swift.max(minimum, Self.defaultMaximumRepeats)
+        guard minimum >= 1 else { throw BenchError(.usage, "--min-repeats must be at least 1, got \(minimum)") }
+        guard maximum >= minimum else { throw BenchError(.usage, "--max-repeats (\(maximum)) must be at least --min-repeats (\(minimum))") }
+        return RepeatPolicy(minimum: minimum, maximum: maximum)
     }
+
+    static let defaultMinimumRepeats = 5
+    static let defaultMaximumRepeats = 10
 
     func makeLimits() throws(BenchError) -> ChildLimits {
         var limits = ChildLimits()
@@ -247,9 +278,10 @@ final class ProgressPrinter {
     let quiet: Bool
     let live: Bool
     /// Each step's scale, in plan order, for the ETA (a ×4 step takes about four ×1 steps).
-    private let scales: [Double]
-    /// Recorded repeats at a scale (fewer between the end scales); nil without a plan.
-    private let repeatsAt: ((Double) -> Int)?
+    private var scales: [Double]
+    /// Recorded repeats at a scale (fewer between the end scales), as the label shows them; nil
+    /// without a plan.
+    private let repeatsAt: ((Double) -> String)?
     private var current: (step: RunPlan.Step, index: Int, total: Int)?
     private var finishedWall = 0.0
     private var finishedScale = 0.0
@@ -259,7 +291,12 @@ final class ProgressPrinter {
         self.quiet = quiet
         live = terminal && !quiet
         scales = plan?.steps.map(\.scale) ?? []
-        repeatsAt = plan.map { plan in { RunPlan.repeatCount(plan.repeats, at: $0, of: plan.scales) } }
+        repeatsAt = plan.map { plan in
+            { scale in
+                let planned = RunPlan.repeatCount(plan.repeats, at: scale, of: plan.scales)
+                return plan.repeatPolicy.isAdaptive && plan.extensibleScales.contains(scale) ? "/\(planned)–\(plan.repeatPolicy.maximum)" : "/\(planned)"
+            }
+        }
     }
 
     func handle(_ event: BenchRunner.Event) {
@@ -274,6 +311,10 @@ final class ProgressPrinter {
         case .running(let step, let status):
             guard live, let current else { return }
             show(liveLine(step, status, index: current.index, total: current.total))
+        case .added(let steps):
+            // Adaptive repeats: they run next, and the ETA counts them from now on.
+            let position = min(scales.count, (current?.index ?? -1) + 1)
+            scales.insert(contentsOf: steps.map(\.scale), at: position)
         case .finished(let step, let record):
             finishedWall += record.wallS
             finishedScale += step.scale
@@ -304,7 +345,7 @@ final class ProgressPrinter {
 
     private func label(_ step: RunPlan.Step) -> String {
         if step.isWarmup { return "warm-up" }
-        return repeatsAt.map { "repeat \(step.repeatIndex)/\($0(step.scale))" } ?? "repeat \(step.repeatIndex)"
+        return "repeat \(step.repeatIndex)" + (repeatsAt?(step.scale) ?? "")
     }
 
     func liveLine(_ step: RunPlan.Step, _ status: LiveStatus, index: Int, total: Int) -> String {

@@ -1,0 +1,53 @@
+import BenchCore
+import BenchProtocol
+
+/// Adaptive repeats for `bpbench check`: a row is settled once the gate's answer for it cannot
+/// change — every cell it judges (against the baseline and, in the A/B, against the base
+/// revision) is shown *within its margin* or an improvement (``Judgement/isSettled``), and its
+/// growth verdict is the baseline's. Anything else (a cell that looks worse, a noisy one, an
+/// inconclusive verdict) runs on, one pair at a time, to the maximum — the baseline's repeat
+/// count, where the regression test is exactly the fixed-count gate's. So unchanged code stops
+/// after the minimum while an injected regression still meets the full test.
+public struct GateRepeatRule: RepeatRule {
+    /// The fewest repeats per side with which a cell can be shown within its margin: 3 + 3 reach
+    /// p = 0.05 (``Gate/settleAlpha``), 3 against a baseline of 5 reach 0.018.
+    public static let minimumRepeats = 3
+
+    public let gate: Gate
+    /// The head side's document (settings, time rows); its records are replaced by the row's.
+    public let head: RunDocument
+    /// The base side's, in an A/B.
+    public let base: RunDocument?
+
+    public init(gate: Gate, head: RunDocument, base: RunDocument?) {
+        self.gate = gate
+        self.head = head
+        self.base = base
+    }
+
+    public func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double] {
+        let report = evaluate(row: row, records: records, otherSide: otherSide)
+        var open = scales.filter { scale in
+            report.judgements.contains { $0.scenario == row && $0.scale == scale && !$0.isSettled }
+        }
+        if let expected = gate.baseline.entries.first(where: { $0.scenario == row })?.verdict {
+            var document = head
+            document.records = records
+            if RunAnalysis(document).verdicts[row]?.kind.rawValue != expected { open += scales.filter { !open.contains($0) } }
+        }
+        return open
+    }
+
+    /// The gate's report on one row, as its repeats stand.
+    func evaluate(row: String, records: [RunRecord], otherSide: [RunRecord]) -> GateReport {
+        var headDocument = head
+        headDocument.records = records
+        var baseAnalysis: RunAnalysis?
+        if var baseDocument = base, !otherSide.isEmpty {
+            baseDocument.records = otherSide
+            baseAnalysis = RunAnalysis(baseDocument)
+        }
+        return Gate(baseline: gate.baseline.restricted(to: row), thresholds: gate.thresholds)
+            .evaluate(head: RunAnalysis(headDocument), base: baseAnalysis)
+    }
+}
