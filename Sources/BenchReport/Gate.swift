@@ -113,6 +113,8 @@ public struct Gate: Sendable {
         var judgement = Judgement(scenario: scenario, scale: scale, metric: metric.key, unit: metric.unit, against: against,
                                   before: Spread(before)?.median ?? 0, after: Spread(after)?.median ?? 0,
                                   worsening: 0, p: 1, alpha: thresholds.alpha, minEffect: minEffect, outcome: .unchanged)
+        judgement.beforeCount = before.count
+        judgement.afterCount = after.count
         guard !after.isEmpty else {
             judgement.outcome = .untestable
             return judgement

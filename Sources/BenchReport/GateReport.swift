@@ -26,11 +26,13 @@ public struct GateReport: Sendable {
             for note in notes { lines.append("- \(note)") }
         }
         lines += ["", "## Every judged cell", "",
-                  "Regression = significant (one-sided Mann–Whitney U, p < α) **and** worse by more than the metric's minimum effect.", "",
-                  "| scenario | scale | metric | against | before (median) | now (median) | change | p | min effect | outcome |",
-                  "|---|---|---|---|---:|---:|---:|---:|---:|---|"]
+                  "Regression = significant (one-sided Mann–Whitney U, p < α) **and** worse by more than the metric's minimum effect. "
+                  + "*within-margin* = shown to be worse by less than the minimum effect (the repeats against the reference moved by it, *margin p* ≤ \(Gate.settleAlpha)): "
+                  + "what lets a row stop before the maximum of repeats; a regression is only ever called at the maximum.", "",
+                  "| scenario | scale | metric | against | before (median) | now (median) | change | p | margin p | min effect | repeats (before / now) | outcome |",
+                  "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
         for j in judgements {
-            lines.append("| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.outcome.rawValue) |")
+            lines.append("| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.4f", j.marginP)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.beforeCount) / \(j.afterCount) | \(j.outcome.rawValue) |")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -26,6 +26,9 @@ public struct Judgement: Sendable, Equatable {
     public var p: Double
     /// One-sided p-value that the change is smaller than `minEffect` (non-inferiority).
     public var marginP: Double = 1
+    /// Repeats on each side.
+    public var beforeCount = 0
+    public var afterCount = 0
     public var alpha: Double
     public var minEffect: Double
     public var outcome: Outcome
