@@ -16,10 +16,15 @@ import BenchProtocol
 public struct Gate: Sendable {
     public let baseline: Baseline
     public let thresholds: Thresholds
+    /// While adaptive repeats run: the most repeats a side will get. A cell whose regression is
+    /// out of reach at that count is ``Judgement/Outcome/cannotRegress``; nil judges the counts
+    /// as final.
+    public var maximumRepeats: Int?
 
-    public init(baseline: Baseline, thresholds: Thresholds) {
+    public init(baseline: Baseline, thresholds: Thresholds, maximumRepeats: Int? = nil) {
         self.baseline = baseline
         self.thresholds = thresholds
+        self.maximumRepeats = maximumRepeats
     }
 
     /// Judges `head` (the run under test) against the baseline and, when given, `base` (the
@@ -129,10 +134,27 @@ public struct Gate: Sendable {
             judgement.outcome = .improvement
         } else if judgement.marginP <= Self.settleAlpha {
             judgement.outcome = .withinMargin
+        } else if let maximum = maximumRepeats, after.count < maximum || (against == .sameJob && before.count < maximum) {
+            let final = (before: against == .sameJob ? max(before.count, maximum) : before.count, after: max(after.count, maximum))
+            if !Self.regressionReachable(before: before, after: after, final: final, alpha: thresholds.alpha, higherIsBetter: metric.higherIsBetter) {
+                judgement.outcome = .cannotRegress
+            } else if MannWhitney.smallestP(before.count, after.count) >= thresholds.alpha {
+                judgement.outcome = .untestable
+            }
         } else if MannWhitney.smallestP(before.count, after.count) >= thresholds.alpha {
             judgement.outcome = .untestable
         }
         return judgement
+    }
+
+    /// Whether the regression test at the final counts could still come out significant: the
+    /// pairs seen so far in which `after` was not worse stay in the final U whatever the next
+    /// repeats bring, so the best the worse side can reach is every pair but those.
+    static func regressionReachable(before: [Double], after: [Double], final: (before: Int, after: Int), alpha: Double, higherIsBetter: Bool) -> Bool {
+        let worse = higherIsBetter ? MannWhitney.u(before, after) : MannWhitney.u(after, before)
+        let notWorse = Double(before.count * after.count) - worse
+        let best = Double(final.before * final.after) - notWorse
+        return MannWhitney.p(u: best, final.after, final.before) < alpha
     }
 
     /// One-sided p-value for "`after` is worse than `before` by less than `minEffect`": `after`

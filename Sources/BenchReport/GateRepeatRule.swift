@@ -3,11 +3,13 @@ import BenchProtocol
 
 /// Adaptive repeats for `bpbench check`: a row is settled once the gate's answer for it cannot
 /// change — every cell it judges (against the baseline and, in the A/B, against the base
-/// revision) is shown *within its margin* or an improvement (``Judgement/isSettled``), and its
-/// growth verdict is the baseline's. Anything else (a cell that looks worse, a noisy one, an
-/// inconclusive verdict) runs on, one pair at a time, to the maximum — the baseline's repeat
-/// count, where the regression test is exactly the fixed-count gate's. So unchanged code stops
-/// after the minimum while an injected regression still meets the full test.
+/// revision) is an improvement, shown *within its margin*, or *cannot regress* any more (so many
+/// pairs already favour the reference that the regression test at the maximum could not be
+/// significant whatever the next repeats bring: curtailment, no statistical risk at all), and
+/// its growth verdict is the baseline's. Anything else (a cell that looks worse, an inconclusive
+/// verdict) runs on, one pair at a time, to the maximum — the baseline's repeat count, where the
+/// regression test is exactly the fixed-count gate's. So unchanged code stops after the minimum
+/// while an injected regression still meets the full test.
 public struct GateRepeatRule: RepeatRule {
     /// The fewest repeats per side with which a cell can be shown within its margin: 3 + 3 reach
     /// p = 0.05 (``Gate/settleAlpha``), 3 against a baseline of 5 reach 0.018.
@@ -19,10 +21,14 @@ public struct GateRepeatRule: RepeatRule {
     /// The base side's, in an A/B.
     public let base: RunDocument?
 
-    public init(gate: Gate, head: RunDocument, base: RunDocument?) {
+    /// The plan's maximum (the baseline's repeat count).
+    public let maximumRepeats: Int
+
+    public init(gate: Gate, head: RunDocument, base: RunDocument?, maximumRepeats: Int) {
         self.gate = gate
         self.head = head
         self.base = base
+        self.maximumRepeats = maximumRepeats
     }
 
     public func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double] {
@@ -47,7 +53,7 @@ public struct GateRepeatRule: RepeatRule {
             baseDocument.records = otherSide
             baseAnalysis = RunAnalysis(baseDocument)
         }
-        return Gate(baseline: gate.baseline.restricted(to: row), thresholds: gate.thresholds)
+        return Gate(baseline: gate.baseline.restricted(to: row), thresholds: gate.thresholds, maximumRepeats: maximumRepeats)
             .evaluate(head: RunAnalysis(headDocument), base: baseAnalysis)
     }
 }

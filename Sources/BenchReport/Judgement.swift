@@ -9,6 +9,10 @@ public struct Judgement: Sendable, Equatable {
         /// reference's shifted by `minEffect` (one-sided Mann–Whitney, p ≤ ``Gate/settleAlpha``),
         /// or both sides are the same constant. What lets adaptive repeats stop early.
         case withinMargin = "within-margin"
+        /// Before the maximum of repeats: too many pairs already favour the reference for any
+        /// further repeats to make the final test significant (curtailment) — running on could
+        /// not change the gate's answer.
+        case cannotRegress = "cannot-regress"
         /// Too few repeats for any p-value to reach alpha, and not shown within the margin.
         case untestable
     }
@@ -36,7 +40,7 @@ public struct Judgement: Sendable, Equatable {
     /// Whether more repeats could still change what the gate says of this cell: settled cells are
     /// an improvement or shown within the margin (a regression is only ever judged at the
     /// maximum, so adaptive repeats cannot stop on a first unlucky look).
-    public var isSettled: Bool { outcome == .withinMargin || outcome == .improvement }
+    public var isSettled: Bool { [.withinMargin, .cannotRegress, .improvement].contains(outcome) }
 
     public var changeText: String {
         worsening.isInfinite ? "from 0" : String(format: "%.1f%% %@", abs(worsening) * 100, worsening > 0 ? "worse" : "better")

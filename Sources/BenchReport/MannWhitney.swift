@@ -29,9 +29,12 @@ public enum MannWhitney {
     /// with no difference, of a U at least as large as the one seen. Exact for up to 400 pairs,
     /// the normal approximation (with continuity correction) above.
     public static func pGreater(_ larger: [Double], than smaller: [Double]) -> Double {
-        let n = larger.count, m = smaller.count
+        p(u: u(larger, smaller), larger.count, smaller.count)
+    }
+
+    /// P(U ≥ `observed`) with no difference, for samples of `n` and `m` repeats.
+    public static func p(u observed: Double, _ n: Int, _ m: Int) -> Double {
         guard n > 0, m > 0 else { return 1 }
-        let observed = u(larger, smaller)
         if n * m <= 400 {
             let counts = exactDistribution(n, m)
             let total = counts.reduce(0, +)

@@ -85,7 +85,7 @@ struct GateSession {
                 throw BenchError(.cannotCreate, "cannot create \(baseDirectory): \(error.localizedDescription)")
             }
             var document = self.document(base.plan, entries: base.entries, projectRoot: base.catalog.projectRoot, injected: nil)
-            let rule = GateRepeatRule(gate: gate, head: headDocument, base: document)
+            let rule = GateRepeatRule(gate: gate, head: headDocument, base: document, maximumRepeats: head.repeatPolicy.maximum)
             let baseRunner = BenchRunner(catalog: base.catalog, limits: limits, cacheDirectory: cache, interruption: interruption)
             let interleaved = InterleavedRunner(
                 head: .init(name: "head", executor: headRunner, plan: head, logDirectory: directory + "/logs"),
@@ -95,7 +95,7 @@ struct GateSession {
             document.finishedAt = RunDocument.timestamp()
             baseDocument = document
         } else {
-            headRunner.execute(head, rule: GateRepeatRule(gate: gate, head: headDocument, base: nil), logDirectory: directory + "/logs",
+            headRunner.execute(head, rule: GateRepeatRule(gate: gate, head: headDocument, base: nil, maximumRepeats: head.repeatPolicy.maximum), logDirectory: directory + "/logs",
                                into: &headDocument, progress: progress.handle)
         }
         headDocument.finishedAt = RunDocument.timestamp()

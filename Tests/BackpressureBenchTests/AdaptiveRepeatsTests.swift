@@ -53,13 +53,37 @@ final class AdaptiveRepeatsTests: XCTestCase {
         XCTAssertEqual(gate.judge(.gauge("downstream_waiting"), scenario: "s", scale: 1, before: [0, 0, 0, 0, 0], after: [0, 3, 0], against: .baseline).outcome, .untestable)
     }
 
+    func testCannotRegressOnlyWhenTheFinalTestIsOutOfReach() {
+        // Noise wider than the 10 % margin, 3 + 3 of a 5 + 5 maximum.
+        let before: [Double] = [100, 130, 90]
+        var gate = Gate(baseline: Baseline(RunAnalysis(Synthetic.document())), thresholds: .standard, maximumRepeats: 5)
+        // 4 of 9 pairs already favour the reference: the final U can reach at most 21 of 25,
+        // p = 0.028 ≥ 0.01 — whatever two more repeats bring, no regression can be called.
+        let mixed = gate.judge(.peakRss, scenario: "s", scale: 1, before: before, after: [95, 125, 105], against: .sameJob)
+        XCTAssertEqual(mixed.outcome, .cannotRegress)
+        XCTAssertTrue(mixed.isSettled)
+        XCTAssertFalse(Gate.regressionReachable(before: before, after: [95, 125, 105], final: (5, 5), alpha: 0.01, higherIsBetter: false))
+        // Every pair so far worse: two more worse repeats would make it p = 0.004 — run on.
+        let worse = gate.judge(.peakRss, scenario: "s", scale: 1, before: before, after: [140, 141, 142], against: .sameJob)
+        XCTAssertEqual(worse.outcome, .untestable)
+        XCTAssertFalse(worse.isSettled)
+        // One pair against (U = 8 of 9): the final U can still reach 24, p = 0.008 — run on.
+        XCTAssertTrue(Gate.regressionReachable(before: before, after: [120, 141, 142], final: (5, 5), alpha: 0.01, higherIsBetter: false))
+        // Throughput reads the other way round.
+        XCTAssertFalse(Gate.regressionReachable(before: [100, 101, 102], after: [101, 103, 99], final: (5, 5), alpha: 0.01, higherIsBetter: true))
+        XCTAssertTrue(Gate.regressionReachable(before: [100, 101, 102], after: [60, 61, 62], final: (5, 5), alpha: 0.01, higherIsBetter: true))
+        // At the maximum (or without one) the counts are final: never "cannot regress".
+        gate.maximumRepeats = nil
+        XCTAssertEqual(gate.judge(.peakRss, scenario: "s", scale: 1, before: before, after: [95, 125, 105], against: .sameJob).outcome, .untestable)
+    }
+
     // MARK: - The gate's rule
 
     func testGateRuleSettlesAnUnchangedRowAndNotARegressedOne() {
         let baseline = Baseline(RunAnalysis(Synthetic.document()))
         let gate = Gate(baseline: baseline, thresholds: .standard)
         let three = Synthetic.document(repeats: 3)
-        let rule = GateRepeatRule(gate: gate, head: three, base: three)
+        let rule = GateRepeatRule(gate: gate, head: three, base: three, maximumRepeats: 5)
         func records(_ document: RunDocument, _ row: String) -> [RunRecord] { document.records.filter { $0.scenario == row } }
         // pipeline-copy's three repeats match the baseline on both sides: nothing more to run.
         XCTAssertEqual(rule.unsettledScales(row: "pipeline-copy", scales: [1, 4], records: records(three, "pipeline-copy"), otherSide: records(three, "pipeline-copy")), [])
@@ -87,7 +111,7 @@ final class AdaptiveRepeatsTests: XCTestCase {
                                            base: .init(name: "base", executor: base, plan: plan, logDirectory: "/tmp"), interruption: nil)
             var headDocument = RunDocument(startedAt: "t", profile: "quick", repeats: plan.repeats, warmups: 1, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
             var baseDocument = headDocument
-            let rule = baseline.map { GateRepeatRule(gate: Gate(baseline: $0, thresholds: .standard), head: headDocument, base: baseDocument) }
+            let rule = baseline.map { GateRepeatRule(gate: Gate(baseline: $0, thresholds: .standard), head: headDocument, base: baseDocument, maximumRepeats: plan.repeatPolicy.maximum) }
             var children = 0
             runner.execute(head: &headDocument, base: &baseDocument, rule: rule) { event in
                 if case .starting = event { children += 1 }
