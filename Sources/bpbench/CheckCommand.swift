@@ -56,7 +56,7 @@ struct CheckCommand: ParsableCommand {
                 if let difference = baselineFile.incomparability(document) { throw BenchError(.data, "not comparable with \(baseline): \(difference)") }
                 let reference = baselineFile.reference
                 let base = FileManager.default.fileExists(atPath: directory + "/base/run.json") ? RunAnalysis(try RunFolder(existing: directory + "/base").load(), reference: reference) : nil
-                let report = Gate(baseline: baselineFile, thresholds: limits).evaluate(head: RunAnalysis(document, reference: reference), base: base)
+                let report = Gate(baseline: baselineFile, thresholds: limits, maximumRepeats: document.maxRepeats).evaluate(head: RunAnalysis(document, reference: reference), base: base)
                 return Outcome(report: report, directory: directory)
             }
             let interruption = Interruption()

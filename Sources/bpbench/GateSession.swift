@@ -76,7 +76,9 @@ struct GateSession {
         var headDocument = document(head, entries: headEntries, projectRoot: project.projectRoot, injected: injected)
         var baseDocument: RunDocument?
         let progress = ProgressPrinter(quiet: quiet)
-        let gate = Gate(baseline: baseline, thresholds: thresholds)
+        // Rows that stopped before the maximum are judged as the rule stopped them: a cell out of
+        // reach of a regression at the maximum is "cannot-regress", not "untestable".
+        let gate = Gate(baseline: baseline, thresholds: thresholds, maximumRepeats: head.repeatPolicy.isAdaptive ? head.repeatPolicy.maximum : nil)
         if let base {
             let baseDirectory = directory + "/base"
             do {
