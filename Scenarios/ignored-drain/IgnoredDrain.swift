@@ -38,7 +38,7 @@ struct IgnoredDrain: Scenario {
         pattern: "ignored-drain")
 
     static func prepare(_ context: ScenarioContext) async throws {
-        try FileToSocket.prepare(context)
+        try await FileToSocket.prepare(context)
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {

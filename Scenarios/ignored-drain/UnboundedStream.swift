@@ -3,8 +3,10 @@ import ScenarioSupport
 import _NIOFileSystem
 
 /// `sink=memory`: the producer yields every file chunk into an `AsyncStream` with the default
-/// `.unbounded` buffering policy; `yield` never suspends, so a consumer paced at `consumer_rate`
-/// leaves the whole stream buffered in the continuation.
+/// `.unbounded` buffering policy; `yield` never suspends, so a consumer paced at the reader's rate
+/// (`consumer_rate`, or `consumer_share` of the calibrated producer — calibrated on the socket
+/// producer's hash + stamp, which this producer, stamping only, outruns) leaves the whole stream
+/// buffered in the continuation.
 enum UnboundedStream {
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
         let settings = StreamSettings(context)
@@ -28,7 +30,7 @@ enum UnboundedStream {
 
         var verifier = StreamVerifier(itemBytes: settings.itemBytes, ordered: true, latency: context.latency)
         defer { verifier.release() }
-        var pacer = RatePacer(bytesPerSecond: settings.consumerRate)
+        var pacer = RatePacer(bytesPerSecond: settings.readerRate)
         for await bytes in stream {
             let items = bytes.withUnsafeBytes { verifier.consume($0) }
             buffered.add(-bytes.count)

@@ -25,7 +25,8 @@ struct ManualDrain: Scenario {
         ],
         variants: [
             ScenarioVariant("unthrottled", summary: "consumer_rate=0: the reader as fast as it can, where the drain handshake's cost shows",
-                            parameters: ["consumer_rate": "0"],
+                            // consumer_share=0 too: stress sets a share, which would override consumer_rate.
+                            parameters: ["consumer_rate": "0", "consumer_share": "0"],
                             claims: [
                                 // Where the claim can fail: no throttle hides the writer's cost.
                                 SeedClaim("done by hand it moves data as fast as pipeline (within 5 %), with nothing else setting the pace",
@@ -36,7 +37,7 @@ struct ManualDrain: Scenario {
         pattern: "drain-loop")
 
     static func prepare(_ context: ScenarioContext) async throws {
-        try FileToSocket.prepare(context)
+        try await FileToSocket.prepare(context)
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {

@@ -22,13 +22,14 @@ struct PipelineCopy: Scenario {
         ],
         variants: [
             ScenarioVariant("unthrottled", summary: "consumer_rate=0: the reader as fast as it can, so the writer's own cost shows",
-                            parameters: ["consumer_rate": "0"],
+                            // consumer_share=0 too: stress sets a share, which would override consumer_rate.
+                            parameters: ["consumer_rate": "0", "consumer_share": "0"],
                             claims: [SeedClaim("bounded whatever the reader's speed", seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded)]),
         ],
         pattern: "pipeline")
 
     static func prepare(_ context: ScenarioContext) async throws {
-        try FileToSocket.prepare(context)
+        try await FileToSocket.prepare(context)
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {

@@ -45,6 +45,12 @@ public final class ScenarioContext: Sendable {
         metrics.withLock { $0[metric.name] = value }
     }
 
+    /// A figure set earlier in this run, nil if none was: how `prepare` hands what it measured
+    /// (e.g. the stream producer's calibrated rate) to the timed `run` without a side channel.
+    public func metric(_ metric: MetricName) -> Double? {
+        metrics.withLock { $0[metric.name] }
+    }
+
     /// A line in the child's log (stderr, which the harness keeps per run).
     public func log(_ message: String) {
         let line = Array((message + "\n").utf8)

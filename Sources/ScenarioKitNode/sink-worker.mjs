@@ -1,5 +1,6 @@
 // The stream workload's consumer, on a worker thread (as Swift's sink runs on a NIO event-loop
-// thread of the same process): a loopback TCP server that reads at `consumerRate` bytes/s by
+// thread of the same process): a loopback TCP server that reads at `consumerRate` bytes/s (the
+// settings' readerRate: consumer_rate, or consumer_share of the calibrated producer) by
 // pausing the socket until the bytes read so far are paid for — so the kernel's receive buffer
 // fills, TCP's window closes and the writer's side sees backpressure — and verifies every item.
 

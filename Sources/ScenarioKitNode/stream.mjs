@@ -1,6 +1,7 @@
 // The byte-stream workload of Scenarios/PROTOCOL.md ("The stream workload"), in Node: the cached
 // input file → per-chunk transform (hash into the source digest, stamp) → loopback TCP → a
-// reader paced at consumer_rate that verifies every item. The Swift twins (ScenarioSupport's
+// reader paced at consumer_rate (or consumer_share of the producer's calibrated rate) that
+// verifies every item. The Swift twins (ScenarioSupport's
 // FileToSocket) run the same file, items, work and reader; scenarios differ only in `produce`.
 
 import { once } from 'node:events';
@@ -9,15 +10,65 @@ import net from 'node:net';
 import { Worker } from 'node:worker_threads';
 import { OrderedChecksum, expectedChecksum, fillItem, hashItem, stampItem } from './codec.mjs';
 
+/** The producer's calibrated rate, bytes/s (capped at producer_rate); reported when consumer_share > 0. */
+export const CALIBRATED_METRIC = 'producer_calibrated_bytes_per_s';
+/** The rate the reader was paced to, bytes/s (0 = unthrottled); always reported. */
+export const EFFECTIVE_METRIC = 'consumer_effective_bytes_per_s';
+// The calibration reads at most this much input, or for at most this long (as Swift's ProducerCalibration).
+const CALIBRATION_BYTES = 64 * 1024 * 1024;
+const CALIBRATION_NS = 250_000_000n;
+
 /** The settings every stream scenario shares, from the resolved parameters. */
 export function streamSettings(context) {
   const p = context.parameters;
   return {
     items: p.items, itemBytes: p.item_bytes, consumerRate: p.consumer_rate, producerRate: p.producer_rate ?? 0,
+    consumerShare: p.consumer_share ?? 0,
     highWaterMark: p.high_water_mark, totalBytes: p.items * p.item_bytes,
     // Whole items per read (a chunk that split an item would need staging at the producer).
     readBytes: Math.max(p.item_bytes, Math.floor((p.read_bytes ?? p.item_bytes) / p.item_bytes) * p.item_bytes),
+    /**
+     * The rate the reader is paced to (0 = unthrottled): consumer_share × the producer's rate as
+     * prepareStream calibrated it (at least 1 B/s, so a tiny share never means "unthrottled"),
+     * else consumer_rate. A share fixes the producer/consumer ratio the scenarios are about on
+     * every machine; an absolute rate leaves it to the machine's producer.
+     */
+    get readerRate() {
+      if (!(this.consumerShare > 0)) return this.consumerRate;
+      const producer = context.metrics[CALIBRATED_METRIC];
+      if (producer === undefined) throw new Error('consumer_share > 0 needs the producer calibration: call prepareStream before runStream');
+      return Math.max(1, Math.round(this.consumerShare * producer));
+    },
   };
+}
+
+/** The producer's per-chunk work: each whole item hashed into `digest`, then stamped. */
+function transformChunk(chunk, itemBytes, digest) {
+  for (let offset = 0; offset + itemBytes <= chunk.length; offset += itemBytes) {
+    digest.add(hashItem(chunk, offset, itemBytes));
+    stampItem(chunk, offset);
+  }
+}
+
+/**
+ * Bytes/s of the producer's own work — the input read by a read stream of the same chunk size,
+ * each chunk through transformChunk — over the first min(input, 64 MiB) or 0.25 s, whichever
+ * ends first. Untimed (prepare): the socket behind the producer, where the strategies differ,
+ * is not part of it.
+ */
+export async function calibrateProducer(settings, path) {
+  const budget = Math.max(1, Math.floor(Math.min(settings.totalBytes, CALIBRATION_BYTES) / settings.itemBytes)) * settings.itemBytes;
+  const digest = new OrderedChecksum();
+  let bytes = 0;
+  const started = process.hrtime.bigint();
+  for await (const chunk of fs.createReadStream(path, { highWaterMark: settings.readBytes, end: budget - 1 })) {
+    transformChunk(chunk, settings.itemBytes, digest);
+    bytes += chunk.length;
+    if (process.hrtime.bigint() - started >= CALIBRATION_NS) break; // leaving the loop destroys the stream
+  }
+  const seconds = Math.max(1, Number(process.hrtime.bigint() - started)) / 1e9;
+  const measured = Math.max(1, Math.round(bytes / seconds));
+  return { rate: settings.producerRate > 0 ? Math.min(measured, settings.producerRate) : measured, bytes, seconds, digest: digest.hex };
 }
 
 /** The input file for items × itemBytes, generated once into the cache folder (same name and bytes as Swift's). */
@@ -58,11 +109,20 @@ export function ensureExpectedChecksum(settings, directory) {
   return value;
 }
 
-/** Untimed preparation: the input file and the expected checksum. */
-export function prepareStream(context) {
+/**
+ * Untimed preparation: the input file, the expected checksum and the reader's pace — with
+ * consumer_share > 0 the producer is calibrated first (no cost otherwise).
+ */
+export async function prepareStream(context) {
   const settings = streamSettings(context);
-  ensureInputFile(settings, context.cacheDirectory);
+  const path = ensureInputFile(settings, context.cacheDirectory);
   ensureExpectedChecksum(settings, context.cacheDirectory);
+  if (settings.consumerShare > 0) {
+    const calibration = await calibrateProducer(settings, path);
+    context.set(CALIBRATED_METRIC, calibration.rate);
+    process.stderr.write(`calibration: producer ${calibration.rate} B/s over ${calibration.bytes} B in ${calibration.seconds} s (digest ${calibration.digest})\n`);
+  }
+  context.set(EFFECTIVE_METRIC, settings.readerRate);
 }
 
 /**
@@ -77,7 +137,7 @@ export async function runStream(context, produce) {
   const shared = new SharedArrayBuffer(3 * 8);
   const counters = new BigInt64Array(shared); // [in flight bytes, received items, received bytes]
   const worker = new Worker(new URL('./sink-worker.mjs', import.meta.url), {
-    workerData: { items: settings.items, itemBytes: settings.itemBytes, consumerRate: settings.consumerRate, shared, expected },
+    workerData: { items: settings.items, itemBytes: settings.itemBytes, consumerRate: settings.readerRate, shared, expected },
   });
   const [{ port }] = await once(worker, 'message');
   const done = once(worker, 'message');
@@ -93,10 +153,7 @@ export async function runStream(context, produce) {
   const digest = new OrderedChecksum();
   let paced = 0;
   const work = (chunk) => {
-    for (let offset = 0; offset + settings.itemBytes <= chunk.length; offset += settings.itemBytes) {
-      digest.add(hashItem(chunk, offset, settings.itemBytes));
-      stampItem(chunk, offset);
-    }
+    transformChunk(chunk, settings.itemBytes, digest);
     Atomics.add(counters, 0, BigInt(chunk.length));
     paced += chunk.length;
   };

@@ -31,11 +31,15 @@ public enum FileToSocket {
         public func finished() async throws -> VerificationReport { try await sink.verification() }
     }
 
-    /// Generates (or reuses) the input file outside the timed run.
-    public static func prepare(_ context: ScenarioContext) throws {
+    /// Generates (or reuses) the input file outside the timed run and settles the reader's pace:
+    /// with `consumer_share` > 0 it calibrates the producer first (``ProducerCalibration``), so
+    /// the run's ``StreamSettings/readerRate`` is that share of it. Every stream scenario's
+    /// `prepare` must call this before its `run` builds ``StreamSettings``.
+    public static func prepare(_ context: ScenarioContext) async throws {
         let settings = StreamSettings(context)
-        _ = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
+        let path = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
         _ = ItemCodec.expectedChecksum(items: settings.items, itemBytes: settings.itemBytes, ordered: true)
+        try await ProducerCalibration.settle(context, settings: settings, input: path)
     }
 
     /// Runs one transfer: starts the sink, connects, lets `produce` send every chunk, then waits
@@ -94,11 +98,17 @@ public struct TransformedChunks: AsyncSequence, Sendable {
                 return nil
             }
             try await pacer.pace(after: chunk.readableBytes)
-            digest.add(itemHash: chunk.withUnsafeReadableBytes { ItemCodec.hash($0) })
-            chunk.withUnsafeMutableReadableBytes { ItemCodec.stamp($0) }
+            TransformedChunks.transform(&chunk, into: digest)
             inFlight.add(chunk.readableBytes)
             return chunk
         }
+    }
+
+    /// The per-chunk work itself, apart from the sequence: ``ProducerCalibration`` times exactly
+    /// this, so a calibrated rate is the rate of the work the producer really does.
+    static func transform(_ chunk: inout ByteBuffer, into digest: SourceDigest) {
+        digest.add(itemHash: chunk.withUnsafeReadableBytes { ItemCodec.hash($0) })
+        chunk.withUnsafeMutableReadableBytes { ItemCodec.stamp($0) }
     }
 
     public func makeAsyncIterator() -> AsyncIterator {

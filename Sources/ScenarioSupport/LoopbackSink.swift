@@ -2,7 +2,7 @@ import NIOCore
 import NIOPosix
 import ScenarioKit
 
-/// A real TCP consumer on 127.0.0.1: it reads at a fixed byte rate, verifies every item
+/// A real TCP consumer on 127.0.0.1: it reads at a fixed byte rate (``StreamSettings/readerRate``), verifies every item
 /// (sequence, checksum) and records each item's latency from its stamp.
 ///
 /// It reads only when it wants more (`autoRead` off, one `read()` per due time), so a slow
@@ -79,6 +79,8 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
     private var itemsSeen = 0
     private var completed = false
     private let inFlight: Gauge
+    /// ``StreamSettings/readerRate``, read once: `consumer_rate` or the share of the calibrated producer.
+    private let readerRate: Int
 
     init(settings: StreamSettings, context: ScenarioContext, done: EventLoopPromise<VerificationReport>, accepted: EventLoopPromise<Channel>) {
         self.settings = settings
@@ -86,6 +88,7 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
         self.done = done
         self.accepted = accepted
         inFlight = context[FileToSocket.inFlight]
+        readerRate = settings.readerRate
         verifier = StreamVerifier(itemBytes: settings.itemBytes, ordered: true, latency: context.latency)
     }
 
@@ -111,12 +114,12 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
 
     func channelReadComplete(context: ChannelHandlerContext) {
         guard !completed, let pacer else { return }
-        guard settings.consumerRate > 0 else {
+        guard readerRate > 0 else {
             context.read()
             return
         }
         // The next read is due when the bytes consumed so far, at the configured rate, are paid for.
-        let due = pacer.start + .nanoseconds(Int64(Double(pacer.consumed) / Double(settings.consumerRate) * 1e9))
+        let due = pacer.start + .nanoseconds(Int64(Double(pacer.consumed) / Double(readerRate) * 1e9))
         if due <= .now() {
             context.read()
         } else {
