@@ -58,8 +58,10 @@ public struct StreamSettings: Sendable {
     public static let itemBytes = Param<Int>.itemBytes()
     public static let consumerRate = Param<Int>.byteRate("consumer_rate", default: "64MiB/s", profiles: ["stress": "256MiB/s"], min: 0,
                                                          help: "how fast the reader at the far end consumes (0 = unthrottled); ignored while consumer_share > 0")
-    /// Stress sets it: 0.125 lets ignored-drain buffer ≈ 7/8 of its 3.1 GiB input — past the
-    /// 2 GiB cap on any machine — where 256 MiB/s let a machine with a slow producer end `ok`.
+    /// Stress sets it: at 0.125 of the calibrated rate ignored-drain buffered ≈ 3/4 of its 3.1 GiB
+    /// input here (its real producer, paying for the socket and fresh heap, ran at ~0.5 of the
+    /// calibration) — past the 2 GiB cap on any machine, where 256 MiB/s let a machine with a
+    /// slow producer end `ok`.
     /// Quick and standard keep 0 (the absolute 64 MiB/s reader their baselines were recorded with).
     public static let consumerShare = Param<Double>.number("consumer_share", default: "0", profiles: ["stress": "0.125"], min: 0, max: 1,
                                                            help: "pace the reader at this share of the producer's rate, calibrated in the child before the run (0 = off, use consumer_rate; > 0 overrides consumer_rate)")
