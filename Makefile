@@ -55,7 +55,8 @@ build-debug: deps
 	@mkdir -p .build
 	@$(SWIFT) build $(SWIFTFLAGS) > .build/make-build-debug.log 2>&1 || { cat .build/make-build-debug.log; exit 1; }
 
-## bench: every scenario and variant, PROFILE (standard) at SCALE (1,2,4: three points for the growth verdict) → Reports/runs/<timestamp>, Reports/latest.
+## bench: every scenario and variant, PROFILE (standard) at SCALE (1,2,4: three points for the growth verdict), 5–10 repeats
+## (until each row's figures settle) → Reports/runs/<timestamp>, Reports/latest.
 bench: build
 	$(BPBENCH) run --profile $(PROFILE) --scale $(SCALE) $(ARGS)
 
@@ -68,7 +69,8 @@ test: build-debug
 attribute: build
 	$(BPBENCH) run --attribute --profile $(PROFILE) --scale 1 --repeat 1 --warmup 0 $(ARGS)
 
-## check: the CI gate — the baseline's plan (quick, ×1 and ×4, 5 repeats), interleaved with $(AGAINST)
+## check: the CI gate — the baseline's plan (quick, ×1 and ×4, 3–5 repeats: a row stops once the
+## gate's answer for it cannot change), interleaved with $(AGAINST)
 ## built in .build/ab/; machine-stable figures vs Reports/baseline.json, machine-bound ones vs
 ## $(AGAINST). Exit 1 on a regression, 65 when the plan is not comparable with the baseline.
 ## `make check ARGS="--inject bounded-queue.capacity=160"` shows it failing.

@@ -64,8 +64,20 @@ enum PostgresQueue {
 
     /// Producer, workers, verification: the run proper, on a started cluster.
     static func queue(_ context: ScenarioContext, settings: Settings, cluster: PostgresCluster, pools: PoolHolder) async throws -> VerificationReport {
+        let store = try await PostgresStore.connect(port: cluster.port, id: 1)
+        do {
+            return try await queue(context, settings: settings, cluster: cluster, pools: pools, store: store)
+        } catch {
+            // A run cut short (the server died) still closes its connection: postgres-nio traps
+            // on one dropped open (debug builds), which turned the error row into a crash — or,
+            // with the Swift backtracer frozen on it, into a timeout.
+            await store.close()
+            throw error
+        }
+    }
+
+    static func queue(_ context: ScenarioContext, settings: Settings, cluster: PostgresCluster, pools: PoolHolder, store: PostgresStore) async throws -> VerificationReport {
         let port = cluster.port
-        let store = try await PostgresStore.connect(port: port, id: 1)
         let (run, nextSequence) = try await store.begin(items: settings.items)
         guard nextSequence <= settings.items else {
             throw QueueFileError("the queue already holds \(nextSequence) events, more than items=\(settings.items)")

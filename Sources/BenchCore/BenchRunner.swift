@@ -124,6 +124,11 @@ public struct BenchRunner: StepExecutor {
                          ResultProtocol.parametersFlag, resolved]
         var environment = ProcessInfo.processInfo.environment
         environment["BPBENCH_CACHE_DIR"] = cacheDirectory
+        // A crashing Swift child would start the runtime's backtracer, which suspends it while it
+        // works — seen here frozen for 16 minutes, so a crash became a timeout and the backtracer,
+        // re-parented to init, held the output pipe. A crash is a status row: the child dies at
+        // once (its assertion message is still in the log). SWIFT_BACKTRACE set by the user wins.
+        if environment["SWIFT_BACKTRACE"] == nil { environment["SWIFT_BACKTRACE"] = "enable=no" }
         if let reason = entry.launch.unavailableReason {
             record.status = .skipped
             record.statusDetail = reason

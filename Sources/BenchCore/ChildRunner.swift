@@ -76,8 +76,10 @@ public struct ChildRunner: Sendable {
         kill(-started.launcherPID, SIGKILL)  // the whole group; a no-op when all have exited
         System.waitpid(started.launcherPID)
 
-        let received = reader.finish()
+        let (received, resultHolders) = reader.finish()
         let kept = output.finish()
+        let holders = Set(resultHolders + kept.killed)
+        if !holders.isEmpty { record.observed.pipeHoldersKilled = holders.count }
         record.observed.wallS = Double(System.monotonicNanoseconds() - startNs) / 1e9
         record.observed.harnessCpuS = System.processCPUSeconds() - harnessCpuBefore
         Self.fill(&record, watch: watch, received: received, logDropped: kept.dropped, timelineIntervalMs: limits.timelineIntervalMs,

@@ -5,14 +5,13 @@ import Synchronization
 /// output costs neither the parent's memory nor the disk. What is cut is counted and said at the
 /// end of the log.
 final class OutputCollector: Sendable {
-    private let fd: Int32
+    private let pipe: PipeDrain
     private let logPath: String
     private let limitBytes: Int
-    private let done = DispatchSemaphore(value: 0)
     private let totals = Mutex((written: 0, dropped: 0))
 
     init(fd: Int32, logPath: String, limitBytes: Int) {
-        self.fd = fd
+        pipe = PipeDrain(fd: fd)
         self.logPath = logPath
         self.limitBytes = limitBytes
     }
@@ -24,7 +23,7 @@ final class OutputCollector: Sendable {
             var dropped = 0
             var chunk = [UInt8](repeating: 0, count: 65536)
             while true {
-                let count = chunk.withUnsafeMutableBytes { System.read(fd, into: $0) }
+                let count = chunk.withUnsafeMutableBytes { pipe.read(into: $0) }
                 if count <= 0 { break }
                 let keep = max(0, min(count, limitBytes - written))
                 if keep > 0, log >= 0 {
@@ -37,18 +36,23 @@ final class OutputCollector: Sendable {
                 let note = "\n[bpbench: output cut at \(limitBytes) bytes; \(dropped) more bytes dropped]\n"
                 try? System.writeAll(log, Data(note.utf8))
             }
+            if pipe.wasAbandoned, log >= 0 {
+                try? System.writeAll(log, Data("\n[bpbench: the output pipe was still open after the child's processes ended; stopped reading]\n".utf8))
+            }
             if log >= 0 { close(log) }
-            close(fd)
             totals.withLock { $0 = (written, dropped) }
-            done.signal()
+            pipe.finished()
         }
         thread.name = "bpbench-output"
         thread.start()
     }
 
-    /// Waits for end of output; returns bytes kept and bytes dropped.
-    func finish() -> (written: Int, dropped: Int) {
-        done.wait()
-        return totals.withLock { $0 }
+    /// Waits for end of output (``PipeDrain/finish(grace:)``: a process that escaped the
+    /// child's tree and holds the pipe is killed, not waited for); returns bytes kept and
+    /// dropped, and the processes killed for holding the pipe open.
+    func finish() -> (written: Int, dropped: Int, killed: [pid_t]) {
+        let killed = pipe.finish()
+        let counts = totals.withLock { $0 }
+        return (counts.written, counts.dropped, killed)
     }
 }

@@ -46,6 +46,9 @@ public struct ParentObservation: Codable, Sendable, Equatable {
     public var io: ProcIO?
     /// The most threads the child had at once.
     public var peakThreads: Int?
+    /// Processes outside the child's tree that still held its output or result pipe after it ended (e.g.
+    /// the Swift runtime's crash backtracer, re-parented to init) and were killed.
+    public var pipeHoldersKilled: Int?
     /// CPU the harness itself spent while this child ran (sampling, supervision, reading its
     /// result and log), seconds: what measuring cost the machine the child shares.
     public var harnessCpuS: Double?

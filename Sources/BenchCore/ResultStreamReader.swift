@@ -16,27 +16,25 @@ final class ResultStreamReader: Sendable {
     }
 
     static let maximumLineBytes = 1 << 20
-    private let fd: Int32
+    private let pipe: PipeDrain
     private let startNanoseconds: UInt64
     private let state = Mutex(Received())
-    private let done = DispatchSemaphore(value: 0)
 
     init(fd: Int32, startNanoseconds: UInt64) {
-        self.fd = fd
+        pipe = PipeDrain(fd: fd)
         self.startNanoseconds = startNanoseconds
     }
 
     func start() {
         let thread = Thread { [self] in
-            LineSplitter.readLines(fd: fd, maximumLineBytes: Self.maximumLineBytes) { event in
+            LineSplitter.readLines(from: pipe.read, maximumLineBytes: Self.maximumLineBytes) { event in
                 switch event {
                 case .line(let line): accept(line)
                 case .overlong: violate("a line longer than \(Self.maximumLineBytes) bytes")
                 case .truncated(let tail): violate("the stream ended inside a line: \(Self.preview(tail))")
                 }
             }
-            close(fd)
-            done.signal()
+            pipe.finished()
         }
         thread.name = "bpbench-result-reader"
         thread.start()
@@ -47,10 +45,11 @@ final class ResultStreamReader: Sendable {
         state.withLock { $0.samples.last?.sample }
     }
 
-    /// Waits for end of stream (every writer closed) and returns what arrived.
-    func finish() -> Received {
-        done.wait()
-        return state.withLock { $0 }
+    /// Waits for end of stream (every writer closed, or a holder outside the child's tree killed:
+    /// ``PipeDrain/finish(grace:)``) and returns what arrived, and who was killed for holding it.
+    func finish() -> (received: Received, killed: [pid_t]) {
+        let killed = pipe.finish()
+        return (state.withLock { $0 }, killed)
     }
 
     private func accept(_ line: String) {
@@ -94,11 +93,16 @@ enum LineSplitter {
     }
 
     static func readLines(fd: Int32, maximumLineBytes: Int, _ handle: (Event) -> Void) {
+        readLines(from: { System.read(fd, into: $0) }, maximumLineBytes: maximumLineBytes, handle)
+    }
+
+    /// The same over any reader (`read(into:)`: bytes read, ≤ 0 at the end).
+    static func readLines(from read: (UnsafeMutableRawBufferPointer) -> Int, maximumLineBytes: Int, _ handle: (Event) -> Void) {
         var pending: [UInt8] = []
         var discarding = false
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
-            let count = chunk.withUnsafeMutableBytes { System.read(fd, into: $0) }
+            let count = chunk.withUnsafeMutableBytes { read($0) }
             if count <= 0 { break }
             var start = 0
             for index in 0..<count where chunk[index] == UInt8(ascii: "\n") {

@@ -63,6 +63,37 @@ enum System {
         }
     }
 
+    /// `poll(2)` for input on one descriptor, retried on EINTR: true when it is readable (or at
+    /// its end, or broken), false when `milliseconds` passed first.
+    static func waitReadable(_ fd: Int32, milliseconds: Int32) -> Bool {
+        var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        while true {
+            let result = poll(&entry, 1, milliseconds)
+            if result < 0, errno == EINTR { continue }
+            return result != 0
+        }
+    }
+
+    /// The inode of the pipe (or any file) behind `fd`, nil if fstat fails.
+    static func inode(_ fd: Int32) -> UInt64? {
+        var info = stat()
+        return fstat(fd, &info) == 0 ? UInt64(info.st_ino) : nil
+    }
+
+    /// Other processes with the pipe `inode` open (a scan of /proc/*/fd: for the rare end of a
+    /// run whose output never closed, not for a hot path).
+    static func processesHoldingPipe(_ inode: UInt64) -> [pid_t] {
+        let me = getpid()
+        let target = "pipe:[\(inode)]"
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }.filter { $0 != me }
+        return pids.filter { pid in
+            let directory = "/proc/\(pid)/fd"
+            return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).contains { entry in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: directory + "/" + entry)) == target
+            }
+        }
+    }
+
     /// Monotonic nanoseconds (CLOCK_MONOTONIC): every duration the parent measures.
     /// CPU time (user + system) this process has used so far, seconds.
     static func processCPUSeconds() -> Double {

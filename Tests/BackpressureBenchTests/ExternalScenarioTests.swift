@@ -157,11 +157,30 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         // copies of the parent.
         XCTAssertGreaterThanOrEqual(extra, 128 * mib, "tree \(tree / mib) MiB, child \(alone / mib) MiB")
         XCTAssertLessThanOrEqual(extra, 128 * mib + 2 * alone + 8 * mib, "tree \(tree / mib) MiB, child \(alone / mib) MiB")
-        XCTAssertEqual(record.maxProcesses, 3)
+        // The child and its two holders at once; an interpreter shim on PATH (pyenv's python3 is
+        // a bash script that runs helpers before it execs) can add a short-lived one at start.
+        XCTAssertGreaterThanOrEqual(record.maxProcesses ?? 0, 3)
+        XCTAssertLessThanOrEqual(record.maxProcesses ?? 0, 5)
         XCTAssertGreaterThanOrEqual(Double(record.observed.peakLargestProcessRssBytes ?? 0), 64 * mib)
         XCTAssertLessThan(alone, 64 * mib, "the child itself holds no block")
         XCTAssertTrue(record.timeline.contains { ($0.treeRssBytes ?? 0) > $0.rssBytes + 100 << 20 }, "the timeline carries the tree total")
         XCTAssertEqual(TestSupport.processes(withArgument: "holders.py"), [], "a holder outlived the run")
+    }
+
+    /// A process that escapes the tree at once (re-parented to init before any walk sees it) and
+    /// keeps the output pipe open must neither hang the harness nor outlive the run: it is found
+    /// by the pipe it holds and killed after the grace period; without one the run ends at once.
+    func testAnEscapedHolderOfTheOutputPipeIsKilledNotWaitedFor() throws {
+        let started = Date()
+        let record = try TestSupport.runChild("fixture-tree", ["holders=0", "escape=1", "hold=120s"])
+        XCTAssertEqual(record.status, .ok, record.statusDetail ?? "")
+        XCTAssertEqual(record.observed.pipeHoldersKilled, 1)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 30, "the harness waited for the escaped holder")
+        let deadline = Date().addingTimeInterval(2)
+        while !TestSupport.processes(withArgument: "holders.py").isEmpty, Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(TestSupport.processes(withArgument: "holders.py"), [], "the escaped holder outlived the run")
+        let plain = try TestSupport.runChild("fixture-tree", ["holders=0"])
+        XCTAssertNil(plain.observed.pipeHoldersKilled, "nothing held the pipe, nothing was killed")
     }
 
     /// The cap holds for the whole tree: holders that together pass it end the row at memory-cap
