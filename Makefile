@@ -26,10 +26,10 @@ all: bench
 ## persistent-queue's postgres backend. Without node or PostgreSQL those rows end `skipped` (not
 ## failures), so a failed install of either is a warning, not an error.
 deps:
-	@if ! pkg-config --exists jemalloc 2>/dev/null || [ ! -f /usr/include/sqlite3.h ]; then \
-		echo "installing libjemalloc-dev, libsqlite3-dev, pkg-config (apt-get)…"; \
-		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libjemalloc-dev libsqlite3-dev pkg-config) >/dev/null \
-		|| { echo "error: could not install libjemalloc-dev libsqlite3-dev pkg-config; install them and retry" >&2; exit 1; }; \
+	@if ! pkg-config --exists jemalloc 2>/dev/null || [ ! -f /usr/include/sqlite3.h ] || [ ! -f /usr/include/zlib.h ]; then \
+		echo "installing libjemalloc-dev, libsqlite3-dev, zlib1g-dev, pkg-config (apt-get)…"; \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libjemalloc-dev libsqlite3-dev zlib1g-dev pkg-config) >/dev/null \
+		|| { echo "error: could not install libjemalloc-dev libsqlite3-dev zlib1g-dev pkg-config; install them and retry" >&2; exit 1; }; \
 	fi
 	@missing=""; command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \

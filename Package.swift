@@ -42,6 +42,8 @@ let extraScenarioDependencies: [String: [Target.Dependency]] = [
         .product(name: "PostgresNIO", package: "postgres-nio"),
         .product(name: "Logging", package: "swift-log"),
     ],
+    // zlib, for the Node guide's gzip experiment (Debian: zlib1g-dev).
+    "gzip-guide": ["CZlib"],
 ]
 
 func scenarioTarget(_ name: String, under folder: String) -> Target {
@@ -86,6 +88,8 @@ let package = Package(
             pkgConfig: "jemalloc",
             providers: [.apt(["libjemalloc-dev"])]
         ),
+        // zlib for gzip-guide (Debian: zlib1g-dev); only that scenario links it.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Compiled-in `malloc_conf` defaults so a child run by hand behaves like one run by bpbench.
         .target(name: "JemallocDefaults", path: "Sources/JemallocDefaults"),
         .target(name: "SystemMalloc", path: "Sources/SystemMalloc", linkerSettings: [.linkedLibrary("dl")]),
