@@ -47,9 +47,10 @@ struct GzipGuide: Scenario {
         claims: [
             SeedClaim("read → gzip → write with the reader awaiting the compressor stays within bounded memory whatever the file size (the guide: 87.81 MB max RSS)",
                       seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
-            // One chunk in the slot plus one held by the parked reader.
-            SeedClaim("the queue ahead of the compressor never holds more than two read chunks",
-                      seed: "001_fde9a5ee61eb77d8.txt", check: .gaugeAtMostSum(gauge: "queued_bytes", parameters: ["read_bytes", "read_bytes"], plus: 0)),
+            // The slot's chunk, the parked reader's, and the one the compressor has received but
+            // not yet taken off the gauge (measured: exactly 3 × 64 KiB in every run).
+            SeedClaim("the queue ahead of the compressor never holds more than three read chunks",
+                      seed: "001_fde9a5ee61eb77d8.txt", check: .gaugeAtMostSum(gauge: "queued_bytes", parameters: ["read_bytes", "read_bytes", "read_bytes"], plus: 0)),
         ],
         variants: [
             ScenarioVariant("ignore-backpressure",
@@ -58,8 +59,9 @@ struct GzipGuide: Scenario {
                             claims: [
                                 SeedClaim("queueing every chunk ahead of gzip makes memory grow with the file (the guide: 1.52 GB max RSS)",
                                           seed: "002_af3d1f900fda35a4.txt", check: .memoryGrows),
-                                SeedClaim("what is held is ≈ the whole input, uncompressed (peak allocated ÷ input 0.8–1.2)",
-                                          seed: "002_af3d1f900fda35a4.txt", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.2)),
+                                // 1.25, not 1: a 64 KiB array plus its 32-byte header falls in jemalloc's 80 KiB size class.
+                                SeedClaim("what is held is ≈ the whole input, uncompressed (peak allocated ÷ input 0.8–1.3)",
+                                          seed: "002_af3d1f900fda35a4.txt", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.3)),
                                 SeedClaim("and it is not faster: throughput within a small factor of the bounded run's (the guide: 56.0 s vs 55.3 s)",
                                           seed: "001_fde9a5ee61eb77d8.txt", check: .throughputRatio(scenario: "gzip-guide", min: 0.67, max: 1.5)),
                             ]),
