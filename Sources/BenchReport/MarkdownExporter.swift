@@ -26,6 +26,7 @@ public struct MarkdownExporter: Exporter {
         lines += summaryTable(analysis)
         lines += comparisons(analysis)
         lines += languageSection(analysis)
+        lines += GuideComparison.section(analysis)  // only when the run has the gzip-guide rows
         lines += counterSection(analysis)
         lines += attributionSection(analysis)
         lines += allocatorSection(analysis)
