@@ -203,7 +203,9 @@ class MemorySampler {
     this.lastGcNs = after;
     const counters = readCounters(true);
     this.lastLive = counters.allocated;
-    const newPeak = counters.allocated > this.peaks.allocated;
+    // A new peak by the margin, not a creep of a few KiB (the runtime's own objects settling,
+    // which reset the cadence 5–12 times a second in a bounded run before this rule).
+    const newPeak = counters.allocated > this.peaks.allocated * (1 + LIVE_MARGIN);
     const interval = newPeak ? LIVE_GC_MIN_INTERVAL_MS : Math.min(LIVE_GC_MAX_INTERVAL_MS, 2 * Number(this.gcIntervalNs) / 1e6);
     this.gcIntervalNs = BigInt(Math.round(interval * 1e6));
     return counters;
