@@ -23,6 +23,8 @@ public struct MarkdownExporter: Exporter {
             lines += ["", "> **Interrupted**: this run was stopped before it finished; the rows below are the repeats that completed."]
         }
         lines += ["", "Figures are medians over the `ok` repeats, with min–max in brackets. A repeat that failed (verification, crash, cap, timeout) is never counted as fast: it shows only in *status*.", ""]
+        // The per-family comparison first: it is what a reader came for; the wide table follows.
+        lines += FamilyComparison.markdown(analysis)
         lines += summaryTable(analysis)
         lines += comparisons(analysis)
         lines += languageSection(analysis)

@@ -105,28 +105,101 @@ struct SVGPlot {
             + nested.joined(separator: "\n") + "</svg>\n"
     }
 
-    /// Draws grouped bars (one group per label, one bar per series) into a new SVG document.
-    static func bars(title: String, labels: [String], series: [(name: String, color: String, values: [Double])], yLabel: String, yUnit: Double = 1, yFormat: (Double) -> String) -> String {
-        var plot = SVGPlot(width: 900, height: 380, legendNames: series.map(\.name))
-        let maxY = series.flatMap(\.values).max() ?? 1
-        let yTicks = ticks(upTo: maxY, unit: yUnit)
-        plot.axes(title: title, xTicks: [], yTicks: yTicks, xLabel: "", yLabel: yLabel, xFormat: { _ in "" }, yFormat: yFormat)
-        let yMax = yTicks.last ?? 1
-        let groupWidth = plot.plotWidth / Double(max(labels.count, 1))
-        let barWidth = groupWidth * 0.8 / Double(max(series.count, 1))
-        for (groupIndex, label) in labels.enumerated() {
-            let groupLeft = plot.margin.left + Double(groupIndex) * groupWidth + groupWidth * 0.1
-            for (seriesIndex, bar) in series.enumerated() {
-                let value = bar.values[groupIndex]
-                let barHeight = plot.plotHeight * value / yMax
-                let x = groupLeft + Double(seriesIndex) * barWidth
-                let y = plot.margin.top + plot.plotHeight - barHeight
-                plot.body.append(String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\"><title>%@</title></rect>", x, y, barWidth - 2, barHeight, bar.color, escape("\(label) \(bar.name): \(yFormat(value))")))
-                plot.body.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">%@</text>", x + barWidth / 2, y - 3, escape(yFormat(value))))
-            }
-            plot.body.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\">%@</text>", groupLeft + groupWidth * 0.4, plot.margin.top + plot.plotHeight + 18, escape(label)))
+    /// How a bar chart's value axis maps sizes.
+    enum AxisScale: Equatable {
+        case linear
+        /// Logarithmic: bars start at the lowest tick, a power of 4 below the smallest value.
+        case log
+    }
+
+    /// Log when the positive values span more than two decades (a 1 MiB buffer beside a 1 GiB
+    /// one is a zero-width bar on a linear axis), linear otherwise (where lengths compare directly).
+    static func axisScale(for values: [Double]) -> AxisScale {
+        let positive = values.filter { $0 > 0 }
+        guard let low = positive.min(), let high = positive.max() else { return .linear }
+        return high / low > 100 ? .log : .linear
+    }
+
+    /// Height of one row of ``horizontalBars(title:labels:series:unit:format:)``, and the font
+    /// size of its labels: rows sit `rowHeight` apart, so labels never overlap however many.
+    static let rowHeight = 20.0
+    static let rowFontSize = 12.0
+
+    /// Draws one horizontal line per label — the label left, one thin bar per series, the values
+    /// right (a missing value, nil, is a dash) — in the order given, into a new SVG document whose height grows with the rows.
+    /// Row labels carry `class="row-label"` so tests can find them. `unit` rounds linear ticks.
+    static func horizontalBars(title: String, labels: [String], series: [(name: String, color: String, values: [Double?])],
+                               unit: Double = 1, format: (Double) -> String) -> String {
+        let all = series.flatMap { $0.values.compactMap { $0 } }
+        let scale = axisScale(for: all)
+        // Widths from the longest label and value text (≈ 0.6 em per character at 12 px).
+        let labelWidth = Double(labels.map(\.count).max() ?? 8) * 7.2 + 16
+        let valueTexts = labels.indices.map { row in series.map { $0.values[row].map(format) ?? "—" }.joined(separator: " · ") }
+        let valueWidth = Double(valueTexts.map(\.count).max() ?? 10) * 6.6 + 16
+        let plotWidth = 520.0
+        let left = labelWidth, right = left + plotWidth
+        let top = 78.0, bottom = top + rowHeight * Double(labels.count)
+        var plot = SVGPlot(width: right + valueWidth, height: bottom + 40)
+
+        // The axis: ticks and a mapping from a value to x.
+        let ticks: [Double]
+        let position: (Double) -> Double?
+        switch scale {
+        case .linear:
+            ticks = Self.ticks(upTo: all.max() ?? 1, unit: unit)
+            let maximum = ticks.last ?? 1
+            position = { $0 > 0 ? left + $0 / maximum * plotWidth : nil }
+        case .log:
+            let positive = all.filter { $0 > 0 }
+            let low = floor(Foundation.log(positive.min()!) / Foundation.log(4.0))
+            let high = max(low + 1, ceil(Foundation.log(positive.max()!) / Foundation.log(4.0)))
+            // Powers of 4 (1, 4, 16, 64 MiB…) read as round sizes; powers of 16 past ten ticks.
+            let step = high - low > 10 ? 2.0 : 1.0
+            ticks = stride(from: low, through: high, by: step).map { pow(4, $0) }
+            position = { $0 > 0 ? left + (Foundation.log($0) / Foundation.log(4.0) - low) / (high - low) * plotWidth : nil }
         }
-        for (index, bar) in series.enumerated() { plot.legend(index: index, name: bar.name, color: bar.color, dashed: false) }
+
+        plot.body.append("<text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">\(escape(title))</text>")
+        var legendX = 10.0
+        for entry in series {
+            plot.body.append(String(format: "<rect x=\"%.1f\" y=\"36\" width=\"14\" height=\"10\" fill=\"%@\"/>", legendX, entry.color))
+            plot.body.append(String(format: "<text x=\"%.1f\" y=\"45\" font-size=\"11\">%@</text>", legendX + 18, escape(entry.name)))
+            legendX += 18 + Double(entry.name.count) * 6.6 + 20
+        }
+        plot.body.append(String(format: "<text x=\"%.1f\" y=\"45\" font-size=\"11\" fill=\"#555\">%@</text>", legendX, scale == .log ? "log scale" : "linear scale"))
+        for tick in ticks {
+            guard let x = position(tick) ?? (tick == 0 ? left : nil) else { continue }
+            plot.body.append(String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#ddd\"/>", x, top - 4, x, bottom))
+            for y in [top - 8, bottom + 16] {
+                plot.body.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\">%@</text>", x, y, escape(format(tick))))
+            }
+        }
+        plot.body.append(String(format: "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>", left, top - 4, left, bottom))
+
+        let barHeight = (rowHeight - 6) / Double(max(series.count, 1))
+        for (row, label) in labels.enumerated() {
+            let rowTop = top + Double(row) * rowHeight
+            let baseline = rowTop + rowHeight / 2 + rowFontSize / 3
+            if row % 2 == 1 {
+                plot.body.append(String(format: "<rect x=\"0\" y=\"%.1f\" width=\"%.0f\" height=\"%.1f\" fill=\"#000\" fill-opacity=\"0.04\"/>", rowTop, plot.width, rowHeight))
+            }
+            plot.body.append(String(format: "<text class=\"row-label\" x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\" text-anchor=\"end\">%@</text>",
+                                    left - 8, baseline, rowFontSize, escape(label)))
+            var values: [String] = []
+            for (index, entry) in series.enumerated() {
+                // A missing figure (no jemalloc in a Node child) is a dash, not a 0 B bar.
+                guard let value = entry.values[row] else {
+                    values.append("<tspan fill=\"\(entry.color)\">—</tspan>")
+                    continue
+                }
+                values.append("<tspan fill=\"\(entry.color)\">\(escape(format(value)))</tspan>")
+                guard let x = position(value) else { continue }
+                plot.body.append(String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%@\"><title>%@</title></rect>",
+                                        left, rowTop + 3 + Double(index) * barHeight, max(1, x - left), barHeight - 1, entry.color,
+                                        escape("\(label) \(entry.name): \(format(value))")))
+            }
+            plot.body.append(String(format: "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\">%@</text>", right + 8, baseline, values.joined(separator: " · ")))
+        }
         return plot.document()
     }
 
