@@ -75,6 +75,8 @@ function finish(server) {
 }
 
 const server = net.createServer((socket) => {
+  // The descriptor, for the main thread to set SO_RCVBUF on (stream.mjs, socket_buffer).
+  parentPort.postMessage({ acceptedFd: socket._handle.fd });
   const started = process.hrtime.bigint();
   socket.on('data', (chunk) => {
     const completed = consume(chunk);

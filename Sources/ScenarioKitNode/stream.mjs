@@ -24,7 +24,7 @@ export function streamSettings(context) {
   return {
     items: p.items, itemBytes: p.item_bytes, consumerRate: p.consumer_rate, producerRate: p.producer_rate ?? 0,
     consumerShare: p.consumer_share ?? 0,
-    highWaterMark: p.high_water_mark, totalBytes: p.items * p.item_bytes,
+    highWaterMark: p.high_water_mark, totalBytes: p.items * p.item_bytes, socketBuffer: p.socket_buffer ?? 0,
     // Whole items per read (a chunk that split an item would need staging at the producer).
     readBytes: Math.max(p.item_bytes, Math.floor((p.read_bytes ?? p.item_bytes) / p.item_bytes) * p.item_bytes),
     /**
@@ -40,6 +40,42 @@ export function streamSettings(context) {
       return Math.max(1, Math.round(this.consumerShare * producer));
     },
   };
+}
+
+// Node's net API has no SO_SNDBUF/SO_RCVBUF, but libuv's uv_send_buffer_size/uv_recv_buffer_size
+// (exposed only on dgram's UDP handle) are a setsockopt on any socket descriptor. A UDP handle
+// opened on a TCP socket's descriptor sets the same option the Swift twins set through NIO.
+// The descriptor must not be in the calling thread's event loop yet (libuv refuses a second
+// watcher: EEXIST), so the producer's socket is set on a bound, unconnected TCP handle, and the
+// reader's accepted socket (the worker's loop) from the main thread. The UDP handles are kept
+// and never closed: closing one would close the TCP socket's descriptor.
+const socketOptionHandles = [];
+
+/** Sets SO_SNDBUF (or SO_RCVBUF) of descriptor `fd` to `bytes`; returns what the kernel granted (it doubles the request). */
+function setSocketBuffer(fd, bytes, receive) {
+  const { UDP } = process.binding('udp_wrap');
+  const handle = new UDP();
+  const error = handle.open(fd);
+  if (error !== 0) throw new Error(`socket_buffer: cannot reach descriptor ${fd} (libuv error ${error})`);
+  socketOptionHandles.push(handle);
+  const context = {};
+  const option = receive ? 'SO_RCVBUF' : 'SO_SNDBUF';
+  if (handle.bufferSize(bytes, receive, context) === undefined) throw new Error(`socket_buffer: setting ${option}: ${context.code ?? 'failed'}`);
+  const granted = handle.bufferSize(0, receive, context);
+  if (granted === undefined) throw new Error(`socket_buffer: reading ${option}: ${context.code ?? 'failed'}`);
+  return granted;
+}
+
+/** The producer's socket: with socket_buffer > 0 its SO_SNDBUF is set before it connects (as NIO's ClientBootstrap does). */
+function producerSocket(settings, context) {
+  if (!(settings.socketBuffer > 0)) return new net.Socket({ writableHighWaterMark: settings.highWaterMark });
+  const { TCP, constants } = process.binding('tcp_wrap');
+  const handle = new TCP(constants.SOCKET);
+  const error = handle.bind('127.0.0.1', 0);
+  if (error !== 0) throw new Error(`socket_buffer: binding the producer's socket failed (libuv error ${error})`);
+  context.set('socket_sndbuf_bytes', setSocketBuffer(handle.fd, settings.socketBuffer, false));
+  // manualStart: a socket made from a handle starts reading at once, before it is connected (ENOTCONN).
+  return new net.Socket({ handle, manualStart: true, writableHighWaterMark: settings.highWaterMark });
 }
 
 /** The producer's per-chunk work: each whole item hashed into `digest`, then stamped. */
@@ -140,11 +176,16 @@ export async function runStream(context, produce) {
     workerData: { items: settings.items, itemBytes: settings.itemBytes, consumerRate: settings.readerRate, shared, expected },
   });
   const [{ port }] = await once(worker, 'message');
-  const done = once(worker, 'message');
-  const socket = new net.Socket({ writableHighWaterMark: settings.highWaterMark });
+  const accepted = once(worker, 'message');
+  const socket = producerSocket(settings, context);
   socket.setNoDelay(true);
   socket.connect(port, '127.0.0.1');
   await once(socket, 'connect');
+  // The reader's socket, accepted on the worker: its SO_RCVBUF is set here before a byte is sent
+  // (after accept, as NIO's childChannelOption does for the Swift twins' sink).
+  const [{ acceptedFd }] = await accepted;
+  if (settings.socketBuffer > 0) context.set('socket_rcvbuf_bytes', setSocketBuffer(acceptedFd, settings.socketBuffer, true));
+  const done = once(worker, 'message');
   context.progress = () => ({ items: Number(Atomics.load(counters, 1)), bytes: Number(Atomics.load(counters, 2)) });
   context.gauge('in_flight_bytes', () => Number(Atomics.load(counters, 0)));
   context.gauge('buffered_bytes', () => socket.writableLength);
