@@ -108,7 +108,7 @@ struct SVGPlot {
     /// How a bar chart's value axis maps sizes.
     enum AxisScale: Equatable {
         case linear
-        /// Logarithmic: bars start at the lowest tick, a power of 4 below the smallest value.
+        /// Logarithmic: bars start at the lowest tick, a power of 4 at most half the smallest value (so the smallest bar has a length).
         case log
     }
 
@@ -151,7 +151,8 @@ struct SVGPlot {
             position = { $0 > 0 ? left + $0 / maximum * plotWidth : nil }
         case .log:
             let positive = all.filter { $0 > 0 }
-            let low = floor(Foundation.log(positive.min()!) / Foundation.log(4.0))
+            // At least a factor 2 below the smallest value: its bar must have a length to read.
+            let low = floor(Foundation.log(positive.min()! / 2) / Foundation.log(4.0))
             let high = max(low + 1, ceil(Foundation.log(positive.max()!) / Foundation.log(4.0)))
             // Powers of 4 (1, 4, 16, 64 MiB…) read as round sizes; powers of 16 past ten ticks.
             let step = high - low > 10 ? 2.0 : 1.0
