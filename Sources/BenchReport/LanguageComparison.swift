@@ -6,6 +6,12 @@ import BenchProtocol
 /// memory, the peak above its runtime's idle floor, its throughput, and each as a ratio to the
 /// Swift row (or the first language, when Swift is absent). Ratios are of medians measured in
 /// the same run, so they hold on the machine that ran it.
+///
+/// Same work means the same socket buffers: latency and kernel memory depend on SO_SNDBUF /
+/// SO_RCVBUF (Node's autotuned loopback held 4.6 MiB in flight at a 58 ms median latency where a
+/// 256 KiB buffer held 1.06 MiB at 13 ms, node-pipeline standard ×1), so a row whose
+/// `socket_buffer` differs from the base's gets no ratios (``ratio(_:_:)``), and the table shows
+/// each row's policy.
 public struct LanguageComparison: Sendable, Equatable {
     /// One language's row of a pattern.
     public struct Entry: Sendable, Equatable {
@@ -19,6 +25,20 @@ public struct LanguageComparison: Sendable, Equatable {
         public var floorBytes: Double?
         public var throughputBytesPerS: Double?
         public var repeats: Int
+        /// The row's `socket_buffer` as resolved (`"256KiB"`; `"0"` = kernel autotuning); nil when
+        /// the row has no such parameter (its sockets autotune, unless it says otherwise).
+        public var socketBuffer: String? = nil
+        /// What the row's `allocated` counter is, as its hello named it (another runtime's
+        /// `allocator`, e.g. Node's live heap after a forced GC); nil for jemalloc's own.
+        public var allocatedFigure: String? = nil
+
+        /// The socket buffer policy in words: `256 KiB fixed`, `kernel autotuning`.
+        public var socketPolicy: String {
+            guard let socketBuffer, let value = try? ValueParser.bytes(socketBuffer, parameter: "socket_buffer"), value > 0 else {
+                return "kernel autotuning"
+            }
+            return "\(socketBuffer) fixed"
+        }
     }
 
     public var pattern: String
@@ -53,7 +73,9 @@ public struct LanguageComparison: Sendable, Equatable {
                     peakMemoryBytes: Spread(measured.map { Double($0.peakMemoryBytes) })?.median,
                     overFloorBytes: Spread(measured.compactMap { $0.peakOverFloorBytes.map(Double.init) })?.median,
                     floorBytes: Spread(measured.compactMap { $0.observed.rssAtHelloBytes.map(Double.init) })?.median,
-                    throughputBytesPerS: summary.median(.throughputBytes), repeats: measured.count))
+                    throughputBytesPerS: summary.median(.throughputBytes), repeats: measured.count,
+                    socketBuffer: measured.first?.parameters["socket_buffer"],
+                    allocatedFigure: measured.first?.hello?.allocator))
             }
             let base = languages.contains("swift") ? "swift" : languages.sorted()[0]
             groups.append(LanguageComparison(pattern: rows[0].traits.pattern!, variant: rows[0].traits.variant, scale: scale, base: base, entries: entries))
@@ -64,9 +86,13 @@ public struct LanguageComparison: Sendable, Equatable {
     /// The base language's entry.
     public var baseEntry: Entry? { entries.first { $0.language == base } }
 
-    /// `entry`'s figure ÷ the base's (nil when either is missing or the base's is 0).
+    /// Whether `entry` ran with the base's socket buffer policy (the same work).
+    public func samePolicy(_ entry: Entry) -> Bool { baseEntry.map { $0.socketPolicy == entry.socketPolicy } ?? false }
+
+    /// `entry`'s figure ÷ the base's (nil when either is missing, the base's is 0, or the two rows'
+    /// socket buffer policies differ: not the same work).
     public func ratio(_ entry: Entry, _ figure: KeyPath<Entry, Double?>) -> Double? {
-        guard let value = entry[keyPath: figure], let base = baseEntry?[keyPath: figure], base > 0 else { return nil }
+        guard samePolicy(entry), let value = entry[keyPath: figure], let base = baseEntry?[keyPath: figure], base > 0 else { return nil }
         return value / base
     }
 }

@@ -128,25 +128,37 @@ public struct MarkdownExporter: Exporter {
                      "Each pattern's rows at the largest scale all of them ran, medians over ok repeats. *Peak* is the kernel's peak RSS "
                      + "(the process tree's total for a row that started processes); *over idle floor* subtracts the RSS the child had when it said "
                      + "hello (runtime loaded, no work done), which is what the strategy itself added. Ratios are against the Swift row (the base), "
-                     + "measured in this run.", "",
-                     "| pattern | row | language | peak RSS | idle floor | over idle floor | throughput | ratio peak / over floor / throughput |",
-                     "|---|---|---|---:|---:|---:|---:|---|"]
+                     + "measured in this run, and only between rows with the same socket buffers (*socket buffers*: each row's `socket_buffer`, "
+                     + "SO_SNDBUF/SO_RCVBUF on both ends of its loopback connection; kernel autotuning grows them to MiBs, which moves latency and "
+                     + "kernel memory): a row with another policy shows *not the same work* instead.", "",
+                     "| pattern | row | language | socket buffers | peak RSS | idle floor | over idle floor | throughput | ratio peak / over floor / throughput |",
+                     "|---|---|---|---|---:|---:|---:|---:|---|"]
+        var figures: [String: String] = [:]
         for group in groups {
             let pattern = "\(group.pattern)\(group.variant.map { " (\($0))" } ?? "") \(Format.scale(group.scale))"
             for entry in group.entries {
                 let ratios: String
                 if entry.language == group.base {
                     ratios = "base (\(group.base))"
+                } else if !group.samePolicy(entry) {
+                    ratios = "not the same work (socket buffers)"
                 } else {
                     ratios = [\LanguageComparison.Entry.peakMemoryBytes, \.overFloorBytes, \.throughputBytesPerS]
                         .map { group.ratio(entry, $0).map(Format.ratio) ?? "—" }.joined(separator: " / ")
                 }
                 func bytes(_ value: Double?, _ suffix: String = "") -> String { value.map { Format.bytes($0) + suffix } ?? "—" }
-                var cells: [String] = [pattern, "`\(entry.row)`", entry.language]
+                if let figure = entry.allocatedFigure { figures[entry.language] = figure }
+                var cells: [String] = [pattern, "`\(entry.row)`", entry.language, entry.socketPolicy]
                 cells += [bytes(entry.peakMemoryBytes), bytes(entry.floorBytes), bytes(entry.overFloorBytes)]
                 cells += [bytes(entry.throughputBytesPerS, "/s"), ratios]
                 lines.append("| " + cells.joined(separator: " | ") + " |")
             }
+        }
+        // Peak allocated is each runtime's own figure (jemalloc's for Swift): say which, so a
+        // garbage-collected row's heap is read as what it is.
+        if !figures.isEmpty {
+            lines += ["", "*Allocated* (the summary's peak allocated) per language: swift — jemalloc `stats.allocated`; "
+                      + figures.keys.sorted().map { "\($0) — \(figures[$0]!)" }.joined(separator: "; ") + "."]
         }
         return lines
     }
