@@ -8,7 +8,7 @@ import BenchProtocol
 /// unbounded one's gigabyte.
 public struct PeakMemoryChart: ChartExporter {
     public let fileName = "peaks.svg"
-    public let title = "Peak memory per scenario (median, largest input)"
+    public let title = "Peak memory per row, largest first (median, largest input)"
     public init() {}
 
     public func render(_ analysis: RunAnalysis) throws -> String {

@@ -101,6 +101,20 @@ final class FamilyComparisonTests: XCTestCase {
         for row in rows { XCTAssertLessThanOrEqual(row.split(separator: "|", omittingEmptySubsequences: false).count - 2, 7, String(row)) }
     }
 
+    /// A reference whose repeats all failed has no figures: its row says so, and no ratio is
+    /// made against it (a failed run is never fast, nor small).
+    func testAFailedReferenceShowsItsStatusAndGivesNoRatios() throws {
+        var document = Synthetic.document(pipelineStatus: .failedVerification)
+        document.rowTraits = ["pipeline-copy": RowTraits(language: "swift", pattern: "pipeline", variant: nil)]
+        let stream = try XCTUnwrap(FamilyComparison.groups(RunAnalysis(document)).first)
+        let ignored = try XCTUnwrap(stream.entries.first { $0.row == "ignored-drain" })
+        XCTAssertNil(ignored.heapRatio)
+        XCTAssertNil(ignored.throughputRatio)
+        let report = try MarkdownExporter().render(RunAnalysis(document))
+        XCTAssertTrue(report.contains("| `pipeline-copy` (failed-verification) | ×4 | — | — | — | n/a | reference |"), report)
+        XCTAssertTrue(report.contains("| `ignored-drain` | ×4 · 96.0 MiB | 1.00 × input (96.0 MiB) | 127 MiB | 16.1 MiB/s | grows-with-input | — / — / — |"), report)
+    }
+
     func testAShareOfTheInputKeepsTwoSignificantDigits() {
         XCTAssertEqual(FamilyComparison.share(0.99), "0.99")
         XCTAssertEqual(FamilyComparison.share(0.031), "0.031")
