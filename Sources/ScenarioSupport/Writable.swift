@@ -2,71 +2,151 @@ import NIOCore
 import ScenarioKit
 import Synchronization
 
-/// Node's `stream.Writable` contract over a NIO channel: ``write(_:)`` queues a chunk and says
-/// whether the buffer is still below the high-water mark; ``drain()`` suspends until it has
-/// emptied below the low mark (NIO's `channelWritabilityChanged`, which *is* Node's `'drain'`).
+/// Node's `stream.Writable` contract over a NIO channel, written the way a SwiftNIO engineer
+/// writes a drain loop: ``write(_:)`` is `writeAndFlush(chunk, promise: nil)` and says whether the
+/// channel can take more; ``drain()`` suspends until `channelWritabilityChanged` says it can.
+///
+/// The high/low mark is the channel's own `WriteBufferWaterMark` (NIO turns `isWritable` false
+/// once its pending writes reach the high mark and true again below the low mark), so `false`
+/// means what Node's does: the bytes are queued in user space because the kernel would not take
+/// them. The data path pays no promise and no event-loop hop per chunk; an earlier version
+/// counted a chunk as buffered until its write promise completed, so with a 16 KiB mark `write`
+/// said false after *every* 16 KiB chunk and each chunk paid a promise, a `writeAndFlush` hop and
+/// a `drain()` hop: manual-drain ran at 0.23× pipeline-copy for a reason that belonged to the
+/// harness, not to the strategy (issue 23).
 ///
 /// Like Node, `write` never refuses a chunk: ignoring its `false` keeps queueing in user space
 /// (NIO's pending writes), which is exactly the bug the `ignored-drain` scenario measures.
 public final class Writable: Sendable {
     private let channel: Channel
     private let highWaterMark: Int
-    private let drainHandler: DrainHandler
-    private let bufferedBytes = Atomic<Int>(0)
-    private let bufferedGauge: Gauge
+    private let accounting: WriteAccounting
 
-    /// Bytes handed to `write` and not yet to the kernel (Node's `writableLength`).
+    /// Bytes handed to `write` and not yet to the kernel (Node's `writableLength`): the chunks on
+    /// their way to the event loop plus NIO's pending writes.
     public static let buffered = GaugeName("buffered_bytes")
 
+    /// How many high-water marks of chunks may be on their way to the event loop (a write from
+    /// another thread is a task on the loop until it runs, invisible to NIO's writability). One
+    /// mark would make a 16 KiB chunk at a 16 KiB mark say false every time — the handshake per
+    /// chunk this type exists to avoid; a few keep the producer and the loop overlapping while
+    /// still bounding what a stale `isWritable` can let through.
+    public static let transitMarks = 16
+
     /// Wraps a connected channel (whose `WriteBufferWaterMark` is the high/low mark).
+    /// `highWaterMark` × ``transitMarks`` bounds the bytes in transit to the event loop.
     public init(channel: Channel, highWaterMark: Int, context: ScenarioContext) async throws {
         self.channel = channel
         self.highWaterMark = highWaterMark
-        bufferedGauge = context[Self.buffered]
-        let handler = DrainHandler()
-        drainHandler = handler
+        let accounting = WriteAccounting(gauge: context[Self.buffered])
+        self.accounting = accounting
         try await channel.eventLoop.submit {
-            try channel.pipeline.syncOperations.addHandler(handler)
+            try channel.pipeline.syncOperations.addHandler(accounting)
         }.get()
     }
 
-    /// Queues `chunk` for the socket. Returns false once the bytes queued but not yet handed to
-    /// the kernel reach the high-water mark: the caller should then `await drain()`.
+    /// Queues `chunk` for the socket. Returns false when the channel is not writable (its pending
+    /// writes reached the high-water mark) or a high-water mark's worth of chunks is still on its
+    /// way to the event loop: the caller should then `await drain()`.
     @discardableResult
     public func write(_ chunk: ByteBuffer) -> Bool {
-        let size = chunk.readableBytes
-        let buffered = bufferedBytes.wrappingAdd(size, ordering: .relaxed).newValue
-        bufferedGauge.add(size)
-        let promise = channel.eventLoop.makePromise(of: Void.self)
-        promise.futureResult.whenComplete { [self] _ in
-            bufferedBytes.wrappingSubtract(size, ordering: .relaxed)
-            bufferedGauge.add(-size)
-        }
-        channel.writeAndFlush(chunk, promise: promise)
-        return buffered < highWaterMark
+        let inTransit = accounting.submitted(chunk.readableBytes)
+        channel.writeAndFlush(chunk, promise: nil)
+        return inTransit < Self.transitMarks * highWaterMark && channel.isWritable
     }
 
-    /// Suspends until the channel is writable again (below the low mark).
+    /// Suspends until every earlier write has reached NIO and the channel is writable again
+    /// (below the low mark), or closed.
     public func drain() async throws {
-        try await drainHandler.waitUntilWritable(channel: channel)
+        try await accounting.waitUntilWritable(channel: channel)
     }
 
     /// Waits until every queued byte has been handed to the kernel.
     public func flushed() async throws {
-        while bufferedBytes.load(ordering: .relaxed) > 0 {
+        while try await accounting.pendingBytes(channel: channel) > 0 {
             try await drain()
             try await Task.sleep(for: .milliseconds(1))
         }
     }
 
-    public var buffered: Int { bufferedBytes.load(ordering: .relaxed) }
+    /// The buffered bytes as last accounted (the gauge's level).
+    public var buffered: Int { accounting.gauge.current }
 }
 
-/// Resumes drain waiters when NIO reports the channel writable again. Waiters are checked on the
-/// event loop, after every earlier write has reached NIO, so writability is never stale.
-final class DrainHandler: ChannelInboundHandler, RemovableChannelHandler, Sendable {
+/// The outbound end of the pipeline (the first handler a `channel.write` meets): counts the
+/// bytes that reached the event loop and reads NIO's own pending-write count after each flush
+/// and writability change, so the `buffered_bytes` gauge follows the bytes not yet in the kernel
+/// without a promise per chunk. Between those events the kernel may take pending bytes unseen;
+/// the gauge then reads high until the next flush — never low, so its maximum is not understated.
+/// Also resumes drain waiters when NIO reports the channel writable again; waiters are checked on
+/// the event loop, after every earlier write has reached NIO, so writability is never stale.
+final class WriteAccounting: ChannelDuplexHandler, RemovableChannelHandler, Sendable {
     typealias InboundIn = NIOAny
+    typealias OutboundIn = ByteBuffer
+
+    let gauge: Gauge
+    /// Bytes handed to `write` that the event loop has not seen yet.
+    private let inTransit = Atomic<Int>(0)
+    /// Event-loop state: bytes that passed this handler, and how many of them are known to have
+    /// left NIO's buffer for the kernel.
+    private let loop = Mutex(LoopState())
     private let waiters = Mutex<[CheckedContinuation<Void, Error>]>([])
+
+    private struct LoopState {
+        var passed = 0
+        var left = 0
+    }
+
+    init(gauge: Gauge) { self.gauge = gauge }
+
+    /// Called by the writer before `writeAndFlush`: the bytes now in transit, this chunk included.
+    func submitted(_ bytes: Int) -> Int {
+        gauge.add(bytes)
+        return inTransit.wrappingAdd(bytes, ordering: .relaxed).newValue
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let bytes = unwrapOutboundIn(data).readableBytes
+        inTransit.wrappingSubtract(bytes, ordering: .relaxed)
+        loop.withLock { $0.passed += bytes }
+        context.write(data, promise: promise)
+    }
+
+    func flush(context: ChannelHandlerContext) {
+        context.flush()
+        account(context.channel)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        account(context.channel)
+        if context.channel.isWritable { resumeAll() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        resumeAll()
+        context.fireChannelInactive()
+    }
+
+    /// On the event loop: what left NIO's buffer since the last look comes off the gauge.
+    private func account(_ channel: Channel) {
+        guard let pending = try? channel.syncOptions?.getOption(.bufferedWritableBytes) else { return }
+        let gone = loop.withLock { state in
+            let left = state.passed - pending
+            defer { state.left = max(state.left, left) }
+            return max(0, left - state.left)
+        }
+        if gone > 0 { gauge.add(-gone) }
+    }
+
+    /// Bytes still on their way to the kernel: in transit plus NIO's pending writes (read on the loop).
+    func pendingBytes(channel: Channel) async throws -> Int {
+        try await channel.eventLoop.submit { [self] in
+            account(channel)
+            let pending = (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+            return pending + inTransit.load(ordering: .relaxed)
+        }.get()
+    }
 
     func waitUntilWritable(channel: Channel) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, Error>) in
@@ -78,16 +158,6 @@ final class DrainHandler: ChannelInboundHandler, RemovableChannelHandler, Sendab
                 }
             }
         }
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { resumeAll() }
-        context.fireChannelWritabilityChanged()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        resumeAll()
-        context.fireChannelInactive()
     }
 
     private func resumeAll() {
