@@ -32,6 +32,8 @@ extension RunPlan {
     /// The plan's steps cut into rows (one scenario and variant, every scale and allocator of it),
     /// in plan order: the unit a ``RepeatRule`` settles.
     public var rowGroups: [[Step]] {
+        // Interleaved: one group, so every row's repeats alternate (and extensions come in rounds).
+        if isInterleaved { return steps.isEmpty ? [] : [steps] }
         var groups: [[Step]] = []
         for step in steps {
             if let last = groups.last?.last, last.entry.name == step.entry.name, last.variant == step.variant {

@@ -30,6 +30,8 @@ public struct RunPlan: Sendable {
     public var warmups: Int
     public var scales: [Double]
     public var steps: [Step]
+    /// Whether the rows' repeats alternate (``interleave()``) instead of running row after row.
+    public private(set) var isInterleaved = false
 
     /// Builds the plan; every parameter is validated here, before any child starts.
     ///
@@ -39,8 +41,10 @@ public struct RunPlan: Sendable {
     ///   scenarios can change allocator; another program runs once, on its own).
     /// - Parameter maxRepeats: with a larger value than `repeats`, adaptive repeats: the runner
     ///   adds repeats at the end scales, up to this many, while its ``RepeatRule`` asks for them.
+    /// - Parameter rows: the rows `--scenario` named, per scenario; a scenario without an entry
+    ///   runs every row its profile runs.
     public init(entries: [ScenarioCatalog.Entry], profile: Profile, repeats: Int, maxRepeats: Int? = nil, warmups: Int, scales: [Double], overrides: [String],
-                allocators: [Allocator] = [.jemalloc]) throws(BenchError) {
+                allocators: [Allocator] = [.jemalloc], rows selection: [String: RowSelection] = [:]) throws(BenchError) {
         guard repeats >= 1 else { throw BenchError(.usage, "--repeat must be at least 1, got \(repeats)") }
         if let maxRepeats, maxRepeats < repeats {
             throw BenchError(.usage, "--max-repeats (\(maxRepeats)) must be at least --min-repeats (\(repeats))")
@@ -75,7 +79,9 @@ public struct RunPlan: Sendable {
 
         var steps: [Step] = []
         for entry in entries {
-            let rows: [(String?, [String: String])] = [(nil, [:])] + entry.description.variants(for: profile.rawValue).map { ($0.name, $0.parameters) }
+            let variants: [ScenarioVariant?] = selection[entry.name]?.rows(of: entry.description, profile: profile.rawValue)
+                ?? [nil] + entry.description.variants(for: profile.rawValue).map { Optional($0) }
+            let rows: [(String?, [String: String])] = variants.map { ($0?.name, $0?.parameters ?? [:]) }
             for (variant, settings) in rows {
                 let base: [(String, String)]
                 do {
@@ -99,6 +105,23 @@ public struct RunPlan: Sendable {
             }
         }
         self.steps = steps
+    }
+
+    /// Reorders the steps so the rows take turns: every row's warm-up, then repeat 1 of each row
+    /// at the first scale, repeat 2 of each, …, then the next scale. Why: a ratio between two rows
+    /// (manual-drain over pipeline-copy) is only a property of the strategies when a drift in the
+    /// machine's load falls on both alike — row after row, a neighbour's burst lands on one.
+    public mutating func interleave() {
+        let rows = steps.reduce(into: [String]()) { rows, step in if !rows.contains(step.row) { rows.append(step.row) } }
+        let scaleOrder = Dictionary(scales.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        steps = steps.enumerated().sorted { a, b in
+            let left = (scaleOrder[a.element.scale] ?? 0, a.element.repeatIndex, rows.firstIndex(of: a.element.row) ?? 0, a.offset)
+            let right = (scaleOrder[b.element.scale] ?? 0, b.element.repeatIndex, rows.firstIndex(of: b.element.row) ?? 0, b.offset)
+            return left < right
+        }.map(\.element)
+        // Warm-ups first: every row meets a warm machine at its first recorded repeat.
+        steps = steps.filter(\.isWarmup) + steps.filter { !$0.isWarmup }
+        isInterleaved = true
     }
 
     /// Scales strictly between the smallest and the largest feed only the growth fit's slope (the

@@ -30,6 +30,9 @@ public struct ScenarioCatalog: Sendable {
     public struct Discovery: Sendable {
         public var entries: [Entry] = []
         public var problems: [BenchError] = []
+        /// The rows the user named, per scenario (see ``RowSelection``); empty when none were
+        /// named and every scenario runs all of its profile's rows.
+        public var rows: [String: RowSelection] = [:]
     }
 
     /// The checkout: the folder holding `Scenarios/`.
@@ -126,7 +129,9 @@ public struct ScenarioCatalog: Sendable {
     }
 
     /// What `bpbench run --scenario …` selects: the named scenarios (a broken one named is an
-    /// error), or every visible one, with the broken folders as problems beside them.
+    /// error), or every visible one, with the broken folders as problems beside them. A name is
+    /// `NAME` (the scenario's base row), `NAME/VARIANT` (that one variant, whatever the profile)
+    /// or `NAME/*` (every row the profile runs); a misspelt scenario or variant is a usage error.
     public func select(_ names: [String], includeFixtures: Bool = false) throws(BenchError) -> Discovery {
         let discovery = discover(includeFixtures: includeFixtures || !names.isEmpty)
         if names.isEmpty {
@@ -135,17 +140,23 @@ public struct ScenarioCatalog: Sendable {
             return visible
         }
         var selected = Discovery()
-        for name in names {
-            if let entry = discovery.entries.first(where: { $0.name == name }) {
-                selected.entries.append(entry)
-                continue
+        for selector in names {
+            let name = ScenarioVariant.scenario(ofRow: selector)
+            let variant = selector.count > name.count ? String(selector.dropFirst(name.count + 1)) : nil
+            guard let entry = discovery.entries.first(where: { $0.name == name }) else {
+                if let folder = scenarioFolders(includeFixtures: true).first(where: { $0.name == name }) {
+                    // The folder exists but is broken: its own problem says why.
+                    _ = try entry(name: name, folder: folder.folder)
+                }
+                let known = discovery.entries.filter { !$0.description.hidden }.map(\.name).joined(separator: ", ")
+                throw BenchError(.usage, "unknown scenario '\(name)' (known: \(known))")
             }
-            if let folder = scenarioFolders(includeFixtures: true).first(where: { $0.name == name }) {
-                // The folder exists but is broken: its own problem says why.
-                _ = try entry(name: name, folder: folder.folder)
+            if let variant, variant != RowSelection.everyRow, !(entry.description.variants ?? []).contains(where: { $0.name == variant }) {
+                let known = (entry.description.variants ?? []).map(\.name)
+                throw BenchError(.usage, "unknown variant '\(variant)' of '\(name)' (\(known.isEmpty ? "it has none" : "known: " + known.joined(separator: ", ") + ", or *"))")
             }
-            let known = discovery.entries.filter { !$0.description.hidden }.map(\.name).joined(separator: ", ")
-            throw BenchError(.usage, "unknown scenario '\(name)' (known: \(known))")
+            if !selected.entries.contains(where: { $0.name == name }) { selected.entries.append(entry) }
+            selected.rows[name, default: RowSelection()].add(variant)
         }
         return selected
     }

@@ -1,5 +1,5 @@
 /// A claim a seed article makes about a pattern, stated so the report can check it against the
-/// measured numbers ("holds" / "does not hold" / "not measured in this run").
+/// measured numbers ("holds" / "does not hold" / "inconclusive" / "not measured in this run").
 ///
 /// Scenarios declare their own claims, so a new scenario brings its claims with it.
 public struct SeedClaim: Codable, Sendable, Equatable {
@@ -23,8 +23,13 @@ public struct SeedClaim: Codable, Sendable, Equatable {
         case memoryGrows
         /// Peak jemalloc-allocated bytes ÷ bytes moved lies in `min...max` (medians, largest scale).
         case peakAllocatedPerInputByte(min: Double, max: Double)
-        /// Median throughput ÷ `scenario`'s median throughput lies in `min...max`.
+        /// Throughput ÷ `scenario`'s throughput lies in `min...max`: a two-sided statement ("within
+        /// 5 % of", "between 50 and 110 ×"), judged on the ratio's interval.
         case throughputRatio(scenario: String, min: Double, max: Double)
+        /// Throughput ÷ `scenario`'s throughput is at least `min`: a one-sided statement ("as fast
+        /// as", allowing `1 − min` of slack), judged on the ratio's lower bound — being faster
+        /// never makes it fail.
+        case throughputRatioAtLeast(scenario: String, min: Double)
         /// The gauge's maximum never exceeds the value of `parameter`, in every repeat.
         case gaugeAtMostParameter(gauge: String, parameter: String)
         /// The gauge's maximum never exceeds the sum of `parameters` plus `plus`, in every repeat

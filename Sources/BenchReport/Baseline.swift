@@ -73,6 +73,29 @@ public struct Baseline: Codable, Sendable, Equatable {
         return copy
     }
 
+    /// This baseline with only the rows `selectors` name (`NAME`, `NAME/VARIANT`, `NAME/*`, as
+    /// `run --scenario` takes them): `check --scenario` judges those rows alone. A selector that
+    /// names no row of the baseline is a usage error, not a silently empty gate.
+    public func restricted(toRows selectors: [String]) throws(BenchError) -> Baseline {
+        let rows = entries.map(\.scenario)
+        var kept: Set<String> = []
+        for selector in selectors {
+            let matches = rows.filter { row in
+                selector.hasSuffix("/" + RowSelection.everyRow)
+                    ? ScenarioVariant.scenario(ofRow: row) == String(selector.dropLast(RowSelection.everyRow.count + 1)) : row == selector
+            }
+            guard !matches.isEmpty else {
+                var known: [String] = []
+                for row in rows where !known.contains(row) { known.append(row) }
+                throw BenchError(.usage, "--scenario \(selector) is not a row of the baseline (rows: \(known.joined(separator: ", ")))")
+            }
+            kept.formUnion(matches)
+        }
+        var copy = self
+        copy.entries = entries.filter { kept.contains($0.scenario) }
+        return copy
+    }
+
     public func entry(_ scenario: String, scale: Double) -> Entry? {
         entries.first { $0.scenario == scenario && $0.scale == scale }
     }

@@ -263,7 +263,12 @@ public struct MarkdownExporter: Exporter {
         guard !analysis.claims.isEmpty else { return [] }
         var lines = ["", "## Seed claims", "", "| scenario | claim (seed) | measured | result |", "|---|---|---|---|"]
         for outcome in analysis.claims {
-            let mark = outcome.result == .holds ? "✅ holds" : outcome.result == .doesNotHold ? "❌ does not hold" : "➖ not measured"
+            let mark = switch outcome.result {
+                case .holds: "✅ holds"
+                case .doesNotHold: "❌ does not hold"
+                case .inconclusive: "❔ inconclusive"
+                case .notMeasured: "➖ not measured"
+                }
             lines.append("| `\(outcome.scenario)` | \(outcome.claim.text) (`\(outcome.claim.seed)`) | \(outcome.measured) | \(mark) |")
         }
         return lines

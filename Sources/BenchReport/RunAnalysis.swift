@@ -25,7 +25,7 @@ public struct RunAnalysis: Sendable {
         self.verdicts = verdicts
         let requested = override ?? document.reference
         reference = summaries.contains { $0.scenario == requested } ? requested : nil
-        claims = ClaimOutcome.evaluate(document.claims, summaries: summaries, verdicts: verdicts)
+        claims = ClaimOutcome.evaluate(document.claims, summaries: summaries, verdicts: verdicts, everyRepeatCount: document.repeats)
     }
 
     /// Scenario names in first-seen order.

@@ -41,13 +41,17 @@ struct CheckCommand: ParsableCommand {
     @Flag(help: "Run the baseline's repeat count for every row instead of stopping a row early once the gate's answer for it cannot change.")
     var fixedRepeats = false
 
+    @Option(name: .customLong("scenario"), help: "Judge only these rows of the baseline: NAME, NAME/VARIANT or NAME/* (repeatable; default: all).")
+    var scenarios: [String] = []
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
     func run() throws {
         let outcome = try reportingErrors { () throws(BenchError) -> Outcome in
             let catalog = try project.catalog()
-            let baselineFile = try Baseline.load(baseline)
+            let loaded = try Baseline.load(baseline)
+            let baselineFile = scenarios.isEmpty ? loaded : try loaded.restricted(toRows: scenarios)
             let limits = try GateSession.thresholds(thresholds, project: catalog)
             if let runFolder {
                 guard inject.isEmpty, against == nil else { throw BenchError(.usage, "--run judges an existing run; --inject and --against run a new one") }
@@ -64,7 +68,10 @@ struct CheckCommand: ParsableCommand {
             let session = GateSession(project: catalog, baseline: baselineFile, thresholds: limits, interruption: interruption, quiet: quiet, adaptive: !fixedRepeats)
             let entries = try session.entries(in: catalog)
             let (overrides, injected) = try GateSession.injections(inject, entries: entries)
-            let plan = try session.plan(entries, overrides: overrides)
+            var plan = try session.plan(entries, overrides: overrides)
+            // With --scenario, the selected rows only (a selected base row leaves its variants out).
+            let selectedRows = scenarios.isEmpty ? nil : Set(baselineFile.entries.map(\.scenario))
+            if let selectedRows { plan.steps = plan.steps.filter { selectedRows.contains($0.row) } }
             if let difference = session.incomparability(of: plan, injected: injected) {
                 throw BenchError(.data, "not comparable with \(baseline): \(difference) (make baseline records a new one)")
             }
@@ -84,6 +91,7 @@ struct CheckCommand: ParsableCommand {
                             throw BenchError(.data, "its \(other.name) speaks result protocol v\(other.description.protocolVersion ?? 1), this bpbench v\(ResultProtocol.version)")
                         }
                         var basePlan = try session.plan(baseEntries, overrides: [])
+                        if let selectedRows { basePlan.steps = basePlan.steps.filter { selectedRows.contains($0.row) } }
                         basePlan.steps = Self.comparableSteps(basePlan.steps, with: plan.steps, injected: injected ?? [:], notes: &notes)
                         base = (baseCatalog, basePlan, baseEntries)
                     } catch {

@@ -12,16 +12,29 @@ struct ListCommand: ParsableCommand {
     @Flag(help: "Also list the harness's test fixtures.")
     var includeFixtures = false
 
-    @Flag(help: "Only the names, one per line.")
+    @Flag(help: "Only the row names (NAME and NAME/VARIANT), one per line.")
     var names = false
+
+    @Option(name: .customLong("scenario"), help: "List only these rows: NAME, NAME/VARIANT or NAME/* (repeatable).")
+    var scenarios: [String] = []
+
+    @Option(help: "The profile whose rows NAME/* and the variant list show.")
+    var profile: String = Profile.standard.rawValue
 
     func run() throws {
         try reportingErrors {
-            let discovery = try project.catalog().discover(includeFixtures: includeFixtures)
-            let entries = discovery.entries.filter { includeFixtures || !$0.description.hidden }
+            guard let profile = Profile(rawValue: profile) else {
+                throw BenchError(.usage, "unknown profile '\(self.profile)' (known: \(Profile.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            let catalog = try project.catalog()
+            let discovery = scenarios.isEmpty ? catalog.discover(includeFixtures: includeFixtures) : try catalog.select(scenarios, includeFixtures: includeFixtures)
+            let entries = discovery.entries.filter { includeFixtures || !scenarios.isEmpty || !$0.description.hidden }
             for entry in entries {
+                // The rows `run` would plan for the same selection and profile.
+                let rows = discovery.rows[entry.name]?.rows(of: entry.description, profile: profile.rawValue)
+                    ?? [nil] + entry.description.variants(for: profile.rawValue).map { Optional($0) }
                 if names {
-                    print(entry.name)
+                    for row in rows { print(ScenarioVariant.row(entry.name, row?.name)) }
                     continue
                 }
                 let description = entry.description
@@ -40,6 +53,10 @@ struct ListCommand: ParsableCommand {
                     let profiles = Profile.allCases.compactMap { profile in spec.profileDefaults[profile.rawValue].map { "\(profile.rawValue): \($0)" } }
                     let extra = (spec.choices.isEmpty ? [] : ["one of " + spec.choices.joined(separator: "|")]) + profiles
                     print("  \(spec.name)=\(spec.defaultValue)  [\(spec.kind.rawValue)\(extra.isEmpty ? "" : "; " + extra.joined(separator: "; "))]  \(spec.help)")
+                }
+                for variant in rows.compactMap({ $0 }) {
+                    let settings = variant.parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+                    print("  row \(entry.name)/\(variant.name) (\(settings); profiles: \(variant.profiles.joined(separator: ", "))) — \(variant.summary)")
                 }
                 print("")
             }

@@ -13,7 +13,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var project: ProjectOptions
 
-    @Option(name: .customLong("scenario"), help: "A scenario to run (repeatable; default: all).")
+    @Option(name: .customLong("scenario"), help: "Rows to run (repeatable; default: all): NAME (its base row), NAME/VARIANT (one variant, whatever the profile) or NAME/* (every row the profile runs).")
     var scenarios: [String] = []
 
     @Option(help: "Defaults to run with: quick (≤ 3 s per scenario, CI), standard, stress.")
@@ -76,6 +76,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Attribute each row's peak heap to allocation stacks: Swift children run with jemalloc's heap profiling (lg_prof_sample 19) and dump a profile at each new peak; the report gets the top stacks and a flame graph per row (jeprof). Costs throughput: not for comparing speed.")
     var attribute = false
 
+    @Flag(help: "Alternate the rows' repeats (row A repeat 1, row B repeat 1, A 2, B 2, …) instead of running row after row, so a drift in the machine's load falls on every row alike: for ratios between rows.")
+    var interleave = false
+
     @Flag(help: "Allow the harness's hidden test fixtures to be selected by name.")
     var includeFixtures = false
 
@@ -109,8 +112,9 @@ struct RunCommand: ParsableCommand {
                 throw BenchError(.noInput, "--allocator \(allocator) needs \(catalog.binDirectory)/\(Allocator.systemLibraryName); build it first (make build)")
             }
             let policy = try repeatPolicy(profile)
-            let plan = try RunPlan(entries: entries, profile: profile, repeats: policy.minimum, maxRepeats: policy.maximum, warmups: warmup, scales: scales,
-                                   overrides: parameters, allocators: allocators)
+            var plan = try RunPlan(entries: entries, profile: profile, repeats: policy.minimum, maxRepeats: policy.maximum, warmups: warmup, scales: scales,
+                                   overrides: parameters, allocators: allocators, rows: selection.rows)
+            if interleave { plan.interleave() }
             if let reference, !plan.steps.contains(where: { $0.row == reference }) {
                 var rows: [String] = []
                 for step in plan.steps where !rows.contains(step.row) { rows.append(step.row) }

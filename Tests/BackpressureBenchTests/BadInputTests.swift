@@ -53,6 +53,10 @@ final class BadInputTests: XCTestCase {
         let run = ["run"] + project + ["--profile", "quick", "--repeat", "1", "--warmup", "0", "--quiet"]
         let cases: [(arguments: [String], code: Int32, message: String)] = [
             (run + ["--scenario", "no-such-scenario"], 64, "unknown scenario 'no-such-scenario'"),
+            (run + ["--scenario", "manual-drain/unthrotled"], 64, "unknown variant 'unthrotled' of 'manual-drain' (known: unthrottled, or *)"),
+            (run + ["--scenario", "pipeline-copy/"], 64, "unknown variant '' of 'pipeline-copy'"),
+            (["list"] + project + ["--scenario", "manual-drain/nosuch"], 64, "unknown variant 'nosuch' of 'manual-drain'"),
+            (["check"] + project + ["--baseline", valid, "--scenario", "no-such-row"], 64, "--scenario no-such-row is not a row of the baseline"),
             (run + ["--scenario", "pipeline-copy", "--param", "items=-5"], 64, "items"),
             (run + ["--scenario", "pipeline-copy", "--param", "items=abc"], 64, "must be a whole number"),
             (run + ["--scenario", "pipeline-copy", "--param", "item_bytes=0"], 64, "must be at least"),
