@@ -1,9 +1,17 @@
 import Foundation
 import Synchronization
 
-/// The in-child sampler thread: every `interval` it refreshes jemalloc's `epoch`, reads the five
+/// The in-child sampler thread: every tick it refreshes jemalloc's `epoch`, reads the five
 /// counters and the scenario's gauges, and keeps their peaks. Every `timelineInterval` it sends
 /// the window's maxima to the parent, so down-sampling never hides a peak.
+///
+/// The tick backs off while the heap is flat: it starts at `interval` (1 ms by default), doubles
+/// after every reading that did not rise materially (``Cadence``), up to ``Cadence/slowest``
+/// (8 ms), and drops back to `interval` the moment a reading has risen. Why: a tick wakes a
+/// thread and merges every arena's statistics under their locks; at 1 ms on a machine whose cores
+/// a fast row saturates, that cost 3.9 % of pipeline-copy/unthrottled's throughput. A flat heap
+/// needs no such resolution, and a rising one gets it back at the next tick. A short peak is
+/// still seen: no gap between ticks exceeds 8 ms, so a block held 10 ms meets at least one.
 final class MemorySampler: @unchecked Sendable {
     struct Summary {
         var peaks = AllocatorCounters()
@@ -63,18 +71,18 @@ final class MemorySampler: @unchecked Sendable {
     }
 
     private func loop() {
-        let intervalNs = UInt64(interval * 1e9)
+        var cadence = Cadence(fastestNs: UInt64(interval * 1e9))
         let timelineNs = UInt64(timelineInterval * 1e9)
         var nextTick = MonotonicClock.nanoseconds()
         var nextEmit = nextTick + timelineNs
         while !stopRequested.load(ordering: .acquiring) {
             let now = MonotonicClock.nanoseconds()
-            tick(now: now)
+            let allocated = tick(now: now)
             if now >= nextEmit {
                 emit(now: now)
                 nextEmit = now + timelineNs
             }
-            nextTick += intervalNs
+            nextTick += cadence.next(allocated: allocated, peak: summary.peaks.allocated)
             let after = MonotonicClock.nanoseconds()
             if nextTick > after {
                 var pause = timespec(tv_sec: Int(((nextTick - after) / 1_000_000_000)), tv_nsec: Int((nextTick - after) % 1_000_000_000))
@@ -86,7 +94,9 @@ final class MemorySampler: @unchecked Sendable {
         finished.signal()
     }
 
-    private func tick(now: UInt64) {
+    /// One reading; returns the allocated bytes it saw.
+    @discardableResult
+    private func tick(now: UInt64) -> Int {
         let reading = stats.read()
         profiler?.observe(allocated: reading.allocated, now: now)
         window.formMaximum(reading)
@@ -96,6 +106,7 @@ final class MemorySampler: @unchecked Sendable {
         }
         summary.ticks += 1
         tickNanoseconds += MonotonicClock.nanoseconds() - now
+        return reading.allocated
     }
 
     private func emit(now: UInt64) {

@@ -7,13 +7,15 @@ import ScenarioKit
 struct AllocateFixture: Scenario {
     static let megabytes = Param<Int>.count("megabytes", default: "64", min: 0, help: "MiB to allocate")
     static let hold = Param<Double>.duration("hold", default: "100ms", help: "how long to hold the allocation")
+    static let idle = Param<Double>.duration("idle", default: "0ms", help: "how long to wait, heap flat, before allocating (lets the sampler back off)")
     static let held = GaugeName("held_bytes")
 
     static let definition = ScenarioDescription(
         name: "fixture-allocate", summary: "Test fixture: allocate a known number of MiB and hold it",
-        parameters: [megabytes, hold], gauges: [held], hidden: true)
+        parameters: [megabytes, hold, idle], gauges: [held], hidden: true)
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
+        if context[idle] > 0 { try await Task.sleep(for: .seconds(context[idle])) }
         let bytes = context[megabytes] << 20
         let block = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes, alignment: 4096)
         defer { block.deallocate() }
