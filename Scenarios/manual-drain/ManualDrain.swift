@@ -21,8 +21,8 @@ struct ManualDrain: Scenario {
             SeedClaim("honouring write()'s false and waiting for drain keeps memory bounded",
                       seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
             // "As fast as" is one-sided: faster than the pipeline does not contradict it.
-            SeedClaim("done by hand it moves data as fast as pipeline (at least 0.95 × its throughput; here both wait for a paced reader)",
-                      seed: "003_ee7a3d501c53ff94.txt", check: .throughputRatioAtLeast(scenario: "pipeline-copy", min: 0.95)),
+            SeedClaim("done by hand it moves data as fast as pipeline (at least 0.90 × its throughput; here both wait for a paced reader)",
+                      seed: "003_ee7a3d501c53ff94.txt", check: .throughputRatioAtLeast(scenario: "pipeline-copy", min: 0.90)),
         ],
         variants: [
             ScenarioVariant("unthrottled", summary: "consumer_rate=0: the reader as fast as it can, where the drain handshake's cost shows",
@@ -30,8 +30,8 @@ struct ManualDrain: Scenario {
                             parameters: ["consumer_rate": "0", "consumer_share": "0"],
                             claims: [
                                 // Where the claim can fail: no throttle hides the writer's cost.
-                                SeedClaim("done by hand it moves data as fast as pipeline (at least 0.95 ×), with nothing else setting the pace",
-                                          seed: "003_ee7a3d501c53ff94.txt", check: .throughputRatioAtLeast(scenario: "pipeline-copy/unthrottled", min: 0.95)),
+                                SeedClaim("done by hand it moves data as fast as pipeline (at least 0.90 ×), with nothing else setting the pace",
+                                          seed: "003_ee7a3d501c53ff94.txt", check: .throughputRatioAtLeast(scenario: "pipeline-copy/unthrottled", min: 0.90)),
                                 SeedClaim("bounded whatever the reader's speed", seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
                             ]),
         ],

@@ -169,9 +169,11 @@ public struct MarkdownExporter: Exporter {
         var lines = ["", "## Counters", "",
                      "Medians at each scenario's largest input. Allocations are jemalloc's requests during the timed run (Swift children only); "
                      + "context switches and page faults come from the launcher's `wait4`, bytes from `/proc/PID/io` (every read/write syscall, "
-                     + "sockets included), threads from `/proc/PID/status`.", "",
-                     "| scenario | input | allocations / item | allocations | voluntary switches / item | involuntary switches | minor faults | major faults | bytes read | bytes written | peak threads |",
-                     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                     + "sockets included), threads from `/proc/PID/status`. *Sampler* is the in-child jemalloc sampler's own cost: its ticks and "
+                     + "their CPU time (ticks × mean tick time) as a share of one core over the timed run — it backs off to one tick per 8 ms "
+                     + "while the heap is flat; its effect on throughput, measured on and off interleaved, is in the README (What measuring costs).", "",
+                     "| scenario | input | allocations / item | allocations | voluntary switches / item | involuntary switches | minor faults | major faults | bytes read | bytes written | peak threads | sampler |",
+                     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         func number(_ value: Double?, decimals: Int = 0) -> String {
             guard let value else { return "—" }
             return decimals == 0 ? String(Int64(value.rounded())) : String(format: "%.\(decimals)f", value)
@@ -183,9 +185,21 @@ public struct MarkdownExporter: Exporter {
             cells += [number(summary.median(.minorFaults)), number(summary.median(.majorFaults))]
             cells += [summary.median(.ioRead).map { Format.bytes($0) } ?? "—", summary.median(.ioWritten).map { Format.bytes($0) } ?? "—"]
             cells.append(number(summary.median(.peakThreads)))
+            cells.append(Self.samplerCell(summary))
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         return lines
+    }
+
+    /// Median ticks and median CPU share of one core the in-child sampler took over the timed run.
+    static func samplerCell(_ summary: ScenarioSummary) -> String {
+        let measured = summary.records.filter { $0.status.isMeasurement && $0.samplerTicks > 0 }
+        let shares = measured.compactMap { record -> Double? in
+            guard let duration = record.result?.durationS, duration > 0 else { return nil }
+            return Double(record.samplerTicks) * record.samplerTickUs / 1e6 / duration
+        }
+        guard let ticks = Spread(measured.map { Double($0.samplerTicks) }), let share = Spread(shares) else { return "—" }
+        return String(format: "%d · %.2f %%", Int(ticks.median.rounded()), share.median * 100)
     }
 
     func attributionSection(_ analysis: RunAnalysis) -> [String] {
