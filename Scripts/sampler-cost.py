@@ -21,10 +21,8 @@ def throughput(bpbench, root, row, scale, interval, out):
     return float(rows[0]["throughput_bytes_per_s"]), float(rows[0].get("sampler_ticks") or 0)
 
 
-def p_greater(larger, smaller):
-    """Exact one-sided Mann–Whitney p: P(U ≥ observed) with no difference (ties count ½)."""
-    u = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a in larger for b in smaller)
-    n, m = len(larger), len(smaller)
+def u_distribution(n, m):
+    """How many arrangements of n + m distinct values give each U = 0 … n·m (MannWhitney.swift's recurrence)."""
     table = [[[1] if i == 0 or j == 0 else None for j in range(m + 1)] for i in range(n + 1)]
     for i in range(1, n + 1):
         for j in range(1, m + 1):
@@ -32,7 +30,13 @@ def p_greater(larger, smaller):
             for k, c in enumerate(table[i - 1][j]): counts[k + j] += c
             for k, c in enumerate(table[i][j - 1]): counts[k] += c
             table[i][j] = counts
-    counts = table[n][m]
+    return table[n][m]
+
+
+def p_greater(larger, smaller):
+    """Exact one-sided Mann–Whitney p: P(U ≥ observed) with no difference (ties count ½)."""
+    u = sum(1.0 if a > b else 0.5 if a == b else 0.0 for a in larger for b in smaller)
+    counts = u_distribution(len(larger), len(smaller))
     return u, sum(counts[int(u):]) / sum(counts)
 
 
@@ -41,15 +45,8 @@ def ratio_interval(x, y, level=0.90):
     one bpbench's claims use (Sources/BenchReport/RatioInterval.swift)."""
     import math
     logs = sorted(math.log(a) - math.log(b) for a in x for b in y)
-    n, m = len(x), len(y)
-    table = [[[1] if i == 0 or j == 0 else None for j in range(m + 1)] for i in range(n + 1)]
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            counts = [0] * (i * j + 1)
-            for k, c in enumerate(table[i - 1][j]): counts[k + j] += c
-            for k, c in enumerate(table[i][j - 1]): counts[k] += c
-            table[i][j] = counts
-    counts, total, tail, k = table[n][m], sum(table[n][m]), 0, 0
+    counts = u_distribution(len(x), len(y))
+    total, tail, k = sum(counts), 0, 0
     for c in counts:
         if (tail + c) / total > (1 - level) / 2: break
         tail += c
