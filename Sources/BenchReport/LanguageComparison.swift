@@ -32,9 +32,12 @@ public struct LanguageComparison: Sendable, Equatable {
         /// `allocator`, e.g. Node's live heap after a forced GC); nil for jemalloc's own.
         public var allocatedFigure: String? = nil
 
-        /// The socket buffer policy in words: `256 KiB fixed`, `kernel autotuning`.
+        /// The socket buffer policy in words: `256 KiB fixed`, `kernel autotuning`, or `—` for a row
+        /// without the parameter (gzip-guide writes a file: saying "autotuning" there would invent
+        /// a socket).
         public var socketPolicy: String {
-            guard let socketBuffer, let value = try? ValueParser.bytes(socketBuffer, parameter: "socket_buffer"), value > 0 else {
+            guard let socketBuffer else { return "—" }
+            guard let value = try? ValueParser.bytes(socketBuffer, parameter: "socket_buffer"), value > 0 else {
                 return "kernel autotuning"
             }
             return "\(socketBuffer) fixed"

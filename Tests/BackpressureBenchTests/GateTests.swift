@@ -25,6 +25,32 @@ final class GateTests: XCTestCase {
         XCTAssertGreaterThan(MannWhitney.pGreater(low, than: high), 0.99)
     }
 
+    /// Tied samples: the exact permutation p conditional on the ties, not the no-ties table
+    /// (which called this split significant at 0.0079).
+    func testMannWhitneyExactWithTies() {
+        XCTAssertEqual(MannWhitney.pGreater([1, 2, 2, 2, 2], than: [0, 0, 0, 1, 1]), 0.011904761904761904, accuracy: 1e-12)
+        XCTAssertLessThan(MannWhitney.p(u: MannWhitney.u([1, 2, 2, 2, 2], [0, 0, 0, 1, 1]), 5, 5), 0.01, "the no-ties table it replaces")
+        // Against brute-force enumeration of every split, on samples with three tied levels.
+        let cases: [([Double], [Double])] = [([2, 2, 1, 3, 3], [1, 1, 2, 2, 1]), ([5, 5, 5, 4], [4, 4, 5, 3, 3, 3]), ([1, 1, 1], [1, 2, 2])]
+        for (x, y) in cases {
+            let pooled = x + y
+            var hits = 0, total = 0
+            func visit(_ start: Int, _ chosen: [Int]) {
+                if chosen.count == x.count {
+                    let a = chosen.map { pooled[$0] }
+                    let b = pooled.indices.filter { !chosen.contains($0) }.map { pooled[$0] }
+                    total += 1
+                    if MannWhitney.u(a, b) >= MannWhitney.u(x, y) - 1e-9 { hits += 1 }
+                    return
+                }
+                guard start < pooled.count else { return }
+                for index in start..<pooled.count { visit(index + 1, chosen + [index]) }
+            }
+            visit(0, [])
+            XCTAssertEqual(MannWhitney.pGreater(x, than: y), Double(hits) / Double(total), accuracy: 1e-12, "\(x) vs \(y)")
+        }
+    }
+
     func testRegressionNeedsSignificanceAndEffect() {
         let gate = Gate(baseline: Baseline(RunAnalysis(Synthetic.document())), thresholds: .standard)
         let before: [Double] = [100, 101, 99, 100, 102]

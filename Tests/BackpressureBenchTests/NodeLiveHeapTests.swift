@@ -141,8 +141,8 @@ final class LanguageComparisonPolicyTests: XCTestCase {
         XCTAssertTrue(report.contains("node — v8: allocated = live heap after forced GC"), report)
         XCTAssertFalse(report.contains("not the same work (socket buffers)"), report)
 
-        // The other way: Node autotuned (no parameter, as before issue 23) against Swift's 256 KiB.
-        let differ = analysis(swiftBuffer: "256KiB", nodeBuffer: nil)
+        // The other way: Node autotuned (socket_buffer=0) against Swift's 256 KiB.
+        let differ = analysis(swiftBuffer: "256KiB", nodeBuffer: "0")
         let differGroup = try XCTUnwrap(LanguageComparison.groups(differ).first)
         let autotuned = try XCTUnwrap(differGroup.entries.first { $0.language == "node" })
         XCTAssertEqual(autotuned.socketPolicy, "kernel autotuning")
@@ -153,5 +153,12 @@ final class LanguageComparisonPolicyTests: XCTestCase {
         let bothAuto = analysis(swiftBuffer: "0", nodeBuffer: "0")
         let bothGroup = try XCTUnwrap(LanguageComparison.groups(bothAuto).first)
         XCTAssertNotNil(bothGroup.ratio(try XCTUnwrap(bothGroup.entries.first { $0.language == "node" }), \.throughputBytesPerS))
+        // A row without the parameter has no socket to describe (gzip-guide writes a file), and
+        // is not the same work as one that fixes its buffers.
+        let noSocket = analysis(swiftBuffer: "256KiB", nodeBuffer: nil)
+        let noSocketGroup = try XCTUnwrap(LanguageComparison.groups(noSocket).first)
+        let bare = try XCTUnwrap(noSocketGroup.entries.first { $0.language == "node" })
+        XCTAssertEqual(bare.socketPolicy, "—")
+        XCTAssertNil(noSocketGroup.ratio(bare, \.throughputBytesPerS))
     }
 }
