@@ -23,8 +23,9 @@ all: bench
 
 ## deps: install what is missing, with apt: the C libraries the children link (jemalloc) and GRDB
 ## needs (sqlite3); node for the Node scenarios, python3 for a test fixture, postgresql for
-## persistent-queue's postgres backend. Without node or PostgreSQL those rows end `skipped` (not
-## failures), so a failed install of either is a warning, not an error.
+## persistent-queue's postgres backend, chromium for the report.html browser test. Without node or
+## PostgreSQL those rows end `skipped` (not failures), without chromium that test is skipped, so a
+## failed install of any of them is a warning, not an error.
 deps:
 	@if ! pkg-config --exists jemalloc 2>/dev/null || [ ! -f /usr/include/sqlite3.h ] || [ ! -f /usr/include/zlib.h ]; then \
 		echo "installing libjemalloc-dev, libsqlite3-dev, zlib1g-dev, pkg-config (apt-get)…"; \
@@ -38,6 +39,10 @@ deps:
 		($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing) >/dev/null \
 		|| echo "warning: could not install$$missing; the rows that need them (Node scenarios, persistent-queue/postgres) will be skipped" >&2; \
 	fi
+	@# Chromium on its own: a distribution without the package must not stop node's install.
+	@command -v chromium >/dev/null 2>&1 || { echo "installing chromium (apt-get)…"; \
+		($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium) >/dev/null \
+		|| echo "warning: could not install chromium; the report.html browser test will be skipped" >&2; }
 
 ## node-codec: regenerate the Node kit's WebAssembly item codec from codec.wat (needs wabt).
 node-codec:

@@ -12,6 +12,6 @@ public protocol Exporter: Sendable {
 /// The exporters every run writes, in order.
 public enum Exporters {
     public static let all: [any Exporter] = [
-        ResultsCSVExporter(), TimelineCSVExporter(), ResultsJSONExporter(), RunJSONExporter(), MarkdownExporter(),
+        ResultsCSVExporter(), TimelineCSVExporter(), ResultsJSONExporter(), RunJSONExporter(), MarkdownExporter(), HTMLReportExporter(),
     ]
 }

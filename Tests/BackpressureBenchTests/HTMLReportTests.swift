@@ -1,0 +1,164 @@
+import BenchCore
+import BenchProtocol
+@testable import BenchReport
+import Foundation
+import XCTest
+
+/// report.html: on synthetic runs (every row, escaping, order, thinning), and from a real run in a
+/// real browser (headless Chromium through Tests/browser/check-report.py).
+final class HTMLReportTests: XCTestCase {
+    func testEveryRowIsALineWithItsDetailsAndTheFamiliesComeFirst() throws {
+        let analysis = RunAnalysis(Synthetic.document())
+        let html = try HTMLReportExporter().render(analysis)
+        XCTAssertEqual(html.components(separatedBy: "<tr class=\"row\"").count - 1, analysis.summaries.count)
+        XCTAssertEqual(html.components(separatedBy: "<tr class=\"detail\"").count - 1, analysis.summaries.count)
+        for summary in analysis.summaries {
+            XCTAssertTrue(html.contains("data-row=\"\(summary.scenario)\" data-scale=\"\(summary.scale)\""), "\(summary.scenario) \(summary.scale)")
+            XCTAssertTrue(html.contains("data-detail-of=\"\(summary.scenario) \(summary.scale)\""), "details of \(summary.scenario) \(summary.scale)")
+        }
+        let families = try XCTUnwrap(html.range(of: "id=\"families\"")).lowerBound
+        let summary = try XCTUnwrap(html.range(of: "id=\"summary\"")).lowerBound
+        let environment = try XCTUnwrap(html.range(of: "id=\"environment\"")).lowerBound
+        let plan = try XCTUnwrap(html.range(of: "id=\"plan\"")).lowerBound
+        XCTAssertLessThan(families, summary, "the family comparison comes first")
+        XCTAssertLessThan(summary, environment)
+        XCTAssertLessThan(environment, plan, "the environment and the plan come last")
+        // Self-contained: no file, script or style from elsewhere.
+        XCTAssertEqual(html.components(separatedBy: "http://").count, html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count,
+                       "no address but the SVG namespace")
+        for outside in ["https://", "<script src", "<link ", "@import"] { XCTAssertFalse(html.contains(outside), outside) }
+        // Each detail draws its repeat's memory, and with two scales its growth.
+        XCTAssertGreaterThanOrEqual(html.components(separatedBy: "Memory over time: repeat").count - 1, analysis.summaries.count)
+        XCTAssertTrue(html.contains("against input: grows-with-input"))
+        XCTAssertTrue(html.contains("Gauges over time"), "ignored-drain's buffered_bytes gauge is drawn")
+        XCTAssertTrue(html.contains("holds</span>: peak ≈ input"), "claims are in the details")
+        // The filters offer what the run has, nothing else.
+        XCTAssertTrue(html.contains("<option value=\"grows-with-input\">"))
+        XCTAssertTrue(html.contains("<option value=\"ok\">"))
+        XCTAssertFalse(html.contains("<option value=\"failed-verification\">"))
+    }
+
+    func testAFailedRowIsMarkedAndOfferedAsAFilter() throws {
+        let html = try HTMLReportExporter().render(RunAnalysis(Synthetic.document(pipelineStatus: .failedVerification)))
+        XCTAssertTrue(html.contains("<option value=\"failed-verification\">"))
+        XCTAssertTrue(html.contains("data-status=\"failed-verification\""))
+        XCTAssertTrue(html.contains("<td data-v=\"failed-verification\" class=\"bad\">"))
+    }
+
+    func testEveryStringFromTheRunIsEscaped() throws {
+        var document = Synthetic.document()
+        let evil = "x<script>alert(1)</script>&\"'"
+        for index in document.records.indices where document.records[index].scenario == "ignored-drain" {
+            document.records[index].scenario = evil
+            document.records[index].status = .crashed
+            document.records[index].statusDetail = "<img src=x onerror=alert(2)>"
+            document.records[index].parameters["note"] = "</code><b>bold</b>"
+        }
+        document.environment.cpu = "<cpu>"
+        document.claims[evil] = [SeedClaim("<i>claim</i>", seed: "<seed>", check: .memoryGrows)]
+        let html = try HTMLReportExporter().render(RunAnalysis(document))
+        for raw in ["<script>alert(1)", "<img src=x", "<b>bold</b>", "<cpu>", "<i>claim</i>", "<seed>"] {
+            XCTAssertFalse(html.contains(raw), "unescaped: \(raw)")
+        }
+        XCTAssertTrue(html.contains("x&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#39;"))
+        XCTAssertTrue(html.contains("&lt;img src=x onerror=alert(2)&gt;"))
+        XCTAssertTrue(html.contains("&lt;/code&gt;&lt;b&gt;bold&lt;/b&gt;"))
+        XCTAssertEqual(html.components(separatedBy: "<script>").count - 1, 1, "only the page's own script")
+        // The same page without the hostile strings has none of those escapes (the check can fail).
+        let plain = try HTMLReportExporter().render(RunAnalysis(Synthetic.document()))
+        XCTAssertFalse(plain.contains("&lt;script&gt;"))
+    }
+
+    func testThinningKeepsThePeakAndTheLimit() {
+        var points = (0..<1000).map { (x: Double($0) / 100, y: Double($0 % 7)) }
+        points[537].y = 1000
+        points[538].y = -5
+        let thin = HTMLRowDetail.thin(points, limit: 240)
+        XCTAssertLessThanOrEqual(thin.count, 240)
+        XCTAssertGreaterThan(thin.count, 200)
+        XCTAssertTrue(thin.contains { $0.y == 1000 }, "the peak survives")
+        XCTAssertTrue(thin.contains { $0.y == -5 }, "the trough survives")
+        XCTAssertEqual(thin.map(\.x), thin.map(\.x).sorted(), "in time order")
+        // Every 4th point would have dropped the peak: the thinning is what keeps it.
+        XCTAssertFalse(stride(from: 0, to: 1000, by: 4).map { points[$0] }.contains { $0.y == 1000 })
+        let short = Array(points.prefix(100))
+        XCTAssertEqual(HTMLRowDetail.thin(short, limit: 240).map(\.x), short.map(\.x), "a short series is kept whole")
+    }
+
+    func testRunWriterWritesReportHTML() throws {
+        let directory = TestSupport.temporaryDirectory("html-writer")
+        try RunWriter.write(RunAnalysis(Synthetic.document()), to: directory)
+        let html = try String(contentsOfFile: directory + "/report.html", encoding: .utf8)
+        XCTAssertTrue(html.hasPrefix("<!doctype html>"))
+        XCTAssertTrue(html.hasSuffix("</html>\n"))
+    }
+
+    /// A real run's report.html in headless Chromium: no console errors, every row present, sorting
+    /// and one expansion work, screenshots taken (.build/browser-check/). Skipped only where
+    /// Chromium (Debian's `chromium`) or python3 is missing.
+    func testReportWorksInHeadlessChromium() throws {
+        guard let chromium = Self.which("chromium") ?? Self.which("chromium-browser") ?? Self.which("google-chrome") else {
+            throw XCTSkip("chromium is not installed (apt-get install chromium; make deps and .ci/run install it): the browser check needs it")
+        }
+        guard let python = Self.which("python3") else { throw XCTSkip("python3 is not installed: the browser check's driver needs it") }
+        let scratch = TestSupport.temporaryDirectory("html-browser")
+        let run = scratch + "/run"
+        let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
+        let outcome = try TestSupport.bpbench(["run"] + project + ["--scenario", "bounded-queue", "--scenario", "pipeline-copy", "--profile", "quick",
+                                                                   "--scale", "1,2", "--repeat", "2", "--warmup", "0", "--quiet", "--out", run])
+        XCTAssertTrue([0, 3].contains(outcome.status), "bpbench run: \(outcome.error)")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/report.html"), "the run wrote report.html")
+
+        let shots = TestSupport.projectRoot + "/.build/browser-check"
+        try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
+        let screenshot = shots + "/report.png"
+        try? FileManager.default.removeItem(atPath: screenshot)
+        let check = try Self.execute(python, [Self.script, run, "--screenshot", screenshot, "--chromium", chromium])
+        XCTAssertEqual(check.status, 0, "browser check failed:\n\(check.error)\n\(check.output)")
+        for file in [screenshot, shots + "/report-expanded.png"] {
+            let png = try Data(contentsOf: URL(fileURLWithPath: file))
+            XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "\(file) is a PNG")
+            XCTAssertGreaterThan(png.count, 10_000, "\(file) shows a page, not a blank")
+        }
+
+        // The check can fail: the same page with a script that throws is caught.
+        let broken = scratch + "/broken"
+        try FileManager.default.createDirectory(atPath: broken, withIntermediateDirectories: true)
+        for file in ["run.json", "report.html"] { try FileManager.default.copyItem(atPath: run + "/" + file, toPath: broken + "/" + file) }
+        let page = try String(contentsOfFile: broken + "/report.html", encoding: .utf8)
+        try page.replacingOccurrences(of: "\"use strict\";", with: "\"use strict\"; throw new Error(\"broken page\");")
+            .write(toFile: broken + "/report.html", atomically: true, encoding: .utf8)
+        let failed = try Self.execute(python, [Self.script, broken, "--chromium", chromium])
+        XCTAssertEqual(failed.status, 1, failed.error)
+        XCTAssertTrue(failed.error.contains("uncaught exception") && failed.error.contains("broken page"), failed.error)
+        XCTAssertTrue(failed.error.contains("did not sort"), failed.error)
+    }
+
+    static let script = TestSupport.projectRoot + "/Tests/browser/check-report.py"
+
+    static func which(_ program: String) -> String? {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
+            let path = "\(directory)/\(program)"
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        return nil
+    }
+
+    static func execute(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Read both to the end on their own threads: either pipe may fill first.
+        nonisolated(unsafe) var errorData = Data()
+        let errorReader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        errorReader.start()
+        let outputData = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        while !errorReader.isFinished { usleep(1000) }
+        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+    }
+}
