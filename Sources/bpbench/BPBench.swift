@@ -15,7 +15,7 @@ struct BPBench: ParsableCommand {
             thresholds, run file); 66 missing input; 70 internal error; 73 cannot create output; \
             74 I/O error; 130 interrupted.
             """,
-        subcommands: [ListCommand.self, RunCommand.self, ReportCommand.self, CompareRunsCommand.self, CheckCommand.self, GateProofCommand.self, BaselineCommand.self])
+        subcommands: [ListCommand.self, PlanCommand.self, RunCommand.self, MergeCommand.self, ReportCommand.self, CompareRunsCommand.self, CheckCommand.self, GateProofCommand.self, BaselineCommand.self])
 }
 
 /// Options every command that needs the project shares.

@@ -85,41 +85,30 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress lines.")
     var quiet = false
 
+    @Option(name: .customLong("plan"), help: "Run a plan file (bpbench plan … --out FILE) instead of resolving one from the options; it must have been made at this revision.")
+    var planFile: String?
+
+    @Option(help: "With --plan: run shard I of N (I from 1), e.g. 2/3 — a deterministic slice, balanced by expected cost; a row's repeats at one scale stay together.")
+    var shard: String?
+
+    @Option(help: "With --plan: the number of shards when the index comes from the environment: --shard-from-env VAR, else JOB_COMPLETION_INDEX (Kubernetes Indexed Job, from 0), else SLURM_ARRAY_TASK_ID (from SLURM_ARRAY_TASK_MIN; its count from SLURM_ARRAY_TASK_COUNT).")
+    var shards: Int?
+
+    @Option(name: .customLong("shard-from-env"), help: "With --plan and --shards N: the environment variable holding this machine's shard index, counted from 0 as engines do.")
+    var shardFromEnvironment: String?
+
     func run() throws {
         var crashFailure: String?
         var notOk: String?
         var brokenFolder: BenchError?
         let interrupted = try reportingErrors { () throws(BenchError) -> Bool in
             let catalog = try project.catalog()
-            guard let profile = Profile(rawValue: profile) else {
-                throw BenchError(.usage, "unknown profile '\(self.profile)' (known: \(Profile.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            let limits = try makeLimits()
             let formats = try ExportFormat.parse(exports)
-            let scales = try parseScales()
-            let selection = try catalog.select(scenarios, includeFixtures: includeFixtures)
-            let entries = selection.entries
-            // A broken folder is one line now and the run's exit code at the end; the others run.
-            for problem in selection.problems {
-                FileHandle.standardError.write(Data("bpbench: error: \(problem.message) (the other scenarios run)\n".utf8))
-            }
-            brokenFolder = selection.problems.first
-            guard !entries.isEmpty else { throw selection.problems.first ?? BenchError(.noInput, "no scenarios found under \(catalog.projectRoot)/Scenarios") }
-            guard let allocators = Allocator.parse(allocator) else {
-                throw BenchError(.usage, "--allocator takes jemalloc, system or both, got '\(allocator)'")
-            }
-            if allocators.contains(.system), !FileManager.default.fileExists(atPath: catalog.binDirectory + "/" + Allocator.systemLibraryName) {
-                throw BenchError(.noInput, "--allocator \(allocator) needs \(catalog.binDirectory)/\(Allocator.systemLibraryName); build it first (make build)")
-            }
-            let policy = try repeatPolicy(profile)
-            var plan = try RunPlan(entries: entries, profile: profile, repeats: policy.minimum, maxRepeats: policy.maximum, warmups: warmup, scales: scales,
-                                   overrides: parameters, allocators: allocators, rows: selection.rows)
-            if interleave { plan.interleave() }
-            if let reference, !plan.steps.contains(where: { $0.row == reference }) {
-                var rows: [String] = []
-                for step in plan.steps where !rows.contains(step.row) { rows.append(step.row) }
-                throw BenchError(.usage, "--reference \(reference) is not in this run (rows: \(rows.joined(separator: ", ")))")
-            }
+            // The plan from the options, or (--plan) this machine's shard of a plan file.
+            let resolved: ResolvedRun
+            if let planFile { resolved = try resolveShard(catalog, path: planFile) } else { resolved = try resolvePlan(catalog) }
+            let plan = resolved.plan, entries = resolved.entries, limits = resolved.limits, profile = plan.profile
+            brokenFolder = resolved.problems.first
 
             let reports = catalog.projectRoot + "/Reports"
             let folder: RunFolder
@@ -129,13 +118,18 @@ struct RunCommand: ParsableCommand {
                 folder = try RunFolder.create(under: reports + "/runs")
             }
             let runDirectory = folder.path
+            if let shard = resolved.shard {
+                // Before any child: a shard whose harness dies is still identifiable to merge.
+                try ShardStamp(plan: shard.file, shard: shard.spec, hostname: ProcessInfo.processInfo.hostName).write(plan: shard.file, into: runDirectory)
+                if !quiet { print("shard \(shard.spec) of plan \(shard.file.planID): \(plan.steps.filter { !$0.isWarmup }.count) recorded repeats") }
+            }
             let interruption = Interruption()
             interruption.install()
-            var document = RunDocument(plan: plan, entries: entries, limits: limits, projectRoot: catalog.projectRoot, reference: reference)
-            let rule = plan.repeatPolicy.isAdaptive ? PrecisionRule(width: ciWidth / 100, level: ciLevel / 100, growsWithTimeRows: Set(document.growsWithTimeRows ?? [])) : nil
+            var document = RunDocument(plan: plan, entries: entries, limits: limits, projectRoot: catalog.projectRoot, reference: resolved.reference)
+            let rule = plan.repeatPolicy.isAdaptive ? PrecisionRule(width: resolved.ciWidth, level: resolved.ciLevel, growsWithTimeRows: Set(document.growsWithTimeRows ?? [])) : nil
             if rule != nil {
-                document.ciWidth = ciWidth / 100
-                document.ciLevel = ciLevel / 100
+                document.ciWidth = resolved.ciWidth
+                document.ciLevel = resolved.ciLevel
             }
             var runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
             if attribute {
