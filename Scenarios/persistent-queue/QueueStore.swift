@@ -134,7 +134,9 @@ final class QueueStore: Sendable {
                 """)
             var firstTime = 0
             for index in sequences.indices {
-                let count = try Int.fetchAll(upsert, arguments: [sequences[index], Int64(bitPattern: hashes[index])]).first ?? 0
+                // fetchOne, not fetchAll: the one row RETURNING gives needs no array per event
+                // (SQLite makes the change at the first step, so nothing is left unstepped).
+                let count = try Int.fetchOne(upsert, arguments: [sequences[index], Int64(bitPattern: hashes[index])]) ?? 0
                 if count == 1 { firstTime += 1 }
             }
             return firstTime
@@ -144,9 +146,20 @@ final class QueueStore: Sendable {
     /// Acknowledges: the rows leave the backlog (their pages go to SQLite's freelist and are
     /// reused by later inserts, so the file stops growing once the backlog stops growing).
     func acknowledge(_ sequences: [Int64]) async throws {
+        guard !sequences.isEmpty else { return }
         try await pool.write { db in
-            let delete = try db.cachedStatement(sql: "DELETE FROM events WHERE seq = ?")
-            for sequence in sequences { try delete.execute(arguments: [sequence]) }
+            // One statement per claim, not one per event (a statement execution and its argument
+            // array per event was plumbing, not queue work): `seq IN (?, …)` with one placeholder
+            // per row, cached per batch size (nearly always `claim_batch`), in slices of at most
+            // 500 rows so a large claim_batch stays under SQLite's limit on bound variables.
+            var start = sequences.startIndex
+            while start < sequences.endIndex {
+                let slice = sequences[start..<min(start + 500, sequences.endIndex)]
+                let placeholders = repeatElement("?", count: slice.count).joined(separator: ", ")
+                let delete = try db.cachedStatement(sql: "DELETE FROM events WHERE seq IN (\(placeholders))")
+                try delete.execute(arguments: StatementArguments(Array(slice)))
+                start = slice.endIndex
+            }
         }
     }
 
