@@ -274,9 +274,10 @@ public struct ShardMerge: Sendable {
         if let contents = try? fileManager.contentsOfDirectory(atPath: out), !contents.isEmpty {
             throw BenchError(.cannotCreate, "--out \(out) already exists and is not empty; choose a new folder")
         }
-        let final = (out as NSString).standardizingPath
-        let parent = (final as NSString).deletingLastPathComponent
-        let staging = (parent.isEmpty ? "." : parent) + "/.\((final as NSString).lastPathComponent).merging-\(getpid())"
+        // Absolute, through URL: NSString's path methods trap on some one-letter relative paths here.
+        let url = URL(fileURLWithPath: out).standardizedFileURL
+        let final = url.path
+        let staging = url.deletingLastPathComponent().path + "/.\(url.lastPathComponent).merging-\(getpid())"
         do {
             try fileManager.createDirectory(atPath: staging, withIntermediateDirectories: true)
         } catch {

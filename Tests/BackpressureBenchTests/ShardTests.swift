@@ -250,6 +250,10 @@ final class ShardTests: XCTestCase {
         let complete = try TestSupport.bpbench(["merge"] + whole + ["--out", scratch + "/whole/merged"])
         XCTAssertEqual(complete.status, 0, complete.error)
         XCTAssertEqual(complete.error, "")
+        // A relative one-letter --out (NSString's path methods trapped on it).
+        let relative = try Self.shell("\"$BPBENCH\" merge shard-1 shard-2 shard-3 --out m", in: scratch + "/whole", environment: ["BPBENCH": TestSupport.binDirectory + "/bpbench"])
+        XCTAssertEqual(relative.status, 0, relative.error)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: scratch + "/whole/m/run.json"))
     }
 
     func testBadShardsAreOneLineTheirOwnCodeAndNothingMerged() throws {
