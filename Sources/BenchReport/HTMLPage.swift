@@ -79,7 +79,7 @@ enum HTMLPage {
     static let style = """
         :root { --line: #d9dde3; --soft: #f5f7fa; --ink: #1d2430; --muted: #5b6472; --accent: #1f5fbf; }
         * { box-sizing: border-box; }
-        body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); margin: 0 auto; padding: 16px 24px 48px; max-width: 1600px; }
+        body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--ink); margin: 0 auto; padding: 16px 14px 48px; max-width: 1600px; }
         h1 { font-size: 22px; margin: 8px 0 4px; } h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
         h3 { font-size: 15px; margin: 18px 0 6px; } h4 { font-size: 13px; margin: 10px 0 4px; color: var(--muted); text-transform: uppercase; letter-spacing: .03em; }
         p.lead, p.note { color: var(--muted); max-width: 1100px; } code { font-size: 12.5px; }
@@ -91,6 +91,9 @@ enum HTMLPage {
         th[aria-sort=ascending]::after { content: " ▲"; } th[aria-sort=descending]::after { content: " ▼"; }
         td.n { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
         tr.row:hover { background: #eef3fb; }
+        tr.row > td:first-child { white-space: nowrap; }
+        table.sortable > thead th { white-space: normal; vertical-align: bottom; }
+        table.sortable { font-size: 13px; } table.sortable > thead > tr > th, table.sortable > tbody > tr.row > td { padding: 4px 6px; }
         tr.detail > td { background: #fbfcfd; padding: 10px 12px 16px; }
         button.toggle { border: 1px solid var(--line); background: white; border-radius: 3px; width: 22px; height: 20px; padding: 0; cursor: pointer; font-size: 11px; }
         button.toggle[aria-expanded=true] { background: var(--accent); color: white; }

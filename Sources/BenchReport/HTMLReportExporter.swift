@@ -29,8 +29,8 @@ public struct HTMLReportExporter: Exporter {
         ("throughput", "number", "bytes/s"), ("items/s", "number", nil),
         ("latency p50", "number", nil), ("latency p99", "number", nil),
         ("verdict", "text", "memory growth across the run's scales"),
-        ("memory vs ref", "number", "peak RSS ÷ the reference row's, same scale, same run"),
-        ("throughput vs ref", "number", "throughput ÷ the reference row's, same scale, same run"),
+        ("RSS ÷ ref", "number", "peak RSS ÷ the reference row's, same scale, same run"),
+        ("throughput ÷ ref", "number", "throughput ÷ the reference row's, same scale, same run"),
     ]
 
     public func render(_ analysis: RunAnalysis) throws -> String {

@@ -290,7 +290,10 @@ public struct RunComparison: Sendable {
         }
         body += "<ul><li>\(escape(runLine("A", nameA, documentA)))</li><li>\(escape(runLine("B", nameB, documentB)))</li>"
         if !contextDifferences.isEmpty { body += "<li>Also different: \(escape(contextDifferences.joined(separator: "; ")))</li>" }
-        body += "</ul><p class=\"note\">\(escape(Self.explanation).replacingOccurrences(of: "`", with: ""))</p>"
+        // The markdown's *emphasis* as <em>, its `code` as plain text.
+        let note = escape(Self.explanation).replacingOccurrences(of: "`", with: "").components(separatedBy: "*").enumerated()
+            .map { $0.offset % 2 == 1 ? "<em>\($0.element)</em>" : $0.element }.joined()
+        body += "</ul><p class=\"note\">\(note)</p>"
         body += "<h2>Rows in both (\(rows.count))</h2>"
         let readings = [Reading.higher, .lower, .unclear, .tooFew, .oneSide].map(\.rawValue)
         body += "<div class=\"filters\" data-filters=\"compare\"><label>find <input type=\"search\" data-field=\"search\" placeholder=\"row, figure…\"></label>"

@@ -53,6 +53,8 @@ final class CompareTests: XCTestCase {
         XCTAssertTrue(markdown.contains("| `ignored-drain` | ×4 | peak allocated | 96.0 MiB n=5 | 192 MiB n=5 | 2.00× (2.00–2.00) | 0.008 | B higher (worse) |"), markdown)
         XCTAssertTrue(ba.markdown().contains("| 0.50× (0.50–0.50) | 0.008 | B lower (better) |"))
         XCTAssertTrue(markdown.contains("## Only in A (0)"))
+        XCTAssertTrue(ab.html().contains("<em>B/A</em>"), "the note's emphasis is HTML, not markdown")
+        XCTAssertFalse(ab.html().contains("*B/A*"))
     }
 
     func testTooFewRepeatsGiveNoIntervalAndThreeGiveOne() throws {

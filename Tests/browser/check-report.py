@@ -16,7 +16,8 @@ NUL-separated JSON), with nothing but the standard library: no PyPI driver, no w
 - expanding one line shows its details with a drawn chart;
 - the text filter hides the lines that do not match.
 
-Takes a screenshot of the top of the page (FILE.png) and of the expanded line (FILE-expanded.png).
+Takes screenshots: the top of the page (FILE.png), the summary sorted by peak RSS, largest first
+(FILE-sorted.png), and the expanded line (FILE-expanded.png).
 Prints one JSON object with what it measured; exit 0 when every check passed, 1 when one failed
 (each failure one line on stderr), 2 when Chromium could not be started or driven.
 """
@@ -162,6 +163,7 @@ def main():
 
     failures = []
     measured = {"rows_expected": len(expected)}
+    stem = options.screenshot[:-4] if options.screenshot and options.screenshot.endswith(".png") else options.screenshot
     profile_dir = tempfile.mkdtemp(prefix="bpbench-chromium-")
     log_path = os.path.join(profile_dir, "chromium.log")
     with open(log_path, "wb") as log:
@@ -222,7 +224,7 @@ def main():
             ascending = evaluate(STATE)
             evaluate(f"document.querySelectorAll('#summary thead th')[{state['column']}].click()")
             descending = evaluate(STATE)
-            measured["peak_rss_order"] = {"opened": before, "ascending": ascending["peak"], "descending": descending["peak"]}
+            measured["peak_rss_first"] = {"opened": before[:3], "ascending": ascending["peak"][:3], "descending": descending["peak"][:3]}
             if ascending["sort"] != "ascending" or keys(ascending["peak"]) != sorted(keys(before)):
                 failures.append(f"one click on 'peak RSS' did not sort ascending: {ascending['peak']}")
             if descending["sort"] != "descending" or keys(descending["peak"]) != sorted(keys(before), reverse=True):
@@ -233,6 +235,10 @@ def main():
                 failures.append("sorting ascending and descending gave the same order")
             if not (ascending["paired"] and descending["paired"]):
                 failures.append("after sorting, a line's details no longer follow it")
+            if options.screenshot:
+                evaluate("document.getElementById('summary-section').scrollIntoView({block: 'start'})")
+                time.sleep(0.2)
+                screenshot(stem + "-sorted.png")
 
         # One expansion: the first line's details open and hold a drawn chart.
         expansion = evaluate("""(() => {
@@ -240,8 +246,10 @@ def main():
           const detail = row.nextElementSibling;
           const closedHeight = detail.getBoundingClientRect().height;
           row.querySelector('button.toggle').click();
-          detail.scrollIntoView({block: 'start'});
-          window.scrollBy(0, -60);
+          // The line itself just under the sticky filter bar, its details below it.
+          row.scrollIntoView({block: 'start'});
+          const bar = document.querySelector('.filters');
+          window.scrollBy(0, -((bar ? bar.getBoundingClientRect().height : 0) + 40));
           const svg = detail.querySelector('svg');
           const box = svg ? svg.getBoundingClientRect() : null;
           return {row: row.dataset.row + ' x' + row.dataset.scale, hidden: detail.hidden, closedHeight: closedHeight,
@@ -257,7 +265,7 @@ def main():
             failures.append(f"the details of {expansion['row']} hold no drawn chart: {expansion}")
         if options.screenshot:
             time.sleep(0.2)
-            screenshot(options.screenshot[:-4] + "-expanded.png" if options.screenshot.endswith(".png") else options.screenshot + "-expanded.png")
+            screenshot(stem + "-expanded.png")
 
         # The text filter: a row's name leaves only the lines that contain it.
         name = expected[-1][0]
