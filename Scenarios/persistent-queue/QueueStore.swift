@@ -127,17 +127,21 @@ final class QueueStore: Sendable {
     /// crash between this commit and the ack redelivers the events, and their count goes to 2.
     func recordProcessed(_ sequences: [Int64], hashes: [UInt64]) async throws -> Int {
         try await pool.write { db in
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO processed (seq, count, hash) VALUES (?, 1, ?)
-                ON CONFLICT (seq) DO UPDATE SET count = count + 1
-                RETURNING count
-                """)
+            // INSERT OR IGNORE says by its change count whether this is the first processing; only
+            // a redelivered sequence pays the UPDATE. The same rows change as with an upsert, in
+            // the same transaction. The upsert's `RETURNING count` cost ≈ 18 allocations per event
+            // (SQLite opens an ephemeral table for RETURNING on every execution): half of the
+            // scenario's allocations, for a count the pattern can read from `changesCount`.
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO processed (seq, count, hash) VALUES (?, 1, ?)")
+            let again = try db.cachedStatement(sql: "UPDATE processed SET count = count + 1 WHERE seq = ?")
             var firstTime = 0
             for index in sequences.indices {
-                // fetchOne, not fetchAll: the one row RETURNING gives needs no array per event
-                // (SQLite makes the change at the first step, so nothing is left unstepped).
-                let count = try Int.fetchOne(upsert, arguments: [sequences[index], Int64(bitPattern: hashes[index])]) ?? 0
-                if count == 1 { firstTime += 1 }
+                try insert.execute(arguments: [sequences[index], Int64(bitPattern: hashes[index])])
+                if db.changesCount == 1 {
+                    firstTime += 1
+                } else {
+                    try again.execute(arguments: [sequences[index]])
+                }
             }
             return firstTime
         }
