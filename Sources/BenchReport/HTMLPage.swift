@@ -9,7 +9,8 @@ import Foundation
 ///   header is clicked (again: reversed); a cell's `data-v` is its sort key (a number for number
 ///   columns; empty = no value, always last). Body rows are `tr.row`, each optionally followed by
 ///   its `tr.detail`, which moves with it.
-/// - a `button.toggle` in a `tr.row` shows or hides the `tr.detail` after it.
+/// - a `button.toggle` in a `tr.row` shows or hides the `tr.detail` after it; the first time, a
+///   `script.later` in the detail (``later(_:)``) is replaced by the HTML it holds.
 /// - a `[data-filters=TABLE_ID]` bar's inputs and selects with `data-field=NAME` filter that
 ///   table's rows by their `data-NAME` attribute: a text box by substring, a select by equality,
 ///   every control at once; its `.count` says how many rows are shown.
@@ -30,6 +31,15 @@ enum HTMLPage {
             }
         }
         return escaped
+    }
+
+    /// `html` kept as raw text until the reader opens it: a `<script type="text/html">` is neither
+    /// run nor parsed into elements, so a page of many rows does not build every row's charts on
+    /// opening. Its content cannot end the element early: every string from the run is escaped
+    /// (`<` is `&lt;`) and the generators write no `</script`; one that slipped through all the
+    /// same is broken here rather than allowed to close the element.
+    static func later(_ html: String) -> String {
+        "<script type=\"text/html\" class=\"later\">" + html.replacingOccurrences(of: "</script", with: "<\\/script", options: .caseInsensitive) + "</script>"
     }
 
     /// A whole page: `title` (escaped here) and `body` (HTML, already escaped by its builder).
@@ -146,7 +156,10 @@ enum HTMLPage {
             if (!button) return;
             var row = button.closest("tr"), detail = detailOf(row), open = !isOpen(row);
             button.setAttribute("aria-expanded", String(open));
-            if (detail) detail.hidden = !open;
+            if (!detail) return;
+            var later = detail.querySelector("script.later");
+            if (open && later) later.parentNode.innerHTML = later.textContent;
+            detail.hidden = !open;
           });
           document.querySelectorAll("[data-filters]").forEach(function (bar) {
             var table = document.getElementById(bar.dataset.filters), controls = bar.querySelectorAll("[data-field]"), counter = bar.querySelector(".count");

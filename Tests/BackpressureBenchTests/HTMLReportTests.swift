@@ -12,6 +12,8 @@ final class HTMLReportTests: XCTestCase {
         let html = try HTMLReportExporter().render(analysis)
         XCTAssertEqual(html.components(separatedBy: "<tr class=\"row\"").count - 1, analysis.summaries.count)
         XCTAssertEqual(html.components(separatedBy: "<tr class=\"detail\"").count - 1, analysis.summaries.count)
+        XCTAssertEqual(html.components(separatedBy: "<script type=\"text/html\" class=\"later\">").count - 1, analysis.summaries.count,
+                       "each line's details wait as text until opened")
         for summary in analysis.summaries {
             XCTAssertTrue(html.contains("data-row=\"\(summary.scenario)\" data-scale=\"\(summary.scale)\""), "\(summary.scenario) \(summary.scale)")
             XCTAssertTrue(html.contains("data-detail-of=\"\(summary.scenario) \(summary.scale)\""), "details of \(summary.scenario) \(summary.scale)")
@@ -64,6 +66,9 @@ final class HTMLReportTests: XCTestCase {
         XCTAssertTrue(html.contains("&lt;img src=x onerror=alert(2)&gt;"))
         XCTAssertTrue(html.contains("&lt;/code&gt;&lt;b&gt;bold&lt;/b&gt;"))
         XCTAssertEqual(html.components(separatedBy: "<script>").count - 1, 1, "only the page's own script")
+        XCTAssertEqual(html.components(separatedBy: "</script>").count, html.components(separatedBy: "<script").count,
+                       "no run string closes a deferred detail early")
+        XCTAssertEqual(HTMLPage.later("a</SCRIPT>b"), "<script type=\"text/html\" class=\"later\">a<\\/script>b</script>")
         // The same page without the hostile strings has none of those escapes (the check can fail).
         let plain = try HTMLReportExporter().render(RunAnalysis(Synthetic.document()))
         XCTAssertFalse(plain.contains("&lt;script&gt;"))
