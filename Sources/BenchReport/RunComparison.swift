@@ -159,10 +159,8 @@ public struct RunComparison: Sendable {
             return Cell(metric: metric, samplesA: samplesA, samplesB: samplesB, interval: nil, p: nil, reading: .oneSide)
         }
         let p = twoSidedP(samplesA, samplesB)
-        // (1 − 0.90) / 2 is 0.0499… in floating point, just under 3 + 3 repeats' 1/20: asked for
-        // exactly 0.90, RatioInterval gives the smallest sample its docs promise an interval none.
-        // The tolerance absorbs only that rounding; the interval's coverage is still ≥ 0.90.
-        guard let interval = RatioInterval(samplesB, over: samplesA, level: level - 1e-9) else {
+        // (RatioInterval absorbs the rounding of (1 − 0.90) / 2, so 3 + 3 repeats get their interval.)
+        guard let interval = RatioInterval(samplesB, over: samplesA, level: level) else {
             return Cell(metric: metric, samplesA: samplesA, samplesB: samplesB, interval: nil, p: p, reading: .tooFew)
         }
         let reading: Reading = interval.lower > 1 ? .higher : interval.upper < 1 ? .lower : .unclear

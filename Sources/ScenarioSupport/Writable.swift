@@ -28,12 +28,14 @@ public final class Writable: Sendable {
     public static let buffered = GaugeName("buffered_bytes")
 
     /// How many high-water marks of chunks may wait in the outbox for the event loop (a chunk
-    /// there is invisible to NIO's writability): a safety net for a starved loop, not the
-    /// backpressure itself, which is `isWritable`. Measured (manual-drain/unthrottled over
-    /// pipeline-copy/unthrottled, ×4): 1 mark made every write say false (the per-chunk
-    /// handshake this type exists to avoid), 16 marks 0.88× (the producer outran the loop's
-    /// batches and paid a drain hop 914 times), 64 marks 1.00×.
-    public static let transitMarks = 64
+    /// there is invisible to NIO's writability): the bound on what a stale `isWritable` lets
+    /// through, on top of NIO's own mark. The producer outruns the loop's pick-up whenever the
+    /// loop thread is not running, so the outbox fills to the cap on most cycles: the cap is what
+    /// `buffered_bytes` peaks at. Measured (×4, 7 repeats, paced manual-drain's buffered_bytes;
+    /// drain_waits unthrottled): 4 marks 80–93 KiB and 2,688 waits (each a hop: 0.79× the
+    /// pipeline without the outbox), 16 marks 256–272 KiB and 139–649 waits, 64 marks 165–737 KiB
+    /// (a 1 GiB mark's 3.3 MiB no longer stood out clearly in the gate's test). 16 it is.
+    public static let transitMarks = 16
 
     /// Wraps a connected channel (whose `WriteBufferWaterMark` is the high/low mark).
     /// `highWaterMark` × ``transitMarks`` bounds the bytes in transit to the event loop.
@@ -48,7 +50,7 @@ public final class Writable: Sendable {
     }
 
     /// Queues `chunk` for the socket. Returns false when the channel is not writable (its pending
-    /// writes reached the high-water mark) or a high-water mark's worth of chunks is still on its
+    /// writes reached the high-water mark) or ``transitMarks`` marks of chunks are still on their
     /// way to the event loop: the caller should then `await drain()`.
     @discardableResult
     public func write(_ chunk: ByteBuffer) -> Bool {

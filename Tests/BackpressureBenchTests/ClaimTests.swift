@@ -60,6 +60,8 @@ final class ClaimTests: XCTestCase {
         XCTAssertEqual(interval.upper, 5, accuracy: 1e-9)
         XCTAssertEqual(interval.coverage, 1 - 2 * 12.0 / 252, accuracy: 1e-9)
         XCTAssertNil(RatioInterval([1, 2], over: [1, 2], level: 0.90))
+        let three = try XCTUnwrap(RatioInterval([2, 3, 4], over: [1, 1, 1], level: 0.90), "3 + 3 reaches 90 % exactly (tail 1/20 each side)")
+        XCTAssertEqual(three.coverage, 0.90, accuracy: 1e-12)
         XCTAssertNil(RatioInterval([1, 2, 3], over: [0, 1, 2], level: 0.90), "a zero throughput has no log")
     }
 

@@ -195,13 +195,15 @@ final class RunLifecycleTests: ChildProcessTestCase {
 
     /// The gate on real runs: a baseline of manual-drain (5 repeats, the fewest the significance
     /// test can use), then the same scenario with its backpressure effectively turned off (a
-    /// 1 GiB high-water mark): the writer's buffer goes from 16 KiB to ~0.5 MiB, which the heap's
-    /// 3 MiB hides but the writer's gauge does not — check names the scenario and the gauge. The
-    /// unchanged run passes.
+    /// 1 GiB high-water mark): the writer's buffer goes from its cap (NIO's mark plus 16 marks in
+    /// the outbox, ≤ 272 KiB) to most of the 4.7 MiB input, which check names (scenario and
+    /// gauge). The reader is paced at 8 MiB/s so that a debug build's slow producer still
+    /// outruns it (at 64 MiB/s it sometimes did not, and the unthrottled buffer stayed small).
+    /// The unchanged run passes.
     func testGateCatchesBackpressureTurnedOffInARealRun() throws {
         let entry = try TestSupport.entry("manual-drain")
         func run(_ overrides: [String]) throws -> RunAnalysis {
-            let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 5, warmups: 0, scales: [1], overrides: ["items=300"] + overrides)
+            let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 5, warmups: 0, scales: [1], overrides: ["items=300", "consumer_rate=8MiB/s"] + overrides)
             let directory = TestSupport.temporaryDirectory("gate")
             var document = RunDocument(startedAt: "t", profile: "quick", repeats: 5, warmups: 0, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
             BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory, interruption: nil)
