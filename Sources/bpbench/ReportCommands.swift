@@ -49,30 +49,6 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-/// `bpbench compare A B`: side by side, with deltas and a better/worse mark.
-struct CompareCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "compare", abstract: "Compare two run folders side by side.")
-
-    @OptionGroup var project: ProjectOptions
-
-    @Argument(help: "The earlier run folder.")
-    var runA: String
-
-    @Argument(help: "The later run folder.")
-    var runB: String
-
-    @Option(help: "Changes smaller than this fraction are marked as noise (≈).")
-    var noise: Double = 0.05
-
-    func run() throws {
-        try reportingErrors {
-            let a = RunAnalysis(try RunFolder(existing: runA).load())
-            let b = RunAnalysis(try RunFolder(existing: runB).load())
-            print(Comparison(a, b, noise: noise).markdown(nameA: runA, nameB: runB))
-        }
-    }
-}
-
 /// `bpbench baseline update`: write the baseline from a run, atomically.
 struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "baseline", abstract: "Manage the committed baseline.", subcommands: [Update.self])
