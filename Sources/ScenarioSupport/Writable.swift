@@ -28,14 +28,15 @@ public final class Writable: Sendable {
     public static let buffered = GaugeName("buffered_bytes")
 
     /// How many high-water marks of chunks may wait in the outbox for the event loop (a chunk
-    /// there is invisible to NIO's writability): the bound on what a stale `isWritable` lets
-    /// through, on top of NIO's own mark. The producer outruns the loop's pick-up whenever the
-    /// loop thread is not running, so the outbox fills to the cap on most cycles: the cap is what
-    /// `buffered_bytes` peaks at. Measured (×4, 7 repeats, paced manual-drain's buffered_bytes;
-    /// drain_waits unthrottled): 4 marks 80–93 KiB and 2,688 waits (each a hop: 0.79× the
-    /// pipeline without the outbox), 16 marks 256–272 KiB and 139–649 waits, 64 marks 165–737 KiB
-    /// (a 1 GiB mark's 3.3 MiB no longer stood out clearly in the gate's test). 16 it is.
-    public static let transitMarks = 16
+    /// there is invisible to NIO's writability): a safety net for a starved loop, not the
+    /// backpressure, which is `isWritable`. The loop sends slower than the producer reads and
+    /// hashes, so the outbox overshoots NIO's mark between writability updates — as NIO's own
+    /// async writer does for pipeline-copy, whose heap overshoots the same way; a tighter cap makes
+    /// this strategy stricter than its reference and pays a drain hop at every hit. Measured
+    /// (manual-drain/unthrottled ÷ pipeline-copy/unthrottled; paced buffered_bytes): 16 marks
+    /// 0.81× (0.76–0.90) at ×4 with 1,156 waits, 256–272 KiB; 64 marks 1.00× (0.94–1.06), 0.97×
+    /// in make bench, 165–737 KiB.
+    public static let transitMarks = 64
 
     /// Wraps a connected channel (whose `WriteBufferWaterMark` is the high/low mark).
     /// `highWaterMark` × ``transitMarks`` bounds the bytes in transit to the event loop.

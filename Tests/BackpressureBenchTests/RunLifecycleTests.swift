@@ -195,8 +195,8 @@ final class RunLifecycleTests: ChildProcessTestCase {
 
     /// The gate on real runs: a baseline of manual-drain (5 repeats, the fewest the significance
     /// test can use), then the same scenario with its backpressure effectively turned off (a
-    /// 1 GiB high-water mark): the writer's buffer goes from its cap (NIO's mark plus 16 marks in
-    /// the outbox, ≤ 272 KiB) to most of the 4.7 MiB input, which check names (scenario and
+    /// 1 GiB high-water mark): the writer's buffer goes from NIO's mark plus the outbox's
+    /// overshoot (≤ 1 MiB, its cap) to most of the 4.7 MiB input, which check names (scenario and
     /// gauge). The reader is paced at 8 MiB/s so that a debug build's slow producer still
     /// outruns it (at 64 MiB/s it sometimes did not, and the unthrottled buffer stayed small).
     /// The unchanged run passes.
