@@ -118,7 +118,7 @@ final class HTMLReportTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
         let screenshot = shots + "/report.png"
         try? FileManager.default.removeItem(atPath: screenshot)
-        let check = try Self.execute(python, [Self.script, run, "--screenshot", screenshot, "--chromium", chromium])
+        let check = try TestSupport.execute(python, [Self.script, run, "--screenshot", screenshot, "--chromium", chromium])
         XCTAssertEqual(check.status, 0, "browser check failed:\n\(check.error)\n\(check.output)")
         for file in [screenshot, shots + "/report-expanded.png"] {
             let png = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -133,7 +133,7 @@ final class HTMLReportTests: XCTestCase {
         let page = try String(contentsOfFile: broken + "/report.html", encoding: .utf8)
         try page.replacingOccurrences(of: "\"use strict\";", with: "\"use strict\"; throw new Error(\"broken page\");")
             .write(toFile: broken + "/report.html", atomically: true, encoding: .utf8)
-        let failed = try Self.execute(python, [Self.script, broken, "--chromium", chromium])
+        let failed = try TestSupport.execute(python, [Self.script, broken, "--chromium", chromium])
         XCTAssertEqual(failed.status, 1, failed.error)
         XCTAssertTrue(failed.error.contains("uncaught exception") && failed.error.contains("broken page"), failed.error)
         XCTAssertTrue(failed.error.contains("did not sort"), failed.error)
@@ -147,23 +147,5 @@ final class HTMLReportTests: XCTestCase {
             if FileManager.default.isExecutableFile(atPath: path) { return path }
         }
         return nil
-    }
-
-    static func execute(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Read both to the end on their own threads: either pipe may fill first.
-        nonisolated(unsafe) var errorData = Data()
-        let errorReader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
-        errorReader.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        while !errorReader.isFinished { usleep(1000) }
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
     }
 }

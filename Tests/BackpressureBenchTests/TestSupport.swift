@@ -101,10 +101,15 @@ enum TestSupport {
     static func bpbench(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
         let executable = binDirectory + "/bpbench"
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("bpbench is not built") }
+        return try execute(executable, arguments, in: projectRoot)
+    }
+
+    /// Runs `executable` to the end: exit status, stdout, stderr.
+    static func execute(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: projectRoot)
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
