@@ -107,8 +107,11 @@ enum PostgresQueue {
         let chaos = Task {
             for _ in 0..<settings.workerKills {
                 try? await Task.sleep(nanoseconds: UInt64.random(in: 50_000_000...500_000_000))
+                // A kill needs a running worker: when every worker is down (killed, its restart
+                // not yet made) wait for one rather than let the kill fall on nothing — under
+                // load that happened, and a run asked for 3 kills landed 2.
+                while !Task.isCancelled, !pool.killRandomWorker() { try? await Task.sleep(nanoseconds: 10_000_000) }
                 if Task.isCancelled { return }
-                pool.killRandomWorker()
             }
         }
         defer { chaos.cancel() }
@@ -302,12 +305,15 @@ final class WorkerPool: @unchecked Sendable {
         try await Task.sleep(nanoseconds: 20_000_000)
     }
 
-    /// SIGKILL one running worker, chosen at random (counted in `worker_kills_landed`).
-    func killRandomWorker() {
+    /// SIGKILL one running worker, chosen at random (counted in `worker_kills_landed`); false
+    /// when none is running.
+    @discardableResult
+    func killRandomWorker() -> Bool {
         let running = state.withLock { $0.workers.map(\.process).filter(\.isRunning) }
-        guard let victim = running.randomElement() else { return }
+        guard let victim = running.randomElement() else { return false }
         kill(victim.processIdentifier, SIGKILL)
         state.withLock { $0.killed += 1 }
+        return true
     }
 
     var killed: Int { state.withLock { $0.killed } }
