@@ -65,7 +65,12 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bpbench", targets: ["bpbench"]),
+        // What a package of one's own depends on to write scenarios (see Sources/ScenarioKit/GUIDE.md):
+        // the author API, with jemalloc linked through it, and the real-I/O building blocks.
         .library(name: "ScenarioKit", targets: ["ScenarioKit"]),
+        .library(name: "ScenarioSupport", targets: ["ScenarioSupport"]),
+        // `swift package bpbench run|check|list|init …` inside a package of one's own.
+        .plugin(name: "BPBenchPlugin", targets: ["BPBenchPlugin"]),
         // Preloaded into a child by `bpbench run --allocator system`: glibc's malloc for a
         // program linked with jemalloc.
         .library(name: "BPBenchSystemMalloc", type: .dynamic, targets: ["SystemMalloc"]),
@@ -123,6 +128,18 @@ let package = Package(
                 "BenchCore", "BenchReport", "BenchProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // The command plugin: builds the package's scenarios through SwiftPM, then runs bpbench on
+        // them. It writes run folders, the verdict and the baseline under Reports/ (and init writes
+        // scenario folders), hence the permission; it needs no network.
+        .plugin(
+            name: "BPBenchPlugin",
+            capability: .command(
+                intent: .custom(verb: "bpbench", description: "Run, list and gate the package's backpressure scenarios (bpbench run|check|list|init|report|baseline)"),
+                permissions: [.writeToPackageDirectory(reason: "bpbench writes Reports/ (run folders, verdict.json, baseline.json) and init writes Scenarios/")]
+            ),
+            dependencies: ["bpbench", "bpbench-launch"],
+            path: "Plugins/BPBenchPlugin"
         ),
         .testTarget(
             name: "BackpressureBenchTests",

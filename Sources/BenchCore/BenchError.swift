@@ -16,6 +16,9 @@ public struct BenchError: Error, Sendable, Equatable, CustomStringConvertible {
         case cannotCreate = 73
         /// A read or write that failed midway (EX_IOERR).
         case io = 74
+        /// A package set up for nothing the harness can do: `--package-path` with no scenario
+        /// folder (EX_CONFIG).
+        case config = 78
         /// Ctrl-C or SIGTERM reached the harness.
         case interrupted = 130
     }

@@ -15,19 +15,132 @@ struct BPBench: ParsableCommand {
             thresholds, run file); 66 missing input; 70 internal error; 73 cannot create output; \
             74 I/O error; 130 interrupted.
             """,
-        subcommands: [ListCommand.self, PlanCommand.self, RunCommand.self, MergeCommand.self, ReportCommand.self, CompareRunsCommand.self, CheckCommand.self, GateProofCommand.self, BaselineCommand.self])
+        subcommands: [ListCommand.self, PlanCommand.self, RunCommand.self, MergeCommand.self, ReportCommand.self, CompareRunsCommand.self, CheckCommand.self, GateProofCommand.self, BaselineCommand.self,
+                      InitCommand.self])
+
+    /// ArgumentParser's own `main`, plus the verdict file every `run` and `check` leaves behind
+    /// (``Verdict``: a plugin's exit code reaches CI squashed to 0/1, the file does not).
+    static func main() {
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        let recorder = VerdictRecorder(command)
+        do {
+            try command.run()
+            recorder?.finish(exitCode: 0)
+        } catch {
+            recorder?.finish(exitCode: exitCode(for: error).rawValue)
+            exit(withError: error)
+        }
+    }
 }
 
-/// Options every command that needs the project shares.
+/// Options every command that needs the project shares: this repository (found from the current
+/// folder), or a package of one's own (`--package-path DIR`, built before its scenarios are read).
 struct ProjectOptions: ParsableArguments {
     @Option(name: .customLong("root"), help: "The project folder (with Scenarios/); found from the current folder by default.")
     var root: String?
 
-    @Option(name: .customLong("bin-dir"), help: "Where the scenario executables were built (default: beside bpbench).")
+    @Option(name: .customLong("bin-dir"), help: "Where the scenario executables were built (default: beside bpbench; with --package-path, the package's .build/release).")
     var binDirectory: String?
 
+    @Option(name: .customLong("package-path"), help: "A package of your own whose Scenarios/ to run: built with `swift build -c release` first, reports under its Reports/. Relative paths in the other options (--baseline, --out, --run) are then taken from it, as `git -C` does.")
+    var packagePath: String?
+
+    @Flag(help: "With --package-path: do not build the package (the plugin has built it through SwiftPM already).")
+    var skipBuild = false
+
+    @Option(name: .customLong("launcher-dir"), help: "The folder holding bpbench-launch (default: beside bpbench).")
+    var launcherDirectory: String?
+
+    mutating func validate() throws {
+        guard let packagePath else {
+            if skipBuild { throw ValidationError("--skip-build needs --package-path") }
+            return
+        }
+        if root != nil { throw ValidationError("--root and --package-path name the project twice; pass one") }
+        // Resolved before moving into the package, then the package is the current folder, so
+        // every command's relative defaults (Reports/baseline.json) are the package's own.
+        let absolute = packagePath.hasPrefix("/") ? packagePath : FileManager.default.currentDirectoryPath + "/" + packagePath
+        self.packagePath = (absolute as NSString).standardizingPath
+        if let binDirectory, !binDirectory.hasPrefix("/") { self.binDirectory = FileManager.default.currentDirectoryPath + "/" + binDirectory }
+        if let launcherDirectory, !launcherDirectory.hasPrefix("/") { self.launcherDirectory = FileManager.default.currentDirectoryPath + "/" + launcherDirectory }
+        // A folder that is not there is reported by catalog() with its own exit code.
+        _ = FileManager.default.changeCurrentDirectoryPath(self.packagePath!)
+    }
+
+    /// This harness's own folder: where `bpbench` (and `bpbench-launch` beside it) runs from.
+    static var harnessBinDirectory: String {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return (executable as NSString).deletingLastPathComponent
+    }
+
+    /// The project's root without building anything (for the verdict file and run folders).
+    func projectRoot() -> String? {
+        if let packagePath { return FileManager.default.fileExists(atPath: packagePath + "/Package.swift") ? packagePath : nil }
+        return try? ScenarioCatalog.locate(root: root, binDirectory: binDirectory).projectRoot
+    }
+
     func catalog() throws(BenchError) -> ScenarioCatalog {
-        try ScenarioCatalog.locate(root: root, binDirectory: binDirectory)
+        guard let packagePath else { return try ScenarioCatalog.locate(root: root, binDirectory: binDirectory) }
+        let package = try ScenarioPackage(path: packagePath)
+        if !skipBuild, !Self.built.contains(package.root) {
+            try package.build(log: { FileHandle.standardError.write(Data("bpbench: \($0)\n".utf8)) })
+            Self.built.insert(package.root)
+        }
+        let catalog = package.catalog(launcherDirectory: launcherDirectory ?? Self.harnessBinDirectory)
+        guard let binDirectory else { return catalog }
+        return ScenarioCatalog(projectRoot: catalog.projectRoot, binDirectory: binDirectory, launcherDirectory: catalog.launcherDirectory, scenarioInputs: catalog.scenarioInputs)
+    }
+
+    /// Packages this process has built already (a command may ask for the catalog twice).
+    nonisolated(unsafe) static var built: Set<String> = []
+}
+
+/// Collects what the verdict file says about a `run` or `check`: the last error line, the
+/// findings, the run folder (the one `Reports/latest` moved to), then writes it.
+final class VerdictRecorder {
+    /// Set by `check` once it has judged; read when the verdict is written.
+    nonisolated(unsafe) static var findings: Int?
+    /// The last error line `reportingErrors` printed.
+    nonisolated(unsafe) static var lastError: String?
+
+    let command: String
+    let projectRoot: String
+    let latestBefore: String?
+
+    /// Nil for commands that leave no verdict (everything but `run` and `check`), or when the
+    /// project cannot be found (that error is the command's own to report).
+    init?(_ command: ParsableCommand) {
+        let project: ProjectOptions
+        switch command {
+        case let run as RunCommand: (self.command, project) = ("run", run.project)
+        case let check as CheckCommand: (self.command, project) = ("check", check.project)
+        default: return nil
+        }
+        guard let root = project.projectRoot() else { return nil }
+        projectRoot = root
+        latestBefore = Self.latest(in: root)
+    }
+
+    static func latest(in root: String) -> String? {
+        let link = root + "/Reports/latest"
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else { return nil }
+        return target.hasPrefix("/") ? target : root + "/Reports/" + target
+    }
+
+    func finish(exitCode: Int32) {
+        let after = Self.latest(in: projectRoot)
+        let verdict = Verdict(command: command, exitCode: exitCode, findings: command == "check" ? Self.findings : nil,
+                              errorLine: Self.lastError, runFolder: after != latestBefore ? after : nil)
+        do {
+            try verdict.write(projectRoot: projectRoot)
+        } catch {
+            FileHandle.standardError.write(Data("bpbench: warning: \(error.message)\n".utf8))
+        }
     }
 }
 
@@ -37,6 +150,7 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         return try body()
     } catch let error as BenchError {
         FileHandle.standardError.write(Data("bpbench: error: \(error.message)\n".utf8))
+        VerdictRecorder.lastError = error.message
         throw ExitCode(error.exitCode)
     }
 }

@@ -12,10 +12,6 @@ import Foundation
 /// scenarios this bpbench cannot describe) is a reason to skip the A/B, said in one line — never
 /// a failure of the check.
 enum BaseRevision {
-    /// Every input of a scenario binary: if none differs, the binaries are the same.
-    static let scenarioInputs = ["Package.swift", "Scenarios", "Sources/ScenarioKit", "Sources/ScenarioSupport", "Sources/BenchProtocol",
-                                 "Sources/CJemalloc", "Sources/JemallocDefaults", "Sources/bpbench-launch"]
-
     enum Prepared {
         /// A catalog over REV's binaries, and a line saying what was done.
         case catalog(ScenarioCatalog, commit: String, note: String)
@@ -29,7 +25,7 @@ enum BaseRevision {
             return .skipped("A/B skipped: '\(revision)' is not a commit here (no previous commit?)")
         }
         let short = String(commit.prefix(12))
-        let same = run("/usr/bin/env", ["git", "-C", root, "diff", "--quiet", commit, "--"] + scenarioInputs).status == 0
+        let same = run("/usr/bin/env", ["git", "-C", root, "diff", "--quiet", commit, "--"] + project.scenarioInputs).status == 0
         if same {
             return .catalog(project, commit: short, note: "base \(revision) (\(short)) has the same scenario code as this tree: both sides run this build's binaries, so the A/B measures noise alone")
         }
@@ -43,14 +39,16 @@ enum BaseRevision {
             } catch {
                 return .skipped("A/B skipped: cannot create \(directory): \(error.localizedDescription)")
             }
-            let export = run("/bin/sh", ["-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", root, commit, directory])
+            // A package in a sub-folder of its repository exports that folder's tree alone.
+            let prefix = run("/usr/bin/env", ["git", "-C", root, "rev-parse", "--show-prefix"]).output ?? ""
+            let export = run("/bin/sh", ["-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", root, prefix.isEmpty ? commit : commit + ":" + prefix, directory])
             guard export.status == 0 else { return .skipped("A/B skipped: cannot export \(short) into \(directory)") }
             log("building base revision \(revision) (\(short)) in \(directory) …")
             let build = run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory, logTo: directory + "/build.log")
             guard build.status == 0 else { return .skipped("A/B skipped: base \(revision) (\(short)) does not build (log: \(directory)/build.log)") }
             _ = FileManager.default.createFile(atPath: marker, contents: Data())
         }
-        return .catalog(ScenarioCatalog(projectRoot: directory, binDirectory: binDirectory), commit: short, note: "base \(revision) (\(short)) built in \(directory)")
+        return .catalog(project.rebased(projectRoot: directory, binDirectory: binDirectory), commit: short, note: "base \(revision) (\(short)) built in \(directory)")
     }
 
     /// Runs a tool; its trimmed stdout (unless logged to a file) and exit status.
