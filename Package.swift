@@ -57,6 +57,9 @@ func scenarioTarget(_ name: String, under folder: String) -> Target {
     )
 }
 
+/// `-enable-testing` in release for the harness modules the tests `@testable import`.
+let harnessTestability: [SwiftSetting] = [.unsafeFlags(["-enable-testing"], .when(configuration: .release))]
+
 let scenarioTargets = swiftFolders(in: "Scenarios").map { scenarioTarget($0, under: "Scenarios") }
 let fixtureTargets = swiftFolders(in: "Tests/Fixtures").map { scenarioTarget($0, under: "Tests/Fixtures") }
 
@@ -65,7 +68,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bpbench", targets: ["bpbench"]),
-        // What a package of one's own depends on to write scenarios (see Sources/ScenarioKit/GUIDE.md):
+        // What a package of one's own depends on to write scenarios (the guide: Sources/ScenarioKit/ScenarioKit.docc):
         // the author API, with jemalloc linked through it, and the real-I/O building blocks.
         .library(name: "ScenarioKit", targets: ["ScenarioKit"]),
         .library(name: "ScenarioSupport", targets: ["ScenarioSupport"]),
@@ -120,8 +123,12 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
-        .target(name: "BenchCore", dependencies: ["BenchProtocol"]),
-        .target(name: "BenchReport", dependencies: ["BenchCore", "BenchProtocol"]),
+        // The harness's modules are testable in release too (`@testable import` in the tests), so
+        // `make test` and CI test the release build `make bench` and the gate run — one build,
+        // not a debug one beside it — without `-enable-testing` on every module: the scenario
+        // binaries (which never link these two) stay exactly what `make bench` measures.
+        .target(name: "BenchCore", dependencies: ["BenchProtocol"], swiftSettings: harnessTestability),
+        .target(name: "BenchReport", dependencies: ["BenchCore", "BenchProtocol"], swiftSettings: harnessTestability),
         .executableTarget(
             name: "bpbench",
             dependencies: [

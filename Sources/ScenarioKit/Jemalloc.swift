@@ -2,13 +2,15 @@ import CJemalloc
 import JemallocDefaults
 
 /// Reads jemalloc's statistics through `mallctl`, with the names resolved to MIBs once so a
-/// sampler tick is a handful of cheap calls.
-public struct JemallocStats: Sendable {
+/// sampler tick is a handful of cheap calls. Internal: the sampler reads it for the scenario (a
+/// scenario that read it too would measure its own measuring); its figures reach the harness in
+/// the result.
+struct JemallocStats: Sendable {
     private static let counterNames = ["stats.allocated", "stats.active", "stats.resident", "stats.mapped", "stats.retained"]
     private let mibs: [[Int]]
     private let epochMib: [Int]
 
-    public init() {
+    init() {
         epochMib = Self.mib(for: "epoch")
         mibs = Self.counterNames.map(Self.mib(for:))
     }
@@ -23,7 +25,7 @@ public struct JemallocStats: Sendable {
 
     /// Refreshes jemalloc's cached statistics (they only change when `epoch` is written) and
     /// reads all five counters.
-    public func read() -> AllocatorCounters {
+    func read() -> AllocatorCounters {
         refreshEpoch()
         // No allocation here: the sampler must not perturb the heap it measures.
         return AllocatorCounters(allocated: counter(0), active: counter(1), resident: counter(2), mapped: counter(3), retained: counter(4))
@@ -50,7 +52,7 @@ public struct JemallocStats: Sendable {
 
     /// Allocation and deallocation requests so far, over all arenas (small + large). Refreshes
     /// the epoch first; reads by name (called twice per run, not on the sampler's path).
-    public func operationCounts() -> (allocations: Int, frees: Int) {
+    func operationCounts() -> (allocations: Int, frees: Int) {
         refreshEpoch()
         func read(_ name: String) -> Int {
             var value: UInt64 = 0
@@ -62,7 +64,7 @@ public struct JemallocStats: Sendable {
     }
 
     /// jemalloc's version string, e.g. `5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c`.
-    public static var version: String {
+    static var version: String {
         var pointer: UnsafePointer<CChar>? = nil
         var length = MemoryLayout<UnsafePointer<CChar>?>.size
         guard mallctl("version", &pointer, &length, nil, 0) == 0, let pointer else { return "unknown" }
@@ -70,7 +72,7 @@ public struct JemallocStats: Sendable {
     }
 
     /// The options actually in force (compiled-in defaults, then MALLOC_CONF), read back.
-    public static var optionsInForce: String {
+    static var optionsInForce: String {
         func signed(_ name: String) -> String {
             var value = 0
             var length = MemoryLayout<Int>.size
@@ -97,5 +99,5 @@ public struct JemallocStats: Sendable {
     }
 
     /// The compiled-in defaults (see `jemalloc_defaults.c`).
-    public static var compiledDefaults: String { String(cString: bpbench_compiled_malloc_conf()) }
+    static var compiledDefaults: String { String(cString: bpbench_compiled_malloc_conf()) }
 }

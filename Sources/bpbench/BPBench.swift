@@ -100,11 +100,10 @@ struct ProjectOptions: ParsableArguments {
     nonisolated(unsafe) static var built: Set<String> = []
 }
 
-/// Collects what the verdict file says about a `run` or `check`: the last error line, the
-/// findings, the run folder (the one `Reports/latest` moved to), then writes it.
+/// Collects what the verdict file says about a `run` or `check`: the last error line, the run
+/// folder (the one `Reports/latest` moved to) and the findings `check` recorded there
+/// (`check.json`), then writes it.
 final class VerdictRecorder {
-    /// Set by `check` once it has judged; read when the verdict is written.
-    nonisolated(unsafe) static var findings: Int?
     /// The last error line `reportingErrors` printed.
     nonisolated(unsafe) static var lastError: String?
 
@@ -126,6 +125,14 @@ final class VerdictRecorder {
         latestBefore = Self.latest(in: root)
     }
 
+    /// The findings `check` recorded in its run folder's `check.json` (nil when it judged nothing).
+    static func findings(in runFolder: String) -> Int? {
+        guard let data = FileManager.default.contents(atPath: runFolder + "/check.json"),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let findings = object["findings"] as? [Any] else { return nil }
+        return findings.count
+    }
+
     static func latest(in root: String) -> String? {
         let link = root + "/Reports/latest"
         guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else { return nil }
@@ -134,8 +141,9 @@ final class VerdictRecorder {
 
     func finish(exitCode: Int32) {
         let after = Self.latest(in: projectRoot)
-        let verdict = Verdict(command: command, exitCode: exitCode, findings: command == "check" ? Self.findings : nil,
-                              errorLine: Self.lastError, runFolder: after != latestBefore ? after : nil)
+        let runFolder = after != latestBefore ? after : nil
+        let verdict = Verdict(command: command, exitCode: exitCode, findings: command == "check" ? runFolder.flatMap(Self.findings(in:)) : nil,
+                              errorLine: Self.lastError, runFolder: runFolder)
         do {
             try verdict.write(projectRoot: projectRoot)
         } catch {
