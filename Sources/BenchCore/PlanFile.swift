@@ -88,10 +88,47 @@ public struct PlanFile: Codable, Sendable, Equatable {
     /// What ``Step/cost`` is: `scale`, or `seconds per unit of scale from <run folder>`.
     public var costBasis: String
     public var steps: [Step]
+    /// Set in a check's plan (`bpbench plan --check`): the gate's baseline and what it judges.
+    /// Its shards run with `bpbench check --plan`, a shard is whole rows (``ShardSlicer``), and
+    /// `merge` combines their judgements. Nil in a benchmark plan (absent from its file, so
+    /// plans made before it keep their ID).
+    public var check: Check?
+
+    /// What a check's plan adds to a benchmark plan: the shards must judge against the same
+    /// baseline, the same rows, with the same declared injections.
+    public struct Check: Codable, Sendable, Equatable {
+        /// The baseline file as the plan was given it (a shard reads it there unless told).
+        public var baseline: String
+        /// ``PlanFile/contentDigest(_:)`` of the baseline file's bytes: a shard judging against
+        /// another baseline would judge another gate.
+        public var baselineDigest: String
+        /// The rows the check judges: the baseline's, in its order — including rows this checkout
+        /// has no scenario for, which shard 1 judges as missing, as `check` does — then the rows
+        /// the plan runs that the baseline lacks (judged against the base revision only).
+        public var rows: [String]
+        /// `--inject NAME.key=value`: scenario → parameter keys declared as standing for a code
+        /// change (the steps carry the injected values).
+        public var injected: [String: [String]]?
+
+        public init(baseline: String, baselineDigest: String, rows: [String], injected: [String: [String]]?) {
+            self.baseline = baseline
+            self.baselineDigest = baselineDigest
+            self.rows = rows
+            self.injected = injected
+        }
+    }
+
+    /// Rows the check judges that no step runs (a scenario this checkout lacks): shard 1 reports
+    /// them missing, so the merged verdict is the unsharded check's.
+    public var unscheduledRows: [String] {
+        let scheduled = Set(steps.map(\.row))
+        return (check?.rows ?? []).filter { !scheduled.contains($0) }
+    }
 
     public init(plan: RunPlan, revision: String, limits: ChildLimits, reference: String?, ciWidth: Double?, ciLevel: Double?,
-                costs: CostModel = CostModel()) {
+                costs: CostModel = CostModel(), check: Check? = nil) {
         formatVersion = Self.currentFormatVersion
+        self.check = check
         planID = ""
         createdAt = RunDocument.timestamp()
         self.revision = revision
@@ -124,7 +161,12 @@ public struct PlanFile: Codable, Sendable, Equatable {
         var copy = self
         copy.planID = ""
         copy.createdAt = ""
-        let data = (try? JSONLineCoding.encoder.encode(copy)) ?? Data()
+        return Self.contentDigest((try? JSONLineCoding.encoder.encode(copy)) ?? Data())
+    }
+
+    /// FNV-1a (64 bit) of `data`, 16 hex digits: the identity of a plan, a baseline file, a
+    /// thresholds file.
+    public static func contentDigest(_ data: Data) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in data {
             hash ^= UInt64(byte)

@@ -87,7 +87,10 @@ public struct ShardSpec: Sendable, Equatable, Codable, CustomStringConvertible {
 /// The unit is one row's steps at one scale (both allocators of it, so an allocator ratio is
 /// one machine's): a verdict's repeats must come from one machine. In an interleaved plan the
 /// unit is a whole scale, every row of it: interleaving exists for ratios between rows, which
-/// only mean something when the rows alternate on one machine.
+/// only mean something when the rows alternate on one machine. In a check's plan the unit is a
+/// whole row, every scale of it: the gate judges the growth verdict (×1 against ×4 — a
+/// baseline's *grows* seen as *unknown* on a shard holding one scale would be a false negative-
+/// control finding), and adaptive repeats settle a row over both scales and both sides.
 public enum ShardSlicer {
     /// One indivisible piece of a plan: its steps' indices in plan order, and its cost.
     public struct Unit: Sendable, Equatable {
@@ -100,7 +103,8 @@ public enum ShardSlicer {
         var units: [Unit] = []
         var position: [String: Int] = [:]
         for (index, step) in plan.steps.enumerated() {
-            let key = plan.interleaved ? "×\(step.scale)" : "\(step.scenario)/\(step.variant ?? "") ×\(step.scale)"
+            let row = "\(step.scenario)/\(step.variant ?? "")"
+            let key = plan.interleaved ? "×\(step.scale)" : plan.check != nil ? row : "\(row) ×\(step.scale)"
             if let at = position[key] {
                 units[at].stepIndices.append(index)
                 units[at].cost += step.cost
@@ -154,6 +158,14 @@ public enum ShardSlicer {
             result.append(step)
         }
         return result
+    }
+
+    /// The baseline rows shard `shard` of a check's plan judges, in the plan's order: the rows it
+    /// runs, and on shard 1 the rows no shard runs (a scenario the checkout lacks), which it
+    /// judges as missing, so that the shards together judge every row the check names once.
+    public static func checkRows(of plan: PlanFile, shard: ShardSpec) -> [String] {
+        let mine = Set(steps(of: plan, shard: shard).map(\.row)).union(shard.index == 1 ? plan.unscheduledRows : [])
+        return (plan.check?.rows ?? []).filter { mine.contains($0) }
     }
 
     /// The keys of the recorded repeats shard `shard` owns (warm-ups are not recorded).

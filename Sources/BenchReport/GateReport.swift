@@ -21,6 +21,13 @@ public struct GateReport: Sendable {
     public func markdown(title: String) -> String {
         var lines = ["# \(title)", "", passed ? "**Passed**: no regression." : "**Failed**: \(findings.count) regression(s).", ""]
         for finding in findings { lines.append("- \(finding)") }
+        return (lines + notesAndCells()).joined(separator: "\n") + "\n"
+    }
+
+    /// `check.md` after the verdict and findings: the notes, then every judged cell (a merged
+    /// check's `check.md` ends the same way).
+    public func notesAndCells() -> [String] {
+        var lines: [String] = []
         if !notes.isEmpty {
             lines += ["", "## Notes", ""]
             for note in notes { lines.append("- \(note)") }
@@ -34,6 +41,6 @@ public struct GateReport: Sendable {
         for j in judgements {
             lines.append("| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.4f", j.marginP)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.beforeCount) / \(j.afterCount) | \(j.outcome.rawValue) |")
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines
     }
 }

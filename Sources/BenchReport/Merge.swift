@@ -10,7 +10,7 @@ import Foundation
 /// kernel and OS: they are not the change a sharded run measures, and they move throughput and
 /// RSS floors; two kernels are two testbeds (Bencher keys thresholds by testbed, conbench by
 /// machine hash, for the same reason).
-public struct Testbed: Sendable, Hashable, CustomStringConvertible {
+public struct Testbed: Codable, Sendable, Hashable, CustomStringConvertible {
     public var cpu: String
     public var cores: Int
     /// Rounded to whole GiB: machines of one type report a few MiB apart.
@@ -269,7 +269,10 @@ public struct ShardMerge: Sendable {
     /// `check --run` and `compare` read it) with `report.md` replaced by the merged report. More:
     /// `out/testbeds/K/` is testbed K's run folder, and `out` holds only `report.md` and
     /// `merge.json` — no `run.json` that would put two testbeds' figures in one table.
-    public func write(to out: String, formats: [ExportFormat] = []) throws(BenchError) {
+    ///
+    /// - Parameter files: more files for `out`, by name, written before the rename (a check's
+    ///   merged `check.md` and `check.json`), so they arrive with the rest or not at all.
+    public func write(to out: String, formats: [ExportFormat] = [], files: [String: Data] = [:]) throws(BenchError) {
         let fileManager = FileManager.default
         if let contents = try? fileManager.contentsOfDirectory(atPath: out), !contents.isEmpty {
             throw BenchError(.cannotCreate, "--out \(out) already exists and is not empty; choose a new folder")
@@ -307,6 +310,7 @@ public struct ShardMerge: Sendable {
                 throw BenchError(.software, "cannot encode merge.json: \(error)")
             }
             try AtomicFile.write(data + Data("\n".utf8), to: staging + "/merge.json")
+            for (name, contents) in files.sorted(by: { $0.key < $1.key }) { try AtomicFile.write(contents, to: staging + "/" + name) }
             try? fileManager.removeItem(atPath: final)  // only ever an empty folder here (checked above)
             guard rename(staging, final) == 0 else {
                 throw BenchError(.cannotCreate, "cannot move the merge into \(out): \(String(cString: strerror(errno)))")

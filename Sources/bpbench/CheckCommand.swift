@@ -14,14 +14,18 @@ struct CheckCommand: ParsableCommand {
             with the committed baseline; machine-bound ones (throughput, latency, CPU, peak RSS) with \
             the base revision built and run in this job, interleaved (--against REV). A regression must \
             be significant (one-sided Mann–Whitney U, p < alpha) and larger than the metric's minEffect.
+            Writes check.md and check.json (the same judgements as data) into the run folder. Sharded: \
+            bpbench plan --check … --out P, then on each machine bpbench check --plan P --shard I/N (or --shards N \
+            with the index from the environment), then bpbench merge SHARD… --out DIR for one verdict.
             Exit codes: 0 pass; 1 regression (one line each); 64 usage; 65 not comparable with the \
-            baseline, or a corrupt baseline or thresholds file; 66 missing baseline or run; 130 interrupted.
+            baseline, a plan of another revision or baseline, or a corrupt baseline or thresholds file; 66 missing \
+            baseline or run; 130 interrupted.
             """)
 
     @OptionGroup var project: ProjectOptions
 
-    @Option(help: "The baseline file.")
-    var baseline: String = "Reports/baseline.json"
+    @Option(help: "The baseline file (default: Reports/baseline.json; with --plan, the one the plan was made from).")
+    var baseline: String?
 
     @Option(name: .customLong("run"), help: "Judge this existing run folder instead of running the plan (no same-job A/B unless it holds base/).")
     var runFolder: String?
@@ -44,37 +48,59 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("scenario"), help: "Judge only these rows of the baseline: NAME, NAME/VARIANT or NAME/* (repeatable; default: all).")
     var scenarios: [String] = []
 
+    @Option(name: .customLong("plan"), help: "Judge a shard of a check's plan (bpbench plan --check … --out FILE), made at this revision from this baseline: its rows, as their own same-job A/B.")
+    var planFile: String?
+
+    @Option(help: "With --plan: judge shard I of N (I from 1), e.g. 2/3 — whole rows, every scale and both sides of the A/B on this machine.")
+    var shard: String?
+
+    @Option(help: "With --plan: the number of shards when the index comes from the environment: --shard-from-env VAR, else JOB_COMPLETION_INDEX (from 0), else SLURM_ARRAY_TASK_ID.")
+    var shards: Int?
+
+    @Option(name: .customLong("shard-from-env"), help: "With --plan and --shards N: the environment variable holding this machine's shard index, counted from 0.")
+    var shardFromEnvironment: String?
+
     @Flag(help: "No progress lines.")
     var quiet = false
+
+    static let defaultBaseline = "Reports/baseline.json"
 
     func run() throws {
         let outcome = try reportingErrors { () throws(BenchError) -> Outcome in
             let catalog = try project.catalog()
-            let loaded = try Baseline.load(baseline)
-            let baselineFile = scenarios.isEmpty ? loaded : try loaded.restricted(toRows: scenarios)
             let limits = try GateSession.thresholds(thresholds, project: catalog)
             if let runFolder {
-                guard inject.isEmpty, against == nil else { throw BenchError(.usage, "--run judges an existing run; --inject and --against run a new one") }
+                guard inject.isEmpty, against == nil, planFile == nil else { throw BenchError(.usage, "--run judges an existing run; --inject, --against and --plan run a new one") }
+                let baselinePath = baseline ?? Self.defaultBaseline
+                let loaded = try Baseline.load(baselinePath)
+                let baselineFile = scenarios.isEmpty ? loaded : try loaded.restricted(toRows: scenarios)
                 let directory = try resolveRunDirectory(runFolder, project: project)
                 let document = try RunFolder(existing: directory).load()
-                if let difference = baselineFile.incomparability(document) { throw BenchError(.data, "not comparable with \(baseline): \(difference)") }
+                if let difference = baselineFile.incomparability(document) { throw BenchError(.data, "not comparable with \(baselinePath): \(difference)") }
                 let reference = baselineFile.reference
-                let base = FileManager.default.fileExists(atPath: directory + "/base/run.json") ? RunAnalysis(try RunFolder(existing: directory + "/base").load(), reference: reference) : nil
+                let baseFolder = RunFolder(existing: directory).base
+                let base = baseFolder.holdsRun ? RunAnalysis(try baseFolder.load(), reference: reference) : nil
                 let report = Gate(baseline: baselineFile, thresholds: limits, maximumRepeats: document.maxRepeats).evaluate(head: RunAnalysis(document, reference: reference), base: base)
-                return Outcome(report: report, directory: directory)
+                let record = CheckRecord(report: report, baseline: baselinePath, baselineDigest: Self.digest(ofFile: baselinePath), thresholds: limits,
+                                         revision: document.environment.gitCommit, planID: nil, shard: nil, environment: document.environment,
+                                         rows: Self.rows(of: baselineFile))
+                return Outcome(report: report, directory: directory, record: record)
             }
             let interruption = Interruption()
-            interruption.install()
-            let session = GateSession(project: catalog, baseline: baselineFile, thresholds: limits, interruption: interruption, quiet: quiet, adaptive: !fixedRepeats)
-            let entries = try session.entries(in: catalog)
-            let (overrides, injected) = try GateSession.injections(inject, entries: entries)
-            var plan = try session.plan(entries, overrides: overrides)
-            // With --scenario, the selected rows only (a selected base row leaves its variants out).
-            let selectedRows = scenarios.isEmpty ? nil : Set(baselineFile.entries.map(\.scenario))
-            if let selectedRows { plan.steps = plan.steps.filter { selectedRows.contains($0.row) } }
-            if let difference = session.incomparability(of: plan, injected: injected) {
-                throw BenchError(.data, "not comparable with \(baseline): \(difference) (make baseline records a new one)")
+            let head: Head
+            if let planFile {
+                head = try shardHead(catalog, path: planFile)
+            } else {
+                if shard != nil || shards != nil || shardFromEnvironment != nil {
+                    throw BenchError(.usage, "--shard, --shards and --shard-from-env cut a check's plan: make one with bpbench plan --check … --out FILE, then check --plan FILE")
+                }
+                head = try Self.gatePlan(catalog, baselinePath: baseline ?? Self.defaultBaseline, rows: scenarios, inject: inject, adaptive: !fixedRepeats)
             }
+            interruption.install()
+            let session = GateSession(project: catalog, baseline: head.baseline, thresholds: limits, interruption: interruption, quiet: quiet, adaptive: head.plan.repeatPolicy.isAdaptive)
+            // Comparability was checked where the plan was made (gatePlan); a shard's plan and
+            // baseline are that plan's and baseline, by digest and revision.
+            let plan = head.plan, injected = head.injected
             var notes: [String] = []
             var base: (catalog: ScenarioCatalog, plan: RunPlan, entries: [ScenarioCatalog.Entry])?
             if let against {
@@ -91,7 +117,7 @@ struct CheckCommand: ParsableCommand {
                             throw BenchError(.data, "its \(other.name) speaks result protocol v\(other.description.protocolVersion ?? 1), this bpbench v\(ResultProtocol.version)")
                         }
                         var basePlan = try session.plan(baseEntries, overrides: [])
-                        if let selectedRows { basePlan.steps = basePlan.steps.filter { selectedRows.contains($0.row) } }
+                        if let selectedRows = head.selectedRows { basePlan.steps = basePlan.steps.filter { selectedRows.contains($0.row) } }
                         basePlan.steps = Self.comparableSteps(basePlan.steps, with: plan.steps, injected: injected ?? [:], notes: &notes)
                         base = (baseCatalog, basePlan, baseEntries)
                     } catch {
@@ -99,18 +125,29 @@ struct CheckCommand: ParsableCommand {
                     }
                 }
             }
-            let directory = try GateSession.outputDirectory(out, project: catalog)
-            var result = try session.run(head: plan, headEntries: entries, base: base, injected: injected, directory: directory)
+            let reports = RunFolder.Reports(projectRoot: catalog.projectRoot)
+            let folder = try RunFolder.create(out: out, in: reports)
+            let directory = folder.path
+            if let shard = head.shard {
+                // Before any child: a shard whose harness dies is still identifiable to merge.
+                try ShardStamp(plan: shard.file, shard: shard.spec, hostname: ProcessInfo.processInfo.hostName).write(plan: shard.file, into: directory)
+                if !quiet { print("check shard \(shard.spec) of plan \(shard.file.planID): rows \(head.rows.joined(separator: ", "))") }
+            }
+            var result = try session.run(head: plan, headEntries: head.entries, base: base, injected: injected, directory: directory)
             result.report.notes = notes + result.report.notes
             if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; the finished repeats were written to \(directory)") }
-            let reports = catalog.projectRoot + "/Reports"
-            let target = directory.hasPrefix(reports + "/") ? String(directory.dropFirst(reports.count + 1)) : directory
-            try AtomicFile.pointLink(reports + "/latest", at: target)
-            return Outcome(report: result.report, directory: directory)
+            // Reports/latest only ever leads to a folder inside Reports/ (as run's does).
+            try folder.pointLatest(reports)
+            let environment = result.head.document.environment
+            let record = CheckRecord(report: result.report, baseline: head.baselinePath, baselineDigest: Self.digest(ofFile: head.baselinePath), thresholds: limits,
+                                     revision: head.shard?.file.revision ?? environment.gitCommit, planID: head.shard?.file.planID, shard: head.shard?.spec,
+                                     environment: environment, rows: head.rows)
+            return Outcome(report: result.report, directory: directory, record: record)
         }
         let report = outcome.report, directory = outcome.directory
         try reportingErrors {
-            try AtomicFile.write(report.markdown(title: "bpbench check against \(baseline)"), to: directory + "/check.md")
+            try outcome.record.write(into: directory)
+            try AtomicFile.write(report.markdown(title: "bpbench check against \(outcome.record.baseline)"), to: directory + "/check.md")
         }
         for note in report.notes { print("note: \(note)") }
         if report.passed {
@@ -126,6 +163,89 @@ struct CheckCommand: ParsableCommand {
     struct Outcome {
         var report: GateReport
         var directory: String
+        /// `check.json`: the same judgements as data, with where they were made.
+        var record: CheckRecord
+    }
+
+    /// What this machine's check runs and judges: the baseline's plan (or a shard of a check's
+    /// plan), the baseline restricted to the rows it judges.
+    struct Head {
+        var baselinePath: String
+        var baseline: Baseline
+        var entries: [ScenarioCatalog.Entry]
+        var plan: RunPlan
+        var injected: [String: [String]]?
+        /// The rows the base revision runs too (nil: all of the baseline's).
+        var selectedRows: Set<String>?
+        /// The baseline rows judged here.
+        var rows: [String]
+        /// The children's limits (the baseline's sampling interval).
+        var limits: ChildLimits
+        var shard: (file: PlanFile, spec: ShardSpec)?
+    }
+
+    /// The baseline's plan over the rows `rows` selects (all when empty), with `inject`'s
+    /// declared changes: what an unsharded check runs, and what `bpbench plan --check` writes.
+    /// A plan the baseline cannot judge (another profile, scales or parameters) is refused, 65,
+    /// before anything runs.
+    static func gatePlan(_ catalog: ScenarioCatalog, baselinePath: String, rows: [String], inject: [String], adaptive: Bool) throws(BenchError) -> Head {
+        let loaded = try Baseline.load(baselinePath)
+        let baselineFile = rows.isEmpty ? loaded : try loaded.restricted(toRows: rows)
+        let session = GateSession(project: catalog, baseline: baselineFile, thresholds: .standard, interruption: Interruption(), quiet: true, adaptive: adaptive)
+        // With --scenario, the selected rows only (a selected base row leaves its variants out,
+        // and no scenario the baseline lacks is added).
+        let selectedRows = rows.isEmpty ? nil : Set(baselineFile.entries.map(\.scenario))
+        let entries = try session.entries(in: catalog, only: selectedRows.map { Set($0.map(ScenarioVariant.scenario(ofRow:))).sorted() })
+        let (overrides, injected) = try GateSession.injections(inject, entries: entries)
+        var plan = try session.plan(entries, overrides: overrides)
+        if let selectedRows { plan.steps = plan.steps.filter { selectedRows.contains($0.row) } }
+        if let difference = session.incomparability(of: plan, injected: injected) {
+            throw BenchError(.data, "not comparable with \(baselinePath): \(difference) (make baseline records a new one)")
+        }
+        // The baseline's rows, then the rows it lacks that the plan runs (judged same-job only).
+        var judged = Self.rows(of: baselineFile)
+        for step in plan.steps where !judged.contains(step.row) { judged.append(step.row) }
+        return Head(baselinePath: baselinePath, baseline: baselineFile, entries: entries, plan: plan, injected: injected, selectedRows: selectedRows,
+                    rows: judged, limits: session.limits)
+    }
+
+    /// `--plan FILE`: this machine's shard of a check's plan — its rows' steps as the plan has
+    /// them, judged against the plan's baseline restricted to those rows. What shapes the plan
+    /// is refused here: it was fixed when the plan was made.
+    func shardHead(_ catalog: ScenarioCatalog, path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(BenchError) -> Head {
+        for (option, given) in [("--scenario", !scenarios.isEmpty), ("--inject", !inject.isEmpty), ("--fixed-repeats", fixedRepeats)] where given {
+            throw BenchError(.usage, "--plan fixes what the check judges; \(option) belongs on bpbench plan --check when the plan is made")
+        }
+        let file = try PlanFile.load(path)
+        guard let check = file.check else {
+            throw BenchError(.usage, "\(path) is a benchmark plan (run its shards with bpbench run --plan); a check's plan is made with bpbench plan --check")
+        }
+        try file.checkRevision(PlanFile.currentRevision(projectRoot: catalog.projectRoot, environment: environment), path: path)
+        var spec = try ShardSpec(index: 1, count: 1)  // no shard asked for: the whole plan
+        if let asked = try ShardSpec.resolve(explicit: shard, count: shards, variable: shardFromEnvironment, environment: environment) { spec = asked }
+        let baselinePath = baseline ?? check.baseline
+        var restricted = try Baseline.load(baselinePath)
+        guard Self.digest(ofFile: baselinePath) == check.baselineDigest else {
+            throw BenchError(.data, "\(baselinePath) is not the baseline plan \(file.planID) was made from (\(check.baseline), digest \(check.baselineDigest)); judge every shard against the plan's baseline")
+        }
+        let rows = ShardSlicer.checkRows(of: file, shard: spec)
+        restricted.entries = restricted.entries.filter { rows.contains($0.scenario) }
+        // Named scenarios include the hidden fixtures: the plan already chose them.
+        let entries = try catalog.select(file.scenarioNames, includeFixtures: true).entries
+        let plan = try file.runPlan(ShardSlicer.steps(of: file, shard: spec), entries: entries)
+        return Head(baselinePath: baselinePath, baseline: restricted, entries: entries, plan: plan, injected: check.injected, selectedRows: Set(rows),
+                    rows: rows, limits: file.limits.childLimits, shard: (file, spec))
+    }
+
+    /// The baseline's rows in its order, each once.
+    static func rows(of baseline: Baseline) -> [String] {
+        baseline.entries.reduce(into: [String]()) { rows, entry in if !rows.contains(entry.scenario) { rows.append(entry.scenario) } }
+    }
+
+    /// ``PlanFile/contentDigest(_:)`` of a file's bytes (empty when unreadable; the baseline was
+    /// read just before).
+    static func digest(ofFile path: String) -> String {
+        PlanFile.contentDigest(FileManager.default.contents(atPath: path) ?? Data())
     }
 
     /// Base steps whose parameters equal the head's (injected keys aside): a changed parameter is a

@@ -23,6 +23,18 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "An earlier run folder: balance shards by each row's measured wall seconds per unit of scale (default: by scale alone).")
     var costFrom: String?
 
+    @Flag(help: "Plan the CI gate instead: the baseline's plan (its profile, scales, repeats, parameters), shards run with bpbench check --plan FILE --shard I/N, whole rows each; --scenario picks baseline rows.")
+    var check = false
+
+    @Option(help: "With --check: the baseline the shards judge against.")
+    var baseline: String = CheckCommand.defaultBaseline
+
+    @Option(help: "With --check: NAME.key=value, a changed parameter declared as standing for a code change (to test the gate; repeatable).")
+    var inject: [String] = []
+
+    @Flag(help: "With --check: the baseline's repeat count for every row, not adaptive.")
+    var fixedRepeats = false
+
     func run() throws {
         try reportingErrors { () throws -> Void in
             guard let out = options.out else { throw BenchError(.usage, "bpbench plan needs --out FILE, the plan file to write") }
@@ -33,15 +45,11 @@ struct PlanCommand: ParsableCommand {
                 throw BenchError(.usage, "--crash-test and --attribute are not planned runs; use bpbench run")
             }
             let catalog = try options.project.catalog()
-            let resolved = try options.resolvePlan(catalog, forPlanFile: true)
-            // A plan is shipped to machines that cannot ask again: one missing a scenario is wrong.
-            if let problem = resolved.problems.first { throw problem }
             var costs = CostModel()
             if let costFrom {
                 costs = CostModel(try RunFolder(existing: costFrom).load(), source: costFrom)
             }
-            let file = PlanFile(plan: resolved.plan, revision: PlanFile.currentRevision(projectRoot: catalog.projectRoot), limits: resolved.limits,
-                                reference: resolved.reference, ciWidth: resolved.ciWidth, ciLevel: resolved.ciLevel, costs: costs)
+            let file = check ? try checkPlan(catalog, costs: costs) : try benchmarkPlan(catalog, costs: costs)
             try file.write(to: out)
             let rows = Set(file.steps.map(\.row)).count
             let recorded = file.steps.filter { !$0.isWarmup }.count
@@ -56,8 +64,33 @@ struct PlanCommand: ParsableCommand {
                     print("  shard \(index)/\(count): \(mine.count) units, expected cost \(String(format: "%.1f", cost)) (\(file.costBasis))")
                 }
             }
-            print("run a shard with: bpbench run --plan \(out) --shard I/N --out DIR; then: bpbench merge DIR… --out MERGED")
+            print("run a shard with: bpbench \(check ? "check" : "run") --plan \(out) --shard I/N --out DIR; then: bpbench merge DIR… --out MERGED")
         }
+    }
+
+    /// The plan `run` would resolve from the options.
+    func benchmarkPlan(_ catalog: ScenarioCatalog, costs: CostModel) throws(BenchError) -> PlanFile {
+        if check || baseline != CheckCommand.defaultBaseline || !inject.isEmpty || fixedRepeats {
+            throw BenchError(.usage, "--baseline, --inject and --fixed-repeats shape a check's plan: add --check")
+        }
+        let resolved = try options.resolvePlan(catalog, forPlanFile: true)
+        // A plan is shipped to machines that cannot ask again: one missing a scenario is wrong.
+        if let problem = resolved.problems.first { throw problem }
+        return PlanFile(plan: resolved.plan, revision: PlanFile.currentRevision(projectRoot: catalog.projectRoot), limits: resolved.limits,
+                        reference: resolved.reference, ciWidth: resolved.ciWidth, ciLevel: resolved.ciLevel, costs: costs)
+    }
+
+    /// `--check`: the plan `check` runs from the baseline (the rows --scenario picks, --inject's
+    /// declared changes), with what its shards must agree on — the baseline's digest, the rows.
+    func checkPlan(_ catalog: ScenarioCatalog, costs: CostModel) throws(BenchError) -> PlanFile {
+        if let given = options.planShapingOption(allowing: ["--scenario"]) {
+            throw BenchError(.usage, "a check's plan is the baseline's: \(given) cannot change it (--scenario picks rows, --inject declares a change)")
+        }
+        let head = try CheckCommand.gatePlan(catalog, baselinePath: baseline, rows: options.scenarios, inject: inject, adaptive: !fixedRepeats)
+        guard !head.plan.steps.isEmpty else { throw BenchError(.noInput, "no row of \(baseline) has a scenario in this checkout") }
+        let check = PlanFile.Check(baseline: baseline, baselineDigest: CheckCommand.digest(ofFile: baseline), rows: head.rows, injected: head.injected)
+        return PlanFile(plan: head.plan, revision: PlanFile.currentRevision(projectRoot: catalog.projectRoot), limits: head.limits,
+                        reference: head.baseline.reference, ciWidth: nil, ciLevel: nil, costs: costs, check: check)
     }
 }
 
@@ -119,9 +152,9 @@ extension RunCommand {
                            problems: selection.problems)
     }
 
-    /// `--plan FILE` (with a shard): the file's settings, this machine's slice of its steps. The
-    /// options that shape a plan are refused here — they were fixed when the plan was made.
-    func resolveShard(_ catalog: ScenarioCatalog, path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(BenchError) -> ResolvedRun {
+    /// The first option given that shapes a plan (a shard of a plan file, or a check's plan, has
+    /// its shape fixed), `allowing` aside.
+    func planShapingOption(allowing allowed: Set<String> = []) -> String? {
         let shaping: [(option: String, given: Bool)] = [
             ("--scenario", !scenarios.isEmpty), ("--profile", profile != Profile.standard.rawValue), ("--repeat", repeats != nil),
             ("--min-repeats", minRepeats != nil), ("--max-repeats", maxRepeats != nil), ("--ci-width", ciWidth != 5), ("--ci-level", ciLevel != 90),
@@ -129,10 +162,17 @@ extension RunCommand {
             ("--timeline-interval-ms", timelineIntervalMs != 10), ("--memory-cap", memoryCap != "2GiB"), ("--timeout", timeout != 300),
             ("--reference", reference != nil), ("--allocator", allocator != "jemalloc"), ("--interleave", interleave), ("--crash-test", crashTest != nil),
         ]
-        if let given = shaping.first(where: { $0.given }) {
-            throw BenchError(.usage, "--plan fixes what runs; \(given.option) belongs on bpbench plan when the plan is made")
+        return shaping.first { $0.given && !allowed.contains($0.option) }?.option
+    }
+
+    /// `--plan FILE` (with a shard): the file's settings, this machine's slice of its steps. The
+    /// options that shape a plan are refused here — they were fixed when the plan was made.
+    func resolveShard(_ catalog: ScenarioCatalog, path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(BenchError) -> ResolvedRun {
+        if let given = planShapingOption() {
+            throw BenchError(.usage, "--plan fixes what runs; \(given) belongs on bpbench plan when the plan is made")
         }
         let file = try PlanFile.load(path)
+        if file.check != nil { throw BenchError(.usage, "\(path) is a check's plan: run its shards with bpbench check --plan") }
         try file.checkRevision(PlanFile.currentRevision(projectRoot: catalog.projectRoot, environment: environment), path: path)
         var spec = try ShardSpec(index: 1, count: 1)  // no shard asked for: the whole plan
         if let asked = try ShardSpec.resolve(explicit: shard, count: shards, variable: shardFromEnvironment, environment: environment) { spec = asked }

@@ -13,7 +13,8 @@ final class ShardTests: XCTestCase {
     /// A plan file of `rows` at `scales`, `repeats` each (interior scales 2), one warm-up per row
     /// at its first scale; `costs` (row → seconds per unit) when given.
     static func plan(rows: [String] = ["pipeline-copy", "ignored-drain"], scales: [Double] = [1, 4], repeats: Int = 5, interleaved: Bool = false,
-                     allocators: [String] = ["jemalloc"], costs: [String: Double] = [:], revision: String = "abc123") throws -> PlanFile {
+                     allocators: [String] = ["jemalloc"], costs: [String: Double] = [:], revision: String = "abc123",
+                     check: PlanFile.Check? = nil) throws -> PlanFile {
         var steps: [[String: Any]] = []
         for row in rows {
             for (scaleIndex, scale) in scales.enumerated() {
@@ -32,6 +33,7 @@ final class ShardTests: XCTestCase {
             "limits": ["sampleIntervalMs": 1, "timelineIntervalMs": 10, "memoryCapBytes": 2 << 30, "timeoutS": 300], "steps": steps,
         ]
         var plan = try JSONDecoder().decode(PlanFile.self, from: JSONSerialization.data(withJSONObject: object))
+        plan.check = check
         plan.planID = plan.digest()
         return plan
     }
