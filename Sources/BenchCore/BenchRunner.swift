@@ -7,8 +7,10 @@ public protocol StepExecutor: Sendable {
     func execute(_ step: RunPlan.Step, profile: Profile, logDirectory: String) -> RunRecord
 }
 
-/// Executes a ``RunPlan`` one child at a time (children never compete for the two cores), and
-/// collects the records. Warm-ups run and are reported to `progress` but not recorded.
+/// Runs a plan's steps as child processes, one child at a time (children never compete for the
+/// two cores): the harness's arguments, environment and allocator for each child. The order,
+/// the records and the journal are the ``RunLoop``'s; warm-ups run and are reported to
+/// `progress` but not recorded.
 public struct BenchRunner: StepExecutor {
     /// What the terminal is told as the run goes.
     public enum Event: Sendable {
@@ -34,55 +36,36 @@ public struct BenchRunner: StepExecutor {
         self.interruption = interruption
     }
 
-    /// Runs every step, appending records to `document` (written by the caller). Stops early,
-    /// marking the document interrupted, when the interruption flag goes up.
-    /// Each recorded row is appended to `journal` (when given) before the next child starts.
-    ///
-    /// With an adaptive plan and a `rule`, each row (scenario/variant) runs its planned steps,
-    /// then one more repeat at each end scale the rule calls unsettled, round after round, until
-    /// none is or the plan's maximum is reached; the next row starts after that.
+    /// Runs every step of `plan` as children, one after another, through the ``RunLoop``:
+    /// records go to `document` (written by the caller) and, when given, each to `journal` before
+    /// the next child starts. With an adaptive plan and a `rule`, rows run on until settled.
     public func execute(_ plan: RunPlan, rule: (any RepeatRule)? = nil, logDirectory: String, journal: RunJournal? = nil,
                         into document: inout RunDocument, progress: (Event) -> Void) {
-        Self.execute(plan, rule: rule, interruption: interruption, journal: journal, into: &document, progress: progress) { step in
-            execute(step, profile: plan.profile, logDirectory: logDirectory) { progress(.running(step, $0)) }
+        let side = RunLoop.Side(name: "run", plan: plan, logDirectory: logDirectory, journal: journal)
+        Self.execute(side, rule: rule, interruption: interruption, into: &document, progress: progress) { step, live in
+            execute(step, profile: plan.profile, logDirectory: logDirectory, live: live)
         }
     }
 
-    /// The plan's loop, apart from how a step runs (`run`: a child here, a script in tests).
-    public static func execute(_ plan: RunPlan, rule: (any RepeatRule)?, interruption: Interruption?, journal: RunJournal? = nil,
-                               into document: inout RunDocument, progress: (Event) -> Void, run: (RunPlan.Step) -> RunRecord) {
-        var journalFailure: BenchError?
-        var index = 0
-        var total = plan.steps.count
-        rows: for group in plan.rowGroups {
-            var executed: [RunPlan.Step] = []
-            var pending = group
-            while !pending.isEmpty {
-                for step in pending {
-                    if interruption?.isInterrupted == true { break rows }
-                    progress(.starting(step, index: index, total: total))
-                    index += 1
-                    let record = run(step)
-                    progress(.finished(step, record))
-                    executed.append(step)
-                    if collect(record, of: step, into: &document), let journal, journalFailure == nil {
-                        do {
-                            try journal.append(record)
-                        } catch {
-                            // The run goes on (run.json is still written at the end); say it once.
-                            journalFailure = error
-                            FileHandle.standardError.write(Data("bpbench: \(error.message); the run continues without its journal\n".utf8))
-                        }
-                    }
-                }
-                guard let rule else { break }
-                let records = document.records
-                pending = plan.extensions(of: group, executed: executed, rule: rule, records: { row in records.filter { $0.scenario == row } })
-                total += pending.count
-                if !pending.isEmpty { progress(.added(pending)) }
+    /// The same with how a step runs given (`run`: a script in tests).
+    public static func execute(_ plan: RunPlan, rule: (any RepeatRule)?, interruption: Interruption?, into document: inout RunDocument,
+                               progress: (Event) -> Void, run: (RunPlan.Step) -> RunRecord) {
+        execute(RunLoop.Side(name: "run", plan: plan, logDirectory: ""), rule: rule, interruption: interruption, into: &document,
+                progress: progress) { step, _ in run(step) }
+    }
+
+    static func execute(_ side: RunLoop.Side, rule: (any RepeatRule)?, interruption: Interruption?, into document: inout RunDocument,
+                        progress: (Event) -> Void, run: (RunPlan.Step, (LiveStatus) -> Void) -> RunRecord) {
+        var documents = [document]
+        RunLoop(.single(side), interruption: interruption).execute(into: &documents, rule: rule, progress: { event in
+            switch event {
+            case .starting(_, let step, let index, let total): progress(.starting(step, index: index, total: total))
+            case .running(_, let step, let status): progress(.running(step, status))
+            case .finished(_, let step, let record): progress(.finished(step, record))
+            case .added(let steps): progress(.added(steps))
             }
-        }
-        if interruption?.isInterrupted == true { document.interrupted = true }
+        }, run: { _, step, live in withoutActuallyEscaping(live) { live in run(step, live) } })
+        document = documents[0]
     }
 
     /// Runs one step as a child process.
@@ -102,16 +85,6 @@ public struct BenchRunner: StepExecutor {
         record.variant = step.variant
         run(step.entry, profile: profile, parameters: step.parameters, allocator: step.allocator, with: runner, into: &record, live: live)
         return record
-    }
-
-    /// Adds a finished step's record to `document`: warm-ups and interrupted repeats are not
-    /// recorded. Returns whether it was.
-    @discardableResult
-    public static func collect(_ record: RunRecord, of step: RunPlan.Step, into document: inout RunDocument) -> Bool {
-        if record.status == .interrupted { document.interrupted = true }
-        guard !step.isWarmup, record.status != .interrupted else { return false }
-        document.adopt(record)
-        return true
     }
 
     /// Starts one child of `entry` with the harness's standard arguments and environment: the

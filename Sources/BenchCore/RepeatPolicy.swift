@@ -18,53 +18,34 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
     public static func fixed(_ count: Int) -> RepeatPolicy { RepeatPolicy(minimum: count, maximum: count) }
 
     public var isAdaptive: Bool { maximum > minimum }
-}
 
-/// Decides, after each round of one row's repeats, which of its scales need another repeat.
-/// The statistics live with the reports (``BenchReport``); the runners only ask.
-public protocol RepeatRule: Sendable {
-    /// The scales among `scales` at which `row` is not settled yet, given the row's records so far
-    /// (`records`) and, in an interleaved A/B, the other side's (`otherSide`, else empty).
-    func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
-}
+    /// `bpbench run`'s adaptive bounds when none are given: 5 is the fewest with which the growth
+    /// test and the gate can reach p < 0.01; 10 caps a row that never settles at twice that.
+    public static let defaultMinimum = 5
+    public static let defaultMaximum = 10
 
-extension RunPlan {
-    /// The plan's steps cut into rows (one scenario and variant, every scale and allocator of it),
-    /// in plan order: the unit a ``RepeatRule`` settles.
-    public var rowGroups: [[Step]] {
-        // Interleaved: one group, so every row's repeats alternate (and extensions come in rounds).
-        if isInterleaved { return steps.isEmpty ? [] : [steps] }
-        var groups: [[Step]] = []
-        for step in steps {
-            if let last = groups.last?.last, last.entry.name == step.entry.name, last.variant == step.variant {
-                groups[groups.count - 1].append(step)
-            } else {
-                groups.append([step])
-            }
-        }
-        return groups
-    }
-
-    /// The scales that adaptive repeats may extend: the smallest and the largest (the growth test
-    /// compares them, claims and the gate read them); those between keep ``interiorRepeats``.
-    public var extensibleScales: [Double] {
-        guard let smallest = scales.min(), let largest = scales.max() else { return [] }
-        return smallest == largest ? [smallest] : [smallest, largest]
+    /// The gate's policy (`check`, `gate-proof`): adaptive from `gateMinimum` (the gate rule's
+    /// fewest, ``GateRepeatRule``) up to the baseline's repeat count, where the regression test is
+    /// exactly the fixed-count gate's; `adaptive` false runs the baseline's count every time.
+    public static func gate(baselineRepeats: Int, gateMinimum: Int, adaptive: Bool) -> RepeatPolicy {
+        RepeatPolicy(minimum: adaptive ? Swift.min(gateMinimum, baselineRepeats) : baselineRepeats, maximum: baselineRepeats)
     }
 
     /// One more repeat for each row and scale of `group` that `rule` calls unsettled and that has
-    /// fewer than the maximum: the last step there, with the next repeat index.
+    /// fewer than the maximum: the last step there, with the next repeat index. Only `scales` (the
+    /// plan's ``RunPlan/extensibleScales``) are extended.
     ///
-    /// - Parameter recorded: the records of the rows so far, this side's and (A/B) the other's.
-    public func extensions(of group: [Step], executed: [Step], rule: any RepeatRule,
-                           records: (String) -> [RunRecord], otherSide: (String) -> [RunRecord] = { _ in [] }) -> [Step] {
-        guard repeatPolicy.isAdaptive else { return [] }
+    /// - Parameter records: a row's records so far, this side's.
+    /// - Parameter otherSide: in an interleaved A/B, the other side's records of the row.
+    public func extensions(of group: [RunPlan.Step], executed: [RunPlan.Step], at scales: [Double], rule: any RepeatRule,
+                           records: (String) -> [RunRecord], otherSide: (String) -> [RunRecord] = { _ in [] }) -> [RunPlan.Step] {
+        guard isAdaptive else { return [] }
         var rows: [String] = []
         for step in group where !rows.contains(step.row) { rows.append(step.row) }
-        var more: [Step] = []
+        var more: [RunPlan.Step] = []
         for row in rows {
-            let open = extensibleScales.filter { scale in
-                executed.filter { $0.row == row && $0.scale == scale && !$0.isWarmup }.count < repeatPolicy.maximum
+            let open = scales.filter { scale in
+                executed.filter { $0.row == row && $0.scale == scale && !$0.isWarmup }.count < maximum
             }
             guard !open.isEmpty else { continue }
             for scale in rule.unsettledScales(row: row, scales: open, records: records(row), otherSide: otherSide(row)) where open.contains(scale) {
@@ -76,3 +57,12 @@ extension RunPlan {
         return more
     }
 }
+
+/// Decides, after each round of one row's repeats, which of its scales need another repeat.
+/// The statistics live with the reports (``BenchReport``); the ``RunLoop`` only asks.
+public protocol RepeatRule: Sendable {
+    /// The scales among `scales` at which `row` is not settled yet, given the row's records so far
+    /// (`records`) and, in an interleaved A/B, the other side's (`otherSide`, else empty).
+    func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
+}
+

@@ -2,8 +2,10 @@ import BenchProtocol
 import Foundation
 
 /// One run's folder, and everything about its layout: creating it, naming its logs, the journal
-/// that keeps each finished row as soon as it ends, `run.json`, and whether `Reports/latest` may
-/// point at it.
+/// that keeps each finished row as soon as it ends, `run.json`, the base revision's side of an
+/// A/B (`base/`, itself a run folder), and whether `Reports/latest` may point at it — with the
+/// project's `Reports/` layout (``Reports``) it lives in. `run`, `check` and `gate-proof` create,
+/// journal, recover and link their runs through it alike.
 ///
 /// Why a journal: `run.json` is written once the plan ends. A harness killed before that (SIGKILL,
 /// the machine's OOM killer, a CI step's timeout) would otherwise leave only `logs/`. Each finished
@@ -22,6 +24,46 @@ public struct RunFolder: Sendable {
 
     /// A folder that already exists (to read or re-render).
     public init(existing path: String) { self.path = path }
+
+    /// The project's `Reports/` folder: what bpbench generates there, and where.
+    public struct Reports: Sendable {
+        public let path: String
+
+        public init(projectRoot: String) { path = projectRoot + "/Reports" }
+
+        /// One folder per run, named by its UTC start time.
+        public var runs: String { path + "/runs" }
+        /// A link to the last run that finished, relative (so the checkout can move).
+        public var latest: String { path + "/latest" }
+        /// Inputs scenarios make once and reuse (files to copy, queue files), shared by every run.
+        public var cache: String { path + "/cache" }
+
+        /// A run folder argument: a path as given, or (nil, `latest`) the run `latest` points at.
+        public func runFolder(_ argument: String?) throws(BenchError) -> RunFolder {
+            if let argument, argument != "latest" { return RunFolder(existing: argument) }
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: latest) else {
+                throw BenchError(.noInput, "no run yet: \(latest) does not exist (run bpbench run first, or pass --run DIR)")
+            }
+            return RunFolder(existing: target.hasPrefix("/") ? target : path + "/" + target)
+        }
+    }
+
+    /// `--out DIR` exactly (refused if it holds files), else a new `Reports/runs/<timestamp>`.
+    public static func create(out: String?, in reports: Reports) throws(BenchError) -> RunFolder {
+        if let out { return try create(exactly: out) }
+        return try create(under: reports.runs)
+    }
+
+    /// The base revision's side of an A/B run: `base/` inside this folder, a run folder of its own.
+    public var base: RunFolder { RunFolder(existing: path + "/base") }
+
+    /// Creates ``base`` (with its `logs/`).
+    public func createBase() throws(BenchError) -> RunFolder { try Self.create(exactly: base.path) }
+
+    /// Whether a run was recorded here: its `run.json`, or the journal of one that did not finish.
+    public var holdsRun: Bool {
+        FileManager.default.fileExists(atPath: documentPath) || FileManager.default.fileExists(atPath: journalPath)
+    }
 
     /// Creates `<parent>/<UTC timestamp>` (with a numeric suffix if taken, so two runs started in
     /// the same second never share a folder) and its `logs/`.
@@ -104,12 +146,12 @@ public struct RunFolder: Sendable {
         return try Self.recover(journal, from: journalPath)
     }
 
-    /// Points `<reports>/latest` at this folder when the folder is inside `reports`. A run written
+    /// Points `Reports/latest` at this folder when the folder is inside `Reports/`. A run written
     /// elsewhere with `--out` leaves the link alone: the repository's link never leads out of it.
     /// Returns whether it pointed the link.
     @discardableResult
-    public func pointLatest(reports: String) throws(BenchError) -> Bool {
-        let prefix = (reports as NSString).standardizingPath + "/"
+    public func pointLatest(_ reports: Reports) throws(BenchError) -> Bool {
+        let prefix = (reports.path as NSString).standardizingPath + "/"
         let own = (path as NSString).standardizingPath
         guard own.hasPrefix(prefix) else { return false }
         try AtomicFile.pointLink(prefix + "latest", at: String(own.dropFirst(prefix.count)))
@@ -151,8 +193,9 @@ public struct RunFolder: Sendable {
     }
 }
 
-/// The append-only, fsynced journal of a run in progress (see ``RunFolder``).
-public final class RunJournal {
+/// The append-only, fsynced journal of a run in progress (see ``RunFolder``). Sendable by hand:
+/// its state is one descriptor set at creation, and the ``RunLoop`` appends one row at a time.
+public final class RunJournal: @unchecked Sendable {
     private let fd: Int32
     private let path: String
 

@@ -124,6 +124,29 @@ public struct RunPlan: Sendable {
         isInterleaved = true
     }
 
+    /// The plan's steps cut into rows (one scenario and variant, every scale and allocator of it),
+    /// in plan order: the unit a ``RepeatRule`` settles.
+    public var rowGroups: [[Step]] {
+        // Interleaved: one group, so every row's repeats alternate (and extensions come in rounds).
+        if isInterleaved { return steps.isEmpty ? [] : [steps] }
+        var groups: [[Step]] = []
+        for step in steps {
+            if let last = groups.last?.last, last.entry.name == step.entry.name, last.variant == step.variant {
+                groups[groups.count - 1].append(step)
+            } else {
+                groups.append([step])
+            }
+        }
+        return groups
+    }
+
+    /// The scales that adaptive repeats may extend: the smallest and the largest (the growth test
+    /// compares them, claims and the gate read them); those between keep ``interiorRepeats``.
+    public var extensibleScales: [Double] {
+        guard let smallest = scales.min(), let largest = scales.max() else { return [] }
+        return smallest == largest ? [smallest] : [smallest, largest]
+    }
+
     /// Scales strictly between the smallest and the largest feed only the growth fit's slope (the
     /// verdict's significance test compares the two ends, and claims read the largest), so they
     /// run at most this many repeats.

@@ -94,7 +94,6 @@ enum System {
         }
     }
 
-    /// Monotonic nanoseconds (CLOCK_MONOTONIC): every duration the parent measures.
     /// CPU time (user + system) this process has used so far, seconds.
     static func processCPUSeconds() -> Double {
         var usage = rusage()
@@ -102,6 +101,7 @@ enum System {
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
+    /// Monotonic nanoseconds (CLOCK_MONOTONIC): every duration the parent measures.
     static func monotonicNanoseconds() -> UInt64 {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)

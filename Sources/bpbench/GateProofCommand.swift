@@ -56,7 +56,7 @@ struct GateProofCommand: ParsableCommand {
             if let difference = session.incomparability(of: plan, injected: nil) {
                 throw BenchError(.data, "not comparable with \(baseline): \(difference) (make baseline records a new one)")
             }
-            let directory = try GateSession.outputDirectory(out, project: catalog)
+            let directory = try RunFolder.create(out: out, in: RunFolder.Reports(projectRoot: catalog.projectRoot)).path
             var table = ProofTable()
             let started = Date()
             let environment = HostEnvironment.capture(projectRoot: catalog.projectRoot)

@@ -42,8 +42,8 @@ struct GateSession {
     /// The baseline's plan (profile, repeats, warm-ups, scales) over `entries`, with `overrides`.
     func plan(_ entries: [ScenarioCatalog.Entry], overrides: [String]) throws(BenchError) -> RunPlan {
         guard let profile = Profile(rawValue: baseline.profile) else { throw BenchError(.data, "the baseline's profile '\(baseline.profile)' is unknown to this bpbench") }
-        let minimum = adaptive ? min(GateRepeatRule.minimumRepeats, baseline.repeats) : baseline.repeats
-        return try RunPlan(entries: entries, profile: profile, repeats: minimum, maxRepeats: baseline.repeats, warmups: baseline.warmups,
+        let policy = RepeatPolicy.gate(baselineRepeats: baseline.repeats, gateMinimum: GateRepeatRule.minimumRepeats, adaptive: adaptive)
+        return try RunPlan(entries: entries, profile: profile, repeats: policy.minimum, maxRepeats: policy.maximum, warmups: baseline.warmups,
                            scales: baseline.scales, overrides: overrides)
     }
 
@@ -71,33 +71,31 @@ struct GateSession {
     /// writes both sides' reports, and judges.
     func run(head: RunPlan, headEntries: [ScenarioCatalog.Entry], base: (catalog: ScenarioCatalog, plan: RunPlan, entries: [ScenarioCatalog.Entry])?,
              injected: [String: [String]]?, directory: String) throws(BenchError) -> (head: RunAnalysis, base: RunAnalysis?, report: GateReport) {
-        let cache = project.projectRoot + "/Reports/cache"
+        let cache = RunFolder.Reports(projectRoot: project.projectRoot).cache
+        let folder = RunFolder(existing: directory)
         let headRunner = BenchRunner(catalog: project, limits: limits, cacheDirectory: cache, interruption: interruption)
         var headDocument = document(head, entries: headEntries, projectRoot: project.projectRoot, injected: injected)
         var baseDocument: RunDocument?
+        // Both sides journal each row, so a check killed mid-way is recovered by `bpbench report`.
+        let headJournal = try folder.startJournal(headDocument)
         let progress = ProgressPrinter(quiet: quiet)
         // Rows that stopped before the maximum are judged as the rule stopped them: a cell out of
         // reach of a regression at the maximum is "cannot-regress", not "untestable".
         let gate = Gate(baseline: baseline, thresholds: thresholds, maximumRepeats: head.repeatPolicy.isAdaptive ? head.repeatPolicy.maximum : nil)
         if let base {
-            let baseDirectory = directory + "/base"
-            do {
-                try FileManager.default.createDirectory(atPath: baseDirectory + "/logs", withIntermediateDirectories: true)
-            } catch {
-                throw BenchError(.cannotCreate, "cannot create \(baseDirectory): \(error.localizedDescription)")
-            }
+            let baseFolder = try folder.createBase()
             var document = self.document(base.plan, entries: base.entries, projectRoot: base.catalog.projectRoot, injected: nil)
             let rule = GateRepeatRule(gate: gate, head: headDocument, base: document, maximumRepeats: head.repeatPolicy.maximum)
             let baseRunner = BenchRunner(catalog: base.catalog, limits: limits, cacheDirectory: cache, interruption: interruption)
             let interleaved = InterleavedRunner(
-                head: .init(name: "head", executor: headRunner, plan: head, logDirectory: directory + "/logs"),
-                base: .init(name: "base", executor: baseRunner, plan: base.plan, logDirectory: baseDirectory + "/logs"),
+                head: .init(name: "head", executor: headRunner, plan: head, logDirectory: folder.logsPath, journal: headJournal),
+                base: .init(name: "base", executor: baseRunner, plan: base.plan, logDirectory: baseFolder.logsPath, journal: try baseFolder.startJournal(document)),
                 interruption: interruption)
             interleaved.execute(head: &headDocument, base: &document, rule: rule, progress: progress.handle)
             document.finishedAt = RunDocument.timestamp()
             baseDocument = document
         } else {
-            headRunner.execute(head, rule: GateRepeatRule(gate: gate, head: headDocument, base: nil, maximumRepeats: head.repeatPolicy.maximum), logDirectory: directory + "/logs",
+            headRunner.execute(head, rule: GateRepeatRule(gate: gate, head: headDocument, base: nil, maximumRepeats: head.repeatPolicy.maximum), logDirectory: folder.logsPath, journal: headJournal,
                                into: &headDocument, progress: progress.handle)
         }
         headDocument.finishedAt = RunDocument.timestamp()
@@ -105,7 +103,7 @@ struct GateSession {
         let headAnalysis = RunAnalysis(headDocument, reference: reference)
         try RunWriter.write(headAnalysis, to: directory)
         let baseAnalysis = baseDocument.map { RunAnalysis($0, reference: reference) }
-        if let baseAnalysis { try RunWriter.write(baseAnalysis, to: directory + "/base") }
+        if let baseAnalysis { try RunWriter.write(baseAnalysis, to: folder.base.path) }
         let report = gate.evaluate(head: headAnalysis, base: baseAnalysis)
         return (headAnalysis, baseAnalysis, report)
     }
@@ -115,12 +113,6 @@ struct GateSession {
     static func thresholds(_ path: String?, project: ScenarioCatalog) throws(BenchError) -> Thresholds {
         let committed = project.projectRoot + "/Reports/thresholds.json"
         return try Thresholds.load(path ?? (FileManager.default.fileExists(atPath: committed) ? committed : nil))
-    }
-
-    /// `--out DIR` exactly (refused if it holds files), else a new `Reports/runs/<timestamp>`.
-    static func outputDirectory(_ out: String?, project: ScenarioCatalog) throws(BenchError) -> String {
-        if let out { return try RunFolder.create(exactly: out).path }
-        return try RunFolder.create(under: project.projectRoot + "/Reports/runs").path
     }
 
     /// `--inject NAME.key=value`: validated (a scenario of the plan, one of its parameters), and

@@ -7,12 +7,7 @@ import Foundation
 /// Resolves a run folder argument: a path, or `latest` for `Reports/latest`.
 func resolveRunDirectory(_ argument: String?, project: ProjectOptions) throws(BenchError) -> String {
     if let argument, argument != "latest" { return argument }
-    let catalog = try project.catalog()
-    let latest = catalog.projectRoot + "/Reports/latest"
-    guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: latest) else {
-        throw BenchError(.noInput, "no run yet: \(latest) does not exist (run bpbench run first, or pass --run DIR)")
-    }
-    return target.hasPrefix("/") ? target : catalog.projectRoot + "/Reports/" + target
+    return try RunFolder.Reports(projectRoot: project.catalog().projectRoot).runFolder(argument).path
 }
 
 /// `bpbench report RUN`: re-render a run folder's reports from its run.json.
@@ -33,18 +28,27 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let formats = try ExportFormat.parse(exports)
-            let directory = try resolveRunDirectory(runFolder, project: project)
-            let document = try RunFolder(existing: directory).load()
+            let folder = RunFolder(existing: try resolveRunDirectory(runFolder, project: project))
+            let document = try folder.load()
             if let reference, !document.records.contains(where: { $0.scenario == reference }) {
-                throw BenchError(.usage, "--reference \(reference) is not in \(directory)")
+                throw BenchError(.usage, "--reference \(reference) is not in \(folder.path)")
             }
-            let analysis = RunAnalysis(document, reference: reference)
-            try RunWriter.write(analysis, to: directory, formats: formats)
-            if document.recoveredFromJournal == true {
-                print("recovered \(document.records.count) finished rows from \(directory)/\(RunFolder.journalName) (the run did not finish); wrote run.json, report.md and friends")
-            } else {
-                print("rewrote \(directory)/report.md and friends")
+            try rewrite(folder, document, reference: reference, formats: formats)
+            // A check's A/B keeps the base revision's side in base/: rebuilt alike (with the
+            // head's reference), so `check --run DIR` can judge a check that was killed.
+            if folder.base.holdsRun {
+                try rewrite(folder.base, try folder.base.load(), reference: reference ?? document.reference, formats: formats)
             }
+        }
+    }
+
+    /// Writes one run folder's exports from `document` and says what it did.
+    func rewrite(_ folder: RunFolder, _ document: RunDocument, reference: String?, formats: [ExportFormat]) throws(BenchError) {
+        try RunWriter.write(RunAnalysis(document, reference: reference), to: folder.path, formats: formats)
+        if document.recoveredFromJournal == true {
+            print("recovered \(document.records.count) finished rows from \(folder.journalPath) (the run did not finish); wrote run.json, report.md and friends")
+        } else {
+            print("rewrote \(folder.path)/report.md and friends")
         }
     }
 }

@@ -110,13 +110,8 @@ struct RunCommand: ParsableCommand {
             let plan = resolved.plan, entries = resolved.entries, limits = resolved.limits, profile = plan.profile
             brokenFolder = resolved.problems.first
 
-            let reports = catalog.projectRoot + "/Reports"
-            let folder: RunFolder
-            if let out {
-                folder = try RunFolder.create(exactly: out)
-            } else {
-                folder = try RunFolder.create(under: reports + "/runs")
-            }
+            let reports = RunFolder.Reports(projectRoot: catalog.projectRoot)
+            let folder = try RunFolder.create(out: out, in: reports)
             let runDirectory = folder.path
             if let shard = resolved.shard {
                 // Before any child: a shard whose harness dies is still identifiable to merge.
@@ -131,7 +126,7 @@ struct RunCommand: ParsableCommand {
                 document.ciWidth = resolved.ciWidth
                 document.ciLevel = resolved.ciLevel
             }
-            var runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports + "/cache", interruption: interruption)
+            var runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: reports.cache, interruption: interruption)
             if attribute {
                 let profiles = runDirectory + "/profiles"
                 do {
@@ -175,7 +170,7 @@ struct RunCommand: ParsableCommand {
 
             let analysis = RunAnalysis(document)
             try RunWriter.write(analysis, to: runDirectory, formats: formats)
-            if !document.interrupted { try folder.pointLatest(reports: reports) }
+            if !document.interrupted { try folder.pointLatest(reports) }
             if !quiet {
                 print("")
                 print(MarkdownExporter().summaryTable(analysis).dropFirst(2).joined(separator: "\n"))
@@ -225,15 +220,12 @@ struct RunCommand: ParsableCommand {
         guard ciWidth > 0, ciWidth < 100 else { throw BenchError(.usage, "--ci-width takes a percentage between 0 and 100 (exclusive), got \(ciWidth)") }
         guard ciLevel >= 50, ciLevel < 100 else { throw BenchError(.usage, "--ci-level takes a percentage from 50 to below 100, got \(ciLevel)") }
         if profile == .stress, minRepeats == nil, maxRepeats == nil { return .fixed(1) }
-        let minimum = minRepeats ?? Self.defaultMinimumRepeats
-        let maximum = maxRepeats ?? Swift.max(minimum, Self.defaultMaximumRepeats)
+        let minimum = minRepeats ?? RepeatPolicy.defaultMinimum
+        let maximum = maxRepeats ?? Swift.max(minimum, RepeatPolicy.defaultMaximum)
         guard minimum >= 1 else { throw BenchError(.usage, "--min-repeats must be at least 1, got \(minimum)") }
         guard maximum >= minimum else { throw BenchError(.usage, "--max-repeats (\(maximum)) must be at least --min-repeats (\(minimum))") }
         return RepeatPolicy(minimum: minimum, maximum: maximum)
     }
-
-    static let defaultMinimumRepeats = 5
-    static let defaultMaximumRepeats = 10
 
     func makeLimits() throws(BenchError) -> ChildLimits {
         var limits = ChildLimits()

@@ -170,6 +170,109 @@ final class RunLifecycleTests: ChildProcessTestCase {
         XCTAssertTrue(markdown.contains("fixture-allocate"))
     }
 
+    /// `bpbench check` keeps its rows as `run` does: killed with SIGKILL mid-way, its folder holds
+    /// the journal of every finished row, and `bpbench report DIR` rebuilds run.json and the
+    /// exports from it. Cheap: a baseline of 20 tiny bounded-queue repeats (40 items), made in code,
+    /// and the check killed after its second row.
+    func testACheckKilledMidRunLeavesAJournalThatReportRecovers() throws {
+        let entry = try TestSupport.entry("bounded-queue")
+        let directory = TestSupport.temporaryDirectory("killed-check")
+        let injected = ["items=40", "job_latency=1ms"]
+        let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 20, warmups: 0, scales: [1], overrides: injected)
+        var recorded = RunDocument(plan: plan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        for step in plan.steps {
+            var record = Synthetic.record(step.row, repeatIndex: step.repeatIndex, peakRss: 30 << 20, allocated: 3 << 20, bytes: 40 << 14, throughput: 1e8)
+            record.parameters = Dictionary(step.parameters, uniquingKeysWith: { $1 })
+            recorded.records.append(record)
+        }
+        let baseline = directory + "/baseline.json"
+        try Baseline(RunAnalysis(recorded)).write(to: baseline)
+        let out = directory + "/check"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestSupport.binDirectory + "/bpbench")
+        process.arguments = ["check", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--baseline", baseline,
+                             "--scenario", "bounded-queue", "--fixed-repeats", "--quiet", "--out", out] + injected.flatMap { ["--inject", "bounded-queue." + $0] }
+        process.standardOutput = FileHandle.nullDevice
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        let journal = out + "/" + RunFolder.journalName
+        func journalLines() -> Int {
+            ((try? String(contentsOfFile: journal, encoding: .utf8)) ?? "").split(separator: "\n").count
+        }
+        let deadline = Date().addingTimeInterval(120)
+        while journalLines() < 3, process.isRunning, Date() < deadline { usleep(20_000) }  // the header and two rows
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        let journaled = journalLines() - 1
+        XCTAssertGreaterThanOrEqual(journaled, 2, String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        XCTAssertLessThan(journaled, 20, "the check must have been killed before it finished")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/run.json"), "a SIGKILLed check cannot have written run.json")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/check.md"))
+        usleep(200_000)
+        XCTAssertEqual(TestSupport.processes(named: "bounded-queue"), [], "the running child must die with the harness")
+
+        let report = try BadInputTests.bpbench(["report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, out])
+        XCTAssertEqual(report.code, 0, report.stderr)
+        let document = try RunFolder(existing: out).load()
+        XCTAssertEqual(document.recoveredFromJournal, true)
+        XCTAssertEqual(document.records.count, journaled)
+        XCTAssertEqual(document.records.map(\.repeatIndex), Array(1...journaled))
+        XCTAssertTrue(document.records.allSatisfy { $0.scenario == "bounded-queue" && $0.status == .ok }, "\(document.records.map(\.status))")
+        XCTAssertEqual(document.injected?["bounded-queue"]?.sorted(), ["items", "job_latency"], "the header is the check's document")
+        let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
+        XCTAssertEqual(csv.split(separator: "\n").count, 1 + journaled, "one CSV row per journaled repeat")
+    }
+
+    /// An A/B (`check --against`) journals both sides through the one run loop: each side's folder
+    /// recovers exactly the rows its document got, and `bpbench report DIR` rebuilds the base side
+    /// (`DIR/base`) too. Scripted sides: no children.
+    func testBothSidesOfAnInterleavedRunJournalAndReportRebuildsThem() throws {
+        let entry = ScenarioCatalog.Entry(folder: "/nowhere", executable: "/nowhere/x",
+                                          description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: []))
+        let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 3, warmups: 1, scales: [1], overrides: [])
+        let folder = try RunFolder.create(under: TestSupport.temporaryDirectory("ab-journal"))
+        let baseFolder = try folder.createBase()
+        var head = RunDocument(startedAt: "t", profile: "quick", repeats: 3, warmups: 1, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
+        var base = head
+        let runner = InterleavedRunner(
+            head: .init(name: "head", executor: ScriptedExecutor(name: "head", throughput: 100), plan: plan, logDirectory: folder.logsPath,
+                        journal: try folder.startJournal(head)),
+            base: .init(name: "base", executor: ScriptedExecutor(name: "base", throughput: 90), plan: plan, logDirectory: baseFolder.logsPath,
+                        journal: try baseFolder.startJournal(base)),
+            interruption: nil)
+        runner.execute(head: &head, base: &base) { _ in }
+        XCTAssertEqual(head.records.count, 3)
+        XCTAssertEqual(try folder.load().records, head.records)
+        XCTAssertEqual(try baseFolder.load().records, base.records)
+        XCTAssertNotEqual(head.records, base.records, "each side journals its own rows")
+
+        let report = try BadInputTests.bpbench(["report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, folder.path])
+        XCTAssertEqual(report.code, 0, report.stderr)
+        for side in [folder, baseFolder] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: side.documentPath), "\(side.path): run.json rebuilt")
+            XCTAssertTrue(FileManager.default.fileExists(atPath: side.path + "/report.md"))
+        }
+        XCTAssertEqual(try baseFolder.load().records, base.records)
+    }
+
+    /// `Reports/latest` is pointed by the run folder alone, and only at a folder inside
+    /// `Reports/` (relative, so the checkout can move): `--out` elsewhere leaves it alone.
+    func testLatestPointsOnlyInsideReports() throws {
+        let root = TestSupport.temporaryDirectory("latest")
+        let reports = RunFolder.Reports(projectRoot: root)
+        let inside = try RunFolder.create(out: nil, in: reports)
+        XCTAssertTrue(try inside.pointLatest(reports))
+        let target = try FileManager.default.destinationOfSymbolicLink(atPath: reports.latest)
+        XCTAssertFalse(target.hasPrefix("/"), target)
+        XCTAssertEqual(try reports.runFolder(nil).path, reports.path + "/" + target)
+        XCTAssertEqual(try reports.runFolder("latest").path, reports.path + "/" + target)
+
+        let outside = try RunFolder.create(out: TestSupport.temporaryDirectory("elsewhere") + "/run", in: reports)
+        XCTAssertFalse(try outside.pointLatest(reports))
+        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: reports.latest), target, "the link never leads out of Reports/")
+    }
+
     /// The other way: a journal whose last line was torn mid-write keeps the rows before it, and
     /// a folder with neither run.json nor a journal is not a run (exit 66).
     func testATornJournalLineIsTheRowInFlight() throws {
