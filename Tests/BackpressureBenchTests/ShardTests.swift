@@ -431,6 +431,59 @@ final class ShardTests: XCTestCase {
         }
     }
 
+    /// The "done when", without 11 minutes of children: the real standard plan
+    /// (`plan --profile standard --scale 1,2,4`), cut three ways as `run --plan … --shard i/3`
+    /// cuts it — each slice resolved against this checkout's scenarios — and the three shard
+    /// folders (a record per step the slice holds) merged: the merged rows are exactly the plan's,
+    /// same keys and parameters, in one testbed section. What a child measures is the run's
+    /// business and tested there; the real three-process path is tested above with a small plan.
+    func testTheStandardPlanCutThreeWaysMergesToExactlyItsRows() throws {
+        let scratch = TestSupport.temporaryDirectory("standard-plan")
+        let made = try TestSupport.bpbench(["plan", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory,
+                                            "--profile", "standard", "--scale", "1,2,4", "--out", scratch + "/p.json"])
+        XCTAssertEqual(made.status, 0, made.error)
+        let plan = try PlanFile.load(scratch + "/p.json")
+        XCTAssertEqual(plan.profile, .standard)
+        XCTAssertEqual(plan.scales, [1, 2, 4])
+        let entries = try TestSupport.catalog.select(plan.scenarioNames, includeFixtures: true).entries
+        var folders: [String] = []
+        for index in 1...3 {
+            let spec = try ShardSpec(index: index, count: 3)
+            let steps = ShardSlicer.steps(of: plan, shard: spec)
+            XCTAssertFalse(steps.isEmpty, "shard \(spec) has work")
+            // What run --plan would execute: every step resolves against this checkout.
+            XCTAssertEqual(try plan.runPlan(steps, entries: entries).steps.count, steps.count)
+            var document = Synthetic.document()
+            document.profile = plan.profile.rawValue
+            document.scales = plan.scales
+            document.records = steps.filter { !$0.isWarmup }.map { step in
+                var record = Synthetic.record(step.row, scale: step.scale, repeatIndex: step.repeatIndex, peakRss: 30 << 20, allocated: 3 << 20,
+                                              bytes: 24 << 20, throughput: Double(16 << 20))
+                record.parameters = Dictionary(step.parameters.map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
+                return record
+            }
+            let folder = scratch + "/shard-\(index)"
+            try FileManager.default.createDirectory(atPath: folder + "/logs", withIntermediateDirectories: true)
+            try RunWriter.write(RunAnalysis(document), to: folder)
+            try ShardStamp(plan: plan, shard: spec, hostname: "node-\(index)").write(plan: plan, into: folder)
+            folders.append(folder)
+        }
+        let merged = try TestSupport.bpbench(["merge"] + folders + ["--out", scratch + "/merged"])
+        XCTAssertEqual(merged.status, 0, merged.error)
+        let document = try RunFolder(existing: scratch + "/merged").load()
+        func key(_ row: String, _ scale: Double, _ repeatIndex: Int, _ parameters: [String]) -> String {
+            PlanFile.Step.key(row: row, scale: scale, repeatIndex: repeatIndex) + " " + parameters.sorted().joined(separator: " ")
+        }
+        let planned = plan.steps.filter { !$0.isWarmup }.map { key($0.row, $0.scale, $0.repeatIndex, $0.parameters.map { "\($0[0])=\($0[1])" }) }
+        let ran = document.records.map { key($0.scenario, $0.scale, $0.repeatIndex, $0.parameters.map { "\($0.key)=\($0.value)" }) }
+        XCTAssertEqual(ran.sorted(), planned.sorted(), "exactly the plan's rows, each once, with its parameters")
+        XCTAssertGreaterThan(Set(plan.steps.map(\.row)).count, 20, "the whole standard plan, not a subset")
+        let report = try String(contentsOfFile: scratch + "/merged/report.md", encoding: .utf8)
+        XCTAssertTrue(report.contains("3 of 3 shards merged"))
+        XCTAssertTrue(report.contains("## Testbed 1:"))
+        XCTAssertFalse(report.contains("## Testbed 2"), "one machine, one testbed")
+    }
+
     // MARK: run --plan refusals
 
     func testRunRefusesABadShardAPlanOfAnotherRevisionAndPlanShapingOptions() throws {
