@@ -11,8 +11,10 @@ import BenchProtocol
 ///
 /// A metric regresses when the change is significant (one-sided Mann–Whitney U over the repeats,
 /// p < `alpha`) **and** larger than its `minEffect`. A status change from ok, bounded → grows,
-/// grows → anything else (the negative control: the scenario can no longer show growth, or it
-/// changed), and a scenario missing from the run always fail.
+/// grows → anything else (the negative control: the scenario can no longer show
+/// growth, or it changed), and a scenario missing from the run always fail. A row the baseline
+/// lacks is judged on every metric against the base revision (``judgeWithoutBaseline``); a row
+/// neither has is listed as new.
 public struct Gate: Sendable {
     public let baseline: Baseline
     public let thresholds: Thresholds
@@ -36,6 +38,7 @@ public struct Gate: Sendable {
             report.notes.append("injected (a declared change, standing for a code change): \(scenario) \(keys.sorted().joined(separator: ", "))")
         }
         var verdictsSeen: Set<String> = []
+        var withoutBaselineFigures: [String: [Metric]] = [:]
         for entry in baseline.entries {
             guard let summary = head.summaries.first(where: { $0.scenario == entry.scenario && $0.scale == entry.scale }) else {
                 report.findings.append(Finding(scenario: entry.scenario, scale: entry.scale, metric: "presence", baseline: "present", now: "missing from the run", rule: "every baseline scenario must run"))
@@ -47,34 +50,56 @@ public struct Gate: Sendable {
             }
             if !verdictsSeen.contains(entry.scenario) {
                 verdictsSeen.insert(entry.scenario)
-                if let finding = verdictFinding(entry, now: head.verdicts[entry.scenario]) { report.findings.append(finding) }
+                if let finding = verdictFinding(entry.scenario, scale: entry.scale, expected: entry.verdict, now: head.verdicts[entry.scenario], source: "baseline") {
+                    report.findings.append(finding)
+                }
             }
             for metric in metrics(entry: entry, summary: summary) where thresholds.judge(metric, scenario: entry.scenario) == .baseline {
-                guard let before = entry.samples[metric.key], !before.isEmpty else { continue }
+                guard let before = entry.samples[metric.key], !before.isEmpty else {
+                    // A metric the baseline never recorded (a gauge added since): the base
+                    // revision judges it below when it ran, else a line says it was not judged.
+                    withoutBaselineFigures[entry.scenario + "\u{0}\(entry.scale)", default: []].append(metric)
+                    continue
+                }
                 report.add(judge(metric, scenario: entry.scenario, scale: entry.scale, before: before, after: summary.samples(metric), against: .baseline))
             }
         }
-        for summary in head.summaries where baseline.entry(summary.scenario, scale: summary.scale) == nil {
-            report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)) is not in the baseline: not judged against it (make baseline adds it)")
-        }
         guard let base else {
+            for summary in head.summaries {
+                guard let metrics = withoutBaselineFigures[summary.scenario + "\u{0}\(summary.scale)"] else { continue }
+                report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): \(metrics.map(\.key).joined(separator: ", ")) not judged: the baseline has no figures for it and no base revision ran")
+            }
+            for summary in head.summaries where baseline.entry(summary.scenario, scale: summary.scale) == nil {
+                report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)) is not in the baseline and no base revision ran: not judged (make baseline adds it; check --against REV judges it)")
+            }
             report.notes.append("machine-bound metrics (throughput, latency, CPU, peak RSS) not judged: no base revision was run in this job (bpbench check --against REV)")
             return report
         }
-        for summary in head.summaries where summary.status == RunStatus.ok.rawValue {
+        var newRows: [String] = []
+        for summary in head.summaries {
+            let inBaseline = baseline.entry(summary.scenario, scale: summary.scale) != nil
             guard let other = base.summaries.first(where: { $0.scenario == summary.scenario && $0.scale == summary.scale }) else {
-                report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): no base-revision run to compare with (new scenario, or skipped)")
+                if inBaseline {
+                    report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): no base-revision run to compare with (skipped on the base side); judged against the baseline only")
+                } else {
+                    newRows.append("\(summary.scenario) \(Format.scale(summary.scale))")
+                }
                 continue
             }
-            guard other.status == RunStatus.ok.rawValue else {
-                report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): the base revision's runs ended \(other.status); same-job metrics not judged")
-                continue
+            if inBaseline {
+                guard summary.status == RunStatus.ok.rawValue else { continue }  // the baseline loop named it
+                guard other.status == RunStatus.ok.rawValue else {
+                    report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): the base revision's runs ended \(other.status); same-job metrics not judged")
+                    continue
+                }
+                let sameJob = summary.metrics.filter { thresholds.judge($0, scenario: summary.scenario) == .sameJob }
+                judgeSameJob(summary, against: other, metrics: sameJob + (withoutBaselineFigures[summary.scenario + "\u{0}\(summary.scale)"] ?? []), into: &report)
+            } else {
+                judgeWithoutBaseline(summary, against: other, head: head, base: base, verdictsSeen: &verdictsSeen, into: &report)
             }
-            for metric in summary.metrics where thresholds.judge(metric, scenario: summary.scenario) == .sameJob {
-                let before = other.samples(metric)
-                guard !before.isEmpty else { continue }
-                report.add(judge(metric, scenario: summary.scenario, scale: summary.scale, before: before, after: summary.samples(metric), against: .sameJob))
-            }
+        }
+        if !newRows.isEmpty {
+            report.notes.append("new (not judged: neither the baseline nor the base revision has it): \(newRows.joined(separator: ", "))")
         }
         return report
     }
@@ -90,16 +115,70 @@ public struct Gate: Sendable {
         return result
     }
 
-    func verdictFinding(_ entry: Baseline.Entry, now verdict: GrowthVerdict?) -> Finding? {
+    /// Judges `metrics` of `summary` against the base revision's repeats of the same row, measured
+    /// in this job; a metric the base side has no figures for is named in a note.
+    func judgeSameJob(_ summary: ScenarioSummary, against other: ScenarioSummary, metrics: [Metric], into report: inout GateReport) {
+        var unmeasured: [String] = []
+        for metric in metrics {
+            let before = other.samples(metric), after = summary.samples(metric)
+            guard !after.isEmpty else { continue }  // neither side measured it: nothing to judge
+            guard !before.isEmpty else {
+                unmeasured.append(metric.key)
+                continue
+            }
+            report.add(judge(metric, scenario: summary.scenario, scale: summary.scale, before: before, after: after, against: .sameJob))
+        }
+        if !unmeasured.isEmpty {
+            report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): \(unmeasured.joined(separator: ", ")) not judged: the base revision's repeats have no figures for it")
+        }
+    }
+
+    /// A row the baseline lacks but the base revision has — a scenario added after the baseline
+    /// was recorded, or a baseline restricted to fewer rows: without this it would pass unjudged,
+    /// however much it leaked (issue 25: a 1/32-per-item leak, heap 2 → 8 MiB at ×4, passed
+    /// `make check` with no line naming it). Every gated metric, the memory cells the baseline
+    /// would judge included, is judged against the base revision in this job; its status must
+    /// stay ok, and bounded there must stay bounded. Growth there that stops is a note, not a
+    /// finding: the negative control is the baseline's (its growing rows are there to show the
+    /// harness still sees growth), while here it is as likely a leak fixed.
+    func judgeWithoutBaseline(_ summary: ScenarioSummary, against other: ScenarioSummary, head: RunAnalysis, base: RunAnalysis,
+                              verdictsSeen: inout Set<String>, into report: inout GateReport) {
+        let row = "\(summary.scenario) \(Format.scale(summary.scale))"
+        guard other.status == RunStatus.ok.rawValue else {
+            report.notes.append("\(row) (not in the baseline): the base revision's runs ended \(other.status); not judged")
+            return
+        }
+        guard summary.status == RunStatus.ok.rawValue else {
+            report.findings.append(Finding(scenario: summary.scenario, scale: summary.scale, metric: "status", baseline: other.status, now: summary.status,
+                                           rule: "status must stay ok; vs base revision, same job"))
+            return
+        }
+        if !verdictsSeen.contains(summary.scenario) {
+            verdictsSeen.insert(summary.scenario)
+            let expected = base.verdicts[summary.scenario]?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
+            if let finding = verdictFinding(summary.scenario, scale: summary.scale, expected: expected, now: head.verdicts[summary.scenario], source: "base revision, same job") {
+                if expected == GrowthVerdict.Kind.bounded.rawValue {
+                    report.findings.append(finding)
+                } else {
+                    report.notes.append("\(summary.scenario) (not in the baseline): \(finding.metric) \(finding.baseline) → \(finding.now) against the base revision (not a finding: a leak fixed looks the same)")
+                }
+            }
+        }
+        judgeSameJob(summary, against: other, metrics: summary.metrics.filter { thresholds.judge($0, scenario: summary.scenario) != nil }, into: &report)
+    }
+
+    /// A growth verdict that moved from `expected` (the baseline's, or the base revision's for a
+    /// row the baseline lacks) in a way that is always a finding.
+    func verdictFinding(_ scenario: String, scale: Double, expected: String, now verdict: GrowthVerdict?, source: String) -> Finding? {
         let now = verdict?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
         let bounded = GrowthVerdict.Kind.bounded.rawValue
         let growing = [GrowthVerdict.Kind.grows.rawValue, GrowthVerdict.Kind.growsWithTime.rawValue]
-        if entry.verdict == bounded, growing.contains(now) {
-            return Finding(scenario: entry.scenario, scale: entry.scale, metric: "memory_verdict", baseline: bounded, now: "\(now) (\(verdict?.explanation ?? ""))", rule: "must stay bounded")
+        if expected == bounded, growing.contains(now) {
+            return Finding(scenario: scenario, scale: scale, metric: "memory_verdict", baseline: bounded, now: "\(now) (\(verdict?.explanation ?? ""))", rule: "must stay bounded; vs \(source)")
         }
-        if growing.contains(entry.verdict), now != entry.verdict {
-            return Finding(scenario: entry.scenario, scale: entry.scale, metric: "memory_verdict", baseline: entry.verdict, now: "\(now) (\(verdict?.explanation ?? ""))",
-                           rule: "negative control: the scenario must still show its growth — the harness lost the ability to see growth, or the scenario changed")
+        if growing.contains(expected), now != expected {
+            return Finding(scenario: scenario, scale: scale, metric: "memory_verdict", baseline: expected, now: "\(now) (\(verdict?.explanation ?? ""))",
+                           rule: "negative control: the scenario must still show its growth — the harness lost the ability to see growth, or the scenario changed; vs \(source)")
         }
         return nil
     }

@@ -36,7 +36,13 @@ public struct GateRepeatRule: RepeatRule {
         var open = scales.filter { scale in
             report.judgements.contains { $0.scenario == row && $0.scale == scale && !$0.isSettled }
         }
-        if let expected = gate.baseline.entries.first(where: { $0.scenario == row })?.verdict {
+        // The verdict to keep: the baseline's, or for a row the baseline lacks the base side's.
+        var expected = gate.baseline.entries.first(where: { $0.scenario == row })?.verdict
+        if expected == nil, var baseDocument = base, !otherSide.isEmpty {
+            baseDocument.records = otherSide
+            expected = RunAnalysis(baseDocument).verdicts[row]?.kind.rawValue
+        }
+        if let expected {
             var document = head
             document.records = records
             if RunAnalysis(document).verdicts[row]?.kind.rawValue != expected { open += scales.filter { !open.contains($0) } }

@@ -38,8 +38,9 @@ public struct Judgement: Sendable, Equatable {
     public var outcome: Outcome
 
     /// Whether more repeats could still change what the gate says of this cell: settled cells are
-    /// an improvement or shown within the margin (a regression is only ever judged at the
-    /// maximum, so adaptive repeats cannot stop on a first unlucky look).
+    /// an improvement, shown within the margin, or out of reach of a regression at the maximum
+    /// (``Outcome/cannotRegress``). A regression is only ever judged at the maximum, so adaptive
+    /// repeats cannot stop on a first unlucky look.
     public var isSettled: Bool { [.withinMargin, .cannotRegress, .improvement].contains(outcome) }
 
     public var changeText: String {

@@ -22,7 +22,9 @@ struct GateSession {
     }
 
     /// The baseline's scenarios that `catalog` has, in the baseline's order (missing ones become
-    /// "missing from the run" findings).
+    /// "missing from the run" findings), then every other scenario `catalog` discovers: a row the
+    /// baseline lacks is judged against the base revision in the same job, or listed as new —
+    /// never left out of the plan unsaid.
     func entries(in catalog: ScenarioCatalog, only names: [String]? = nil) throws(BenchError) -> [ScenarioCatalog.Entry] {
         var wanted: [String] = []
         for entry in baseline.entries {
@@ -36,7 +38,10 @@ struct GateSession {
         for name in wanted where !discovery.entries.contains(where: { $0.name == name }) {
             if let folder = folders.first(where: { $0.name == name }) { _ = try catalog.entry(name: name, folder: folder.folder) }
         }
-        return wanted.compactMap { name in discovery.entries.first { $0.name == name } }
+        let inBaseline = wanted.compactMap { name in discovery.entries.first { $0.name == name } }
+        return inBaseline + discovery.entries.filter { entry in
+            !entry.description.hidden && !wanted.contains(entry.name) && (names?.contains(entry.name) ?? true)
+        }
     }
 
     /// The baseline's plan (profile, repeats, warm-ups, scales) over `entries`, with `overrides`.
@@ -84,12 +89,17 @@ struct GateSession {
         let gate = Gate(baseline: baseline, thresholds: thresholds, maximumRepeats: head.repeatPolicy.isAdaptive ? head.repeatPolicy.maximum : nil)
         if let base {
             let baseFolder = try folder.createBase()
-            var document = self.document(base.plan, entries: base.entries, projectRoot: base.catalog.projectRoot, injected: nil)
+            // The base side runs the rows the head has: a row only the base revision has (deleted
+            // since) has nothing to be compared with.
+            var basePlan = base.plan
+            let headRows = Set(head.steps.map(\.row))
+            basePlan.steps = basePlan.steps.filter { headRows.contains($0.row) }
+            var document = self.document(basePlan, entries: base.entries, projectRoot: base.catalog.projectRoot, injected: nil)
             let rule = GateRepeatRule(gate: gate, head: headDocument, base: document, maximumRepeats: head.repeatPolicy.maximum)
             let baseRunner = BenchRunner(catalog: base.catalog, limits: limits, cacheDirectory: cache, interruption: interruption)
             let interleaved = InterleavedRunner(
                 head: .init(name: "head", executor: headRunner, plan: head, logDirectory: folder.logsPath, journal: headJournal),
-                base: .init(name: "base", executor: baseRunner, plan: base.plan, logDirectory: baseFolder.logsPath, journal: try baseFolder.startJournal(document)),
+                base: .init(name: "base", executor: baseRunner, plan: basePlan, logDirectory: baseFolder.logsPath, journal: try baseFolder.startJournal(document)),
                 interruption: interruption)
             interleaved.execute(head: &headDocument, base: &document, rule: rule, progress: progress.handle)
             document.finishedAt = RunDocument.timestamp()

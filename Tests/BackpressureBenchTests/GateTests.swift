@@ -102,6 +102,55 @@ final class GateTests: XCTestCase {
         XCTAssertFalse(findings.contains { $0.scenario == "ignored-drain" && $0.metric == "presence" })
     }
 
+    /// Issue 25: a row the baseline lacks but the base revision has is judged against the base
+    /// revision in the same job on every metric — the memory cells the baseline would judge too —
+    /// so a leak added to it fails; unchanged, it passes with its cells listed as judged.
+    func testARowTheBaselineLacksIsJudgedSameJobOnEveryMetric() {
+        var baseline = Baseline(RunAnalysis(Synthetic.document()))
+        baseline.entries.removeAll { $0.scenario == "pipeline-copy" }
+        let gate = Gate(baseline: baseline, thresholds: .standard)
+        let base = RunAnalysis(Synthetic.document())
+        var leaking = Synthetic.document()
+        for index in leaking.records.indices where leaking.records[index].scenario == "pipeline-copy" {
+            leaking.records[index].result!.peaks.allocated *= 2
+        }
+        let report = gate.evaluate(head: RunAnalysis(leaking), base: base)
+        let heap = report.findings.filter { $0.scenario == "pipeline-copy" && $0.metric == "peak_allocated_bytes" }
+        XCTAssertEqual(heap.count, 2, "both scales: \(report.findings)")
+        XCTAssertTrue(heap.allSatisfy { $0.rule.contains("same job") }, "\(heap)")
+        let unchanged = gate.evaluate(head: RunAnalysis(Synthetic.document()), base: base)
+        XCTAssertEqual(unchanged.findings, [])
+        let judged = Set(unchanged.judgements.filter { $0.scenario == "pipeline-copy" }.map(\.metric))
+        XCTAssertTrue(judged.isSuperset(of: ["peak_allocated_bytes", "throughput_bytes_per_s", "peak_rss_bytes"]), "\(judged)")
+        // A status that stops being ok, and a bounded row that starts to grow, against the base revision.
+        let failing = gate.evaluate(head: RunAnalysis(Synthetic.document(pipelineStatus: .memoryCap)), base: base)
+        XCTAssertTrue(failing.findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "status" && $0.rule.contains("base revision") }, "\(failing.findings)")
+        var growing = Synthetic.document()
+        for index in growing.records.indices where growing.records[index].scenario == "pipeline-copy" {
+            growing.records[index].result!.peaks.allocated = growing.records[index].bytes
+        }
+        let grown = gate.evaluate(head: RunAnalysis(growing), base: base)
+        XCTAssertTrue(grown.findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "memory_verdict" && $0.rule.contains("base revision") }, "\(grown.findings)")
+    }
+
+    /// A row neither the baseline nor the base revision has is listed as new, by name; without a
+    /// base revision a row the baseline lacks says it was not judged. Never silence.
+    func testARowOnlyTheHeadHasIsListedAsNew() {
+        let judge = gate(Synthetic.document())
+        var head = Synthetic.document()
+        for record in head.records where record.scenario == "pipeline-copy" {
+            var copy = record
+            copy.scenario = "brand-new"
+            head.records.append(copy)
+        }
+        let report = judge.evaluate(head: RunAnalysis(head), base: RunAnalysis(Synthetic.document()))
+        XCTAssertEqual(report.findings, [])
+        XCTAssertTrue(report.notes.contains { $0.hasPrefix("new (not judged") && $0.contains("brand-new ×1") && $0.contains("brand-new ×4") }, "\(report.notes)")
+        XCTAssertFalse(report.judgements.contains { $0.scenario == "brand-new" })
+        let alone = judge.evaluate(head: RunAnalysis(head), base: nil)
+        XCTAssertTrue(alone.notes.contains { $0.hasPrefix("brand-new ×1 is not in the baseline and no base revision ran: not judged") }, "\(alone.notes)")
+    }
+
     func testStatusChangeAlwaysFails() {
         let report = gate(Synthetic.document()).evaluate(head: RunAnalysis(Synthetic.document(pipelineStatus: .memoryCap)), base: nil)
         XCTAssertTrue(report.findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "status" && $0.now == "memory-cap" })
@@ -386,5 +435,57 @@ final class TimeGrowthTests: XCTestCase {
         let analysis = RunAnalysis(document)
         XCTAssertEqual(analysis.verdicts["mismatch"]?.kind, .growsWithTime)
         XCTAssertEqual(analysis.claims.first?.result, .holds)
+    }
+}
+
+/// Issue 25's done-when, on real children: a scenario the base revision has but the baseline
+/// does not (a test-only baseline with its row removed) gets a 1/32-per-item leak — the retain
+/// fixture keeping 512 B of every 16 KiB item, the base side the same binary keeping none (the
+/// parameter stands for the code change). Both sides run interleaved under the gate's adaptive
+/// rule, as `check --against` runs them; `bpbench check --run` on the folder then fails with exit
+/// 1, naming the row, and the same folders judged the other way round (the leak removed) pass.
+final class UnbaselinedRowGateTests: XCTestCase {
+    func testALeakInARowTheBaselineLacksFailsTheCheckNamingIt() throws {
+        let entry = try TestSupport.entry("fixture-retain")
+        let scratch = TestSupport.temporaryDirectory("unbaselined")
+        func plan(retain: String) throws -> RunPlan {
+            try RunPlan(entries: [entry], profile: .quick, repeats: GateRepeatRule.minimumRepeats, maxRepeats: 5, warmups: 0, scales: [1, 4],
+                        overrides: ["items=400", "retain_bytes=\(retain)"])
+        }
+        let headPlan = try plan(retain: "512"), basePlan = try plan(retain: "0")
+        var head = RunDocument(plan: headPlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        head.injected = ["fixture-retain": ["retain_bytes"]]
+        var base = RunDocument(plan: basePlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        // The baseline: the same plan's settings, without the row (as if recorded before the
+        // scenario was added).
+        var baseline = Baseline(RunAnalysis(base))
+        baseline.repeats = 5
+        baseline.entries = []
+        let gate = Gate(baseline: baseline, thresholds: .standard, maximumRepeats: 5)
+        let runner = { (name: String) in BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: scratch + "/cache-" + name, interruption: nil) }
+        InterleavedRunner(head: .init(name: "head", executor: runner("head"), plan: headPlan, logDirectory: scratch),
+                          base: .init(name: "base", executor: runner("base"), plan: basePlan, logDirectory: scratch), interruption: nil)
+            .execute(head: &head, base: &base, rule: GateRepeatRule(gate: gate, head: head, base: base, maximumRepeats: 5)) { _ in }
+        XCTAssertTrue((head.records + base.records).allSatisfy { $0.status == .ok }, "\((head.records + base.records).map(\.statusDetail))")
+        XCTAssertEqual(head.records.count, 10, "a worse-looking row runs to the maximum at both scales")
+
+        let baselineFile = scratch + "/baseline.json"
+        try baseline.write(to: baselineFile)
+        func check(head: RunDocument, base: RunDocument, folder: String) throws -> (status: Int32, output: String, error: String) {
+            try FileManager.default.createDirectory(atPath: scratch + "/" + folder + "/base", withIntermediateDirectories: true)
+            try RunWriter.write(RunAnalysis(head), to: scratch + "/" + folder)
+            try RunWriter.write(RunAnalysis(base), to: scratch + "/" + folder + "/base")
+            return try TestSupport.bpbench(["check", "--root", TestSupport.projectRoot, "--baseline", baselineFile, "--run", scratch + "/" + folder])
+        }
+        let leaked = try check(head: head, base: base, folder: "leak")
+        XCTAssertEqual(leaked.status, 1, leaked.output + leaked.error)
+        XCTAssertTrue(leaked.output.contains("fixture-retain ×4 peak_allocated_bytes") && leaked.output.contains("vs base revision, same job"), leaked.output)
+        XCTAssertTrue(leaked.output.contains("memory_verdict: bounded → grows"), leaked.output)
+        var fixed = base
+        fixed.injected = head.injected
+        let removed = try check(head: fixed, base: head, folder: "fixed")
+        XCTAssertEqual(removed.status, 0, removed.output + removed.error)
+        XCTAssertTrue(removed.output.contains("cells judged"), removed.output)
+        XCTAssertTrue(removed.output.contains("memory_verdict grows-with-input → bounded") && removed.output.contains("(not a finding: a leak fixed"), removed.output)
     }
 }
