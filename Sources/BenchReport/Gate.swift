@@ -10,8 +10,8 @@ import BenchProtocol
 ///   not judged, and the report says so.
 ///
 /// A metric regresses when the change is significant (one-sided Mann–Whitney U over the repeats,
-/// p < `alpha`) **and** larger than its `minEffect`. A status change from ok, bounded → grows,
-/// grows → anything else (the negative control: the scenario can no longer show
+/// p < `alpha`) **and** larger than its `minEffect`. A status change from ok, bounded → grows or
+/// inconclusive, grows → anything else (the negative control: the scenario can no longer show
 /// growth, or it changed), and a scenario missing from the run always fail. A row the baseline
 /// lacks is judged on every metric against the base revision (``judgeWithoutBaseline``); a row
 /// neither has is listed as new.
@@ -173,8 +173,12 @@ public struct Gate: Sendable {
         let now = verdict?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
         let bounded = GrowthVerdict.Kind.bounded.rawValue
         let growing = [GrowthVerdict.Kind.grows.rawValue, GrowthVerdict.Kind.growsWithTime.rawValue]
-        if expected == bounded, growing.contains(now) {
-            return Finding(scenario: scenario, scale: scale, metric: "memory_verdict", baseline: bounded, now: "\(now) (\(verdict?.explanation ?? ""))", rule: "must stay bounded; vs \(source)")
+        // Bounded is itself a test (growth significantly under the floor), so a bounded row that
+        // can no longer show it — inconclusive — has lost what the baseline had, as much as one
+        // that now grows: either may be a leak just under or at the floor.
+        if expected == bounded, growing.contains(now) || now == GrowthVerdict.Kind.inconclusive.rawValue {
+            return Finding(scenario: scenario, scale: scale, metric: "memory_verdict", baseline: bounded, now: "\(now) (\(verdict?.explanation ?? ""))",
+                           rule: "must stay bounded (growth shown under the floor); vs \(source)")
         }
         if growing.contains(expected), now != expected {
             return Finding(scenario: scenario, scale: scale, metric: "memory_verdict", baseline: expected, now: "\(now) (\(verdict?.explanation ?? ""))",

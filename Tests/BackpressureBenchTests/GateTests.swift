@@ -94,6 +94,21 @@ final class GateTests: XCTestCase {
         XCTAssertTrue(control?.rule.contains("negative control") == true)
     }
 
+    /// bounded → inconclusive is a finding as bounded → grows is (the row lost the test it
+    /// passed); a row that stays bounded passes.
+    func testABoundedRowThatCanNoLongerShowItIsAFinding() {
+        var straddling = Synthetic.document()
+        let noise = [0, 3_000_000, 100_000, 2_500_000, 50_000]
+        for index in straddling.records.indices where straddling.records[index].scenario == "pipeline-copy" {
+            straddling.records[index].result!.peaks.allocated += noise[straddling.records[index].repeatIndex - 1]
+        }
+        XCTAssertEqual(RunAnalysis(straddling).verdicts["pipeline-copy"]?.kind, .inconclusive)
+        let findings = gate(Synthetic.document()).evaluate(head: RunAnalysis(straddling), base: nil).findings
+        XCTAssertEqual(findings.map(\.metric), ["memory_verdict"], "\(findings)")
+        XCTAssertTrue(findings.first?.now.hasPrefix("inconclusive") == true, "\(findings)")
+        XCTAssertEqual(gate(Synthetic.document()).evaluate(head: RunAnalysis(Synthetic.document()), base: nil).findings, [])
+    }
+
     func testScenarioMissingFromTheRunFails() {
         var partial = Synthetic.document()
         partial.records.removeAll { $0.scenario == "pipeline-copy" }
@@ -289,6 +304,22 @@ final class VerdictTests: XCTestCase {
             }
         }
         return GrowthVerdict.fit(summarize(records))
+    }
+
+    /// Bounded is tested (issue 25): a growth of 1/128 of the input whose repeats lie tightly
+    /// under the floor is bounded; the same median growth with repeats that straddle the floor
+    /// (two of five 2.5–3 MiB higher) is inconclusive — the old point-estimate rule called it
+    /// bounded. A leak of 1/32 under the same noise is never bounded.
+    func testBoundedNeedsGrowthShownUnderTheFloor() {
+        let tight = verdict(share: 1.0 / 128)
+        XCTAssertEqual(tight.kind, .bounded, tight.explanation)
+        XCTAssertLessThanOrEqual(tight.boundedPValue ?? 1, GrowthVerdict.boundedAlpha)
+        let straddling = verdict(share: 1.0 / 128, noise: [0, 3_000_000, 100_000, 2_500_000, 50_000])
+        XCTAssertLessThan(straddling.peakBytesPerInputByte ?? 1, GrowthVerdict.minimumShare, "under the floor by its median slope")
+        XCTAssertEqual(straddling.kind, .inconclusive, straddling.explanation)
+        XCTAssertTrue(straddling.explanation.contains("not shown to stay under it"), straddling.explanation)
+        let leak = verdict(share: 1.0 / 32, noise: [0, 3_000_000, 100_000, 2_500_000, 50_000])
+        XCTAssertNotEqual(leak.kind, .bounded, leak.explanation)
     }
 
     func testLeakOfOneThirtySecondGrowsAndReportsPerItemCost() {
