@@ -95,7 +95,8 @@ public struct MarkdownExporter: Exporter {
         guard let maximum = document.maxRepeats else { return "\(document.repeats) repeat(s)" }
         var text = "\(document.repeats)–\(maximum) repeats (adaptive"
         if let width = document.ciWidth, let level = document.ciLevel {
-            text += String(format: ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and its growth verdict is not inconclusive; ⚠ marks a row that reached the maximum first", level * 100, width * 100)
+            text += String(format: ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and its growth verdict is not inconclusive; the table shows the %.0f %% interval; ⚠ marks a row that reached the maximum first",
+                           max(level, PrecisionRule.stoppingLevel) * 100, width * 100, level * 100)
         } else {
             text += ": until the gate's answer for the row cannot change"
         }

@@ -156,7 +156,11 @@ final class AdaptiveRepeatsTests: XCTestCase {
             }
             return document
         }
-        XCTAssertEqual(run(spread: 0.01).records.count, 5, "±1 % is within ±5 % at the minimum")
+        // ±1 % is within ±5 % from the start, but the rule stops on a 95 % interval, which 5
+        // repeats cannot give (min–max covers 93.8 %): it stops at 6 (96.9 %), not at 5.
+        XCTAssertEqual(run(spread: 0.01).records.count, 6, "±1 % settles at the first count with a 95 % interval")
+        XCTAssertNil(MedianInterval([1, 1, 1, 1, 1], level: PrecisionRule.stoppingLevel))
+        XCTAssertEqual(PrecisionRule(width: 0.05, level: 0.99).stopLevel, 0.99, "a higher level asked for is kept")
         let noisy = run(spread: 0.2)
         XCTAssertEqual(noisy.records.count, 8, "±20 % never settles: it runs to the maximum")
         XCTAssertEqual(noisy.records.map(\.repeatIndex), Array(1...8))
@@ -175,10 +179,11 @@ final class AdaptiveRepeatsTests: XCTestCase {
         // significant at 3 + 3 — inconclusive, so both end scales get more.
         let three = Synthetic.document(repeats: 3).records.filter { $0.scenario == "ignored-drain" }
         XCTAssertEqual(rule.unsettledScales(row: "ignored-drain", scales: [1, 4], records: three, otherSide: []), [1, 4])
-        let five = Synthetic.document().records.filter { $0.scenario == "ignored-drain" }
-        XCTAssertEqual(rule.unsettledScales(row: "ignored-drain", scales: [1, 4], records: five, otherSide: []), [])
-        // A bounded row settles on its median at three.
-        let bounded = Synthetic.document(repeats: 3).records.filter { $0.scenario == "pipeline-copy" }
+        // Six repeats: the first count with a 95 % interval to stop on, and "grows" significant.
+        let six = Synthetic.document(repeats: 6).records.filter { $0.scenario == "ignored-drain" }
+        XCTAssertEqual(rule.unsettledScales(row: "ignored-drain", scales: [1, 4], records: six, otherSide: []), [])
+        // A bounded row settles too.
+        let bounded = Synthetic.document(repeats: 6).records.filter { $0.scenario == "pipeline-copy" }
         XCTAssertEqual(rule.unsettledScales(row: "pipeline-copy", scales: [1, 4], records: bounded, otherSide: []), [])
     }
 
