@@ -6,7 +6,7 @@ import PackagePlugin
 /// SwiftPM holds the package's build folder while a plugin runs, so the plugin cannot let
 /// `bpbench` call `swift build` itself: it builds the package in release mode through SwiftPM's
 /// own API, then runs `bpbench --package-path <package> --skip-build --bin-dir <that build>` with
-/// the launcher SwiftPM built beside it. SwiftPM squashes the plugin's exit code to 0 or 1; the
+/// the launcher SwiftPM built for it. SwiftPM squashes the plugin's exit code to 0 or 1; the
 /// real one (1 regression, 65 not comparable, …) is in `Reports/verdict.json`, which `bpbench`
 /// writes on every `run` and `check`.
 @main
@@ -29,7 +29,7 @@ struct BPBenchPlugin: CommandPlugin {
             }
             let binDirectory = result.builtArtifacts.first { $0.kind == .executable }?.url.deletingLastPathComponent().path
                 ?? context.pluginWorkDirectoryURL.path
-            extra = ["--package-path", package, "--skip-build", "--bin-dir", binDirectory, "--launcher-dir", launcher.deletingLastPathComponent().path]
+            extra = ["--package-path", package, "--skip-build", "--bin-dir", binDirectory, "--launcher", launcher.path]
         } else if subcommand == "init" {
             // `init --scenario NAME` adds to this package; `init DIR` creates one where asked.
             if arguments.contains("--scenario") && !arguments.contains("--package-path") { extra = ["--package-path", package] }

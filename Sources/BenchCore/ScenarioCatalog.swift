@@ -39,9 +39,10 @@ public struct ScenarioCatalog: Sendable {
     public let projectRoot: String
     /// Where the scenario executables were built.
     public let binDirectory: String
-    /// Where `bpbench-launch` is: beside the scenarios in this repository, beside `bpbench` for a
-    /// package of one's own (whose build has no launcher: it depends on the author libraries only).
-    public let launcherDirectory: String
+    /// The launcher (`bpbench-launch`): beside the scenarios in this repository, this harness's
+    /// own for a package of one's own (whose build has no launcher: it depends on the author
+    /// libraries only).
+    public let launcherPath: String
     /// The paths (relative to `projectRoot`) whose contents make the scenario binaries: when none
     /// differs between two revisions, their binaries are the same (`check --against`).
     public let scenarioInputs: [String]
@@ -50,18 +51,18 @@ public struct ScenarioCatalog: Sendable {
     public static let harnessScenarioInputs = ["Package.swift", "Scenarios", "Sources/ScenarioKit", "Sources/ScenarioSupport", "Sources/BenchProtocol",
                                                "Sources/CJemalloc", "Sources/JemallocDefaults", "Sources/bpbench-launch"]
 
-    public init(projectRoot: String, binDirectory: String, launcherDirectory: String? = nil, scenarioInputs: [String] = ScenarioCatalog.harnessScenarioInputs) {
+    public init(projectRoot: String, binDirectory: String, launcherPath: String? = nil, scenarioInputs: [String] = ScenarioCatalog.harnessScenarioInputs) {
         self.projectRoot = projectRoot
         self.binDirectory = binDirectory
-        self.launcherDirectory = launcherDirectory ?? binDirectory
+        self.launcherPath = launcherPath ?? binDirectory + "/bpbench-launch"
         self.scenarioInputs = scenarioInputs
     }
 
     /// The same kind of project at another root (a base revision exported under `.build/ab/`):
     /// a package of one's own keeps this harness's launcher and its own list of inputs.
     public func rebased(projectRoot: String, binDirectory: String) -> ScenarioCatalog {
-        let ownLauncher = launcherDirectory == self.binDirectory
-        return ScenarioCatalog(projectRoot: projectRoot, binDirectory: binDirectory, launcherDirectory: ownLauncher ? nil : launcherDirectory, scenarioInputs: scenarioInputs)
+        let ownLauncher = launcherPath == self.binDirectory + "/bpbench-launch"
+        return ScenarioCatalog(projectRoot: projectRoot, binDirectory: binDirectory, launcherPath: ownLauncher ? nil : launcherPath, scenarioInputs: scenarioInputs)
     }
 
     /// The usual places: `--root` or `$BPBENCH_ROOT`, else the nearest folder above the current
@@ -85,7 +86,6 @@ public struct ScenarioCatalog: Sendable {
         throw BenchError(.noInput, "cannot find the project (a folder with Scenarios/ and Package.swift); pass --root")
     }
 
-    public var launcherPath: String { launcherDirectory + "/bpbench-launch" }
 
     /// Folder names of the scenarios, user-facing first, fixtures after when asked for.
     public func scenarioFolders(includeFixtures: Bool) -> [(name: String, folder: String)] {

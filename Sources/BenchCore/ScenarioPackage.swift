@@ -50,10 +50,10 @@ public struct ScenarioPackage: Sendable {
         }
     }
 
-    /// The catalog over this package's scenarios, run through `launcherDirectory`'s
-    /// `bpbench-launch` (this harness's own).
-    public func catalog(launcherDirectory: String) -> ScenarioCatalog {
-        ScenarioCatalog(projectRoot: root, binDirectory: binDirectory, launcherDirectory: launcherDirectory, scenarioInputs: Self.scenarioInputs)
+    /// The catalog over this package's scenarios (built into `binDirectory`, by default its
+    /// `.build/release`), run through `launcherPath` (this harness's own `bpbench-launch`).
+    public func catalog(launcherPath: String, binDirectory: String? = nil) -> ScenarioCatalog {
+        ScenarioCatalog(projectRoot: root, binDirectory: binDirectory ?? self.binDirectory, launcherPath: launcherPath, scenarioInputs: Self.scenarioInputs)
     }
 
     /// `swift build -c release` in the package (every executable: the scenarios and whatever else

@@ -53,8 +53,8 @@ struct ProjectOptions: ParsableArguments {
     @Flag(help: "With --package-path: do not build the package (the plugin has built it through SwiftPM already).")
     var skipBuild = false
 
-    @Option(name: .customLong("launcher-dir"), help: "The folder holding bpbench-launch (default: beside bpbench).")
-    var launcherDirectory: String?
+    @Option(name: .customLong("launcher"), help: "With --package-path: the bpbench-launch executable (default: the one beside bpbench).")
+    var launcher: String?
 
     mutating func validate() throws {
         guard let packagePath else {
@@ -67,7 +67,7 @@ struct ProjectOptions: ParsableArguments {
         let absolute = packagePath.hasPrefix("/") ? packagePath : FileManager.default.currentDirectoryPath + "/" + packagePath
         self.packagePath = (absolute as NSString).standardizingPath
         if let binDirectory, !binDirectory.hasPrefix("/") { self.binDirectory = FileManager.default.currentDirectoryPath + "/" + binDirectory }
-        if let launcherDirectory, !launcherDirectory.hasPrefix("/") { self.launcherDirectory = FileManager.default.currentDirectoryPath + "/" + launcherDirectory }
+        if let launcher, !launcher.hasPrefix("/") { self.launcher = FileManager.default.currentDirectoryPath + "/" + launcher }
         // A folder that is not there is reported by catalog() with its own exit code.
         _ = FileManager.default.changeCurrentDirectoryPath(self.packagePath!)
     }
@@ -91,9 +91,7 @@ struct ProjectOptions: ParsableArguments {
             try package.build(log: { FileHandle.standardError.write(Data("bpbench: \($0)\n".utf8)) })
             Self.built.insert(package.root)
         }
-        let catalog = package.catalog(launcherDirectory: launcherDirectory ?? Self.harnessBinDirectory)
-        guard let binDirectory else { return catalog }
-        return ScenarioCatalog(projectRoot: catalog.projectRoot, binDirectory: binDirectory, launcherDirectory: catalog.launcherDirectory, scenarioInputs: catalog.scenarioInputs)
+        return package.catalog(launcherPath: launcher ?? Self.harnessBinDirectory + "/bpbench-launch", binDirectory: binDirectory)
     }
 
     /// Packages this process has built already (a command may ask for the catalog twice).

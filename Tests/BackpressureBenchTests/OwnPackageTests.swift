@@ -110,12 +110,12 @@ final class OwnPackageTests: XCTestCase {
         XCTAssertEqual(badName.status, 64, badName.error)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/Scenarios/bpbench-launch"))
 
-        let catalog = try ScenarioPackage(path: root).catalog(launcherDirectory: TestSupport.binDirectory)
+        let catalog = try ScenarioPackage(path: root).catalog(launcherPath: TestSupport.binDirectory + "/bpbench-launch")
         let discovery = catalog.discover()
         XCTAssertEqual(Set(discovery.entries.map(\.name)), ["node-one", "python-one", "shell-one"])
         XCTAssertEqual(discovery.problems.map(\.message).filter { !$0.contains("swift-one") }, [], "only the unbuilt Swift scenario is a problem")
 
-        let run = try TestSupport.bpbench(["run", "--package-path", root, "--skip-build", "--bin-dir", TestSupport.binDirectory, "--launcher-dir", TestSupport.binDirectory,
+        let run = try TestSupport.bpbench(["run", "--package-path", root, "--skip-build", "--bin-dir", TestSupport.binDirectory, "--launcher", TestSupport.binDirectory + "/bpbench-launch",
                                            "--scenario", "shell-one", "--profile", "quick", "--repeat", "1", "--warmup", "0", "--quiet"])
         XCTAssertEqual(run.status, 0, run.error)
         let document = try RunFolder(existing: root + "/Reports/latest").load()
