@@ -7,20 +7,16 @@ import UploadWorkload
 /// held stay at the library's bound whatever the input size.
 @main
 struct BoundedUpload: Scenario {
-    static let items = Param<Int>.items(default: "2000", quick: "300")
-    static let itemBytes = Param<Int>.bytes("item_bytes", default: "64KiB", min: Double(ItemCodec.headerBytes), help: "bytes per chunk")
-    static let remoteRate = Param<Int>.byteRate("remote_rate", default: "64MiB/s", help: "what the remote takes per second (0: unpaced)")
     static let queueDepth = GaugeName("queue_depth")
 
     static let definition = ScenarioDescription(
         name: "bounded-upload", summary: "chunk-uploader: producer → bounded channel (the library's default capacity) → 2 upload workers → paced remote",
-        parameters: [items, itemBytes, remoteRate], scale: items, gauges: [queueDepth],
+        parameters: UploadWorkload.parameters, scale: UploadWorkload.items, gauges: [queueDepth],
         claims: [SeedClaim("memory bounded whatever the input", seed: "chunk-uploader", check: .memoryBounded)],
         pattern: "chunk-upload")
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let workload = UploadWorkload(context: context, items: context[items], itemBytes: context[itemBytes], rate: context[remoteRate])
-        return try await workload.run(queue: queueDepth) { remote, depth, produce in
+        try await UploadWorkload(context: context).run(queue: queueDepth) { remote, depth, produce in
             try await BoundedPipelineUploader().upload(to: remote, depth: { depth.set($0) }, produce: produce)
         }
     }

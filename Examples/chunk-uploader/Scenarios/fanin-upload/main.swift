@@ -7,20 +7,16 @@ import UploadWorkload
 /// taken yet pile up — memory grows with the input.
 @main
 struct FanInUpload: Scenario {
-    static let items = Param<Int>.items(default: "2000", quick: "300")
-    static let itemBytes = Param<Int>.bytes("item_bytes", default: "64KiB", min: Double(ItemCodec.headerBytes), help: "bytes per chunk")
-    static let remoteRate = Param<Int>.byteRate("remote_rate", default: "64MiB/s", help: "what the remote takes per second (0: unpaced)")
     static let bufferedChunks = GaugeName("buffered_chunks")
 
     static let definition = ScenarioDescription(
         name: "fanin-upload", summary: "chunk-uploader: producer → AsyncStream(.unbounded) → 1 upload task → paced remote",
-        parameters: [items, itemBytes, remoteRate], scale: items, gauges: [bufferedChunks],
+        parameters: UploadWorkload.parameters, scale: UploadWorkload.items, gauges: [bufferedChunks],
         claims: [SeedClaim("memory grows with the input (nothing makes the producer wait)", seed: "chunk-uploader", check: .memoryGrows)],
         pattern: "chunk-upload")
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let workload = UploadWorkload(context: context, items: context[items], itemBytes: context[itemBytes], rate: context[remoteRate])
-        return try await workload.run(queue: bufferedChunks) { remote, buffered, produce in
+        try await UploadWorkload(context: context).run(queue: bufferedChunks) { remote, buffered, produce in
             try await FanInUploader().upload(to: remote, buffered: { buffered.set($0) }, produce: produce)
         }
     }

@@ -6,16 +6,26 @@ import Synchronization
 /// the harness's item format, upload them to a ``PacedRemote`` taking `rate`, and verify at the
 /// remote that every chunk arrived once and intact (two workers may reorder them).
 public struct UploadWorkload: Sendable {
+    /// Chunks the producer makes: the scale parameter.
+    public static let items = Param<Int>.items(default: "2000", quick: "300")
+    /// Bytes per chunk.
+    public static let itemBytes = Param<Int>.bytes("item_bytes", default: "64KiB", min: Double(ItemCodec.headerBytes), help: "bytes per chunk")
+    /// What the remote takes per second.
+    public static let remoteRate = Param<Int>.byteRate("remote_rate", default: "64MiB/s", help: "what the remote takes per second (0: unpaced)")
+    /// Every parameter both scenarios declare.
+    public static let parameters: [any ParameterDeclaration] = [items, itemBytes, remoteRate]
+
     public let context: ScenarioContext
     public let items: Int
     public let itemBytes: Int
     public let rate: Int
 
-    public init(context: ScenarioContext, items: Int, itemBytes: Int, rate: Int) {
+    /// The workload as the harness resolved its parameters for this child.
+    public init(context: ScenarioContext) {
         self.context = context
-        self.items = items
-        self.itemBytes = itemBytes
-        self.rate = rate
+        items = context[Self.items]
+        itemBytes = context[Self.itemBytes]
+        rate = context[Self.remoteRate]
     }
 
     /// The producer the uploaders call: every chunk, in order, as fast as it can be made.
