@@ -365,7 +365,7 @@ final class ShardTests: XCTestCase {
         let bpbench = TestSupport.binDirectory + "/bpbench"
         guard FileManager.default.isExecutableFile(atPath: bpbench) else { throw XCTSkip("bpbench is not built") }
         let scratch = TestSupport.temporaryDirectory("workflow")
-        let environment = ["BPBENCH": bpbench, "PLAN_ARGS": Self.tinyPlan, "SHARDS": "3"]
+        let environment = ["BPBENCH": bpbench, "PLAN_ARGS": Self.tinyPlan, "SHARDS": "3", "BPBENCH_REVISION": "fixed-test-revision"]
         let planned = try Self.shell(plan, in: scratch, environment: environment)
         XCTAssertEqual(planned.status, 0, planned.error)
         // Three separate processes, as three matrix jobs would be.
@@ -398,7 +398,7 @@ final class ShardTests: XCTestCase {
         let bpbench = TestSupport.binDirectory + "/bpbench"
         guard FileManager.default.isExecutableFile(atPath: bpbench) else { throw XCTSkip("bpbench is not built") }
         let scratch = TestSupport.temporaryDirectory("indexed-job")
-        let environment = ["BPBENCH": bpbench, "PLAN_ARGS": Self.tinyPlan, "SHARDS": "3", "RESULTS": scratch]
+        let environment = ["BPBENCH": bpbench, "PLAN_ARGS": Self.tinyPlan, "SHARDS": "3", "RESULTS": scratch, "BPBENCH_REVISION": "fixed-test-revision"]
         XCTAssertEqual(try Self.shell(plan, in: scratch, environment: environment).status, 0)
         for index in 0..<3 {
             let ran = try Self.shell(shard, in: scratch, environment: environment.merging(["JOB_COMPLETION_INDEX": "\(index)"]) { $1 })
@@ -486,7 +486,20 @@ final class ShardTests: XCTestCase {
 
     // MARK: run --plan refusals
 
+    /// Runs `body` with `BPBENCH_REVISION` set for every bpbench it starts, so a commit another
+    /// engineer (or CI) makes between the plan and its shards does not make the plan stale.
+    static func atFixedRevision<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = ProcessInfo.processInfo.environment["BPBENCH_REVISION"]
+        setenv("BPBENCH_REVISION", "fixed-test-revision", 1)
+        defer { if let previous { setenv("BPBENCH_REVISION", previous, 1) } else { unsetenv("BPBENCH_REVISION") } }
+        return try body()
+    }
+
     func testRunRefusesABadShardAPlanOfAnotherRevisionAndPlanShapingOptions() throws {
+        try Self.atFixedRevision(refusals)
+    }
+
+    func refusals() throws {
         let scratch = TestSupport.temporaryDirectory("run-plan-bad")
         let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
         let make = try TestSupport.bpbench(["plan"] + project + ["--profile", "quick", "--repeat", "1", "--scenario", "pipeline-copy", "--param", "items=200", "--out", scratch + "/p.json"])

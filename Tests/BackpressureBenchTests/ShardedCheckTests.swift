@@ -297,6 +297,10 @@ final class ShardedCheckTests: XCTestCase {
     }
 
     func testCheckPlanAndShardRefusals() throws {
+        try ShardTests.atFixedRevision(refusals)
+    }
+
+    func refusals() throws {
         let scratch = TestSupport.temporaryDirectory("check-plan-bad")
         let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
         let bench = try TestSupport.bpbench(["plan"] + project + ["--profile", "quick", "--scale", "1,4", "--repeat", "1", "--scenario", "pipeline-copy", "--out", scratch + "/bench.json"])
