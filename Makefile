@@ -16,6 +16,8 @@ AGAINST    ?= $(shell git diff --quiet HEAD -- 2>/dev/null && echo HEAD~1 || ech
 CHECKS     ?= 10
 SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BPBENCH    := .build/release/bpbench
+# What build runs first: `make build DEPS=` skips the install check (.ci/run installs on its own).
+DEPS       ?= deps
 
 .PHONY: all deps node-codec attribute build build-debug bench test check gate-proof crash-test baseline list clean
 
@@ -52,11 +54,11 @@ node-codec:
 	   printf "export const CODEC_WASM = '%s';\n" "$$(base64 -w0 .build/codec.wasm)"; } > Sources/ScenarioKitNode/codec.wasm.mjs
 
 ## build: release build (a debug build's numbers mean nothing); quiet unless it fails.
-build: deps
+build: $(DEPS)
 	@mkdir -p .build
 	@$(SWIFT) build -c release $(SWIFTFLAGS) > .build/make-build.log 2>&1 || { cat .build/make-build.log; exit 1; }
 
-build-debug: deps
+build-debug: $(DEPS)
 	@mkdir -p .build
 	@$(SWIFT) build $(SWIFTFLAGS) > .build/make-build-debug.log 2>&1 || { cat .build/make-build-debug.log; exit 1; }
 
@@ -65,9 +67,13 @@ build-debug: deps
 bench: build
 	$(BPBENCH) run --profile $(PROFILE) --scale $(SCALE) $(ARGS)
 
-## test: unit tests and the harness's fault tests (they run the debug-built fixtures).
-test: build-debug
-	$(SWIFT) test $(SWIFTFLAGS)
+## test: unit tests and the harness's fault tests, against the release build `make bench` and the
+## gate use — one build for all three (a debug build beside it was ≈ 5.5 of CI's 32 minutes).
+## Only BenchCore and BenchReport are compiled testable (Package.swift); --disable-testable-imports
+## keeps SwiftPM from adding -enable-testing to every module, which would recompile the scenarios
+## differently from what `make bench` measures. `swift test` alone still tests the debug build.
+test: build
+	$(SWIFT) test -c release --disable-testable-imports $(SWIFTFLAGS)
 
 ## attribute: where each row's peak heap is — one repeat of every scenario at ×1 with jemalloc heap
 ## profiling; report.md gets the top allocation stacks, flame-<row>.svg the flame graphs.

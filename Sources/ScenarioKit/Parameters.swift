@@ -9,7 +9,8 @@ public struct Parameters: Sendable {
     public let text: [String: String]
     private let values: [String: ParameterValue]
 
-    init(description: ScenarioDescription, resolved: [(String, String)]) throws(ParameterError) {
+    // `package`: ScenarioKitTests make one without `@testable` (see Cadence for why).
+    package init(description: ScenarioDescription, resolved: [(String, String)]) throws(ParameterError) {
         specs = description.parameters
         var text: [String: String] = [:]
         var values: [String: ParameterValue] = [:]

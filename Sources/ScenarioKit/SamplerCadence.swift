@@ -4,7 +4,11 @@
 /// "Materially" is more than ``risingFraction`` of the peak so far (at least ``risingFloor``):
 /// a heap that hovers at its peak — every bounded strategy — is flat, and jemalloc's own
 /// churn of a few KiB must not keep the sampler at full speed.
-struct Cadence {
+///
+/// `package`, not internal: ScenarioKitTests test it without `@testable`, so the tests can run
+/// against the release build without compiling ScenarioKit — every scenario's code — with
+/// `-enable-testing` (the CI runs tests and the gate from one release build).
+package struct Cadence {
     /// The longest gap between readings: shorter than the 10 ms a short peak must be held to be
     /// caught for certain.
     static let slowest: UInt64 = 8_000_000
@@ -15,13 +19,13 @@ struct Cadence {
     private(set) var currentNs: UInt64
     private var lastAllocated: Int?
 
-    init(fastestNs: UInt64) {
+    package init(fastestNs: UInt64) {
         self.fastestNs = fastestNs
         currentNs = fastestNs
     }
 
     /// The wait before the next reading, given this one.
-    mutating func next(allocated: Int, peak: Int) -> UInt64 {
+    package mutating func next(allocated: Int, peak: Int) -> UInt64 {
         defer { lastAllocated = allocated }
         let material = max(Self.risingFloor, Int(Double(peak) * Self.risingFraction))
         if let last = lastAllocated, allocated <= last + material {

@@ -21,7 +21,8 @@ public final class ScenarioContext: Sendable {
     private let bytes = Atomic<Int>(0)
     private let metrics = Mutex<[String: Double]>([:])
 
-    init(parameters: Parameters, profile: String, cacheDirectory: String, workDirectory: String) {
+    // `package`: ScenarioKitTests make one without `@testable` (see Cadence for why).
+    package init(parameters: Parameters, profile: String, cacheDirectory: String, workDirectory: String) {
         self.parameters = parameters
         self.profile = profile
         self.cacheDirectory = cacheDirectory

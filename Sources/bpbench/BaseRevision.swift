@@ -6,6 +6,15 @@ import Foundation
 /// exported under `.build/ab/<commit>/` and built there in release mode, so its scenario binaries
 /// can run interleaved with this tree's, measured by this tree's harness.
 ///
+/// The base is built with this tree's scratch path (`.build`), pinned to this tree's
+/// Package.resolved, so its dependencies — swift-nio, GRDB, swift-crypto's BoringSSL under
+/// postgres-nio: most of a from-scratch build — are this build's objects, and only the base's own
+/// targets compile (SwiftPM keys its build on absolute paths, so a separate `.build` under
+/// `.build/ab/` compiled everything again: ≈ 4 min of the CI's 32). The base's products land
+/// where this tree's are, so they are moved to `.build/ab/<commit>/bin/` and this tree's put back,
+/// all under SwiftPM's own lock on `.build`. A package built elsewhere (`--bin-dir`) builds its
+/// base apart, as before.
+///
 /// When REV's scenario code (every input of a scenario binary) is identical to this tree's, no
 /// second build is needed: both sides run this tree's binaries, and the A/B measures the noise it
 /// would have had to beat. Anything that cannot be prepared (an unknown revision, a failed build,
@@ -30,7 +39,7 @@ enum BaseRevision {
             return .catalog(project, commit: short, note: "base \(revision) (\(short)) has the same scenario code as this tree: both sides run this build's binaries, so the A/B measures noise alone")
         }
         let directory = root + "/.build/ab/" + short
-        let binDirectory = directory + "/.build/release"
+        let sharedBin = directory + "/bin"
         let marker = directory + "/.bpbench-built"
         if !FileManager.default.fileExists(atPath: marker) {
             try? FileManager.default.removeItem(atPath: directory)
@@ -43,12 +52,73 @@ enum BaseRevision {
             let prefix = run("/usr/bin/env", ["git", "-C", root, "rev-parse", "--show-prefix"]).output ?? ""
             let export = run("/bin/sh", ["-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", root, prefix.isEmpty ? commit : commit + ":" + prefix, directory])
             guard export.status == 0 else { return .skipped("A/B skipped: cannot export \(short) into \(directory)") }
-            log("building base revision \(revision) (\(short)) in \(directory) …")
-            let build = run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory, logTo: directory + "/build.log")
-            guard build.status == 0 else { return .skipped("A/B skipped: base \(revision) (\(short)) does not build (log: \(directory)/build.log)") }
+            let started = Date()
+            let shares = project.binDirectory == root + "/.build/release"
+            log("building base revision \(revision) (\(short)) in \(directory)\(shares ? " with this build's dependencies" : "") …")
+            let built = shares ? buildSharingDependencies(base: directory, root: root, into: sharedBin)
+                               : run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory, logTo: directory + "/build.log").status == 0
+            guard built else { return .skipped("A/B skipped: base \(revision) (\(short)) does not build (log: \(directory)/build.log)") }
             _ = FileManager.default.createFile(atPath: marker, contents: Data())
+            log("built base revision \(short) in \(Int(Date().timeIntervalSince(started).rounded())) s")
         }
+        let binDirectory = FileManager.default.fileExists(atPath: sharedBin) ? sharedBin : directory + "/.build/release"
         return .catalog(project.rebased(projectRoot: directory, binDirectory: binDirectory), commit: short, note: "base \(revision) (\(short)) built in \(directory)")
+    }
+
+    /// Builds the package exported at `base` in release with the scratch path of the tree at
+    /// `root` (its `.build`) and moves its products into `bin`, putting the tree's back where they
+    /// were. False when it does not build (the tree's products are back in place either way).
+    static func buildSharingDependencies(base: String, root: String, into bin: String) -> Bool {
+        let fileManager = FileManager.default
+        let scratch = root + "/.build"
+        let products = scratch + "/release"
+        let saved = base + "/.head-products"
+        // The same dependency versions as this build, or the dependencies would compile again
+        // (the base resolves anew only if its manifest rules these pins out).
+        try? fileManager.removeItem(atPath: base + "/Package.resolved")
+        try? fileManager.copyItem(atPath: root + "/Package.resolved", toPath: base + "/Package.resolved")
+        // SwiftPM's lock on the scratch path, held across build and swap, so no other build in
+        // this checkout starts while the base's binaries stand where this tree's belong; the
+        // build itself then runs with --ignore-lock.
+        let lock = open(scratch + "/.lock", O_RDWR | O_CREAT, 0o644)
+        if lock >= 0 { flock(lock, LOCK_EX) }
+        defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
+        // Hard links keep this tree's products: a linker writes a new file (new inode) rather
+        // than rewriting the old one, so a product the base build replaced is told by its inode.
+        let head = linkedProducts(in: products)
+        try? fileManager.removeItem(atPath: saved)
+        try? fileManager.createDirectory(atPath: saved, withIntermediateDirectories: true)
+        for name in head.keys { link(products + "/" + name, saved + "/" + name) }
+        defer {
+            let now = linkedProducts(in: products)
+            for (name, inode) in head where now[name] != inode { rename(saved + "/" + name, products + "/" + name) }
+            try? fileManager.removeItem(atPath: saved)
+        }
+        let build = run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none", "--scratch-path", scratch, "--ignore-lock"],
+                        in: base, logTo: base + "/build.log")
+        guard build.status == 0 else { return false }
+        try? fileManager.removeItem(atPath: bin)
+        guard (try? fileManager.createDirectory(atPath: bin, withIntermediateDirectories: true)) != nil else { return false }
+        for (name, inode) in linkedProducts(in: products) {
+            // Rebuilt: the base's own, moved out. Untouched (a dependency's tool): the same file
+            // on both sides, linked.
+            let moved = head[name] == inode ? link(products + "/" + name, bin + "/" + name) : rename(products + "/" + name, bin + "/" + name)
+            guard moved == 0 else { return false }
+        }
+        return true
+    }
+
+    /// The executables and shared libraries at the top of a build's products folder, by name,
+    /// with their inode numbers (the test bundle excluded: `swift build` does not make it).
+    static func linkedProducts(in folder: String) -> [String: UInt64] {
+        var found: [String: UInt64] = [:]
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !name.hasSuffix(".xctest") {
+            var info = stat()
+            guard lstat(folder + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
+                  info.st_mode & 0o111 != 0 || name.hasSuffix(".so") else { continue }
+            found[name] = UInt64(info.st_ino)
+        }
+        return found
     }
 
     /// Runs a tool; its trimmed stdout (unless logged to a file) and exit status.

@@ -3,8 +3,10 @@ import BenchProtocol
 import Foundation
 import XCTest
 
-/// Paths and helpers shared by the tests. Child-process tests run the debug-built scenario and
-/// fixture executables (`make test` builds them first).
+/// Paths and helpers shared by the tests. Child-process tests run the scenario and fixture
+/// executables of the configuration the tests were built in: release under `make test` and CI
+/// (the build `make bench` and the gate measure, so one build serves both), debug under a plain
+/// `swift test`.
 enum TestSupport {
     static let projectRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -12,7 +14,12 @@ enum TestSupport {
         return url.path
     }()
 
-    static let binDirectory = projectRoot + "/.build/debug"
+    #if DEBUG
+    static let configuration = "debug"
+    #else
+    static let configuration = "release"
+    #endif
+    static let binDirectory = projectRoot + "/.build/" + configuration
     static var catalog: ScenarioCatalog { ScenarioCatalog(projectRoot: projectRoot, binDirectory: binDirectory) }
 
     static func temporaryDirectory(_ name: String) -> String {
@@ -25,7 +32,7 @@ enum TestSupport {
         let executable = binDirectory + "/" + name
         let manifests = ["/Scenarios/", "/Tests/Fixtures/"].map { projectRoot + $0 + name + "/" + ScenarioManifest.fileName }
         guard FileManager.default.isExecutableFile(atPath: executable) || manifests.contains(where: FileManager.default.fileExists(atPath:)) else {
-            throw XCTSkip("\(executable) is not built; run `make build-debug` (make test does)")
+            throw XCTSkip("\(executable) is not built; run `swift build -c \(configuration)` (make test does)")
         }
         return try XCTUnwrap(try catalog.select([name], includeFixtures: true).entries.first)
     }
@@ -97,7 +104,7 @@ enum TestSupport {
         }
     }
 
-    /// Runs the debug-built bpbench from the project folder: exit status, stdout, stderr.
+    /// Runs the bpbench of the tests' configuration from the project folder: exit status, stdout, stderr.
     static func bpbench(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
         let executable = binDirectory + "/bpbench"
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("bpbench is not built") }

@@ -1,4 +1,4 @@
-@testable import ScenarioKit
+import ScenarioKit
 import XCTest
 
 /// The in-child sampler's back-off: slower while the heap is flat, at full speed again the

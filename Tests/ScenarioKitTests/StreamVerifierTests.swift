@@ -1,5 +1,5 @@
 import BenchProtocol
-@testable import ScenarioKit
+import ScenarioKit
 import XCTest
 
 /// The consumer-side check every scenario's "ok" rests on: an intact stream passes in any

@@ -3,7 +3,7 @@ import XCTest
 
 /// The author's API declares each name once, as a handle: a misspelt handle is a compile error.
 /// Checked the way an author meets it — `swiftc -typecheck` of a small scenario against the
-/// debug build's modules — both ways: spelt right it compiles, misspelt it does not.
+/// modules of the build the tests run in — both ways: spelt right it compiles, misspelt it does not.
 final class TypedAPITests: XCTestCase {
     static let projectRoot: String = {
         var url = URL(fileURLWithPath: #filePath)
@@ -33,7 +33,12 @@ final class TypedAPITests: XCTestCase {
 
     /// `swiftc -typecheck` of `source`: exit status and diagnostics.
     static func typecheck(_ source: String) throws -> (status: Int32, output: String) {
+        // The configuration these tests were built in (release under `make test`).
+        #if DEBUG
         let build = projectRoot + "/.build/debug"
+        #else
+        let build = projectRoot + "/.build/release"
+        #endif
         guard FileManager.default.fileExists(atPath: build + "/Modules/ScenarioKit.swiftmodule") else {
             throw XCTSkip("ScenarioKit is not built in \(build) (make test builds it)")
         }

@@ -1,7 +1,7 @@
 import BenchProtocol
 import NIOCore
 import NIOPosix
-@testable import ScenarioKit
+import ScenarioKit
 import ScenarioSupport
 import Synchronization
 import XCTest
@@ -20,6 +20,10 @@ final class WritableTests: XCTestCase {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let accepted = group.next().makePromise(of: Channel.self)
         let server = try await ServerBootstrap(group: group)
+            // On the listening socket, so the accepted one starts small: set only after accept,
+            // the window was already negotiated from the default buffer, the kernel soaked up
+            // megabytes, and the loop below took ~780 rounds of 100 ms (79 s) to fill it.
+            .serverChannelOption(.socketOption(.so_rcvbuf), value: 4096)
             .childChannelOption(.autoRead, value: false)  // the reader does not read until told
             .childChannelOption(.socketOption(.so_rcvbuf), value: 4096)
             .childChannelInitializer { channel in
