@@ -15,6 +15,16 @@ public struct GateRepeatRule: RepeatRule {
     /// p = 0.05 (``Gate/settleAlpha``), 3 against a baseline of 5 reach 0.018.
     public static let minimumRepeats = 3
 
+    /// The plan's maximum: the baseline's repeat count, raised to the fewest repeats a side with
+    /// which a same-job test can reach its level at all — 7 at the committed α = 0.001 (6 + 6
+    /// cannot go below 1/924 = 0.0011). Only rows still undecided at 5 run on: unchanged rows
+    /// settle at 3 as before.
+    public static func maximumRepeats(baselineRepeats: Int, thresholds: Thresholds) -> Int {
+        var repeats = max(baselineRepeats, minimumRepeats)
+        while MannWhitney.smallestP(repeats, repeats) >= thresholds.alpha(against: .sameJob), repeats < 20 { repeats += 1 }
+        return repeats
+    }
+
     public let gate: Gate
     /// The head side's document (settings, time rows); its records are replaced by the row's.
     public let head: RunDocument

@@ -47,8 +47,19 @@ public struct Thresholds: Codable, Sendable, Equatable {
     }
 
     public var formatVersion: Int
-    /// Significance level of each test.
+    /// Significance level of each test against the committed baseline (and of same-job tests
+    /// when ``sameJobAlpha`` is not set).
     public var alpha: Double
+    /// Significance level of each test against the base revision run in the same job. The
+    /// committed file sets 0.001, which needs 7 repeats a side (6 + 6 cannot go below 0.0011):
+    /// the gate's plan runs up to 7 for the rows still undecided at 5 (``GateRepeatRule``).
+    public var sameJobAlpha: Double? = nil
+    /// The effect a cell must pass is at least this many times its noise in the check itself (the
+    /// pooled spread of each side's own log repeats; ``Gate/noiseFloor(before:after:factor:)``),
+    /// however small its `minEffect`. With α = 0.001 same job and 7 repeats a side, 3 is what
+    /// keeps the false alarms of a whole check under 0.5 % (`Scripts/gate-simulation.py`).
+    /// Nil (files written before it existed): no noise floor.
+    public var noiseFactor: Double? = nil
     public var defaults: [String: Limit]
     public var scenarios: [String: [String: Limit]]
 
@@ -83,6 +94,11 @@ public struct Thresholds: Codable, Sendable, Equatable {
         let fallback = defaults[metric.key] ?? (isGauge ? defaults[Self.gaugesKey] : nil)
         guard own != nil || fallback != nil else { return nil }
         return Limit(minEffect: own?.minEffect ?? fallback?.minEffect, judge: own?.judge ?? fallback?.judge, why: own?.why ?? fallback?.why)
+    }
+
+    /// The significance level of a test against `reference`.
+    public func alpha(against reference: Judge) -> Double {
+        reference == .sameJob ? sameJobAlpha ?? alpha : alpha
     }
 
     /// Where `metric` is judged in `scenario`: the data's override, else its kind; nil when not gated.
@@ -122,6 +138,12 @@ public struct Thresholds: Codable, Sendable, Equatable {
             }
         }
         guard thresholds.alpha > 0, thresholds.alpha < 0.5 else { throw BenchError(.data, "thresholds file \(path): alpha must lie in (0, 0.5)") }
+        if let factor = thresholds.noiseFactor, !(factor >= 0 && factor.isFinite) {
+            throw BenchError(.data, "thresholds file \(path) has a negative or non-finite noiseFactor")
+        }
+        if let level = thresholds.sameJobAlpha, !(level > 0 && level < 0.5) {
+            throw BenchError(.data, "thresholds file \(path): sameJobAlpha must lie in (0, 0.5)")
+        }
         return thresholds
     }
 }

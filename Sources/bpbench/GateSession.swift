@@ -47,7 +47,8 @@ struct GateSession {
     /// The baseline's plan (profile, repeats, warm-ups, scales) over `entries`, with `overrides`.
     func plan(_ entries: [ScenarioCatalog.Entry], overrides: [String]) throws(BenchError) -> RunPlan {
         guard let profile = Profile(rawValue: baseline.profile) else { throw BenchError(.data, "the baseline's profile '\(baseline.profile)' is unknown to this bpbench") }
-        let policy = RepeatPolicy.gate(baselineRepeats: baseline.repeats, gateMinimum: GateRepeatRule.minimumRepeats, adaptive: adaptive)
+        let maximum = GateRepeatRule.maximumRepeats(baselineRepeats: baseline.repeats, thresholds: thresholds)
+        let policy = RepeatPolicy.gate(baselineRepeats: maximum, gateMinimum: GateRepeatRule.minimumRepeats, adaptive: adaptive)
         return try RunPlan(entries: entries, profile: profile, repeats: policy.minimum, maxRepeats: policy.maximum, warmups: baseline.warmups,
                            scales: baseline.scales, overrides: overrides)
     }

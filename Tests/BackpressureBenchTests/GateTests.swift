@@ -166,6 +166,49 @@ final class GateTests: XCTestCase {
         XCTAssertTrue(alone.notes.contains { $0.hasPrefix("brand-new ×1 is not in the baseline and no base revision ran: not judged") }, "\(alone.notes)")
     }
 
+    /// Issue 25 item 4, the family-wise rule: a cell must also pass 3 × its own noise in the check
+    /// (each side's own spread, so a shift does not widen it), at α = 0.001 same job, which needs
+    /// 7 repeats a side — the plan's maximum rises to 7 for it.
+    func testTheNoiseFloorAndTheSameJobLevel() {
+        var rule = Thresholds.standard
+        rule.sameJobAlpha = 0.001
+        rule.noiseFactor = 3
+        XCTAssertEqual(GateRepeatRule.maximumRepeats(baselineRepeats: 5, thresholds: rule), 7, "6 + 6 cannot go below 1/924")
+        XCTAssertEqual(GateRepeatRule.maximumRepeats(baselineRepeats: 5, thresholds: .standard), 5)
+        XCTAssertEqual(Gate.noiseFloor(before: [100, 100, 100], after: [150, 150, 150], factor: 3), 0, "no spread within a side: no floor")
+        let steady = [100.0, 101, 99, 100.5, 99.5, 100, 100.2]
+        let noisy = [100.0, 130, 80, 115, 90, 125, 85]
+        XCTAssertLessThan(Gate.noiseFloor(before: steady, after: steady, factor: 3), 0.05)
+        XCTAssertGreaterThan(Gate.noiseFloor(before: noisy, after: noisy, factor: 3), 0.5)
+        let gate = Gate(baseline: Baseline(RunAnalysis(Synthetic.document())), thresholds: rule)
+        // A steady +30 % at 7 + 7 is a regression (p = 1/3432); the same median shift on repeats
+        // that spread ±20 % is not — 3 × its noise is over 50 %; 5 + 5 cannot reach 0.001.
+        XCTAssertEqual(gate.judge(.latencyP99, scenario: "s", scale: 1, before: steady, after: steady.map { $0 * 1.3 }, against: .sameJob).outcome, .regression)
+        let spread = gate.judge(.latencyP99, scenario: "s", scale: 1, before: noisy, after: noisy.map { $0 * 1.3 }, against: .sameJob)
+        XCTAssertNotEqual(spread.outcome, .regression)
+        XCTAssertGreaterThan(spread.minEffect, 0.5, "check.md shows the effect the cell had to pass")
+        XCTAssertEqual(gate.judge(.latencyP99, scenario: "s", scale: 1, before: Array(steady.prefix(5)), after: steady.prefix(5).map { $0 * 1.3 }, against: .sameJob).outcome, .untestable)
+        // Against the baseline (no base revision) α stays 0.01: 5 + 5 still judge.
+        XCTAssertEqual(gate.judge(.peakAllocated, scenario: "s", scale: 1, before: Array(steady.prefix(5)), after: steady.prefix(5).map { $0 * 1.3 }, against: .baseline).outcome, .regression)
+    }
+
+    /// With a base revision in the job, the machine-stable cells are judged against it, not the
+    /// baseline: a baseline recorded in a run whose heap sat 20 % lower reports drift, not a
+    /// finding; without a base revision the same shift is a finding against the baseline.
+    func testWithABaseRevisionEveryCellIsSameJobAndTheBaselineReportsDrift() {
+        var lower = Synthetic.document()
+        for index in lower.records.indices { lower.records[index].result!.peaks.allocated = Int(Double(lower.records[index].result!.peaks.allocated) * 0.8) }
+        let gate = Gate(baseline: Baseline(RunAnalysis(lower)), thresholds: .standard)
+        let now = RunAnalysis(Synthetic.document())
+        let withBase = gate.evaluate(head: now, base: now)
+        XCTAssertEqual(withBase.findings, [])
+        XCTAssertTrue(withBase.notes.contains { $0.hasPrefix("drift from the baseline") && $0.contains("peak_allocated_bytes") }, "\(withBase.notes)")
+        XCTAssertTrue(withBase.judgements.contains { $0.metric == "peak_allocated_bytes" && $0.against == .sameJob })
+        XCTAssertFalse(withBase.judgements.contains { $0.against == .baseline })
+        let alone = gate.evaluate(head: now, base: nil)
+        XCTAssertTrue(alone.findings.contains { $0.metric == "peak_allocated_bytes" && $0.rule.contains("vs baseline") }, "\(alone.findings)")
+    }
+
     func testStatusChangeAlwaysFails() {
         let report = gate(Synthetic.document()).evaluate(head: RunAnalysis(Synthetic.document(pipelineStatus: .memoryCap)), base: nil)
         XCTAssertTrue(report.findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "status" && $0.now == "memory-cap" })
@@ -479,8 +522,11 @@ final class UnbaselinedRowGateTests: XCTestCase {
     func testALeakInARowTheBaselineLacksFailsTheCheckNamingIt() throws {
         let entry = try TestSupport.entry("fixture-retain")
         let scratch = TestSupport.temporaryDirectory("unbaselined")
+        // The project's thresholds, as check reads them, and the maximum they need.
+        let thresholds = try Thresholds.load(TestSupport.projectRoot + "/Reports/thresholds.json")
+        let maximum = GateRepeatRule.maximumRepeats(baselineRepeats: 5, thresholds: thresholds)
         func plan(retain: String) throws -> RunPlan {
-            try RunPlan(entries: [entry], profile: .quick, repeats: GateRepeatRule.minimumRepeats, maxRepeats: 5, warmups: 0, scales: [1, 4],
+            try RunPlan(entries: [entry], profile: .quick, repeats: GateRepeatRule.minimumRepeats, maxRepeats: maximum, warmups: 0, scales: [1, 4],
                         overrides: ["items=400", "retain_bytes=\(retain)"])
         }
         let headPlan = try plan(retain: "512"), basePlan = try plan(retain: "0")
@@ -492,13 +538,13 @@ final class UnbaselinedRowGateTests: XCTestCase {
         var baseline = Baseline(RunAnalysis(base))
         baseline.repeats = 5
         baseline.entries = []
-        let gate = Gate(baseline: baseline, thresholds: .standard, maximumRepeats: 5)
+        let gate = Gate(baseline: baseline, thresholds: thresholds, maximumRepeats: maximum)
         let runner = { (name: String) in BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: scratch + "/cache-" + name, interruption: nil) }
         InterleavedRunner(head: .init(name: "head", executor: runner("head"), plan: headPlan, logDirectory: scratch),
                           base: .init(name: "base", executor: runner("base"), plan: basePlan, logDirectory: scratch), interruption: nil)
-            .execute(head: &head, base: &base, rule: GateRepeatRule(gate: gate, head: head, base: base, maximumRepeats: 5)) { _ in }
+            .execute(head: &head, base: &base, rule: GateRepeatRule(gate: gate, head: head, base: base, maximumRepeats: maximum)) { _ in }
         XCTAssertTrue((head.records + base.records).allSatisfy { $0.status == .ok }, "\((head.records + base.records).map(\.statusDetail))")
-        XCTAssertEqual(head.records.count, 10, "a worse-looking row runs to the maximum at both scales")
+        XCTAssertEqual(head.records.count, 2 * maximum, "a worse-looking row runs to the maximum at both scales")
 
         let baselineFile = scratch + "/baseline.json"
         try baseline.write(to: baselineFile)
