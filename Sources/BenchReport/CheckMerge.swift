@@ -116,7 +116,8 @@ public struct CheckMerge: Sendable {
         for index in 1...max(1, shards) {
             if let site = records[index]?.sites.first {
                 let testbed = (testbeds.firstIndex(of: site.testbed) ?? 0) + 1
-                lines.append("| \(index)/\(shards) | \(site.hostname) | \(testbed) | \(site.rows.map { "`\($0)`" }.joined(separator: ", ")) | \(site.cells) | \(site.findings) |")
+                let rows = site.rows.isEmpty ? "none (more shards than rows)" : site.rows.map { "`\($0)`" }.joined(separator: ", ")
+                lines.append("| \(index)/\(shards) | \(site.hostname) | \(testbed) | \(rows) | \(site.cells) | \(site.findings) |")
             } else {
                 lines.append("| \(index)/\(shards) | — | — | not judged: \(rows(of: index).map { "`\($0)`" }.joined(separator: ", ")) | — | — |")
             }

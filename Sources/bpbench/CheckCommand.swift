@@ -70,7 +70,9 @@ struct CheckCommand: ParsableCommand {
             let catalog = try project.catalog()
             let limits = try GateSession.thresholds(thresholds, project: catalog)
             if let runFolder {
-                guard inject.isEmpty, against == nil, planFile == nil else { throw BenchError(.usage, "--run judges an existing run; --inject, --against and --plan run a new one") }
+                guard inject.isEmpty, against == nil, planFile == nil, shard == nil, shards == nil, shardFromEnvironment == nil else {
+                    throw BenchError(.usage, "--run judges an existing run; --inject, --against, --plan and --shard run a new one")
+                }
                 let baselinePath = baseline ?? Self.defaultBaseline
                 let loaded = try Baseline.load(baselinePath)
                 let baselineFile = scenarios.isEmpty ? loaded : try loaded.restricted(toRows: scenarios)

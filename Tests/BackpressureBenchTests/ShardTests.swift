@@ -292,11 +292,7 @@ final class ShardTests: XCTestCase {
             ([], scratch + "/m9", 64, "at least one shard folder"),
         ]
         for bad in cases {
-            let result = try TestSupport.bpbench(["merge"] + bad.folders + ["--out", bad.out])
-            XCTAssertEqual(result.status, bad.code, "\(bad.message): \(result.error)")
-            XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error)
-            XCTAssertTrue(result.error.contains(bad.message), "expected '\(bad.message)' in: \(result.error)")
-            if bad.out != full { XCTAssertFalse(FileManager.default.fileExists(atPath: bad.out), "\(bad.out) written half-way") }
+            try Self.assertRefused(["merge"] + bad.folders + ["--out", bad.out], code: bad.code, message: bad.message, unwritten: bad.out == full ? nil : bad.out)
             let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: scratch))?.filter { $0.contains(".merging-") } ?? []
             XCTAssertEqual(leftovers, [], "no staging folder left behind")
         }
@@ -486,6 +482,16 @@ final class ShardTests: XCTestCase {
 
     // MARK: run --plan refusals
 
+    /// Runs bpbench with `arguments` and expects a refusal: exit `code`, one line on stderr
+    /// holding `message`, and nothing at `unwritten`.
+    static func assertRefused(_ arguments: [String], code: Int32, message: String, unwritten: String?, file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try TestSupport.bpbench(arguments)
+        XCTAssertEqual(result.status, code, "\(arguments.suffix(4)): \(result.error)", file: file, line: line)
+        XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error, file: file, line: line)
+        XCTAssertTrue(result.error.contains(message), "expected '\(message)' in: \(result.error)", file: file, line: line)
+        if let unwritten { XCTAssertFalse(FileManager.default.fileExists(atPath: unwritten), "\(unwritten) written by a refused command", file: file, line: line) }
+    }
+
     /// Runs `body` with `BPBENCH_REVISION` set for every bpbench it starts, so a commit another
     /// engineer (or CI) makes between the plan and its shards does not make the plan stale.
     static func atFixedRevision<T>(_ body: () throws -> T) rethrows -> T {
@@ -528,11 +534,7 @@ final class ShardTests: XCTestCase {
         ]
         for (index, bad) in cases.enumerated() {
             let out = scratch + "/out-\(index)"
-            let result = try TestSupport.bpbench(run + bad.arguments + ["--out", out])
-            XCTAssertEqual(result.status, bad.code, "\(bad.arguments): \(result.error)")
-            XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error)
-            XCTAssertTrue(result.error.contains(bad.message), "expected '\(bad.message)' in: \(result.error)")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "a refused shard created \(out)")
+            try Self.assertRefused(run + bad.arguments + ["--out", out], code: bad.code, message: bad.message, unwritten: out)
         }
         XCTAssertEqual(try TestSupport.bpbench(["plan"] + project + ["--scenario", "pipeline-copy"]).status, 64, "plan without --out")
     }

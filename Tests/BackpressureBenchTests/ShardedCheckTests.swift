@@ -187,11 +187,7 @@ final class ShardedCheckTests: XCTestCase {
         ]
         for (index, bad) in cases.enumerated() {
             let out = scratch + "/m\(index)"
-            let result = try TestSupport.bpbench(["merge"] + bad.folders + ["--out", out])
-            XCTAssertEqual(result.status, 65, "\(bad.message): \(result.error)")
-            XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error)
-            XCTAssertTrue(result.error.contains(bad.message), "expected '\(bad.message)' in: \(result.error)")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "\(out) written half-way")
+            try ShardTests.assertRefused(["merge"] + bad.folders + ["--out", out], code: 65, message: bad.message, unwritten: out)
         }
         let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: scratch))?.filter { $0.contains(".merging-") } ?? []
         XCTAssertEqual(leftovers, [], "no staging folder left behind")
@@ -346,11 +342,7 @@ final class ShardedCheckTests: XCTestCase {
         ]
         for (index, bad) in cases.enumerated() {
             let out = scratch + "/out-\(index)"
-            let result = try TestSupport.bpbench(bad.arguments + (bad.arguments.first == "plan" ? [] : ["--out", out]))
-            XCTAssertEqual(result.status, bad.code, "\(bad.arguments.suffix(4)): \(result.error)")
-            XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error)
-            XCTAssertTrue(result.error.contains(bad.message), "expected '\(bad.message)' in: \(result.error)")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "a refused check created \(out)")
+            try ShardTests.assertRefused(bad.arguments + (bad.arguments.first == "plan" ? [] : ["--out", out]), code: bad.code, message: bad.message, unwritten: out)
         }
         for index in 1...4 { XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/p\(index).json")) }
     }
