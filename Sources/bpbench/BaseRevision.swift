@@ -53,7 +53,10 @@ enum BaseRevision {
             let export = run("/bin/sh", ["-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", root, prefix.isEmpty ? commit : commit + ":" + prefix, directory])
             guard export.status == 0 else { return .skipped("A/B skipped: cannot export \(short) into \(directory)") }
             let started = Date()
-            let shares = project.binDirectory == root + "/.build/release"
+            // A package of one's own builds its base apart: sharing the scratch path, the base's
+            // build compiled nothing there (0.2 s, the head's binaries on both sides — seen with
+            // Examples/chunk-uploader, a library change under Sources/).
+            let shares = project.binDirectory == root + "/.build/release" && project.scenarioInputs == ScenarioCatalog.harnessScenarioInputs
             log("building base revision \(revision) (\(short)) in \(directory)\(shares ? " with this build's dependencies" : "") …")
             let built = shares ? buildSharingDependencies(base: directory, root: root, into: sharedBin)
                                : run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory, logTo: directory + "/build.log").status == 0

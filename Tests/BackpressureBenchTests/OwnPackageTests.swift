@@ -155,10 +155,18 @@ final class OwnPackageTests: XCTestCase {
     /// folder that survives between test runs so its SwiftPM build folder is reused (first build
     /// here ≈ 50 s, later ones seconds), its path dependency pointed at this checkout. Then, as a
     /// user would: list (builds it), run the gate's plan, record the baseline, check (passes),
-    /// put a regression into the library — the bounded channel's default capacity ×4 — and check
-    /// again: exit 1, naming bounded-upload, and the verdict file says so.
+    /// commit the copy as their history, put a regression into the library's working tree — the
+    /// bounded channel's default capacity ×4 — and check again against their HEAD (exported and
+    /// built from *their* package under its `.build/ab/`): exit 1, naming bounded-upload, and the
+    /// verdict file says so.
     func testTheExamplePackageIsBuiltRunJudgedAndARegressionInItsLibraryFailsItsGate() throws {
         let root = try exampleCopy()
+        // Their history: the sources as one commit (fixed dates and no reports in it, so the same
+        // sources are the same commit in every test run and the base's build under .build/ab/ —
+        // 50–60 s here — is reused).
+        try git(root, ["init", "-q"])
+        try git(root, ["add", "-A"])
+        try git(root, ["commit", "-q", "-m", "chunk-uploader as in Examples/"])
         let list = try TestSupport.bpbench(["list", "--package-path", root, "--names"])
         XCTAssertEqual(list.status, 0, list.error)
         XCTAssertEqual(list.output.split(separator: "\n"), ["bounded-upload", "fanin-upload"])
@@ -192,9 +200,11 @@ final class OwnPackageTests: XCTestCase {
         XCTAssertTrue(source.contains("public static let defaultCapacity = 8"))
         try source.replacingOccurrences(of: "public static let defaultCapacity = 8", with: "public static let defaultCapacity = 32")
             .write(toFile: library, atomically: true, encoding: .utf8)
-        let regressed = try TestSupport.bpbench(["check", "--package-path", root, "--quiet"])
+        let regressed = try TestSupport.bpbench(["check", "--package-path", root, "--against", "HEAD", "--quiet"])
         XCTAssertEqual(regressed.status, 1, regressed.output + regressed.error)
         XCTAssertTrue(regressed.output.contains("bounded-upload") && regressed.output.contains("queue_depth"), regressed.output)
+        // The same-job A/B ran against *their* HEAD, exported and built from their package.
+        XCTAssertTrue(regressed.output.contains("note: base HEAD (") && regressed.output.contains("built in \(root)/.build/ab/"), regressed.output)
         verdict = try readVerdict(root)
         XCTAssertEqual(verdict.outcome, "regression")
         XCTAssertEqual(verdict.exitCode, 1)
@@ -234,6 +244,20 @@ final class OwnPackageTests: XCTestCase {
         try manifest.replacingOccurrences(of: "path: \"../..\"", with: "path: \"\(TestSupport.projectRoot)\"")
             .write(toFile: root + "/Package.swift", atomically: true, encoding: .utf8)
         return root
+    }
+
+    private func git(_ root: String, _ arguments: [String]) throws {
+        let fixed = ["-c", "user.name=bpbench-test", "-c", "user.email=test@invalid", "-c", "commit.gpgsign=false"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["git", "-C", root] + fixed + arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_AUTHOR_DATE"] = "2026-01-01T00:00:00Z"
+        environment["GIT_COMMITTER_DATE"] = "2026-01-01T00:00:00Z"
+        process.environment = environment
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "git \(arguments.joined(separator: " "))")
     }
 
     private func readVerdict(_ root: String) throws -> Verdict {
