@@ -1,6 +1,7 @@
 import BenchCore
 @testable import BenchReport
 import Foundation
+import Synchronization
 import XCTest
 
 /// Bad input → one clear line, a distinct sysexits code, and nothing already written modified.
@@ -12,7 +13,7 @@ final class BadInputTests: XCTestCase {
 
     func bpbench(_ arguments: [String]) throws -> Outcome { try Self.bpbench(arguments) }
 
-    /// Runs the debug-built bpbench; its exit code and stderr.
+    /// Runs the bpbench of the tests' build; its exit code and stderr.
     static func bpbench(_ arguments: [String]) throws -> Outcome {
         let executable = TestSupport.binDirectory + "/bpbench"
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw XCTSkip("bpbench is not built") }
@@ -89,8 +90,16 @@ final class BadInputTests: XCTestCase {
         ]
         let before = try Data(contentsOf: URL(fileURLWithPath: valid))
         let runsBefore = (try? FileManager.default.contentsOfDirectory(atPath: TestSupport.projectRoot + "/Reports/runs").count) ?? 0
-        for testCase in cases {
-            let outcome = try bpbench(testCase.arguments)
+        // Each case is its own bpbench process (each describes every scenario first): two at a
+        // time, one per core, instead of 17 s one after another.
+        let outcomes = Mutex<[Int: Result<Outcome, Error>]>([:])
+        DispatchQueue.concurrentPerform(iterations: cases.count) { index in
+            let outcome = Result { try Self.bpbench(cases[index].arguments) }
+            outcomes.withLock { $0[index] = outcome }
+        }
+        let results = outcomes.withLock { $0 }
+        for (index, testCase) in cases.enumerated() {
+            let outcome = try XCTUnwrap(results[index]).get()
             XCTAssertEqual(outcome.code, testCase.code, "\(testCase.arguments.suffix(3)): \(outcome.stderr)")
             guard !testCase.message.isEmpty else { continue }
             let lines = outcome.stderr.split(separator: "\n")
