@@ -16,6 +16,30 @@ public struct HostEnvironment: Codable, Sendable, Equatable {
     public var mallocConfEnvironment: String?
     public var gitCommit: String
     public var hostname: String
+    /// The kernel's socket-buffer limits, `net.core.wmem_max`, `net.core.rmem_max`,
+    /// `net.ipv4.tcp_wmem`, `net.ipv4.tcp_rmem`: Linux clamps SO_SNDBUF/SO_RCVBUF and its
+    /// autotuning to them, so the socket scenarios' in-flight gauges and heaps follow them (a stock
+    /// kernel's 212,992 would lower manual-drain's `max_in_flight_bytes` by ~20 %, issue 25).
+    /// Nil in runs recorded before it was read.
+    public var socketBufferLimits: [String: String]?
+    /// SQLite's version (persistent-queue's page cache and WAL), from pkg-config or `sqlite3`.
+    public var sqliteVersion: String?
+    /// PostgreSQL's (persistent-queue/postgres), from `pg_config` or `postgres`.
+    public var postgresVersion: String?
+
+    /// What moves the figures beside the code, as name → value, for comparing two machines
+    /// (cores, kernel, Swift, jemalloc, SQLite, PostgreSQL, each socket-buffer limit); a value
+    /// nobody read is left out.
+    public var figureInputs: [String: String] {
+        var inputs = ["cores": String(cores), "kernel": kernel, "swift": swiftVersion, "jemalloc": jemallocVersion]
+        if let sqliteVersion { inputs["sqlite"] = sqliteVersion }
+        if let postgresVersion { inputs["postgresql"] = postgresVersion }
+        for (key, value) in socketBufferLimits ?? [:] { inputs[key] = value }
+        return inputs.filter { !["unknown", ""].contains($0.value) }
+    }
+
+    /// The sysctls of ``socketBufferLimits``.
+    public static let socketBufferSysctls = ["net.core.wmem_max", "net.core.rmem_max", "net.ipv4.tcp_wmem", "net.ipv4.tcp_rmem"]
 
     /// Reads the machine; `jemalloc` comes from the first child's hello, once a child has run.
     public static func capture(projectRoot: String) -> HostEnvironment {
@@ -31,12 +55,23 @@ public struct HostEnvironment: Codable, Sendable, Equatable {
         let swift = (command("swift", ["--version"]) ?? "unknown").split(separator: "\n").first.map(String.init) ?? "unknown"
         var commit = command("git", ["-C", projectRoot, "rev-parse", "--short=12", "HEAD"]) ?? "unknown"
         if let dirty = command("git", ["-C", projectRoot, "status", "--porcelain", "--untracked-files=no"]), !dirty.isEmpty { commit += "-dirty" }
-        return HostEnvironment(
+        var limits: [String: String] = [:]
+        for name in socketBufferSysctls {
+            let path = "/proc/sys/" + name.replacingOccurrences(of: ".", with: "/")
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                limits[name] = text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            }
+        }
+        var environment = HostEnvironment(
             cpu: cpu, cores: ProcessInfo.processInfo.activeProcessorCount,
             memoryBytes: Int(ProcessInfo.processInfo.physicalMemory), kernel: kernel, os: os,
             swiftVersion: swift, jemallocVersion: "unknown", mallocConf: "unknown",
             mallocConfEnvironment: ProcessInfo.processInfo.environment["MALLOC_CONF"],
             gitCommit: commit, hostname: ProcessInfo.processInfo.hostName)
+        environment.socketBufferLimits = limits.isEmpty ? nil : limits
+        environment.sqliteVersion = command("pkg-config", ["--modversion", "sqlite3"]) ?? command("sqlite3", ["--version"])?.split(separator: " ").first.map(String.init)
+        environment.postgresVersion = command("pg_config", ["--version"]) ?? command("postgres", ["--version"])
+        return environment
     }
 
     /// Runs a tool and returns its trimmed stdout, or nil if it is missing or fails.

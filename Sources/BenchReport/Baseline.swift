@@ -131,6 +131,18 @@ public struct Baseline: Codable, Sendable, Equatable {
         return nil
     }
 
+    /// What moves the machine-stable figures and differs between the baseline's machine and
+    /// `now` (``HostEnvironment/figureInputs``: cores, kernel, Swift, jemalloc, SQLite,
+    /// PostgreSQL, the socket-buffer sysctls), one "name a ≠ baseline's b" each; what either side
+    /// did not record is not compared. With a difference the baseline's figures are not a fair
+    /// reference: the gate judges them against the base revision only (``Gate``).
+    public func figureInputDifferences(_ now: HostEnvironment) -> [String] {
+        let mine = now.figureInputs, theirs = environment.figureInputs
+        return Set(mine.keys).intersection(theirs.keys).sorted().compactMap { key in
+            mine[key] == theirs[key] ? nil : "\(key) \(mine[key]!) ≠ baseline's \(theirs[key]!)"
+        }
+    }
+
     /// Differences of machine that do not make a run incomparable but belong in the report.
     public func environmentNotes(_ document: RunDocument) -> [String] {
         var notes: [String] = []

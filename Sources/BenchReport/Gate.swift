@@ -44,6 +44,8 @@ public struct Gate: Sendable {
         var sameJobInstead: [String: [Metric]] = [:]
         // …and their judgements against the baseline, for a row the base revision cannot judge.
         var againstBaseline: [String: [Judgement]] = [:]
+        let inputDifferences = base == nil ? baseline.figureInputDifferences(head.document.environment) : []
+        var unjudgedForInputs = 0
         for entry in baseline.entries {
             guard let summary = head.summaries.first(where: { $0.scenario == entry.scenario && $0.scale == entry.scale }) else {
                 report.findings.append(Finding(scenario: entry.scenario, scale: entry.scale, metric: "presence", baseline: "present", now: "missing from the run", rule: "every baseline scenario must run"))
@@ -69,7 +71,10 @@ public struct Gate: Sendable {
                 }
                 let judgement = judge(metric, scenario: entry.scenario, scale: entry.scale, before: before, after: summary.samples(metric), against: .baseline)
                 guard base != nil else {
-                    report.add(judgement)
+                    // Recorded with other inputs (socket-buffer sysctls, cores, kernel, library
+                    // versions): not a fair reference, so the cell moves to same-job — which,
+                    // with no base revision in this job, means not judged, said in a note.
+                    if inputDifferences.isEmpty { report.add(judgement) } else { unjudgedForInputs += 1 }
                     continue
                 }
                 // With a base revision in the job every cell is judged against it: a baseline
@@ -86,6 +91,9 @@ public struct Gate: Sendable {
             }
         }
         guard let base else {
+            if unjudgedForInputs > 0 {
+                report.notes.append("\(unjudgedForInputs) machine-stable cells not judged: the baseline was recorded with other inputs (\(inputDifferences.joined(separator: "; "))) — they need a base revision in the job (check --against REV), or a baseline recorded here")
+            }
             for summary in head.summaries {
                 guard let metrics = sameJobInstead[summary.scenario + "\u{0}\(summary.scale)"] else { continue }
                 report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): \(metrics.map(\.key).joined(separator: ", ")) not judged: the baseline has no figures for it and no base revision ran")

@@ -209,6 +209,30 @@ final class GateTests: XCTestCase {
         XCTAssertTrue(alone.findings.contains { $0.metric == "peak_allocated_bytes" && $0.rule.contains("vs baseline") }, "\(alone.findings)")
     }
 
+    /// Issue 25 item 5: a baseline recorded with other socket-buffer limits (or cores, kernel,
+    /// library versions) is not a fair reference for the machine-stable figures: without a base
+    /// revision they are not judged, a note names the difference — never a regression for it.
+    /// Recorded with the same inputs, the same change is a finding.
+    func testABaselineRecordedWithOtherInputsIsNotAFairReference() {
+        var recorded = Synthetic.document(ignoredDrainFactor: 0.01)
+        recorded.environment.socketBufferLimits = ["net.core.wmem_max": "4194304", "net.core.rmem_max": "6291456"]
+        var here = Synthetic.document(ignoredDrainFactor: 1.0)
+        here.environment.socketBufferLimits = ["net.core.wmem_max": "212992", "net.core.rmem_max": "6291456"]
+        let baseline = Baseline(RunAnalysis(recorded))
+        XCTAssertEqual(baseline.figureInputDifferences(here.environment), ["net.core.wmem_max 212992 ≠ baseline's 4194304"])
+        let report = Gate(baseline: baseline, thresholds: .standard).evaluate(head: RunAnalysis(here), base: nil)
+        XCTAssertFalse(report.findings.contains { $0.metric == "peak_allocated_bytes" || $0.metric == "max_buffered_bytes" }, "\(report.findings)")
+        XCTAssertTrue(report.findings.contains { $0.metric == "memory_verdict" }, "the verdict is the code's, not the machine's")
+        XCTAssertTrue(report.notes.contains { $0.contains("machine-stable cells not judged") && $0.contains("net.core.wmem_max 212992") }, "\(report.notes)")
+        here.environment.socketBufferLimits = recorded.environment.socketBufferLimits
+        let same = Gate(baseline: baseline, thresholds: .standard).evaluate(head: RunAnalysis(here), base: nil)
+        XCTAssertTrue(same.findings.contains { $0.metric == "peak_allocated_bytes" }, "\(same.findings)")
+        // Old baselines (no limits recorded) compare what both sides have.
+        var old = baseline
+        old.environment.socketBufferLimits = nil
+        XCTAssertEqual(old.figureInputDifferences(here.environment), [])
+    }
+
     func testStatusChangeAlwaysFails() {
         let report = gate(Synthetic.document()).evaluate(head: RunAnalysis(Synthetic.document(pipelineStatus: .memoryCap)), base: nil)
         XCTAssertTrue(report.findings.contains { $0.scenario == "pipeline-copy" && $0.metric == "status" && $0.now == "memory-cap" })
