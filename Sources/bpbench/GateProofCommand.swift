@@ -78,7 +78,7 @@ struct GateProofCommand: ParsableCommand {
                     }
                     let headPlan = try cellSession.plan([entry], overrides: injections.map { "\(scenario).\($0)" })
                     let folder = directory + "/\(scenario)-\(cell.kind.rawValue)-x\(cell.factor)"
-                    try Self.makeFolder(folder)
+                    _ = try RunFolder.create(exactly: folder)
                     let result = try cellSession.run(head: headPlan, headEntries: [entry], base: (catalog, basePlan, [entry]),
                                                      injected: [scenario: cell.parameters], directory: folder)
                     try AtomicFile.write(result.report.markdown(title: "gate-proof cell: \(scenario) \(injections.joined(separator: " "))"), to: folder + "/check.md")
@@ -92,7 +92,7 @@ struct GateProofCommand: ParsableCommand {
             }
             for index in 1...max(checks, 1) where checks > 0 {
                 let folder = directory + "/unchanged-\(index)"
-                try Self.makeFolder(folder)
+                _ = try RunFolder.create(exactly: folder)
                 let base = (catalog: catalog, plan: plan, entries: entries)
                 let checkStarted = Date()
                 let result = try session.run(head: plan, headEntries: entries, base: base, injected: nil, directory: folder)
@@ -115,14 +115,6 @@ struct GateProofCommand: ParsableCommand {
     func say(_ line: String) {
         if !quiet { print(line) }
         fflush(nil)
-    }
-
-    static func makeFolder(_ path: String) throws(BenchError) {
-        do {
-            try FileManager.default.createDirectory(atPath: path + "/logs", withIntermediateDirectories: true)
-        } catch {
-            throw BenchError(.cannotCreate, "cannot create \(path): \(error.localizedDescription)")
-        }
     }
 
     /// The plan's value of `parameter` × `factor`, in the parameter's base unit.
