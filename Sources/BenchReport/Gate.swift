@@ -62,7 +62,7 @@ public struct Gate: Sendable {
                 }
             }
             for metric in metrics(entry: entry, summary: summary) where thresholds.judge(metric, scenario: entry.scenario) == .baseline {
-                let row = entry.scenario + "\u{0}\(entry.scale)"
+                let row = Self.rowKey(entry.scenario, entry.scale)
                 guard let before = entry.samples[metric.key], !before.isEmpty else {
                     // A metric the baseline never recorded (a gauge added since): the base
                     // revision judges it below when it ran, else a line says it was not judged.
@@ -95,7 +95,7 @@ public struct Gate: Sendable {
                 report.notes.append("\(unjudgedForInputs) machine-stable cells not judged: the baseline was recorded with other inputs (\(inputDifferences.joined(separator: "; "))) — they need a base revision in the job (check --against REV), or a baseline recorded here")
             }
             for summary in head.summaries {
-                guard let metrics = sameJobInstead[summary.scenario + "\u{0}\(summary.scale)"] else { continue }
+                guard let metrics = sameJobInstead[Self.rowKey(summary.scenario, summary.scale)] else { continue }
                 report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): \(metrics.map(\.key).joined(separator: ", ")) not judged: the baseline has no figures for it and no base revision ran")
             }
             for summary in head.summaries where baseline.entry(summary.scenario, scale: summary.scale) == nil {
@@ -110,7 +110,7 @@ public struct Gate: Sendable {
             guard let other = base.summaries.first(where: { $0.scenario == summary.scenario && $0.scale == summary.scale }) else {
                 if inBaseline {
                     report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): no base-revision run to compare with (skipped on the base side); judged against the baseline only")
-                    for judgement in againstBaseline[summary.scenario + "\u{0}\(summary.scale)"] ?? [] { report.add(judgement) }
+                    for judgement in againstBaseline[Self.rowKey(summary.scenario, summary.scale)] ?? [] { report.add(judgement) }
                 } else {
                     newRows.append("\(summary.scenario) \(Format.scale(summary.scale))")
                 }
@@ -120,11 +120,11 @@ public struct Gate: Sendable {
                 guard summary.status == RunStatus.ok.rawValue else { continue }  // the baseline loop named it
                 guard other.status == RunStatus.ok.rawValue else {
                     report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): the base revision's runs ended \(other.status); same-job metrics not judged, the rest against the baseline")
-                    for judgement in againstBaseline[summary.scenario + "\u{0}\(summary.scale)"] ?? [] { report.add(judgement) }
+                    for judgement in againstBaseline[Self.rowKey(summary.scenario, summary.scale)] ?? [] { report.add(judgement) }
                     continue
                 }
                 let sameJob = summary.metrics.filter { thresholds.judge($0, scenario: summary.scenario) == .sameJob }
-                judgeSameJob(summary, against: other, metrics: sameJob + (sameJobInstead[summary.scenario + "\u{0}\(summary.scale)"] ?? []), into: &report)
+                judgeSameJob(summary, against: other, metrics: sameJob + (sameJobInstead[Self.rowKey(summary.scenario, summary.scale)] ?? []), into: &report)
             } else {
                 judgeWithoutBaseline(summary, against: other, head: head, base: base, verdictsSeen: &verdictsSeen, into: &report)
             }
@@ -134,6 +134,9 @@ public struct Gate: Sendable {
         }
         return report
     }
+
+    /// One row at one scale, as a dictionary key.
+    static func rowKey(_ scenario: String, _ scale: Double) -> String { "\(scenario)\u{0}\(scale)" }
 
     /// The baseline's metrics and the run's, in a stable order.
     func metrics(entry: Baseline.Entry, summary: ScenarioSummary) -> [Metric] {
