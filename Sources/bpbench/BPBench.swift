@@ -132,9 +132,7 @@ final class VerdictRecorder {
     }
 
     static func latest(in root: String) -> String? {
-        let link = root + "/Reports/latest"
-        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: link) else { return nil }
-        return target.hasPrefix("/") ? target : root + "/Reports/" + target
+        try? RunFolder.Reports(projectRoot: root).runFolder(nil).path
     }
 
     func finish(exitCode: Int32) {
