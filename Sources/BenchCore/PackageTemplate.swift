@@ -114,7 +114,7 @@ public enum PackageTemplate {
         // Every folder under Scenarios/ with Swift sources is an executable target linked with
         // ScenarioKit (and through it jemalloc, the allocator the harness reads the heap from);
         // bpbench finds the scenarios by folder, so adding one never touches this file.
-        //   swift package --allow-writing-to-package-directory bpbench run --profile quick
+        //   swift package -c release --allow-writing-to-package-directory bpbench run --profile quick
         //   (or: bpbench run --package-path .)
 
         import Foundation
@@ -181,21 +181,23 @@ public enum PackageTemplate {
         measured, every item is verified at the consumer.
 
         ```sh
-        swift package --allow-writing-to-package-directory bpbench list
-        swift package --allow-writing-to-package-directory bpbench run --profile quick --scale 1,4
+        swift package -c release --allow-writing-to-package-directory bpbench list
+        swift package -c release --allow-writing-to-package-directory bpbench run --profile quick --scale 1,4
         open Reports/latest/report.md
 
         # The gate: record a baseline once (commit Reports/baseline.json), then check each change.
-        swift package --allow-writing-to-package-directory bpbench run --profile quick --scale 1,4 --repeat 5
-        swift package --allow-writing-to-package-directory bpbench baseline update
-        swift package --allow-writing-to-package-directory bpbench check --against HEAD~1
+        swift package -c release --allow-writing-to-package-directory bpbench run --profile quick --scale 1,4 --repeat 5
+        swift package -c release --allow-writing-to-package-directory bpbench baseline update
+        swift package -c release --allow-writing-to-package-directory bpbench check --against HEAD~1
         cat Reports/verdict.json     # the check's real exit code (a plugin's is squashed to 0/1)
 
         # A new scenario: a folder under Scenarios/
-        swift package --allow-writing-to-package-directory bpbench init --scenario my-strategy
+        swift package -c release --allow-writing-to-package-directory bpbench init --scenario my-strategy
         ```
 
-        `.github/workflows/bench.yml` runs the gate on every pull request.
+        `.github/workflows/bench.yml` runs the gate on every pull request. `-c release` builds the
+        harness itself in release too (the first time: about two and a half minutes); the
+        scenarios are always built in release.
 
         """
     }
@@ -224,7 +226,7 @@ public enum PackageTemplate {
                   restore-keys: bpbench-${{ runner.os }}-${{ hashFiles('Package.swift', 'Package.resolved') }}-
               - run: git config --global --add safe.directory "$GITHUB_WORKSPACE"
               - name: gate
-                run: swift package --allow-writing-to-package-directory bpbench check --against "origin/${{ github.base_ref }}" || true
+                run: swift package -c release --allow-writing-to-package-directory bpbench check --against "origin/${{ github.base_ref }}" || true
               # The plugin's exit code is squashed to 0/1; the verdict file has the real one
               # (0 pass, 1 regression, 65 not comparable, 66 no baseline …).
               - name: verdict
