@@ -20,9 +20,7 @@ public struct GateRepeatRule: RepeatRule {
     /// cannot go below 1/924 = 0.0011). Only rows still undecided at 5 run on: unchanged rows
     /// settle at 3 as before.
     public static func maximumRepeats(baselineRepeats: Int, thresholds: Thresholds) -> Int {
-        var repeats = max(baselineRepeats, minimumRepeats)
-        while MannWhitney.smallestP(repeats, repeats) >= thresholds.alpha(against: .sameJob), repeats < 20 { repeats += 1 }
-        return repeats
+        max(baselineRepeats, minimumRepeats, MannWhitney.repeatsNeeded(alpha: thresholds.alpha(against: .sameJob)))
     }
 
     public let gate: Gate

@@ -13,7 +13,7 @@ public struct GateReport: Sendable {
         judgements.append(judgement)
         if judgement.outcome == .regression { findings.append(judgement.finding) }
         if judgement.outcome == .untestable, !notes.contains(where: { $0.hasPrefix("too few repeats") }) {
-            notes.append("too few repeats for the significance test (Mann–Whitney needs ≥ 5 per side at α = \(judgement.alpha)); some cells were not judged")
+            notes.append("too few repeats for the significance test (Mann–Whitney needs ≥ \(MannWhitney.repeatsNeeded(alpha: judgement.alpha)) per side at α = \(judgement.alpha)); some cells were not judged")
         }
     }
 

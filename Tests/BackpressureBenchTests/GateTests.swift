@@ -17,6 +17,8 @@ final class GateTests: XCTestCase {
         // Three repeats per side can never reach α = 0.01: the floor is 1 / C(6,3) = 0.05.
         XCTAssertEqual(MannWhitney.smallestP(3, 3), 0.05, accuracy: 1e-12)
         XCTAssertEqual(MannWhitney.smallestP(5, 5), 1.0 / 252, accuracy: 1e-12)
+        XCTAssertEqual(MannWhitney.repeatsNeeded(alpha: 0.01), 5)
+        XCTAssertEqual(MannWhitney.repeatsNeeded(alpha: 0.001), 7)
         // Identical samples: nothing.
         XCTAssertGreaterThan(MannWhitney.pGreater([3, 3, 3, 3, 3], than: [3, 3, 3, 3, 3]), 0.4)
         // Large samples use the normal approximation and agree in direction.
