@@ -96,7 +96,8 @@ struct CheckCommand: ParsableCommand {
                 if shard != nil || shards != nil || shardFromEnvironment != nil {
                     throw BenchError(.usage, "--shard, --shards and --shard-from-env cut a check's plan: make one with bpbench plan --check … --out FILE, then check --plan FILE")
                 }
-                head = try Self.gatePlan(catalog, baselinePath: baseline ?? Self.defaultBaseline, rows: scenarios, inject: inject, adaptive: !fixedRepeats)
+                head = try Self.gatePlan(catalog, baselinePath: baseline ?? Self.defaultBaseline, rows: scenarios, inject: inject, adaptive: !fixedRepeats,
+                                         thresholds: limits)
             }
             interruption.install()
             let session = GateSession(project: catalog, baseline: head.baseline, thresholds: limits, interruption: interruption, quiet: quiet, adaptive: head.plan.repeatPolicy.isAdaptive)
@@ -190,10 +191,12 @@ struct CheckCommand: ParsableCommand {
     /// declared changes: what an unsharded check runs, and what `bpbench plan --check` writes.
     /// A plan the baseline cannot judge (another profile, scales or parameters) is refused, 65,
     /// before anything runs.
-    static func gatePlan(_ catalog: ScenarioCatalog, baselinePath: String, rows: [String], inject: [String], adaptive: Bool) throws(BenchError) -> Head {
+    /// The thresholds set the most repeats a side may get (``GateRepeatRule/maximumRepeats(baselineRepeats:thresholds:)``).
+    static func gatePlan(_ catalog: ScenarioCatalog, baselinePath: String, rows: [String], inject: [String], adaptive: Bool,
+                         thresholds: Thresholds) throws(BenchError) -> Head {
         let loaded = try Baseline.load(baselinePath)
         let baselineFile = rows.isEmpty ? loaded : try loaded.restricted(toRows: rows)
-        let session = GateSession(project: catalog, baseline: baselineFile, thresholds: .standard, interruption: Interruption(), quiet: true, adaptive: adaptive)
+        let session = GateSession(project: catalog, baseline: baselineFile, thresholds: thresholds, interruption: Interruption(), quiet: true, adaptive: adaptive)
         // With --scenario, the selected rows only (a selected base row leaves its variants out,
         // and no scenario the baseline lacks is added).
         let selectedRows = rows.isEmpty ? nil : Set(baselineFile.entries.map(\.scenario))

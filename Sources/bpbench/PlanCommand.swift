@@ -86,7 +86,10 @@ struct PlanCommand: ParsableCommand {
         if let given = options.planShapingOption(allowing: ["--scenario"]) {
             throw BenchError(.usage, "a check's plan is the baseline's: \(given) cannot change it (--scenario picks rows, --inject declares a change)")
         }
-        let head = try CheckCommand.gatePlan(catalog, baselinePath: baseline, rows: options.scenarios, inject: inject, adaptive: !fixedRepeats)
+        // The project's thresholds, as the shards' check reads them by default: they set the
+        // most repeats a row may get.
+        let head = try CheckCommand.gatePlan(catalog, baselinePath: baseline, rows: options.scenarios, inject: inject, adaptive: !fixedRepeats,
+                                             thresholds: try GateSession.thresholds(nil, project: catalog))
         guard !head.plan.steps.isEmpty else { throw BenchError(.noInput, "no row of \(baseline) has a scenario in this checkout") }
         let check = PlanFile.Check(baseline: baseline, baselineDigest: CheckCommand.digest(ofFile: baseline), rows: head.rows, injected: head.injected)
         return PlanFile(plan: head.plan, revision: PlanFile.currentRevision(projectRoot: catalog.projectRoot), limits: head.limits,

@@ -325,7 +325,8 @@ final class ShardedCheckTests: XCTestCase {
         XCTAssertTrue(gate.check?.rows.contains("bounded-queue") ?? false)
         XCTAssertEqual(gate.check?.baselineDigest, PlanFile.contentDigest(try Data(contentsOf: URL(fileURLWithPath: baseline))))
         XCTAssertEqual(gate.profile.rawValue, "quick", "the baseline's profile, not plan's default")
-        XCTAssertEqual(gate.maxRepeats, 5, "adaptive up to the baseline's repeats")
+        let thresholds = try Thresholds.load(TestSupport.projectRoot + "/Reports/thresholds.json")
+        XCTAssertEqual(gate.maxRepeats, GateRepeatRule.maximumRepeats(baselineRepeats: 5, thresholds: thresholds), "adaptive up to what check would run")
         let edited = scratch + "/edited-baseline.json"
         try (try String(contentsOfFile: baseline, encoding: .utf8) + "\n").write(toFile: edited, atomically: true, encoding: .utf8)
 
