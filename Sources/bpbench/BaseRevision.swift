@@ -56,10 +56,14 @@ enum BaseRevision {
             // A package of one's own builds its base apart: sharing the scratch path, the base's
             // build compiled nothing there (0.2 s, the head's binaries on both sides — seen with
             // Examples/chunk-uploader, a library change under Sources/).
-            let shares = project.binDirectory == root + "/.build/release" && project.scenarioInputs == ScenarioCatalog.harnessScenarioInputs
+            // bpbench finds its bin dir through /proc/self/exe: compare where the paths lead.
+            let resolved = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+            let shares = resolved(project.binDirectory) == resolved(root + "/.build/release") && project.scenarioInputs == ScenarioCatalog.harnessScenarioInputs
             log("building base revision \(revision) (\(short)) in \(directory)\(shares ? " with this build's dependencies" : "") …")
-            let built = shares ? buildSharingDependencies(base: directory, root: root, into: sharedBin)
-                               : run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory, logTo: directory + "/build.log").status == 0
+            // A shared build that did not relink every base scenario is not trusted (nil): the
+            // base is then built apart, as before.
+            let built = (shares ? buildSharingDependencies(base: directory, root: root, into: sharedBin) : nil)
+                ?? (run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory, logTo: directory + "/build.log").status == 0)
             guard built else { return .skipped("A/B skipped: base \(revision) (\(short)) does not build (log: \(directory)/build.log)") }
             _ = FileManager.default.createFile(atPath: marker, contents: Data())
             log("built base revision \(short) in \(Int(Date().timeIntervalSince(started).rounded())) s")
@@ -70,12 +74,22 @@ enum BaseRevision {
 
     /// Builds the package exported at `base` in release with the scratch path of the tree at
     /// `root` (its `.build`) and moves its products into `bin`, putting the tree's back where they
-    /// were. False when it does not build (the tree's products are back in place either way).
-    static func buildSharingDependencies(base: String, root: String, into bin: String) -> Bool {
+    /// were. False when it does not build, nil when it did not relink every one of the base's
+    /// scenarios (the tree's products are back in place either way).
+    static func buildSharingDependencies(base: String, root: String, into bin: String) -> Bool? {
         let fileManager = FileManager.default
         let scratch = root + "/.build"
         let products = scratch + "/release"
         let saved = base + "/.head-products"
+        // SwiftPM reuses its last build plan when it thinks the package unchanged — the head's,
+        // whose targets are all up to date: the base's build then compiled nothing (0.2 s) and
+        // both sides ran the head's binaries. Without the plan it plans the package it is given,
+        // before the base's build and again before the head's next one.
+        let forgetPlan = {
+            for plan in [scratch + "/release.yaml", scratch + "/plugin-tools.yaml", products + "/description.json", products + "/plugin-tools-description.json"] {
+                try? fileManager.removeItem(atPath: plan)
+            }
+        }
         // The same dependency versions as this build, or the dependencies would compile again
         // (the base resolves anew only if its manifest rules these pins out).
         try? fileManager.removeItem(atPath: base + "/Package.resolved")
@@ -96,13 +110,21 @@ enum BaseRevision {
             let now = linkedProducts(in: products)
             for (name, inode) in head where now[name] != inode { rename(saved + "/" + name, products + "/" + name) }
             try? fileManager.removeItem(atPath: saved)
+            forgetPlan()
         }
+        forgetPlan()
         let build = run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none", "--scratch-path", scratch, "--ignore-lock"],
                         in: base, logTo: base + "/build.log")
         guard build.status == 0 else { return false }
+        // Every scenario of the base must be a new file; one that is not is the head's.
+        let built = linkedProducts(in: products)
+        let scenarios = ((try? fileManager.contentsOfDirectory(atPath: base + "/Scenarios")) ?? []).filter { name in
+            ((try? fileManager.contentsOfDirectory(atPath: base + "/Scenarios/" + name)) ?? []).contains { $0.hasSuffix(".swift") }
+        }
+        guard !scenarios.isEmpty, scenarios.allSatisfy({ built[$0] != nil && built[$0] != head[$0] }) else { return nil }
         try? fileManager.removeItem(atPath: bin)
         guard (try? fileManager.createDirectory(atPath: bin, withIntermediateDirectories: true)) != nil else { return false }
-        for (name, inode) in linkedProducts(in: products) {
+        for (name, inode) in built {
             // Rebuilt: the base's own, moved out. Untouched (a dependency's tool): the same file
             // on both sides, linked.
             let moved = head[name] == inode ? link(products + "/" + name, bin + "/" + name) : rename(products + "/" + name, bin + "/" + name)
