@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 //
 // BackpressureBench: a harness that runs backpressure strategies in child processes and measures
 // what they cost in memory and throughput.
@@ -58,6 +58,9 @@ func scenarioTarget(_ name: String, under folder: String) -> Target {
 }
 
 /// `-enable-testing` in release for the harness modules the tests `@testable import`.
+/// An unsafe flag: SwiftPM refused a package using one as a *versioned* dependency until tools
+/// version 6.2 (the reason this manifest declares 6.2: a package of one's own depends on this one
+/// by URL and version, as `bpbench init` writes it).
 let harnessTestability: [SwiftSetting] = [.unsafeFlags(["-enable-testing"], .when(configuration: .release))]
 
 let scenarioTargets = swiftFolders(in: "Scenarios").map { scenarioTarget($0, under: "Scenarios") }
