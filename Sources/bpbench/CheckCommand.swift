@@ -48,17 +48,7 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("scenario"), help: "Judge only these rows of the baseline: NAME, NAME/VARIANT or NAME/* (repeatable; default: all).")
     var scenarios: [String] = []
 
-    @Option(name: .customLong("plan"), help: "Judge a shard of a check's plan (bpbench plan --check … --out FILE), made at this revision from this baseline: its rows, as their own same-job A/B.")
-    var planFile: String?
-
-    @Option(help: "With --plan: judge shard I of N (I from 1), e.g. 2/3 — whole rows, every scale and both sides of the A/B on this machine.")
-    var shard: String?
-
-    @Option(help: "With --plan: the number of shards when the index comes from the environment: --shard-from-env VAR, else JOB_COMPLETION_INDEX (from 0), else SLURM_ARRAY_TASK_ID.")
-    var shards: Int?
-
-    @Option(name: .customLong("shard-from-env"), help: "With --plan and --shards N: the environment variable holding this machine's shard index, counted from 0.")
-    var shardFromEnvironment: String?
+    @OptionGroup var sharding: ShardOptions
 
     @Flag(help: "No progress lines.")
     var quiet = false
@@ -70,7 +60,7 @@ struct CheckCommand: ParsableCommand {
             let catalog = try project.catalog()
             let limits = try GateSession.thresholds(thresholds, project: catalog)
             if let runFolder {
-                guard inject.isEmpty, against == nil, planFile == nil, shard == nil, shards == nil, shardFromEnvironment == nil else {
+                guard inject.isEmpty, against == nil, sharding.planFile == nil, !sharding.cutsAPlan else {
                     throw BenchError(.usage, "--run judges an existing run; --inject, --against, --plan and --shard run a new one")
                 }
                 let baselinePath = baseline ?? Self.defaultBaseline
@@ -90,10 +80,10 @@ struct CheckCommand: ParsableCommand {
             }
             let interruption = Interruption()
             let head: Head
-            if let planFile {
+            if let planFile = sharding.planFile {
                 head = try shardHead(catalog, path: planFile)
             } else {
-                if shard != nil || shards != nil || shardFromEnvironment != nil {
+                if sharding.cutsAPlan {
                     throw BenchError(.usage, "--shard, --shards and --shard-from-env cut a check's plan: make one with bpbench plan --check … --out FILE, then check --plan FILE")
                 }
                 head = try Self.gatePlan(catalog, baselinePath: baseline ?? Self.defaultBaseline, rows: scenarios, inject: inject, adaptive: !fixedRepeats,
@@ -226,8 +216,7 @@ struct CheckCommand: ParsableCommand {
             throw BenchError(.usage, "\(path) is a benchmark plan (run its shards with bpbench run --plan); a check's plan is made with bpbench plan --check")
         }
         try file.checkRevision(PlanFile.currentRevision(projectRoot: catalog.projectRoot, environment: environment), path: path)
-        var spec = try ShardSpec(index: 1, count: 1)  // no shard asked for: the whole plan
-        if let asked = try ShardSpec.resolve(explicit: shard, count: shards, variable: shardFromEnvironment, environment: environment) { spec = asked }
+        let spec = try sharding.spec(environment: environment)
         let baselinePath = baseline ?? check.baseline
         var restricted = try Baseline.load(baselinePath)
         guard Self.digest(ofFile: baselinePath) == check.baselineDigest else {

@@ -38,7 +38,7 @@ struct PlanCommand: ParsableCommand {
     func run() throws {
         try reportingErrors { () throws -> Void in
             guard let out = options.out else { throw BenchError(.usage, "bpbench plan needs --out FILE, the plan file to write") }
-            if options.planFile != nil || options.shard != nil || options.shardFromEnvironment != nil {
+            if options.sharding.planFile != nil || options.sharding.shard != nil || options.sharding.shardFromEnvironment != nil {
                 throw BenchError(.usage, "--plan, --shard and --shard-from-env belong on bpbench run; bpbench plan makes the plan")
             }
             if options.crashTest != nil || options.attribute {
@@ -54,7 +54,7 @@ struct PlanCommand: ParsableCommand {
             let rows = Set(file.steps.map(\.row)).count
             let recorded = file.steps.filter { !$0.isWarmup }.count
             print("wrote \(out): plan \(file.planID) at revision \(file.revision), \(rows) rows, \(recorded) recorded repeats\(file.maxRepeats.map { " (adaptive up to \($0))" } ?? "") + \(file.steps.count - recorded) warm-ups")
-            if let count = options.shards {
+            if let count = options.sharding.shards {
                 guard count >= 1 else { throw BenchError(.usage, "--shards must be at least 1, got \(count)") }
                 let units = ShardSlicer.units(of: file)
                 let shardOf = ShardSlicer.assignment(of: file, shards: count)
@@ -119,7 +119,7 @@ extension RunCommand {
     ///   prints the cut).
     func resolvePlan(_ catalog: ScenarioCatalog, forPlanFile: Bool = false) throws(BenchError) -> ResolvedRun {
         let quietProblems = forPlanFile
-        if shard != nil || (shards != nil && !forPlanFile) || shardFromEnvironment != nil {
+        if sharding.shard != nil || (sharding.shards != nil && !forPlanFile) || sharding.shardFromEnvironment != nil {
             throw BenchError(.usage, "--shard, --shards and --shard-from-env cut a plan file: make one with bpbench plan … --out FILE, then run --plan FILE")
         }
         guard let profile = Profile(rawValue: profile) else {
@@ -177,8 +177,7 @@ extension RunCommand {
         let file = try PlanFile.load(path)
         if file.check != nil { throw BenchError(.usage, "\(path) is a check's plan: run its shards with bpbench check --plan") }
         try file.checkRevision(PlanFile.currentRevision(projectRoot: catalog.projectRoot, environment: environment), path: path)
-        var spec = try ShardSpec(index: 1, count: 1)  // no shard asked for: the whole plan
-        if let asked = try ShardSpec.resolve(explicit: shard, count: shards, variable: shardFromEnvironment, environment: environment) { spec = asked }
+        let spec = try sharding.spec(environment: environment)
         // Named scenarios include the hidden fixtures: the plan already chose them.
         let entries = try catalog.select(file.scenarioNames, includeFixtures: true).entries
         let plan = try file.runPlan(ShardSlicer.steps(of: file, shard: spec), entries: entries)

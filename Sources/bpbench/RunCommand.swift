@@ -85,17 +85,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "No progress lines.")
     var quiet = false
 
-    @Option(name: .customLong("plan"), help: "Run a plan file (bpbench plan … --out FILE) instead of resolving one from the options; it must have been made at this revision.")
-    var planFile: String?
-
-    @Option(help: "With --plan: run shard I of N (I from 1), e.g. 2/3 — a deterministic slice, balanced by expected cost; a row's repeats at one scale stay together.")
-    var shard: String?
-
-    @Option(help: "With --plan: the number of shards when the index comes from the environment: --shard-from-env VAR, else JOB_COMPLETION_INDEX (Kubernetes Indexed Job, from 0), else SLURM_ARRAY_TASK_ID (from SLURM_ARRAY_TASK_MIN; its count from SLURM_ARRAY_TASK_COUNT).")
-    var shards: Int?
-
-    @Option(name: .customLong("shard-from-env"), help: "With --plan and --shards N: the environment variable holding this machine's shard index, counted from 0 as engines do.")
-    var shardFromEnvironment: String?
+    @OptionGroup var sharding: ShardOptions
 
     func run() throws {
         var crashFailure: String?
@@ -106,7 +96,7 @@ struct RunCommand: ParsableCommand {
             let formats = try ExportFormat.parse(exports)
             // The plan from the options, or (--plan) this machine's shard of a plan file.
             let resolved: ResolvedRun
-            if let planFile { resolved = try resolveShard(catalog, path: planFile) } else { resolved = try resolvePlan(catalog) }
+            if let planFile = sharding.planFile { resolved = try resolveShard(catalog, path: planFile) } else { resolved = try resolvePlan(catalog) }
             let plan = resolved.plan, entries = resolved.entries, limits = resolved.limits, profile = plan.profile
             brokenFolder = resolved.problems.first
 
