@@ -32,7 +32,7 @@ struct PersistentQueue: Scenario {
     static let synchronousCommit = Param<String>.choice("synchronous_commit", ["on", "off"], default: "on",
                                                         help: "postgres: on = a commit returns after its WAL is flushed (fsync); off = up to 3 × wal_writer_delay of commits may be lost in a server crash (never corrupted)")
     static let workerKills = Param<Int>.count("worker_kills", default: "0", min: 0, max: 10_000,
-                                              help: "postgres: SIGKILL a random worker this many times at random moments (0.05–0.5 s apart); each is restarted")
+                                              help: "postgres: SIGKILL a random worker this many times at random points of the first half of the items processed; each is restarted")
     static let postgresPort = Param<Int>.count("pg_port", default: "0", min: 0, max: 65535, help: "postgres: the loopback port the cluster listens on (0 = a free one)")
 
     /// The scenario's gauges.

@@ -104,13 +104,20 @@ enum PostgresQueue {
         pools.pool = pool
         try pool.start()
         // The crash test's other half: workers killed at random moments, restarted by check().
+        // Kill k lands once the workers have processed a random point of the k-th of N equal
+        // slices of the first half of the items — tied to progress, not to a clock, so every kill
+        // asked for lands before the queue drains however slow the machine is (with 0.05–0.5 s
+        // sleeps a loaded CI machine drained 6,000 items before the third of 3 kills).
+        let killPoints = (0..<settings.workerKills).map { k -> Int in
+            let slice = Double(settings.items) / 2 / Double(max(settings.workerKills, 1))
+            return Int(slice * (Double(k) + Double.random(in: 0.1..<0.9)))
+        }
         let chaos = Task {
-            for _ in 0..<settings.workerKills {
-                try? await Task.sleep(nanoseconds: UInt64.random(in: 50_000_000...500_000_000))
+            for point in killPoints {
+                while !Task.isCancelled, pool.processed < point { try? await Task.sleep(nanoseconds: 5_000_000) }
                 // A kill needs a running worker: when every worker is down (killed, its restart
-                // not yet made) wait for one rather than let the kill fall on nothing — under
-                // load that happened, and a run asked for 3 kills landed 2.
-                while !Task.isCancelled, !pool.killRandomWorker() { try? await Task.sleep(nanoseconds: 10_000_000) }
+                // not yet made) wait for one rather than let the kill fall on nothing.
+                while !Task.isCancelled, !pool.killRandomWorker() { try? await Task.sleep(nanoseconds: 5_000_000) }
                 if Task.isCancelled { return }
             }
         }
