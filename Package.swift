@@ -151,9 +151,33 @@ let package = Package(
             dependencies: ["bpbench", "bpbench-launch"],
             path: "Plugins/BPBenchPlugin"
         ),
+        // What both harness test targets share: paths to this build, running a child or bpbench,
+        // synthetic runs, and the orphan check every end-to-end test runs under.
+        .target(
+            name: "BenchTestSupport",
+            dependencies: ["BenchCore", "BenchReport", "BenchProtocol"],
+            path: "Tests/BenchTestSupport"
+        ),
+        // Pure tests of the harness: model, statistics, the gate on synthetic documents, exporters,
+        // snapshots, parsing. No test here starts a process (checked in each tearDown), so the
+        // target runs in seconds: `make test-unit`.
+        .testTarget(
+            name: "BackpressureBenchUnitTests",
+            dependencies: ["BenchTestSupport", "BenchCore", "BenchReport", "BenchProtocol"],
+            path: "Tests/BackpressureBenchUnitTests"
+        ),
+        // Every test that starts a process (a scenario child, bpbench, git, swift build, PostgreSQL,
+        // Node, Chromium), each under the orphan check: `make test-e2e`.
+        .testTarget(
+            name: "BackpressureBenchEndToEndTests",
+            dependencies: ["BenchTestSupport", "BenchCore", "BenchReport", "BenchProtocol"],
+            path: "Tests/BackpressureBenchEndToEndTests"
+        ),
+        // Transitional: test files written today against the old single target land here until
+        // they move to the unit or the end-to-end target (this entry then goes).
         .testTarget(
             name: "BackpressureBenchTests",
-            dependencies: ["BenchCore", "BenchReport", "BenchProtocol"],
+            dependencies: ["BenchTestSupport", "BenchCore", "BenchReport", "BenchProtocol"],
             path: "Tests/BackpressureBenchTests"
         ),
         // The child side's building blocks, which every verdict rests on: verifiers, codec,
