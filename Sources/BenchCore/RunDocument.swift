@@ -72,7 +72,7 @@ public struct RunDocument: Codable, Sendable, Equatable {
     /// that declares itself the reference).
     public init(plan: RunPlan, entries: [ScenarioCatalog.Entry], limits: ChildLimits, projectRoot: String, reference: String? = nil) {
         self.init(startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
-                  scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot))
+                  scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot, childCPUs: limits.cpus))
         if plan.repeatPolicy.isAdaptive { maxRepeats = plan.repeatPolicy.maximum }
         var traits: [String: RowTraits] = [:]
         for entry in entries {

@@ -14,10 +14,13 @@ struct GateSession {
     /// Adaptive repeats (``GateRepeatRule``): from ``GateRepeatRule/minimumRepeats`` up to the
     /// baseline's count; false runs the baseline's count every time.
     var adaptive = true
+    /// The CPUs both sides' children are pinned to (`check --cpus`; ``ChildCPUs``).
+    var cpus: ChildCPUs? = .standard()
 
     var limits: ChildLimits {
         var limits = ChildLimits()
         limits.sampleIntervalMs = baseline.sampleIntervalMs
+        limits.cpus = cpus
         return limits
     }
 
