@@ -45,6 +45,13 @@ final class WhatGrewTests: ProcessFreeTestCase {
         XCTAssertEqual(WhatGrew.growth(head: base, base: head, floor: 131_072), [])
         // Under the floor (two sampling periods): noise, not listed.
         XCTAssertEqual(WhatGrew.growth(head: head, base: base, floor: 2_500_000), [])
+        // Sampling noise at 1 per 64 KiB: +2 MB over 1 + 3 MB passes 2 SE (1.02 MB); +132 KiB
+        // over 331 + 463 KiB (the grow-site fixture's Ledger.keep between two repeats) does not.
+        XCTAssertEqual(WhatGrew.growth(head: head, base: base, floor: 131_072, period: 65_536).map(\.bytes), [2_000_000])
+        let ledger = ["GrowSiteFixture.run(_:)", "Ledger.keep(_:)", "malloc"]
+        XCTAssertEqual(WhatGrew.growth(head: [.init(frames: ledger, bytes: 463_242)], base: [.init(frames: ledger, bytes: 330_887)], floor: 131_072, period: 65_536), [])
+        XCTAssertEqual(WhatGrew.growth(head: [.init(frames: ledger, bytes: 463_242)], base: [.init(frames: ledger, bytes: 330_887)], floor: 131_072).count, 1,
+                       "without the noise test the same change would be listed")
         // The flame graph's stacks: only positive growth, addresses stripped so the two builds match.
         let grown = WhatGrew.grownStacks(head: head, base: base)
         XCTAssertEqual(grown.count, 1)
