@@ -54,8 +54,11 @@ struct PQSession {
     /// The server's message and SQLSTATE of a failed result.
     private func failure(_ result: OpaquePointer, _ quoted: String) -> PQError {
         let message = PQresultErrorMessage(result).map { String(cString: $0) } ?? ""
-        let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }  // PG_DIAG_SQLSTATE
-        return PQError("\(quoted): \(PQError.oneLine(message.isEmpty ? PQError.message(of: handle) : message))", sqlState: sqlState)
+        // The field code PG_DIAG_SQLSTATE ('C').
+        let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        return PQError(
+            "\(quoted): \(PQError.oneLine(message.isEmpty ? PQError.message(of: handle) : message))", sqlState: sqlState
+        )
     }
 
     private static func quote(_ statement: String) -> String {
@@ -81,7 +84,9 @@ struct PQSession {
         let lengths = parameters.map { Int32($0.bytes.count) }
         let formats = [Int32](repeating: 1, count: parameters.count)
         return storage.withUnsafeBytes { buffer in
-            let values: [UnsafePointer<CChar>?] = offsets.map { (buffer.baseAddress! + $0).assumingMemoryBound(to: CChar.self) }
+            let values: [UnsafePointer<CChar>?] = offsets.map {
+                (buffer.baseAddress! + $0).assumingMemoryBound(to: CChar.self)
+            }
             return call(Int32(parameters.count), types, values, lengths, formats)
         }
     }
