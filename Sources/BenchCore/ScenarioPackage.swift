@@ -30,7 +30,8 @@ public struct ScenarioPackage: Sendable {
     /// the bin folder. Kept equal to Package.swift's non-scenario targets by
     /// `OwnPackageTests.testTheReservedNamesAreThePackagesOwnTargets`.
     public static let reservedNames: Set<String> = ["BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "CLibPQ",
-                                                     "JemallocDefaults", "SystemMalloc", "BenchCore", "BenchReport", "bpbench", "bpbench-launch"]
+                                                     "JemallocDefaults", "SystemMalloc", "BenchCore", "BenchReport", "bpbench", "bpbench-launch",
+                                                     "BenchTestSupport"]
 
     /// Checks `path` is a package with scenarios, none named like a harness module.
     public init(path: String) throws(BenchError) {

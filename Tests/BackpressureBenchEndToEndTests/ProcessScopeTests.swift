@@ -8,18 +8,22 @@ import XCTest
 /// check (ProcessFreeTestCase) sees a process started and waited for.
 final class ProcessScopeTests: ChildProcessTestCase {
     /// Starts `sleep 30` through `sh`, which exits at once: the sleep is re-parented (no longer
-    /// this process's descendant) and carries `environment`'s marker, or this process's. Its pid.
+    /// this process's descendant) and carries `environment`'s marker, or this process's. Its pid,
+    /// from a file. posix_spawn and waitpid, not Foundation's Process: its waitUntilExit returned
+    /// only when the sleep ended, 30 s later (measured).
     func orphanedSleep(environment: [String: String] = [:]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "sleep 30 >/dev/null 2>&1 & echo $!"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return try XCTUnwrap(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), "sh printed \(text)")
+        let pidFile = TestSupport.temporaryDirectory("orphan") + "/pid"
+        let arguments = ["/bin/sh", "-c", "sleep 30 </dev/null >/dev/null 2>&1 & echo $! > \"$0\"", pidFile]
+        let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+        func cStrings(_ strings: [String]) -> [UnsafeMutablePointer<CChar>?] { strings.map { strdup($0) } + [nil] }
+        let argv = cStrings(arguments), envp = cStrings(variables)
+        defer { (argv + envp).forEach { free($0) } }
+        var pid: pid_t = 0
+        XCTAssertEqual(posix_spawn(&pid, "/bin/sh", nil, nil, argv, envp), 0)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        let text = try String(contentsOfFile: pidFile, encoding: .utf8)
+        return try XCTUnwrap(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), "sh wrote \(text)")
     }
 
     /// Kills `pid` and waits until /proc no longer lists it alive (a re-parented child is reaped by init).
