@@ -83,10 +83,9 @@ test-unit: build
 	$(TEST) --filter BackpressureBenchUnitTests --filter ScenarioKitTests
 
 ## test-e2e: Tests/BackpressureBenchEndToEndTests — every test that starts a child, bpbench, git,
-## swiftc, PostgreSQL, Node or Chromium, each under the orphan check. (BackpressureBenchTests is
-## the old target's folder, transitional: files still there run here.)
+## swiftc, PostgreSQL, Node or Chromium, each under the orphan check.
 test-e2e: build
-	$(TEST) --filter BackpressureBenchEndToEndTests --filter 'BackpressureBenchTests\.'
+	$(TEST) --filter BackpressureBenchEndToEndTests
 
 ## attribute: where each row's peak heap is — one repeat of every scenario at ×1 with jemalloc heap
 ## profiling; report.md gets the top allocation stacks, flame-<row>.svg the flame graphs.

@@ -173,13 +173,6 @@ let package = Package(
             dependencies: ["BenchTestSupport", "BenchCore", "BenchReport", "BenchProtocol"],
             path: "Tests/BackpressureBenchEndToEndTests"
         ),
-        // Transitional: test files written today against the old single target land here until
-        // they move to the unit or the end-to-end target (this entry then goes).
-        .testTarget(
-            name: "BackpressureBenchTests",
-            dependencies: ["BenchTestSupport", "BenchCore", "BenchReport", "BenchProtocol"],
-            path: "Tests/BackpressureBenchTests"
-        ),
         // The child side's building blocks, which every verdict rests on: verifiers, codec,
         // channels, the Writable contract.
         .testTarget(
