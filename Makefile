@@ -69,7 +69,7 @@ bench: build
 
 ## test: unit tests and the harness's fault tests, against the release build `make bench` and the
 ## gate use — one build for all three (a debug build beside it was ≈ 5.5 of CI's 32 minutes).
-## Only BenchCore and BenchReport are compiled testable (Package.swift); --disable-testable-imports
+## Only the harness modules (BenchSystem … BenchSession) are compiled testable (Package.swift); --disable-testable-imports
 ## keeps SwiftPM from adding -enable-testing to every module, which would recompile the scenarios
 ## differently from what `make bench` measures. `swift test` alone still tests the debug build.
 test: build

@@ -106,7 +106,7 @@ let package = Package(
         .target(name: "SystemMalloc", path: "Sources/SystemMalloc", linkerSettings: [.linkedLibrary("dl")]),
         // Tiny C process that spawns a scenario so the kernel's ru_maxrss is the child's own.
         .executableTarget(name: "bpbench-launch", path: "Sources/bpbench-launch"),
-        // Wire types shared by the child (ScenarioKit) and the parent (BenchCore).
+        // Wire types shared by the child (ScenarioKit) and the parent (BenchCore, BenchModel).
         .target(name: "BenchProtocol"),
         .target(
             name: "ScenarioKit",
@@ -126,16 +126,39 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
-        // The harness's modules are testable in release too (`@testable import` in the tests), so
-        // `make test` and CI test the release build `make bench` and the gate run — one build,
-        // not a debug one beside it — without `-enable-testing` on every module: the scenario
-        // binaries (which never link these two) stay exactly what `make bench` measures.
-        .target(name: "BenchCore", dependencies: ["BenchProtocol"], swiftSettings: harnessTestability),
-        .target(name: "BenchReport", dependencies: ["BenchCore", "BenchProtocol"], swiftSettings: harnessTestability),
+        // The harness's modules, split by what they depend on (README, "Layout"), each testable in
+        // release too (`@testable import` in the tests), so `make test` and CI test the release
+        // build `make bench` and the gate run — one build, not a debug one beside it — without
+        // `-enable-testing` on every module: the scenario binaries (which never link these) stay
+        // exactly what `make bench` measures.
+        // The syscalls (EINTR, fsync, the clock), atomic file writes and the error every command exits with.
+        .target(name: "BenchSystem", swiftSettings: harnessTestability),
+        // The run model: plan, records, documents, row identity, run folder — no process APIs.
+        .target(name: "BenchModel", dependencies: ["BenchProtocol", "BenchSystem"], swiftSettings: harnessTestability),
+        // Mann–Whitney, median and ratio intervals, spread: plain numbers in, plain numbers out.
+        .target(name: "BenchStatistics", swiftSettings: harnessTestability),
+        // Execution: catalog discovery, the launcher, /proc, the process tree, pipes, the watch, the run loop.
+        .target(name: "BenchCore", dependencies: ["BenchModel", "BenchSystem", "BenchProtocol"], swiftSettings: harnessTestability),
+        // The reporter: a run's analysis (summaries, growth verdicts, claims), `Export/` and `Charts/`.
+        .target(
+            name: "BenchReport", dependencies: ["BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
+            swiftSettings: harnessTestability
+        ),
+        // The gate: thresholds, baseline, judgement, findings, the gate's repeat rule, check records.
+        .target(
+            name: "BenchGate", dependencies: ["BenchReport", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
+            swiftSettings: harnessTestability
+        ),
+        // What a command drives end to end: the A/B gate session, the base revision's build, progress.
+        .target(
+            name: "BenchSession",
+            dependencies: ["BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
+            swiftSettings: harnessTestability
+        ),
         .executableTarget(
             name: "bpbench",
             dependencies: [
-                "BenchCore", "BenchReport", "BenchProtocol",
+                "BenchSession", "BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -153,7 +176,7 @@ let package = Package(
         ),
         .testTarget(
             name: "BackpressureBenchTests",
-            dependencies: ["BenchCore", "BenchReport", "BenchProtocol"],
+            dependencies: ["BenchSession", "BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
             path: "Tests/BackpressureBenchTests"
         ),
         // The child side's building blocks, which every verdict rests on: verifiers, codec,

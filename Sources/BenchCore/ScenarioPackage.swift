@@ -1,3 +1,5 @@
+import BenchModel
+import BenchSystem
 import Foundation
 
 /// A Swift package of one's own whose scenarios `bpbench … --package-path DIR` runs: it depends on
@@ -30,7 +32,8 @@ public struct ScenarioPackage: Sendable {
     /// the bin folder. Kept equal to Package.swift's non-scenario targets by
     /// `OwnPackageTests.testTheReservedNamesAreThePackagesOwnTargets`.
     public static let reservedNames: Set<String> = ["BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "JemallocDefaults",
-                                                     "SystemMalloc", "BenchCore", "BenchReport", "bpbench", "bpbench-launch"]
+                                                     "SystemMalloc", "BenchSystem", "BenchModel", "BenchStatistics", "BenchCore", "BenchReport",
+                                                     "BenchGate", "BenchSession", "bpbench", "bpbench-launch"]
 
     /// Checks `path` is a package with scenarios, none named like a harness module.
     public init(path: String) throws(BenchError) {

@@ -1,5 +1,7 @@
 @testable import BenchCore
+@testable import BenchModel
 import BenchProtocol
+@testable import BenchReport
 import Foundation
 import XCTest
 

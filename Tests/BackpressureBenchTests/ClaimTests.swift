@@ -1,6 +1,8 @@
 @testable import BenchCore
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
+@testable import BenchStatistics
 import XCTest
 
 /// Every kind of seed claim, made to come out "does not hold" (and, beside it, "holds").

@@ -1,4 +1,5 @@
-import BenchCore
+@testable import BenchCore
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
 import Foundation

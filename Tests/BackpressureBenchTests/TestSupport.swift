@@ -1,5 +1,7 @@
 import BenchCore
+import BenchModel
 import BenchProtocol
+import BenchReport
 import Foundation
 import XCTest
 

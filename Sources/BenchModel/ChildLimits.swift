@@ -1,0 +1,18 @@
+/// Limits and sampling settings for one child run.
+public struct ChildLimits: Sendable {
+    /// Parent /proc sampling period (and the child's jemalloc sampling period).
+    public var sampleIntervalMs: Double = 1
+    /// Period of the timeline the report keeps (each point is the maximum over its window).
+    public var timelineIntervalMs: Double = 10
+    /// RSS above which the child is killed with status `memory-cap`.
+    public var memoryCapBytes: Int = 2 << 30
+    /// Wall time after which the child is killed with status `timeout`.
+    public var timeoutS: Double = 120
+    /// Most bytes of the child's stdout+stderr kept in its log.
+    public var logLimitBytes: Int = 4 << 20
+    /// Kill the child with SIGKILL this many seconds after its start (status `killed`); for
+    /// `--crash-test`.
+    public var killAfterS: Double?
+
+    public init() {}
+}
