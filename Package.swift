@@ -63,6 +63,12 @@ func scenarioTarget(_ name: String, under folder: String) -> Target {
 /// by URL and version, as `bpbench init` writes it).
 let harnessTestability: [SwiftSetting] = [.unsafeFlags(["-enable-testing"], .when(configuration: .release))]
 
+/// The harness's library modules, top to bottom (README, "Layout"): what bpbench and the harness
+/// tests link.
+let harnessModules: [Target.Dependency] = [
+    "BenchSession", "BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol",
+]
+
 let scenarioTargets = swiftFolders(in: "Scenarios").map { scenarioTarget($0, under: "Scenarios") }
 let fixtureTargets = swiftFolders(in: "Tests/Fixtures").map { scenarioTarget($0, under: "Tests/Fixtures") }
 
@@ -157,10 +163,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "bpbench",
-            dependencies: [
-                "BenchSession", "BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: harnessModules + [.product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The command plugin: builds the package's scenarios through SwiftPM, then runs bpbench on
         // them. It writes run folders, the verdict and the baseline under Reports/ (and init writes
@@ -174,9 +177,33 @@ let package = Package(
             dependencies: ["bpbench", "bpbench-launch"],
             path: "Plugins/BPBenchPlugin"
         ),
+        // What both harness test targets share: paths to this build, running a child or bpbench,
+        // synthetic runs, and the orphan check every end-to-end test runs under.
+        .target(
+            name: "BenchTestSupport",
+            dependencies: harnessModules,
+            path: "Tests/BenchTestSupport"
+        ),
+        // Pure tests of the harness: model, statistics, the gate on synthetic documents, exporters,
+        // snapshots, parsing. No test here starts a process (checked in each tearDown), so the
+        // target runs in seconds: `make test-unit`.
+        .testTarget(
+            name: "BackpressureBenchUnitTests",
+            dependencies: ["BenchTestSupport"] + harnessModules,
+            path: "Tests/BackpressureBenchUnitTests"
+        ),
+        // Every test that starts a process (a scenario child, bpbench, git, swift build, PostgreSQL,
+        // Node, Chromium), each under the orphan check: `make test-e2e`.
+        .testTarget(
+            name: "BackpressureBenchEndToEndTests",
+            dependencies: ["BenchTestSupport"] + harnessModules,
+            path: "Tests/BackpressureBenchEndToEndTests"
+        ),
+        // Transitional: test files written today against the old single target land here until
+        // they move to the unit or the end-to-end target (this entry then goes).
         .testTarget(
             name: "BackpressureBenchTests",
-            dependencies: ["BenchSession", "BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
+            dependencies: ["BenchTestSupport"] + harnessModules,
             path: "Tests/BackpressureBenchTests"
         ),
         // The child side's building blocks, which every verdict rests on: verifiers, codec,

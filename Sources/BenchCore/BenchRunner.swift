@@ -98,6 +98,7 @@ public struct BenchRunner: StepExecutor {
                          ResultProtocol.parametersFlag, resolved]
         var environment = ProcessInfo.processInfo.environment
         environment["BPBENCH_CACHE_DIR"] = cacheDirectory
+        environment.merge(catalog.childEnvironment) { $1 }
         // A crashing Swift child would start the runtime's backtracer, which suspends it while it
         // works — seen here frozen for 16 minutes, so a crash became a timeout and the backtracer,
         // re-parented to init, held the output pipe. A crash is a status row: the child dies at

@@ -32,6 +32,10 @@ public struct ScenarioCatalog: Sendable {
     /// The paths (relative to `projectRoot`) whose contents make the scenario binaries: when none
     /// differs between two revisions, their binaries are the same (`check --against`).
     public let scenarioInputs: [String]
+    /// Variables every child of this catalog is started with, on top of the harness's own:
+    /// gate-proof's head side carries its harness-injected leak here
+    /// (`ResultProtocol.injectedLeakVariable`), the base side the same binaries without it.
+    public private(set) var childEnvironment: [String: String] = [:]
 
     /// What a scenario binary of this repository is built from.
     public static let harnessScenarioInputs = ["Package.swift", "Scenarios", "Sources/ScenarioKit", "Sources/ScenarioSupport", "Sources/BenchProtocol",
@@ -49,6 +53,13 @@ public struct ScenarioCatalog: Sendable {
     public func rebased(projectRoot: String, binDirectory: String) -> ScenarioCatalog {
         let ownLauncher = launcherPath == self.binDirectory + "/bpbench-launch"
         return ScenarioCatalog(projectRoot: projectRoot, binDirectory: binDirectory, launcherPath: ownLauncher ? nil : launcherPath, scenarioInputs: scenarioInputs)
+    }
+
+    /// The same catalog whose children also get `variables`.
+    public func withChildEnvironment(_ variables: [String: String]) -> ScenarioCatalog {
+        var catalog = self
+        catalog.childEnvironment.merge(variables) { $1 }
+        return catalog
     }
 
     /// The usual places: `--root` or `$BPBENCH_ROOT`, else the nearest folder above the current

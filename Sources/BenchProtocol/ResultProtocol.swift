@@ -40,4 +40,8 @@ public enum ResultProtocol {
     /// `system` when `bpbench run --allocator system` preloaded glibc's malloc ahead of jemalloc:
     /// the child then reports no allocator counters (jemalloc sees nothing) and says so in hello.
     public static let allocatorVariable = "BPBENCH_ALLOCATOR"
+    /// A fraction in (0, 1], set by `bpbench gate-proof` on the head side only: a Swift child
+    /// keeps that share of the bytes of every item it reports as processed until it exits — a
+    /// harness-injected 1/32-per-item leak in a real scenario, to prove the gate catches one.
+    public static let injectedLeakVariable = "BPBENCH_INJECT_LEAK_PER_ITEM"
 }

@@ -39,8 +39,7 @@ package enum BaseRevision {
             return .catalog(project, commit: short, note: "base \(revision) (\(short)) has the same scenario code as this tree: both sides run this build's binaries, so the A/B measures noise alone")
         }
         let directory = root + "/.build/ab/" + short
-        let sharedBin = directory + "/bin"
-        let marker = directory + "/.bpbench-built"
+        let marker = directory + "/" + builtMarker
         if !FileManager.default.fileExists(atPath: marker) {
             try? FileManager.default.removeItem(atPath: directory)
             do {
@@ -52,24 +51,45 @@ package enum BaseRevision {
             let prefix = run("/usr/bin/env", ["git", "-C", root, "rev-parse", "--show-prefix"]).output ?? ""
             let export = run("/bin/sh", ["-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", root, prefix.isEmpty ? commit : commit + ":" + prefix, directory])
             guard export.status == 0 else { return .skipped("A/B skipped: cannot export \(short) into \(directory)") }
-            let started = Date()
-            // A package of one's own builds its base apart: sharing the scratch path, the base's
-            // build compiled nothing there (0.2 s, the head's binaries on both sides — seen with
-            // Examples/chunk-uploader, a library change under Sources/).
-            // bpbench finds its bin dir through /proc/self/exe: compare where the paths lead.
-            let resolved = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
-            let shares = resolved(project.binDirectory) == resolved(root + "/.build/release") && project.scenarioInputs == ScenarioCatalog.harnessScenarioInputs
-            log("building base revision \(revision) (\(short)) in \(directory)\(shares ? " with this build's dependencies" : "") …")
-            // A shared build that did not relink every base scenario is not trusted (nil): the
-            // base is then built apart, as before.
-            let built = (shares ? buildSharingDependencies(base: directory, root: root, into: sharedBin) : nil)
-                ?? (run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory, logTo: directory + "/build.log").status == 0)
-            guard built else { return .skipped("A/B skipped: base \(revision) (\(short)) does not build (log: \(directory)/build.log)") }
-            _ = FileManager.default.createFile(atPath: marker, contents: Data())
-            log("built base revision \(short) in \(Int(Date().timeIntervalSince(started).rounded())) s")
+            guard build(exported: directory, describing: "base revision \(revision) (\(short))", project: project, log: log) else {
+                return .skipped("A/B skipped: base \(revision) (\(short)) does not build (log: \(directory)/build.log)")
+            }
         }
+        return .catalog(catalog(built: directory, project: project), commit: short, note: "base \(revision) (\(short)) built in \(directory)")
+    }
+
+    /// Builds the package exported at `directory` (a folder under the tree's `.build/ab/`) in
+    /// release, with this build's dependency objects where it can (see the type's comment), and
+    /// marks it built so the next run reuses it. False when it does not build (`build.log` says
+    /// why). `gate-proof` builds its code-change trees with it too.
+    static func build(exported directory: String, describing label: String, project: ScenarioCatalog, log: (String) -> Void) -> Bool {
+        let root = project.projectRoot
+        let started = Date()
+        // A package of one's own builds its base apart: sharing the scratch path, the base's
+        // build compiled nothing there (0.2 s, the head's binaries on both sides — seen with
+        // Examples/chunk-uploader, a library change under Sources/).
+        // bpbench finds its bin dir through /proc/self/exe: compare where the paths lead.
+        let resolved = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+        let shares = resolved(project.binDirectory) == resolved(root + "/.build/release") && project.scenarioInputs == ScenarioCatalog.harnessScenarioInputs
+        log("building \(label) in \(directory)\(shares ? " with this build's dependencies" : "") …")
+        // A shared build that did not relink every base scenario is not trusted (nil): the
+        // base is then built apart, as before.
+        let built = (shares ? buildSharingDependencies(base: directory, root: root, into: directory + "/bin") : nil)
+            ?? (run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory, logTo: directory + "/build.log").status == 0)
+        guard built else { return false }
+        _ = FileManager.default.createFile(atPath: directory + "/" + builtMarker, contents: Data())
+        log("built \(label) in \(Int(Date().timeIntervalSince(started).rounded())) s")
+        return true
+    }
+
+    /// The file that marks a folder under `.build/ab/` as built.
+    static let builtMarker = ".bpbench-built"
+
+    /// A catalog over the scenario binaries built in `directory` by ``build(exported:describing:project:log:)``.
+    static func catalog(built directory: String, project: ScenarioCatalog) -> ScenarioCatalog {
+        let sharedBin = directory + "/bin"
         let binDirectory = FileManager.default.fileExists(atPath: sharedBin) ? sharedBin : directory + "/.build/release"
-        return .catalog(project.rebased(projectRoot: directory, binDirectory: binDirectory), commit: short, note: "base \(revision) (\(short)) built in \(directory)")
+        return project.rebased(projectRoot: directory, binDirectory: binDirectory)
     }
 
     /// Builds the package exported at `base` in release with the scratch path of the tree at

@@ -33,6 +33,7 @@ public final class ScenarioContext: Sendable {
     public func addProgress(items: Int, bytes: Int) {
         self.items.wrappingAdd(items, ordering: .relaxed)
         self.bytes.wrappingAdd(bytes, ordering: .relaxed)
+        InjectedLeak.inForce?.retain(ofBytes: bytes)  // gate-proof's harness-injected leak; nil otherwise
     }
 
     /// A declared parameter's value, in its Swift type.

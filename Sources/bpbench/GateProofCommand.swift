@@ -12,22 +12,27 @@ import Foundation
 ///
 /// (a) `--checks` unchanged checks, each the full baseline plan run twice interleaved (the same
 /// binaries on both sides) and judged exactly as `check --against` judges: any finding is a
-/// false alarm. (b) For every scenario the proof file names, regressions injected through its
-/// own parameters on the head side only — what holds its memory ×1.25, ×1.5, ×2, its
-/// throughput ×0.5, its latency ×2 — each judged against the baseline and an unchanged base run
-/// interleaved with it: detected or missed, with the change the injection really made.
+/// false alarm. (b) For every scenario the proof file names, regressions injected on the head
+/// side only, each judged against the baseline and an unchanged base run interleaved with it:
+/// its own parameters scaled (what holds its memory ×1.25, ×1.5, ×2, its throughput ×0.5, its
+/// latency ×2), a harness-injected leak of a share of every item's bytes (ScenarioKit honours
+/// ``ResultProtocol/injectedLeakVariable``: no build, no parameter), and source edits built as
+/// the head (``PatchedTree``). Every rate is reported with its exact 95 % interval.
 struct GateProofCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gate-proof",
         abstract: "Measure the gate's false-alarm rate and detection power on this machine; write gate-proof.md.",
-        discussion: "Exit codes: 0 targets met (no false alarm; every ×1.5/×2 memory, ×0.5 throughput, ×2 latency injection detected); 1 a target missed; 64/65/66 as check.")
+        discussion: "Exit codes: 0 targets met (no false alarm; every required injection detected — ×1.5/×2 memory, ×0.5 throughput, ×2 latency, the leak at every scale, each code change); 1 a target missed; 64/65/66 as check; 65 also for a proof file whose code change's find text is not in its file exactly once (nothing is written).")
 
     @OptionGroup var project: ProjectOptions
 
     @Option(help: "Unchanged checks to run (each: the whole plan, head and base interleaved).")
-    var checks: Int = 10
+    var checks: Int = 30
 
-    @Option(help: "Which parameter of each scenario each injection scales.")
+    @Option(name: .customLong("scenario"), help: "Limit the unchanged checks and the injections to this scenario (repeatable): a quick proof of one row.")
+    var scenarios: [String] = []
+
+    @Option(help: "The proof file: what each injection changes.")
     var spec: String = "Reports/gate-proof.json"
 
     @Option(help: "The baseline file.")
@@ -49,13 +54,16 @@ struct GateProofCommand: ParsableCommand {
         let met = try reportingErrors { () throws(BenchError) -> Bool in
             guard checks >= 0 else { throw BenchError(.usage, "--checks must be 0 or more") }
             let catalog = try project.catalog()
-            let baselineFile = try Baseline.load(baseline)
+            var baselineFile = try Baseline.load(baseline)
+            if !scenarios.isEmpty { baselineFile = try baselineFile.restricted(toRows: scenarios.map { $0 + "/" + RowSelection.everyRow }) }
             let limits = try GateSession.thresholds(thresholds, project: catalog)
-            let proof = try ProofSpec.load(spec)
+            let proof = try ProofSpec.load(spec).narrowed(to: scenarios)
             let interruption = Interruption()
             interruption.install()
             let session = GateSession(project: catalog, baseline: baselineFile, thresholds: limits, interruption: interruption, quiet: true, adaptive: !fixedRepeats)
-            let entries = try session.entries(in: catalog)
+            let entries = try session.entries(in: catalog, only: scenarios.isEmpty ? nil : scenarios)
+            // Everything the proof file names is checked before anything runs or is written.
+            try proof.validate(path: spec, projectRoot: catalog.projectRoot, entries: entries)
             let plan = try session.plan(entries, overrides: [])
             if let difference = session.incomparability(of: plan, injected: nil) {
                 throw BenchError(.data, "not comparable with \(baseline): \(difference) (make baseline records a new one)")
@@ -66,34 +74,36 @@ struct GateProofCommand: ParsableCommand {
             let environment = HostEnvironment.capture(projectRoot: catalog.projectRoot)
             // Written after every step, so a proof cut short still shows what it measured.
             func save(final: Bool) throws(BenchError) {
-                let text = table.markdown(checks: table.unchanged.count, minutes: Date().timeIntervalSince(started) / 60, baseline: baseline, environment: environment)
+                let text = table.markdown(minutes: Date().timeIntervalSince(started) / 60, baseline: baseline, environment: environment, narrowedTo: scenarios)
                 try AtomicFile.write(final ? text : text + "\n_(in progress)_\n", to: directory + "/gate-proof.md")
             }
 
-            for (scenario, knobs) in proof.scenarios.sorted(by: { $0.key < $1.key }) {
-                guard let entry = entries.first(where: { $0.name == scenario }) else { throw BenchError(.data, "\(spec) names '\(scenario)', which the baseline does not run") }
-                let cellBaseline = baselineFile.restricted(to: scenario)
-                let cellSession = GateSession(project: catalog, baseline: cellBaseline, thresholds: limits, interruption: interruption, quiet: true, adaptive: !fixedRepeats)
+            for cell in proof.cells {
+                guard let entry = entries.first(where: { $0.name == cell.scenario }) else { continue }
+                let head = try Self.head(of: cell, entry: entry, catalog: catalog, spec: spec, log: say)
+                let cellSession = GateSession(project: head.catalog, baseline: baselineFile.restricted(to: cell.scenario), thresholds: limits,
+                                              interruption: interruption, quiet: true, adaptive: !fixedRepeats)
                 let basePlan = try cellSession.plan([entry], overrides: [])
-                for cell in knobs.cells(memoryFactors: proof.memoryFactors) {
-                    var injections: [String] = []
-                    for parameter in cell.parameters {
-                        injections.append("\(parameter)=\(try Self.scaled(entry: entry, plan: basePlan, parameter: parameter, by: cell.factor))")
-                    }
-                    let headPlan = try cellSession.plan([entry], overrides: injections.map { "\(scenario).\($0)" })
-                    let folder = directory + "/\(scenario)-\(cell.kind.rawValue)-x\(cell.factor)"
-                    _ = try RunFolder.create(exactly: folder)
-                    let result = try cellSession.run(head: headPlan, headEntries: [entry], base: (catalog, basePlan, [entry]),
-                                                     injected: [scenario: cell.parameters], directory: folder)
-                    try AtomicFile.write(result.report.markdown(title: "gate-proof cell: \(scenario) \(injections.joined(separator: " "))"), to: folder + "/check.md")
-                    if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; partial results in \(directory)") }
-                    let row = ProofTable.Cell(scenario: scenario, kind: cell.kind, factor: cell.factor, injection: injections.joined(separator: ", "), report: result.report,
-                                              repeats: ProofTable.repeats(result.head))
-                    table.cells.append(row)
-                    try save(final: false)
-                    say("\(scenario) \(cell.kind.rawValue) ×\(cell.factor) (\(row.injection)): \(row.detected ? "detected" : "MISSED") — \(row.effect)")
+                var overrides: [String] = []
+                if case .parameters(let parameters) = cell.injection, let factor = cell.factor {
+                    for parameter in parameters { overrides.append("\(parameter)=\(try Self.scaled(entry: entry, plan: basePlan, parameter: parameter, by: factor))") }
                 }
+                let headPlan = try cellSession.plan([head.entry], overrides: overrides.map { "\(cell.scenario).\($0)" })
+                let injection = overrides.isEmpty ? head.injection : overrides.joined(separator: ", ")
+                let folder = directory + "/\(cell.scenario)-\(cell.kind.rawValue)" + (cell.factor.map { "-x\($0)" } ?? "")
+                _ = try RunFolder.create(exactly: folder)
+                let result = try cellSession.run(head: headPlan, headEntries: [head.entry], base: (catalog, basePlan, [entry]),
+                                                 injected: [cell.scenario: overrides.isEmpty ? [head.injection] : cell.parameterNames], directory: folder)
+                try AtomicFile.write(result.report.markdown(title: "gate-proof cell: \(cell.scenario) \(injection)"), to: folder + "/check.md")
+                if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; partial results in \(directory)") }
+                let row = ProofTable.Cell(scenario: cell.scenario, kind: cell.kind, findingKind: cell.findingKind, factor: cell.factor, injection: injection,
+                                          required: cell.required, scales: cell.kind == .leak ? basePlan.scales : [], report: result.report,
+                                          repeats: ProofTable.repeats(result.head))
+                table.cells.append(row)
+                try save(final: false)
+                say("\(cell.scenario) \(cell.kind.rawValue)\(cell.factor.map { " ×\($0)" } ?? "") (\(row.injection)): \(row.mark) — \(row.effect)")
             }
+            let boundedRows = Set(baselineFile.entries.filter { $0.verdict == GrowthVerdict.Kind.bounded.rawValue }.map(\.scenario))
             for index in 1...max(checks, 1) where checks > 0 {
                 let folder = directory + "/unchanged-\(index)"
                 _ = try RunFolder.create(exactly: folder)
@@ -102,18 +112,37 @@ struct GateProofCommand: ParsableCommand {
                 let result = try session.run(head: plan, headEntries: entries, base: base, injected: nil, directory: folder)
                 if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; partial results in \(directory)") }
                 let children = result.head.document.records.count + (result.base?.document.records.count ?? 0)
-                table.unchanged.append(.init(findings: result.report.findings.map(\.description), children: children,
+                table.unchanged.append(.init(findings: result.report.findings, judged: result.report.judgements.count,
+                                             boundedRows: boundedRows.intersection(result.head.verdicts.keys).count, children: children,
                                              seconds: Date().timeIntervalSince(checkStarted)))
                 try save(final: false)
-                say("unchanged check \(index)/\(checks): \(result.report.findings.isEmpty ? "pass" : "FALSE ALARM: " + result.report.findings.map(\.description).joined(separator: "; ")) (\(children) recorded children)")
+                say("unchanged check \(index)/\(checks): \(result.report.findings.isEmpty ? "pass" : "FALSE ALARM: " + result.report.findings.map(\.description).joined(separator: "; ")) (\(children) recorded children, \(Int(Date().timeIntervalSince(checkStarted).rounded())) s)")
             }
 
             try save(final: true)
-            print(table.markdown(checks: table.unchanged.count, minutes: Date().timeIntervalSince(started) / 60, baseline: baseline, environment: environment))
+            print(table.markdown(minutes: Date().timeIntervalSince(started) / 60, baseline: baseline, environment: environment, narrowedTo: scenarios))
             print("wrote \(directory)/gate-proof.md")
             return table.targetsMet
         }
         if !met { throw ExitCode(1) }
+    }
+
+    /// The head side of `cell`: the catalog its children come from (with the leak's variable, or
+    /// the patched tree's build), the scenario's entry there, and the injection in words.
+    static func head(of cell: ProofSpec.Cell, entry: ScenarioCatalog.Entry, catalog: ScenarioCatalog, spec: String,
+                     log: (String) -> Void) throws(BenchError) -> (catalog: ScenarioCatalog, entry: ScenarioCatalog.Entry, injection: String) {
+        switch cell.injection {
+        case .parameters:
+            return (catalog, entry, "")
+        case .leak(let leak):
+            return (catalog.withChildEnvironment([ResultProtocol.injectedLeakVariable: String(leak.perItem)]), entry,
+                    "leak \(leak.text) of each item's bytes (harness-injected: \(ResultProtocol.injectedLeakVariable)=\(leak.perItem))")
+        case .code(let change):
+            let patched = try PatchedTree.prepare(change, spec: spec, project: catalog, log: log)
+            log(patched.note)
+            let headEntry = try patched.catalog.entry(name: entry.name, folder: patched.catalog.projectRoot + "/Scenarios/" + entry.name)
+            return (patched.catalog, headEntry, "\(change.what) (`\(change.file)`: `\(change.find.trimmingCharacters(in: .whitespacesAndNewlines))` → `\(change.replace.trimmingCharacters(in: .whitespacesAndNewlines))`)")
+        }
     }
 
     func say(_ line: String) {
@@ -134,148 +163,5 @@ struct GateProofCommand: ParsableCommand {
         case .real(let number): return String(number * factor)
         case .flag, .text: throw BenchError(.data, "\(entry.name).\(parameter) is not numeric; it cannot be scaled")
         }
-    }
-}
-
-/// `Reports/gate-proof.json`: per scenario, the parameter each injection scales.
-struct ProofSpec: Decodable {
-    enum Kind: String, Decodable { case memory, throughput, latency }
-
-    struct Knob: Decodable {
-        /// The parameter(s) scaled together (e.g. a producer and a consumer rate: the whole
-        /// workload stretched in time).
-        var parameters: [String]
-        /// For throughput and latency: the factor that halves throughput / doubles latency
-        /// (e.g. workers × 0.5, job_latency × 2).
-        var factor: Double?
-
-        enum CodingKeys: String, CodingKey { case parameter, parameters, factor }
-
-        init(from decoder: Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            if let one = try container.decodeIfPresent(String.self, forKey: .parameter) {
-                parameters = [one]
-            } else {
-                parameters = try container.decode([String].self, forKey: .parameters)
-            }
-            factor = try container.decodeIfPresent(Double.self, forKey: .factor)
-        }
-    }
-
-    struct Knobs: Decodable {
-        var memory: Knob?
-        var throughput: Knob?
-        var latency: Knob?
-
-        func cells(memoryFactors: [Double]) -> [(kind: Kind, parameters: [String], factor: Double)] {
-            var cells: [(Kind, [String], Double)] = []
-            if let memory { cells += memoryFactors.map { (.memory, memory.parameters, $0) } }
-            if let throughput { cells.append((.throughput, throughput.parameters, throughput.factor ?? 0.5)) }
-            if let latency { cells.append((.latency, latency.parameters, latency.factor ?? 2)) }
-            return cells
-        }
-    }
-
-    var formatVersion: Int
-    var memoryFactors: [Double]
-    var scenarios: [String: Knobs]
-
-    static func load(_ path: String) throws(BenchError) -> ProofSpec {
-        guard let data = FileManager.default.contents(atPath: path) else { throw BenchError(.noInput, "proof file \(path) does not exist") }
-        do {
-            let spec = try JSONLineCoding.decoder.decode(ProofSpec.self, from: data)
-            guard spec.formatVersion == 1 else { throw BenchError(.data, "proof file \(path) has format version \(spec.formatVersion); this bpbench reads 1") }
-            return spec
-        } catch let error as BenchError {
-            throw error
-        } catch {
-            throw BenchError(.data, "proof file \(path) is not valid: \(error.localizedDescription)")
-        }
-    }
-}
-
-/// The proof's results and their markdown.
-struct ProofTable {
-    struct Cell {
-        var scenario: String
-        var kind: ProofSpec.Kind
-        var factor: Double
-        var injection: String
-        var report: GateReport
-        /// The head side's recorded repeats per scale, e.g. "×1: 5, ×4: 5".
-        var repeats: String = ""
-
-        /// Findings of the injection's own kind.
-        var matching: [Finding] {
-            report.findings.filter { finding in
-                switch kind {
-                case .memory: return finding.metric.hasSuffix("_bytes") || finding.metric.hasPrefix(Metric.gaugePrefix)
-                case .throughput: return finding.metric.hasPrefix("throughput")
-                case .latency: return finding.metric.hasPrefix("latency")
-                }
-            }
-        }
-
-        var detected: Bool { !matching.isEmpty }
-
-        /// What the injection really changed: the judged cells of its kind, largest change first.
-        var effect: String {
-            let relevant = report.judgements.filter { judgement in
-                switch kind {
-                case .memory: return judgement.unit == .bytes || judgement.metric.hasPrefix(Metric.gaugePrefix)
-                case .throughput: return judgement.metric.hasPrefix("throughput")
-                case .latency: return judgement.metric.hasPrefix("latency")
-                }
-            }.sorted { $0.worsening > $1.worsening }
-            return relevant.prefix(2).map { "\($0.metric) \($0.changeText) (p = \(String(format: "%.3f", $0.p)))" }.joined(separator: "; ")
-        }
-
-        /// Whether the issue's targets require this cell to be detected.
-        var required: Bool { kind != .memory || factor >= 1.5 }
-    }
-
-    /// One unchanged check: its findings (false alarms), and what it cost.
-    struct UnchangedCheck {
-        var findings: [String]
-        var children: Int
-        var seconds: Double
-    }
-
-    var unchanged: [UnchangedCheck] = []
-    var cells: [Cell] = []
-
-    var falseAlarms: Int { unchanged.filter { !$0.findings.isEmpty }.count }
-
-    /// A run's recorded repeats per row and scale, as "row ×1: 3, ×4: 5".
-    static func repeats(_ analysis: RunAnalysis) -> String {
-        analysis.summaries.map { "\(Format.scale($0.scale)): \($0.records.count)" }.joined(separator: ", ")
-    }
-    var targetsMet: Bool { falseAlarms == 0 && cells.allSatisfy { !$0.required || $0.detected } }
-
-    func markdown(checks: Int, minutes: Double, baseline: String, environment: HostEnvironment) -> String {
-        var lines = ["# Gate proof", "",
-                     "Machine: \(environment.cpu), \(environment.cores) cores, kernel \(environment.kernel); commit \(environment.gitCommit); baseline \(baseline). Took \(String(format: "%.1f", minutes)) min.", "",
-                     "## False alarms", "",
-                     "\(checks) unchanged checks (the whole plan, the same binaries on both sides, interleaved; judged as `check --against`): **\(falseAlarms) false alarm(s)** (\(checks > 0 ? String(format: "%.0f%%", Double(falseAlarms) / Double(checks) * 100) : "—")).", ""]
-        for (index, check) in unchanged.enumerated() where !check.findings.isEmpty {
-            lines.append("- check \(index + 1): " + check.findings.joined(separator: "; "))
-        }
-        if !unchanged.isEmpty {
-            let children = unchanged.map(\.children), seconds = unchanged.map(\.seconds)
-            lines += ["", String(format: "Each unchanged check ran %d–%d recorded children (both sides; adaptive repeats stop a row once the gate's answer cannot change) in %.0f–%.0f s.",
-                                 children.min()!, children.max()!, seconds.min()!, seconds.max()!)]
-        }
-        lines += ["", "## Detection power", "",
-                  "Each cell: the scenario at every scale of the baseline, the injected parameter(s) on the head side only, interleaved with an unchanged base, judged against the baseline and the base. *Required*: the targets (every ×1.5 / ×2 memory, ×0.5 throughput, ×2 latency injection detected); ×1.25 is reported as measured.", "",
-                  "| scenario | injection | kind | factor | detected | what it changed (largest judged changes) | findings | head repeats |",
-                  "|---|---|---|---:|---|---|---|---|"]
-        for cell in cells {
-            let mark = cell.detected ? "✅ detected" : (cell.required ? "❌ missed" : "➖ missed")
-            let findings = cell.matching.map { "\($0.metric) \($0.scale == 1 ? "" : Format.scale($0.scale))" }.joined(separator: ", ")
-            lines.append("| `\(cell.scenario)` | \(cell.injection) | \(cell.kind.rawValue) | ×\(cell.factor) | \(mark) | \(cell.effect) | \(findings.isEmpty ? "—" : findings) | \(cell.repeats) |")
-        }
-        let required = cells.filter(\.required)
-        lines += ["", "Detection: \(required.filter(\.detected).count) / \(required.count) required cells; ×1.25: \(cells.filter { !$0.required && $0.detected }.count) / \(cells.filter { !$0.required }.count). Targets \(targetsMet ? "met" : "**not met**")."]
-        return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -2,7 +2,6 @@ import ArgumentParser
 import BenchCore
 import BenchModel
 import BenchProtocol
-import BenchReport
 import BenchSession
 import BenchSystem
 import Foundation
