@@ -23,16 +23,17 @@ DEPS       ?= deps
 
 all: bench
 
-## deps: install what is missing, with apt: the C libraries the children link (jemalloc) and GRDB
-## needs (sqlite3); node for the Node scenarios, python3 for a test fixture, postgresql for
-## persistent-queue's postgres backend, chromium for the report.html browser test. Without node or
+## deps: install what is missing, with apt: the C libraries the children link (jemalloc), GRDB
+## needs (sqlite3), gzip-guide (zlib) and persistent-queue's postgres client (libpq); node for the
+## Node scenarios, python3 for a test fixture, postgresql (the server) for persistent-queue's
+## postgres backend, chromium for the report.html browser test. Without node or
 ## PostgreSQL those rows end `skipped` (not failures), without chromium that test is skipped, so a
 ## failed install of any of them is a warning, not an error.
 deps:
-	@if ! pkg-config --exists jemalloc 2>/dev/null || [ ! -f /usr/include/sqlite3.h ] || [ ! -f /usr/include/zlib.h ]; then \
-		echo "installing libjemalloc-dev, libsqlite3-dev, zlib1g-dev, pkg-config (apt-get)…"; \
-		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libjemalloc-dev libsqlite3-dev zlib1g-dev pkg-config) >/dev/null \
-		|| { echo "error: could not install libjemalloc-dev libsqlite3-dev zlib1g-dev pkg-config; install them and retry" >&2; exit 1; }; \
+	@if ! pkg-config --exists jemalloc libpq 2>/dev/null || [ ! -f /usr/include/sqlite3.h ] || [ ! -f /usr/include/zlib.h ]; then \
+		echo "installing libjemalloc-dev, libsqlite3-dev, zlib1g-dev, libpq-dev, pkg-config (apt-get)…"; \
+		($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libjemalloc-dev libsqlite3-dev zlib1g-dev libpq-dev pkg-config) >/dev/null \
+		|| { echo "error: could not install libjemalloc-dev libsqlite3-dev zlib1g-dev libpq-dev pkg-config; install them and retry" >&2; exit 1; }; \
 	fi
 	@missing=""; command -v node >/dev/null 2>&1 || missing="$$missing nodejs"; command -v python3 >/dev/null 2>&1 || missing="$$missing python3"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \

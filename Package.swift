@@ -38,10 +38,9 @@ let scenarioDependencies: [Target.Dependency] = [
 
 /// What one scenario needs beyond the rest (a client library the others should not link).
 let extraScenarioDependencies: [String: [Target.Dependency]] = [
-    "persistent-queue": [
-        .product(name: "PostgresNIO", package: "postgres-nio"),
-        .product(name: "Logging", package: "swift-log"),
-    ],
+    // libpq, for the postgres backend (Debian: libpq-dev). It replaced postgres-nio, whose
+    // swift-crypto and swift-nio-ssl put two BoringSSL copies into every build of this package.
+    "persistent-queue": ["CLibPQ"],
     // zlib, for the Node guide's gzip experiment (Debian: zlib1g-dev).
     "gzip-guide": ["CZlib"],
 ]
@@ -92,8 +91,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
-        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
@@ -107,6 +104,9 @@ let package = Package(
         ),
         // zlib for gzip-guide (Debian: zlib1g-dev); only that scenario links it.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // PostgreSQL's C client for persistent-queue's postgres backend (Debian: libpq-dev, whose
+        // pkg-config adds -I/usr/include/postgresql); only that scenario links it.
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         // Compiled-in `malloc_conf` defaults so a child run by hand behaves like one run by bpbench.
         .target(name: "JemallocDefaults", path: "Sources/JemallocDefaults"),
         .target(name: "SystemMalloc", path: "Sources/SystemMalloc", linkerSettings: [.linkedLibrary("dl")]),

@@ -35,9 +35,10 @@ enum PostgresQueue {
         defer { cluster.stop() }
         let pools = PoolHolder()
         defer { pools.pool?.killAll() }
-        // A query on a connection whose server died can wait forever (postgres-nio does not
-        // always fail it): the run races a watchdog on the server process, and a run stuck on a
-        // dead server is left behind — the process ends right after, and the harness sweeps up.
+        // A libpq call blocks its thread until the socket says something, and a dead server's
+        // connections close only when its backends notice their postmaster is gone: the run
+        // races a watchdog on the server process, so a dead server ends the row within 20 ms, and
+        // a run stuck on it is left behind — the process ends right after, the harness sweeps up.
         return try await race({
             try await queue(context, settings: settings, cluster: cluster, pools: pools)
         }, watchdog: {
@@ -63,21 +64,10 @@ enum PostgresQueue {
     }
 
     /// Producer, workers, verification: the run proper, on a started cluster.
+    /// A run cut short (the server died) closes its connections when they are released.
     static func queue(_ context: ScenarioContext, settings: Settings, cluster: PostgresCluster, pools: PoolHolder) async throws -> VerificationReport {
-        let store = try await PostgresStore.connect(port: cluster.port, id: 1)
-        do {
-            return try await queue(context, settings: settings, cluster: cluster, pools: pools, store: store)
-        } catch {
-            // A run cut short (the server died) still closes its connection: postgres-nio traps
-            // on one dropped open (debug builds), which turned the error row into a crash — or,
-            // with the Swift backtracer frozen on it, into a timeout.
-            await store.close()
-            throw error
-        }
-    }
-
-    static func queue(_ context: ScenarioContext, settings: Settings, cluster: PostgresCluster, pools: PoolHolder, store: PostgresStore) async throws -> VerificationReport {
         let port = cluster.port
+        let store = try await PostgresStore.connect(port: port, id: 1)
         let (run, nextSequence) = try await store.begin(items: settings.items)
         guard nextSequence <= settings.items else {
             throw QueueFileError("the queue already holds \(nextSequence) events, more than items=\(settings.items)")

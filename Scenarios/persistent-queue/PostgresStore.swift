@@ -1,11 +1,8 @@
 import Foundation
-import Logging
-import NIOCore
-import PostgresNIO
 import ScenarioKit
 
 /// The queue's tables in PostgreSQL and every statement the producer, the workers and the
-/// coordinator run, through one `PostgresConnection` each (postgres-nio).
+/// coordinator run, through one libpq connection each (`PQConnection`).
 ///
 /// - `queue(seq, run, payload)`: the backlog. A worker claims rows with
 ///   `SELECT … ORDER BY seq LIMIT n FOR UPDATE SKIP LOCKED` inside a transaction, processes them,
@@ -19,64 +16,59 @@ import ScenarioKit
 /// - `meta`: `next_seq` (the producer's resume point, written in the batch's transaction),
 ///   `runs`, `producer_done`.
 struct PostgresStore: Sendable {
-    let connection: PostgresConnection
-    static let logger = Logger(label: "persistent-queue.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-    var logger: Logger { Self.logger }
+    let connection: PQConnection
 
-    static func configuration(port: Int) -> PostgresConnection.Configuration {
-        PostgresConnection.Configuration(host: "127.0.0.1", port: port, username: "bpbench", password: nil, database: "postgres", tls: .disable)
-    }
-
+    /// `id` names the connection for the server (`application_name` persistent-queue-<id>).
     static func connect(port: Int, id: Int) async throws -> PostgresStore {
-        PostgresStore(connection: try await PostgresConnection.connect(configuration: configuration(port: port), id: id, logger: logger))
+        PostgresStore(connection: try await PQConnection.connect(host: "127.0.0.1", port: port, user: "bpbench", database: "postgres",
+                                                                 name: "persistent-queue-\(id)"))
     }
 
-    func close() async { try? await connection.close() }
+    func close() async { await connection.close() }
 
     /// Creates the tables once and counts this run; returns (run, next sequence to produce).
     func begin(items: Int) async throws -> (run: Int, nextSequence: Int) {
-        try await connection.query("CREATE TABLE IF NOT EXISTS queue (seq bigint PRIMARY KEY, run int NOT NULL, payload bytea NOT NULL)", logger: logger)
-        try await connection.query("CREATE TABLE IF NOT EXISTS processed (seq bigint NOT NULL, hash bigint NOT NULL, run int NOT NULL, worker int NOT NULL, latency_us bigint NOT NULL)", logger: logger)
-        try await connection.query("CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value bigint NOT NULL)", logger: logger)
-        try await connection.query("INSERT INTO meta VALUES ('next_seq', 0), ('runs', 0), ('producer_done', 0) ON CONFLICT DO NOTHING", logger: logger)
-        let run = try await single("UPDATE meta SET value = value + 1 WHERE key = 'runs' RETURNING value")
-        let next = try await single("SELECT value FROM meta WHERE key = 'next_seq'")
-        try await connection.query("UPDATE meta SET value = \(next >= items ? 1 : 0) WHERE key = 'producer_done'", logger: logger)
-        return (run, next)
-    }
-
-    func single(_ query: PostgresQuery) async throws -> Int {
-        for try await value in try await connection.query(query, logger: logger).decode(Int64.self) { return Int(value) }
-        throw PostgresCluster.Failure("no row from \(query.sql)")
+        try await connection.run { session in
+            try session.execute("CREATE TABLE IF NOT EXISTS queue (seq bigint PRIMARY KEY, run int NOT NULL, payload bytea NOT NULL)")
+            try session.execute("CREATE TABLE IF NOT EXISTS processed (seq bigint NOT NULL, hash bigint NOT NULL, run int NOT NULL, worker int NOT NULL, latency_us bigint NOT NULL)")
+            try session.execute("CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value bigint NOT NULL)")
+            try session.execute("INSERT INTO meta VALUES ('next_seq', 0), ('runs', 0), ('producer_done', 0) ON CONFLICT DO NOTHING")
+            let run = try session.execute("UPDATE meta SET value = value + 1 WHERE key = 'runs' RETURNING value").int64(0, 0)
+            let next = try session.execute("SELECT value FROM meta WHERE key = 'next_seq'").int64(0, 0)
+            try session.execute("UPDATE meta SET value = $1 WHERE key = 'producer_done'", [.int64(next >= items ? 1 : 0)])
+            return (Int(run), Int(next))
+        }
     }
 
     /// `SHOW name`.
     func setting(_ name: String) async throws -> String {
-        for try await value in try await connection.query(PostgresQuery(unsafeSQL: "SHOW \(name)"), logger: logger).decode(String.self) { return value }
-        return ""
+        try await connection.query("SHOW \(name)").string(0, 0)
     }
 
     /// One producer batch: the events and the new resume point, in one transaction.
     func append(_ events: [[UInt8]], firstSequence: Int, run: Int) async throws {
-        let sequences = (0..<events.count).map { Int64(firstSequence + $0) }
-        let runs = [Int32](repeating: Int32(run), count: events.count)
-        let payloads = events.map { ByteBuffer(bytes: $0) }
+        let sequences = PQParameter.int64Array((0..<events.count).map { Int64(firstSequence + $0) })
+        let runs = PQParameter.int32Array([Int32](repeating: Int32(run), count: events.count))
+        let payloads = PQParameter.byteaArray(events)
         let next = Int64(firstSequence + events.count)
-        try await connection.withTransaction(logger: logger) { connection in
-            try await connection.query("INSERT INTO queue (seq, run, payload) SELECT * FROM unnest(\(sequences)::bigint[], \(runs)::int[], \(payloads)::bytea[])", logger: logger)
-            try await connection.query("UPDATE meta SET value = \(next) WHERE key = 'next_seq'", logger: logger)
+        try await connection.transaction { session in
+            try session.execute("INSERT INTO queue (seq, run, payload) SELECT * FROM unnest($1::bigint[], $2::int[], $3::bytea[])", [sequences, runs, payloads])
+            try session.execute("UPDATE meta SET value = $1 WHERE key = 'next_seq'", [.int64(next)])
         }
     }
 
     func markProducerDone() async throws {
-        try await connection.query("UPDATE meta SET value = 1 WHERE key = 'producer_done'", logger: logger)
+        try await connection.query("UPDATE meta SET value = 1 WHERE key = 'producer_done'")
     }
 
     /// Rows and payload bytes waiting (claimed ones included: they leave at their commit).
     func backlog() async throws -> (rows: Int, bytes: Int) {
-        let rows = try await connection.query("SELECT count(*)::bigint, coalesce(sum(octet_length(payload)), 0)::bigint FROM queue", logger: logger)
-        for try await (count, bytes) in rows.decode((Int64, Int64).self) { return (Int(count), Int(bytes)) }
-        return (0, 0)
+        try await connection.run(Self.backlog)
+    }
+
+    private static func backlog(_ session: PQSession) throws -> (rows: Int, bytes: Int) {
+        let result = try session.execute("SELECT count(*)::bigint, coalesce(sum(octet_length(payload)), 0)::bigint FROM queue")
+        return (Int(try result.int64(0, 0)), Int(try result.int64(0, 1)))
     }
 
     /// What a worker did with one claimed batch.
@@ -87,18 +79,19 @@ struct PostgresStore: Sendable {
     }
 
     /// A worker's transaction: read `producer_done`, claim up to `limit` rows past the locked
-    /// ones, check and hash each (`inFlight` is told how many it holds), record, delete, commit.
-    func claimAndProcess(limit: Int, itemBytes: Int, worker: Int, run: Int, inFlight: @Sendable (Int) -> Void) async throws -> Claimed {
-        try await connection.withTransaction(logger: logger) { connection in
+    /// ones, check and hash each in place (`inFlight` is told how many it holds), record, delete,
+    /// commit.
+    func claimAndProcess(limit: Int, itemBytes: Int, worker: Int, run: Int, inFlight: @escaping @Sendable (Int) -> Void) async throws -> Claimed {
+        try await connection.transaction { session in
             var claimed = Claimed()
-            for try await done in try await connection.query("SELECT value FROM meta WHERE key = 'producer_done'", logger: logger).decode(Int64.self) {
-                claimed.producerWasDone = done == 1
-            }
+            let done = try session.execute("SELECT value FROM meta WHERE key = 'producer_done'")
+            claimed.producerWasDone = try done.rows > 0 && done.int64(0, 0) == 1
             var sequences: [Int64] = [], hashes: [Int64] = [], latencies: [Int64] = []
-            let rows = try await connection.query("SELECT seq, run, payload FROM queue ORDER BY seq LIMIT \(limit) FOR UPDATE SKIP LOCKED", logger: logger)
-            for try await (sequence, eventRun, payload) in rows.decode((Int64, Int32, ByteBuffer).self) {
+            let rows = try session.execute("SELECT seq, run, payload FROM queue ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED", [.int64(Int64(limit))])
+            for row in 0..<rows.rows {
+                let sequence = try rows.int64(row, 0), eventRun = try rows.int64(row, 1)
                 sequences.append(sequence)
-                let (hash, latency, intact) = payload.withUnsafeReadableBytes { event -> (UInt64, Int64, Bool) in
+                let (hash, latency, intact) = try rows.withBytes(row, 2) { event -> (UInt64, Int64, Bool) in
                     let intact = event.count == itemBytes && event.count >= ItemCodec.headerBytes && ItemCodec.sequence(of: event) == UInt64(sequence)
                     guard event.count >= ItemCodec.headerBytes else { return (0, -1, false) }
                     // A stamp from an earlier run is another process's clock reading.
@@ -115,8 +108,9 @@ struct PostgresStore: Sendable {
             inFlight(sequences.count)
             let workers = [Int32](repeating: Int32(worker), count: sequences.count)
             let runs = [Int32](repeating: Int32(run), count: sequences.count)
-            try await connection.query("INSERT INTO processed SELECT * FROM unnest(\(sequences)::bigint[], \(hashes)::bigint[], \(runs)::int[], \(workers)::int[], \(latencies)::bigint[])", logger: logger)
-            try await connection.query("DELETE FROM queue WHERE seq = ANY(\(sequences))", logger: logger)
+            try session.execute("INSERT INTO processed SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::bigint[])",
+                                [.int64Array(sequences), .int64Array(hashes), .int32Array(runs), .int32Array(workers), .int64Array(latencies)])
+            try session.execute("DELETE FROM queue WHERE seq = ANY($1::bigint[])", [.int64Array(sequences)])
             return claimed
         }
     }
@@ -130,21 +124,20 @@ struct PostgresStore: Sendable {
     }
 
     func summarize(items: Int, run: Int) async throws -> Summary {
-        var summary = Summary()
-        for try await (processed, distinct, beyond) in try await connection.query(
-            "SELECT count(*)::bigint, count(DISTINCT seq)::bigint, count(DISTINCT seq) FILTER (WHERE seq >= \(items))::bigint FROM processed", logger: logger
-        ).decode((Int64, Int64, Int64).self) {
-            (summary.processed, summary.distinct, summary.beyondItems) = (Int(processed), Int(distinct), Int(beyond))
+        try await connection.run { session in
+            var summary = Summary()
+            let counts = try session.execute(
+                "SELECT count(*)::bigint, count(DISTINCT seq)::bigint, count(DISTINCT seq) FILTER (WHERE seq >= $1)::bigint FROM processed", [.int64(Int64(items))])
+            (summary.processed, summary.distinct, summary.beyondItems) = (Int(try counts.int64(0, 0)), Int(try counts.int64(0, 1)), Int(try counts.int64(0, 2)))
+            summary.backlogRows = try Self.backlog(session).rows
+            summary.committed = Int(try session.execute("SELECT value FROM meta WHERE key = 'next_seq'").int64(0, 0))
+            // The first processing of each sequence counts once in the checksum.
+            let hashes = try session.execute("SELECT DISTINCT ON (seq) hash FROM processed WHERE seq < $1 ORDER BY seq", [.int64(Int64(items))])
+            for row in 0..<hashes.rows { summary.checksum.add(itemHash: UInt64(bitPattern: try hashes.int64(row, 0))) }
+            let latencies = try session.execute("SELECT latency_us FROM processed WHERE run = $1 AND latency_us >= 0", [.int64(Int64(run))])
+            summary.latencies.reserveCapacity(latencies.rows)
+            for row in 0..<latencies.rows { summary.latencies.append(try latencies.int64(row, 0)) }
+            return summary
         }
-        summary.backlogRows = try await backlog().rows
-        summary.committed = try await single("SELECT value FROM meta WHERE key = 'next_seq'")
-        // The first processing of each sequence counts once in the checksum.
-        for try await hash in try await connection.query("SELECT DISTINCT ON (seq) hash FROM processed WHERE seq < \(items) ORDER BY seq", logger: logger).decode(Int64.self) {
-            summary.checksum.add(itemHash: UInt64(bitPattern: hash))
-        }
-        for try await latency in try await connection.query("SELECT latency_us FROM processed WHERE run = \(run) AND latency_us >= 0", logger: logger).decode(Int64.self) {
-            summary.latencies.append(latency)
-        }
-        return summary
     }
 }
