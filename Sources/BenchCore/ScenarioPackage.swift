@@ -31,9 +31,11 @@ public struct ScenarioPackage: Sendable {
     /// an executable target — of the same name would collide with them in SwiftPM's graph or in
     /// the bin folder. Kept equal to Package.swift's non-scenario targets by
     /// `OwnPackageTests.testTheReservedNamesAreThePackagesOwnTargets`.
-    public static let reservedNames: Set<String> = ["BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "JemallocDefaults",
-                                                     "SystemMalloc", "BenchSystem", "BenchModel", "BenchStatistics", "BenchCore", "BenchReport",
-                                                     "BenchGate", "BenchSession", "bpbench", "bpbench-launch"]
+    public static let reservedNames: Set<String> = [
+        "BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "CLibPQ", "JemallocDefaults", "SystemMalloc",
+        "BenchSystem", "BenchModel", "BenchStatistics", "BenchCore", "BenchReport", "BenchGate", "BenchSession", "BenchTestSupport",
+        "bpbench", "bpbench-launch",
+    ]
 
     /// Checks `path` is a package with scenarios, none named like a harness module.
     public init(path: String) throws(BenchError) {
