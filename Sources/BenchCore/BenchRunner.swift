@@ -29,6 +29,8 @@ public struct BenchRunner: StepExecutor {
     public let interruption: Interruption?
     /// `--attribute`: where Swift children dump their peak heap profiles (profiling on); nil = off.
     public var attributionDirectory: String?
+    /// With `attributionDirectory`: jemalloc's heap-profile sampling period, 2^n bytes.
+    public var attributionSampleLg = PeakAttribution.lgSample
 
     public init(catalog: ScenarioCatalog, limits: ChildLimits, cacheDirectory: String, interruption: Interruption?) {
         self.catalog = catalog
@@ -123,7 +125,7 @@ public struct BenchRunner: StepExecutor {
         var profile: String?
         if let directory = attributionDirectory, allocator == .jemalloc, case .built = entry.launch {
             // jemalloc reads MALLOC_CONF after the compiled-in defaults: profiling on top of them.
-            environment["MALLOC_CONF"] = [environment["MALLOC_CONF"], PeakAttribution.mallocConf].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ",")
+            environment["MALLOC_CONF"] = [environment["MALLOC_CONF"], PeakAttribution.mallocConf(lgSample: attributionSampleLg)].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ",")
             profile = directory + "/" + ((record.logFile as NSString).lastPathComponent as NSString).deletingPathExtension + ".heap"
             environment[ResultProtocol.peakProfileVariable] = profile
         }

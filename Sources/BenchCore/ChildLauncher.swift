@@ -1,11 +1,13 @@
+import BenchModel
 import BenchProtocol
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The OS layer of a child run: starts `bpbench-launch [--chdir DIR] PROGRAM ARGS…` with the result channel
-/// on fd 3, the launcher's control channel on fd 4, stdout+stderr into one pipe and stdin from
-/// /dev/null, in a process group of its own.
+/// The OS layer of a child run: starts `bpbench-launch [--chdir DIR] [--cpus LIST] PROGRAM ARGS…` with the
+/// result channel on fd 3, the launcher's control channel on fd 4, stdout+stderr into one pipe and
+/// stdin from /dev/null, in a process group of its own; with `cpus`, the launcher pins the program
+/// to them (``ChildCPUs``).
 struct ChildLauncher {
     /// The started launcher and the parent's ends of its pipes.
     struct Started {
@@ -21,7 +23,8 @@ struct ChildLauncher {
 
     let launcherPath: String
 
-    func start(program: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil) throws(SpawnError) -> Started {
+    func start(program: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
+               cpus: ChildCPUs? = nil) throws(SpawnError) -> Started {
         let result = try Self.pipe()
         let control = try Self.pipe()
         let output = try Self.pipe()
@@ -50,7 +53,8 @@ struct ChildLauncher {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
-        let argv = [launcherPath] + (workingDirectory.map { ["--chdir", $0] } ?? []) + [program] + arguments
+        let argv = [launcherPath] + (workingDirectory.map { ["--chdir", $0] } ?? []) + (cpus.map { ["--cpus", $0.launcherArgument] } ?? [])
+            + [program] + arguments
         let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
         let status = withCStrings(argv) { cArgv in

@@ -24,6 +24,7 @@ public struct ChildRunner: Sendable {
                     speaksProtocol: Bool = true, into record: inout RunRecord, live: (LiveStatus) -> Void = { _ in }) {
         var environment = environment
         environment[ResultProtocol.environmentVariable] = String(ResultProtocol.fd)
+        environment.merge(limits.cpus?.environment ?? [:]) { $1 }
         // A scratch folder per child that the harness removes whatever happens: a child killed by
         // the cap, a timeout or the crash test cannot clean up after itself.
         let workDirectory = NSTemporaryDirectory() + "bpbench-work-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -34,7 +35,8 @@ public struct ChildRunner: Sendable {
         let harnessCpuBefore = System.processCPUSeconds()
         let started: ChildLauncher.Started
         do {
-            started = try ChildLauncher(launcherPath: launcherPath).start(program: program, arguments: arguments, environment: environment, workingDirectory: workingDirectory)
+            started = try ChildLauncher(launcherPath: launcherPath).start(program: program, arguments: arguments, environment: environment, workingDirectory: workingDirectory,
+                                                                     cpus: limits.cpus)
         } catch {
             record.status = .spawnFailed
             record.statusDetail = error.description

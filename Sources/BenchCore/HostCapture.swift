@@ -5,8 +5,9 @@ import Foundation
 /// it runs `swift`, `git`, `pkg-config` and `pg_config` as processes, so it lives with the
 /// execution side and the environment itself stays a plain record in the model.
 extension HostEnvironment {
-    /// Reads the machine; `jemalloc` comes from the first child's hello, once a child has run.
-    public static func capture(projectRoot: String) -> HostEnvironment {
+    /// Reads the machine, with the CPUs the run pins its children to; `jemalloc` comes from the
+    /// first child's hello, once a child has run.
+    public static func capture(projectRoot: String, childCPUs: ChildCPUs? = nil) -> HostEnvironment {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         let cpu = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
             .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
@@ -35,6 +36,10 @@ extension HostEnvironment {
         environment.socketBufferLimits = limits.isEmpty ? nil : limits
         environment.sqliteVersion = command("pkg-config", ["--modversion", "sqlite3"]) ?? command("sqlite3", ["--version"])?.split(separator: " ").first.map(String.init)
         environment.postgresVersion = command("pg_config", ["--version"]) ?? command("postgres", ["--version"])
+        environment.childCPUs = childCPUs
+        environment.eventLoops = childCPUs?.count
+        environment.childCPUs = childCPUs
+        environment.eventLoops = childCPUs?.count
         return environment
     }
 
@@ -69,7 +74,7 @@ extension RunDocument {
     /// that declares itself the reference).
     public init(plan: RunPlan, entries: [ScenarioEntry], limits: ChildLimits, projectRoot: String, reference: String? = nil) {
         self.init(startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
-                  scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot))
+                  scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot, childCPUs: limits.cpus))
         if plan.repeatPolicy.isAdaptive { maxRepeats = plan.repeatPolicy.maximum }
         var traits: [String: RowTraits] = [:]
         for entry in entries {

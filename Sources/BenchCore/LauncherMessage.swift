@@ -7,10 +7,10 @@ import Foundation
 /// | line | when | meaning |
 /// |---|---|---|
 /// | `pid <pid>` | after fork | the scenario's pid: the parent samples `/proc/<pid>` from now on |
-/// | `spawn-error <errno> <stage>` | fork, chdir or exec failed (`stage` = `fork`, `chdir`, `exec`, `wait`) | the scenario never ran (or cannot be waited for) |
+/// | `spawn-error <errno> <stage>` | fork, chdir, pinning or exec failed (`stage` = `fork`, `chdir`, `affinity`, `exec`, `wait`) | the scenario never ran (or cannot be waited for) |
 /// | `exit <wait-status> <ru_maxrss KiB> <user s> <system s> [<nvcsw> <nivcsw> <minflt> <majflt>]` | after `wait4` | how it ended, from the kernel (context switches and page faults since version 2) |
 ///
-/// A failed exec sends `spawn-error` from the forked child (fd 4 is close-on-exec, so only a
+/// A failed exec (or chdir, or `sched_setaffinity` to the `--cpus` set) sends `spawn-error` from the forked child (fd 4 is close-on-exec, so only a
 /// failed exec can still write it), then the launcher reports that child's `exit 127`.
 /// Anything else on the channel is ignored, so the protocol can grow.
 enum LauncherMessage: Equatable {
@@ -53,6 +53,7 @@ enum LauncherMessage: Equatable {
 
     /// A `spawn-error` in words, for the row's status detail.
     static func spawnErrorDetail(errno code: Int32, stage: String) -> String {
-        "\(stage) failed: \(String(cString: strerror(code)))"
+        let step = stage == "affinity" ? "pinning to the run's CPU set (sched_setaffinity)" : stage
+        return "\(step) failed: \(String(cString: strerror(code)))"
     }
 }

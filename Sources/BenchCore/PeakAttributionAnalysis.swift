@@ -94,4 +94,5 @@ extension PeakAttribution {
 public struct AttributionError: Error, Sendable, CustomStringConvertible {
     public var message: String
     public var description: String { message }
+    public init(message: String) { self.message = message }
 }

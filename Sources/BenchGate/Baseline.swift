@@ -134,7 +134,7 @@ public struct Baseline: Codable, Sendable, Equatable {
     }
 
     /// What moves the machine-stable figures and differs between the baseline's machine and
-    /// `now` (``HostEnvironment/figureInputs``: cores, kernel, Swift, jemalloc, SQLite,
+    /// `now` (``HostEnvironment/figureInputs``: the children's CPU count, kernel, Swift, jemalloc, SQLite,
     /// PostgreSQL, the socket-buffer sysctls), one "name a ≠ baseline's b" each; what either side
     /// did not record is not compared. With a difference the baseline's figures are not a fair
     /// reference: the gate judges them against the base revision only (``Gate``).

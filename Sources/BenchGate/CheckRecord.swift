@@ -63,6 +63,8 @@ public struct CheckRecord: Codable, Sendable, Equatable {
     public var findings: [Finding]
     public var judgements: [Judgement]
     public var notes: [String]
+    /// The memory findings' what-grew profiles (absent when none ran).
+    public var whatGrew: [WhatGrew]?
 
     /// The judgements of one check (unsharded, or one shard: `shard` and `planID` set).
     public init(report: GateReport, baseline: String, baselineDigest: String, thresholds: Thresholds, revision: String,
@@ -81,6 +83,7 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         findings = report.findings
         judgements = report.judgements
         notes = report.notes
+        whatGrew = report.whatGrew.isEmpty ? nil : report.whatGrew
     }
 
     /// The fields as they are (a merge builds its record from the shards').
@@ -107,6 +110,7 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         report.findings = findings
         report.judgements = judgements
         report.notes = notes
+        report.whatGrew = whatGrew ?? []
         return report
     }
 

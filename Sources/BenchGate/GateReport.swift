@@ -7,6 +7,9 @@ public struct GateReport: Sendable {
     public var findings: [Finding] = []
     public var judgements: [Judgement] = []
     public var notes: [String] = []
+    /// For memory findings: the stacks that grew between a heap-profiled repeat of each side
+    /// (``WhatGrewProfiler``), shown under the finding; never part of the verdict.
+    public var whatGrew: [WhatGrew] = []
 
     public var passed: Bool { findings.isEmpty }
 
@@ -21,8 +24,20 @@ public struct GateReport: Sendable {
     /// `check.md`: the verdict, the findings, then every judged cell.
     public func markdown(title: String) -> String {
         var lines = ["# \(title)", "", passed ? "**Passed**: no regression." : "**Failed**: \(findings.count) regression(s).", ""]
-        for finding in findings { lines.append("- \(finding)") }
+        for finding in findings {
+            lines.append("- \(finding)")
+            lines += whatGrewLines(under: finding)
+        }
         return (lines + notesAndCells()).joined(separator: "\n") + "\n"
+    }
+
+    /// The what-grew lines a finding leads: under the first memory finding of a profiled row and
+    /// scale (the others on it share the same profiles).
+    func whatGrewLines(under finding: Finding) -> [String] {
+        // A growth verdict is profiled at the row's largest scale, whatever scale its finding names.
+        guard let whatGrew = whatGrew.first(where: { $0.row == finding.scenario && $0.metrics.first == finding.metric
+                                                     && (finding.metric == "memory_verdict" || $0.scale == finding.scale) }) else { return [] }
+        return whatGrew.markdownLines()
     }
 
     /// `check.md` after the verdict and findings: the notes, then every judged cell (a merged

@@ -78,12 +78,7 @@ package struct ProofSpec: Decodable {
                 text = String(number)
             } else {
                 text = try container.decode(String.self, forKey: .perItem)
-                let parts = text.split(separator: "/")
-                if parts.count == 2, let numerator = Double(parts[0]), let denominator = Double(parts[1]), denominator > 0 {
-                    perItem = numerator / denominator
-                } else {
-                    perItem = Double(text) ?? .nan
-                }
+                perItem = ValueParser.fraction(text) ?? .nan
             }
             required = try container.decodeIfPresent(Bool.self, forKey: .required)
         }

@@ -13,6 +13,10 @@ public struct ChildLimits: Sendable {
     /// Kill the child with SIGKILL this many seconds after its start (status `killed`); for
     /// `--crash-test`.
     public var killAfterS: Double?
+    /// The CPUs the child is pinned to, its NIO thread counts with them (``ChildCPUs``); the
+    /// default is ``ChildCPUs/standard(allowed:)``, nil (only when the harness cannot read its own
+    /// affinity) runs unpinned.
+    public var cpus: ChildCPUs? = .standard()
 
     public init() {}
 }

@@ -48,7 +48,12 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
     public static let lgSample = 19
 
     /// The `MALLOC_CONF` additions that turn profiling on in a child.
-    public static var mallocConf: String { "prof:true,prof_active:true,prof_accum:false,lg_prof_sample:\(lgSample)" }
+    public static var mallocConf: String { mallocConf(lgSample: lgSample) }
+
+    /// The same with another sampling period (2^`lgSample` bytes): `check`'s what-grew repeats
+    /// sample finer, as they diff two profiles (``lgSample``'s 512 KiB leaves a 1.8 MiB change
+    /// ~3.5 samples).
+    public static func mallocConf(lgSample: Int) -> String { "prof:true,prof_active:true,prof_accum:false,lg_prof_sample:\(lgSample)" }
 
     /// Frames that say nothing about the strategy: the allocator and the runtime's allocation entry points.
     static let allocatorFrames = ["je_", "prof_", "imalloc", "malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc",
@@ -64,11 +69,15 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
     /// The frames worth showing of a stack: the innermost few below the allocator and the
     /// containers' own plumbing.
     public static func telling(_ frames: [String], count: Int = 4) -> [String] {
-        let meaningful = frames.filter { frame in
-            !allocatorFrames.contains { frame.hasPrefix($0) } && !plumbingFrames.contains { frame.hasPrefix($0) || frame.hasPrefix("specialized " + $0) }
-        }
+        let meaningful = frames.filter { !isPlumbing($0) }
         // A stack of nothing but plumbing (static initializers at start-up) still names its innermost frame.
         return meaningful.isEmpty ? Array(frames.suffix(1)) : Array(meaningful.suffix(count))
+    }
+
+    /// Whether `frame` is the allocator's, the runtime's allocation entry points or a container's
+    /// plumbing: nothing a strategy decided.
+    public static func isPlumbing(_ frame: String) -> Bool {
+        allocatorFrames.contains { frame.hasPrefix($0) } || plumbingFrames.contains { frame.hasPrefix($0) || frame.hasPrefix("specialized " + $0) }
     }
 
     /// `Foo.bar(_:)<00000000001888d0>` → `Foo.bar(_:)`: jeprof appends the address to symbols it

@@ -47,12 +47,16 @@ public struct PlanFile: Codable, Sendable, Equatable {
         public var timelineIntervalMs: Double
         public var memoryCapBytes: Int
         public var timeoutS: Double
+        /// The CPUs the planning machine pinned the children to (nil in plans made before
+        /// pinning: each shard's default); a shard's `--cpus` overrides it.
+        public var cpus: ChildCPUs?
 
         public init(_ limits: ChildLimits) {
             sampleIntervalMs = limits.sampleIntervalMs
             timelineIntervalMs = limits.timelineIntervalMs
             memoryCapBytes = limits.memoryCapBytes
             timeoutS = limits.timeoutS
+            cpus = limits.cpus
         }
 
         public var childLimits: ChildLimits {
@@ -61,6 +65,7 @@ public struct PlanFile: Codable, Sendable, Equatable {
             limits.timelineIntervalMs = timelineIntervalMs
             limits.memoryCapBytes = memoryCapBytes
             limits.timeoutS = timeoutS
+            if let cpus { limits.cpus = cpus }
             return limits
         }
     }

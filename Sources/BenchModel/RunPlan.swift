@@ -18,6 +18,17 @@ public struct RunPlan: Sendable {
         /// The allocator the child allocates through (``Allocator``).
         public var allocator: Allocator = .jemalloc
         public var isWarmup: Bool { repeatIndex == 0 }
+
+        /// One step made outside a plan (`check`'s profiled repeat of a recorded row).
+        public init(entry: ScenarioEntry, scale: Double, repeatIndex: Int, parameters: [(String, String)], variant: String? = nil,
+                    allocator: Allocator = .jemalloc) {
+            self.entry = entry
+            self.scale = scale
+            self.repeatIndex = repeatIndex
+            self.parameters = parameters
+            self.variant = variant
+            self.allocator = allocator
+        }
         /// The row it reports under: `scenario` or `scenario/variant`, with `@system` when the
         /// child runs on the system allocator.
         public var row: String { ScenarioVariant.row(entry.name, variant) + (allocator == .system ? Allocator.systemRowSuffix : "") }

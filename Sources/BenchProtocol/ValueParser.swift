@@ -37,6 +37,14 @@ public enum ValueParser {
         return value
     }
 
+    /// A share written as a ratio or a number, "1/32" or "0.03125": the gate proof's leak per
+    /// item, which the proof file writes the first way and a child reads the second.
+    public static func fraction(_ text: String) -> Double? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 2, let numerator = Double(parts[0]), let denominator = Double(parts[1]), denominator != 0 { return numerator / denominator }
+        return parts.count == 1 ? Double(text) : nil
+    }
+
     public static func flag(_ text: String, parameter: String) throws(ParameterError) -> Bool {
         switch text.lowercased() {
         case "true", "1", "yes", "on": return true

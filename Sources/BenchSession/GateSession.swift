@@ -17,6 +17,8 @@ package struct GateSession {
     /// Adaptive repeats (``GateRepeatRule``): from ``GateRepeatRule/minimumRepeats`` up to the
     /// baseline's count; false runs the baseline's count every time.
     package var adaptive = true
+    /// The CPUs both sides' children are pinned to (`check --cpus`; ``ChildCPUs``).
+    package var cpus: ChildCPUs? = .standard()
 
     package init(project: ScenarioCatalog, baseline: Baseline, thresholds: Thresholds, interruption: Interruption, quiet: Bool, adaptive: Bool = true) {
         self.project = project
@@ -30,6 +32,7 @@ package struct GateSession {
     package var limits: ChildLimits {
         var limits = ChildLimits()
         limits.sampleIntervalMs = baseline.sampleIntervalMs
+        limits.cpus = cpus
         return limits
     }
 

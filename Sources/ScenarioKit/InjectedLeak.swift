@@ -28,15 +28,8 @@ final class InjectedLeak: Sendable {
     /// The leak this process was started with, or nil (the variable unset or not a fraction).
     static let inForce: InjectedLeak? = {
         guard let text = getenv(ResultProtocol.injectedLeakVariable).map({ String(cString: $0) }) else { return nil }
-        return InjectedLeak(fraction: parse(text) ?? 0)
+        return InjectedLeak(fraction: ValueParser.fraction(text) ?? 0)
     }()
-
-    /// "0.03125" or "1/32".
-    static func parse(_ text: String) -> Double? {
-        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        if parts.count == 2, let numerator = Double(parts[0]), let denominator = Double(parts[1]), denominator > 0 { return numerator / denominator }
-        return parts.count == 1 ? Double(text) : nil
-    }
 
     /// Keeps `fraction` of `bytes` for good.
     func retain(ofBytes bytes: Int) {

@@ -52,7 +52,8 @@ public enum FileToSocket {
         // where each lands depends on how many `next()` calls came before, and the unthrottled
         // rows' throughput was bimodal (≈ 600 and ≈ 780 MiB/s at ×1 here, 7 repeats); pinned,
         // 588–705 MiB/s, and a ratio between two rows has half the interval.
-        let loops = Array(MultiThreadedEventLoopGroup.singleton.makeIterator())
+        // (One loop when the children are pinned to one CPU: both ends share it.)
+        let loops = EventLoops.loops
         let sink = try await LoopbackSink.start(on: loops[0], settings: settings, context: context)
         let channel = try await sink.connect(on: loops[loops.count > 1 ? 1 : 0], settings: settings)
         let probe = SocketMemoryProbe.start(writer: channel, reader: try await sink.readerChannel(), context: context)

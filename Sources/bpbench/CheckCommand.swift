@@ -54,6 +54,8 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var sharding: ShardOptions
 
+    @OptionGroup var pinning: CPUOptions
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
@@ -83,7 +85,7 @@ struct CheckCommand: ParsableCommand {
                 return Outcome(report: report, directory: directory, record: record)
             }
             let interruption = Interruption()
-            let head: Head
+            var head: Head
             if let planFile = sharding.planFile {
                 head = try shardHead(catalog, path: planFile)
             } else {
@@ -93,8 +95,10 @@ struct CheckCommand: ParsableCommand {
                 head = try Self.gatePlan(catalog, baselinePath: baseline ?? Self.defaultBaseline, rows: scenarios, inject: inject, adaptive: !fixedRepeats,
                                          thresholds: limits)
             }
+            try pinning.apply(to: &head.limits)
             interruption.install()
-            let session = GateSession(project: catalog, baseline: head.baseline, thresholds: limits, interruption: interruption, quiet: quiet, adaptive: head.plan.repeatPolicy.isAdaptive)
+            var session = GateSession(project: catalog, baseline: head.baseline, thresholds: limits, interruption: interruption, quiet: quiet, adaptive: head.plan.repeatPolicy.isAdaptive)
+            session.cpus = head.limits.cpus
             // Comparability was checked where the plan was made (gatePlan); a shard's plan and
             // baseline are that plan's and baseline, by digest and revision.
             let plan = head.plan, injected = head.injected

@@ -78,7 +78,7 @@ struct GateProofCommand: ParsableCommand {
                 try AtomicFile.write(final ? text : text + "\n_(in progress)_\n", to: directory + "/gate-proof.md")
             }
 
-            for cell in proof.cells {
+            for (index, cell) in proof.cells.enumerated() {
                 guard let entry = entries.first(where: { $0.name == cell.scenario }) else { continue }
                 let head = try Self.head(of: cell, entry: entry, catalog: catalog, spec: spec, log: say)
                 let cellSession = GateSession(project: head.catalog, baseline: baselineFile.restricted(to: cell.scenario), thresholds: limits,
@@ -90,7 +90,8 @@ struct GateProofCommand: ParsableCommand {
                 }
                 let headPlan = try cellSession.plan([head.entry], overrides: overrides.map { "\(cell.scenario).\($0)" })
                 let injection = overrides.isEmpty ? head.injection : overrides.joined(separator: ", ")
-                let folder = directory + "/\(cell.scenario)-\(cell.kind.rawValue)" + (cell.factor.map { "-x\($0)" } ?? "")
+                // Two code changes may edit one scenario: they are told apart by their place in the file.
+                let folder = directory + "/\(cell.scenario)-\(cell.kind.rawValue)" + (cell.factor.map { "-x\($0)" } ?? (cell.kind == .code ? "-\(index + 1)" : ""))
                 _ = try RunFolder.create(exactly: folder)
                 let result = try cellSession.run(head: headPlan, headEntries: [head.entry], base: (catalog, basePlan, [entry]),
                                                  injected: [cell.scenario: overrides.isEmpty ? [head.injection] : cell.parameterNames], directory: folder)

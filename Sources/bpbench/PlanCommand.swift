@@ -90,8 +90,9 @@ struct PlanCommand: ParsableCommand {
         }
         // The project's thresholds, as the shards' check reads them by default: they set the
         // most repeats a row may get.
-        let head = try CheckCommand.gatePlan(catalog, baselinePath: baseline, rows: options.scenarios, inject: inject, adaptive: !fixedRepeats,
+        var head = try CheckCommand.gatePlan(catalog, baselinePath: baseline, rows: options.scenarios, inject: inject, adaptive: !fixedRepeats,
                                              thresholds: try GateSession.thresholds(nil, project: catalog))
+        try options.pinning.apply(to: &head.limits)
         guard !head.plan.steps.isEmpty else { throw BenchError(.noInput, "no row of \(baseline) has a scenario in this checkout") }
         let check = PlanFile.Check(baseline: baseline, baselineDigest: CheckCommand.digest(ofFile: baseline), rows: head.rows, injected: head.injected)
         return PlanFile(plan: head.plan, revision: PlanFile.currentRevision(projectRoot: catalog.projectRoot), limits: head.limits,
@@ -183,7 +184,9 @@ extension RunCommand {
         // Named scenarios include the hidden fixtures: the plan already chose them.
         let entries = try catalog.select(file.scenarioNames, includeFixtures: true).entries
         let plan = try file.runPlan(ShardSlicer.steps(of: file, shard: spec), entries: entries)
-        return ResolvedRun(plan: plan, entries: entries, limits: file.limits.childLimits, reference: file.reference,
+        var limits = file.limits.childLimits
+        try pinning.apply(to: &limits)
+        return ResolvedRun(plan: plan, entries: entries, limits: limits, reference: file.reference,
                            ciWidth: file.ciWidth ?? ciWidth / 100, ciLevel: file.ciLevel ?? ciLevel / 100, shard: (file, spec))
     }
 }

@@ -90,6 +90,8 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var sharding: ShardOptions
 
+    @OptionGroup var pinning: CPUOptions
+
     func run() throws {
         var crashFailure: String?
         var notOk: String?
@@ -233,6 +235,7 @@ struct RunCommand: ParsableCommand {
         guard limits.memoryCapBytes >= Self.smallestUsefulCap else {
             throw BenchError(.usage, "--memory-cap \(memoryCap) is below what an idle scenario child needs (\(Self.smallestUsefulCap >> 20) MiB: runtime, NIO threads, binary); every row would end memory-cap")
         }
+        try pinning.apply(to: &limits)
         return limits
     }
 

@@ -42,8 +42,17 @@ public struct FlameGraphExporter: Exporter {
     static let rowHeight = 16.0
 
     public func render(_ analysis: RunAnalysis) throws -> String {
+        let profiled = attribution.profiledAllocatedBytes.map { " at \(Format.bytes(Double($0))) allocated" } ?? ""
+        let title = "\(attribution.row) \(Format.scale(attribution.scale)), repeat \(attribution.repeatIndex): heap at its peak\(profiled) (peak \(Format.bytes(Double(attribution.peakAllocatedBytes)))), \(Format.bytes(Double(attribution.totalBytes))) in sampled stacks"
+        return Self.svg(stacks: attribution.stacks, title: title,
+                        legend: "width = bytes held at the peak by allocations under the frame; allocating calls on top (jemalloc heap profile, jeprof)")
+    }
+
+    /// A flame graph of `stacks` (frames outermost first, bytes ≥ 0): one drawing for a row's
+    /// heap at its peak and for what grew between two profiles (`check`'s what-grew section).
+    public static func svg(stacks: [PeakAttribution.Stack], title: String, legend: String) -> String {
         let root = Node(name: "all")
-        for stack in attribution.stacks {
+        for stack in stacks where stack.bytes > 0 {
             root.bytes += stack.bytes
             var node = root
             for frame in stack.frames {
@@ -78,20 +87,18 @@ public struct FlameGraphExporter: Exporter {
             }
         }
         draw(root, x: 0, level: 0)
-        let profiled = attribution.profiledAllocatedBytes.map { " at \(Format.bytes(Double($0))) allocated" } ?? ""
-        let title = "\(attribution.row) \(Format.scale(attribution.scale)), repeat \(attribution.repeatIndex): heap at its peak\(profiled) (peak \(Format.bytes(Double(attribution.peakAllocatedBytes)))), \(Format.bytes(Double(attribution.totalBytes))) in sampled stacks"
         return """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(fixed(Self.width))" height="\(fixed(height))" viewBox="0 0 \(fixed(Self.width)) \(fixed(height))" font-family="monospace" font-size="11">
             <rect width="100%" height="100%" fill="white"/>
             <text x="4" y="18" font-size="14" font-family="sans-serif">\(SVGPlot.escape(title))</text>
-            <text x="4" y="33" font-size="11" font-family="sans-serif" fill="#555">width = bytes held at the peak by allocations under the frame; allocating calls on top (jemalloc heap profile, jeprof)</text>
+            <text x="4" y="33" font-size="11" font-family="sans-serif" fill="#555">\(SVGPlot.escape(legend))</text>
             \(body.joined(separator: "\n"))
             </svg>
 
             """
     }
 
-    private func fixed(_ value: Double) -> String { String(format: "%.1f", value) }
+    private static func fixed(_ value: Double) -> String { String(format: "%.1f", value) }
 
     /// A warm colour per frame name, stable across runs.
     static func color(_ name: String) -> String {
