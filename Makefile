@@ -19,7 +19,7 @@ BPBENCH    := .build/release/bpbench
 # What build runs first: `make build DEPS=` skips the install check (.ci/run installs on its own).
 DEPS       ?= deps
 
-.PHONY: all deps node-codec attribute build build-debug bench test check gate-proof crash-test baseline list clean
+.PHONY: all deps node-codec attribute build build-debug bench test test-unit test-e2e check gate-proof crash-test baseline list clean
 
 all: bench
 
@@ -68,13 +68,25 @@ build-debug: $(DEPS)
 bench: build
 	$(BPBENCH) run --profile $(PROFILE) --scale $(SCALE) $(ARGS)
 
-## test: unit tests and the harness's fault tests, against the release build `make bench` and the
+## test: the unit tests, then the end-to-end ones, against the release build `make bench` and the
 ## gate use — one build for all three (a debug build beside it was ≈ 5.5 of CI's 32 minutes).
-## Only the harness modules (BenchSystem … BenchSession) are compiled testable (Package.swift); --disable-testable-imports
-## keeps SwiftPM from adding -enable-testing to every module, which would recompile the scenarios
-## differently from what `make bench` measures. `swift test` alone still tests the debug build.
-test: build
-	$(SWIFT) test -c release --disable-testable-imports $(SWIFTFLAGS)
+## Unit first: they start no process and run in seconds, so a broken model, statistic or gate
+## fails before minutes of children. Only the harness modules (BenchSystem … BenchSession) are
+## compiled testable (Package.swift); --disable-testable-imports keeps SwiftPM from adding -enable-testing to every
+## module, which would recompile the scenarios differently from what `make bench` measures.
+## `swift test` alone still tests the debug build (and both targets in one process).
+TEST       := $(SWIFT) test -c release --disable-testable-imports $(SWIFTFLAGS)
+test: test-unit test-e2e
+
+## test-unit: Tests/BackpressureBenchUnitTests and Tests/ScenarioKitTests — no process started.
+test-unit: build
+	$(TEST) --filter BackpressureBenchUnitTests --filter ScenarioKitTests
+
+## test-e2e: Tests/BackpressureBenchEndToEndTests — every test that starts a child, bpbench, git,
+## swiftc, PostgreSQL, Node or Chromium, each under the orphan check. (BackpressureBenchTests is
+## the old target's folder, transitional: files still there run here.)
+test-e2e: build
+	$(TEST) --filter BackpressureBenchEndToEndTests --filter 'BackpressureBenchTests\.'
 
 ## attribute: where each row's peak heap is — one repeat of every scenario at ×1 with jemalloc heap
 ## profiling; report.md gets the top allocation stacks, flame-<row>.svg the flame graphs.

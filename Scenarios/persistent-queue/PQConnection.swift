@@ -29,13 +29,17 @@ final class PQConnection: @unchecked Sendable {
 
     /// Connects over TCP without TLS or GSSAPI (a loopback server with trust authentication);
     /// `name` is the `application_name` the server's log and pg_stat_activity show.
-    static func connect(host: String, port: Int, user: String, database: String, name: String, timeoutSeconds: Int = 10) async throws -> PQConnection {
+    static func connect(
+        host: String, port: Int, user: String, database: String, name: String, timeoutSeconds: Int = 10
+    ) async throws -> PQConnection {
         let queue = DispatchQueue(label: "persistent-queue.libpq.\(name)")
-        let info = "host=\(host) port=\(port) user=\(user) dbname=\(database) application_name=\(name) sslmode=disable gssencmode=disable connect_timeout=\(timeoutSeconds)"
+        let info =
+            "host=\(host) port=\(port) user=\(user) dbname=\(database) application_name=\(name) sslmode=disable gssencmode=disable connect_timeout=\(timeoutSeconds)"
         return try await withCheckedThrowingContinuation { continuation in
             queue.async {
                 guard let handle = PQconnectdb(info) else {
-                    continuation.resume(throwing: PQError("could not connect to \(host):\(port): libpq is out of memory"))
+                    continuation.resume(
+                        throwing: PQError("could not connect to \(host):\(port): libpq is out of memory"))
                     return
                 }
                 guard PQstatus(handle) == CONNECTION_OK else {

@@ -38,8 +38,10 @@ struct PQParameter: Sendable {
     /// array_recv's layout: dimensions, a has-nulls flag, the element type, then per dimension its
     /// length and lower bound (1), then each element as a length and its bytes. An empty array
     /// has no dimensions.
-    private static func array<Element>(of element: Oid, as arrayType: Oid, _ values: [Element], capacity: Int,
-                                       _ append: (inout [UInt8], Element) -> Void) -> PQParameter {
+    private static func array<Element>(
+        of element: Oid, as arrayType: Oid, _ values: [Element], capacity: Int,
+        _ append: (inout [UInt8], Element) -> Void
+    ) -> PQParameter {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(20 + capacity)
         bytes.appendBigEndian(Int32(values.isEmpty ? 0 : 1))
@@ -54,13 +56,13 @@ struct PQParameter: Sendable {
     }
 }
 
-private extension [UInt8] {
-    mutating func appendBigEndian<Integer: FixedWidthInteger>(_ value: Integer) {
+extension [UInt8] {
+    fileprivate mutating func appendBigEndian<Integer: FixedWidthInteger>(_ value: Integer) {
         Swift.withUnsafeBytes(of: value.bigEndian) { append(contentsOf: $0) }
     }
 
     /// One fixed-width array element: its length, then its value.
-    mutating func appendElement<Integer: FixedWidthInteger>(_ value: Integer) {
+    fileprivate mutating func appendElement<Integer: FixedWidthInteger>(_ value: Integer) {
         appendBigEndian(Int32(MemoryLayout<Integer>.size))
         appendBigEndian(value)
     }

@@ -132,11 +132,13 @@ struct PostgresStore: Sendable {
             summary.backlogRows = try Self.backlog(session).rows
             summary.committed = Int(try session.execute("SELECT value FROM meta WHERE key = 'next_seq'").int64(0, 0))
             // The first processing of each sequence counts once in the checksum.
-            let hashes = try session.execute("SELECT DISTINCT ON (seq) hash FROM processed WHERE seq < $1 ORDER BY seq", [.int64(Int64(items))])
-            for row in 0..<hashes.rows { summary.checksum.add(itemHash: UInt64(bitPattern: try hashes.int64(row, 0))) }
-            let latencies = try session.execute("SELECT latency_us FROM processed WHERE run = $1 AND latency_us >= 0", [.int64(Int64(run))])
-            summary.latencies.reserveCapacity(latencies.rows)
-            for row in 0..<latencies.rows { summary.latencies.append(try latencies.int64(row, 0)) }
+            // Row by row: one row per event (PQSession.forEachRow says why).
+            try session.forEachRow("SELECT DISTINCT ON (seq) hash FROM processed WHERE seq < $1 ORDER BY seq", [.int64(Int64(items))]) {
+                summary.checksum.add(itemHash: UInt64(bitPattern: try $0.int64(0, 0)))
+            }
+            try session.forEachRow("SELECT latency_us FROM processed WHERE run = $1 AND latency_us >= 0", [.int64(Int64(run))]) {
+                summary.latencies.append(try $0.int64(0, 0))
+            }
             return summary
         }
     }

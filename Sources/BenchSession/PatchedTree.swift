@@ -40,8 +40,19 @@ package enum PatchedTree {
         }
         try? fileManager.removeItem(atPath: directory)
         guard rename(staging, directory) == 0 else { throw BenchError(.cannotCreate, "cannot move \(staging) to \(directory)") }
-        guard BaseRevision.build(exported: directory, describing: label, project: project, log: log) else {
-            throw BenchError(.software, "the code change does not build: \(label) (log: \(directory)/build.log)")
+        // Another build in this checkout at the same time holds SwiftPM's build database, and the
+        // lock BaseRevision takes on .build/.lock did not keep it out (seen here twice, with other
+        // engineers building in the same .build: "database is locked", nothing compiled). That
+        // build is not the edit's fault: wait for it and try again, a few times.
+        var attempt = 1
+        while !BaseRevision.build(exported: directory, describing: label, project: project, log: log) {
+            let buildLog = (try? String(contentsOfFile: directory + "/build.log", encoding: .utf8)) ?? ""
+            guard attempt < 5, buildLog.contains("database is locked") else {
+                throw BenchError(.software, "the code change does not build: \(label) (log: \(directory)/build.log)")
+            }
+            log("another build in this checkout holds SwiftPM's build database; trying again in 30 s (attempt \(attempt + 1) of 5)")
+            sleep(30)
+            attempt += 1
         }
         return (BaseRevision.catalog(built: directory, project: project), "\(label): built in \(directory)")
     }

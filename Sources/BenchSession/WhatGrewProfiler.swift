@@ -96,8 +96,26 @@ public struct WhatGrewProfiler {
 
     func profile(row: String, scale: Double, metrics: [String]) -> WhatGrew {
         var whatGrew = WhatGrew(row: row, scale: scale, metrics: metrics, outcome: .notProfiled, sampleLg: sampleLg)
-        let headProfile: PeakAttribution
+        let headDump: Dumped
         switch profiledRepeat(of: head, side: "head", row: row, scale: scale) {
+        case .failure(let error):
+            whatGrew.problem = error.message
+            return whatGrew
+        case .success(let dumped): headDump = dumped
+        }
+        var absence = baseAbsence
+        var baseDump: Dumped?
+        if let base {
+            switch profiledRepeat(of: base, side: "base", row: row, scale: scale) {
+            case .failure(let error): absence = "the base side was not profiled: " + error.message
+            case .success(let dumped): baseDump = dumped
+            }
+        }
+        // After both children ended, the two sides' jeprof side by side: symbolizing is most of
+        // the cost (4.3 s a call on a 38 MB release scenario binary here), the children < 1 s.
+        let symbolized = Self.symbolize([headDump] + (baseDump.map { [$0] } ?? []), relativeTo: directory)
+        let headProfile: PeakAttribution
+        switch symbolized[0] {
         case .failure(let error):
             whatGrew.problem = error.message
             return whatGrew
@@ -106,9 +124,8 @@ public struct WhatGrewProfiler {
         whatGrew.headProfile = headProfile.profile
         whatGrew.headTotalBytes = headProfile.totalBytes
         var baseProfile: PeakAttribution?
-        var absence = baseAbsence
-        if let base {
-            switch profiledRepeat(of: base, side: "base", row: row, scale: scale) {
+        if symbolized.count > 1 {
+            switch symbolized[1] {
             case .failure(let error): absence = "the base side was not profiled: " + error.message
             case .success(let attribution): baseProfile = attribution
             }
@@ -118,7 +135,7 @@ public struct WhatGrewProfiler {
             whatGrew.outcome = .diffed
             whatGrew.baseProfile = baseProfile.profile
             whatGrew.baseTotalBytes = baseProfile.totalBytes
-            whatGrew.grew = WhatGrew.growth(head: headProfile.stacks, base: baseProfile.stacks, floor: whatGrew.noiseBytes)
+            whatGrew.grew = WhatGrew.growth(head: headProfile.stacks, base: baseProfile.stacks, floor: whatGrew.noiseBytes, period: 1 << sampleLg)
             stacks = WhatGrew.grownStacks(head: headProfile.stacks, base: baseProfile.stacks)
         } else {
             whatGrew.outcome = .headOnly
@@ -142,9 +159,37 @@ public struct WhatGrewProfiler {
         return whatGrew
     }
 
+    /// A profiled repeat that ran and left its peak's heap profile: what symbolizing it needs.
+    struct Dumped: Sendable {
+        var heap: String
+        var executable: String
+        var row: String
+        var scale: Double
+        var profiledAllocatedBytes: Int?
+        var peakAllocatedBytes: Int
+    }
+
+    /// `jeprof` and demangling of each profile, all at once (one thread each).
+    static func symbolize(_ dumps: [Dumped], relativeTo directory: String) -> [Result<PeakAttribution, AttributionError>] {
+        final class Results: @unchecked Sendable {
+            let lock = NSLock()
+            var values: [Int: Result<PeakAttribution, AttributionError>] = [:]
+        }
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: dumps.count) { index in
+            let dumped = dumps[index]
+            let result = PeakAttribution.analyze(profile: dumped.heap, executable: dumped.executable, row: dumped.row, scale: dumped.scale, repeatIndex: 1,
+                                                 relativeTo: directory, profiledAllocatedBytes: dumped.profiledAllocatedBytes, peakAllocatedBytes: dumped.peakAllocatedBytes)
+            results.lock.lock()
+            results.values[index] = result
+            results.lock.unlock()
+        }
+        return dumps.indices.map { results.values[$0] ?? .failure(AttributionError(message: "not symbolized")) }
+    }
+
     /// One heap-profiled repeat of `row` at `scale` on `side`, with the parameters its recorded
-    /// repeats ran with, symbolized and demangled.
-    func profiledRepeat(of side: Side, side name: String, row: String, scale: Double) -> Result<PeakAttribution, AttributionError> {
+    /// repeats ran with; its profile is symbolized by ``symbolize(_:relativeTo:)``.
+    func profiledRepeat(of side: Side, side name: String, row: String, scale: Double) -> Result<Dumped, AttributionError> {
         let records = side.document.records.filter { $0.scenario == row && $0.scale == scale }
         guard let recorded = records.first(where: { $0.status == .ok }) ?? records.first else {
             return .failure(AttributionError(message: "the \(name) side has no recorded repeat of \(row) \(Format.scale(scale))"))
@@ -191,8 +236,8 @@ public struct WhatGrewProfiler {
         guard let heap = record.observed.heapProfile else {
             return .failure(AttributionError(message: "the \(name) child left no heap profile (is its jemalloc built with profiling?)"))
         }
-        return PeakAttribution.analyze(profile: heap, executable: executable, row: row, scale: scale, repeatIndex: 1, relativeTo: directory,
-                                       profiledAllocatedBytes: record.metrics["profile_allocated_bytes"].map { Int($0) }, peakAllocatedBytes: record.peaks.allocated)
+        return .success(Dumped(heap: heap, executable: executable, row: row, scale: scale,
+                               profiledAllocatedBytes: record.metrics["profile_allocated_bytes"].map { Int($0) }, peakAllocatedBytes: record.peaks.allocated))
     }
 
     /// `4`, `0.5`: as the run folder's log names write a scale.

@@ -56,6 +56,12 @@ struct CheckCommand: ParsableCommand {
 
     @OptionGroup var pinning: CPUOptions
 
+    @Flag(help: "No heap-profiled repeats for memory findings (what grew; see --what-grew-rows).")
+    var noWhatGrew = false
+
+    @Option(help: "On a memory finding, profile at most this many regressed (row, scale) pairs: one heap-profiled repeat of head and base each, the stacks that grew in check.md.")
+    var whatGrewRows = WhatGrewProfiler.defaultMaximumRows
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
@@ -63,6 +69,9 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let outcome = try reportingErrors { () throws(BenchError) -> Outcome in
+            guard whatGrewRows >= 1 else {
+                throw BenchError(.usage, "--what-grew-rows takes a count ≥ 1, got \(whatGrewRows) (--no-what-grew turns the profiled repeats off)")
+            }
             let catalog = try project.catalog()
             let limits = try GateSession.thresholds(thresholds, project: catalog)
             if let runFolder {
@@ -78,7 +87,18 @@ struct CheckCommand: ParsableCommand {
                 let reference = baselineFile.reference
                 let baseFolder = RunFolder(existing: directory).base
                 let base = baseFolder.holdsRun ? RunAnalysis(try baseFolder.load(), reference: reference) : nil
-                let report = Gate(baseline: baselineFile, thresholds: limits, maximumRepeats: document.maxRepeats).evaluate(head: RunAnalysis(document, reference: reference), base: base)
+                var report = Gate(baseline: baselineFile, thresholds: limits, maximumRepeats: document.maxRepeats).evaluate(head: RunAnalysis(document, reference: reference), base: base)
+                // The base side's binaries: those its check recorded, else (a folder made
+                // another way) this tree's, said in a note.
+                var baseSide: WhatGrewProfiler.Side?
+                if let base {
+                    let build = WhatGrewBaseBuild.load(from: baseFolder.path)
+                    baseSide = .init(catalog: build?.catalog(like: catalog) ?? catalog, document: base.document)
+                    if build == nil, !noWhatGrew, report.findings.contains(where: WhatGrewProfiler.isMemoryFinding) {
+                        report.notes.append("what grew: the base side is profiled with this tree's binaries — \(baseFolder.path) does not record the base revision's build (a check run with --against does)")
+                    }
+                }
+                whatGrew(&report, head: .init(catalog: catalog, document: document), base: baseSide, directory: directory, interruption: nil)
                 let record = CheckRecord(report: report, baseline: baselinePath, baselineDigest: Self.digest(ofFile: baselinePath), thresholds: limits,
                                          revision: document.environment.gitCommit, planID: nil, shard: nil, environment: document.environment,
                                          rows: Self.rows(of: baselineFile))
@@ -137,6 +157,13 @@ struct CheckCommand: ParsableCommand {
             var result = try session.run(head: plan, headEntries: head.entries, base: base, injected: injected, directory: directory)
             result.report.notes = notes + result.report.notes
             if interruption.isInterrupted { throw BenchError(.interrupted, "interrupted; the finished repeats were written to \(directory)") }
+            if let base, result.base != nil {
+                // So that `check --run` on this folder profiles the base side with its own binaries.
+                try WhatGrewBaseBuild(base.catalog).write(into: RunFolder(existing: directory).base.path)
+            }
+            whatGrew(&result.report, head: .init(catalog: catalog, document: result.head.document),
+                     base: base.flatMap { base in result.base.map { .init(catalog: base.catalog, document: $0.document) } },
+                     directory: directory, interruption: interruption)
             // Reports/latest only ever leads to a folder inside Reports/ (as run's does).
             try folder.pointLatest(reports)
             let environment = result.head.document.environment
@@ -158,6 +185,23 @@ struct CheckCommand: ParsableCommand {
         print("check FAILED: \(report.findings.count) regression(s) (\(directory)/check.md)")
         for finding in report.findings { print("  - \(finding)") }
         throw ExitCode(1)
+    }
+
+    /// On memory findings, unless `--no-what-grew`: one heap-profiled repeat of each side per
+    /// regressed (row, scale), at most `--what-grew-rows`, and the stacks that grew into
+    /// `report.whatGrew` (never into its verdict). Nothing runs without a memory finding.
+    func whatGrew(_ report: inout GateReport, head: WhatGrewProfiler.Side, base: WhatGrewProfiler.Side?, directory: String, interruption: Interruption?) {
+        guard !noWhatGrew, report.findings.contains(where: WhatGrewProfiler.isMemoryFinding) else { return }
+        if !quiet { print("what grew: heap-profiling the regressed memory rows (one repeat a side)…") }
+        let started = Date()
+        var profiler = WhatGrewProfiler(head: head, base: base, directory: directory,
+                                        cacheDirectory: RunFolder.Reports(projectRoot: head.catalog.projectRoot).cache, interruption: interruption)
+        profiler.maximumRows = whatGrewRows
+        report.whatGrew = profiler.investigate(report)
+        if !quiet {
+            let profiled = report.whatGrew.filter { $0.outcome != .notProfiled }.count
+            print(String(format: "what grew: %d of %d regressed (row, scale) profiled in %.1f s", profiled, report.whatGrew.count, Date().timeIntervalSince(started)))
+        }
     }
 
     /// What a check produced, and where.
