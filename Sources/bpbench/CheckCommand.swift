@@ -18,7 +18,9 @@ struct CheckCommand: ParsableCommand {
             with the committed baseline; machine-bound ones (throughput, latency, CPU, peak RSS) with \
             the base revision built and run in this job, interleaved (--against REV). A regression must \
             be significant (one-sided Mann–Whitney U, p < alpha) and larger than the metric's minEffect.
-            Writes check.md and check.json (the same judgements as data) into the run folder. Sharded: \
+            Writes check.md and check.json (the same judgements as data) into the run folder. A memory \
+            finding of a Swift row is followed by one heap-profiled repeat per side, and check.md names \
+            the allocation stacks that grew (--no-what-grew, --what-grew-rows). Sharded: \
             bpbench plan --check … --out P, then on each machine bpbench check --plan P --shard I/N (or --shards N \
             with the index from the environment), then bpbench merge SHARD… --out DIR for one verdict.
             Exit codes: 0 pass; 1 regression (one line each); 64 usage; 65 not comparable with the \
