@@ -71,8 +71,8 @@ bench: build
 ## test: the unit tests, then the end-to-end ones, against the release build `make bench` and the
 ## gate use — one build for all three (a debug build beside it was ≈ 5.5 of CI's 32 minutes).
 ## Unit first: they start no process and run in seconds, so a broken model, statistic or gate
-## fails before minutes of children. Only BenchCore and BenchReport are compiled testable
-## (Package.swift); --disable-testable-imports keeps SwiftPM from adding -enable-testing to every
+## fails before minutes of children. Only the harness modules (BenchSystem … BenchSession) are
+## compiled testable (Package.swift); --disable-testable-imports keeps SwiftPM from adding -enable-testing to every
 ## module, which would recompile the scenarios differently from what `make bench` measures.
 ## `swift test` alone still tests the debug build (and both targets in one process).
 TEST       := $(SWIFT) test -c release --disable-testable-imports $(SWIFTFLAGS)

@@ -62,6 +62,12 @@ func scenarioTarget(_ name: String, under folder: String) -> Target {
 /// by URL and version, as `bpbench init` writes it).
 let harnessTestability: [SwiftSetting] = [.unsafeFlags(["-enable-testing"], .when(configuration: .release))]
 
+/// The harness's library modules, top to bottom (README, "Layout"): what bpbench and the harness
+/// tests link.
+let harnessModules: [Target.Dependency] = [
+    "BenchSession", "BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol",
+]
+
 let scenarioTargets = swiftFolders(in: "Scenarios").map { scenarioTarget($0, under: "Scenarios") }
 let fixtureTargets = swiftFolders(in: "Tests/Fixtures").map { scenarioTarget($0, under: "Tests/Fixtures") }
 
@@ -106,7 +112,7 @@ let package = Package(
         .target(name: "SystemMalloc", path: "Sources/SystemMalloc", linkerSettings: [.linkedLibrary("dl")]),
         // Tiny C process that spawns a scenario so the kernel's ru_maxrss is the child's own.
         .executableTarget(name: "bpbench-launch", path: "Sources/bpbench-launch"),
-        // Wire types shared by the child (ScenarioKit) and the parent (BenchCore).
+        // Wire types shared by the child (ScenarioKit) and the parent (BenchCore, BenchModel).
         .target(name: "BenchProtocol"),
         .target(
             name: "ScenarioKit",
@@ -126,18 +132,38 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
             ]
         ),
-        // The harness's modules are testable in release too (`@testable import` in the tests), so
-        // `make test` and CI test the release build `make bench` and the gate run — one build,
-        // not a debug one beside it — without `-enable-testing` on every module: the scenario
-        // binaries (which never link these two) stay exactly what `make bench` measures.
-        .target(name: "BenchCore", dependencies: ["BenchProtocol"], swiftSettings: harnessTestability),
-        .target(name: "BenchReport", dependencies: ["BenchCore", "BenchProtocol"], swiftSettings: harnessTestability),
+        // The harness's modules, split by what they depend on (README, "Layout"), each testable in
+        // release too (`@testable import` in the tests), so `make test` and CI test the release
+        // build `make bench` and the gate run — one build, not a debug one beside it — without
+        // `-enable-testing` on every module: the scenario binaries (which never link these) stay
+        // exactly what `make bench` measures.
+        // The syscalls (EINTR, fsync, the clock), atomic file writes and the error every command exits with.
+        .target(name: "BenchSystem", swiftSettings: harnessTestability),
+        // The run model: plan, records, documents, row identity, run folder — no process APIs.
+        .target(name: "BenchModel", dependencies: ["BenchProtocol", "BenchSystem"], swiftSettings: harnessTestability),
+        // Mann–Whitney, median and ratio intervals, spread: plain numbers in, plain numbers out.
+        .target(name: "BenchStatistics", swiftSettings: harnessTestability),
+        // Execution: catalog discovery, the launcher, /proc, the process tree, pipes, the watch, the run loop.
+        .target(name: "BenchCore", dependencies: ["BenchModel", "BenchSystem", "BenchProtocol"], swiftSettings: harnessTestability),
+        // The reporter: a run's analysis (summaries, growth verdicts, claims), `Export/` and `Charts/`.
+        .target(
+            name: "BenchReport", dependencies: ["BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
+            swiftSettings: harnessTestability
+        ),
+        // The gate: thresholds, baseline, judgement, findings, the gate's repeat rule, check records.
+        .target(
+            name: "BenchGate", dependencies: ["BenchReport", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
+            swiftSettings: harnessTestability
+        ),
+        // What a command drives end to end: the A/B gate session, the base revision's build, progress.
+        .target(
+            name: "BenchSession",
+            dependencies: ["BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
+            swiftSettings: harnessTestability
+        ),
         .executableTarget(
             name: "bpbench",
-            dependencies: [
-                "BenchCore", "BenchReport", "BenchProtocol",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            dependencies: harnessModules + [.product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // The command plugin: builds the package's scenarios through SwiftPM, then runs bpbench on
         // them. It writes run folders, the verdict and the baseline under Reports/ (and init writes
@@ -155,7 +181,7 @@ let package = Package(
         // synthetic runs, and the orphan check every end-to-end test runs under.
         .target(
             name: "BenchTestSupport",
-            dependencies: ["BenchCore", "BenchReport", "BenchProtocol"],
+            dependencies: harnessModules,
             path: "Tests/BenchTestSupport"
         ),
         // Pure tests of the harness: model, statistics, the gate on synthetic documents, exporters,
@@ -163,14 +189,14 @@ let package = Package(
         // target runs in seconds: `make test-unit`.
         .testTarget(
             name: "BackpressureBenchUnitTests",
-            dependencies: ["BenchTestSupport", "BenchCore", "BenchReport", "BenchProtocol"],
+            dependencies: ["BenchTestSupport"] + harnessModules,
             path: "Tests/BackpressureBenchUnitTests"
         ),
         // Every test that starts a process (a scenario child, bpbench, git, swift build, PostgreSQL,
         // Node, Chromium), each under the orphan check: `make test-e2e`.
         .testTarget(
             name: "BackpressureBenchEndToEndTests",
-            dependencies: ["BenchTestSupport", "BenchCore", "BenchReport", "BenchProtocol"],
+            dependencies: ["BenchTestSupport"] + harnessModules,
             path: "Tests/BackpressureBenchEndToEndTests"
         ),
         // The child side's building blocks, which every verdict rests on: verifiers, codec,

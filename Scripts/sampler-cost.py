@@ -42,7 +42,7 @@ def p_greater(larger, smaller):
 
 def ratio_interval(x, y, level=0.90):
     """Hodges–Lehmann estimate of x/y (median of the pairwise ratios) with Moses' interval, the
-    one bpbench's claims use (Sources/BenchReport/RatioInterval.swift)."""
+    one bpbench's claims use (Sources/BenchStatistics/RatioInterval.swift)."""
     import math
     logs = sorted(math.log(a) - math.log(b) for a in x for b in y)
     counts = u_distribution(len(x), len(y))

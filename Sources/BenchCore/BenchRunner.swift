@@ -1,3 +1,4 @@
+import BenchModel
 import BenchProtocol
 import Foundation
 

@@ -1,28 +1,7 @@
+import BenchModel
 import BenchProtocol
+import BenchSystem
 import Foundation
-
-/// Limits and sampling settings for one child run.
-public struct ChildLimits: Sendable {
-    /// Parent /proc sampling period (and the child's jemalloc sampling period).
-    public var sampleIntervalMs: Double = 1
-    /// Period of the timeline the report keeps (each point is the maximum over its window).
-    public var timelineIntervalMs: Double = 10
-    /// RSS above which the child is killed with status `memory-cap`.
-    public var memoryCapBytes: Int = 2 << 30
-    /// Wall time after which the child is killed with status `timeout`.
-    public var timeoutS: Double = 120
-    /// Most bytes of the child's stdout+stderr kept in its log.
-    public var logLimitBytes: Int = 4 << 20
-    /// Kill the child with SIGKILL this many seconds after its start (status `killed`); for
-    /// `--crash-test`.
-    public var killAfterS: Double?
-    /// The CPUs the child is pinned to, its NIO thread counts with them (``ChildCPUs``); the
-    /// default is ``ChildCPUs/standard(allowed:)``, nil (only when the harness cannot read its own
-    /// affinity) runs unpinned.
-    public var cpus: ChildCPUs? = .standard()
-
-    public init() {}
-}
 
 /// Runs one scenario child under the launcher, samples /proc while it runs, enforces the memory
 /// cap and the timeout, and turns whatever happened into a ``RunRecord``.
@@ -147,7 +126,7 @@ public struct ChildRunner: Sendable {
         if !speaksProtocol, received.hello == nil, received.result == nil {
             // Says nothing on fd 3 by declaration: the exit code is all it tells.
             if exit.code != 0 { return (.error, "exited with code \(exit.code) (the program does not speak the result protocol)") }
-            return (.ok, Self.unverifiedDetail)
+            return (.ok, RunRecord.unverifiedDetail)
         }
         guard let result = received.result else { return (.noResult, "exited with code \(exit.code) without a result line") }
         switch result.status {
@@ -158,10 +137,6 @@ public struct ChildRunner: Sendable {
         default: return (.protocolError, "the child reported '\(result.status.rawValue)', which only the harness may decide")
         }
     }
-
-    /// The detail of an ok row from a program that does not speak the result protocol: nothing
-    /// in it was verified, and only the parent's own figures are filled.
-    public static let unverifiedDetail = "exit 0; not verified: the program does not speak the result protocol (RSS, CPU and wall time only)"
 
     /// One row per parent timeline window, carrying the child's latest jemalloc sample at that time.
     static func mergeTimeline(rss: [(tMs: Double, rss: Int, treeRss: Int?)], samples: [(arrivalMs: Double, sample: SampleMessage)]) -> [TimelinePoint] {

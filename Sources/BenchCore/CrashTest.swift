@@ -1,4 +1,6 @@
+import BenchModel
 import BenchProtocol
+import BenchSystem
 import Foundation
 
 /// `bpbench run --crash-test N`: the durable queue's promise, tested the hard way. The scenario

@@ -1,3 +1,4 @@
+import BenchModel
 /// Runs two plans — the revision under test (*head*) and the one it is compared with (*base*) —
 /// interleaved, one child at a time, each side through its own ``StepExecutor`` (this tree's
 /// binaries and the base revision's). The order (A B, B A, …), the records, the journals and the

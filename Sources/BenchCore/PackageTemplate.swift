@@ -1,3 +1,4 @@
+import BenchSystem
 import Foundation
 
 /// The files `bpbench init` writes: a package of one's own that depends on BackpressureBench and

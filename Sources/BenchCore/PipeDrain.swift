@@ -1,3 +1,4 @@
+import BenchSystem
 import Foundation
 import Synchronization
 

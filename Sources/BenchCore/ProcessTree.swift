@@ -1,3 +1,5 @@
+import BenchModel
+import BenchSystem
 #if canImport(Glibc)
 import Glibc
 #endif

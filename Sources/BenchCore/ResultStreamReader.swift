@@ -1,4 +1,5 @@
 import BenchProtocol
+import BenchSystem
 import Foundation
 import Synchronization
 

@@ -1,4 +1,6 @@
+import BenchModel
 import BenchProtocol
+import BenchSystem
 import Foundation
 
 /// Finds the scenarios: every folder under `Scenarios/` (and, for the harness's own tests, under
@@ -6,24 +8,8 @@ import Foundation
 /// describes itself (`<exe> --describe`) — or a `scenario.json` naming any other program
 /// (``ScenarioManifest``). The catalog knows nothing about any scenario in particular.
 public struct ScenarioCatalog: Sendable {
-    /// One discovered scenario.
-    public struct Entry: Sendable {
-        public var folder: String
-        public var launch: ScenarioLaunch
-        public var description: ScenarioDescription
-        public var name: String { description.name }
-
-        public init(folder: String, launch: ScenarioLaunch, description: ScenarioDescription) {
-            self.folder = folder
-            self.launch = launch
-            self.description = description
-        }
-
-        /// A Swift scenario built at `executable`.
-        public init(folder: String, executable: String, description: ScenarioDescription) {
-            self.init(folder: folder, launch: .built(executable: executable), description: description)
-        }
-    }
+    /// One discovered scenario (the model's ``ScenarioEntry``).
+    public typealias Entry = ScenarioEntry
 
     /// What discovery found: the scenarios that can be planned, and one line (with its exit code)
     /// for each folder that could not be read — a broken folder never hides the others.
@@ -225,13 +211,5 @@ public struct ScenarioCatalog: Sendable {
 
     static func hasSwiftSources(_ folder: String) -> Bool {
         ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).contains { $0.hasSuffix(".swift") }
-    }
-}
-
-extension RunDocument {
-    /// The rows of `entries` whose scale parameter is a duration (nil when there are none).
-    public static func timeRows(_ entries: [ScenarioCatalog.Entry], profile: Profile) -> [String]? {
-        let rows = entries.filter { $0.description.scalesTime }.flatMap { $0.description.rows(profile: profile.rawValue) }
-        return rows.isEmpty ? nil : rows
     }
 }

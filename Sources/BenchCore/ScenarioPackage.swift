@@ -1,3 +1,5 @@
+import BenchModel
+import BenchSystem
 import Foundation
 
 /// A Swift package of one's own whose scenarios `bpbench … --package-path DIR` runs: it depends on
@@ -29,9 +31,11 @@ public struct ScenarioPackage: Sendable {
     /// an executable target — of the same name would collide with them in SwiftPM's graph or in
     /// the bin folder. Kept equal to Package.swift's non-scenario targets by
     /// `OwnPackageTests.testTheReservedNamesAreThePackagesOwnTargets`.
-    public static let reservedNames: Set<String> = ["BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "CLibPQ",
-                                                     "JemallocDefaults", "SystemMalloc", "BenchCore", "BenchReport", "bpbench", "bpbench-launch",
-                                                     "BenchTestSupport"]
+    public static let reservedNames: Set<String> = [
+        "BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "CLibPQ", "JemallocDefaults", "SystemMalloc",
+        "BenchSystem", "BenchModel", "BenchStatistics", "BenchCore", "BenchReport", "BenchGate", "BenchSession", "BenchTestSupport",
+        "bpbench", "bpbench-launch",
+    ]
 
     /// Checks `path` is a package with scenarios, none named like a harness module.
     public init(path: String) throws(BenchError) {

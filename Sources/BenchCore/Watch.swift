@@ -1,4 +1,6 @@
+import BenchModel
 import BenchProtocol
+import BenchSystem
 import Foundation
 
 /// The parent's supervision loop for one child: reads the launcher's control lines, samples

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// The child's syscalls that need care, in one place (the parent's twin is BenchCore's
+/// The child's syscalls that need care, in one place (the parent's twin is BenchSystem's
 /// `System.swift`): whole writes that survive EINTR, and the monotonic clock.
 enum System {
     /// Writes every byte of `bytes` to `fd`, across as many `write(2)` calls as it takes.

@@ -1,6 +1,8 @@
 import ArgumentParser
 import BenchCore
+import BenchModel
 import BenchProtocol
+import BenchSystem
 import Foundation
 
 /// `bpbench`: run backpressure scenarios in child processes, measure their memory and

@@ -1,5 +1,6 @@
 import ArgumentParser
-import BenchCore
+import BenchModel
+import BenchSystem
 
 /// `--cpus`, shared by `run`, `check` and `plan`: the CPUs the children are pinned to
 /// (``ChildCPUs``), one spelling and one resolution against the CPUs this process may run on.

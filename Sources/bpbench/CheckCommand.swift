@@ -1,7 +1,11 @@
 import ArgumentParser
 import BenchCore
+import BenchGate
+import BenchModel
 import BenchProtocol
 import BenchReport
+import BenchSession
+import BenchSystem
 import Foundation
 
 /// `bpbench check`: the CI gate.

@@ -1,7 +1,8 @@
 import ArgumentParser
-import BenchCore
+import BenchModel
 import BenchProtocol
 import BenchReport
+import BenchSystem
 import Foundation
 
 /// `bpbench compare A B`: two run folders' shared rows side by side (``RunComparison``), written

@@ -1,7 +1,11 @@
 import ArgumentParser
 import BenchCore
+import BenchGate
+import BenchModel
 import BenchProtocol
 import BenchReport
+import BenchSession
+import BenchSystem
 import Foundation
 
 /// `bpbench gate-proof`: what the gate can and cannot see, measured on this machine.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchSystem
 import Foundation
 
 /// `bpbench init`: a ready package of one's own (`init DIR`), or one more scenario folder in it

@@ -1,6 +1,6 @@
 import ArgumentParser
-import BenchCore
 import BenchProtocol
+import BenchSystem
 import Foundation
 
 /// `bpbench list`: every scenario with its summary and parameters.

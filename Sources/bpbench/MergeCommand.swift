@@ -1,5 +1,5 @@
 import ArgumentParser
-import BenchCore
+import BenchGate
 import BenchProtocol
 import BenchReport
 import Foundation

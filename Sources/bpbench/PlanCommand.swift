@@ -1,7 +1,9 @@
 import ArgumentParser
 import BenchCore
+import BenchModel
 import BenchProtocol
-import BenchReport
+import BenchSession
+import BenchSystem
 import Foundation
 
 /// `bpbench plan [run options] --out plan.json`: the plan `run` would resolve, written as a file

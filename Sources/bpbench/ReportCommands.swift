@@ -1,7 +1,9 @@
 import ArgumentParser
-import BenchCore
+import BenchGate
+import BenchModel
 import BenchProtocol
 import BenchReport
+import BenchSystem
 import Foundation
 
 /// Resolves a run folder argument: a path, or `latest` for `Reports/latest`.

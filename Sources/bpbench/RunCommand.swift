@@ -1,7 +1,10 @@
 import ArgumentParser
 import BenchCore
+import BenchModel
 import BenchProtocol
 import BenchReport
+import BenchSession
+import BenchSystem
 import Foundation
 
 /// `bpbench run`: plan, run every child, write the run folder, point `Reports/latest` at it.
@@ -201,22 +204,15 @@ struct RunCommand: ParsableCommand {
     /// `bpbench run` finished and wrote every row, but some rows ended other than ok.
     static let rowsNotOkExitCode: Int32 = 3
 
-    /// `--repeat N` (fixed), else adaptive between `--min-repeats` and `--max-repeats` (the
-    /// stress profile's children take minutes: one each unless asked).
+    /// `--repeat N` (fixed), else adaptive between `--min-repeats` and `--max-repeats`, as
+    /// ``RepeatPolicy/run(profile:repeats:minimum:maximum:)`` decides; the CI flags checked first.
     func repeatPolicy(_ profile: Profile) throws(BenchError) -> RepeatPolicy {
-        if let repeats {
-            guard minRepeats == nil, maxRepeats == nil else { throw BenchError(.usage, "--repeat fixes the count; it cannot be combined with --min-repeats or --max-repeats") }
-            guard repeats >= 1 else { throw BenchError(.usage, "--repeat must be at least 1, got \(repeats)") }
-            return .fixed(repeats)
+        // The precision rule's settings matter only to an adaptive policy (`--repeat` fixes it).
+        if repeats == nil {
+            guard ciWidth > 0, ciWidth < 100 else { throw BenchError(.usage, "--ci-width takes a percentage between 0 and 100 (exclusive), got \(ciWidth)") }
+            guard ciLevel >= 50, ciLevel < 100 else { throw BenchError(.usage, "--ci-level takes a percentage from 50 to below 100, got \(ciLevel)") }
         }
-        guard ciWidth > 0, ciWidth < 100 else { throw BenchError(.usage, "--ci-width takes a percentage between 0 and 100 (exclusive), got \(ciWidth)") }
-        guard ciLevel >= 50, ciLevel < 100 else { throw BenchError(.usage, "--ci-level takes a percentage from 50 to below 100, got \(ciLevel)") }
-        if profile == .stress, minRepeats == nil, maxRepeats == nil { return .fixed(1) }
-        let minimum = minRepeats ?? RepeatPolicy.defaultMinimum
-        let maximum = maxRepeats ?? Swift.max(minimum, RepeatPolicy.defaultMaximum)
-        guard minimum >= 1 else { throw BenchError(.usage, "--min-repeats must be at least 1, got \(minimum)") }
-        guard maximum >= minimum else { throw BenchError(.usage, "--max-repeats (\(maximum)) must be at least --min-repeats (\(minimum))") }
-        return RepeatPolicy(minimum: minimum, maximum: maximum)
+        return try RepeatPolicy.run(profile: profile, repeats: repeats, minimum: minRepeats, maximum: maxRepeats)
     }
 
     func makeLimits() throws(BenchError) -> ChildLimits {
@@ -250,118 +246,5 @@ struct RunCommand: ParsableCommand {
             throw BenchError(.usage, "--scale takes positive factors separated by commas, e.g. 1,4; got '\(scale)'")
         }
         return values
-    }
-}
-
-/// What the terminal is told as a run goes. Off a terminal (CI, a pipe): one plain line per child,
-/// what runs and then how it ended. On a terminal: the same finished lines, and below them one
-/// line rewritten four times a second while a child runs — step k/n, row, scale, repeat,
-/// elapsed, items/s, RSS and allocated now, and the plan's ETA from what has run so far.
-final class ProgressPrinter {
-    let quiet: Bool
-    let live: Bool
-    /// Each step's scale, in plan order, for the ETA (a ×4 step takes about four ×1 steps).
-    private var scales: [Double]
-    /// Recorded repeats at a scale (fewer between the end scales), as the label shows them; nil
-    /// without a plan.
-    private let repeatsAt: ((Double) -> String)?
-    private var current: (step: RunPlan.Step, index: Int, total: Int)?
-    private var finishedWall = 0.0
-    private var finishedScale = 0.0
-    private var lineShown = false
-
-    init(quiet: Bool, plan: RunPlan? = nil, terminal: Bool = isatty(STDOUT_FILENO) != 0) {
-        self.quiet = quiet
-        live = terminal && !quiet
-        scales = plan?.steps.map(\.scale) ?? []
-        repeatsAt = plan.map { plan in
-            { scale in
-                let planned = RunPlan.repeatCount(plan.repeats, at: scale, of: plan.scales)
-                return plan.repeatPolicy.isAdaptive && plan.extensibleScales.contains(scale) ? "/\(planned)–\(plan.repeatPolicy.maximum)" : "/\(planned)"
-            }
-        }
-    }
-
-    func handle(_ event: BenchRunner.Event) {
-        guard !quiet else { return }
-        switch event {
-        case .starting(let step, let index, let total):
-            current = (step, index, total)
-            if !live {
-                print(String(format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.row, Format.scale(step.scale), label(step)), terminator: "")
-                fflush(nil)  // nil: every stream (naming stdout is not concurrency-safe in Swift 6)
-            }
-        case .running(let step, let status):
-            guard live, let current else { return }
-            show(liveLine(step, status, index: current.index, total: current.total))
-        case .added(let steps):
-            // Adaptive repeats: they run next, and the ETA counts them from now on.
-            let position = min(scales.count, (current?.index ?? -1) + 1)
-            scales.insert(contentsOf: steps.map(\.scale), at: position)
-        case .finished(let step, let record):
-            finishedWall += record.wallS
-            finishedScale += step.scale
-            let summary = Self.summary(record)
-            if live, let current {
-                clearLine()
-                print(String(format: "[%d/%d] %@ %@ %@ … ", current.index + 1, current.total, step.row, Format.scale(step.scale), label(step)) + summary)
-            } else {
-                print(summary)
-            }
-            fflush(nil)
-        }
-    }
-
-    /// How a finished child ended and its key figures.
-    static func summary(_ record: RunRecord) -> String {
-        var parts = [record.status.rawValue]
-        if record.status == .ok {
-            parts.append(String(format: "%.2f s", record.durationS))
-            parts.append(Format.bytes(record.throughputBytesPerS) + "/s")
-        } else if let detail = record.statusDetail {
-            parts.append(detail)
-        }
-        parts.append("peak RSS " + Format.bytes(Double(record.peakMemoryBytes)))
-        parts.append("allocated " + Format.bytes(Double(record.peaks.allocated)))
-        return parts.joined(separator: "  ")
-    }
-
-    private func label(_ step: RunPlan.Step) -> String {
-        if step.isWarmup { return "warm-up" }
-        return "repeat \(step.repeatIndex)" + (repeatsAt?(step.scale) ?? "")
-    }
-
-    func liveLine(_ step: RunPlan.Step, _ status: LiveStatus, index: Int, total: Int) -> String {
-        var parts = [String(format: "[%d/%d] %@ %@ %@", index + 1, total, step.row, Format.scale(step.scale), label(step)),
-                     String(format: "%.1f s", status.elapsedS)]
-        if status.items > 0, status.elapsedS > 0 { parts.append(Format.count((Double(status.items) / status.elapsedS).rounded()) + " items/s") }
-        parts.append("RSS " + Format.bytes(Double(status.rssBytes)))
-        if status.allocatedBytes > 0 { parts.append("allocated " + Format.bytes(Double(status.allocatedBytes))) }
-        if let eta = eta(after: index, elapsedInStep: status.elapsedS) { parts.append("ETA " + Format.duration(eta)) }
-        return parts.joined(separator: "  ")
-    }
-
-    /// Seconds left: the remaining steps' scale (this one's unfinished share included) at the
-    /// seconds per unit of scale the finished steps took.
-    func eta(after index: Int, elapsedInStep: Double) -> Double? {
-        guard finishedScale > 0, index < scales.count else { return nil }
-        let perScale = finishedWall / finishedScale
-        let remaining = scales[(index + 1)...].reduce(0, +)
-        return max(0, remaining * perScale + max(0, scales[index] * perScale - elapsedInStep))
-    }
-
-    private func show(_ line: String) {
-        var size = winsize()
-        let width = ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 ? Int(size.ws_col) : 120
-        let fitted = line.count > width - 1 ? String(line.prefix(width - 2)) + "…" : line
-        print("\r\u{1B}[2K" + fitted, terminator: "")
-        fflush(nil)
-        lineShown = true
-    }
-
-    private func clearLine() {
-        guard lineShown else { return }
-        print("\r\u{1B}[2K", terminator: "")
-        lineShown = false
     }
 }

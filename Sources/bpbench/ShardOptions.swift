@@ -1,5 +1,6 @@
 import ArgumentParser
-import BenchCore
+import BenchModel
+import BenchSystem
 import Foundation
 
 /// The options that pick a plan file and this machine's shard of it, shared by `run` (a

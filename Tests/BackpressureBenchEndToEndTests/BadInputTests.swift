@@ -1,4 +1,5 @@
-import BenchCore
+@testable import BenchGate
+@testable import BenchModel
 @testable import BenchReport
 import BenchTestSupport
 import Foundation

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchModel
 import BenchProtocol
 import BenchTestSupport
 import Foundation
@@ -81,7 +82,7 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         let byName = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0) })
         let ok = try run(try XCTUnwrap(byName["quiet-ok"]), in: catalog)
         XCTAssertEqual(ok.status, .ok)
-        XCTAssertEqual(ok.statusDetail, ChildRunner.unverifiedDetail)
+        XCTAssertEqual(ok.statusDetail, RunRecord.unverifiedDetail)
         XCTAssertNil(ok.verification)
         XCTAssertGreaterThan(ok.peakRssBytes, 0)
         XCTAssertGreaterThan(ok.wallS, 0)

@@ -1,4 +1,4 @@
-@testable import BenchReport
+@testable import BenchStatistics
 import BenchTestSupport
 import Foundation
 import XCTest

@@ -1,6 +1,4 @@
-@testable import BenchCore
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest

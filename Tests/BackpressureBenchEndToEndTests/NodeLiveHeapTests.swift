@@ -1,4 +1,5 @@
 @testable import BenchCore
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
 import BenchTestSupport

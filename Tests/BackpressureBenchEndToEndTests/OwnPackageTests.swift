@@ -1,4 +1,5 @@
 import BenchCore
+import BenchModel
 import BenchProtocol
 import BenchTestSupport
 import Foundation

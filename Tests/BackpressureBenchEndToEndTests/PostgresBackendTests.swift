@@ -1,4 +1,4 @@
-@testable import BenchCore
+@testable import BenchModel
 import BenchProtocol
 import BenchTestSupport
 import Foundation

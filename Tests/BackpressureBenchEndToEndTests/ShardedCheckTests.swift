@@ -1,6 +1,8 @@
-import BenchCore
+@testable import BenchGate
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
+@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest

@@ -1,4 +1,6 @@
 @testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
 import BenchTestSupport

@@ -1,6 +1,10 @@
 @testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
+@testable import BenchStatistics
+@testable import BenchSystem
 import BenchTestSupport
 import XCTest
 

@@ -1,6 +1,6 @@
 @testable import BenchCore
+@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest

@@ -1,6 +1,8 @@
 @testable import BenchCore
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
+@testable import BenchStatistics
 import BenchTestSupport
 import XCTest
 

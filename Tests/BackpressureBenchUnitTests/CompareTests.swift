@@ -1,6 +1,7 @@
-import BenchCore
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
+@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest

@@ -1,5 +1,5 @@
-import BenchCore
 @testable import BenchReport
+@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest

@@ -1,4 +1,4 @@
-import BenchCore
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
 import BenchTestSupport

@@ -1,4 +1,3 @@
-import BenchCore
 import BenchProtocol
 @testable import BenchReport
 import BenchTestSupport

@@ -1,6 +1,7 @@
-import BenchCore
+@testable import BenchModel
 import BenchProtocol
 @testable import BenchReport
+@testable import BenchStatistics
 import BenchTestSupport
 import XCTest
 #if canImport(FoundationXML)

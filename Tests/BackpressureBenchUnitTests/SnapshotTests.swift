@@ -1,6 +1,8 @@
-@testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
 import BenchProtocol
-import BenchReport
+@testable import BenchReport
+@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest

@@ -1,6 +1,7 @@
-@testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
+@testable import BenchSession
 import BenchTestSupport
 import Foundation
 import XCTest

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchModel
 import BenchProtocol
 
 /// A StepExecutor that returns made-up records with a little deterministic noise.

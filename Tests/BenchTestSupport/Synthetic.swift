@@ -1,4 +1,4 @@
-@testable import BenchCore
+@testable import BenchModel
 import BenchProtocol
 
 /// Synthetic runs: reporting, verdicts and the gate are pure functions of records.

@@ -1,4 +1,4 @@
-@testable import BenchCore
+@testable import BenchModel
 @testable import BenchReport
 import Foundation
 

@@ -1,0 +1,16 @@
+import BenchProtocol
+import BenchReport
+
+/// One regression, on one line: scenario, scale, metric, baseline → now, and the rule it broke.
+public struct Finding: Sendable, Equatable, CustomStringConvertible {
+    public var scenario: String
+    public var scale: Double
+    public var metric: String
+    public var baseline: String
+    public var now: String
+    public var rule: String
+
+    public var description: String {
+        "\(scenario) \(Format.scale(scale)) \(metric): \(baseline) → \(now) (\(rule))"
+    }
+}

@@ -1,0 +1,62 @@
+import BenchProtocol
+import BenchReport
+import BenchStatistics
+
+/// What a check found: the regressions, every judged cell, and lines of context.
+public struct GateReport: Sendable {
+    public var findings: [Finding] = []
+    public var judgements: [Judgement] = []
+    public var notes: [String] = []
+    /// For memory findings: the stacks that grew between a heap-profiled repeat of each side
+    /// (``WhatGrewProfiler``), shown under the finding; never part of the verdict.
+    public var whatGrew: [WhatGrew] = []
+
+    public var passed: Bool { findings.isEmpty }
+
+    mutating func add(_ judgement: Judgement) {
+        judgements.append(judgement)
+        if judgement.outcome == .regression { findings.append(judgement.finding) }
+        if judgement.outcome == .untestable, !notes.contains(where: { $0.hasPrefix("too few repeats") }) {
+            notes.append("too few repeats for the significance test (Mann–Whitney needs ≥ \(MannWhitney.repeatsNeeded(alpha: judgement.alpha)) per side at α = \(judgement.alpha)); some cells were not judged")
+        }
+    }
+
+    /// `check.md`: the verdict, the findings, then every judged cell.
+    public func markdown(title: String) -> String {
+        var lines = ["# \(title)", "", passed ? "**Passed**: no regression." : "**Failed**: \(findings.count) regression(s).", ""]
+        for finding in findings {
+            lines.append("- \(finding)")
+            lines += whatGrewLines(under: finding)
+        }
+        return (lines + notesAndCells()).joined(separator: "\n") + "\n"
+    }
+
+    /// The what-grew lines a finding leads: under the first memory finding of a profiled row and
+    /// scale (the others on it share the same profiles).
+    func whatGrewLines(under finding: Finding) -> [String] {
+        // A growth verdict is profiled at the row's largest scale, whatever scale its finding names.
+        guard let whatGrew = whatGrew.first(where: { $0.row == finding.scenario && $0.metrics.first == finding.metric
+                                                     && (finding.metric == "memory_verdict" || $0.scale == finding.scale) }) else { return [] }
+        return whatGrew.markdownLines()
+    }
+
+    /// `check.md` after the verdict and findings: the notes, then every judged cell (a merged
+    /// check's `check.md` ends the same way).
+    public func notesAndCells() -> [String] {
+        var lines: [String] = []
+        if !notes.isEmpty {
+            lines += ["", "## Notes", ""]
+            for note in notes { lines.append("- \(note)") }
+        }
+        lines += ["", "## Every judged cell", "",
+                  "Regression = significant (one-sided Mann–Whitney U, p < α) **and** worse by more than the metric's minimum effect. "
+                  + "*within-margin* = shown to be worse by less than the minimum effect (the repeats against the reference moved by it, *margin p* ≤ \(Gate.settleAlpha)): "
+                  + "what lets a row stop before the maximum of repeats; a regression is only ever called at the maximum.", "",
+                  "| scenario | scale | metric | against | before (median) | now (median) | change | p | margin p | min effect | repeats (before / now) | outcome |",
+                  "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        for j in judgements {
+            lines.append("| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.4f", j.marginP)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.beforeCount) / \(j.afterCount) | \(j.outcome.rawValue) |")
+        }
+        return lines
+    }
+}

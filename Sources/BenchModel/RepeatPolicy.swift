@@ -1,0 +1,89 @@
+import BenchProtocol
+import BenchSystem
+
+/// How many recorded repeats each row gets at its smallest and largest scale: a fixed count, or
+/// adaptive — at least ``minimum``, then one more round at a time while a ``RepeatRule`` says the
+/// row's figures are not settled, at most ``maximum`` (hyperfine's `--min-runs`/`--max-runs`).
+///
+/// Why adaptive: most rows answer after a few repeats (a paced transfer's throughput moves by
+/// 0.1 %, a bounded heap by a few KiB), a few need many (a fan-out's peak spreads 5×). A fixed
+/// count spends the same time on both and says nothing about which answer is firm.
+public struct RepeatPolicy: Sendable, Equatable, Codable {
+    public var minimum: Int
+    public var maximum: Int
+
+    public init(minimum: Int, maximum: Int) {
+        self.minimum = minimum
+        self.maximum = Swift.max(minimum, maximum)
+    }
+
+    /// Exactly `count` repeats.
+    public static func fixed(_ count: Int) -> RepeatPolicy { RepeatPolicy(minimum: count, maximum: count) }
+
+    public var isAdaptive: Bool { maximum > minimum }
+
+    /// `bpbench run`'s adaptive bounds when none are given: 5 is the fewest with which the growth
+    /// test and the gate can reach p < 0.01; 10 caps a row that never settles at twice that.
+    public static let defaultMinimum = 5
+    public static let defaultMaximum = 10
+
+    /// `bpbench run`'s policy: `repeats` fixed, else adaptive between `minimum` and `maximum`
+    /// (``defaultMinimum`` and ``defaultMaximum`` when not given) — except the stress profile,
+    /// whose children take minutes: one each unless asked. Usage errors name the flags.
+    public static func run(profile: Profile, repeats: Int?, minimum: Int?, maximum: Int?) throws(BenchError) -> RepeatPolicy {
+        if let repeats {
+            guard minimum == nil, maximum == nil else { throw BenchError(.usage, "--repeat fixes the count; it cannot be combined with --min-repeats or --max-repeats") }
+            guard repeats >= 1 else { throw BenchError(.usage, "--repeat must be at least 1, got \(repeats)") }
+            return .fixed(repeats)
+        }
+        if profile == .stress, minimum == nil, maximum == nil { return .fixed(1) }
+        let least = minimum ?? defaultMinimum
+        let most = maximum ?? Swift.max(least, defaultMaximum)
+        guard least >= 1 else { throw BenchError(.usage, "--min-repeats must be at least 1, got \(least)") }
+        guard most >= least else { throw BenchError(.usage, "--max-repeats (\(most)) must be at least --min-repeats (\(least))") }
+        return RepeatPolicy(minimum: least, maximum: most)
+    }
+
+    /// The gate's policy (`check`, `gate-proof`): adaptive from `gateMinimum` (the gate rule's
+    /// fewest, ``GateRepeatRule``) up to the baseline's repeat count, where the regression test is
+    /// exactly the fixed-count gate's; `adaptive` false runs the baseline's count every time.
+    public static func gate(baselineRepeats: Int, gateMinimum: Int, adaptive: Bool) -> RepeatPolicy {
+        RepeatPolicy(minimum: adaptive ? Swift.min(gateMinimum, baselineRepeats) : baselineRepeats, maximum: baselineRepeats)
+    }
+
+    /// One more repeat for each row and scale of `group` that `rule` calls unsettled and that has
+    /// fewer than the maximum: the last step there, with the next repeat index. Only `scales` (the
+    /// plan's ``RunPlan/extensibleScales``) are extended.
+    ///
+    /// - Parameter records: a row's records so far, this side's.
+    /// - Parameter otherSide: in an interleaved A/B, the other side's records of the row.
+    public func extensions(of group: [RunPlan.Step], executed: [RunPlan.Step], at scales: [Double], rule: any RepeatRule,
+                           records: (String) -> [RunRecord], otherSide: (String) -> [RunRecord] = { _ in [] }) -> [RunPlan.Step] {
+        guard isAdaptive else { return [] }
+        var rows: [String] = []
+        for step in group where !rows.contains(step.row) { rows.append(step.row) }
+        var more: [RunPlan.Step] = []
+        for row in rows {
+            let open = scales.filter { scale in
+                executed.filter { $0.row == row && $0.scale == scale && !$0.isWarmup }.count < maximum
+            }
+            guard !open.isEmpty else { continue }
+            for scale in rule.unsettledScales(row: row, scales: open, records: records(row), otherSide: otherSide(row)) where open.contains(scale) {
+                guard var next = executed.last(where: { $0.row == row && $0.scale == scale }) else { continue }
+                next.repeatIndex += 1
+                more.append(next)
+            }
+        }
+        return more
+    }
+}
+
+/// Decides, after each round of one row's repeats, which of its scales need another repeat.
+/// The rules live with what they judge (`PrecisionRule` in BenchReport, `GateRepeatRule` in
+/// BenchGate); the run loop only asks.
+public protocol RepeatRule: Sendable {
+    /// The scales among `scales` at which `row` is not settled yet, given the row's records so far
+    /// (`records`) and, in an interleaved A/B, the other side's (`otherSide`, else empty).
+    func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
+}
+

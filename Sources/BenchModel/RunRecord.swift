@@ -1,0 +1,105 @@
+import BenchProtocol
+
+/// Everything known about one scenario × scale × repeat, in one model from child to report:
+/// the row's identity, what the child reported **decoded as sent** (``HelloMessage``,
+/// ``ResultMessage``), and what the parent observed itself (``ParentObservation``). Nothing is
+/// copied from one to the other; the figures reports read are views of those three parts.
+public struct RunRecord: Codable, Sendable, Equatable {
+    // MARK: Identity
+
+    /// The row: the scenario's name, or `scenario/variant` for a variant's run.
+    public var scenario: String
+    /// The variant's name, when the row is one.
+    public var variant: String?
+    public var repeatIndex: Int
+    /// Factor applied to the scenario's scale parameter (1 = as given).
+    public var scale: Double
+    /// The parameters the child ran with, as the parent resolved them (once, in ``RunPlan``).
+    public var parameters: [String: String]
+    public var logFile: String
+
+    // MARK: Outcome
+
+    public var status: RunStatus
+    public var statusDetail: String?
+
+    /// The ``statusDetail`` of an ok row from a program that does not speak the result protocol: nothing
+    /// in it was verified, and only the parent's own figures are filled.
+    public static let unverifiedDetail = "exit 0; not verified: the program does not speak the result protocol (RSS, CPU and wall time only)"
+
+    // MARK: What the child said, as sent
+
+    public var hello: HelloMessage?
+    public var result: ResultMessage?
+
+    // MARK: What the parent saw
+
+    public var observed: ParentObservation
+    /// The parent's RSS windows merged with the child's streamed samples.
+    public var timeline: [TimelinePoint]
+
+    public init(scenario: String, repeatIndex: Int, scale: Double, parameters: [String: String], logFile: String) {
+        self.scenario = scenario
+        self.repeatIndex = repeatIndex
+        self.scale = scale
+        self.parameters = parameters
+        self.logFile = logFile
+        status = .noResult
+        observed = ParentObservation()
+        timeline = []
+    }
+
+    // MARK: Views the reports read
+
+    public var items: Int { result?.items ?? observed.streamedItems ?? 0 }
+    public var bytes: Int { result?.bytes ?? observed.streamedBytes ?? 0 }
+    /// The scenario's own timed duration (0 without a result).
+    public var durationS: Double { result?.durationS ?? 0 }
+    public var throughputItemsPerS: Double { durationS > 0 ? Double(items) / durationS : 0 }
+    public var throughputBytesPerS: Double { durationS > 0 ? Double(bytes) / durationS : 0 }
+    /// The allocator's peaks: the child's own, or — killed before its result — the maxima of the
+    /// samples it streamed, which say how far its heap got (the point of a memory-cap row).
+    public var peaks: AllocatorCounters { result?.peaks ?? observed.streamedPeaks ?? AllocatorCounters() }
+    public var finalAllocatedBytes: Int { result?.finalAllocated ?? 0 }
+    public var latency: LatencySummary? { result?.latency }
+    public var gaugeMaxima: [String: Int] { result?.gaugeMaxima ?? [:] }
+    /// The child's metrics, and the harness's own about this row (crash test) on top.
+    public var metrics: [String: Double] { (result?.metrics ?? [:]).merging(observed.harnessMetrics) { $1 } }
+    public var verification: VerificationReport? { result?.verification }
+    public var samplerTicks: Int { result?.samplerTicks ?? 0 }
+    public var samplerTickUs: Double { result?.samplerTickUs ?? 0 }
+    public var jemallocVersion: String? { hello?.jemallocVersion }
+    public var mallocConf: String? { hello?.mallocConf }
+
+    public var exitCode: Int32? { observed.exitCode }
+    public var signal: Int32? { observed.signal }
+    public var wallS: Double { observed.wallS }
+    /// The kernel's peak (`ru_maxrss` from `wait4`), the figure to trust.
+    public var peakRssBytes: Int { observed.peakRssBytes }
+    public var peakRssSampledBytes: Int { observed.peakRssSampledBytes }
+    public var peakHwmBytes: Int { observed.peakHwmBytes }
+    public var userCpuS: Double { observed.userCpuS }
+    public var systemCpuS: Double { observed.systemCpuS }
+    public var killedAtS: Double? { observed.killedAtS }
+    public var rssAtKillBytes: Int? { observed.rssAtKillBytes }
+    public var parentSamples: Int { observed.parentSamples }
+    /// The highest total RSS of the child and the processes it started (nil: it started none).
+    public var peakTreeRssBytes: Int? { observed.peakTreeRssBytes }
+    /// The most processes alive at once in the child's tree (1 when it started none).
+    public var maxProcesses: Int { observed.maxProcesses ?? 1 }
+    /// The row's memory peak as a whole: the tree's total when the child started processes,
+    /// else the kernel's peak of the child.
+    public var peakMemoryBytes: Int { max(peakRssBytes, peakTreeRssBytes ?? 0) }
+    /// Allocations during the timed run per item delivered (jemalloc's counts; nil elsewhere).
+    public var allocationsPerItem: Double? {
+        guard let allocations = result?.allocations, items > 0 else { return nil }
+        return Double(allocations) / Double(items)
+    }
+    /// Voluntary context switches (the child blocked: waits, I/O) per item delivered.
+    public var voluntarySwitchesPerItem: Double? {
+        guard let switches = observed.voluntaryContextSwitches, items > 0 else { return nil }
+        return Double(switches) / Double(items)
+    }
+    /// How far the peak rose above the child's idle floor (its RSS when it said hello).
+    public var peakOverFloorBytes: Int? { observed.rssAtHelloBytes.map { max(0, peakMemoryBytes - $0) } }
+}
