@@ -31,6 +31,10 @@ struct GrowSiteFixture: Scenario {
             if sequence % 64 == 0 { await Task.yield() }
         }
         context[kept].set(ledger.bytes + audit.bytes)
+        // Hold the peak for 100 ms: the child's peak profiler dumps at most every 20 ms, and in a
+        // release build the 400 items pass in ≈ 9 ms — the fresh-clone CI's profile was taken
+        // before the kept bytes existed (509 KiB sampled against a 5 MiB peak).
+        try await Task.sleep(nanoseconds: 100_000_000)
         withExtendedLifetime((ledger, audit)) {}
         return VerificationReport.compare(expected: ItemCodec.expectedChecksum(items: items, itemBytes: itemBytes, ordered: true), received: received)
     }
@@ -53,17 +57,26 @@ final class Ledger {
 }
 
 /// Keeps `bytesPerItem` more of every item: the "leak" the head side of a test introduces.
+///
+/// Its body differs from `Ledger.keep`'s on purpose (raw buffers, not arrays): two identical
+/// `@inline(never)` bodies are merged into one symbol by the release optimizer, and the profile
+/// then names one function for both (seen in the fresh-clone CI: Ledger.keep "grew", the base's
+/// AuditTrail.record held 463 KB).
 final class AuditTrail {
     let bytesPerItem: Int
-    private var records: [[UInt8]] = []
+    private var records: [UnsafeMutableRawBufferPointer] = []
     var bytes: Int { records.count * bytesPerItem }
 
     init(bytesPerItem: Int) { self.bytesPerItem = bytesPerItem }
+
+    deinit { for record in records { record.deallocate() } }
 
     /// Not inlined: the heap profile must show this frame as the allocation site.
     @inline(never)
     func record(_ item: [UInt8]) {
         guard bytesPerItem > 0 else { return }
-        records.append(Array(item.prefix(bytesPerItem)))
+        let record = UnsafeMutableRawBufferPointer.allocate(byteCount: bytesPerItem, alignment: 16)
+        item.withUnsafeBytes { record.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(bytesPerItem))) }
+        records.append(record)
     }
 }
