@@ -19,7 +19,7 @@ BPBENCH    := .build/release/bpbench
 # What build runs first: `make build DEPS=` skips the install check (.ci/run installs on its own).
 DEPS       ?= deps
 
-.PHONY: all deps node-codec attribute build build-debug bench test test-unit test-e2e check gate-proof crash-test baseline list clean
+.PHONY: all deps node-codec attribute build build-debug bench test test-unit test-e2e lint format check gate-proof crash-test baseline list clean
 
 all: bench
 
@@ -86,6 +86,15 @@ test-unit: build
 ## swiftc, PostgreSQL, Node or Chromium, each under the orphan check.
 test-e2e: build
 	$(TEST) --filter BackpressureBenchEndToEndTests
+
+## lint: `swift format lint --strict` (the toolchain's swift-format, .swift-format at the root) over
+## every Swift file: any warning fails. CI runs it first (seconds). `make format` rewrites in place.
+FORMATTED  := Sources Tests Plugins Scenarios Examples Package.swift
+lint:
+	$(SWIFT) format lint --strict --recursive --parallel $(FORMATTED)
+
+format:
+	$(SWIFT) format format --in-place --recursive --parallel $(FORMATTED)
 
 ## attribute: where each row's peak heap is — one repeat of every scenario at ×1 with jemalloc heap
 ## profiling; report.md gets the top allocation stacks, flame-<row>.svg the flame graphs.

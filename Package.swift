@@ -65,7 +65,8 @@ let harnessTestability: [SwiftSetting] = [.unsafeFlags(["-enable-testing"], .whe
 /// The harness's library modules, top to bottom (README, "Layout"): what bpbench and the harness
 /// tests link.
 let harnessModules: [Target.Dependency] = [
-    "BenchSession", "BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol",
+    "BenchSession", "BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem",
+    "BenchProtocol",
 ]
 
 let scenarioTargets = swiftFolders(in: "Scenarios").map { scenarioTarget($0, under: "Scenarios") }
@@ -144,7 +145,9 @@ let package = Package(
         // Mann–Whitney, median and ratio intervals, spread: plain numbers in, plain numbers out.
         .target(name: "BenchStatistics", swiftSettings: harnessTestability),
         // Execution: catalog discovery, the launcher, /proc, the process tree, pipes, the watch, the run loop.
-        .target(name: "BenchCore", dependencies: ["BenchModel", "BenchSystem", "BenchProtocol"], swiftSettings: harnessTestability),
+        .target(
+            name: "BenchCore", dependencies: ["BenchModel", "BenchSystem", "BenchProtocol"],
+            swiftSettings: harnessTestability),
         // The reporter: a run's analysis (summaries, growth verdicts, claims), `Export/` and `Charts/`.
         .target(
             name: "BenchReport", dependencies: ["BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
@@ -152,13 +155,17 @@ let package = Package(
         ),
         // The gate: thresholds, baseline, judgement, findings, the gate's repeat rule, check records.
         .target(
-            name: "BenchGate", dependencies: ["BenchReport", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
+            name: "BenchGate",
+            dependencies: ["BenchReport", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
             swiftSettings: harnessTestability
         ),
         // What a command drives end to end: the A/B gate session, the base revision's build, progress.
         .target(
             name: "BenchSession",
-            dependencies: ["BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem", "BenchProtocol"],
+            dependencies: [
+                "BenchGate", "BenchReport", "BenchCore", "BenchModel", "BenchStatistics", "BenchSystem",
+                "BenchProtocol",
+            ],
             swiftSettings: harnessTestability
         ),
         .executableTarget(
@@ -171,8 +178,17 @@ let package = Package(
         .plugin(
             name: "BPBenchPlugin",
             capability: .command(
-                intent: .custom(verb: "bpbench", description: "Run, list and gate the package's backpressure scenarios (bpbench run|check|list|init|report|baseline)"),
-                permissions: [.writeToPackageDirectory(reason: "bpbench writes Reports/ (run folders, verdict.json, baseline.json) and init writes Scenarios/")]
+                intent: .custom(
+                    verb: "bpbench",
+                    description:
+                        "Run, list and gate the package's backpressure scenarios (bpbench run|check|list|init|report|baseline)"
+                ),
+                permissions: [
+                    .writeToPackageDirectory(
+                        reason:
+                            "bpbench writes Reports/ (run folders, verdict.json, baseline.json) and init writes Scenarios/"
+                    )
+                ]
             ),
             dependencies: ["bpbench", "bpbench-launch"],
             path: "Plugins/BPBenchPlugin"

@@ -26,19 +26,25 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [.library(name: "ChunkUploader", targets: ["ChunkUploader"])],
     dependencies: [
-        .package(name: "BackpressureBench", path: "../.."),
+        .package(name: "BackpressureBench", path: "../..")
     ],
     targets: [
         // The code under test: it knows nothing about the harness.
         .target(name: "ChunkUploader"),
         // What both scenarios do around the uploader they measure (chunks, paced remote, verifier).
-        .target(name: "UploadWorkload", dependencies: ["ChunkUploader", .product(name: "ScenarioKit", package: "BackpressureBench")]),
-    ] + swiftScenarioFolders().map { scenario in
-        .executableTarget(
-            name: scenario,
-            dependencies: ["ChunkUploader", "UploadWorkload", .product(name: "ScenarioKit", package: "BackpressureBench")],
-            path: "Scenarios/" + scenario,
-            exclude: FileManager.default.fileExists(atPath: root + "/Scenarios/" + scenario + "/README.md") ? ["README.md"] : []
-        )
-    }
+        .target(
+            name: "UploadWorkload",
+            dependencies: ["ChunkUploader", .product(name: "ScenarioKit", package: "BackpressureBench")]),
+    ]
+        + swiftScenarioFolders().map { scenario in
+            .executableTarget(
+                name: scenario,
+                dependencies: [
+                    "ChunkUploader", "UploadWorkload", .product(name: "ScenarioKit", package: "BackpressureBench"),
+                ],
+                path: "Scenarios/" + scenario,
+                exclude: FileManager.default.fileExists(atPath: root + "/Scenarios/" + scenario + "/README.md")
+                    ? ["README.md"] : []
+            )
+        }
 )

@@ -21,18 +21,22 @@ struct BPBenchPlugin: CommandPlugin {
         let package = context.package.directoryURL.path
         var extra: [String] = []
         if Self.building.contains(subcommand) {
-            let result = try packageManager.build(.all(includingTests: false), parameters: .init(configuration: .release, logging: .concise))
+            let result = try packageManager.build(
+                .all(includingTests: false), parameters: .init(configuration: .release, logging: .concise))
             guard result.succeeded else {
                 FileHandle.standardError.write(Data(result.logText.utf8))
                 Diagnostics.error("bpbench: \(package) does not build (see above)")
                 exit(65)
             }
-            let binDirectory = result.builtArtifacts.first { $0.kind == .executable }?.url.deletingLastPathComponent().path
+            let binDirectory =
+                result.builtArtifacts.first { $0.kind == .executable }?.url.deletingLastPathComponent().path
                 ?? context.pluginWorkDirectoryURL.path
             extra = ["--package-path", package, "--skip-build", "--bin-dir", binDirectory, "--launcher", launcher.path]
         } else if subcommand == "init" {
             // `init --scenario NAME` adds to this package; `init DIR` creates one where asked.
-            if arguments.contains("--scenario") && !arguments.contains("--package-path") { extra = ["--package-path", package] }
+            if arguments.contains("--scenario") && !arguments.contains("--package-path") {
+                extra = ["--package-path", package]
+            }
         } else if subcommand != "--help" && subcommand != "-h" && subcommand != "compare" {
             extra = ["--package-path", package, "--skip-build"]
         }
@@ -43,7 +47,9 @@ struct BPBenchPlugin: CommandPlugin {
         try process.run()
         process.waitUntilExit()
         if process.terminationStatus != 0 {
-            Diagnostics.error("bpbench \(subcommand) exited \(process.terminationStatus) (SwiftPM reports any failure as 1; Reports/verdict.json has the code)")
+            Diagnostics.error(
+                "bpbench \(subcommand) exited \(process.terminationStatus) (SwiftPM reports any failure as 1; Reports/verdict.json has the code)"
+            )
             exit(process.terminationStatus)
         }
     }

@@ -13,14 +13,19 @@ import Synchronization
 struct BoundedQueue: Scenario {
     static let items = Param<Int>.items(default: "6000", quick: "3000", stress: "240000")
     static let itemBytes = Param<Int>.itemBytes()
-    static let capacity = Param<Int>.count("capacity", default: "64", min: 0,
-                                           help: "jobs the queue holds before the producer suspends (0 = hand each job straight to a worker)")
-    static let workers = Param<Int>.count("workers", default: "16", min: 0,
-                                          help: "concurrent workers pulling from the queue; 0 = no queue, one task per job, all started at once")
-    static let jobLatency = Param<Double>.duration("job_latency", default: "2ms", help: "how long the downstream takes to answer one call (a Task.sleep)")
-    static let jobCPU = Param<Double>.duration("job_cpu", default: "0", help: "CPU time each job spends hashing its payload before the call (0 = none)")
-    static let downstreamLimit = Param<Int>.count("downstream_limit", default: "0", min: 0,
-                                                  help: "concurrent calls the downstream admits, the rest wait (0 = no limit)")
+    static let capacity = Param<Int>.count(
+        "capacity", default: "64", min: 0,
+        help: "jobs the queue holds before the producer suspends (0 = hand each job straight to a worker)")
+    static let workers = Param<Int>.count(
+        "workers", default: "16", min: 0,
+        help: "concurrent workers pulling from the queue; 0 = no queue, one task per job, all started at once")
+    static let jobLatency = Param<Double>.duration(
+        "job_latency", default: "2ms", help: "how long the downstream takes to answer one call (a Task.sleep)")
+    static let jobCPU = Param<Double>.duration(
+        "job_cpu", default: "0", help: "CPU time each job spends hashing its payload before the call (0 = none)")
+    static let downstreamLimit = Param<Int>.count(
+        "downstream_limit", default: "0", min: 0,
+        help: "concurrent calls the downstream admits, the rest wait (0 = no limit)")
 
     /// Jobs buffered in the queue (always 0 with `workers=0`: there is no queue).
     static let queueDepth = GaugeName("queue_depth")
@@ -37,7 +42,8 @@ struct BoundedQueue: Scenario {
 
     static let definition = ScenarioDescription(
         name: "bounded-queue",
-        summary: "Producer → bounded queue → worker pool → slow downstream; workers=0 is the unbounded Promise.all(map) fan-out",
+        summary:
+            "Producer → bounded queue → worker pool → slow downstream; workers=0 is the unbounded Promise.all(map) fan-out",
         seeds: ["002_af3d1f900fda35a4.txt", "003_ee7a3d501c53ff94.txt", "004_34ac7218ce6ecf6d.txt"],
         parameters: [items, itemBytes, capacity, workers, jobLatency, jobCPU, downstreamLimit],
         scale: items,
@@ -46,22 +52,30 @@ struct BoundedQueue: Scenario {
         claims: [
             // Counted where jobs are made and finished, not by the channel's own guard: true only
             // if the producer really waits for the workers.
-            SeedClaim("a bounded pool holds at most capacity + workers + 1 jobs at once, whatever the input",
-                      seed: "003_ee7a3d501c53ff94.txt", check: .gauge(jobsHeld, atMostSumOf: [capacity, workers], plus: 1)),
-            SeedClaim("bounded concurrency keeps memory predictable as the input grows",
-                      seed: "002_af3d1f900fda35a4.txt", check: .memoryBounded),
-            SeedClaim("k workers run ≈ k × the sequential rate until the downstream limit (~30 s vs ~340 ms)",
-                      seed: "002_af3d1f900fda35a4.txt", check: .throughput(atLeast: 0.85, times: workers, times: sequentialRate)),
+            SeedClaim(
+                "a bounded pool holds at most capacity + workers + 1 jobs at once, whatever the input",
+                seed: "003_ee7a3d501c53ff94.txt", check: .gauge(jobsHeld, atMostSumOf: [capacity, workers], plus: 1)),
+            SeedClaim(
+                "bounded concurrency keeps memory predictable as the input grows",
+                seed: "002_af3d1f900fda35a4.txt", check: .memoryBounded),
+            SeedClaim(
+                "k workers run ≈ k × the sequential rate until the downstream limit (~30 s vs ~340 ms)",
+                seed: "002_af3d1f900fda35a4.txt",
+                check: .throughput(atLeast: 0.85, times: workers, times: sequentialRate)),
         ],
         variants: [
-            ScenarioVariant("fan-out", summary: "workers=0: one task per job, all started at once (await Promise.all(ids.map(fn)))",
-                            parameters: ["workers": "0"],
-                            claims: [
-                                SeedClaim("Promise.all over every job holds them all: memory grows with the number of jobs",
-                                          seed: "002_af3d1f900fda35a4.txt", check: .memoryGrows),
-                                SeedClaim("nothing bounds the jobs held (the pool's bound, checked here, must fail)",
-                                          seed: "002_af3d1f900fda35a4.txt", check: .gauge(jobsHeld, atMostSumOf: [capacity, workers], plus: 1)),
-                            ]),
+            ScenarioVariant(
+                "fan-out", summary: "workers=0: one task per job, all started at once (await Promise.all(ids.map(fn)))",
+                parameters: ["workers": "0"],
+                claims: [
+                    SeedClaim(
+                        "Promise.all over every job holds them all: memory grows with the number of jobs",
+                        seed: "002_af3d1f900fda35a4.txt", check: .memoryGrows),
+                    SeedClaim(
+                        "nothing bounds the jobs held (the pool's bound, checked here, must fail)",
+                        seed: "002_af3d1f900fda35a4.txt",
+                        check: .gauge(jobsHeld, atMostSumOf: [capacity, workers], plus: 1)),
+                ])
         ])
 
     /// Computes the checksum the workers must arrive at before the timed run (ItemCodec memoizes

@@ -10,12 +10,20 @@ import Synchronization
 @main
 struct ConcurrencyRegimes: Scenario {
     static let jobs = Param<Int>.items(default: "5k", quick: "2k", stress: "200k")
-    static let jobBytes = Param<Int>.bytes("job_bytes", default: "8KiB", min: 16, max: 1_048_576, help: "the payload a job holds while it runs or waits (its input, e.g. a profile)")
-    static let callTime = Param<Double>.duration("call_time", default: "5ms", min: 0.0001, help: "how long one downstream call takes (the seed's ~30 ms, time-scaled)")
-    static let downstreamLimit = Param<Int>.count("downstream_limit", default: "100", min: 1, help: "calls the downstream serves at once (a pool); more wait for a free slot")
-    static let regime = Param<String>.choice("regime", ["sequential", "bounded", "unbounded"], default: "bounded",
-                                             help: "sequential: one job at a time; bounded: concurrency workers; unbounded: one task per job, all at once")
-    static let concurrency = Param<Int>.count("concurrency", default: "100", min: 1, help: "k, the bounded regime's worker count")
+    static let jobBytes = Param<Int>.bytes(
+        "job_bytes", default: "8KiB", min: 16, max: 1_048_576,
+        help: "the payload a job holds while it runs or waits (its input, e.g. a profile)")
+    static let callTime = Param<Double>.duration(
+        "call_time", default: "5ms", min: 0.0001,
+        help: "how long one downstream call takes (the seed's ~30 ms, time-scaled)")
+    static let downstreamLimit = Param<Int>.count(
+        "downstream_limit", default: "100", min: 1,
+        help: "calls the downstream serves at once (a pool); more wait for a free slot")
+    static let regime = Param<String>.choice(
+        "regime", ["sequential", "bounded", "unbounded"], default: "bounded",
+        help: "sequential: one job at a time; bounded: concurrency workers; unbounded: one task per job, all at once")
+    static let concurrency = Param<Int>.count(
+        "concurrency", default: "100", min: 1, help: "k, the bounded regime's worker count")
 
     /// Jobs started and not finished (each holds its payload), and those waiting for the pool.
     static let jobsInFlight = GaugeName("jobs_in_flight")
@@ -26,28 +34,37 @@ struct ConcurrencyRegimes: Scenario {
     static let sequentialRow = "concurrency-regimes/sequential"
     static let definition = ScenarioDescription(
         name: "concurrency-regimes",
-        summary: "Sequential vs bounded k vs unbounded (Promise.all) over the same jobs against a downstream with a concurrency limit",
+        summary:
+            "Sequential vs bounded k vs unbounded (Promise.all) over the same jobs against a downstream with a concurrency limit",
         seeds: [seed],
         parameters: [jobs, jobBytes, callTime, downstreamLimit, regime, concurrency],
         scale: jobs,
         gauges: [jobsInFlight, waitingForDownstream, callsInDownstream],
         claims: [
             // The seed: ~30 s sequential vs ~340 ms bounded (88×) — here k = the pool's 100.
-            SeedClaim("bounded k is about k × the sequential throughput up to the downstream's limit (≥ 0.5 k)", seed: seed,
-                      check: .throughputRatio(scenario: sequentialRow, min: 50, max: 110)),
-            SeedClaim("bounded concurrency never has more than k jobs in flight", seed: seed, check: .gauge(jobsInFlight, atMost: concurrency)),
+            SeedClaim(
+                "bounded k is about k × the sequential throughput up to the downstream's limit (≥ 0.5 k)", seed: seed,
+                check: .throughputRatio(scenario: sequentialRow, min: 50, max: 110)),
+            SeedClaim(
+                "bounded concurrency never has more than k jobs in flight", seed: seed,
+                check: .gauge(jobsInFlight, atMost: concurrency)),
             SeedClaim("bounded concurrency keeps memory predictable (bounded)", seed: seed, check: .memoryBounded),
         ],
         variants: [
             // Sequential needs call_time per job: 50 jobs at ×1 (a quarter second) measure its rate.
-            ScenarioVariant("sequential", summary: "for … await: one job at a time", parameters: ["regime": "sequential", "items": "50"],
-                            claims: [SeedClaim("sequential is safe: memory bounded", seed: seed, check: .memoryBounded)]),
-            ScenarioVariant("unbounded", summary: "one task per job, all started at once (Promise.all(ids.map(fn)))", parameters: ["regime": "unbounded"],
-                            claims: [
-                                SeedClaim("unbounded is no faster than bounded past the downstream's limit (≤ 1.2×)", seed: seed,
-                                          check: .throughputRatio(scenario: "concurrency-regimes", min: 0, max: 1.2)),
-                                SeedClaim("unbounded memory grows with the number of jobs", seed: seed, check: .memoryGrows),
-                            ]),
+            ScenarioVariant(
+                "sequential", summary: "for … await: one job at a time",
+                parameters: ["regime": "sequential", "items": "50"],
+                claims: [SeedClaim("sequential is safe: memory bounded", seed: seed, check: .memoryBounded)]),
+            ScenarioVariant(
+                "unbounded", summary: "one task per job, all started at once (Promise.all(ids.map(fn)))",
+                parameters: ["regime": "unbounded"],
+                claims: [
+                    SeedClaim(
+                        "unbounded is no faster than bounded past the downstream's limit (≤ 1.2×)", seed: seed,
+                        check: .throughputRatio(scenario: "concurrency-regimes", min: 0, max: 1.2)),
+                    SeedClaim("unbounded memory grows with the number of jobs", seed: seed, check: .memoryGrows),
+                ]),
         ],
         pattern: "concurrency-regimes")
 
@@ -83,9 +100,15 @@ struct ConcurrencyRegimes: Scenario {
         /// One job: its payload exists from here to the end; it waits for a slot, calls, checks.
         func job(_ index: Int) async throws {
             let payload = ItemCodec.makeItem(sequence: UInt64(index), itemBytes: payloadBytes, stamped: true)
-            update { $0.inFlight += 1; $0.waiting += 1 }
+            update {
+                $0.inFlight += 1
+                $0.waiting += 1
+            }
             await pool.acquire()
-            update { $0.waiting -= 1; $0.inPool += 1 }
+            update {
+                $0.waiting -= 1
+                $0.inPool += 1
+            }
             do {
                 try await Task.sleep(nanoseconds: callNanoseconds)
             } catch {
@@ -96,7 +119,11 @@ struct ConcurrencyRegimes: Scenario {
             let hash = payload.withUnsafeBytes { ItemCodec.hash($0) }
             payload.withUnsafeBytes { context.latency.recordSince(ItemCodec.timestamp(of: $0)) }
             context.addProgress(items: 1, bytes: payload.count)
-            update { $0.inPool -= 1; $0.inFlight -= 1; $0.checksum.add(itemHash: hash) }
+            update {
+                $0.inPool -= 1
+                $0.inFlight -= 1
+                $0.checksum.add(itemHash: hash)
+            }
         }
     }
 
@@ -134,6 +161,8 @@ struct ConcurrencyRegimes: Scenario {
             }
         }
         let checksum = downstream.state.withLock { $0.checksum }
-        return VerificationReport.compare(expected: ItemCodec.expectedChecksum(items: total, itemBytes: context[jobBytes], ordered: false), received: checksum)
+        return VerificationReport.compare(
+            expected: ItemCodec.expectedChecksum(items: total, itemBytes: context[jobBytes], ordered: false),
+            received: checksum)
     }
 }

@@ -12,12 +12,19 @@ import Synchronization
 /// depth every 5 ms and reports its largest deviation from the formula.
 @main
 struct EventBacklog: Scenario {
-    static let duration = Param<Double>.duration("duration", default: "10s", profiles: ["quick": "4s", "stress": "60s"], min: 1,
-                                                 help: "how long the producer runs, in the seed's seconds (real time = duration / time_scale)")
-    static let producerRate = Param<Int>.count("producer_rate", default: "10000", min: 1, help: "events per seed-second the producer appends")
-    static let consumerRate = Param<Int>.count("consumer_rate", default: "500", min: 1, help: "events per seed-second the consumer takes, in one batch per seed-second")
-    static let timeScale = Param<Int>.count("time_scale", default: "20", min: 1, max: 1000, help: "both rates × this, the clock ÷ this")
-    static let itemBytes = Param<Int>.bytes("item_bytes", default: "256", min: 16, max: 1_048_576, help: "bytes per event (sequence, stamp, checked pattern)")
+    static let duration = Param<Double>.duration(
+        "duration", default: "10s", profiles: ["quick": "4s", "stress": "60s"], min: 1,
+        help: "how long the producer runs, in the seed's seconds (real time = duration / time_scale)")
+    static let producerRate = Param<Int>.count(
+        "producer_rate", default: "10000", min: 1, help: "events per seed-second the producer appends")
+    static let consumerRate = Param<Int>.count(
+        "consumer_rate", default: "500", min: 1,
+        help: "events per seed-second the consumer takes, in one batch per seed-second")
+    static let timeScale = Param<Int>.count(
+        "time_scale", default: "20", min: 1, max: 1000, help: "both rates × this, the clock ÷ this")
+    static let itemBytes = Param<Int>.bytes(
+        "item_bytes", default: "256", min: 16, max: 1_048_576,
+        help: "bytes per event (sequence, stamp, checked pattern)")
 
     static let depth = GaugeName("depth")
     static let formulaError = MetricName("depth_formula_error")
@@ -33,8 +40,9 @@ struct EventBacklog: Scenario {
         gauges: [depth],
         metrics: [formulaError, finalDepth, formulaDepth],
         claims: [
-            SeedClaim("the backlog after t seconds is (10,000 − 500)·t (95,000 at 10 s): the measured depth within 5 % of it",
-                      seed: "004_34ac7218ce6ecf6d.txt", check: .metric(formulaError, atMost: 0.05)),
+            SeedClaim(
+                "the backlog after t seconds is (10,000 − 500)·t (95,000 at 10 s): the measured depth within 5 % of it",
+                seed: "004_34ac7218ce6ecf6d.txt", check: .metric(formulaError, atMost: 0.05)),
             SeedClaim("memory grows with time, without limit", seed: "004_34ac7218ce6ecf6d.txt", check: .memoryGrows),
         ],
         pattern: "unbounded-array")

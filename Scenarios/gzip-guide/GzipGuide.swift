@@ -1,9 +1,10 @@
 import CZlib
+import ScenarioKit
+import ScenarioSupport
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import ScenarioKit
-import ScenarioSupport
 
 /// Node's guide "Backpressuring in Streams" gzips a large file with and without respecting
 /// `write()`'s return value; this is its Swift twin. A reader task reads the cached item file in
@@ -20,14 +21,20 @@ import ScenarioSupport
 struct GzipGuide: Scenario {
     static let items = Param<Int>.items(default: "2048", quick: "512", stress: "16384")
     static let itemBytes = Param<Int>.itemBytes()
-    static let readBytes = Param<Int>.bytes("read_bytes", default: "65536", min: 1,  // plain bytes: the gauge claims read it as a number
-                                            help: "bytes per file read (Node's fs.createReadStream default, as in the guide)")
-    static let gzipLevel = Param<Int>.count("gzip_level", default: "6", min: 0, max: 9,
-                                            help: "zlib level (6 = Z_DEFAULT_COMPRESSION, what zlib.createGzip() uses)")
-    static let respect = Param<Bool>.flag("respect_backpressure", default: "true",
-                                          help: "true: the reader waits for the compressor (one-slot channel); false: every chunk queued for it (AsyncStream .unbounded)")
-    static let dropChunk = Param<Int>.count("drop_chunk", default: "0", min: 0,
-                                            help: "tests only: the N-th chunk (1-based) never reaches the compressor, so verification must fail (0 = off)")
+    static let readBytes = Param<Int>.bytes(
+        "read_bytes", default: "65536", min: 1,  // plain bytes: the gauge claims read it as a number
+        help: "bytes per file read (Node's fs.createReadStream default, as in the guide)")
+    static let gzipLevel = Param<Int>.count(
+        "gzip_level", default: "6", min: 0, max: 9,
+        help: "zlib level (6 = Z_DEFAULT_COMPRESSION, what zlib.createGzip() uses)")
+    static let respect = Param<Bool>.flag(
+        "respect_backpressure", default: "true",
+        help:
+            "true: the reader waits for the compressor (one-slot channel); false: every chunk queued for it (AsyncStream .unbounded)"
+    )
+    static let dropChunk = Param<Int>.count(
+        "drop_chunk", default: "0", min: 0,
+        help: "tests only: the N-th chunk (1-based) never reaches the compressor, so verification must fail (0 = off)")
 
     static let queued = GaugeName("queued_bytes")
     static let gzipSeconds = MetricName("gzip_s")
@@ -38,33 +45,44 @@ struct GzipGuide: Scenario {
 
     static let definition = ScenarioDescription(
         name: "gzip-guide",
-        summary: "The Node guide's gzip experiment in Swift: file → zlib → file, the reader waiting for the compressor or queueing everything ahead of it",
+        summary:
+            "The Node guide's gzip experiment in Swift: file → zlib → file, the reader waiting for the compressor or queueing everything ahead of it",
         seeds: ["001_fde9a5ee61eb77d8.txt", "002_af3d1f900fda35a4.txt"],
         parameters: [items, itemBytes, readBytes, gzipLevel, respect, dropChunk],
         scale: items,
         gauges: [queued],
         metrics: [gzipSeconds, verifySeconds, sourceBytes, compressedBytes, compressionRatio],
         claims: [
-            SeedClaim("read → gzip → write with the reader awaiting the compressor stays within bounded memory whatever the file size (the guide: 87.81 MB max RSS)",
-                      seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
+            SeedClaim(
+                "read → gzip → write with the reader awaiting the compressor stays within bounded memory whatever the file size (the guide: 87.81 MB max RSS)",
+                seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
             // The slot's chunk, the parked reader's, and the one the compressor has received but
             // not yet taken off the gauge (measured: exactly 3 × 64 KiB in every run).
-            SeedClaim("the queue ahead of the compressor never holds more than three read chunks",
-                      seed: "001_fde9a5ee61eb77d8.txt", check: .gaugeAtMostSum(gauge: "queued_bytes", parameters: ["read_bytes", "read_bytes", "read_bytes"], plus: 0)),
+            SeedClaim(
+                "the queue ahead of the compressor never holds more than three read chunks",
+                seed: "001_fde9a5ee61eb77d8.txt",
+                check: .gaugeAtMostSum(
+                    gauge: "queued_bytes", parameters: ["read_bytes", "read_bytes", "read_bytes"], plus: 0)),
         ],
         variants: [
-            ScenarioVariant("ignore-backpressure",
-                            summary: "respect_backpressure=false: every chunk queued for the compressor (AsyncStream .unbounded), the guide's 'without respecting the return value of .write()'",
-                            parameters: ["respect_backpressure": "false"],
-                            claims: [
-                                SeedClaim("queueing every chunk ahead of gzip makes memory grow with the file (the guide: 1.52 GB max RSS)",
-                                          seed: "002_af3d1f900fda35a4.txt", check: .memoryGrows),
-                                // 1.25, not 1: a 64 KiB array plus its 32-byte header falls in jemalloc's 80 KiB size class.
-                                SeedClaim("what is held is ≈ the whole input, uncompressed (peak allocated ÷ input 0.8–1.3)",
-                                          seed: "002_af3d1f900fda35a4.txt", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.3)),
-                                SeedClaim("and it is not faster: throughput within a small factor of the bounded run's (the guide: 56.0 s vs 55.3 s)",
-                                          seed: "001_fde9a5ee61eb77d8.txt", check: .throughputRatio(scenario: "gzip-guide", min: 0.67, max: 1.5)),
-                            ]),
+            ScenarioVariant(
+                "ignore-backpressure",
+                summary:
+                    "respect_backpressure=false: every chunk queued for the compressor (AsyncStream .unbounded), the guide's 'without respecting the return value of .write()'",
+                parameters: ["respect_backpressure": "false"],
+                claims: [
+                    SeedClaim(
+                        "queueing every chunk ahead of gzip makes memory grow with the file (the guide: 1.52 GB max RSS)",
+                        seed: "002_af3d1f900fda35a4.txt", check: .memoryGrows),
+                    // 1.25, not 1: a 64 KiB array plus its 32-byte header falls in jemalloc's 80 KiB size class.
+                    SeedClaim(
+                        "what is held is ≈ the whole input, uncompressed (peak allocated ÷ input 0.8–1.3)",
+                        seed: "002_af3d1f900fda35a4.txt", check: .peakAllocatedPerInputByte(min: 0.8, max: 1.3)),
+                    SeedClaim(
+                        "and it is not faster: throughput within a small factor of the bounded run's (the guide: 56.0 s vs 55.3 s)",
+                        seed: "001_fde9a5ee61eb77d8.txt",
+                        check: .throughputRatio(scenario: "gzip-guide", min: 0.67, max: 1.5)),
+                ])
         ],
         pattern: "gzip-guide")
 
@@ -75,13 +93,15 @@ struct GzipGuide: Scenario {
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let count = context[items], size = context[itemBytes]
+        let count = context[items]
+        let size = context[itemBytes]
         let inputPath = try InputFile.ensure(items: count, itemBytes: size, in: context.cacheDirectory)
         let outputPath = context.workDirectory + "/items.bin.gz"
         let started = MonotonicClock.nanoseconds()
         let compressor = try GzipFile(path: outputPath, level: context[gzipLevel])
         let level = context[queued]
-        let chunkBytes = context[readBytes], drop = context[dropChunk]
+        let chunkBytes = context[readBytes]
+        let drop = context[dropChunk]
         let read: Int
         if context[respect] {
             // One slot: `send` does not return until the compressor has taken the previous chunk.
@@ -89,7 +109,9 @@ struct GzipGuide: Scenario {
             async let reading = readChunks(inputPath, chunkBytes: chunkBytes, drop: drop) { chunk in
                 level.add(chunk.count)
                 _ = try await channel.send(chunk)
-            } finish: { channel.finish() }
+            } finish: {
+                channel.finish()
+            }
             while let chunk = try await channel.receive() {
                 level.add(-chunk.count)
                 try compressor.compress(chunk)
@@ -101,7 +123,9 @@ struct GzipGuide: Scenario {
             async let reading = readChunks(inputPath, chunkBytes: chunkBytes, drop: drop) { chunk in
                 level.add(chunk.count)
                 continuation.yield(chunk)
-            } finish: { continuation.finish() }
+            } finish: {
+                continuation.finish()
+            }
             for await chunk in stream {
                 level.add(-chunk.count)
                 try compressor.compress(chunk)
@@ -123,13 +147,16 @@ struct GzipGuide: Scenario {
 
     /// Reads the file in `chunkBytes` chunks (fresh arrays, as a read stream allocates a Buffer
     /// per read) and hands each to `deliver`; returns the bytes read. `drop` > 0 skips that chunk.
-    static func readChunks(_ path: String, chunkBytes: Int, drop: Int,
-                           deliver: ([UInt8]) async throws -> Void, finish: () -> Void) async throws -> Int {
+    static func readChunks(
+        _ path: String, chunkBytes: Int, drop: Int,
+        deliver: ([UInt8]) async throws -> Void, finish: () -> Void
+    ) async throws -> Int {
         defer { finish() }
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw GzipGuideError("cannot open \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
-        var total = 0, index = 0
+        var total = 0
+        var index = 0
         while true {
             var failed = false
             let chunk = [UInt8](unsafeUninitializedCapacity: chunkBytes) { buffer, initialized in
@@ -147,7 +174,9 @@ struct GzipGuide: Scenario {
     }
 
     /// Inflates the output and checks every item; a truncated or damaged gzip is a problem too.
-    static func verify(_ path: String, items: Int, itemBytes: Int, context: ScenarioContext) throws -> VerificationReport {
+    static func verify(
+        _ path: String, items: Int, itemBytes: Int, context: ScenarioContext
+    ) throws -> VerificationReport {
         var verifier = StreamVerifier(itemBytes: itemBytes)
         defer { verifier.release() }
         var problems: [String] = []
@@ -156,11 +185,17 @@ struct GzipGuide: Scenario {
         defer { close(fd) }
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        defer { inflateEnd(stream); stream.deallocate() }
+        defer {
+            inflateEnd(stream)
+            stream.deallocate()
+        }
         guard bpbench_inflate_init_gzip(stream) == Z_OK else { throw GzipGuideError("inflateInit2 failed") }
         let input = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
         let output = UnsafeMutablePointer<UInt8>.allocate(capacity: 1 << 16)
-        defer { input.deallocate(); output.deallocate() }
+        defer {
+            input.deallocate()
+            output.deallocate()
+        }
         var ended = false
         reading: while !ended {
             let got = Glibc.read(fd, input, 1 << 16)
@@ -175,7 +210,10 @@ struct GzipGuide: Scenario {
                 let produced = (1 << 16) - Int(stream.pointee.avail_out)
                 let completed = verifier.consume(UnsafeRawBufferPointer(start: output, count: produced))
                 context.addProgress(items: completed, bytes: completed * itemBytes)
-                if status == Z_STREAM_END { ended = true; break }
+                if status == Z_STREAM_END {
+                    ended = true
+                    break
+                }
                 if status != Z_OK && status != Z_BUF_ERROR {
                     problems.append("the output does not inflate: zlib status \(status)")
                     break reading
@@ -202,7 +240,9 @@ final class GzipFile {
         fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw GzipGuideError("cannot create \(path): \(String(cString: strerror(errno)))") }
         stream.initialize(to: z_stream())
-        guard bpbench_deflate_init_gzip(stream, Int32(level)) == Z_OK else { throw GzipGuideError("deflateInit2 failed") }
+        guard bpbench_deflate_init_gzip(stream, Int32(level)) == Z_OK else {
+            throw GzipGuideError("deflateInit2 failed")
+        }
     }
 
     deinit {
@@ -231,9 +271,15 @@ final class GzipFile {
             stream.pointee.next_out = output
             stream.pointee.avail_out = UInt32(Self.chunk)
             let status = deflate(stream, flush)
-            guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else { throw GzipGuideError("deflate failed: \(status)") }
+            guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                throw GzipGuideError("deflate failed: \(status)")
+            }
             try writeAll(count: Self.chunk - Int(stream.pointee.avail_out))
-            if flush == Z_FINISH ? status == Z_STREAM_END : (stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0) { return }
+            if flush == Z_FINISH
+                ? status == Z_STREAM_END : (stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0)
+            {
+                return
+            }
         }
     }
 

@@ -10,7 +10,8 @@ import _NIOFileSystem
 enum UnboundedStream {
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
         let settings = StreamSettings(context)
-        let path = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
+        let path = try InputFile.ensure(
+            items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
         let buffered = context[Writable.buffered]
         let (stream, continuation) = AsyncStream.makeStream(of: [UInt8].self)
         let started = MonotonicClock.nanoseconds()
@@ -18,7 +19,9 @@ enum UnboundedStream {
         async let produced: Void = FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
             defer { continuation.finish() }
             var pacer = RatePacer(bytesPerSecond: settings.producerRate)
-            for try await chunk in handle.readChunks(in: 0..<Int64(settings.totalBytes), chunkLength: .bytes(Int64(settings.itemBytes))) {
+            for try await chunk in handle.readChunks(
+                in: 0..<Int64(settings.totalBytes), chunkLength: .bytes(Int64(settings.itemBytes)))
+            {
                 var bytes = Array(chunk.readableBytesView)
                 bytes.withUnsafeMutableBytes { ItemCodec.stamp($0) }
                 buffered.add(bytes.count)

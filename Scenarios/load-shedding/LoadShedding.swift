@@ -11,13 +11,19 @@ import Synchronization
 @main
 struct LoadShedding: Scenario {
     static let items = Param<Int>.items(default: "200k", quick: "40k", stress: "2M")
-    static let itemBytes = Param<Int>.bytes("item_bytes", default: "1KiB", min: 16, max: 1_048_576, help: "bytes per event (sequence, stamp, checked pattern)")
-    static let producerRate = Param<Int>.count("producer_rate", default: "200k", min: 1, help: "events per second the producer emits")
-    static let consumerRate = Param<Int>.count("consumer_rate", default: "20k", min: 1, help: "events per second the consumer processes")
-    static let depthLimit = Param<Int>.count("depth_limit", default: "1000", min: 0,
-                                             help: "queue depth past which low-priority events are dropped (0 = never shed: the unbounded queue)")
-    static let criticalEvery = Param<Int>.count("critical_every", default: "20", min: 1,
-                                                help: "one event in N is critical (alternately payment and error); the rest are analytics and telemetry")
+    static let itemBytes = Param<Int>.bytes(
+        "item_bytes", default: "1KiB", min: 16, max: 1_048_576,
+        help: "bytes per event (sequence, stamp, checked pattern)")
+    static let producerRate = Param<Int>.count(
+        "producer_rate", default: "200k", min: 1, help: "events per second the producer emits")
+    static let consumerRate = Param<Int>.count(
+        "consumer_rate", default: "20k", min: 1, help: "events per second the consumer processes")
+    static let depthLimit = Param<Int>.count(
+        "depth_limit", default: "1000", min: 0,
+        help: "queue depth past which low-priority events are dropped (0 = never shed: the unbounded queue)")
+    static let criticalEvery = Param<Int>.count(
+        "critical_every", default: "20", min: 1,
+        help: "one event in N is critical (alternately payment and error); the rest are analytics and telemetry")
 
     /// Events waiting, and the low-priority ones among them (the ones the limit applies to).
     static let queueDepth = GaugeName("queue_depth")
@@ -34,29 +40,44 @@ struct LoadShedding: Scenario {
 
     static let definition = ScenarioDescription(
         name: "load-shedding",
-        summary: "Priority load shedding: past depth_limit, analytics/telemetry are dropped and counted, payment/error always accepted",
+        summary:
+            "Priority load shedding: past depth_limit, analytics/telemetry are dropped and counted, payment/error always accepted",
         seeds: ["004_34ac7218ce6ecf6d.txt"],
         parameters: [items, itemBytes, producerRate, consumerRate, depthLimit, criticalEvery],
         scale: items,
         gauges: [queueDepth, lowPriorityDepth, queueBytes],
         metrics: [lostCritical, accountingMismatch, droppedLow] + produced + processed + dropped,
         claims: [
-            SeedClaim("critical events (payment, error) are never shed", seed: "004_34ac7218ce6ecf6d.txt", check: .metric(lostCritical, equals: 0)),
-            SeedClaim("every event is accounted for: produced = processed + dropped, per type", seed: "004_34ac7218ce6ecf6d.txt",
-                      check: .metric(accountingMismatch, equals: 0)),
-            SeedClaim("the queue never holds more than depth_limit low-priority events", seed: "004_34ac7218ce6ecf6d.txt",
-                      check: .gauge(lowPriorityDepth, atMost: depthLimit)),
-            SeedClaim("shedding keeps memory bounded under a producer far faster than the consumer", seed: "004_34ac7218ce6ecf6d.txt", check: .memoryBounded),
+            SeedClaim(
+                "critical events (payment, error) are never shed", seed: "004_34ac7218ce6ecf6d.txt",
+                check: .metric(lostCritical, equals: 0)),
+            SeedClaim(
+                "every event is accounted for: produced = processed + dropped, per type",
+                seed: "004_34ac7218ce6ecf6d.txt",
+                check: .metric(accountingMismatch, equals: 0)),
+            SeedClaim(
+                "the queue never holds more than depth_limit low-priority events", seed: "004_34ac7218ce6ecf6d.txt",
+                check: .gauge(lowPriorityDepth, atMost: depthLimit)),
+            SeedClaim(
+                "shedding keeps memory bounded under a producer far faster than the consumer",
+                seed: "004_34ac7218ce6ecf6d.txt", check: .memoryBounded),
         ],
         variants: [
             // Smaller and faster (same 10:1 rates): without shedding the consumer must take every
             // event, 10 s for the default 200k at 20k/s — 40 s at ×4.
-            ScenarioVariant("unbounded", summary: "depth_limit=0: nothing is shed, the queue takes everything (the seed's problem); 40k events at 400k/s into 40k/s",
-                            parameters: ["depth_limit": "0", "items": "40k", "producer_rate": "400k", "consumer_rate": "40k"],
-                            claims: [
-                                SeedClaim("an unbounded queue behind a slower consumer grows with the input", seed: "004_34ac7218ce6ecf6d.txt", check: .memoryGrows),
-                                SeedClaim("nothing critical is lost either way", seed: "004_34ac7218ce6ecf6d.txt", check: .metric(lostCritical, equals: 0)),
-                            ]),
+            ScenarioVariant(
+                "unbounded",
+                summary:
+                    "depth_limit=0: nothing is shed, the queue takes everything (the seed's problem); 40k events at 400k/s into 40k/s",
+                parameters: ["depth_limit": "0", "items": "40k", "producer_rate": "400k", "consumer_rate": "40k"],
+                claims: [
+                    SeedClaim(
+                        "an unbounded queue behind a slower consumer grows with the input",
+                        seed: "004_34ac7218ce6ecf6d.txt", check: .memoryGrows),
+                    SeedClaim(
+                        "nothing critical is lost either way", seed: "004_34ac7218ce6ecf6d.txt",
+                        check: .metric(lostCritical, equals: 0)),
+                ])
         ],
         pattern: "load-shedding")
 
@@ -77,9 +98,14 @@ struct LoadShedding: Scenario {
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let total = context[items], size = context[itemBytes], every = context[criticalEvery], limit = context[depthLimit]
+        let total = context[items]
+        let size = context[itemBytes]
+        let every = context[criticalEvery]
+        let limit = context[depthLimit]
         let queue = EventQueue()
-        let depth = context[queueDepth], lowDepth = context[lowPriorityDepth], bytesHeld = context[queueBytes]
+        let depth = context[queueDepth]
+        let lowDepth = context[lowPriorityDepth]
+        let bytesHeld = context[queueBytes]
         // Order-free checksums: what was accepted (at the producer) against what was processed.
         let accepted = Mutex(Checksum(ordered: false))
 
@@ -112,7 +138,8 @@ struct LoadShedding: Scenario {
             return (counts, checksum)
         }()
 
-        var producedCounts = [0, 0, 0, 0], droppedCounts = [0, 0, 0, 0]
+        var producedCounts = [0, 0, 0, 0]
+        var droppedCounts = [0, 0, 0, 0]
         var pacer = RatePacer(bytesPerSecond: context[producerRate])
         for sequence in 0..<total {
             let kind = kind(of: sequence, criticalEvery: every)
@@ -148,7 +175,8 @@ struct LoadShedding: Scenario {
             mismatch += abs(producedCounts[index] - processedCounts[index] - droppedCounts[index])
         }
         context.set(accountingMismatch, Double(mismatch))
-        context.set(lostCritical, Double(producedCounts[0] + producedCounts[1] - processedCounts[0] - processedCounts[1]))
+        context.set(
+            lostCritical, Double(producedCounts[0] + producedCounts[1] - processedCounts[0] - processedCounts[1]))
         context.set(droppedLow, Double(droppedCounts[2] + droppedCounts[3]))
         // Every accepted event processed exactly once, intact (order-free: one consumer, but
         // verification should not depend on it).

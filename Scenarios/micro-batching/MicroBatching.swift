@@ -15,12 +15,21 @@ import ScenarioSupport
 @main
 struct MicroBatching: Scenario {
     static let items = Param<Int>.items(default: "10k", quick: "4k", stress: "400k")
-    static let itemBytes = Param<Int>.bytes("item_bytes", default: "256", min: 16, max: 1_048_576, help: "bytes per item (sequence, stamp, checked pattern)")
-    static let maxBatch = Param<Int>.count("max_batch", default: "50", min: 1, help: "a batch is handed over when it holds this many items (the seed's maxBatchSize)")
-    static let maxWait = Param<Double>.duration("max_wait", default: "10ms", min: 0.0001, help: "…or when this much time has passed (the seed's maxWaitMs 100, ÷10)")
-    static let callCost = Param<Double>.duration("call_cost", default: "1ms", min: 0, help: "what one consumer call costs, whatever the batch size")
-    static let itemCost = Param<Double>.duration("item_cost", default: "20us", min: 0, help: "what each item in a call adds")
-    static let producerRate = Param<Int>.count("producer_rate", default: "0", min: 0, help: "items per second offered (0 = as fast as the batcher takes them)")
+    static let itemBytes = Param<Int>.bytes(
+        "item_bytes", default: "256", min: 16, max: 1_048_576, help: "bytes per item (sequence, stamp, checked pattern)"
+    )
+    static let maxBatch = Param<Int>.count(
+        "max_batch", default: "50", min: 1,
+        help: "a batch is handed over when it holds this many items (the seed's maxBatchSize)")
+    static let maxWait = Param<Double>.duration(
+        "max_wait", default: "10ms", min: 0.0001,
+        help: "…or when this much time has passed (the seed's maxWaitMs 100, ÷10)")
+    static let callCost = Param<Double>.duration(
+        "call_cost", default: "1ms", min: 0, help: "what one consumer call costs, whatever the batch size")
+    static let itemCost = Param<Double>.duration(
+        "item_cost", default: "20us", min: 0, help: "what each item in a call adds")
+    static let producerRate = Param<Int>.count(
+        "producer_rate", default: "0", min: 0, help: "items per second offered (0 = as fast as the batcher takes them)")
 
     static let batchSize = GaugeName("batch_size")
     static let meanBatch = MetricName("mean_batch_size")
@@ -34,7 +43,8 @@ struct MicroBatching: Scenario {
     }
     static let definition = ScenarioDescription(
         name: "micro-batching",
-        summary: "MicroBatcher: batches of max_batch or max_wait into a consumer with a per-call cost; a sweep of batch sizes",
+        summary:
+            "MicroBatcher: batches of max_batch or max_wait into a consumer with a per-call cost; a sweep of batch sizes",
         seeds: [seed],
         parameters: [items, itemBytes, maxBatch, maxWait, callCost, itemCost, producerRate],
         scale: items,
@@ -42,19 +52,37 @@ struct MicroBatching: Scenario {
         metrics: [meanBatch, latencyBound, p99OverBound, modelThroughput],
         claims: [
             // Model: n / (call_cost + n · item_cost) — 980/s at 1, 8,300/s at 10, 25,000/s at 50, 40,000/s at 200.
-            sweepClaim("batches of 50 move ≥ 2× the items per second of batches of 10 (per-call cost amortised)", over: "micro-batching/batch-10", min: 2),
+            sweepClaim(
+                "batches of 50 move ≥ 2× the items per second of batches of 10 (per-call cost amortised)",
+                over: "micro-batching/batch-10", min: 2),
             SeedClaim("batching holds only a batch: memory bounded", seed: seed, check: .memoryBounded),
         ],
         variants: [
             // Batches of one pay the whole call per item: 500 items are half a second of it.
-            ScenarioVariant("batch-1", summary: "max_batch=1: one call per item", parameters: ["max_batch": "1", "items": "500"]),
-            ScenarioVariant("batch-10", summary: "max_batch=10", parameters: ["max_batch": "10", "items": "2500"],
-                            claims: [sweepClaim("batches of 10 move ≥ 4× the items per second of batches of 1", over: "micro-batching/batch-1", min: 4)]),
-            ScenarioVariant("batch-200", summary: "max_batch=200: the per-item cost dominates", parameters: ["max_batch": "200"],
-                            claims: [sweepClaim("past the per-call cost the gain flattens: batches of 200 move < 2× batches of 50 (4× the size)",
-                                                over: "micro-batching", min: 1, max: 2)]),
-            ScenarioVariant("paced", summary: "2,000 items/s offered: batches close on max_wait, not on size", parameters: ["producer_rate": "2000", "items": "1000"],
-                            claims: [SeedClaim("p99 latency stays under max_wait + one full batch's call", seed: seed, check: .metric(p99OverBound, atMost: 1))]),
+            ScenarioVariant(
+                "batch-1", summary: "max_batch=1: one call per item", parameters: ["max_batch": "1", "items": "500"]),
+            ScenarioVariant(
+                "batch-10", summary: "max_batch=10", parameters: ["max_batch": "10", "items": "2500"],
+                claims: [
+                    sweepClaim(
+                        "batches of 10 move ≥ 4× the items per second of batches of 1", over: "micro-batching/batch-1",
+                        min: 4)
+                ]),
+            ScenarioVariant(
+                "batch-200", summary: "max_batch=200: the per-item cost dominates", parameters: ["max_batch": "200"],
+                claims: [
+                    sweepClaim(
+                        "past the per-call cost the gain flattens: batches of 200 move < 2× batches of 50 (4× the size)",
+                        over: "micro-batching", min: 1, max: 2)
+                ]),
+            ScenarioVariant(
+                "paced", summary: "2,000 items/s offered: batches close on max_wait, not on size",
+                parameters: ["producer_rate": "2000", "items": "1000"],
+                claims: [
+                    SeedClaim(
+                        "p99 latency stays under max_wait + one full batch's call", seed: seed,
+                        check: .metric(p99OverBound, atMost: 1))
+                ]),
         ],
         pattern: "micro-batching")
 
@@ -65,11 +93,15 @@ struct MicroBatching: Scenario {
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let total = context[items], size = context[itemBytes], most = context[maxBatch]
-        let call = context[callCost], perItem = context[itemCost]
+        let total = context[items]
+        let size = context[itemBytes]
+        let most = context[maxBatch]
+        let call = context[callCost]
+        let perItem = context[itemCost]
         let channel = AsyncChannel<[UInt8]>()
         let gauge = context[batchSize]
-        let rate = context[producerRate], started = MonotonicClock.nanoseconds()
+        let rate = context[producerRate]
+        let started = MonotonicClock.nanoseconds()
         // An item's latency runs from when it was offered: its creation, or — with a paced
         // producer — its slot in the schedule, so a batcher too slow for the offered rate (which
         // the channel's hand-over would otherwise hide by slowing the producer) shows as delay.

@@ -15,25 +15,53 @@ import Synchronization
 struct PersistentQueue: Scenario {
     static let items = Param<Int>.items(default: "15k", quick: "5k", stress: "500k")
     static let itemBytes = Param<Int>.itemBytes(default: "1KiB")
-    static let batch = Param<Int>.count("batch", default: "100", min: 1, max: 1_000_000, help: "events per producer transaction")
-    static let consumers = Param<Int>.count("consumers", default: "2", min: 1, max: 256, help: "concurrent consumer tasks")
-    static let producerRate = Param<Int>.count("producer_rate", default: "0", profiles: ["quick": "10000"], min: 0,
-                                               help: "events/s the producer may commit (0 = as fast as SQLite takes them); quick uses the seed's 10,000/s so its throughput is set by the code, not the disk")
-    static let consumerRate = Param<Int>.count("consumer_rate", default: "2000", min: 0,
-                                               help: "events/s all consumers together may process while the producer runs (0 = unthrottled); the backlog left when it finishes is drained unthrottled")
-    static let claimBatch = Param<Int>.count("claim_batch", default: "50", min: 1, max: 1_000_000, help: "ready rows a consumer claims per transaction")
-    static let synchronous = Param<String>.choice("synchronous", ["off", "normal", "full"], default: "normal",
-                                                  help: "SQLite PRAGMA synchronous on the writer: off = no fsync, normal = fsync at WAL checkpoints, full = fsync every commit")
-    static let queueFile = Param<String>.text("queue_file", default: "",
-                                              help: "queue database path (sqlite) or cluster directory (postgres) to create or resume and keep (\"\" = a fresh one, deleted at the end)")
-    static let backend = Param<String>.choice("backend", ["sqlite", "postgres"], default: "sqlite",
-                                              help: "sqlite: one file, consumers are tasks in this process; postgres: a cluster this run starts, consumers are worker processes")
-    static let workers = Param<Int>.count("workers", default: "2", min: 1, max: 32, help: "postgres: consumer worker processes, each with its own connection")
-    static let synchronousCommit = Param<String>.choice("synchronous_commit", ["on", "off"], default: "on",
-                                                        help: "postgres: on = a commit returns after its WAL is flushed (fsync); off = up to 3 × wal_writer_delay of commits may be lost in a server crash (never corrupted)")
-    static let workerKills = Param<Int>.count("worker_kills", default: "0", min: 0, max: 10_000,
-                                              help: "postgres: SIGKILL a random worker this many times at random points of the first half of the items processed; each is restarted")
-    static let postgresPort = Param<Int>.count("pg_port", default: "0", min: 0, max: 65535, help: "postgres: the loopback port the cluster listens on (0 = a free one)")
+    static let batch = Param<Int>.count(
+        "batch", default: "100", min: 1, max: 1_000_000, help: "events per producer transaction")
+    static let consumers = Param<Int>.count(
+        "consumers", default: "2", min: 1, max: 256, help: "concurrent consumer tasks")
+    static let producerRate = Param<Int>.count(
+        "producer_rate", default: "0", profiles: ["quick": "10000"], min: 0,
+        help:
+            "events/s the producer may commit (0 = as fast as SQLite takes them); quick uses the seed's 10,000/s so its throughput is set by the code, not the disk"
+    )
+    static let consumerRate = Param<Int>.count(
+        "consumer_rate", default: "2000", min: 0,
+        help:
+            "events/s all consumers together may process while the producer runs (0 = unthrottled); the backlog left when it finishes is drained unthrottled"
+    )
+    static let claimBatch = Param<Int>.count(
+        "claim_batch", default: "50", min: 1, max: 1_000_000, help: "ready rows a consumer claims per transaction")
+    static let synchronous = Param<String>.choice(
+        "synchronous", ["off", "normal", "full"], default: "normal",
+        help:
+            "SQLite PRAGMA synchronous on the writer: off = no fsync, normal = fsync at WAL checkpoints, full = fsync every commit"
+    )
+    static let queueFile = Param<String>.text(
+        "queue_file", default: "",
+        help:
+            "queue database path (sqlite) or cluster directory (postgres) to create or resume and keep (\"\" = a fresh one, deleted at the end)"
+    )
+    static let backend = Param<String>.choice(
+        "backend", ["sqlite", "postgres"], default: "sqlite",
+        help:
+            "sqlite: one file, consumers are tasks in this process; postgres: a cluster this run starts, consumers are worker processes"
+    )
+    static let workers = Param<Int>.count(
+        "workers", default: "2", min: 1, max: 32,
+        help: "postgres: consumer worker processes, each with its own connection")
+    static let synchronousCommit = Param<String>.choice(
+        "synchronous_commit", ["on", "off"], default: "on",
+        help:
+            "postgres: on = a commit returns after its WAL is flushed (fsync); off = up to 3 × wal_writer_delay of commits may be lost in a server crash (never corrupted)"
+    )
+    static let workerKills = Param<Int>.count(
+        "worker_kills", default: "0", min: 0, max: 10_000,
+        help:
+            "postgres: SIGKILL a random worker this many times at random points of the first half of the items processed; each is restarted"
+    )
+    static let postgresPort = Param<Int>.count(
+        "pg_port", default: "0", min: 0, max: 65535,
+        help: "postgres: the loopback port the cluster listens on (0 = a free one)")
 
     /// The scenario's gauges.
     enum Gauges {
@@ -72,33 +100,56 @@ struct PersistentQueue: Scenario {
 
     static let definition = ScenarioDescription(
         name: "persistent-queue",
-        summary: "Disk-backed queue (SQLite WAL via GRDB): the backlog grows on disk, memory stays flat, events survive kill -9",
+        summary:
+            "Disk-backed queue (SQLite WAL via GRDB): the backlog grows on disk, memory stays flat, events survive kill -9",
         seeds: ["004_34ac7218ce6ecf6d.txt"],
-        parameters: [items, itemBytes, batch, consumers, producerRate, consumerRate, claimBatch, synchronous, queueFile, backend, workers, synchronousCommit, postgresPort, workerKills],
+        parameters: [
+            items, itemBytes, batch, consumers, producerRate, consumerRate, claimBatch, synchronous, queueFile, backend,
+            workers, synchronousCommit, postgresPort, workerKills,
+        ],
         scale: items,
-        gauges: [Gauges.backlogRows, Gauges.backlogBytes, Gauges.bufferedInMemory, Gauges.producerBatchEvents, Gauges.dbFileBytes, Gauges.inFlightPerWorker],
-        metrics: [Metrics.synchronousLevel, Metrics.requeued, Metrics.eventsCommitted, Metrics.eventsProcessed, Metrics.duplicates, Metrics.lost, Metrics.backlogPeakRows, Metrics.dbFileBytes, Metrics.runs, Metrics.runCommitted, Metrics.runProcessed, Metrics.producerDoneS, Metrics.drainS, Metrics.producerEventsPerS, Metrics.consumerEventsPerSWhileProducing, Metrics.drainEventsPerS,
-                  Metrics.workerPeakRss, Metrics.workerRestarts, Metrics.workerKillsLanded],
+        gauges: [
+            Gauges.backlogRows, Gauges.backlogBytes, Gauges.bufferedInMemory, Gauges.producerBatchEvents,
+            Gauges.dbFileBytes, Gauges.inFlightPerWorker,
+        ],
+        metrics: [
+            Metrics.synchronousLevel, Metrics.requeued, Metrics.eventsCommitted, Metrics.eventsProcessed,
+            Metrics.duplicates, Metrics.lost, Metrics.backlogPeakRows, Metrics.dbFileBytes, Metrics.runs,
+            Metrics.runCommitted, Metrics.runProcessed, Metrics.producerDoneS, Metrics.drainS,
+            Metrics.producerEventsPerS, Metrics.consumerEventsPerSWhileProducing, Metrics.drainEventsPerS,
+            Metrics.workerPeakRss, Metrics.workerRestarts, Metrics.workerKillsLanded,
+        ],
         durableState: queueFile,
         claims: [
-            SeedClaim("the backlog lives on disk, so memory stays flat while the queue grows",
-                      seed: "004_34ac7218ce6ecf6d.txt", check: .memoryBounded),
-            SeedClaim("events survive: every committed event is processed (lost = 0)",
-                      seed: "004_34ac7218ce6ecf6d.txt", check: .metric(Metrics.lost, equals: 0)),
+            SeedClaim(
+                "the backlog lives on disk, so memory stays flat while the queue grows",
+                seed: "004_34ac7218ce6ecf6d.txt", check: .memoryBounded),
+            SeedClaim(
+                "events survive: every committed event is processed (lost = 0)",
+                seed: "004_34ac7218ce6ecf6d.txt", check: .metric(Metrics.lost, equals: 0)),
         ],
         variants: [
             // Bull's shape: the queue in a server, consumers in worker processes of their own.
-            ScenarioVariant("postgres", summary: "the queue in a PostgreSQL cluster this run starts; 2 worker processes claim with FOR UPDATE SKIP LOCKED",
-                            parameters: ["backend": "postgres"],
-                            claims: [
-                                SeedClaim("in a server the backlog leaves every process's memory flat", seed: "004_34ac7218ce6ecf6d.txt", check: .memoryBounded),
-                                SeedClaim("jobs distributed across worker processes survive: lost = 0", seed: "004_34ac7218ce6ecf6d.txt", check: .metric(Metrics.lost, equals: 0)),
-                            ]),
+            ScenarioVariant(
+                "postgres",
+                summary:
+                    "the queue in a PostgreSQL cluster this run starts; 2 worker processes claim with FOR UPDATE SKIP LOCKED",
+                parameters: ["backend": "postgres"],
+                claims: [
+                    SeedClaim(
+                        "in a server the backlog leaves every process's memory flat", seed: "004_34ac7218ce6ecf6d.txt",
+                        check: .memoryBounded),
+                    SeedClaim(
+                        "jobs distributed across worker processes survive: lost = 0", seed: "004_34ac7218ce6ecf6d.txt",
+                        check: .metric(Metrics.lost, equals: 0)),
+                ])
         ])
 
     /// The worker role of the postgres backend runs this same executable.
     static func main() async {
-        if let job = ProcessInfo.processInfo.environment[PostgresWorker.environmentVariable] { await PostgresWorker.main(job) }
+        if let job = ProcessInfo.processInfo.environment[PostgresWorker.environmentVariable] {
+            await PostgresWorker.main(job)
+        }
         await runAsScenario()
     }
 
@@ -117,11 +168,14 @@ struct PersistentQueue: Scenario {
         let store = try await QueueStore(path: path, synchronous: settings.synchronous)
         let resume = try await store.resume(itemBytes: settings.itemBytes)
         guard resume.nextSequence <= settings.items else {
-            throw QueueFileError("the queue file already holds \(resume.nextSequence) events, more than items=\(settings.items)")
+            throw QueueFileError(
+                "the queue file already holds \(resume.nextSequence) events, more than items=\(settings.items)")
         }
         if resume.run > 1 {
-            context.log("persistent-queue: resuming \(path) (run \(resume.run)): producer continues at \(resume.nextSequence), "
-                + "backlog \(resume.backlogRows) rows, \(resume.requeued) claimed rows requeued, \(resume.processedSequences) sequences already processed")
+            context.log(
+                "persistent-queue: resuming \(path) (run \(resume.run)): producer continues at \(resume.nextSequence), "
+                    + "backlog \(resume.backlogRows) rows, \(resume.requeued) claimed rows requeued, \(resume.processedSequences) sequences already processed"
+            )
         }
         context.set(Metrics.synchronousLevel, Double(try await store.synchronousInForce()))
         context.set(Metrics.requeued, Double(resume.requeued))
@@ -182,24 +236,33 @@ struct PersistentQueue: Scenario {
         context.set(Metrics.drainS, drainSeconds)
         if tally.producerSeconds > 0 {
             context.set(Metrics.producerEventsPerS, Double(tally.committed) / tally.producerSeconds)
-            context.set(Metrics.consumerEventsPerSWhileProducing, Double(tally.processedWhileProducing) / tally.producerSeconds)
+            context.set(
+                Metrics.consumerEventsPerSWhileProducing, Double(tally.processedWhileProducing) / tally.producerSeconds)
         }
         if drainSeconds > 0 {
             context.set(Metrics.drainEventsPerS, Double(tally.processed - tally.processedWhileProducing) / drainSeconds)
         }
 
-        return verify(settings, checksum: summary.checksum, lost: lost, backlogRows: summary.backlogRows, beyondItems: summary.beyondItems, malformed: tally.malformed)
+        return verify(
+            settings, checksum: summary.checksum, lost: lost, backlogRows: summary.backlogRows,
+            beyondItems: summary.beyondItems, malformed: tally.malformed)
     }
 
     /// Both backends' verdict on a drained queue: every committed event processed (the
     /// order-free checksum of each sequence's first processing), none left, none invented.
-    static func verify(_ settings: Settings, checksum: Checksum, lost: Int, backlogRows: Int, beyondItems: Int, malformed: Int) -> VerificationReport {
+    static func verify(
+        _ settings: Settings, checksum: Checksum, lost: Int, backlogRows: Int, beyondItems: Int, malformed: Int
+    ) -> VerificationReport {
         let expected = ItemCodec.expectedChecksum(items: settings.items, itemBytes: settings.itemBytes, ordered: false)
         var report = VerificationReport.compare(expected: expected, received: checksum)
         if lost > 0 { report.problems.append("\(lost) events were never processed") }
         if backlogRows > 0 { report.problems.append("\(backlogRows) events are still in the queue") }
-        if beyondItems > 0 { report.problems.append("\(beyondItems) processed events lie beyond items=\(settings.items)") }
-        if malformed > 0 { report.problems.append("\(malformed) events came back with the wrong size or sequence number") }
+        if beyondItems > 0 {
+            report.problems.append("\(beyondItems) processed events lie beyond items=\(settings.items)")
+        }
+        if malformed > 0 {
+            report.problems.append("\(malformed) events came back with the wrong size or sequence number")
+        }
         return report
     }
 

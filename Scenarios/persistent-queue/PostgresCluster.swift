@@ -26,11 +26,16 @@ struct PostgresCluster: Sendable {
         static func find(environment: [String: String] = ProcessInfo.processInfo.environment) -> Installation? {
             let fileManager = FileManager.default
             func usable(_ directory: String) -> Bool {
-                fileManager.isExecutableFile(atPath: directory + "/postgres") && fileManager.isExecutableFile(atPath: directory + "/initdb")
+                fileManager.isExecutableFile(atPath: directory + "/postgres")
+                    && fileManager.isExecutableFile(atPath: directory + "/initdb")
             }
-            if let chosen = environment["BPBENCH_PG_BINDIR"] { return usable(chosen) ? Installation(binDirectory: chosen) : nil }
+            if let chosen = environment["BPBENCH_PG_BINDIR"] {
+                return usable(chosen) ? Installation(binDirectory: chosen) : nil
+            }
             var candidates: [String] = []
-            let versions = ((try? fileManager.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).compactMap(Int.init).sorted(by: >)
+            let versions = ((try? fileManager.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).compactMap(
+                Int.init
+            ).sorted(by: >)
             candidates += versions.map { "/usr/lib/postgresql/\($0)/bin" }
             candidates += (environment["PATH"] ?? "").split(separator: ":").map(String.init)
             return candidates.first(where: usable).map(Installation.init)
@@ -58,8 +63,10 @@ struct PostgresCluster: Sendable {
 
     /// Copies the cached template into `dataDirectory` unless it already holds a cluster
     /// (resume), starts the server on 127.0.0.1:`port` and waits until it accepts connections.
-    static func start(installation: Installation, dataDirectory: String, cacheDirectory: String, port: Int,
-                      settings: [String: String], log: @escaping @Sendable (String) -> Void) async throws -> PostgresCluster {
+    static func start(
+        installation: Installation, dataDirectory: String, cacheDirectory: String, port: Int,
+        settings: [String: String], log: @escaping @Sendable (String) -> Void
+    ) async throws -> PostgresCluster {
         let fileManager = FileManager.default
         if !fileManager.fileExists(atPath: dataDirectory + "/PG_VERSION") {
             let template = try makeTemplate(installation: installation, cacheDirectory: cacheDirectory, log: log)
@@ -71,7 +78,10 @@ struct PostgresCluster: Sendable {
         // would refuse to start only if that PID were alive again — remove it when it is stale.
         removeStalePidFile(dataDirectory)
 
-        var arguments = ["-D", dataDirectory, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="]
+        var arguments = [
+            "-D", dataDirectory, "-p", String(port), "-c", "listen_addresses=127.0.0.1", "-c",
+            "unix_socket_directories=",
+        ]
         for (key, value) in settings.sorted(by: { $0.key < $1.key }) { arguments += ["-c", "\(key)=\(value)"] }
         let server = Process()
         (server.executableURL, server.arguments) = command(installation.postgres, arguments)
@@ -81,13 +91,16 @@ struct PostgresCluster: Sendable {
         server.standardError = FileHandle.standardError
         do { try server.run() } catch { throw Failure("could not start \(installation.postgres): \(error)") }
         log("postgres: started pid \(server.processIdentifier) on 127.0.0.1:\(port), data \(dataDirectory)")
-        let cluster = PostgresCluster(installation: installation, dataDirectory: dataDirectory, port: port, server: server)
+        let cluster = PostgresCluster(
+            installation: installation, dataDirectory: dataDirectory, port: port, server: server)
 
         // Ready when a connection is accepted (the server logs why it is not, e.g. the port in use).
         let deadline = Date().addingTimeInterval(60)
         while true {
             if !server.isRunning {
-                throw Failure("postgres exited with status \(server.terminationStatus) before accepting connections on 127.0.0.1:\(port) (its log is above in this row's log)")
+                throw Failure(
+                    "postgres exited with status \(server.terminationStatus) before accepting connections on 127.0.0.1:\(port) (its log is above in this row's log)"
+                )
             }
             if await PostgresQueue.canConnect(port: port) { return cluster }
             if Date() > deadline {
@@ -112,7 +125,9 @@ struct PostgresCluster: Sendable {
 
     /// The cached `initdb` output for this version (made once; a folder renamed into place, so a
     /// half-made template is never used).
-    static func makeTemplate(installation: Installation, cacheDirectory: String, log: @Sendable (String) -> Void) throws -> String {
+    static func makeTemplate(
+        installation: Installation, cacheDirectory: String, log: @Sendable (String) -> Void
+    ) throws -> String {
         let fileManager = FileManager.default
         let template = cacheDirectory + "/postgres-\(try installation.version())-template"
         if fileManager.fileExists(atPath: template + "/PG_VERSION") { return template }
@@ -124,7 +139,12 @@ struct PostgresCluster: Sendable {
         if let user = serverUser { _ = try capture("/bin/chown", [user, scratch]) }
         log("postgres: initdb (once per version) into \(template)")
         do {
-            _ = try capture(installation.initdb, ["-D", data, "-U", "bpbench", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions"])
+            _ = try capture(
+                installation.initdb,
+                [
+                    "-D", data, "-U", "bpbench", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync",
+                    "--no-instructions",
+                ])
         } catch {
             throw Failure("initdb failed: \(error)")
         }
@@ -156,7 +176,9 @@ struct PostgresCluster: Sendable {
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else { throw Failure("could not find a free port: errno \(errno)") }
         return Int(UInt16(bigEndian: address.sin_port))
@@ -168,9 +190,13 @@ struct PostgresCluster: Sendable {
     /// gone or a zombie, then remove the file.
     static func removeStalePidFile(_ dataDirectory: String) {
         let path = dataDirectory + "/postmaster.pid"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8), let pid = text.split(separator: "\n").first.flatMap({ Int32($0) }) else { return }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+            let pid = text.split(separator: "\n").first.flatMap({ Int32($0) })
+        else { return }
         func running() -> Bool {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
             let state = stat[stat.index(after: close)...].split(separator: " ").first
             return state != "Z" && state != "X"
         }
@@ -182,7 +208,10 @@ struct PostgresCluster: Sendable {
     /// `program arguments`, wrapped in `setpriv` to drop to the server's user when we are root.
     static func command(_ program: String, _ arguments: [String]) -> (URL, [String]) {
         guard let user = serverUser else { return (URL(fileURLWithPath: program), arguments) }
-        return (URL(fileURLWithPath: "/usr/bin/setpriv"), ["--reuid=\(user)", "--regid=\(user)", "--init-groups", "--", program] + arguments)
+        return (
+            URL(fileURLWithPath: "/usr/bin/setpriv"),
+            ["--reuid=\(user)", "--regid=\(user)", "--init-groups", "--", program] + arguments
+        )
     }
 
     /// Runs a helper to completion (as the server's user for the PostgreSQL binaries); its output,
@@ -191,7 +220,8 @@ struct PostgresCluster: Sendable {
     static func capture(_ program: String, _ arguments: [String]) throws -> String {
         let process = Process()
         let asServer = program.hasPrefix("/") && !program.hasPrefix("/bin/")
-        (process.executableURL, process.arguments) = asServer ? command(program, arguments) : (URL(fileURLWithPath: program), arguments)
+        (process.executableURL, process.arguments) =
+            asServer ? command(program, arguments) : (URL(fileURLWithPath: program), arguments)
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -21,7 +21,9 @@ enum PostgresQueue {
     /// The run as the SQLite backend's: same parameters where they apply, same verification.
     static func run(_ context: ScenarioContext, settings: Settings) async throws -> VerificationReport {
         guard let installation = PostgresCluster.Installation.find() else {
-            throw ScenarioUnavailable("PostgreSQL is not installed (no postgres and initdb in BPBENCH_PG_BINDIR, /usr/lib/postgresql/*/bin or PATH; `make deps` installs it)")
+            throw ScenarioUnavailable(
+                "PostgreSQL is not installed (no postgres and initdb in BPBENCH_PG_BINDIR, /usr/lib/postgresql/*/bin or PATH; `make deps` installs it)"
+            )
         }
         let keep = !settings.queueFile.isEmpty
         let scratch = keep ? nil : try PostgresCluster.temporaryDirectory(prefix: "bpbench-pg")
@@ -29,8 +31,12 @@ enum PostgresQueue {
         let dataDirectory = keep ? settings.queueFile : scratch! + "/data"
         let port = settings.postgresPort > 0 ? settings.postgresPort : try PostgresCluster.freePort()
         let cluster = try await PostgresCluster.start(
-            installation: installation, dataDirectory: dataDirectory, cacheDirectory: context.cacheDirectory, port: port,
-            settings: ["synchronous_commit": settings.synchronousCommit, "shared_buffers": "32MB", "max_connections": "40", "fsync": "on"],
+            installation: installation, dataDirectory: dataDirectory, cacheDirectory: context.cacheDirectory,
+            port: port,
+            settings: [
+                "synchronous_commit": settings.synchronousCommit, "shared_buffers": "32MB", "max_connections": "40",
+                "fsync": "on",
+            ],
             log: { context.log($0) })
         defer { cluster.stop() }
         let pools = PoolHolder()
@@ -39,41 +45,56 @@ enum PostgresQueue {
         // connections close only when its backends notice their postmaster is gone: the run
         // races a watchdog on the server process, so a dead server ends the row within 20 ms, and
         // a run stuck on it is left behind — the process ends right after, the harness sweeps up.
-        return try await race({
-            try await queue(context, settings: settings, cluster: cluster, pools: pools)
-        }, watchdog: {
-            while cluster.server.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
-            throw PostgresCluster.Failure("the postgres server exited mid-run (status \(cluster.server.terminationStatus)); its log is above in this row's log")
-        })
+        return try await race(
+            {
+                try await queue(context, settings: settings, cluster: cluster, pools: pools)
+            },
+            watchdog: {
+                while cluster.server.isRunning { try await Task.sleep(nanoseconds: 20_000_000) }
+                throw PostgresCluster.Failure(
+                    "the postgres server exited mid-run (status \(cluster.server.terminationStatus)); its log is above in this row's log"
+                )
+            })
     }
 
     /// The first of `work` and `watchdog` to end decides (the watchdog ends only by throwing).
-    static func race<T: Sendable>(_ work: @escaping @Sendable () async throws -> T, watchdog: @escaping @Sendable () async throws -> Void) async throws -> T {
+    static func race<T: Sendable>(
+        _ work: @escaping @Sendable () async throws -> T, watchdog: @escaping @Sendable () async throws -> Void
+    ) async throws -> T {
         let once = ResumeOnce<T>()
         var tasks: [Task<Void, Never>] = []
         defer { for task in tasks { task.cancel() } }
         return try await withCheckedThrowingContinuation { continuation in
             once.continuation.withLock { $0 = continuation }
-            tasks.append(Task {
-                do { once.resume(.success(try await work())) } catch { once.resume(.failure(error)) }
-            })
-            tasks.append(Task {
-                do { try await watchdog() } catch { once.resume(.failure(error)) }
-            })
+            tasks.append(
+                Task {
+                    do { once.resume(.success(try await work())) } catch { once.resume(.failure(error)) }
+                })
+            tasks.append(
+                Task {
+                    do { try await watchdog() } catch { once.resume(.failure(error)) }
+                })
         }
     }
 
     /// Producer, workers, verification: the run proper, on a started cluster.
     /// A run cut short (the server died) closes its connections when they are released.
-    static func queue(_ context: ScenarioContext, settings: Settings, cluster: PostgresCluster, pools: PoolHolder) async throws -> VerificationReport {
+    static func queue(
+        _ context: ScenarioContext, settings: Settings, cluster: PostgresCluster, pools: PoolHolder
+    ) async throws -> VerificationReport {
         let port = cluster.port
         let store = try await PostgresStore.connect(port: port, id: 1)
         let (run, nextSequence) = try await store.begin(items: settings.items)
         guard nextSequence <= settings.items else {
             throw QueueFileError("the queue already holds \(nextSequence) events, more than items=\(settings.items)")
         }
-        if run > 1 { context.log("persistent-queue: resuming the cluster in \(cluster.dataDirectory) (run \(run)): producer continues at \(nextSequence)") }
-        context.set(PersistentQueue.Metrics.synchronousLevel, try await store.setting("synchronous_commit") == "off" ? 0 : 1)
+        if run > 1 {
+            context.log(
+                "persistent-queue: resuming the cluster in \(cluster.dataDirectory) (run \(run)): producer continues at \(nextSequence)"
+            )
+        }
+        context.set(
+            PersistentQueue.Metrics.synchronousLevel, try await store.setting("synchronous_commit") == "off" ? 0 : 1)
         context.set(PersistentQueue.Metrics.runs, Double(run))
 
         // The backlog, server side, every 50 ms on a connection of its own.
@@ -123,7 +144,9 @@ enum PostgresQueue {
                 let due = started + .seconds(Double(next - nextSequence) / Double(settings.producerRate))
                 if due > clock.now { try await Task.sleep(until: due, clock: clock) }
             }
-            let events = (next..<(next + count)).map { ItemCodec.makeItem(sequence: UInt64($0), itemBytes: settings.itemBytes, stamped: true) }
+            let events = (next..<(next + count)).map {
+                ItemCodec.makeItem(sequence: UInt64($0), itemBytes: settings.itemBytes, stamped: true)
+            }
             context[PersistentQueue.Gauges.producerBatchEvents].set(count)
             try await store.append(events, firstSequence: next, run: run)
             context[PersistentQueue.Gauges.producerBatchEvents].set(0)
@@ -156,8 +179,9 @@ enum PostgresQueue {
         context.set(M.workerKillsLanded, Double(pool.killed))
         if producerSeconds > 0 { context.set(M.producerEventsPerS, Double(committed) / producerSeconds) }
 
-        return PersistentQueue.verify(settings, checksum: summary.checksum, lost: lost, backlogRows: summary.backlogRows,
-                                      beyondItems: summary.beyondItems, malformed: pool.malformed)
+        return PersistentQueue.verify(
+            settings, checksum: summary.checksum, lost: lost, backlogRows: summary.backlogRows,
+            beyondItems: summary.beyondItems, malformed: pool.malformed)
     }
 }
 
@@ -211,11 +235,16 @@ final class WorkerPool: @unchecked Sendable {
     /// This executable in the worker role; its stdout lines come back here.
     private func launch(_ index: Int) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        process.executableURL = URL(
+            fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0])
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "BPBENCH_RESULT_FD")
-        let job = PostgresWorker.Job(index: index, port: port, run: run, items: settings.items, itemBytes: settings.itemBytes, claimBatch: settings.claimBatch,
-                                     coordinator: getpid(), rate: settings.consumerRate > 0 ? Double(settings.consumerRate) / Double(settings.workers) : 0)
+        let job = PostgresWorker.Job(
+            index: index, port: port, run: run, items: settings.items, itemBytes: settings.itemBytes,
+            claimBatch: settings.claimBatch,
+            coordinator: getpid(),
+            rate: settings.consumerRate > 0 ? Double(settings.consumerRate) / Double(settings.workers) : 0)
         environment[PostgresWorker.environmentVariable] = String(decoding: try JSONEncoder().encode(job), as: UTF8.self)
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
@@ -225,7 +254,10 @@ final class WorkerPool: @unchecked Sendable {
         let pending = Mutex([UInt8]())
         output.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; return }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
             let lines = pending.withLock { buffer -> [String] in
                 buffer += data
                 var complete: [String] = []
@@ -273,15 +305,24 @@ final class WorkerPool: @unchecked Sendable {
     /// Throws when the server is gone (no worker could do anything); restarts killed workers.
     func check() throws {
         guard cluster.server.isRunning else {
-            throw PostgresCluster.Failure("the postgres server exited mid-run (status \(cluster.server.terminationStatus)); its log is above in this row's log")
+            throw PostgresCluster.Failure(
+                "the postgres server exited mid-run (status \(cluster.server.terminationStatus)); its log is above in this row's log"
+            )
         }
         let dead = state.withLock { state -> [Int] in
-            state.workers.indices.filter { !state.workers[$0].process.isRunning && state.workers[$0].process.terminationStatus != 0 }
+            state.workers.indices.filter {
+                !state.workers[$0].process.isRunning && state.workers[$0].process.terminationStatus != 0
+            }
         }
         for index in dead {
-            let exit = state.withLock { ($0.workers[index].process.terminationReason == .uncaughtSignal ? "signal " : "status ") + String($0.workers[index].process.terminationStatus) }
+            let exit = state.withLock {
+                ($0.workers[index].process.terminationReason == .uncaughtSignal ? "signal " : "status ")
+                    + String($0.workers[index].process.terminationStatus)
+            }
             let restarts = state.withLock { $0.restarts }
-            guard restarts < 20 * settings.workers + 100 else { throw PostgresCluster.Failure("workers keep dying (\(restarts) restarts; last: \(exit))") }
+            guard restarts < 20 * settings.workers + 100 else {
+                throw PostgresCluster.Failure("workers keep dying (\(restarts) restarts; last: \(exit))")
+            }
             context.log("persistent-queue: worker \(index) ended with \(exit); restarting it")
             let process = try launch(index)
             state.withLock {
@@ -295,7 +336,10 @@ final class WorkerPool: @unchecked Sendable {
     func waitUntilDone() async throws {
         while true {
             try check()
-            if state.withLock({ $0.workers.allSatisfy { !$0.process.isRunning && $0.process.terminationStatus == 0 } }) { break }
+            if state.withLock({ $0.workers.allSatisfy { !$0.process.isRunning && $0.process.terminationStatus == 0 } })
+            {
+                break
+            }
             try await Task.sleep(nanoseconds: 5_000_000)
         }
         // The last lines may still be on their way through the pipes.
@@ -340,23 +384,30 @@ enum PostgresWorker {
         do {
             let job = try JSONDecoder().decode(Job.self, from: Data(text.utf8))
             let store = try await connect(job)
-            var processed = 0, malformed = 0, paced = 0
+            var processed = 0
+            var malformed = 0
+            var paced = 0
             let started = MonotonicClock.nanoseconds()
             while true {
                 guard getppid() == job.coordinator else {
-                    FileHandle.standardError.write(Data("persistent-queue worker \(job.index): the coordinator is gone; stopping\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("persistent-queue worker \(job.index): the coordinator is gone; stopping\n".utf8))
                     exit(71)
                 }
                 // A transaction that has no answer in 30 s means a dead server or connection:
                 // exit non-zero, and the coordinator restarts this worker (or fails the run).
-                let claimed = try await PostgresQueue.race({
-                    try await store.claimAndProcess(limit: job.claimBatch, itemBytes: job.itemBytes, worker: job.index, run: job.run) { count in
-                        say("inflight \(count)")
-                    }
-                }, watchdog: {
-                    try await Task.sleep(nanoseconds: 30_000_000_000)
-                    throw PostgresCluster.Failure("no answer from the server within 30 s")
-                })
+                let claimed = try await PostgresQueue.race(
+                    {
+                        try await store.claimAndProcess(
+                            limit: job.claimBatch, itemBytes: job.itemBytes, worker: job.index, run: job.run
+                        ) { count in
+                            say("inflight \(count)")
+                        }
+                    },
+                    watchdog: {
+                        try await Task.sleep(nanoseconds: 30_000_000_000)
+                        throw PostgresCluster.Failure("no answer from the server within 30 s")
+                    })
                 if claimed.count > 0 {
                     say("inflight 0")
                     say("progress processed=\(claimed.count)")

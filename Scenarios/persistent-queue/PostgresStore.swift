@@ -20,8 +20,10 @@ struct PostgresStore: Sendable {
 
     /// `id` names the connection for the server (`application_name` persistent-queue-<id>).
     static func connect(port: Int, id: Int) async throws -> PostgresStore {
-        PostgresStore(connection: try await PQConnection.connect(host: "127.0.0.1", port: port, user: "bpbench", database: "postgres",
-                                                                 name: "persistent-queue-\(id)"))
+        PostgresStore(
+            connection: try await PQConnection.connect(
+                host: "127.0.0.1", port: port, user: "bpbench", database: "postgres",
+                name: "persistent-queue-\(id)"))
     }
 
     func close() async { await connection.close() }
@@ -29,13 +31,19 @@ struct PostgresStore: Sendable {
     /// Creates the tables once and counts this run; returns (run, next sequence to produce).
     func begin(items: Int) async throws -> (run: Int, nextSequence: Int) {
         try await connection.run { session in
-            try session.execute("CREATE TABLE IF NOT EXISTS queue (seq bigint PRIMARY KEY, run int NOT NULL, payload bytea NOT NULL)")
-            try session.execute("CREATE TABLE IF NOT EXISTS processed (seq bigint NOT NULL, hash bigint NOT NULL, run int NOT NULL, worker int NOT NULL, latency_us bigint NOT NULL)")
+            try session.execute(
+                "CREATE TABLE IF NOT EXISTS queue (seq bigint PRIMARY KEY, run int NOT NULL, payload bytea NOT NULL)")
+            try session.execute(
+                "CREATE TABLE IF NOT EXISTS processed (seq bigint NOT NULL, hash bigint NOT NULL, run int NOT NULL, worker int NOT NULL, latency_us bigint NOT NULL)"
+            )
             try session.execute("CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value bigint NOT NULL)")
-            try session.execute("INSERT INTO meta VALUES ('next_seq', 0), ('runs', 0), ('producer_done', 0) ON CONFLICT DO NOTHING")
-            let run = try session.execute("UPDATE meta SET value = value + 1 WHERE key = 'runs' RETURNING value").int64(0, 0)
+            try session.execute(
+                "INSERT INTO meta VALUES ('next_seq', 0), ('runs', 0), ('producer_done', 0) ON CONFLICT DO NOTHING")
+            let run = try session.execute("UPDATE meta SET value = value + 1 WHERE key = 'runs' RETURNING value").int64(
+                0, 0)
             let next = try session.execute("SELECT value FROM meta WHERE key = 'next_seq'").int64(0, 0)
-            try session.execute("UPDATE meta SET value = $1 WHERE key = 'producer_done'", [.int64(next >= items ? 1 : 0)])
+            try session.execute(
+                "UPDATE meta SET value = $1 WHERE key = 'producer_done'", [.int64(next >= items ? 1 : 0)])
             return (Int(run), Int(next))
         }
     }
@@ -52,7 +60,9 @@ struct PostgresStore: Sendable {
         let payloads = PQParameter.byteaArray(events)
         let next = Int64(firstSequence + events.count)
         try await connection.transaction { session in
-            try session.execute("INSERT INTO queue (seq, run, payload) SELECT * FROM unnest($1::bigint[], $2::int[], $3::bytea[])", [sequences, runs, payloads])
+            try session.execute(
+                "INSERT INTO queue (seq, run, payload) SELECT * FROM unnest($1::bigint[], $2::int[], $3::bytea[])",
+                [sequences, runs, payloads])
             try session.execute("UPDATE meta SET value = $1 WHERE key = 'next_seq'", [.int64(next)])
         }
     }
@@ -67,7 +77,8 @@ struct PostgresStore: Sendable {
     }
 
     private static func backlog(_ session: PQSession) throws -> (rows: Int, bytes: Int) {
-        let result = try session.execute("SELECT count(*)::bigint, coalesce(sum(octet_length(payload)), 0)::bigint FROM queue")
+        let result = try session.execute(
+            "SELECT count(*)::bigint, coalesce(sum(octet_length(payload)), 0)::bigint FROM queue")
         return (Int(try result.int64(0, 0)), Int(try result.int64(0, 1)))
     }
 
@@ -81,21 +92,31 @@ struct PostgresStore: Sendable {
     /// A worker's transaction: read `producer_done`, claim up to `limit` rows past the locked
     /// ones, check and hash each in place (`inFlight` is told how many it holds), record, delete,
     /// commit.
-    func claimAndProcess(limit: Int, itemBytes: Int, worker: Int, run: Int, inFlight: @escaping @Sendable (Int) -> Void) async throws -> Claimed {
+    func claimAndProcess(
+        limit: Int, itemBytes: Int, worker: Int, run: Int, inFlight: @escaping @Sendable (Int) -> Void
+    ) async throws -> Claimed {
         try await connection.transaction { session in
             var claimed = Claimed()
             let done = try session.execute("SELECT value FROM meta WHERE key = 'producer_done'")
             claimed.producerWasDone = try done.rows > 0 && done.int64(0, 0) == 1
-            var sequences: [Int64] = [], hashes: [Int64] = [], latencies: [Int64] = []
-            let rows = try session.execute("SELECT seq, run, payload FROM queue ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED", [.int64(Int64(limit))])
+            var sequences: [Int64] = []
+            var hashes: [Int64] = []
+            var latencies: [Int64] = []
+            let rows = try session.execute(
+                "SELECT seq, run, payload FROM queue ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                [.int64(Int64(limit))])
             for row in 0..<rows.rows {
-                let sequence = try rows.int64(row, 0), eventRun = try rows.int64(row, 1)
+                let sequence = try rows.int64(row, 0)
+                let eventRun = try rows.int64(row, 1)
                 sequences.append(sequence)
                 let (hash, latency, intact) = try rows.withBytes(row, 2) { event -> (UInt64, Int64, Bool) in
-                    let intact = event.count == itemBytes && event.count >= ItemCodec.headerBytes && ItemCodec.sequence(of: event) == UInt64(sequence)
+                    let intact =
+                        event.count == itemBytes && event.count >= ItemCodec.headerBytes
+                        && ItemCodec.sequence(of: event) == UInt64(sequence)
                     guard event.count >= ItemCodec.headerBytes else { return (0, -1, false) }
                     // A stamp from an earlier run is another process's clock reading.
-                    let stamp = ItemCodec.timestamp(of: event), now = MonotonicClock.nanoseconds()
+                    let stamp = ItemCodec.timestamp(of: event)
+                    let now = MonotonicClock.nanoseconds()
                     let latency = Int(eventRun) == run && stamp != 0 && now >= stamp ? Int64((now - stamp) / 1000) : -1
                     return (ItemCodec.hash(event), latency, intact)
                 }
@@ -108,8 +129,12 @@ struct PostgresStore: Sendable {
             inFlight(sequences.count)
             let workers = [Int32](repeating: Int32(worker), count: sequences.count)
             let runs = [Int32](repeating: Int32(run), count: sequences.count)
-            try session.execute("INSERT INTO processed SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::bigint[])",
-                                [.int64Array(sequences), .int64Array(hashes), .int32Array(runs), .int32Array(workers), .int64Array(latencies)])
+            try session.execute(
+                "INSERT INTO processed SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::int[], $4::int[], $5::bigint[])",
+                [
+                    .int64Array(sequences), .int64Array(hashes), .int32Array(runs), .int32Array(workers),
+                    .int64Array(latencies),
+                ])
             try session.execute("DELETE FROM queue WHERE seq = ANY($1::bigint[])", [.int64Array(sequences)])
             return claimed
         }
@@ -127,16 +152,23 @@ struct PostgresStore: Sendable {
         try await connection.run { session in
             var summary = Summary()
             let counts = try session.execute(
-                "SELECT count(*)::bigint, count(DISTINCT seq)::bigint, count(DISTINCT seq) FILTER (WHERE seq >= $1)::bigint FROM processed", [.int64(Int64(items))])
-            (summary.processed, summary.distinct, summary.beyondItems) = (Int(try counts.int64(0, 0)), Int(try counts.int64(0, 1)), Int(try counts.int64(0, 2)))
+                "SELECT count(*)::bigint, count(DISTINCT seq)::bigint, count(DISTINCT seq) FILTER (WHERE seq >= $1)::bigint FROM processed",
+                [.int64(Int64(items))])
+            (summary.processed, summary.distinct, summary.beyondItems) = (
+                Int(try counts.int64(0, 0)), Int(try counts.int64(0, 1)), Int(try counts.int64(0, 2))
+            )
             summary.backlogRows = try Self.backlog(session).rows
             summary.committed = Int(try session.execute("SELECT value FROM meta WHERE key = 'next_seq'").int64(0, 0))
             // The first processing of each sequence counts once in the checksum.
             // Row by row: one row per event (PQSession.forEachRow says why).
-            try session.forEachRow("SELECT DISTINCT ON (seq) hash FROM processed WHERE seq < $1 ORDER BY seq", [.int64(Int64(items))]) {
+            try session.forEachRow(
+                "SELECT DISTINCT ON (seq) hash FROM processed WHERE seq < $1 ORDER BY seq", [.int64(Int64(items))]
+            ) {
                 summary.checksum.add(itemHash: UInt64(bitPattern: try $0.int64(0, 0)))
             }
-            try session.forEachRow("SELECT latency_us FROM processed WHERE run = $1 AND latency_us >= 0", [.int64(Int64(run))]) {
+            try session.forEachRow(
+                "SELECT latency_us FROM processed WHERE run = $1 AND latency_us >= 0", [.int64(Int64(run))]
+            ) {
                 summary.latencies.append(try $0.int64(0, 0))
             }
             return summary

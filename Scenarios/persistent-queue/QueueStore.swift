@@ -54,23 +54,28 @@ final class QueueStore: Sendable {
     /// timestamps mean nothing to this one).
     func resume(itemBytes: Int) async throws -> ResumeState {
         try await pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-                CREATE TABLE IF NOT EXISTS events (
-                    seq INTEGER PRIMARY KEY,
-                    state INTEGER NOT NULL,
-                    run INTEGER NOT NULL,
-                    payload BLOB NOT NULL);
-                CREATE TABLE IF NOT EXISTS processed (
-                    seq INTEGER PRIMARY KEY,
-                    count INTEGER NOT NULL,
-                    hash INTEGER NOT NULL);
-                INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 0), ('runs', 0);
-                """)
-            try db.execute(sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('item_bytes', ?)", arguments: [itemBytes])
-            let storedItemBytes = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'item_bytes'") ?? itemBytes
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE IF NOT EXISTS events (
+                        seq INTEGER PRIMARY KEY,
+                        state INTEGER NOT NULL,
+                        run INTEGER NOT NULL,
+                        payload BLOB NOT NULL);
+                    CREATE TABLE IF NOT EXISTS processed (
+                        seq INTEGER PRIMARY KEY,
+                        count INTEGER NOT NULL,
+                        hash INTEGER NOT NULL);
+                    INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 0), ('runs', 0);
+                    """)
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('item_bytes', ?)", arguments: [itemBytes])
+            let storedItemBytes =
+                try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'item_bytes'") ?? itemBytes
             guard storedItemBytes == itemBytes else {
-                throw QueueFileError("the queue file holds \(storedItemBytes)-byte events; rerun it with item_bytes=\(storedItemBytes), not \(itemBytes)")
+                throw QueueFileError(
+                    "the queue file holds \(storedItemBytes)-byte events; rerun it with item_bytes=\(storedItemBytes), not \(itemBytes)"
+                )
             }
             try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'runs'")
             try db.execute(sql: "UPDATE events SET state = ? WHERE state = ?", arguments: [Self.ready, Self.claimed])
@@ -88,11 +93,13 @@ final class QueueStore: Sendable {
     /// resume point, so a crash either keeps the whole batch and the point past it, or neither.
     func append(_ events: [[UInt8]], firstSequence: Int, run: Int64) async throws {
         try await pool.write { db in
-            let insert = try db.cachedStatement(sql: "INSERT INTO events (seq, state, run, payload) VALUES (?, ?, ?, ?)")
+            let insert = try db.cachedStatement(
+                sql: "INSERT INTO events (seq, state, run, payload) VALUES (?, ?, ?, ?)")
             for (offset, event) in events.enumerated() {
                 try insert.execute(arguments: [firstSequence + offset, Self.ready, run, Data(event)])
             }
-            try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'next_sequence'", arguments: [firstSequence + events.count])
+            try db.execute(
+                sql: "UPDATE meta SET value = ? WHERE key = 'next_sequence'", arguments: [firstSequence + events.count])
         }
     }
 
@@ -100,11 +107,12 @@ final class QueueStore: Sendable {
     /// so two consumers can never claim the same row.
     func claim(limit: Int) async throws -> ClaimedBatch {
         try await pool.write { db in
-            let statement = try db.cachedStatement(sql: """
-                UPDATE events SET state = \(Self.claimed)
-                WHERE seq IN (SELECT seq FROM events WHERE state = \(Self.ready) ORDER BY seq LIMIT ?)
-                RETURNING seq, run, payload
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    UPDATE events SET state = \(Self.claimed)
+                    WHERE seq IN (SELECT seq FROM events WHERE state = \(Self.ready) ORDER BY seq LIMIT ?)
+                    RETURNING seq, run, payload
+                    """)
             var batch = ClaimedBatch()
             let rows = try Row.fetchCursor(statement, arguments: [limit])
             while let row = try rows.next() {
@@ -132,7 +140,8 @@ final class QueueStore: Sendable {
             // the same transaction. The upsert's `RETURNING count` cost ≈ 18 allocations per event
             // (SQLite opens an ephemeral table for RETURNING on every execution): half of the
             // scenario's allocations, for a count the pattern can read from `changesCount`.
-            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO processed (seq, count, hash) VALUES (?, 1, ?)")
+            let insert = try db.cachedStatement(
+                sql: "INSERT OR IGNORE INTO processed (seq, count, hash) VALUES (?, 1, ?)")
             let again = try db.cachedStatement(sql: "UPDATE processed SET count = count + 1 WHERE seq = ?")
             var firstTime = 0
             for index in sequences.indices {

@@ -9,7 +9,8 @@ import ScenarioSupport
 struct PipelineCopy: Scenario {
     static let definition = ScenarioDescription(
         name: "pipeline-copy",
-        summary: "Structural backpressure: file → transform → TCP via an async writer that suspends when the socket is full",
+        summary:
+            "Structural backpressure: file → transform → TCP via an async writer that suspends when the socket is full",
         seeds: ["001_fde9a5ee61eb77d8.txt", "002_af3d1f900fda35a4.txt", "003_ee7a3d501c53ff94.txt"],
         parameters: StreamSettings.parameters,
         scale: StreamSettings.items,
@@ -17,14 +18,19 @@ struct PipelineCopy: Scenario {
         metrics: StreamSettings.metrics,
         isReference: true,
         claims: [
-            SeedClaim("peak memory does not depend on file size: each stage pulls only as fast as the next accepts",
-                      seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded),
+            SeedClaim(
+                "peak memory does not depend on file size: each stage pulls only as fast as the next accepts",
+                seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded)
         ],
         variants: [
-            ScenarioVariant("unthrottled", summary: "consumer_rate=0: the reader as fast as it can, so the writer's own cost shows",
-                            // consumer_share=0 too: stress sets a share, which would override consumer_rate.
-                            parameters: ["consumer_rate": "0", "consumer_share": "0"],
-                            claims: [SeedClaim("bounded whatever the reader's speed", seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded)]),
+            ScenarioVariant(
+                "unthrottled", summary: "consumer_rate=0: the reader as fast as it can, so the writer's own cost shows",
+                // consumer_share=0 too: stress sets a share, which would override consumer_rate.
+                parameters: ["consumer_rate": "0", "consumer_share": "0"],
+                claims: [
+                    SeedClaim(
+                        "bounded whatever the reader's speed", seed: "001_fde9a5ee61eb77d8.txt", check: .memoryBounded)
+                ])
         ],
         pattern: "pipeline")
 

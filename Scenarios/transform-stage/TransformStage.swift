@@ -12,12 +12,21 @@ import Synchronization
 @main
 struct TransformStage: Scenario {
     static let items = Param<Int>.items(default: "10k", quick: "5k", stress: "400k")
-    static let itemBytes = Param<Int>.bytes("item_bytes", default: "4KiB", min: 16, max: 1_048_576, help: "bytes per item (sequence, stamp, checked pattern)")
-    static let writableMark = Param<Int>.count("writable_hwm", default: "10", min: 1, help: "the transform's incoming buffer, in items (CountQueuingStrategy 10)")
-    static let readableMark = Param<Int>.count("readable_hwm", default: "5", min: 1, help: "its outgoing buffer, in items (CountQueuingStrategy 5)")
-    static let transformTime = Param<Double>.duration("transform_time", default: "0", min: 0, help: "extra time the transform awaits per item (its expensiveOperation)")
-    static let consumerRate = Param<Int>.count("consumer_rate", default: "40k", min: 0, help: "items per second the destination takes (0 = as fast as it can)")
-    static let bounded = Param<Bool>.flag("bounded", default: "true", help: "false: both buffers unbounded (no queuing strategy)")
+    static let itemBytes = Param<Int>.bytes(
+        "item_bytes", default: "4KiB", min: 16, max: 1_048_576,
+        help: "bytes per item (sequence, stamp, checked pattern)")
+    static let writableMark = Param<Int>.count(
+        "writable_hwm", default: "10", min: 1,
+        help: "the transform's incoming buffer, in items (CountQueuingStrategy 10)")
+    static let readableMark = Param<Int>.count(
+        "readable_hwm", default: "5", min: 1, help: "its outgoing buffer, in items (CountQueuingStrategy 5)")
+    static let transformTime = Param<Double>.duration(
+        "transform_time", default: "0", min: 0,
+        help: "extra time the transform awaits per item (its expensiveOperation)")
+    static let consumerRate = Param<Int>.count(
+        "consumer_rate", default: "40k", min: 0, help: "items per second the destination takes (0 = as fast as it can)")
+    static let bounded = Param<Bool>.flag(
+        "bounded", default: "true", help: "false: both buffers unbounded (no queuing strategy)")
 
     /// Items the source has made that the destination has not yet taken.
     static let itemsBetween = GaugeName("items_between_stages")
@@ -25,19 +34,28 @@ struct TransformStage: Scenario {
     static let seed = "003_ee7a3d501c53ff94.txt"
     static let definition = ScenarioDescription(
         name: "transform-stage",
-        summary: "source → buffer(10) → async transform → buffer(5) → slow destination: what the queuing strategies hold",
+        summary:
+            "source → buffer(10) → async transform → buffer(5) → slow destination: what the queuing strategies hold",
         seeds: [seed],
         parameters: [items, itemBytes, writableMark, readableMark, transformTime, consumerRate, bounded],
         scale: items,
         gauges: [itemsBetween],
         claims: [
-            SeedClaim("the items buffered between the stages never exceed the sum of the marks (+1 inside the transform)", seed: seed,
-                      check: .gauge(itemsBetween, atMostSumOf: [writableMark, readableMark], plus: 1)),
+            SeedClaim(
+                "the items buffered between the stages never exceed the sum of the marks (+1 inside the transform)",
+                seed: seed,
+                check: .gauge(itemsBetween, atMostSumOf: [writableMark, readableMark], plus: 1)),
             SeedClaim("queuing strategies keep memory bounded whatever the input", seed: seed, check: .memoryBounded),
         ],
         variants: [
-            ScenarioVariant("unbounded", summary: "both buffers unbounded: the source runs ahead of the destination", parameters: ["bounded": "false"],
-                            claims: [SeedClaim("without the marks the buffers, and memory, grow with the input", seed: seed, check: .memoryGrows)]),
+            ScenarioVariant(
+                "unbounded", summary: "both buffers unbounded: the source runs ahead of the destination",
+                parameters: ["bounded": "false"],
+                claims: [
+                    SeedClaim(
+                        "without the marks the buffers, and memory, grow with the input", seed: seed,
+                        check: .memoryGrows)
+                ])
         ],
         pattern: "transform-stage")
 
@@ -46,8 +64,18 @@ struct TransformStage: Scenario {
         let state = Mutex((made: 0, taken: 0))
         let gauge: Gauge
         init(_ gauge: Gauge) { self.gauge = gauge }
-        func made() { state.withLock { $0.made += 1; gauge.set($0.made - $0.taken) } }
-        func taken() { state.withLock { $0.taken += 1; gauge.set($0.made - $0.taken) } }
+        func made() {
+            state.withLock {
+                $0.made += 1
+                gauge.set($0.made - $0.taken)
+            }
+        }
+        func taken() {
+            state.withLock {
+                $0.taken += 1
+                gauge.set($0.made - $0.taken)
+            }
+        }
     }
 
     /// The checksum the destination must reach, computed before the timed run (ItemCodec memoizes
@@ -58,7 +86,8 @@ struct TransformStage: Scenario {
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let total = context[items], size = context[itemBytes]
+        let total = context[items]
+        let size = context[itemBytes]
         let ends = Ends(context[itemsBetween])
         let inPolicy: AsyncBufferSequencePolicy = context[bounded] ? .bounded(context[writableMark]) : .unbounded
         let outPolicy: AsyncBufferSequencePolicy = context[bounded] ? .bounded(context[readableMark]) : .unbounded

@@ -15,11 +15,17 @@ import Synchronization
 @main
 struct UnawaitedWork: Scenario {
     static let items = Param<Int>.items(default: "10k", quick: "4k", stress: "400k")
-    static let itemBytes = Param<Int>.bytes("item_bytes", default: "4KiB", min: 16, max: 1_048_576, help: "bytes per chunk (sequence, stamp, checked pattern)")
-    static let sinkRate = Param<Int>.count("sink_rate", default: "40k", min: 1, help: "chunks per second the downstream accepts, one at a time")
-    static let consumer = Param<String>.choice("consumer", ["loop", "handler"], default: "loop",
-                                               help: "loop: for await over an async sequence; handler: a push source calls a handler per chunk")
-    static let awaitWork = Param<Bool>.flag("await_work", default: "true", help: "await each chunk's work before the next chunk (false: start a Task and move on)")
+    static let itemBytes = Param<Int>.bytes(
+        "item_bytes", default: "4KiB", min: 16, max: 1_048_576,
+        help: "bytes per chunk (sequence, stamp, checked pattern)")
+    static let sinkRate = Param<Int>.count(
+        "sink_rate", default: "40k", min: 1, help: "chunks per second the downstream accepts, one at a time")
+    static let consumer = Param<String>.choice(
+        "consumer", ["loop", "handler"], default: "loop",
+        help: "loop: for await over an async sequence; handler: a push source calls a handler per chunk")
+    static let awaitWork = Param<Bool>.flag(
+        "await_work", default: "true",
+        help: "await each chunk's work before the next chunk (false: start a Task and move on)")
 
     /// Chunks whose work has started and not finished, and the bytes they hold.
     static let workInFlight = GaugeName("work_in_flight")
@@ -29,7 +35,8 @@ struct UnawaitedWork: Scenario {
     static let seed = "000_dad6ddaa19fdce00.txt"
     static let definition = ScenarioDescription(
         name: "unawaited-work",
-        summary: "A for-await loop or a data handler whose per-chunk async work is awaited (bounded) or started and forgotten (grows)",
+        summary:
+            "A for-await loop or a data handler whose per-chunk async work is awaited (bounded) or started and forgotten (grows)",
         seeds: [seed],
         parameters: [items, itemBytes, sinkRate, consumer, awaitWork],
         scale: items,
@@ -37,20 +44,37 @@ struct UnawaitedWork: Scenario {
         metrics: [maxInFlight],
         claims: [
             SeedClaim("awaiting the work in the loop keeps memory bounded", seed: seed, check: .memoryBounded),
-            SeedClaim("an awaited loop holds one chunk's work at a time", seed: seed, check: .gauge(workInFlight, atMostSumOf: [], plus: 1)),
+            SeedClaim(
+                "an awaited loop holds one chunk's work at a time", seed: seed,
+                check: .gauge(workInFlight, atMostSumOf: [], plus: 1)),
         ],
         variants: [
-            ScenarioVariant("unawaited", summary: "for await with a Task per chunk, not awaited (seed 000 §4)", parameters: ["await_work": "false"],
-                            claims: [SeedClaim("unawaited work in a for-await loop grows memory with the input", seed: seed, check: .memoryGrows)]),
-            ScenarioVariant("handler", summary: "a push source's handler starts a Task per chunk (seed 000 §3, on('data'))",
-                            parameters: ["consumer": "handler", "await_work": "false"],
-                            claims: [SeedClaim("promises started in a data handler accumulate: memory grows with the input", seed: seed, check: .memoryGrows)]),
-            ScenarioVariant("handler-awaited", summary: "the source awaits its async handler before the next chunk (the seed's async Transform)",
-                            parameters: ["consumer": "handler"],
-                            claims: [
-                                SeedClaim("a source that awaits its handler keeps memory bounded", seed: seed, check: .memoryBounded),
-                                SeedClaim("one chunk's work at a time", seed: seed, check: .gauge(workInFlight, atMostSumOf: [], plus: 1)),
-                            ]),
+            ScenarioVariant(
+                "unawaited", summary: "for await with a Task per chunk, not awaited (seed 000 §4)",
+                parameters: ["await_work": "false"],
+                claims: [
+                    SeedClaim(
+                        "unawaited work in a for-await loop grows memory with the input", seed: seed,
+                        check: .memoryGrows)
+                ]),
+            ScenarioVariant(
+                "handler", summary: "a push source's handler starts a Task per chunk (seed 000 §3, on('data'))",
+                parameters: ["consumer": "handler", "await_work": "false"],
+                claims: [
+                    SeedClaim(
+                        "promises started in a data handler accumulate: memory grows with the input", seed: seed,
+                        check: .memoryGrows)
+                ]),
+            ScenarioVariant(
+                "handler-awaited",
+                summary: "the source awaits its async handler before the next chunk (the seed's async Transform)",
+                parameters: ["consumer": "handler"],
+                claims: [
+                    SeedClaim(
+                        "a source that awaits its handler keeps memory bounded", seed: seed, check: .memoryBounded),
+                    SeedClaim(
+                        "one chunk's work at a time", seed: seed, check: .gauge(workInFlight, atMostSumOf: [], plus: 1)),
+                ]),
         ],
         pattern: "unawaited-work")
 
@@ -113,10 +137,14 @@ struct UnawaitedWork: Scenario {
     struct PushSource {
         let total: Int, itemBytes: Int
         func emit(_ handler: ([UInt8]) -> Void) {
-            for sequence in 0..<total { handler(ItemCodec.makeItem(sequence: UInt64(sequence), itemBytes: itemBytes, stamped: true)) }
+            for sequence in 0..<total {
+                handler(ItemCodec.makeItem(sequence: UInt64(sequence), itemBytes: itemBytes, stamped: true))
+            }
         }
-        func emit(_ handler: ([UInt8]) async throws -> Void) async throws {
-            for sequence in 0..<total { try await handler(ItemCodec.makeItem(sequence: UInt64(sequence), itemBytes: itemBytes, stamped: true)) }
+        func emitAwaiting(_ handler: ([UInt8]) async throws -> Void) async throws {
+            for sequence in 0..<total {
+                try await handler(ItemCodec.makeItem(sequence: UInt64(sequence), itemBytes: itemBytes, stamped: true))
+            }
         }
     }
 
@@ -128,12 +156,13 @@ struct UnawaitedWork: Scenario {
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let total = context[items], size = context[itemBytes]
+        let total = context[items]
+        let size = context[itemBytes]
         let downstream = Downstream(context)
         let awaited = context[awaitWork]
         switch (context[consumer], awaited) {
         case ("handler", true):
-            try await PushSource(total: total, itemBytes: size).emit { chunk in
+            try await PushSource(total: total, itemBytes: size).emitAwaiting { chunk in
                 downstream.started(chunk)
                 try await downstream.work(chunk)
             }
@@ -144,7 +173,9 @@ struct UnawaitedWork: Scenario {
             }
         default:
             // A pull-based sequence: the next chunk is made only when the loop asks for it.
-            let source = (0..<total).async.map { ItemCodec.makeItem(sequence: UInt64($0), itemBytes: size, stamped: true) }
+            let source = (0..<total).async.map {
+                ItemCodec.makeItem(sequence: UInt64($0), itemBytes: size, stamped: true)
+            }
             for await chunk in source {
                 downstream.started(chunk)
                 if awaited {
@@ -157,6 +188,7 @@ struct UnawaitedWork: Scenario {
         try await downstream.waitForFinished(total)
         let (checksum, most) = downstream.state.withLock { ($0.checksum, $0.maxInFlight) }
         context.set(maxInFlight, Double(most))
-        return VerificationReport.compare(expected: ItemCodec.expectedChecksum(items: total, itemBytes: size, ordered: false), received: checksum)
+        return VerificationReport.compare(
+            expected: ItemCodec.expectedChecksum(items: total, itemBytes: size, ordered: false), received: checksum)
     }
 }

@@ -14,13 +14,22 @@ import Synchronization
 @main
 struct WatermarkPause: Scenario {
     static let events = Param<Int>.items(default: "30k", quick: "20k", stress: "1M")
-    static let eventBytes = Param<Int>.bytes("event_bytes", default: "1KiB", min: 16, max: 1_048_576, help: "bytes per event (sequence, stamp, checked pattern)")
-    static let producerRate = Param<Int>.count("producer_rate", default: "300k", min: 1, help: "events per second the source emits while not paused")
-    static let workers = Param<Int>.count("workers", default: "10", min: 1, help: "events processed at once (p-queue's concurrency)")
-    static let jobTime = Param<Double>.duration("job_time", default: "200us", min: 0, help: "time one worker spends on one event")
-    static let highMark = Param<Int>.count("high_mark", default: "10000", min: 0, help: "pause the source when the queue holds more than this (0 = never pause)")
-    static let lowMark = Param<Int>.count("low_mark", default: "1000", min: 0, help: "resume it when a worker leaves fewer than this")
-    static let burst = Param<Int>.count("burst", default: "64", min: 1, help: "events the source delivers per read; a pause takes effect between reads")
+    static let eventBytes = Param<Int>.bytes(
+        "event_bytes", default: "1KiB", min: 16, max: 1_048_576,
+        help: "bytes per event (sequence, stamp, checked pattern)")
+    static let producerRate = Param<Int>.count(
+        "producer_rate", default: "300k", min: 1, help: "events per second the source emits while not paused")
+    static let workers = Param<Int>.count(
+        "workers", default: "10", min: 1, help: "events processed at once (p-queue's concurrency)")
+    static let jobTime = Param<Double>.duration(
+        "job_time", default: "200us", min: 0, help: "time one worker spends on one event")
+    static let highMark = Param<Int>.count(
+        "high_mark", default: "10000", min: 0,
+        help: "pause the source when the queue holds more than this (0 = never pause)")
+    static let lowMark = Param<Int>.count(
+        "low_mark", default: "1000", min: 0, help: "resume it when a worker leaves fewer than this")
+    static let burst = Param<Int>.count(
+        "burst", default: "64", min: 1, help: "events the source delivers per read; a pause takes effect between reads")
 
     static let queueDepth = GaugeName("queue_depth")
     static let queueBytes = GaugeName("queue_bytes")
@@ -38,13 +47,21 @@ struct WatermarkPause: Scenario {
         gauges: [queueDepth, queueBytes],
         metrics: [pauses, overshoot, pausedShare],
         claims: [
-            SeedClaim("the depth stays within the high mark, plus at most one read in flight when the pause lands", seed: seed,
-                      check: .gauge(queueDepth, atMostSumOf: [highMark, burst], plus: 0)),
+            SeedClaim(
+                "the depth stays within the high mark, plus at most one read in flight when the pause lands",
+                seed: seed,
+                check: .gauge(queueDepth, atMostSumOf: [highMark, burst], plus: 0)),
             SeedClaim("pausing the source keeps memory bounded", seed: seed, check: .memoryBounded),
         ],
         variants: [
-            ScenarioVariant("no-watermark", summary: "high_mark=0: the source is never paused (the seed's unbounded queue)", parameters: ["high_mark": "0"],
-                            claims: [SeedClaim("without the watermarks the queue, and memory, grow with the input", seed: seed, check: .memoryGrows)]),
+            ScenarioVariant(
+                "no-watermark", summary: "high_mark=0: the source is never paused (the seed's unbounded queue)",
+                parameters: ["high_mark": "0"],
+                claims: [
+                    SeedClaim(
+                        "without the watermarks the queue, and memory, grow with the input", seed: seed,
+                        check: .memoryGrows)
+                ])
         ],
         pattern: "depth-watermark")
 
@@ -88,7 +105,8 @@ struct WatermarkPause: Scenario {
         /// A worker takes the next event, with the seed's 'next' listener: below the low mark,
         /// resume the source. Nil when empty; `finished` when empty and the source is done.
         func take() -> (event: [UInt8]?, finished: Bool) {
-            let (event, finished, waking) = state.withLock { state -> ([UInt8]?, Bool, CheckedContinuation<Void, Never>?) in
+            let (event, finished, waking) = state.withLock {
+                state -> ([UInt8]?, Bool, CheckedContinuation<Void, Never>?) in
                 guard let event = state.events.popFirst() else { return (nil, state.sourceDone, nil) }
                 state.bytes -= event.count
                 depth.set(state.events.count)
@@ -125,7 +143,9 @@ struct WatermarkPause: Scenario {
     }
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
-        let total = context[events], size = context[eventBytes], perRead = context[burst]
+        let total = context[events]
+        let size = context[eventBytes]
+        let perRead = context[burst]
         let queue = Queue(context)
         let jobNanoseconds = UInt64(context[jobTime] * 1e9)
         let started = MonotonicClock.nanoseconds()
@@ -157,9 +177,13 @@ struct WatermarkPause: Scenario {
                 let before = MonotonicClock.nanoseconds()
                 await queue.waitWhilePaused()
                 pausedNanoseconds.add(MonotonicClock.nanoseconds() - before, ordering: .relaxed)
-                if MonotonicClock.nanoseconds() - before > 1_000_000 { pacer = RatePacer(bytesPerSecond: context[producerRate]) }  // no catch-up burst after a pause
+                if MonotonicClock.nanoseconds() - before > 1_000_000 {
+                    pacer = RatePacer(bytesPerSecond: context[producerRate])
+                }  // no catch-up burst after a pause
                 let end = min(sequence + perRead, total)
-                for next in sequence..<end { queue.add(ItemCodec.makeItem(sequence: UInt64(next), itemBytes: size, stamped: true)) }
+                for next in sequence..<end {
+                    queue.add(ItemCodec.makeItem(sequence: UInt64(next), itemBytes: size, stamped: true))
+                }
                 try await pacer.pace(after: end - sequence)
                 sequence = end
             }
@@ -170,8 +194,11 @@ struct WatermarkPause: Scenario {
             let (count, deepest) = queue.state.withLock { ($0.pauses, $0.maxDepth) }
             context.set(pauses, Double(count))
             context.set(overshoot, context[highMark] > 0 ? Double(max(0, deepest - context[highMark])) : 0)
-            context.set(pausedShare, Double(pausedNanoseconds.load(ordering: .relaxed)) / Double(MonotonicClock.nanoseconds() - started))
-            return VerificationReport.compare(expected: ItemCodec.expectedChecksum(items: total, itemBytes: size, ordered: false), received: checksum)
+            context.set(
+                pausedShare,
+                Double(pausedNanoseconds.load(ordering: .relaxed)) / Double(MonotonicClock.nanoseconds() - started))
+            return VerificationReport.compare(
+                expected: ItemCodec.expectedChecksum(items: total, itemBytes: size, ordered: false), received: checksum)
         }
     }
 }

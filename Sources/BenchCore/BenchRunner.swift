@@ -42,8 +42,10 @@ public struct BenchRunner: StepExecutor {
     /// Runs every step of `plan` as children, one after another, through the ``RunLoop``:
     /// records go to `document` (written by the caller) and, when given, each to `journal` before
     /// the next child starts. With an adaptive plan and a `rule`, rows run on until settled.
-    public func execute(_ plan: RunPlan, rule: (any RepeatRule)? = nil, logDirectory: String, journal: RunJournal? = nil,
-                        into document: inout RunDocument, progress: (Event) -> Void) {
+    public func execute(
+        _ plan: RunPlan, rule: (any RepeatRule)? = nil, logDirectory: String, journal: RunJournal? = nil,
+        into document: inout RunDocument, progress: (Event) -> Void
+    ) {
         let side = RunLoop.Side(name: "run", plan: plan, logDirectory: logDirectory, journal: journal)
         Self.execute(side, rule: rule, interruption: interruption, into: &document, progress: progress) { step, live in
             execute(step, profile: plan.profile, logDirectory: logDirectory, live: live)
@@ -51,23 +53,32 @@ public struct BenchRunner: StepExecutor {
     }
 
     /// The same with how a step runs given (`run`: a script in tests).
-    public static func execute(_ plan: RunPlan, rule: (any RepeatRule)?, interruption: Interruption?, into document: inout RunDocument,
-                               progress: (Event) -> Void, run: (RunPlan.Step) -> RunRecord) {
-        execute(RunLoop.Side(name: "run", plan: plan, logDirectory: ""), rule: rule, interruption: interruption, into: &document,
-                progress: progress) { step, _ in run(step) }
+    public static func execute(
+        _ plan: RunPlan, rule: (any RepeatRule)?, interruption: Interruption?, into document: inout RunDocument,
+        progress: (Event) -> Void, run: (RunPlan.Step) -> RunRecord
+    ) {
+        execute(
+            RunLoop.Side(name: "run", plan: plan, logDirectory: ""), rule: rule, interruption: interruption,
+            into: &document,
+            progress: progress
+        ) { step, _ in run(step) }
     }
 
-    static func execute(_ side: RunLoop.Side, rule: (any RepeatRule)?, interruption: Interruption?, into document: inout RunDocument,
-                        progress: (Event) -> Void, run: (RunPlan.Step, (LiveStatus) -> Void) -> RunRecord) {
+    static func execute(
+        _ side: RunLoop.Side, rule: (any RepeatRule)?, interruption: Interruption?, into document: inout RunDocument,
+        progress: (Event) -> Void, run: (RunPlan.Step, (LiveStatus) -> Void) -> RunRecord
+    ) {
         var documents = [document]
-        RunLoop(.single(side), interruption: interruption).execute(into: &documents, rule: rule, progress: { event in
-            switch event {
-            case .starting(_, let step, let index, let total): progress(.starting(step, index: index, total: total))
-            case .running(_, let step, let status): progress(.running(step, status))
-            case .finished(_, let step, let record): progress(.finished(step, record))
-            case .added(let steps): progress(.added(steps))
-            }
-        }, run: { _, step, live in withoutActuallyEscaping(live) { live in run(step, live) } })
+        RunLoop(.single(side), interruption: interruption).execute(
+            into: &documents, rule: rule,
+            progress: { event in
+                switch event {
+                case .starting(_, let step, let index, let total): progress(.starting(step, index: index, total: total))
+                case .running(_, let step, let status): progress(.running(step, status))
+                case .finished(_, let step, let record): progress(.finished(step, record))
+                case .added(let steps): progress(.added(steps))
+                }
+            }, run: { _, step, live in withoutActuallyEscaping(live) { live in run(step, live) } })
         document = documents[0]
     }
 
@@ -77,7 +88,9 @@ public struct BenchRunner: StepExecutor {
     }
 
     /// Runs one step as a child process, reporting how it does while it runs.
-    public func execute(_ step: RunPlan.Step, profile: Profile, logDirectory: String, live: (LiveStatus) -> Void) -> RunRecord {
+    public func execute(
+        _ step: RunPlan.Step, profile: Profile, logDirectory: String, live: (LiveStatus) -> Void
+    ) -> RunRecord {
         var limits = self.limits
         limits.killAfterS = step.killAfterS
         let runner = ChildRunner(launcherPath: catalog.launcherPath, limits: limits, interruption: interruption)
@@ -86,18 +99,25 @@ public struct BenchRunner: StepExecutor {
             scenario: step.row, repeatIndex: step.repeatIndex, scale: step.scale,
             parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: logFile)
         record.variant = step.variant
-        run(step.entry, profile: profile, parameters: step.parameters, allocator: step.allocator, with: runner, into: &record, live: live)
+        run(
+            step.entry, profile: profile, parameters: step.parameters, allocator: step.allocator, with: runner,
+            into: &record, live: live)
         return record
     }
 
     /// Starts one child of `entry` with the harness's standard arguments and environment: the
     /// parameters go over resolved, as one JSON object (``ResultProtocol``).
-    func run(_ entry: ScenarioCatalog.Entry, profile: Profile, parameters: [(String, String)], allocator: Allocator = .jemalloc, with runner: ChildRunner,
-             into record: inout RunRecord, live: (LiveStatus) -> Void = { _ in }) {
+    func run(
+        _ entry: ScenarioCatalog.Entry, profile: Profile, parameters: [(String, String)],
+        allocator: Allocator = .jemalloc, with runner: ChildRunner,
+        into record: inout RunRecord, live: (LiveStatus) -> Void = { _ in }
+    ) {
         let resolved = (try? JSONLineCoding.line(Dictionary(parameters, uniquingKeysWith: { $1 }))) ?? "{}"
-        let arguments = ["--profile", profile.rawValue, "--sample-interval-ms", String(runner.limits.sampleIntervalMs),
-                         "--timeline-interval-ms", String(runner.limits.timelineIntervalMs), "--cache-dir", cacheDirectory,
-                         ResultProtocol.parametersFlag, resolved]
+        let arguments = [
+            "--profile", profile.rawValue, "--sample-interval-ms", String(runner.limits.sampleIntervalMs),
+            "--timeline-interval-ms", String(runner.limits.timelineIntervalMs), "--cache-dir", cacheDirectory,
+            ResultProtocol.parametersFlag, resolved,
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["BPBENCH_CACHE_DIR"] = cacheDirectory
         environment.merge(catalog.childEnvironment) { $1 }
@@ -119,18 +139,25 @@ public struct BenchRunner: StepExecutor {
         if allocator == .system {
             // glibc's malloc ahead of the jemalloc the binary links (``Allocator``).
             let library = catalog.binDirectory + "/" + Allocator.systemLibraryName
-            environment["LD_PRELOAD"] = [library, environment["LD_PRELOAD"]].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ":")
+            environment["LD_PRELOAD"] = [library, environment["LD_PRELOAD"]].compactMap { $0 }.filter { !$0.isEmpty }
+                .joined(separator: ":")
             environment[ResultProtocol.allocatorVariable] = Allocator.system.rawValue
         }
         var profile: String?
         if let directory = attributionDirectory, allocator == .jemalloc, case .built = entry.launch {
             // jemalloc reads MALLOC_CONF after the compiled-in defaults: profiling on top of them.
-            environment["MALLOC_CONF"] = [environment["MALLOC_CONF"], PeakAttribution.mallocConf(lgSample: attributionSampleLg)].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ",")
-            profile = directory + "/" + ((record.logFile as NSString).lastPathComponent as NSString).deletingPathExtension + ".heap"
+            environment["MALLOC_CONF"] = [
+                environment["MALLOC_CONF"], PeakAttribution.mallocConf(lgSample: attributionSampleLg),
+            ].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ",")
+            profile =
+                directory + "/" + ((record.logFile as NSString).lastPathComponent as NSString).deletingPathExtension
+                + ".heap"
             environment[ResultProtocol.peakProfileVariable] = profile
         }
-        runner.run(program: command.argv[0], arguments: Array(command.argv.dropFirst()) + arguments, environment: environment,
-                   workingDirectory: command.workingDirectory, speaksProtocol: entry.description.protocolVersion != nil, into: &record, live: live)
+        runner.run(
+            program: command.argv[0], arguments: Array(command.argv.dropFirst()) + arguments, environment: environment,
+            workingDirectory: command.workingDirectory, speaksProtocol: entry.description.protocolVersion != nil,
+            into: &record, live: live)
         if let profile, FileManager.default.fileExists(atPath: profile) { record.observed.heapProfile = profile }
     }
 }

@@ -1,5 +1,6 @@
 import BenchModel
 import BenchProtocol
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,8 +24,10 @@ struct ChildLauncher {
 
     let launcherPath: String
 
-    func start(program: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
-               cpus: ChildCPUs? = nil) throws(SpawnError) -> Started {
+    func start(
+        program: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
+        cpus: ChildCPUs? = nil
+    ) throws(SpawnError) -> Started {
         let result = try Self.pipe()
         let control = try Self.pipe()
         let output = try Self.pipe()
@@ -51,9 +54,12 @@ struct ChildLauncher {
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         posix_spawnattr_setsigmask(&attributes, &emptyMask)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
-        let argv = [launcherPath] + (workingDirectory.map { ["--chdir", $0] } ?? []) + (cpus.map { ["--cpus", $0.launcherArgument] } ?? [])
+        let argv =
+            [launcherPath] + (workingDirectory.map { ["--chdir", $0] } ?? [])
+            + (cpus.map { ["--cpus", $0.launcherArgument] } ?? [])
             + [program] + arguments
         let envp = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0

@@ -20,8 +20,10 @@ public struct ChildRunner: Sendable {
     /// scenario, repeat, scale, parameters and log file are already set). Never throws: a child
     /// that cannot even start is a result too. A program that does not speak the result protocol
     /// (`speaksProtocol` false) gets its status from its exit code.
-    public func run(program: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
-                    speaksProtocol: Bool = true, into record: inout RunRecord, live: (LiveStatus) -> Void = { _ in }) {
+    public func run(
+        program: String, arguments: [String], environment: [String: String], workingDirectory: String? = nil,
+        speaksProtocol: Bool = true, into record: inout RunRecord, live: (LiveStatus) -> Void = { _ in }
+    ) {
         var environment = environment
         environment[ResultProtocol.environmentVariable] = String(ResultProtocol.fd)
         environment.merge(limits.cpus?.environment ?? [:]) { $1 }
@@ -35,8 +37,9 @@ public struct ChildRunner: Sendable {
         let harnessCpuBefore = System.processCPUSeconds()
         let started: ChildLauncher.Started
         do {
-            started = try ChildLauncher(launcherPath: launcherPath).start(program: program, arguments: arguments, environment: environment, workingDirectory: workingDirectory,
-                                                                     cpus: limits.cpus)
+            started = try ChildLauncher(launcherPath: launcherPath).start(
+                program: program, arguments: arguments, environment: environment, workingDirectory: workingDirectory,
+                cpus: limits.cpus)
         } catch {
             record.status = .spawnFailed
             record.statusDetail = error.description
@@ -50,8 +53,10 @@ public struct ChildRunner: Sendable {
         var watch = Watch(limits: limits, startNs: startNs)
         watch.supervise(controlFD: started.controlFD, interruption: interruption) { elapsedS, rssBytes in
             let sample = reader.latestSample()
-            live(LiveStatus(elapsedS: elapsedS, rssBytes: rssBytes, allocatedBytes: sample?.counters.allocated ?? 0,
-                            items: sample?.items ?? 0, bytes: sample?.bytes ?? 0))
+            live(
+                LiveStatus(
+                    elapsedS: elapsedS, rssBytes: rssBytes, allocatedBytes: sample?.counters.allocated ?? 0,
+                    items: sample?.items ?? 0, bytes: sample?.bytes ?? 0))
         }
         close(started.controlFD)
         if watch.exit == nil, let pid = watch.childPID {
@@ -67,13 +72,18 @@ public struct ChildRunner: Sendable {
         if !holders.isEmpty { record.observed.pipeHoldersKilled = holders.count }
         record.observed.wallS = Double(System.monotonicNanoseconds() - startNs) / 1e9
         record.observed.harnessCpuS = System.processCPUSeconds() - harnessCpuBefore
-        Self.fill(&record, watch: watch, received: received, logDropped: kept.dropped, timelineIntervalMs: limits.timelineIntervalMs,
-                  speaksProtocol: speaksProtocol)
+        Self.fill(
+            &record, watch: watch, received: received, logDropped: kept.dropped,
+            timelineIntervalMs: limits.timelineIntervalMs,
+            speaksProtocol: speaksProtocol)
     }
 
     /// Puts what the parent saw and what the child said, as sent, into the record.
-    static func fill(_ record: inout RunRecord, watch: Watch, received: ResultStreamReader.Received, logDropped: Int, timelineIntervalMs: Double,
-                     speaksProtocol: Bool = true) {
+    static func fill(
+        _ record: inout RunRecord, watch: Watch, received: ResultStreamReader.Received, logDropped: Int,
+        timelineIntervalMs: Double,
+        speaksProtocol: Bool = true
+    ) {
         record.observed.peakRssSampledBytes = watch.peakRss
         record.observed.peakHwmBytes = watch.lastHwm
         record.observed.parentSamples = watch.samples
@@ -85,7 +95,8 @@ public struct ChildRunner: Sendable {
             record.observed.maxProcesses = watch.treePeak.processes
         }
         if let helloMs = received.helloArrivalMs {
-            record.observed.rssAtHelloBytes = watch.rssTimeline.first { $0.tMs >= helloMs }?.rss ?? watch.rssTimeline.last?.rss
+            record.observed.rssAtHelloBytes =
+                watch.rssTimeline.first { $0.tMs >= helloMs }?.rss ?? watch.rssTimeline.last?.rss
         }
         record.observed.killedAtS = watch.killedAtS
         record.observed.rssAtKillBytes = watch.rssAtKill
@@ -104,20 +115,26 @@ public struct ChildRunner: Sendable {
         if received.result == nil, !received.samples.isEmpty {
             // Killed (cap, timeout, crash) before its result: the streamed samples still say how
             // far its heap got, which is the point of a memory-cap row.
-            record.observed.streamedPeaks = received.samples.reduce(into: AllocatorCounters()) { $0.formMaximum($1.sample.counters) }
+            record.observed.streamedPeaks = received.samples.reduce(into: AllocatorCounters()) {
+                $0.formMaximum($1.sample.counters)
+            }
             record.observed.streamedItems = received.samples.last?.sample.items
             record.observed.streamedBytes = received.samples.last?.sample.bytes
         }
         record.timeline = mergeTimeline(rss: watch.rssTimeline, samples: received.samples)
         (record.status, record.statusDetail) = status(watch: watch, received: received, speaksProtocol: speaksProtocol)
         if logDropped > 0 {
-            record.statusDetail = [record.statusDetail, "log cut, \(logDropped) bytes of output dropped"].compactMap { $0 }.joined(separator: "; ")
+            record.statusDetail = [record.statusDetail, "log cut, \(logDropped) bytes of output dropped"].compactMap {
+                $0
+            }.joined(separator: "; ")
         }
     }
 
     /// Precedence: what the harness did (cap, timeout, interrupt) explains a death best; then a
     /// signal nobody asked for; then the protocol; then the scenario's own word.
-    static func status(watch: Watch, received: ResultStreamReader.Received, speaksProtocol: Bool = true) -> (RunStatus, String?) {
+    static func status(
+        watch: Watch, received: ResultStreamReader.Received, speaksProtocol: Bool = true
+    ) -> (RunStatus, String?) {
         if let killed = watch.killedFor { return (killed, watch.killDetail) }
         if let spawnError = watch.spawnError { return (.spawnFailed, spawnError) }
         guard let exit = watch.exit else { return (.crashed, "the launcher ended without reporting the child's exit") }
@@ -125,21 +142,28 @@ public struct ChildRunner: Sendable {
         if let error = received.protocolError { return (.protocolError, error) }
         if !speaksProtocol, received.hello == nil, received.result == nil {
             // Says nothing on fd 3 by declaration: the exit code is all it tells.
-            if exit.code != 0 { return (.error, "exited with code \(exit.code) (the program does not speak the result protocol)") }
+            if exit.code != 0 {
+                return (.error, "exited with code \(exit.code) (the program does not speak the result protocol)")
+            }
             return (.ok, RunRecord.unverifiedDetail)
         }
-        guard let result = received.result else { return (.noResult, "exited with code \(exit.code) without a result line") }
+        guard let result = received.result else {
+            return (.noResult, "exited with code \(exit.code) without a result line")
+        }
         switch result.status {
         case .ok: return (.ok, nil)
         case .failedVerification: return (.failedVerification, result.message)
         case .error: return (.error, result.message)
         case .skipped: return (.skipped, result.message)
-        default: return (.protocolError, "the child reported '\(result.status.rawValue)', which only the harness may decide")
+        default:
+            return (.protocolError, "the child reported '\(result.status.rawValue)', which only the harness may decide")
         }
     }
 
     /// One row per parent timeline window, carrying the child's latest jemalloc sample at that time.
-    static func mergeTimeline(rss: [(tMs: Double, rss: Int, treeRss: Int?)], samples: [(arrivalMs: Double, sample: SampleMessage)]) -> [TimelinePoint] {
+    static func mergeTimeline(
+        rss: [(tMs: Double, rss: Int, treeRss: Int?)], samples: [(arrivalMs: Double, sample: SampleMessage)]
+    ) -> [TimelinePoint] {
         var points: [TimelinePoint] = []
         points.reserveCapacity(rss.count)
         var next = 0
@@ -149,9 +173,11 @@ public struct ChildRunner: Sendable {
                 latest = samples[next].sample
                 next += 1
             }
-            points.append(TimelinePoint(
-                tMs: tMs, rssBytes: rssBytes, allocatedBytes: latest?.counters.allocated ?? 0,
-                residentBytes: latest?.counters.resident ?? 0, gauges: latest?.gauges ?? [:], treeRssBytes: treeRss))
+            points.append(
+                TimelinePoint(
+                    tMs: tMs, rssBytes: rssBytes, allocatedBytes: latest?.counters.allocated ?? 0,
+                    residentBytes: latest?.counters.resident ?? 0, gauges: latest?.gauges ?? [:], treeRssBytes: treeRss)
+            )
         }
         return points
     }

@@ -22,8 +22,10 @@ public struct CrashTest: Sendable {
     /// Runs the kills and the final drain through `executor`; returns every record (the killed
     /// ones first, then the drain, whose metrics carry `events_committed`, `events_processed`,
     /// `lost`, `duplicates`).
-    public func execute(step: RunPlan.Step, profile: Profile, executor: any StepExecutor, directory: String,
-                        interruption: Interruption? = nil, progress: (String) -> Void) -> [RunRecord] {
+    public func execute(
+        step: RunPlan.Step, profile: Profile, executor: any StepExecutor, directory: String,
+        interruption: Interruption? = nil, progress: (String) -> Void
+    ) -> [RunRecord] {
         let stateParameter = step.entry.description.durableStateParameter ?? "state_file"
         var parameters = step.parameters.filter { $0.0 != stateParameter }
         parameters.append((stateParameter, directory + "/crash-test-state"))
@@ -38,9 +40,10 @@ public struct CrashTest: Sendable {
             start.killAfterS = kill < kills ? Double.random(in: window, using: &generator) : nil
             var record = executor.execute(start, profile: profile, logDirectory: directory + "/logs")
             if kill < kills, record.status != .killed { completedEarly += 1 }
-            progress(kill < kills
-                ? "kill \(kill + 1)/\(kills): \(record.status.rawValue)\(record.killedAtS.map { String(format: " at %.3f s", $0) } ?? "")"
-                : "final drain: \(record.status.rawValue) \(record.statusDetail ?? "")")
+            progress(
+                kill < kills
+                    ? "kill \(kill + 1)/\(kills): \(record.status.rawValue)\(record.killedAtS.map { String(format: " at %.3f s", $0) } ?? "")"
+                    : "final drain: \(record.status.rawValue) \(record.statusDetail ?? "")")
             record.observed.harnessMetrics["crash_test_kills"] = Double(kills - completedEarly)
             records.append(record)
             if record.status == .interrupted { break }
@@ -62,10 +65,15 @@ public struct CrashTest: Sendable {
     /// ok, anything lost, or a queue file that did not carry over every restart.
     public static func failure(_ records: [RunRecord]) -> String? {
         guard let final = records.last else { return "no run finished" }
-        if final.status != .ok { return "the final drain ended \(final.status.rawValue)\(final.statusDetail.map { ": " + $0 } ?? "")" }
+        if final.status != .ok {
+            return "the final drain ended \(final.status.rawValue)\(final.statusDetail.map { ": " + $0 } ?? "")"
+        }
         if let lost = final.metrics["lost"], lost != 0 { return "\(Int(lost)) committed events were lost" }
-        if let landed = final.metrics["crash_test_kills"], let starts = final.metrics["crash_test_starts"], landed * 2 < starts - 1 {
-            return "only \(Int(landed)) of \(Int(starts - 1)) kills landed (the other runs finished first): too little was tested — raise items or pace the producer"
+        if let landed = final.metrics["crash_test_kills"], let starts = final.metrics["crash_test_starts"],
+            landed * 2 < starts - 1
+        {
+            return
+                "only \(Int(landed)) of \(Int(starts - 1)) kills landed (the other runs finished first): too little was tested — raise items or pace the producer"
         }
         // A kill can land before a start has opened the file, so runs may fall short of starts;
         // a file that saw only the final run means the restarts did not resume it.

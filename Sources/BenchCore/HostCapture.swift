@@ -9,17 +9,26 @@ extension HostEnvironment {
     /// first child's hello, once a child has run.
     public static func capture(projectRoot: String, childCPUs: ChildCPUs? = nil) -> HostEnvironment {
         let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let cpu = cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) } ?? "unknown"
+        let cpu =
+            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
+            .map { String($0.split(separator: ":", maxSplits: 1).last ?? "").trimmingCharacters(in: .whitespaces) }
+            ?? "unknown"
         var name = utsname()
         uname(&name)
         let kernel = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
         let osRelease = (try? String(contentsOfFile: "/etc/os-release", encoding: .utf8)) ?? ""
-        let os = osRelease.split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
-            .map { $0.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } ?? "unknown"
-        let swift = (command("swift", ["--version"]) ?? "unknown").split(separator: "\n").first.map(String.init) ?? "unknown"
+        let os =
+            osRelease.split(separator: "\n").first { $0.hasPrefix("PRETTY_NAME=") }
+            .map { $0.dropFirst("PRETTY_NAME=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+            ?? "unknown"
+        let swift =
+            (command("swift", ["--version"]) ?? "unknown").split(separator: "\n").first.map(String.init) ?? "unknown"
         var commit = command("git", ["-C", projectRoot, "rev-parse", "--short=12", "HEAD"]) ?? "unknown"
-        if let dirty = command("git", ["-C", projectRoot, "status", "--porcelain", "--untracked-files=no"]), !dirty.isEmpty { commit += "-dirty" }
+        if let dirty = command("git", ["-C", projectRoot, "status", "--porcelain", "--untracked-files=no"]),
+            !dirty.isEmpty
+        {
+            commit += "-dirty"
+        }
         var limits: [String: String] = [:]
         for name in socketBufferSysctls {
             let path = "/proc/sys/" + name.replacingOccurrences(of: ".", with: "/")
@@ -34,7 +43,9 @@ extension HostEnvironment {
             mallocConfEnvironment: ProcessInfo.processInfo.environment["MALLOC_CONF"],
             gitCommit: commit, hostname: ProcessInfo.processInfo.hostName)
         environment.socketBufferLimits = limits.isEmpty ? nil : limits
-        environment.sqliteVersion = command("pkg-config", ["--modversion", "sqlite3"]) ?? command("sqlite3", ["--version"])?.split(separator: " ").first.map(String.init)
+        environment.sqliteVersion =
+            command("pkg-config", ["--modversion", "sqlite3"])
+            ?? command("sqlite3", ["--version"])?.split(separator: " ").first.map(String.init)
         environment.postgresVersion = command("pg_config", ["--version"]) ?? command("postgres", ["--version"])
         environment.childCPUs = childCPUs
         environment.eventLoops = childCPUs?.count
@@ -62,7 +73,9 @@ extension HostEnvironment {
 extension PlanFile {
     /// The revision of the checkout at `projectRoot`: `BPBENCH_REVISION` when set (an image built
     /// without `.git`), else git's, `-dirty` with uncommitted changes.
-    public static func currentRevision(projectRoot: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func currentRevision(
+        projectRoot: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
         if let given = environment["BPBENCH_REVISION"], !given.isEmpty { return given }
         return HostEnvironment.capture(projectRoot: projectRoot).gitCommit
     }
@@ -72,9 +85,13 @@ extension RunDocument {
     /// The document of a run about to start: the plan's settings, this machine, every row's
     /// claims, which rows scale in time, and the reference row (`reference`, else the scenario
     /// that declares itself the reference).
-    public init(plan: RunPlan, entries: [ScenarioEntry], limits: ChildLimits, projectRoot: String, reference: String? = nil) {
-        self.init(startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
-                  scales: plan.scales, limits: limits, environment: HostEnvironment.capture(projectRoot: projectRoot, childCPUs: limits.cpus))
+    public init(
+        plan: RunPlan, entries: [ScenarioEntry], limits: ChildLimits, projectRoot: String, reference: String? = nil
+    ) {
+        self.init(
+            startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
+            scales: plan.scales, limits: limits,
+            environment: HostEnvironment.capture(projectRoot: projectRoot, childCPUs: limits.cpus))
         if plan.repeatPolicy.isAdaptive { maxRepeats = plan.repeatPolicy.maximum }
         var traits: [String: RowTraits] = [:]
         for entry in entries {

@@ -1,4 +1,5 @@
 import BenchModel
+
 /// Runs two plans — the revision under test (*head*) and the one it is compared with (*base*) —
 /// interleaved, one child at a time, each side through its own ``StepExecutor`` (this tree's
 /// binaries and the base revision's). The order (A B, B A, …), the records, the journals and the
@@ -13,7 +14,9 @@ public struct InterleavedRunner: Sendable {
         /// Each recorded row is appended here before the next child starts (nil: no folder).
         public var journal: RunJournal?
 
-        public init(name: String, executor: any StepExecutor, plan: RunPlan, logDirectory: String, journal: RunJournal? = nil) {
+        public init(
+            name: String, executor: any StepExecutor, plan: RunPlan, logDirectory: String, journal: RunJournal? = nil
+        ) {
             self.name = name
             self.executor = executor
             self.plan = plan
@@ -21,7 +24,9 @@ public struct InterleavedRunner: Sendable {
             self.journal = journal
         }
 
-        var loopSide: RunLoop.Side { RunLoop.Side(name: name, plan: plan, logDirectory: logDirectory, journal: journal) }
+        var loopSide: RunLoop.Side {
+            RunLoop.Side(name: name, plan: plan, logDirectory: logDirectory, journal: journal)
+        }
     }
 
     /// What the terminal is told as the run goes.
@@ -51,19 +56,27 @@ public struct InterleavedRunner: Sendable {
     /// adaptive head plan and a `rule`, each row runs its planned pairs, then one more pair at
     /// each end scale the rule calls unsettled (seeing both sides' records), until none is or the
     /// maximum is reached.
-    public func execute(head headDocument: inout RunDocument, base baseDocument: inout RunDocument, rule: (any RepeatRule)? = nil,
-                        progress: (Event) -> Void) {
+    public func execute(
+        head headDocument: inout RunDocument, base baseDocument: inout RunDocument, rule: (any RepeatRule)? = nil,
+        progress: (Event) -> Void
+    ) {
         let sides = [head, base]
         var documents = [headDocument, baseDocument]
-        loop.execute(into: &documents, rule: rule, progress: { event in
-            switch event {
-            case .starting(let side, let step, let index, let total): progress(.starting(side: sides[side].name, step, index: index, total: total))
-            case .finished(let side, let step, let record): progress(.finished(side: sides[side].name, step, record))
-            case .running, .added: break  // the interleaved progress lines show neither
-            }
-        }, run: { side, step, _ in
-            sides[side].executor.execute(step, profile: sides[side].plan.profile, logDirectory: sides[side].logDirectory)
-        })
+        loop.execute(
+            into: &documents, rule: rule,
+            progress: { event in
+                switch event {
+                case .starting(let side, let step, let index, let total):
+                    progress(.starting(side: sides[side].name, step, index: index, total: total))
+                case .finished(let side, let step, let record):
+                    progress(.finished(side: sides[side].name, step, record))
+                case .running, .added: break  // the interleaved progress lines show neither
+                }
+            },
+            run: { side, step, _ in
+                sides[side].executor.execute(
+                    step, profile: sides[side].plan.profile, logDirectory: sides[side].logDirectory)
+            })
         headDocument = documents[0]
         baseDocument = documents[1]
     }

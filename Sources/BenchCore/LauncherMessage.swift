@@ -38,12 +38,15 @@ enum LauncherMessage: Equatable {
             self = .spawnError(errno: code, stage: fields.count > 2 ? fields[2] : "fork")
         case "exit":
             guard fields.count == 5 || fields.count == 9, let status = Int32(fields[1]), let maxRss = Int(fields[2]),
-                  let user = Double(fields[3]), let system = Double(fields[4]) else { return nil }
+                let user = Double(fields[3]), let system = Double(fields[4])
+            else { return nil }
             var counts: KernelCounts?
             if fields.count == 9 {
                 let numbers = fields[5...].compactMap { Int($0) }
                 guard numbers.count == 4 else { return nil }
-                counts = KernelCounts(voluntaryContextSwitches: numbers[0], involuntaryContextSwitches: numbers[1], minorFaults: numbers[2], majorFaults: numbers[3])
+                counts = KernelCounts(
+                    voluntaryContextSwitches: numbers[0], involuntaryContextSwitches: numbers[1],
+                    minorFaults: numbers[2], majorFaults: numbers[3])
             }
             self = .exit(waitStatus: status, maxRssKiB: maxRss, userS: user, systemS: system, counts: counts)
         default:

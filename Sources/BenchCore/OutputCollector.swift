@@ -28,7 +28,9 @@ final class OutputCollector: Sendable {
                 if count <= 0 { break }
                 let keep = max(0, min(count, limitBytes - written))
                 if keep > 0, log >= 0 {
-                    _ = chunk.withUnsafeBytes { try? System.writeAll(log, UnsafeRawBufferPointer(rebasing: $0[0..<keep])) }
+                    _ = chunk.withUnsafeBytes {
+                        try? System.writeAll(log, UnsafeRawBufferPointer(rebasing: $0[0..<keep]))
+                    }
                 }
                 written += keep
                 dropped += count - keep
@@ -38,7 +40,11 @@ final class OutputCollector: Sendable {
                 try? System.writeAll(log, Data(note.utf8))
             }
             if pipe.wasAbandoned, log >= 0 {
-                try? System.writeAll(log, Data("\n[bpbench: the output pipe was still open after the child's processes ended; stopped reading]\n".utf8))
+                try? System.writeAll(
+                    log,
+                    Data(
+                        "\n[bpbench: the output pipe was still open after the child's processes ended; stopped reading]\n"
+                            .utf8))
             }
             if log >= 0 { close(log) }
             totals.withLock { $0 = (written, dropped) }

@@ -26,9 +26,14 @@ public enum PackageTemplate {
     /// A scenario or package name: what SwiftPM accepts as a target and a folder, and a shell
     /// word (letters, digits, `-` and `_`, starting with a letter).
     public static func validateName(_ name: String, what: String) throws(BenchError) {
-        let allowed = name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }
-        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) || ("A"..."Z").contains(first), allowed, name.count <= 64 else {
-            throw BenchError(.usage, "\(what) '\(name)' must start with a letter and hold only letters, digits, - and _")
+        let allowed = name.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
+        }
+        guard let first = name.unicodeScalars.first, ("a"..."z").contains(first) || ("A"..."Z").contains(first),
+            allowed, name.count <= 64
+        else {
+            throw BenchError(
+                .usage, "\(what) '\(name)' must start with a letter and hold only letters, digits, - and _")
         }
         if ScenarioPackage.reservedNames.contains(name) {
             throw BenchError(.usage, "\(what) '\(name)' is the name of a BackpressureBench module; pick another")
@@ -55,16 +60,34 @@ public enum PackageTemplate {
         let folder = "Scenarios/" + name + "/"
         switch language {
         case .swift:
-            return [(folder + "main.swift", swiftScenario(name: name)), (folder + "README.md", scenarioReadme(name: name, language: language))]
+            return [
+                (folder + "main.swift", swiftScenario(name: name)),
+                (folder + "README.md", scenarioReadme(name: name, language: language)),
+            ]
         case .node:
-            return [(folder + "scenario.json", manifest(name: name, language: "node", command: ["node", "main.mjs"], requires: ["node"])),
-                    (folder + "main.mjs", nodeProgram), (folder + "README.md", scenarioReadme(name: name, language: language))]
+            return [
+                (
+                    folder + "scenario.json",
+                    manifest(name: name, language: "node", command: ["node", "main.mjs"], requires: ["node"])
+                ),
+                (folder + "main.mjs", nodeProgram),
+                (folder + "README.md", scenarioReadme(name: name, language: language)),
+            ]
         case .python:
-            return [(folder + "scenario.json", manifest(name: name, language: "python", command: ["python3", "main.py"], requires: ["python3"])),
-                    (folder + "main.py", pythonProgram), (folder + "README.md", scenarioReadme(name: name, language: language))]
+            return [
+                (
+                    folder + "scenario.json",
+                    manifest(name: name, language: "python", command: ["python3", "main.py"], requires: ["python3"])
+                ),
+                (folder + "main.py", pythonProgram),
+                (folder + "README.md", scenarioReadme(name: name, language: language)),
+            ]
         case .command:
-            return [(folder + "scenario.json", manifest(name: name, language: "sh", command: ["./run.sh"], requires: [])),
-                    (folder + "run.sh", shellProgram), (folder + "README.md", scenarioReadme(name: name, language: language))]
+            return [
+                (folder + "scenario.json", manifest(name: name, language: "sh", command: ["./run.sh"], requires: [])),
+                (folder + "run.sh", shellProgram),
+                (folder + "README.md", scenarioReadme(name: name, language: language)),
+            ]
         }
     }
 

@@ -1,5 +1,6 @@
 import BenchModel
 import BenchSystem
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -103,7 +104,9 @@ final class ProcessTree {
         guard let directory = opendir("/proc") else { return [] }
         defer { closedir(directory) }
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             guard let pid = pid_t(name), pid != root, let parent = parentOf(pid) else { continue }
             children[parent, default: []].append(pid)
         }

@@ -64,7 +64,9 @@ final class ResultStreamReader: Sendable {
                     received.helloArrivalMs = arrival
                 case .sample(let sample): received.samples.append((arrival, sample))
                 case .result(let result):
-                    if received.result != nil, received.protocolError == nil { received.protocolError = "a second result line" }
+                    if received.result != nil, received.protocolError == nil {
+                        received.protocolError = "a second result line"
+                    }
                     received.result = result
                 }
             }
@@ -98,7 +100,9 @@ enum LineSplitter {
     }
 
     /// The same over any reader (`read(into:)`: bytes read, ≤ 0 at the end).
-    static func readLines(from read: (UnsafeMutableRawBufferPointer) -> Int, maximumLineBytes: Int, _ handle: (Event) -> Void) {
+    static func readLines(
+        from read: (UnsafeMutableRawBufferPointer) -> Int, maximumLineBytes: Int, _ handle: (Event) -> Void
+    ) {
         var pending: [UInt8] = []
         var discarding = false
         var chunk = [UInt8](repeating: 0, count: 65536)

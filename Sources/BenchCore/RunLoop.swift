@@ -79,8 +79,10 @@ public struct RunLoop {
     ///
     /// - Parameter run: runs one step of a side (an index into ``sides``), reporting how its
     ///   child does while it runs.
-    public func execute(into documents: inout [RunDocument], rule: (any RepeatRule)?, progress: (Event) -> Void,
-                        run: (Int, RunPlan.Step, (LiveStatus) -> Void) -> RunRecord) {
+    public func execute(
+        into documents: inout [RunDocument], rule: (any RepeatRule)?, progress: (Event) -> Void,
+        run: (Int, RunPlan.Step, (LiveStatus) -> Void) -> RunRecord
+    ) {
         let sides = self.sides
         precondition(documents.count == sides.count, "one document per side")
         var journalFailed = Array(repeating: false, count: sides.count)
@@ -95,16 +97,21 @@ public struct RunLoop {
                     progress(.starting(side: side, step, index: index, total: total))
                     index += 1
                     // (Both closures are non-escaping; Swift wants the nesting made explicit.)
-                    let record = withoutActuallyEscaping({ progress(.running(side: side, step, $0)) }) { live in run(side, step, live) }
+                    let record = withoutActuallyEscaping(
+                        { progress(.running(side: side, step, $0)) },
+                        do: { live in run(side, step, live) })
                     progress(.finished(side: side, step, record))
                     executed[side].append(step)
-                    if Self.collect(record, of: step, into: &documents[side]), let journal = sides[side].journal, !journalFailed[side] {
+                    if Self.collect(record, of: step, into: &documents[side]), let journal = sides[side].journal,
+                        !journalFailed[side]
+                    {
                         do {
                             try journal.append(record)
                         } catch {
                             // The run goes on (run.json is still written at the end); say it once.
                             journalFailed[side] = true
-                            FileHandle.standardError.write(Data("bpbench: \(error.message); the run continues without its journal\n".utf8))
+                            FileHandle.standardError.write(
+                                Data("bpbench: \(error.message); the run continues without its journal\n".utf8))
                         }
                     }
                 }
@@ -145,17 +152,22 @@ public struct RunLoop {
 
     /// The next round of a row: the head's extensions the rule asks for and, interleaved, the base
     /// side's same repeat where it has that row and scale.
-    func extensions(of group: [RunPlan.Step], executed: [[RunPlan.Step]], documents: [RunDocument],
-                    rule: any RepeatRule) -> [(side: Int, step: RunPlan.Step)] {
+    func extensions(
+        of group: [RunPlan.Step], executed: [[RunPlan.Step]], documents: [RunDocument],
+        rule: any RepeatRule
+    ) -> [(side: Int, step: RunPlan.Step)] {
         let plan = sides[0].plan
         let own = documents[0].records
         let other = documents.count > 1 ? documents[1].records : []
-        let headMore = plan.repeatPolicy.extensions(of: group, executed: executed[0], at: plan.extensibleScales, rule: rule,
-                                                    records: { row in own.filter { $0.scenario == row } },
-                                                    otherSide: { row in other.filter { $0.scenario == row } })
+        let headMore = plan.repeatPolicy.extensions(
+            of: group, executed: executed[0], at: plan.extensibleScales, rule: rule,
+            records: { row in own.filter { $0.scenario == row } },
+            otherSide: { row in other.filter { $0.scenario == row } })
         guard case .interleaved = schedule else { return headMore.map { (0, $0) } }
         let baseMore = headMore.compactMap { added -> RunPlan.Step? in
-            guard var next = executed[1].last(where: { $0.row == added.row && $0.scale == added.scale }) else { return nil }
+            guard var next = executed[1].last(where: { $0.row == added.row && $0.scale == added.scale }) else {
+                return nil
+            }
             next.repeatIndex = added.repeatIndex
             return next
         }
@@ -164,7 +176,9 @@ public struct RunLoop {
 
     /// Head and base steps, for each scale in turn, alternating (A B, B A, …); `added` repeats
     /// (adaptive) take their turn from their repeat index, so the alternation goes on.
-    func alternate(_ headSteps: [RunPlan.Step], _ baseSteps: [RunPlan.Step], added: Bool = false) -> [(side: Int, step: RunPlan.Step)] {
+    func alternate(
+        _ headSteps: [RunPlan.Step], _ baseSteps: [RunPlan.Step], added: Bool = false
+    ) -> [(side: Int, step: RunPlan.Step)] {
         var order: [(side: Int, step: RunPlan.Step)] = []
         var groups: [String] = []
         for step in headSteps where !groups.contains(Self.group(step)) { groups.append(Self.group(step)) }

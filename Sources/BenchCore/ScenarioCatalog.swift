@@ -38,10 +38,15 @@ public struct ScenarioCatalog: Sendable {
     public private(set) var childEnvironment: [String: String] = [:]
 
     /// What a scenario binary of this repository is built from.
-    public static let harnessScenarioInputs = ["Package.swift", "Scenarios", "Sources/ScenarioKit", "Sources/ScenarioSupport", "Sources/BenchProtocol",
-                                               "Sources/CJemalloc", "Sources/JemallocDefaults", "Sources/bpbench-launch"]
+    public static let harnessScenarioInputs = [
+        "Package.swift", "Scenarios", "Sources/ScenarioKit", "Sources/ScenarioSupport", "Sources/BenchProtocol",
+        "Sources/CJemalloc", "Sources/JemallocDefaults", "Sources/bpbench-launch",
+    ]
 
-    public init(projectRoot: String, binDirectory: String, launcherPath: String? = nil, scenarioInputs: [String] = ScenarioCatalog.harnessScenarioInputs) {
+    public init(
+        projectRoot: String, binDirectory: String, launcherPath: String? = nil,
+        scenarioInputs: [String] = ScenarioCatalog.harnessScenarioInputs
+    ) {
         self.projectRoot = projectRoot
         self.binDirectory = binDirectory
         self.launcherPath = launcherPath ?? binDirectory + "/bpbench-launch"
@@ -52,7 +57,9 @@ public struct ScenarioCatalog: Sendable {
     /// a package of one's own keeps this harness's launcher and its own list of inputs.
     public func rebased(projectRoot: String, binDirectory: String) -> ScenarioCatalog {
         let ownLauncher = launcherPath == self.binDirectory + "/bpbench-launch"
-        return ScenarioCatalog(projectRoot: projectRoot, binDirectory: binDirectory, launcherPath: ownLauncher ? nil : launcherPath, scenarioInputs: scenarioInputs)
+        return ScenarioCatalog(
+            projectRoot: projectRoot, binDirectory: binDirectory, launcherPath: ownLauncher ? nil : launcherPath,
+            scenarioInputs: scenarioInputs)
     }
 
     /// The same catalog whose children also get `variables`.
@@ -65,13 +72,18 @@ public struct ScenarioCatalog: Sendable {
     /// The usual places: `--root` or `$BPBENCH_ROOT`, else the nearest folder above the current
     /// one (or above the executable) that has `Scenarios/` and `Package.swift`.
     public static func locate(root: String?, binDirectory: String?) throws(BenchError) -> ScenarioCatalog {
-        let executableDirectory = ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        let executableDirectory =
+            ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         let bin = binDirectory ?? (executableDirectory as NSString).deletingLastPathComponent
-        let candidates = [root, ProcessInfo.processInfo.environment["BPBENCH_ROOT"], FileManager.default.currentDirectoryPath, bin].compactMap { $0 }
+        let candidates = [
+            root, ProcessInfo.processInfo.environment["BPBENCH_ROOT"], FileManager.default.currentDirectoryPath, bin,
+        ].compactMap { $0 }
         for start in candidates {
             var folder = (start as NSString).standardizingPath
             while true {
-                if FileManager.default.fileExists(atPath: folder + "/Scenarios"), FileManager.default.fileExists(atPath: folder + "/Package.swift") {
+                if FileManager.default.fileExists(atPath: folder + "/Scenarios"),
+                    FileManager.default.fileExists(atPath: folder + "/Package.swift")
+                {
                     return ScenarioCatalog(projectRoot: folder, binDirectory: bin)
                 }
                 if root != nil && start == root { break }
@@ -82,7 +94,6 @@ public struct ScenarioCatalog: Sendable {
         }
         throw BenchError(.noInput, "cannot find the project (a folder with Scenarios/ and Package.swift); pass --root")
     }
-
 
     /// Folder names of the scenarios, user-facing first, fixtures after when asked for.
     public func scenarioFolders(includeFixtures: Bool) -> [(name: String, folder: String)] {
@@ -118,14 +129,17 @@ public struct ScenarioCatalog: Sendable {
         let entry: Entry
         if hasManifest {
             guard !Self.hasSwiftSources(folder) else {
-                throw BenchError(.data, "scenario folder '\(name)' has both Swift sources and \(ScenarioManifest.fileName); keep one")
+                throw BenchError(
+                    .data, "scenario folder '\(name)' has both Swift sources and \(ScenarioManifest.fileName); keep one"
+                )
             }
             let manifest = try ScenarioManifest.load(folder: folder)
             entry = Entry(folder: folder, launch: manifest.launch, description: manifest.description)
         } else {
             let executable = binDirectory + "/" + name
             guard FileManager.default.isExecutableFile(atPath: executable) else {
-                throw BenchError(.noInput, "scenario '\(name)' has no executable at \(executable); build it first (make build)")
+                throw BenchError(
+                    .noInput, "scenario '\(name)' has no executable at \(executable); build it first (make build)")
             }
             entry = Entry(folder: folder, executable: executable, description: try Self.describe(executable))
         }
@@ -133,13 +147,17 @@ public struct ScenarioCatalog: Sendable {
         // The folder is the scenario's identity (its target, its executable, its README); a
         // description that names another would put its rows under a name nothing else knows.
         guard description.name == name else {
-            throw BenchError(.data, "scenario folder '\(name)' describes itself as '\(description.name)'; rename one so they match")
+            throw BenchError(
+                .data, "scenario folder '\(name)' describes itself as '\(description.name)'; rename one so they match")
         }
         // A claim about a parameter, gauge or metric the scenario does not declare could only
         // ever say "not measured": refuse it where the author sees it.
         let undeclared = description.undeclaredNames()
         guard undeclared.isEmpty else {
-            throw BenchError(.data, "scenario '\(name)': \(undeclared[0])\(undeclared.count > 1 ? " (and \(undeclared.count - 1) more)" : "")")
+            throw BenchError(
+                .data,
+                "scenario '\(name)': \(undeclared[0])\(undeclared.count > 1 ? " (and \(undeclared.count - 1) more)" : "")"
+            )
         }
         return entry
     }
@@ -167,9 +185,14 @@ public struct ScenarioCatalog: Sendable {
                 let known = discovery.entries.filter { !$0.description.hidden }.map(\.name).joined(separator: ", ")
                 throw BenchError(.usage, "unknown scenario '\(name)' (known: \(known))")
             }
-            if let variant, variant != RowSelection.everyRow, !(entry.description.variants ?? []).contains(where: { $0.name == variant }) {
+            if let variant, variant != RowSelection.everyRow,
+                !(entry.description.variants ?? []).contains(where: { $0.name == variant })
+            {
                 let known = (entry.description.variants ?? []).map(\.name)
-                throw BenchError(.usage, "unknown variant '\(variant)' of '\(name)' (\(known.isEmpty ? "it has none" : "known: " + known.joined(separator: ", ") + ", or *"))")
+                throw BenchError(
+                    .usage,
+                    "unknown variant '\(variant)' of '\(name)' (\(known.isEmpty ? "it has none" : "known: " + known.joined(separator: ", ") + ", or *"))"
+                )
             }
             if !selected.entries.contains(where: { $0.name == name }) { selected.entries.append(entry) }
             selected.rows[name, default: RowSelection()].add(variant)
@@ -204,7 +227,9 @@ public struct ScenarioCatalog: Sendable {
         guard let names = try? fileManager.contentsOfDirectory(atPath: path) else { return [] }
         return names.sorted().compactMap { name in
             let folder = path + "/" + name
-            guard !name.hasPrefix("."), hasSwiftSources(folder) || fileManager.fileExists(atPath: folder + "/" + ScenarioManifest.fileName) else { return nil }
+            guard !name.hasPrefix("."),
+                hasSwiftSources(folder) || fileManager.fileExists(atPath: folder + "/" + ScenarioManifest.fileName)
+            else { return nil }
             return (name, folder)
         }
     }

@@ -32,8 +32,10 @@ public struct ScenarioPackage: Sendable {
     /// the bin folder. Kept equal to Package.swift's non-scenario targets by
     /// `OwnPackageTests.testTheReservedNamesAreThePackagesOwnTargets`.
     public static let reservedNames: Set<String> = [
-        "BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "CLibPQ", "JemallocDefaults", "SystemMalloc",
-        "BenchSystem", "BenchModel", "BenchStatistics", "BenchCore", "BenchReport", "BenchGate", "BenchSession", "BenchTestSupport",
+        "BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "CLibPQ", "JemallocDefaults",
+        "SystemMalloc",
+        "BenchSystem", "BenchModel", "BenchStatistics", "BenchCore", "BenchReport", "BenchGate", "BenchSession",
+        "BenchTestSupport",
         "bpbench", "bpbench-launch",
     ]
 
@@ -43,29 +45,43 @@ public struct ScenarioPackage: Sendable {
         root = (absolute as NSString).standardizingPath
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue,
-              FileManager.default.fileExists(atPath: root + "/Package.swift") else {
-            throw BenchError(.noInput, "--package-path \(path) is not a Swift package (no Package.swift there); create one with: bpbench init \(path)")
+            FileManager.default.fileExists(atPath: root + "/Package.swift")
+        else {
+            throw BenchError(
+                .noInput,
+                "--package-path \(path) is not a Swift package (no Package.swift there); create one with: bpbench init \(path)"
+            )
         }
         let folders = ScenarioCatalog.scenarioFolders(in: root + "/Scenarios")
         guard !folders.isEmpty else {
-            throw BenchError(.config, "\(root) has no scenarios: no folder under Scenarios/ holds Swift sources or a \(ScenarioManifest.fileName) (add one with: bpbench init --scenario NAME --package-path \(path))")
+            throw BenchError(
+                .config,
+                "\(root) has no scenarios: no folder under Scenarios/ holds Swift sources or a \(ScenarioManifest.fileName) (add one with: bpbench init --scenario NAME --package-path \(path))"
+            )
         }
         if let clash = folders.first(where: { Self.reservedNames.contains($0.name) }) {
-            throw BenchError(.usage, "scenario '\(clash.name)' in \(root)/Scenarios is named like a BackpressureBench module; rename its folder (and target)")
+            throw BenchError(
+                .usage,
+                "scenario '\(clash.name)' in \(root)/Scenarios is named like a BackpressureBench module; rename its folder (and target)"
+            )
         }
     }
 
     /// The catalog over this package's scenarios (built into `binDirectory`, by default its
     /// `.build/release`), run through `launcherPath` (this harness's own `bpbench-launch`).
     public func catalog(launcherPath: String, binDirectory: String? = nil) -> ScenarioCatalog {
-        ScenarioCatalog(projectRoot: root, binDirectory: binDirectory ?? self.binDirectory, launcherPath: launcherPath, scenarioInputs: Self.scenarioInputs)
+        ScenarioCatalog(
+            projectRoot: root, binDirectory: binDirectory ?? self.binDirectory, launcherPath: launcherPath,
+            scenarioInputs: Self.scenarioInputs)
     }
 
     /// `swift build -c release` in the package (every executable: the scenarios and whatever else
     /// it declares), its output in ``buildLog``. A failed build is one line naming the first error.
     public func build(swift: String = "swift", log: (String) -> Void = { _ in }) throws(BenchError) {
         try? FileManager.default.createDirectory(atPath: root + "/.build", withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: buildLog, contents: nil), let handle = FileHandle(forWritingAtPath: buildLog) else {
+        guard FileManager.default.createFile(atPath: buildLog, contents: nil),
+            let handle = FileHandle(forWritingAtPath: buildLog)
+        else {
             throw BenchError(.cannotCreate, "cannot write the build log \(buildLog)")
         }
         defer { try? handle.close() }
@@ -86,7 +102,9 @@ public struct ScenarioPackage: Sendable {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let output = (try? String(contentsOfFile: buildLog, encoding: .utf8)) ?? ""
-            let firstError = output.split(separator: "\n").first { $0.contains("error:") }.map { String($0).trimmingCharacters(in: .whitespaces) }
+            let firstError = output.split(separator: "\n").first { $0.contains("error:") }.map {
+                String($0).trimmingCharacters(in: .whitespaces)
+            }
             throw BenchError(.data, "\(root) does not build\(firstError.map { ": " + $0 } ?? "") (log: \(buildLog))")
         }
     }

@@ -49,7 +49,9 @@ struct Watch {
 
     /// Runs until the launcher reports the exit; `live` is called every ``LiveStatus/intervalNs``
     /// with the elapsed time and the RSS now (the tree's total).
-    mutating func supervise(controlFD: Int32, interruption: Interruption?, live: (_ elapsedS: Double, _ rssBytes: Int) -> Void = { _, _ in }) {
+    mutating func supervise(
+        controlFD: Int32, interruption: Interruption?, live: (_ elapsedS: Double, _ rssBytes: Int) -> Void = { _, _ in }
+    ) {
         var lastLiveNs: UInt64 = 0
         var reader: ProcStatusReader?
         var pending: [UInt8] = []
@@ -90,7 +92,9 @@ struct Watch {
                 if interruption?.isInterrupted == true {
                     killChild(.interrupted, "the harness was interrupted", atMs: elapsedMs)
                 } else if let killAfter = limits.killAfterS, elapsedMs > killAfter * 1000 {
-                    killChild(.killed, String(format: "killed on purpose after %.3f s (crash test)", elapsedMs / 1000), atMs: elapsedMs)
+                    killChild(
+                        .killed, String(format: "killed on purpose after %.3f s (crash test)", elapsedMs / 1000),
+                        atMs: elapsedMs)
                 } else if elapsedMs > limits.timeoutS * 1000 {
                     killChild(.timeout, "still running after \(limits.timeoutS) s", atMs: elapsedMs)
                 }
@@ -131,7 +135,8 @@ struct Watch {
     private mutating func sample(_ rssBytes: Int, atMs elapsedMs: Double, nowNs: UInt64) -> Int {
         samples += 1
         peakRss = max(peakRss, rssBytes)
-        let reading = tree?.sample(rootBytes: rssBytes, nowNs: nowNs)
+        let reading =
+            tree?.sample(rootBytes: rssBytes, nowNs: nowNs)
             ?? ProcessTree.Reading(totalBytes: rssBytes, largestBytes: rssBytes, processes: 1)
         treePeak.totalBytes = max(treePeak.totalBytes, reading.totalBytes)
         treePeak.largestBytes = max(treePeak.largestBytes, reading.largestBytes)
@@ -143,7 +148,9 @@ struct Watch {
         // The cap holds for everything the scenario started: workers it forked count too.
         if killedFor == nil, reading.totalBytes > limits.memoryCapBytes {
             let what = reading.processes > 1 ? "RSS of its \(reading.processes) processes" : "RSS"
-            killChild(.memoryCap, "\(what) \(reading.totalBytes) bytes passed the cap of \(limits.memoryCapBytes)", atMs: elapsedMs, rss: reading.totalBytes)
+            killChild(
+                .memoryCap, "\(what) \(reading.totalBytes) bytes passed the cap of \(limits.memoryCapBytes)",
+                atMs: elapsedMs, rss: reading.totalBytes)
         }
         return reading.totalBytes
     }

@@ -25,7 +25,8 @@ public struct Baseline: Codable, Sendable, Equatable {
 
         /// `ok` when every repeat was.
         public var status: String {
-            statuses.allSatisfy { $0 == RunStatus.ok.rawValue } ? RunStatus.ok.rawValue : (statuses.first { $0 != RunStatus.ok.rawValue } ?? "none")
+            statuses.allSatisfy { $0 == RunStatus.ok.rawValue }
+                ? RunStatus.ok.rawValue : (statuses.first { $0 != RunStatus.ok.rawValue } ?? "none")
         }
     }
 
@@ -60,11 +61,12 @@ public struct Baseline: Codable, Sendable, Equatable {
                 let values = summary.samples(metric)
                 if !values.isEmpty { samples[metric.key] = values }
             }
-            return Entry(scenario: summary.scenario, scale: summary.scale,
-                         parameters: summary.records.first?.parameters ?? [:],
-                         statuses: summary.records.map(\.status.rawValue),
-                         verdict: analysis.verdicts[summary.scenario]?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue,
-                         samples: samples)
+            return Entry(
+                scenario: summary.scenario, scale: summary.scale,
+                parameters: summary.records.first?.parameters ?? [:],
+                statuses: summary.records.map(\.status.rawValue),
+                verdict: analysis.verdicts[summary.scenario]?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue,
+                samples: samples)
         }
     }
 
@@ -84,12 +86,15 @@ public struct Baseline: Codable, Sendable, Equatable {
         for selector in selectors {
             let matches = rows.filter { row in
                 selector.hasSuffix("/" + RowSelection.everyRow)
-                    ? ScenarioVariant.scenario(ofRow: row) == String(selector.dropLast(RowSelection.everyRow.count + 1)) : row == selector
+                    ? ScenarioVariant.scenario(ofRow: row) == String(selector.dropLast(RowSelection.everyRow.count + 1))
+                    : row == selector
             }
             guard !matches.isEmpty else {
                 var known: [String] = []
                 for row in rows where !known.contains(row) { known.append(row) }
-                throw BenchError(.usage, "--scenario \(selector) is not a row of the baseline (rows: \(known.joined(separator: ", ")))")
+                throw BenchError(
+                    .usage,
+                    "--scenario \(selector) is not a row of the baseline (rows: \(known.joined(separator: ", ")))")
             }
             kept.formUnion(matches)
         }
@@ -108,11 +113,16 @@ public struct Baseline: Codable, Sendable, Equatable {
     public func incomparability(_ document: RunDocument) -> String? {
         if document.profile != profile { return "profile \(document.profile) ≠ baseline's \(profile)" }
         if document.scales.sorted() != scales.sorted() {
-            return "scales \(document.scales.map(Format.scale).joined(separator: ",")) ≠ baseline's \(scales.map(Format.scale).joined(separator: ","))"
+            return
+                "scales \(document.scales.map(Format.scale).joined(separator: ",")) ≠ baseline's \(scales.map(Format.scale).joined(separator: ","))"
         }
-        if document.sampleIntervalMs != sampleIntervalMs { return "sample interval \(document.sampleIntervalMs) ms ≠ baseline's \(sampleIntervalMs) ms" }
+        if document.sampleIntervalMs != sampleIntervalMs {
+            return "sample interval \(document.sampleIntervalMs) ms ≠ baseline's \(sampleIntervalMs) ms"
+        }
         let known = ["unknown", ""]
-        if !known.contains(document.environment.mallocConf), !known.contains(environment.mallocConf), document.environment.mallocConf != environment.mallocConf {
+        if !known.contains(document.environment.mallocConf), !known.contains(environment.mallocConf),
+            document.environment.mallocConf != environment.mallocConf
+        {
             return "allocator options '\(document.environment.mallocConf)' ≠ baseline's '\(environment.mallocConf)'"
         }
         let injected = document.injected ?? [:]
@@ -120,13 +130,15 @@ public struct Baseline: Codable, Sendable, Equatable {
             guard let entry = entry(record.scenario, scale: record.scale) else { continue }
             let declared = Set(injected[record.scenario] ?? [])
             for key in Set(entry.parameters.keys).union(record.parameters.keys).sorted() where !declared.contains(key) {
-                let now = record.parameters[key], then = entry.parameters[key]
+                let now = record.parameters[key]
+                let then = entry.parameters[key]
                 // A parameter the scenario gained after the baseline was recorded: the baseline
                 // ran the behaviour before it existed, which its default keeps (a default that
                 // changed behaviour would show in the figures the gate compares).
                 if then == nil, now != nil, !entry.parameters.isEmpty { continue }
                 if now != then {
-                    return "\(record.scenario) \(Format.scale(record.scale)) parameter \(key)=\(now ?? "(none)") ≠ baseline's \(then ?? "(none)")"
+                    return
+                        "\(record.scenario) \(Format.scale(record.scale)) parameter \(key)=\(now ?? "(none)") ≠ baseline's \(then ?? "(none)")"
                 }
             }
         }
@@ -139,7 +151,8 @@ public struct Baseline: Codable, Sendable, Equatable {
     /// did not record is not compared. With a difference the baseline's figures are not a fair
     /// reference: the gate judges them against the base revision only (``Gate``).
     public func figureInputDifferences(_ now: HostEnvironment) -> [String] {
-        let mine = now.figureInputs, theirs = environment.figureInputs
+        let mine = now.figureInputs
+        let theirs = environment.figureInputs
         return Set(mine.keys).intersection(theirs.keys).sorted().compactMap { key in
             mine[key] == theirs[key] ? nil : "\(key) \(mine[key]!) ≠ baseline's \(theirs[key]!)"
         }
@@ -149,9 +162,17 @@ public struct Baseline: Codable, Sendable, Equatable {
     public func environmentNotes(_ document: RunDocument) -> [String] {
         var notes: [String] = []
         let now = document.environment
-        if now.cpu != environment.cpu { notes.append("warning: CPU differs from the baseline's (\(now.cpu) vs \(environment.cpu)); machine-stable metrics are still compared") }
-        if now.cores != environment.cores { notes.append("warning: \(now.cores) cores vs the baseline's \(environment.cores)") }
-        if now.kernel != environment.kernel { notes.append("warning: kernel \(now.kernel) vs the baseline's \(environment.kernel)") }
+        if now.cpu != environment.cpu {
+            notes.append(
+                "warning: CPU differs from the baseline's (\(now.cpu) vs \(environment.cpu)); machine-stable metrics are still compared"
+            )
+        }
+        if now.cores != environment.cores {
+            notes.append("warning: \(now.cores) cores vs the baseline's \(environment.cores)")
+        }
+        if now.kernel != environment.kernel {
+            notes.append("warning: kernel \(now.kernel) vs the baseline's \(environment.kernel)")
+        }
         if now.jemallocVersion != environment.jemallocVersion, now.jemallocVersion != "unknown" {
             notes.append("warning: jemalloc \(now.jemallocVersion) vs the baseline's \(environment.jemallocVersion)")
         }
@@ -162,14 +183,19 @@ public struct Baseline: Codable, Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw BenchError(.noInput, "baseline \(path) does not exist (create it with: make baseline)")
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw BenchError(.io, "cannot read baseline \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BenchError(.io, "cannot read baseline \(path)")
+        }
         guard !data.isEmpty else { throw BenchError(.data, "baseline \(path) is empty") }
         struct Version: Decodable { var formatVersion: Int? }
         guard let version = try? JSONLineCoding.decoder.decode(Version.self, from: data) else {
             throw BenchError(.data, "baseline \(path) is not valid JSON (truncated or corrupt)")
         }
         guard version.formatVersion == currentFormatVersion else {
-            throw BenchError(.data, "baseline \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(currentFormatVersion) (regenerate it: make baseline)")
+            throw BenchError(
+                .data,
+                "baseline \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(currentFormatVersion) (regenerate it: make baseline)"
+            )
         }
         do {
             return try JSONLineCoding.decoder.decode(Baseline.self, from: data)
@@ -180,7 +206,9 @@ public struct Baseline: Codable, Sendable, Equatable {
 
     public func write(to path: String) throws(BenchError) {
         let data: Data
-        do { data = try JSONLineCoding.prettyEncoder.encode(self) } catch { throw BenchError(.software, "cannot encode baseline: \(error)") }
+        do { data = try JSONLineCoding.prettyEncoder.encode(self) } catch {
+            throw BenchError(.software, "cannot encode baseline: \(error)")
+        }
         try AtomicFile.write(data + Data("\n".utf8), to: path)
     }
 }

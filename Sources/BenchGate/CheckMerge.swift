@@ -25,7 +25,10 @@ public struct CheckMerge: Sendable {
     /// is one line, 65.
     public init(_ merge: ShardMerge) throws(BenchError) {
         guard let check = merge.plan.check else {
-            throw BenchError(.usage, "plan \(merge.plan.planID) is not a check's plan (bpbench plan --check): its shards have no judgements to merge")
+            throw BenchError(
+                .usage,
+                "plan \(merge.plan.planID) is not a check's plan (bpbench plan --check): its shards have no judgements to merge"
+            )
         }
         var records: [Int: CheckRecord] = [:]
         var judgedBy: [String: String] = [:]
@@ -33,19 +36,32 @@ public struct CheckMerge: Sendable {
         for shard in merge.shards {
             guard let record = try CheckRecord.load(from: shard.folder) else { continue }
             let site = record.sites.first
-            guard record.planID == shard.stamp.planID, record.revision == shard.stamp.revision, record.shards == shard.stamp.shards,
-                  record.sites.count == 1, site?.shard == shard.stamp.shard else {
-                throw BenchError(.data, "\(shard.folder)/\(CheckRecord.fileName) is not this folder's judgement: it names plan \(record.planID ?? "none") shard \(site?.shard.map(String.init) ?? "none")/\(record.shards.map(String.init) ?? "none"), its \(ShardStamp.fileName) plan \(shard.stamp.planID) shard \(shard.stamp.shard)/\(shard.stamp.shards)")
+            guard record.planID == shard.stamp.planID, record.revision == shard.stamp.revision,
+                record.shards == shard.stamp.shards,
+                record.sites.count == 1, site?.shard == shard.stamp.shard
+            else {
+                throw BenchError(
+                    .data,
+                    "\(shard.folder)/\(CheckRecord.fileName) is not this folder's judgement: it names plan \(record.planID ?? "none") shard \(site?.shard.map(String.init) ?? "none")/\(record.shards.map(String.init) ?? "none"), its \(ShardStamp.fileName) plan \(shard.stamp.planID) shard \(shard.stamp.shard)/\(shard.stamp.shards)"
+                )
             }
             guard record.baselineDigest == check.baselineDigest else {
-                throw BenchError(.data, "\(shard.folder) was judged against another baseline than the plan's \(check.baseline) (digest \(record.baselineDigest), plan \(check.baselineDigest))")
+                throw BenchError(
+                    .data,
+                    "\(shard.folder) was judged against another baseline than the plan's \(check.baseline) (digest \(record.baselineDigest), plan \(check.baselineDigest))"
+                )
             }
             if let first = firstThresholds, first.digest != record.thresholdsDigest {
-                throw BenchError(.data, "\(shard.folder) and \(first.folder) were judged with different thresholds; run every shard with the same --thresholds")
+                throw BenchError(
+                    .data,
+                    "\(shard.folder) and \(first.folder) were judged with different thresholds; run every shard with the same --thresholds"
+                )
             }
             firstThresholds = firstThresholds ?? (record.thresholdsDigest, shard.folder)
             for row in site?.rows ?? [] {
-                if let other = judgedBy[row] { throw BenchError(.data, "shards overlap: row \(row) was judged in \(other) and in \(shard.folder)") }
+                if let other = judgedBy[row] {
+                    throw BenchError(.data, "shards overlap: row \(row) was judged in \(other) and in \(shard.folder)")
+                }
                 judgedBy[row] = shard.folder
             }
             records[shard.stamp.shard] = record
@@ -55,11 +71,13 @@ public struct CheckMerge: Sendable {
         let ordered = records.keys.sorted().compactMap { records[$0] }
         let missing = (1...max(1, merge.shardCount)).filter { records[$0] == nil }
         let findings = ordered.flatMap(\.findings)
-        result = CheckRecord(verdict: !findings.isEmpty ? .failed : missing.isEmpty ? .passed : .partial,
-                             baseline: check.baseline, baselineDigest: check.baselineDigest, thresholdsDigest: firstThresholds?.digest ?? "",
-                             revision: merge.plan.revision, planID: merge.plan.planID, shards: merge.shardCount,
-                             sites: ordered.flatMap(\.sites), missingShards: missing, findings: findings,
-                             judgements: ordered.flatMap(\.judgements), notes: Self.notes(of: ordered, shards: merge.shardCount))
+        result = CheckRecord(
+            verdict: !findings.isEmpty ? .failed : missing.isEmpty ? .passed : .partial,
+            baseline: check.baseline, baselineDigest: check.baselineDigest,
+            thresholdsDigest: firstThresholds?.digest ?? "",
+            revision: merge.plan.revision, planID: merge.plan.planID, shards: merge.shardCount,
+            sites: ordered.flatMap(\.sites), missingShards: missing, findings: findings,
+            judgements: ordered.flatMap(\.judgements), notes: Self.notes(of: ordered, shards: merge.shardCount))
     }
 
     /// Each shard's notes once: a note every shard wrote (the A/B's base, a CPU unlike the
@@ -78,8 +96,12 @@ public struct CheckMerge: Sendable {
 
     /// Why shard `index`'s judgements are absent, in words.
     public func absence(of index: Int) -> String {
-        guard let shard = merge.shards.first(where: { $0.stamp.shard == index }) else { return "no folder was given for it" }
-        return shard.document.interrupted ? "\(shard.folder) was interrupted before its check judged" : "\(shard.folder) has no \(CheckRecord.fileName) (its check did not finish)"
+        guard let shard = merge.shards.first(where: { $0.stamp.shard == index }) else {
+            return "no folder was given for it"
+        }
+        return shard.document.interrupted
+            ? "\(shard.folder) was interrupted before its check judged"
+            : "\(shard.folder) has no \(CheckRecord.fileName) (its check did not finish)"
     }
 
     /// The rows shard `index` judges by the plan.
@@ -98,30 +120,45 @@ public struct CheckMerge: Sendable {
         case .passed:
             lines.append("**Passed**: no regression in \(shards) of \(shards) shards (\(cells) cells judged).")
         case .failed:
-            lines.append("**Failed**: \(result.findings.count) regression(s) (\(cells) cells judged in \(records.count) of \(shards) shards\(result.missingShards.isEmpty ? "" : "; partial")).")
+            lines.append(
+                "**Failed**: \(result.findings.count) regression(s) (\(cells) cells judged in \(records.count) of \(shards) shards\(result.missingShards.isEmpty ? "" : "; partial"))."
+            )
         case .partial:
-            lines.append("**Partial — not a pass**: no regression in the \(records.count) of \(shards) shards judged (\(cells) cells); the rows of \(result.missingShards.map { "shard \($0)/\(shards)" }.joined(separator: ", ")) were not judged.")
+            lines.append(
+                "**Partial — not a pass**: no regression in the \(records.count) of \(shards) shards judged (\(cells) cells); the rows of \(result.missingShards.map { "shard \($0)/\(shards)" }.joined(separator: ", ")) were not judged."
+            )
         }
         lines.append("")
         for shard in records.keys.sorted() {
             for finding in records[shard]?.findings ?? [] { lines.append("- \(finding) — shard \(shard)/\(shards)") }
         }
         for index in result.missingShards {
-            lines.append("> **Not judged**: shard \(index)/\(shards) — \(absence(of: index)); its rows: \(rows(of: index).map { "`\($0)`" }.joined(separator: ", ")).")
+            lines.append(
+                "> **Not judged**: shard \(index)/\(shards) — \(absence(of: index)); its rows: \(rows(of: index).map { "`\($0)`" }.joined(separator: ", "))."
+            )
         }
         let check = merge.plan.check
-        lines += ["", "Plan `\(merge.plan.planID)` at revision `\(merge.plan.revision)`, against \(check.map { "`\($0.baseline)` (\($0.baselineDigest))" } ?? "the baseline")\(check?.injected.map { " with injected \($0.keys.sorted().map { "`\($0)`" }.joined(separator: ", "))" } ?? ""): \(check?.rows.count ?? 0) rows cut into \(shards) shards, each judged on the machine that ran it (and ran its base revision, with --against).",
-                  "", "## Where each row was judged", "",
-                  "| shard | host | testbed | rows | cells judged | regressions |", "|---|---|---|---|---:|---:|"]
+        lines += [
+            "",
+            "Plan `\(merge.plan.planID)` at revision `\(merge.plan.revision)`, against \(check.map { "`\($0.baseline)` (\($0.baselineDigest))" } ?? "the baseline")\(check?.injected.map { " with injected \($0.keys.sorted().map { "`\($0)`" }.joined(separator: ", "))" } ?? ""): \(check?.rows.count ?? 0) rows cut into \(shards) shards, each judged on the machine that ran it (and ran its base revision, with --against).",
+            "", "## Where each row was judged", "",
+            "| shard | host | testbed | rows | cells judged | regressions |", "|---|---|---|---|---:|---:|",
+        ]
         var testbeds: [Testbed] = []
         for site in result.sites where !testbeds.contains(site.testbed) { testbeds.append(site.testbed) }
         for index in 1...max(1, shards) {
             if let site = records[index]?.sites.first {
                 let testbed = (testbeds.firstIndex(of: site.testbed) ?? 0) + 1
-                let rows = site.rows.isEmpty ? "none (more shards than rows)" : site.rows.map { "`\($0)`" }.joined(separator: ", ")
-                lines.append("| \(index)/\(shards) | \(site.hostname) | \(testbed) | \(rows) | \(site.cells) | \(site.findings) |")
+                let rows =
+                    site.rows.isEmpty
+                    ? "none (more shards than rows)" : site.rows.map { "`\($0)`" }.joined(separator: ", ")
+                lines.append(
+                    "| \(index)/\(shards) | \(site.hostname) | \(testbed) | \(rows) | \(site.cells) | \(site.findings) |"
+                )
             } else {
-                lines.append("| \(index)/\(shards) | — | — | not judged: \(rows(of: index).map { "`\($0)`" }.joined(separator: ", ")) | — | — |")
+                lines.append(
+                    "| \(index)/\(shards) | — | — | not judged: \(rows(of: index).map { "`\($0)`" }.joined(separator: ", ")) | — | — |"
+                )
             }
         }
         lines.append("")

@@ -67,8 +67,10 @@ public struct CheckRecord: Codable, Sendable, Equatable {
     public var whatGrew: [WhatGrew]?
 
     /// The judgements of one check (unsharded, or one shard: `shard` and `planID` set).
-    public init(report: GateReport, baseline: String, baselineDigest: String, thresholds: Thresholds, revision: String,
-                planID: String?, shard: ShardSpec?, environment: HostEnvironment, rows: [String]) {
+    public init(
+        report: GateReport, baseline: String, baselineDigest: String, thresholds: Thresholds, revision: String,
+        planID: String?, shard: ShardSpec?, environment: HostEnvironment, rows: [String]
+    ) {
         formatVersion = Self.currentFormatVersion
         verdict = report.passed ? .passed : .failed
         self.baseline = baseline
@@ -77,8 +79,11 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         self.revision = revision
         self.planID = planID
         shards = shard?.count
-        sites = [Site(shard: shard?.index, hostname: environment.hostname, testbed: Testbed(environment), rows: rows,
-                      cells: report.judgements.count, findings: report.findings.count)]
+        sites = [
+            Site(
+                shard: shard?.index, hostname: environment.hostname, testbed: Testbed(environment), rows: rows,
+                cells: report.judgements.count, findings: report.findings.count)
+        ]
         missingShards = []
         findings = report.findings
         judgements = report.judgements
@@ -87,8 +92,11 @@ public struct CheckRecord: Codable, Sendable, Equatable {
     }
 
     /// The fields as they are (a merge builds its record from the shards').
-    public init(verdict: Verdict, baseline: String, baselineDigest: String, thresholdsDigest: String, revision: String, planID: String?, shards: Int?,
-                sites: [Site], missingShards: [Int], findings: [Finding], judgements: [Judgement], notes: [String]) {
+    public init(
+        verdict: Verdict, baseline: String, baselineDigest: String, thresholdsDigest: String, revision: String,
+        planID: String?, shards: Int?,
+        sites: [Site], missingShards: [Int], findings: [Finding], judgements: [Judgement], notes: [String]
+    ) {
         formatVersion = Self.currentFormatVersion
         self.verdict = verdict
         self.baseline = baseline
@@ -144,7 +152,8 @@ public struct CheckRecord: Codable, Sendable, Equatable {
             throw BenchError(.data, "\(path) is corrupt (not a check.json bpbench check wrote): \(Self.reason(error))")
         }
         guard record.formatVersion == currentFormatVersion else {
-            throw BenchError(.data, "\(path) has format version \(record.formatVersion); this bpbench reads \(currentFormatVersion)")
+            throw BenchError(
+                .data, "\(path) has format version \(record.formatVersion); this bpbench reads \(currentFormatVersion)")
         }
         return record
     }
@@ -171,9 +180,13 @@ extension Finding: Codable {
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(scenario: try container.decode(String.self, forKey: .scenario), scale: try container.decode(Double.self, forKey: .scale),
-                  metric: try container.decode(String.self, forKey: .metric), baseline: try container.decode(String.self, forKey: .baseline),
-                  now: try container.decode(String.self, forKey: .now), rule: try container.decode(String.self, forKey: .rule))
+        self.init(
+            scenario: try container.decode(String.self, forKey: .scenario),
+            scale: try container.decode(Double.self, forKey: .scale),
+            metric: try container.decode(String.self, forKey: .metric),
+            baseline: try container.decode(String.self, forKey: .baseline),
+            now: try container.decode(String.self, forKey: .now), rule: try container.decode(String.self, forKey: .rule)
+        )
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -189,19 +202,27 @@ extension Finding: Codable {
 
 extension Judgement: Codable {
     enum CodingKeys: String, CodingKey {
-        case scenario, scale, metric, unit, against, before, after, worsening, p, marginP, beforeCount, afterCount, alpha, minEffect, outcome
+        case scenario, scale, metric, unit, against, before, after, worsening, p, marginP, beforeCount, afterCount,
+            alpha, minEffect, outcome
     }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(scenario: try container.decode(String.self, forKey: .scenario), scale: try container.decode(Double.self, forKey: .scale),
-                  metric: try container.decode(String.self, forKey: .metric), unit: try container.decode(Metric.Unit.self, forKey: .unit),
-                  against: try container.decode(Thresholds.Judge.self, forKey: .against),
-                  before: try container.decode(Double.self, forKey: .before), after: try container.decode(Double.self, forKey: .after),
-                  worsening: try Self.decodeWorsening(container), p: try container.decode(Double.self, forKey: .p),
-                  marginP: try container.decode(Double.self, forKey: .marginP), beforeCount: try container.decode(Int.self, forKey: .beforeCount),
-                  afterCount: try container.decode(Int.self, forKey: .afterCount), alpha: try container.decode(Double.self, forKey: .alpha),
-                  minEffect: try container.decode(Double.self, forKey: .minEffect), outcome: try container.decode(Outcome.self, forKey: .outcome))
+        self.init(
+            scenario: try container.decode(String.self, forKey: .scenario),
+            scale: try container.decode(Double.self, forKey: .scale),
+            metric: try container.decode(String.self, forKey: .metric),
+            unit: try container.decode(Metric.Unit.self, forKey: .unit),
+            against: try container.decode(Thresholds.Judge.self, forKey: .against),
+            before: try container.decode(Double.self, forKey: .before),
+            after: try container.decode(Double.self, forKey: .after),
+            worsening: try Self.decodeWorsening(container), p: try container.decode(Double.self, forKey: .p),
+            marginP: try container.decode(Double.self, forKey: .marginP),
+            beforeCount: try container.decode(Int.self, forKey: .beforeCount),
+            afterCount: try container.decode(Int.self, forKey: .afterCount),
+            alpha: try container.decode(Double.self, forKey: .alpha),
+            minEffect: try container.decode(Double.self, forKey: .minEffect),
+            outcome: try container.decode(Outcome.self, forKey: .outcome))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -234,7 +255,8 @@ extension Judgement: Codable {
         case "infinity": return .infinity
         case "-infinity": return -.infinity
         case let other:
-            throw DecodingError.dataCorruptedError(forKey: .worsening, in: container, debugDescription: "worsening '\(other)' is not a number")
+            throw DecodingError.dataCorruptedError(
+                forKey: .worsening, in: container, debugDescription: "worsening '\(other)' is not a number")
         }
     }
 }

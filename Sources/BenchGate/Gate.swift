@@ -37,7 +37,9 @@ public struct Gate: Sendable {
         var report = GateReport()
         report.notes += baseline.environmentNotes(head.document)
         for (scenario, keys) in (head.document.injected ?? [:]).sorted(by: { $0.key < $1.key }) {
-            report.notes.append("injected (a declared change, standing for a code change): \(scenario) \(keys.sorted().joined(separator: ", "))")
+            report.notes.append(
+                "injected (a declared change, standing for a code change): \(scenario) \(keys.sorted().joined(separator: ", "))"
+            )
         }
         var verdictsSeen: Set<String> = []
         // Row → baseline-kind metrics judged against the base revision instead (or named as not
@@ -49,17 +51,27 @@ public struct Gate: Sendable {
         let inputDifferences = base == nil ? machineDifferences : []
         var unjudgedForInputs = 0
         for entry in baseline.entries {
-            guard let summary = head.summaries.first(where: { $0.scenario == entry.scenario && $0.scale == entry.scale }) else {
-                report.findings.append(Finding(scenario: entry.scenario, scale: entry.scale, metric: "presence", baseline: "present", now: "missing from the run", rule: "every baseline scenario must run"))
+            guard
+                let summary = head.summaries.first(where: { $0.scenario == entry.scenario && $0.scale == entry.scale })
+            else {
+                report.findings.append(
+                    Finding(
+                        scenario: entry.scenario, scale: entry.scale, metric: "presence", baseline: "present",
+                        now: "missing from the run", rule: "every baseline scenario must run"))
                 continue
             }
             if entry.status == RunStatus.ok.rawValue, summary.status != RunStatus.ok.rawValue {
-                report.findings.append(Finding(scenario: entry.scenario, scale: entry.scale, metric: "status", baseline: entry.status, now: summary.status, rule: "status must stay ok"))
+                report.findings.append(
+                    Finding(
+                        scenario: entry.scenario, scale: entry.scale, metric: "status", baseline: entry.status,
+                        now: summary.status, rule: "status must stay ok"))
                 continue
             }
             if !verdictsSeen.contains(entry.scenario) {
                 verdictsSeen.insert(entry.scenario)
-                var finding = verdictFinding(entry.scenario, scale: entry.scale, expected: entry.verdict, now: head.verdicts[entry.scenario], source: "baseline")
+                var finding = verdictFinding(
+                    entry.scenario, scale: entry.scale, expected: entry.verdict, now: head.verdicts[entry.scenario],
+                    source: "baseline")
                 if finding != nil, !machineDifferences.isEmpty, head.verdicts[entry.scenario]?.kind == .inconclusive {
                     // Bounded → inconclusive on other inputs is the noise, not the code: the
                     // baseline showed "bounded" with its machine's spread (measured: manual-drain
@@ -69,16 +81,20 @@ public struct Gate: Sendable {
                     // stays a finding.
                     let baseVerdict = base?.verdicts[entry.scenario]?.kind.rawValue
                     finding = baseVerdict.flatMap {
-                        verdictFinding(entry.scenario, scale: entry.scale, expected: $0, now: head.verdicts[entry.scenario],
-                                       source: "base revision, same job (the baseline was recorded with other inputs)")
+                        verdictFinding(
+                            entry.scenario, scale: entry.scale, expected: $0, now: head.verdicts[entry.scenario],
+                            source: "base revision, same job (the baseline was recorded with other inputs)")
                     }
                     if finding == nil {
-                        report.notes.append("\(entry.scenario): memory_verdict bounded → inconclusive not judged against the baseline, recorded with other inputs (\(machineDifferences.joined(separator: "; "))); \(baseVerdict.map { "the base revision's verdict here: \($0)" } ?? "no base revision ran")")
+                        report.notes.append(
+                            "\(entry.scenario): memory_verdict bounded → inconclusive not judged against the baseline, recorded with other inputs (\(machineDifferences.joined(separator: "; "))); \(baseVerdict.map { "the base revision's verdict here: \($0)" } ?? "no base revision ran")"
+                        )
                     }
                 }
                 if let finding { report.findings.append(finding) }
             }
-            for metric in metrics(entry: entry, summary: summary) where thresholds.judge(metric, scenario: entry.scenario) == .baseline {
+            for metric in metrics(entry: entry, summary: summary)
+            where thresholds.judge(metric, scenario: entry.scenario) == .baseline {
                 let row = Self.rowKey(entry.scenario, entry.scale)
                 guard let before = entry.samples[metric.key], !before.isEmpty else {
                     // A metric the baseline never recorded (a gauge added since): the base
@@ -86,7 +102,9 @@ public struct Gate: Sendable {
                     sameJobInstead[row, default: []].append(metric)
                     continue
                 }
-                let judgement = judge(metric, scenario: entry.scenario, scale: entry.scale, before: before, after: summary.samples(metric), against: .baseline)
+                let judgement = judge(
+                    metric, scenario: entry.scenario, scale: entry.scale, before: before,
+                    after: summary.samples(metric), against: .baseline)
                 guard base != nil else {
                     // Recorded with other inputs (socket-buffer sysctls, cores, kernel, library
                     // versions): not a fair reference, so the cell moves to same-job — which,
@@ -103,31 +121,48 @@ public struct Gate: Sendable {
                 sameJobInstead[row, default: []].append(metric)
                 againstBaseline[row, default: []].append(judgement)
                 if judgement.outcome == .regression {
-                    report.notes.append("drift from the baseline (not a finding: judged against the base revision in this job): \(judgement.finding)")
+                    report.notes.append(
+                        "drift from the baseline (not a finding: judged against the base revision in this job): \(judgement.finding)"
+                    )
                 }
             }
         }
         guard let base else {
             if unjudgedForInputs > 0 {
-                report.notes.append("\(unjudgedForInputs) machine-stable cells not judged: the baseline was recorded with other inputs (\(inputDifferences.joined(separator: "; "))) — they need a base revision in the job (check --against REV), or a baseline recorded here")
+                report.notes.append(
+                    "\(unjudgedForInputs) machine-stable cells not judged: the baseline was recorded with other inputs (\(inputDifferences.joined(separator: "; "))) — they need a base revision in the job (check --against REV), or a baseline recorded here"
+                )
             }
             for summary in head.summaries {
                 guard let metrics = sameJobInstead[Self.rowKey(summary.scenario, summary.scale)] else { continue }
-                report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): \(metrics.map(\.key).joined(separator: ", ")) not judged: the baseline has no figures for it and no base revision ran")
+                report.notes.append(
+                    "\(summary.scenario) \(Format.scale(summary.scale)): \(metrics.map(\.key).joined(separator: ", ")) not judged: the baseline has no figures for it and no base revision ran"
+                )
             }
             for summary in head.summaries where baseline.entry(summary.scenario, scale: summary.scale) == nil {
-                report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)) is not in the baseline and no base revision ran: not judged (make baseline adds it; check --against REV judges it)")
+                report.notes.append(
+                    "\(summary.scenario) \(Format.scale(summary.scale)) is not in the baseline and no base revision ran: not judged (make baseline adds it; check --against REV judges it)"
+                )
             }
-            report.notes.append("machine-bound metrics (throughput, latency, CPU, peak RSS) not judged: no base revision was run in this job (bpbench check --against REV)")
+            report.notes.append(
+                "machine-bound metrics (throughput, latency, CPU, peak RSS) not judged: no base revision was run in this job (bpbench check --against REV)"
+            )
             return report
         }
         var newRows: [String] = []
         for summary in head.summaries {
             let inBaseline = baseline.entry(summary.scenario, scale: summary.scale) != nil
-            guard let other = base.summaries.first(where: { $0.scenario == summary.scenario && $0.scale == summary.scale }) else {
+            guard
+                let other = base.summaries.first(where: { $0.scenario == summary.scenario && $0.scale == summary.scale }
+                )
+            else {
                 if inBaseline {
-                    report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): no base-revision run to compare with (skipped on the base side); judged against the baseline only")
-                    for judgement in againstBaseline[Self.rowKey(summary.scenario, summary.scale)] ?? [] { report.add(judgement) }
+                    report.notes.append(
+                        "\(summary.scenario) \(Format.scale(summary.scale)): no base-revision run to compare with (skipped on the base side); judged against the baseline only"
+                    )
+                    for judgement in againstBaseline[Self.rowKey(summary.scenario, summary.scale)] ?? [] {
+                        report.add(judgement)
+                    }
                 } else {
                     newRows.append("\(summary.scenario) \(Format.scale(summary.scale))")
                 }
@@ -136,18 +171,28 @@ public struct Gate: Sendable {
             if inBaseline {
                 guard summary.status == RunStatus.ok.rawValue else { continue }  // the baseline loop named it
                 guard other.status == RunStatus.ok.rawValue else {
-                    report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): the base revision's runs ended \(other.status); same-job metrics not judged, the rest against the baseline")
-                    for judgement in againstBaseline[Self.rowKey(summary.scenario, summary.scale)] ?? [] { report.add(judgement) }
+                    report.notes.append(
+                        "\(summary.scenario) \(Format.scale(summary.scale)): the base revision's runs ended \(other.status); same-job metrics not judged, the rest against the baseline"
+                    )
+                    for judgement in againstBaseline[Self.rowKey(summary.scenario, summary.scale)] ?? [] {
+                        report.add(judgement)
+                    }
                     continue
                 }
                 let sameJob = summary.metrics.filter { thresholds.judge($0, scenario: summary.scenario) == .sameJob }
-                judgeSameJob(summary, against: other, metrics: sameJob + (sameJobInstead[Self.rowKey(summary.scenario, summary.scale)] ?? []), into: &report)
+                judgeSameJob(
+                    summary, against: other,
+                    metrics: sameJob + (sameJobInstead[Self.rowKey(summary.scenario, summary.scale)] ?? []),
+                    into: &report)
             } else {
-                judgeWithoutBaseline(summary, against: other, head: head, base: base, verdictsSeen: &verdictsSeen, into: &report)
+                judgeWithoutBaseline(
+                    summary, against: other, head: head, base: base, verdictsSeen: &verdictsSeen, into: &report)
             }
         }
         if !newRows.isEmpty {
-            report.notes.append("new (not judged: neither the baseline nor the base revision has it): \(newRows.joined(separator: ", "))")
+            report.notes.append(
+                "new (not judged: neither the baseline nor the base revision has it): \(newRows.joined(separator: ", "))"
+            )
         }
         return report
     }
@@ -159,7 +204,8 @@ public struct Gate: Sendable {
     func metrics(entry: Baseline.Entry, summary: ScenarioSummary) -> [Metric] {
         var seen: Set<String> = []
         var result: [Metric] = []
-        for metric in summary.metrics + entry.samples.keys.sorted().compactMap(Metric.named) where !seen.contains(metric.key) {
+        for metric in summary.metrics + entry.samples.keys.sorted().compactMap(Metric.named)
+        where !seen.contains(metric.key) {
             seen.insert(metric.key)
             result.append(metric)
         }
@@ -168,19 +214,27 @@ public struct Gate: Sendable {
 
     /// Judges `metrics` of `summary` against the base revision's repeats of the same row, measured
     /// in this job; a metric the base side has no figures for is named in a note.
-    func judgeSameJob(_ summary: ScenarioSummary, against other: ScenarioSummary, metrics: [Metric], into report: inout GateReport) {
+    func judgeSameJob(
+        _ summary: ScenarioSummary, against other: ScenarioSummary, metrics: [Metric], into report: inout GateReport
+    ) {
         var unmeasured: [String] = []
         for metric in metrics {
-            let before = other.samples(metric), after = summary.samples(metric)
+            let before = other.samples(metric)
+            let after = summary.samples(metric)
             guard !after.isEmpty else { continue }  // neither side measured it: nothing to judge
             guard !before.isEmpty else {
                 unmeasured.append(metric.key)
                 continue
             }
-            report.add(judge(metric, scenario: summary.scenario, scale: summary.scale, before: before, after: after, against: .sameJob))
+            report.add(
+                judge(
+                    metric, scenario: summary.scenario, scale: summary.scale, before: before, after: after,
+                    against: .sameJob))
         }
         if !unmeasured.isEmpty {
-            report.notes.append("\(summary.scenario) \(Format.scale(summary.scale)): \(unmeasured.joined(separator: ", ")) not judged: the base revision's repeats have no figures for it")
+            report.notes.append(
+                "\(summary.scenario) \(Format.scale(summary.scale)): \(unmeasured.joined(separator: ", ")) not judged: the base revision's repeats have no figures for it"
+            )
         }
     }
 
@@ -192,35 +246,50 @@ public struct Gate: Sendable {
     /// stay ok, and bounded there must stay bounded. Growth there that stops is a note, not a
     /// finding: the negative control is the baseline's (its growing rows are there to show the
     /// harness still sees growth), while here it is as likely a leak fixed.
-    func judgeWithoutBaseline(_ summary: ScenarioSummary, against other: ScenarioSummary, head: RunAnalysis, base: RunAnalysis,
-                              verdictsSeen: inout Set<String>, into report: inout GateReport) {
+    func judgeWithoutBaseline(
+        _ summary: ScenarioSummary, against other: ScenarioSummary, head: RunAnalysis, base: RunAnalysis,
+        verdictsSeen: inout Set<String>, into report: inout GateReport
+    ) {
         let row = "\(summary.scenario) \(Format.scale(summary.scale))"
         guard other.status == RunStatus.ok.rawValue else {
-            report.notes.append("\(row) (not in the baseline): the base revision's runs ended \(other.status); not judged")
+            report.notes.append(
+                "\(row) (not in the baseline): the base revision's runs ended \(other.status); not judged")
             return
         }
         guard summary.status == RunStatus.ok.rawValue else {
-            report.findings.append(Finding(scenario: summary.scenario, scale: summary.scale, metric: "status", baseline: other.status, now: summary.status,
-                                           rule: "status must stay ok; vs base revision, same job"))
+            report.findings.append(
+                Finding(
+                    scenario: summary.scenario, scale: summary.scale, metric: "status", baseline: other.status,
+                    now: summary.status,
+                    rule: "status must stay ok; vs base revision, same job"))
             return
         }
         if !verdictsSeen.contains(summary.scenario) {
             verdictsSeen.insert(summary.scenario)
             let expected = base.verdicts[summary.scenario]?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
-            if let finding = verdictFinding(summary.scenario, scale: summary.scale, expected: expected, now: head.verdicts[summary.scenario], source: "base revision, same job") {
+            if let finding = verdictFinding(
+                summary.scenario, scale: summary.scale, expected: expected, now: head.verdicts[summary.scenario],
+                source: "base revision, same job")
+            {
                 if expected == GrowthVerdict.Kind.bounded.rawValue {
                     report.findings.append(finding)
                 } else {
-                    report.notes.append("\(summary.scenario) (not in the baseline): \(finding.metric) \(finding.baseline) → \(finding.now) against the base revision (not a finding: a leak fixed looks the same)")
+                    report.notes.append(
+                        "\(summary.scenario) (not in the baseline): \(finding.metric) \(finding.baseline) → \(finding.now) against the base revision (not a finding: a leak fixed looks the same)"
+                    )
                 }
             }
         }
-        judgeSameJob(summary, against: other, metrics: summary.metrics.filter { thresholds.judge($0, scenario: summary.scenario) != nil }, into: &report)
+        judgeSameJob(
+            summary, against: other,
+            metrics: summary.metrics.filter { thresholds.judge($0, scenario: summary.scenario) != nil }, into: &report)
     }
 
     /// A growth verdict that moved from `expected` (the baseline's, or the base revision's for a
     /// row the baseline lacks) in a way that is always a finding.
-    func verdictFinding(_ scenario: String, scale: Double, expected: String, now verdict: GrowthVerdict?, source: String) -> Finding? {
+    func verdictFinding(
+        _ scenario: String, scale: Double, expected: String, now verdict: GrowthVerdict?, source: String
+    ) -> Finding? {
         let now = verdict?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
         let bounded = GrowthVerdict.Kind.bounded.rawValue
         let growing = [GrowthVerdict.Kind.grows.rawValue, GrowthVerdict.Kind.growsWithTime.rawValue]
@@ -228,12 +297,18 @@ public struct Gate: Sendable {
         // can no longer show it — inconclusive — has lost what the baseline had, as much as one
         // that now grows: either may be a leak just under or at the floor.
         if expected == bounded, growing.contains(now) || now == GrowthVerdict.Kind.inconclusive.rawValue {
-            return Finding(scenario: scenario, scale: scale, metric: "memory_verdict", baseline: bounded, now: "\(now) (\(verdict?.explanation ?? ""))",
-                           rule: "must stay bounded (growth shown under the floor); vs \(source)")
+            return Finding(
+                scenario: scenario, scale: scale, metric: "memory_verdict", baseline: bounded,
+                now: "\(now) (\(verdict?.explanation ?? ""))",
+                rule: "must stay bounded (growth shown under the floor); vs \(source)")
         }
         if growing.contains(expected), now != expected {
-            return Finding(scenario: scenario, scale: scale, metric: "memory_verdict", baseline: expected, now: "\(now) (\(verdict?.explanation ?? ""))",
-                           rule: "negative control: the scenario must still show its growth — the harness lost the ability to see growth, or the scenario changed; vs \(source)")
+            return Finding(
+                scenario: scenario, scale: scale, metric: "memory_verdict", baseline: expected,
+                now: "\(now) (\(verdict?.explanation ?? ""))",
+                rule:
+                    "negative control: the scenario must still show its growth — the harness lost the ability to see growth, or the scenario changed; vs \(source)"
+            )
         }
         return nil
     }
@@ -247,32 +322,52 @@ public struct Gate: Sendable {
 
     /// Tests one metric: significance of the worsening and its size, and whether it is shown to
     /// be smaller than the metric's minimum effect.
-    public func judge(_ metric: Metric, scenario: String, scale: Double, before: [Double], after: [Double], against: Thresholds.Judge) -> Judgement {
+    public func judge(
+        _ metric: Metric, scenario: String, scale: Double, before: [Double], after: [Double], against: Thresholds.Judge
+    ) -> Judgement {
         let alpha = thresholds.alpha(against: against)
-        let minEffect = max(thresholds.limit(for: metric, scenario: scenario)?.minEffect ?? 0,
-                            Self.noiseFloor(before: before, after: after, factor: thresholds.noiseFactor ?? 0))
-        var judgement = Judgement(scenario: scenario, scale: scale, metric: metric.key, unit: metric.unit, against: against,
-                                  before: Spread(before)?.median ?? 0, after: Spread(after)?.median ?? 0,
-                                  worsening: 0, p: 1, alpha: alpha, minEffect: minEffect, outcome: .unchanged)
+        let minEffect = max(
+            thresholds.limit(for: metric, scenario: scenario)?.minEffect ?? 0,
+            Self.noiseFloor(before: before, after: after, factor: thresholds.noiseFactor ?? 0))
+        var judgement = Judgement(
+            scenario: scenario, scale: scale, metric: metric.key, unit: metric.unit, against: against,
+            before: Spread(before)?.median ?? 0, after: Spread(after)?.median ?? 0,
+            worsening: 0, p: 1, alpha: alpha, minEffect: minEffect, outcome: .unchanged)
         judgement.beforeCount = before.count
         judgement.afterCount = after.count
         guard !after.isEmpty else {
             judgement.outcome = .untestable
             return judgement
         }
-        judgement.worsening = Self.worsening(before: judgement.before, after: judgement.after, higherIsBetter: metric.higherIsBetter)
-        judgement.p = metric.higherIsBetter ? MannWhitney.pGreater(before, than: after) : MannWhitney.pGreater(after, than: before)
-        let improvementP = metric.higherIsBetter ? MannWhitney.pGreater(after, than: before) : MannWhitney.pGreater(before, than: after)
-        judgement.marginP = Self.marginP(before: before, after: after, minEffect: minEffect, higherIsBetter: metric.higherIsBetter)
-        if MannWhitney.smallestP(before.count, after.count) < alpha, judgement.p < alpha, judgement.worsening > minEffect {
+        judgement.worsening = Self.worsening(
+            before: judgement.before, after: judgement.after, higherIsBetter: metric.higherIsBetter)
+        judgement.p =
+            metric.higherIsBetter
+            ? MannWhitney.pGreater(before, than: after) : MannWhitney.pGreater(after, than: before)
+        let improvementP =
+            metric.higherIsBetter
+            ? MannWhitney.pGreater(after, than: before) : MannWhitney.pGreater(before, than: after)
+        judgement.marginP = Self.marginP(
+            before: before, after: after, minEffect: minEffect, higherIsBetter: metric.higherIsBetter)
+        if MannWhitney.smallestP(before.count, after.count) < alpha, judgement.p < alpha,
+            judgement.worsening > minEffect
+        {
             judgement.outcome = .regression
-        } else if MannWhitney.smallestP(before.count, after.count) < alpha, improvementP < alpha, -judgement.worsening > minEffect {
+        } else if MannWhitney.smallestP(before.count, after.count) < alpha, improvementP < alpha,
+            -judgement.worsening > minEffect
+        {
             judgement.outcome = .improvement
         } else if judgement.marginP <= Self.settleAlpha {
             judgement.outcome = .withinMargin
-        } else if let maximum = maximumRepeats, after.count < maximum || (against == .sameJob && before.count < maximum) {
-            let final = (before: against == .sameJob ? max(before.count, maximum) : before.count, after: max(after.count, maximum))
-            if !Self.regressionReachable(before: before, after: after, final: final, alpha: alpha, higherIsBetter: metric.higherIsBetter) {
+        } else if let maximum = maximumRepeats, after.count < maximum || (against == .sameJob && before.count < maximum)
+        {
+            let final = (
+                before: against == .sameJob ? max(before.count, maximum) : before.count,
+                after: max(after.count, maximum)
+            )
+            if !Self.regressionReachable(
+                before: before, after: after, final: final, alpha: alpha, higherIsBetter: metric.higherIsBetter)
+            {
                 judgement.outcome = .cannotRegress
             } else if MannWhitney.smallestP(before.count, after.count) >= alpha {
                 judgement.outcome = .untestable
@@ -304,7 +399,9 @@ public struct Gate: Sendable {
     /// Whether the regression test at the final counts could still come out significant: the
     /// pairs seen so far in which `after` was not worse stay in the final U whatever the next
     /// repeats bring, so the best the worse side can reach is every pair but those.
-    static func regressionReachable(before: [Double], after: [Double], final: (before: Int, after: Int), alpha: Double, higherIsBetter: Bool) -> Bool {
+    static func regressionReachable(
+        before: [Double], after: [Double], final: (before: Int, after: Int), alpha: Double, higherIsBetter: Bool
+    ) -> Bool {
         let worse = higherIsBetter ? MannWhitney.u(before, after) : MannWhitney.u(after, before)
         let notWorse = Double(before.count * after.count) - worse
         let best = Double(final.before * final.after) - notWorse

@@ -41,7 +41,8 @@ public struct GateRepeatRule: RepeatRule {
         self.maximumRepeats = maximumRepeats
     }
 
-    public func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double] {
+    public func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
+    {
         let report = evaluate(row: row, records: records, otherSide: otherSide)
         var open = scales.filter { scale in
             report.judgements.contains { $0.scenario == row && $0.scale == scale && !$0.isSettled }
@@ -55,7 +56,9 @@ public struct GateRepeatRule: RepeatRule {
         if let expected {
             var document = head
             document.records = records
-            if RunAnalysis(document).verdicts[row]?.kind.rawValue != expected { open += scales.filter { !open.contains($0) } }
+            if RunAnalysis(document).verdicts[row]?.kind.rawValue != expected {
+                open += scales.filter { !open.contains($0) }
+            }
         }
         return open
     }
@@ -69,7 +72,9 @@ public struct GateRepeatRule: RepeatRule {
             baseDocument.records = otherSide
             baseAnalysis = RunAnalysis(baseDocument)
         }
-        return Gate(baseline: gate.baseline.restricted(to: row), thresholds: gate.thresholds, maximumRepeats: maximumRepeats)
-            .evaluate(head: RunAnalysis(headDocument), base: baseAnalysis)
+        return Gate(
+            baseline: gate.baseline.restricted(to: row), thresholds: gate.thresholds, maximumRepeats: maximumRepeats
+        )
+        .evaluate(head: RunAnalysis(headDocument), base: baseAnalysis)
     }
 }

@@ -17,13 +17,18 @@ public struct GateReport: Sendable {
         judgements.append(judgement)
         if judgement.outcome == .regression { findings.append(judgement.finding) }
         if judgement.outcome == .untestable, !notes.contains(where: { $0.hasPrefix("too few repeats") }) {
-            notes.append("too few repeats for the significance test (Mann–Whitney needs ≥ \(MannWhitney.repeatsNeeded(alpha: judgement.alpha)) per side at α = \(judgement.alpha)); some cells were not judged")
+            notes.append(
+                "too few repeats for the significance test (Mann–Whitney needs ≥ \(MannWhitney.repeatsNeeded(alpha: judgement.alpha)) per side at α = \(judgement.alpha)); some cells were not judged"
+            )
         }
     }
 
     /// `check.md`: the verdict, the findings, then every judged cell.
     public func markdown(title: String) -> String {
-        var lines = ["# \(title)", "", passed ? "**Passed**: no regression." : "**Failed**: \(findings.count) regression(s).", ""]
+        var lines = [
+            "# \(title)", "", passed ? "**Passed**: no regression." : "**Failed**: \(findings.count) regression(s).",
+            "",
+        ]
         for finding in findings {
             lines.append("- \(finding)")
             lines += whatGrewLines(under: finding)
@@ -35,8 +40,12 @@ public struct GateReport: Sendable {
     /// scale (the others on it share the same profiles).
     func whatGrewLines(under finding: Finding) -> [String] {
         // A growth verdict is profiled at the row's largest scale, whatever scale its finding names.
-        guard let whatGrew = whatGrew.first(where: { $0.row == finding.scenario && $0.metrics.first == finding.metric
-                                                     && (finding.metric == "memory_verdict" || $0.scale == finding.scale) }) else { return [] }
+        guard
+            let whatGrew = whatGrew.first(where: {
+                $0.row == finding.scenario && $0.metrics.first == finding.metric
+                    && (finding.metric == "memory_verdict" || $0.scale == finding.scale)
+            })
+        else { return [] }
         return whatGrew.markdownLines()
     }
 
@@ -48,14 +57,19 @@ public struct GateReport: Sendable {
             lines += ["", "## Notes", ""]
             for note in notes { lines.append("- \(note)") }
         }
-        lines += ["", "## Every judged cell", "",
-                  "Regression = significant (one-sided Mann–Whitney U, p < α) **and** worse by more than the metric's minimum effect. "
-                  + "*within-margin* = shown to be worse by less than the minimum effect (the repeats against the reference moved by it, *margin p* ≤ \(Gate.settleAlpha)): "
-                  + "what lets a row stop before the maximum of repeats; a regression is only ever called at the maximum.", "",
-                  "| scenario | scale | metric | against | before (median) | now (median) | change | p | margin p | min effect | repeats (before / now) | outcome |",
-                  "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+        lines += [
+            "", "## Every judged cell", "",
+            "Regression = significant (one-sided Mann–Whitney U, p < α) **and** worse by more than the metric's minimum effect. "
+                + "*within-margin* = shown to be worse by less than the minimum effect (the repeats against the reference moved by it, *margin p* ≤ \(Gate.settleAlpha)): "
+                + "what lets a row stop before the maximum of repeats; a regression is only ever called at the maximum.",
+            "",
+            "| scenario | scale | metric | against | before (median) | now (median) | change | p | margin p | min effect | repeats (before / now) | outcome |",
+            "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
         for j in judgements {
-            lines.append("| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.4f", j.marginP)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.beforeCount) / \(j.afterCount) | \(j.outcome.rawValue) |")
+            lines.append(
+                "| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.4f", j.marginP)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.beforeCount) / \(j.afterCount) | \(j.outcome.rawValue) |"
+            )
         }
         return lines
     }

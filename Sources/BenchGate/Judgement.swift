@@ -44,13 +44,17 @@ public struct Judgement: Sendable, Equatable {
     public var isSettled: Bool { [.withinMargin, .cannotRegress, .improvement].contains(outcome) }
 
     public var changeText: String {
-        worsening.isInfinite ? "from 0" : String(format: "%.1f%% %@", abs(worsening) * 100, worsening > 0 ? "worse" : "better")
+        worsening.isInfinite
+            ? "from 0" : String(format: "%.1f%% %@", abs(worsening) * 100, worsening > 0 ? "worse" : "better")
     }
 
     var finding: Finding {
         let source = against == .baseline ? "vs baseline" : "vs base revision, same job"
-        return Finding(scenario: scenario, scale: scale, metric: metric,
-                       baseline: Format.value(before, unit: unit), now: Format.value(after, unit: unit),
-                       rule: String(format: "%@, Mann–Whitney p = %.4f < %.2g and > %.0f%% worse; %@", changeText, p, alpha, minEffect * 100, source))
+        return Finding(
+            scenario: scenario, scale: scale, metric: metric,
+            baseline: Format.value(before, unit: unit), now: Format.value(after, unit: unit),
+            rule: String(
+                format: "%@, Mann–Whitney p = %.4f < %.2g and > %.0f%% worse; %@", changeText, p, alpha,
+                minEffect * 100, source))
     }
 }

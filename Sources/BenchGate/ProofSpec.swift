@@ -161,21 +161,31 @@ package struct ProofSpec: Decodable {
         for (scenario, knobs) in scenarios.sorted(by: { $0.key < $1.key }) {
             if let memory = knobs.memory {
                 cells += memoryFactors.map { factor in
-                    Cell(scenario: scenario, kind: .memory, factor: factor, injection: .parameters(memory.parameters),
-                         required: memory.required ?? Self.requiredByDefault(.memory, factor: factor))
+                    Cell(
+                        scenario: scenario, kind: .memory, factor: factor, injection: .parameters(memory.parameters),
+                        required: memory.required ?? Self.requiredByDefault(.memory, factor: factor))
                 }
             }
             for (kind, knob, factor) in [(Kind.throughput, knobs.throughput, 0.5), (.latency, knobs.latency, 2)] {
                 guard let knob else { continue }
-                cells.append(Cell(scenario: scenario, kind: kind, factor: knob.factor ?? factor, injection: .parameters(knob.parameters),
-                                  required: knob.required ?? Self.requiredByDefault(kind, factor: knob.factor ?? factor)))
+                cells.append(
+                    Cell(
+                        scenario: scenario, kind: kind, factor: knob.factor ?? factor,
+                        injection: .parameters(knob.parameters),
+                        required: knob.required ?? Self.requiredByDefault(kind, factor: knob.factor ?? factor)))
             }
             if let leak = knobs.leak {
-                cells.append(Cell(scenario: scenario, kind: .leak, factor: nil, injection: .leak(leak), required: leak.required ?? true))
+                cells.append(
+                    Cell(
+                        scenario: scenario, kind: .leak, factor: nil, injection: .leak(leak),
+                        required: leak.required ?? true))
             }
         }
         for change in codeChanges {
-            cells.append(Cell(scenario: change.scenario, kind: .code, factor: nil, injection: .code(change), required: change.required ?? true))
+            cells.append(
+                Cell(
+                    scenario: change.scenario, kind: .code, factor: nil, injection: .code(change),
+                    required: change.required ?? true))
         }
         return cells
     }
@@ -190,14 +200,19 @@ package struct ProofSpec: Decodable {
     }
 
     package static func load(_ path: String) throws(BenchError) -> ProofSpec {
-        guard let data = FileManager.default.contents(atPath: path) else { throw BenchError(.noInput, "proof file \(path) does not exist") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BenchError(.noInput, "proof file \(path) does not exist")
+        }
         let spec: ProofSpec
         do {
             spec = try JSONLineCoding.decoder.decode(ProofSpec.self, from: data)
         } catch {
             throw BenchError(.data, "proof file \(path) is not valid: \(error.localizedDescription)")
         }
-        guard [1, 2].contains(spec.formatVersion) else { throw BenchError(.data, "proof file \(path) has format version \(spec.formatVersion); this bpbench reads 1 and 2") }
+        guard [1, 2].contains(spec.formatVersion) else {
+            throw BenchError(
+                .data, "proof file \(path) has format version \(spec.formatVersion); this bpbench reads 1 and 2")
+        }
         return spec
     }
 
@@ -217,22 +232,33 @@ package struct ProofSpec: Decodable {
         for (scenario, knobs) in scenarios {
             let entry = try entry(scenario)
             for knob in [knobs.memory, knobs.throughput, knobs.latency].compactMap({ $0 }) {
-                if let factor = knob.factor, !(factor > 0) || !factor.isFinite { throw BenchError(.data, "\(path): \(scenario)'s factor must be positive, got \(factor)") }
+                if let factor = knob.factor, !(factor > 0) || !factor.isFinite {
+                    throw BenchError(.data, "\(path): \(scenario)'s factor must be positive, got \(factor)")
+                }
                 for parameter in knob.parameters where entry.description.parameter(named: parameter) == nil {
                     throw BenchError(.data, "\(path): \(scenario) has no parameter '\(parameter)'")
                 }
             }
             if let leak = knobs.leak {
-                guard leak.perItem > 0, leak.perItem <= 1 else { throw BenchError(.data, "\(path): \(scenario)'s leak perItem must be a fraction in (0, 1], got '\(leak.text)'") }
+                guard leak.perItem > 0, leak.perItem <= 1 else {
+                    throw BenchError(
+                        .data, "\(path): \(scenario)'s leak perItem must be a fraction in (0, 1], got '\(leak.text)'")
+                }
                 guard case .built = entry.launch else {
-                    throw BenchError(.data, "\(path): \(scenario) is not a Swift scenario built here; the injected leak is ScenarioKit's, so it cannot leak")
+                    throw BenchError(
+                        .data,
+                        "\(path): \(scenario) is not a Swift scenario built here; the injected leak is ScenarioKit's, so it cannot leak"
+                    )
                 }
             }
         }
         for change in codeChanges {
             _ = try entry(change.scenario)
             guard [.memory, .throughput, .latency].contains(change.kind) else {
-                throw BenchError(.data, "\(path): a code change's kind is memory, throughput or latency (the findings that detect it), got '\(change.kind.rawValue)'")
+                throw BenchError(
+                    .data,
+                    "\(path): a code change's kind is memory, throughput or latency (the findings that detect it), got '\(change.kind.rawValue)'"
+                )
             }
             _ = try Self.applying(change, toFileIn: projectRoot, path: path)
         }
@@ -242,7 +268,8 @@ package struct ProofSpec: Decodable {
     /// tree and `find` must occur exactly once: an edit that matched nowhere would build an
     /// unchanged head (a miss the gate is not to blame for), one that matched twice something
     /// else than what the proof file says.
-    package static func applying(_ change: CodeChange, toFileIn root: String, path: String) throws(BenchError) -> String {
+    package static func applying(_ change: CodeChange, toFileIn root: String, path: String) throws(BenchError) -> String
+    {
         let standardized = ((root + "/" + change.file) as NSString).standardizingPath
         guard !change.file.hasPrefix("/"), standardized.hasPrefix((root as NSString).standardizingPath + "/") else {
             throw BenchError(.data, "\(path): code change file '\(change.file)' is not a path inside the project")
@@ -251,10 +278,15 @@ package struct ProofSpec: Decodable {
             throw BenchError(.data, "\(path): code change file '\(change.file)' does not exist")
         }
         let text = String(decoding: data, as: UTF8.self)
-        guard !change.find.isEmpty else { throw BenchError(.data, "\(path): a code change's find text is empty (\(change.file))") }
+        guard !change.find.isEmpty else {
+            throw BenchError(.data, "\(path): a code change's find text is empty (\(change.file))")
+        }
         let occurrences = text.components(separatedBy: change.find).count - 1
         guard occurrences == 1 else {
-            throw BenchError(.data, "\(path): code change find text occurs \(occurrences) times in \(change.file), not exactly once: \(change.find.debugDescription)")
+            throw BenchError(
+                .data,
+                "\(path): code change find text occurs \(occurrences) times in \(change.file), not exactly once: \(change.find.debugDescription)"
+            )
         }
         return text.replacingOccurrences(of: change.find, with: change.replace)
     }

@@ -23,8 +23,11 @@ package struct ProofTable {
         /// The head side's recorded repeats per scale, e.g. "×1: 5, ×4: 5".
         package var repeats: String = ""
 
-        package init(scenario: String, kind: ProofSpec.Kind, findingKind: ProofSpec.Kind, factor: Double?, injection: String, required: Bool,
-                     scales: [Double] = [], report: GateReport, repeats: String = "") {
+        package init(
+            scenario: String, kind: ProofSpec.Kind, findingKind: ProofSpec.Kind, factor: Double?, injection: String,
+            required: Bool,
+            scales: [Double] = [], report: GateReport, repeats: String = ""
+        ) {
             self.scenario = scenario
             self.kind = kind
             self.findingKind = findingKind
@@ -40,7 +43,9 @@ package struct ProofTable {
         package var matching: [Finding] {
             report.findings.filter { finding in
                 switch findingKind {
-                case .memory, .leak: return finding.metric.hasSuffix("_bytes") || finding.metric.hasPrefix(Metric.gaugePrefix) || finding.metric == "memory_verdict"
+                case .memory, .leak:
+                    return finding.metric.hasSuffix("_bytes") || finding.metric.hasPrefix(Metric.gaugePrefix)
+                        || finding.metric == "memory_verdict"
                 case .throughput: return finding.metric.hasPrefix("throughput")
                 case .latency: return finding.metric.hasPrefix("latency")
                 case .code: return true
@@ -66,12 +71,16 @@ package struct ProofTable {
                 case .code: return true
                 }
             }.sorted { $0.worsening > $1.worsening }
-            return relevant.prefix(2).map { "\($0.metric) \(Format.scale($0.scale)) \($0.changeText) (p = \(String(format: "%.3f", $0.p)))" }.joined(separator: "; ")
+            return relevant.prefix(2).map {
+                "\($0.metric) \(Format.scale($0.scale)) \($0.changeText) (p = \(String(format: "%.3f", $0.p)))"
+            }.joined(separator: "; ")
         }
 
         package var mark: String {
             if detected { return "✅ detected" }
-            let partial = scales.isEmpty || detectedScales.isEmpty ? "" : " (only at \(detectedScales.map(Format.scale).joined(separator: ", ")))"
+            let partial =
+                scales.isEmpty || detectedScales.isEmpty
+                ? "" : " (only at \(detectedScales.map(Format.scale).joined(separator: ", ")))"
             return (required ? "❌ missed" : "➖ missed") + partial
         }
     }
@@ -114,50 +123,76 @@ package struct ProofTable {
     /// "**0 of 30** (0 %; 95 % CI 0–11.6 %)", or "none run".
     package static func rate(_ successes: Int, of trials: Int) -> String {
         guard let interval = ProportionInterval(successes: successes, trials: trials) else { return "none run" }
-        return "**\(successes) of \(trials)** (\(ProportionInterval.percent(interval.estimate)); 95 % CI \(ProportionInterval.percent(interval.lower))–\(ProportionInterval.percent(interval.upper)))"
+        return
+            "**\(successes) of \(trials)** (\(ProportionInterval.percent(interval.estimate)); 95 % CI \(ProportionInterval.percent(interval.lower))–\(ProportionInterval.percent(interval.upper)))"
     }
 
-    package func markdown(minutes: Double, baseline: String, environment: HostEnvironment, narrowedTo scenarios: [String]) -> String {
+    package func markdown(
+        minutes: Double, baseline: String, environment: HostEnvironment, narrowedTo scenarios: [String]
+    ) -> String {
         let checks = unchanged.count
-        var lines = ["# Gate proof", "",
-                     "Machine: \(environment.cpu), \(environment.cores) cores, kernel \(environment.kernel); commit \(environment.gitCommit); baseline \(baseline). Took \(String(format: "%.1f", minutes)) min."
-                         + (scenarios.isEmpty ? "" : " Narrowed to \(scenarios.joined(separator: ", ")) (`--scenario`)."), "",
-                     "Rates are counts with an exact (Clopper–Pearson) 95 % confidence interval: what the counts rule out, not only what they saw.", "",
-                     "## False alarms", "",
-                     "Unchanged checks (the plan, the same binaries on both sides, interleaved; judged as `check --against`) with any finding — per check, family-wise over every cell it judged: \(Self.rate(falseAlarms, of: checks)).", ""]
+        var lines = [
+            "# Gate proof", "",
+            "Machine: \(environment.cpu), \(environment.cores) cores, kernel \(environment.kernel); commit \(environment.gitCommit); baseline \(baseline). Took \(String(format: "%.1f", minutes)) min."
+                + (scenarios.isEmpty ? "" : " Narrowed to \(scenarios.joined(separator: ", ")) (`--scenario`)."), "",
+            "Rates are counts with an exact (Clopper–Pearson) 95 % confidence interval: what the counts rule out, not only what they saw.",
+            "",
+            "## False alarms", "",
+            "Unchanged checks (the plan, the same binaries on both sides, interleaved; judged as `check --against`) with any finding — per check, family-wise over every cell it judged: \(Self.rate(falseAlarms, of: checks)).",
+            "",
+        ]
         if !unchanged.isEmpty {
             let judged = unchanged.map(\.judged).reduce(0, +)
             let falseCells = unchanged.map(\.findings.count).reduce(0, +)
             let boundedRows = unchanged.map(\.boundedRows).reduce(0, +)
             let boundedAlarms = unchanged.map(\.boundedFalseAlarms).reduce(0, +)
-            lines += ["- per cell: \(Self.rate(falseCells, of: judged)) cell judgements a finding;",
-                      "- the *bounded* rule (a bounded row must still show its growth significantly under the floor; inconclusive or grows is a finding): \(Self.rate(boundedAlarms, of: boundedRows)) bounded-row verdicts a false alarm."]
+            lines += [
+                "- per cell: \(Self.rate(falseCells, of: judged)) cell judgements a finding;",
+                "- the *bounded* rule (a bounded row must still show its growth significantly under the floor; inconclusive or grows is a finding): \(Self.rate(boundedAlarms, of: boundedRows)) bounded-row verdicts a false alarm.",
+            ]
             for (index, check) in unchanged.enumerated() where !check.findings.isEmpty {
                 lines.append("- check \(index + 1): " + check.findings.map(\.description).joined(separator: "; "))
             }
-            let children = unchanged.map(\.children), seconds = unchanged.map(\.seconds)
-            lines += ["", String(format: "Each unchanged check judged %d–%d cells, ran %d–%d recorded children (both sides; adaptive repeats stop a row once the gate's answer cannot change) in %.0f–%.0f s.",
-                                 unchanged.map(\.judged).min()!, unchanged.map(\.judged).max()!, children.min()!, children.max()!, seconds.min()!, seconds.max()!)]
+            let children = unchanged.map(\.children)
+            let seconds = unchanged.map(\.seconds)
+            lines += [
+                "",
+                String(
+                    format:
+                        "Each unchanged check judged %d–%d cells, ran %d–%d recorded children (both sides; adaptive repeats stop a row once the gate's answer cannot change) in %.0f–%.0f s.",
+                    unchanged.map(\.judged).min()!, unchanged.map(\.judged).max()!, children.min()!, children.max()!,
+                    seconds.min()!, seconds.max()!),
+            ]
         }
-        lines += ["", "## Detection power", "",
-                  "Each cell: the scenario at every scale of the baseline with the injection on the head side only, interleaved with an unchanged base, judged against the baseline and the base. "
-                      + "*memory / throughput / latency*: the scenario's own parameter scaled. *leak*: **harness-injected** — the head's child keeps that share of every processed item's bytes (ScenarioKit, `\(ResultProtocol.injectedLeakVariable)`; the scenario's code untouched); required at every scale on its own, by a memory cell (a growth-verdict change is listed but spans scales). "
-                      + "*code*: a source edit (`Reports/gate-proof.json`) made in an exported copy of the working tree, built as the head side. *Required*: the targets (every ×1.5 / ×2 memory, throughput, latency, leak and code-change injection unless the proof file says otherwise); the rest is reported as measured.", "",
-                  "| scenario | injection | kind | factor | required | detected | what it changed (largest judged changes) | findings | head repeats |",
-                  "|---|---|---|---:|---|---|---|---|---|"]
+        lines += [
+            "", "## Detection power", "",
+            "Each cell: the scenario at every scale of the baseline with the injection on the head side only, interleaved with an unchanged base, judged against the baseline and the base. "
+                + "*memory / throughput / latency*: the scenario's own parameter scaled. *leak*: **harness-injected** — the head's child keeps that share of every processed item's bytes (ScenarioKit, `\(ResultProtocol.injectedLeakVariable)`; the scenario's code untouched); required at every scale on its own, by a memory cell (a growth-verdict change is listed but spans scales). "
+                + "*code*: a source edit (`Reports/gate-proof.json`) made in an exported copy of the working tree, built as the head side. *Required*: the targets (every ×1.5 / ×2 memory, throughput, latency, leak and code-change injection unless the proof file says otherwise); the rest is reported as measured.",
+            "",
+            "| scenario | injection | kind | factor | required | detected | what it changed (largest judged changes) | findings | head repeats |",
+            "|---|---|---|---:|---|---|---|---|---|",
+        ]
         for cell in cells {
             let findings = cell.matching.map { "\($0.metric) \(Format.scale($0.scale))" }.joined(separator: ", ")
-            lines.append("| `\(cell.scenario)` | \(cell.injection) | \(cell.kind.rawValue) | \(cell.factor.map { "×\($0)" } ?? "—") | \(cell.required ? "yes" : "no") | \(cell.mark) | \(cell.effect) | \(findings.isEmpty ? "—" : findings) | \(cell.repeats) |")
+            lines.append(
+                "| `\(cell.scenario)` | \(cell.injection) | \(cell.kind.rawValue) | \(cell.factor.map { "×\($0)" } ?? "—") | \(cell.required ? "yes" : "no") | \(cell.mark) | \(cell.effect) | \(findings.isEmpty ? "—" : findings) | \(cell.repeats) |"
+            )
         }
         lines += ["", "| kind | required cells detected | all cells detected |", "|---|---|---|"]
         for kind in ProofSpec.Kind.allCases {
             let ofKind = cells.filter { $0.kind == kind }
             guard !ofKind.isEmpty else { continue }
             let required = ofKind.filter(\.required)
-            lines.append("| \(kind.rawValue) | \(Self.rate(required.filter(\.detected).count, of: required.count)) | \(Self.rate(ofKind.filter(\.detected).count, of: ofKind.count)) |")
+            lines.append(
+                "| \(kind.rawValue) | \(Self.rate(required.filter(\.detected).count, of: required.count)) | \(Self.rate(ofKind.filter(\.detected).count, of: ofKind.count)) |"
+            )
         }
         let required = cells.filter(\.required)
-        lines += ["", "Required cells detected: \(Self.rate(required.filter(\.detected).count, of: required.count)). Targets \(targetsMet ? "met" : "**not met**") (no false alarm, every required cell detected)."]
+        lines += [
+            "",
+            "Required cells detected: \(Self.rate(required.filter(\.detected).count, of: required.count)). Targets \(targetsMet ? "met" : "**not met**") (no false alarm, every required cell detected).",
+        ]
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -82,8 +82,9 @@ public struct Thresholds: Codable, Sendable, Equatable {
             Metric.cpu.key: Limit(minEffect: 0.15),
             // Kernel socket memory (SO_MEMINFO) is set by `socket_buffer`, but counted in the
             // kernel's own units, which another kernel may count differently.
-            Metric.gaugePrefix + "socket_kernel_bytes": Limit(minEffect: 0.10, judge: .sameJob,
-                                                               why: "kernel accounting differs between kernels"),
+            Metric.gaugePrefix + "socket_kernel_bytes": Limit(
+                minEffect: 0.10, judge: .sameJob,
+                why: "kernel accounting differs between kernels"),
         ],
         scenarios: [:])
 
@@ -94,7 +95,9 @@ public struct Thresholds: Codable, Sendable, Equatable {
         let own = scenarios[scenario]?[metric.key] ?? (isGauge ? scenarios[scenario]?[Self.gaugesKey] : nil)
         let fallback = defaults[metric.key] ?? (isGauge ? defaults[Self.gaugesKey] : nil)
         guard own != nil || fallback != nil else { return nil }
-        return Limit(minEffect: own?.minEffect ?? fallback?.minEffect, judge: own?.judge ?? fallback?.judge, why: own?.why ?? fallback?.why)
+        return Limit(
+            minEffect: own?.minEffect ?? fallback?.minEffect, judge: own?.judge ?? fallback?.judge,
+            why: own?.why ?? fallback?.why)
     }
 
     /// The significance level of a test against `reference`.
@@ -104,7 +107,9 @@ public struct Thresholds: Codable, Sendable, Equatable {
 
     /// Where `metric` is judged in `scenario`: the data's override, else its kind; nil when not gated.
     public func judge(_ metric: Metric, scenario: String) -> Judge? {
-        guard let limit = limit(for: metric, scenario: scenario), limit.minEffect != nil || limit.judge != nil else { return nil }
+        guard let limit = limit(for: metric, scenario: scenario), limit.minEffect != nil || limit.judge != nil else {
+            return nil
+        }
         if let judge = limit.judge { return judge == .off ? nil : judge }
         switch metric.stability {
         case .machineStable: return .baseline
@@ -115,13 +120,18 @@ public struct Thresholds: Codable, Sendable, Equatable {
 
     public static func load(_ path: String?) throws(BenchError) -> Thresholds {
         guard let path else { return standard }
-        guard let data = FileManager.default.contents(atPath: path) else { throw BenchError(.noInput, "thresholds file \(path) does not exist") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BenchError(.noInput, "thresholds file \(path) does not exist")
+        }
         struct Version: Decodable { var formatVersion: Int? }
         guard let version = try? JSONLineCoding.decoder.decode(Version.self, from: data) else {
             throw BenchError(.data, "thresholds file \(path) is not valid JSON")
         }
         guard version.formatVersion == currentFormatVersion else {
-            throw BenchError(.data, "thresholds file \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(currentFormatVersion)")
+            throw BenchError(
+                .data,
+                "thresholds file \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(currentFormatVersion)"
+            )
         }
         let thresholds: Thresholds
         do {
@@ -131,14 +141,19 @@ public struct Thresholds: Codable, Sendable, Equatable {
         }
         for key in thresholds.defaults.keys.sorted() + thresholds.scenarios.values.flatMap({ $0.keys }).sorted()
         where key != gaugesKey && Metric.named(key) == nil {
-            throw BenchError(.data, "thresholds file \(path) names unknown metric '\(key)' (known: \(Metric.all.map(\.key).joined(separator: ", ")), gauges, max_<gauge>)")
+            throw BenchError(
+                .data,
+                "thresholds file \(path) names unknown metric '\(key)' (known: \(Metric.all.map(\.key).joined(separator: ", ")), gauges, max_<gauge>)"
+            )
         }
         for limit in Array(thresholds.defaults.values) + thresholds.scenarios.values.flatMap({ $0.values }) {
             if let effect = limit.minEffect, !(effect >= 0 && effect.isFinite) {
                 throw BenchError(.data, "thresholds file \(path) has a negative or non-finite minEffect")
             }
         }
-        guard thresholds.alpha > 0, thresholds.alpha < 0.5 else { throw BenchError(.data, "thresholds file \(path): alpha must lie in (0, 0.5)") }
+        guard thresholds.alpha > 0, thresholds.alpha < 0.5 else {
+            throw BenchError(.data, "thresholds file \(path): alpha must lie in (0, 0.5)")
+        }
         if let factor = thresholds.noiseFactor, !(factor >= 0 && factor.isFinite) {
             throw BenchError(.data, "thresholds file \(path) has a negative or non-finite noiseFactor")
         }

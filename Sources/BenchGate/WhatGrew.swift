@@ -67,7 +67,10 @@ public struct WhatGrew: Codable, Sendable, Equatable {
     /// Wall time of the profiled repeats and their symbolization.
     public var seconds: Double
 
-    public init(row: String, scale: Double, metrics: [String], outcome: Outcome, problem: String? = nil, sampleLg: Int, grew: [Growth] = [], seconds: Double = 0) {
+    public init(
+        row: String, scale: Double, metrics: [String], outcome: Outcome, problem: String? = nil, sampleLg: Int,
+        grew: [Growth] = [], seconds: Double = 0
+    ) {
         self.row = row
         self.scale = scale
         self.metrics = metrics
@@ -94,7 +97,9 @@ public struct WhatGrew: Codable, Sendable, Equatable {
 
     /// `head` − `base` per identical stack (frames compared by name, unresolved addresses as one
     /// unknown frame): the stacks that grew, with their positive growth, for the flame graph.
-    public static func grownStacks(head: [PeakAttribution.Stack], base: [PeakAttribution.Stack]) -> [PeakAttribution.Stack] {
+    public static func grownStacks(
+        head: [PeakAttribution.Stack], base: [PeakAttribution.Stack]
+    ) -> [PeakAttribution.Stack] {
         var bytes: [[String]: Int] = [:]
         var order: [[String]] = []
         for (stacks, sign) in [(head, 1), (base, -1)] {
@@ -104,8 +109,10 @@ public struct WhatGrew: Codable, Sendable, Equatable {
                 bytes[frames, default: 0] += sign * stack.bytes
             }
         }
-        return order.compactMap { frames in bytes[frames].flatMap { $0 > 0 ? PeakAttribution.Stack(frames: frames, bytes: $0) : nil } }
-            .sorted { $0.bytes > $1.bytes }
+        return order.compactMap { frames in
+            bytes[frames].flatMap { $0 > 0 ? PeakAttribution.Stack(frames: frames, bytes: $0) : nil }
+        }
+        .sorted { $0.bytes > $1.bytes }
     }
 
     /// The short stacks (``shortStack(_:)``) whose bytes grew from `base` to `head`, largest
@@ -118,8 +125,11 @@ public struct WhatGrew: Codable, Sendable, Equatable {
     /// fixture, `Ledger.keep` (400 KiB kept on both sides) came out +129 KiB between two profiled
     /// repeats, under its 2 SE of 446 KiB, while `AuditTrail.record` (0 → 2.9 MiB) passes its 872 KiB.
     /// Conservative for large allocations (always sampled, exact).
-    public static func growth(head: [PeakAttribution.Stack], base: [PeakAttribution.Stack]?, floor: Int, period: Int = 0) -> [Growth] {
-        var headBytes: [[String]: Int] = [:], baseBytes: [[String]: Int] = [:]
+    public static func growth(
+        head: [PeakAttribution.Stack], base: [PeakAttribution.Stack]?, floor: Int, period: Int = 0
+    ) -> [Growth] {
+        var headBytes: [[String]: Int] = [:]
+        var baseBytes: [[String]: Int] = [:]
         for stack in head { headBytes[shortStack(stack.frames), default: 0] += stack.bytes }
         for stack in base ?? [] { baseBytes[shortStack(stack.frames), default: 0] += stack.bytes }
         let keys = Set(headBytes.keys).union(baseBytes.keys)
@@ -128,7 +138,9 @@ public struct WhatGrew: Codable, Sendable, Equatable {
             let before = baseBytes[key] ?? 0
             let change = base == nil ? now : now - before
             let noise = base == nil ? 0 : 2 * (Double(period) * Double(now + before)).squareRoot()
-            return change > floor && Double(change) > noise ? Growth(frames: key, bytes: change, headBytes: now, baseBytes: base == nil ? nil : baseBytes[key] ?? 0) : nil
+            return change > floor && Double(change) > noise
+                ? Growth(frames: key, bytes: change, headBytes: now, baseBytes: base == nil ? nil : baseBytes[key] ?? 0)
+                : nil
         }
         .sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.frames.lexicographicallyPrecedes($1.frames) }
     }
@@ -136,9 +148,13 @@ public struct WhatGrew: Codable, Sendable, Equatable {
     /// Frames of the harness (ScenarioKit's driver, sampler and recorders), the Swift runtime,
     /// threads and the standard library's copying: the same on both sides, and not what a
     /// scenario author changed. Kept in the flame graph, left out of the one-line stacks.
-    static let harnessFrames = ["ScenarioMain", "ScenarioContext", "MemorySampler", "LatencyRecorder", "Histogram", "ResultChannel", "PeakProfiler",
-                                "SamplerCadence", "Gauge", "StreamVerifier", "Checksum", "protocol witness", "ArraySlice", "_copy", "Unsafe",
-                                "String", "Substring", "swift", "clone", "start_thread", "_dispatch", "Foundation", "Data.", "Task.", "Task<", "?"]
+    static let harnessFrames = [
+        "ScenarioMain", "ScenarioContext", "MemorySampler", "LatencyRecorder", "Histogram", "ResultChannel",
+        "PeakProfiler",
+        "SamplerCadence", "Gauge", "StreamVerifier", "Checksum", "protocol witness", "ArraySlice", "_copy", "Unsafe",
+        "String", "Substring", "swift", "clone", "start_thread", "_dispatch", "Foundation", "Data.", "Task.", "Task<",
+        "?",
+    ]
 
     /// The scenario's own innermost frames of a stack (at most three), outermost first, in their
     /// short names (``displayName(_:)``): `RetainFixture.run → AuditTrail.record`.
@@ -146,7 +162,9 @@ public struct WhatGrew: Codable, Sendable, Equatable {
         var names: [String] = []
         for frame in frames where !PeakAttribution.isPlumbing(frame) {
             let name = displayName(frame)
-            guard !name.isEmpty, !harnessFrames.contains(where: { name.hasPrefix($0) }), !PeakAttribution.isPlumbing(name) else { continue }
+            guard !name.isEmpty, !harnessFrames.contains(where: { name.hasPrefix($0) }),
+                !PeakAttribution.isPlumbing(name)
+            else { continue }
             if names.last != name { names.append(name) }
         }
         if names.isEmpty { return frames.last.map { [displayName($0)] } ?? [] }
@@ -178,7 +196,13 @@ public struct WhatGrew: Codable, Sendable, Equatable {
         var result = ""
         var depth = 0
         for character in name {
-            if character == "<" { depth += 1 } else if character == ">" { depth = max(0, depth - 1) } else if depth == 0 { result.append(character) }
+            if character == "<" {
+                depth += 1
+            } else if character == ">" {
+                depth = max(0, depth - 1)
+            } else if depth == 0 {
+                result.append(character)
+            }
         }
         return result.trimmingCharacters(in: .whitespaces)
     }
@@ -200,23 +224,34 @@ public struct WhatGrew: Codable, Sendable, Equatable {
         case .notProfiled:
             return ["  - what grew: not profiled — \(problem ?? "no profile")"]
         case .headOnly:
-            var lines = ["  - what grew: not diffed — \(problem ?? "no base revision ran in this job; the diff needs check --against REV"). "
-                         + "The head's heap at its peak, by stack (\(Format.bytes(Double(headTotalBytes ?? 0))) sampled, \(sampled); one profiled repeat, \(timing)"
-                         + (flameGraph.map { "; [flame graph](\($0))" } ?? "") + "):"]
+            var lines = [
+                "  - what grew: not diffed — \(problem ?? "no base revision ran in this job; the diff needs check --against REV"). "
+                    + "The head's heap at its peak, by stack (\(Format.bytes(Double(headTotalBytes ?? 0))) sampled, \(sampled); one profiled repeat, \(timing)"
+                    + (flameGraph.map { "; [flame graph](\($0))" } ?? "") + "):"
+            ]
             for growth in grew.prefix(Self.listed) {
-                lines.append("    - \(label): \(Format.bytes(Double(growth.bytes))) held in \(growth.frames.joined(separator: " → "))")
+                lines.append(
+                    "    - \(label): \(Format.bytes(Double(growth.bytes))) held in \(growth.frames.joined(separator: " → "))"
+                )
             }
             return lines
         case .diffed:
-            let totals = "heap at the peak \(Format.bytes(Double(baseTotalBytes ?? 0))) → \(Format.bytes(Double(headTotalBytes ?? 0))) in sampled stacks"
-            var lines = ["  - what grew (head − base, one heap-profiled repeat a side, \(timing); \(totals), \(sampled)"
-                         + (flameGraph.map { "; [flame graph of the growth](\($0))" } ?? "") + "):"]
+            let totals =
+                "heap at the peak \(Format.bytes(Double(baseTotalBytes ?? 0))) → \(Format.bytes(Double(headTotalBytes ?? 0))) in sampled stacks"
+            var lines = [
+                "  - what grew (head − base, one heap-profiled repeat a side, \(timing); \(totals), \(sampled)"
+                    + (flameGraph.map { "; [flame graph of the growth](\($0))" } ?? "") + "):"
+            ]
             if grew.isEmpty {
-                lines.append("    - no stack grew beyond sampling noise (two standard errors, and at least \(Format.bytes(Double(noiseBytes)))) between the profiled repeats")
+                lines.append(
+                    "    - no stack grew beyond sampling noise (two standard errors, and at least \(Format.bytes(Double(noiseBytes)))) between the profiled repeats"
+                )
             }
             for growth in grew.prefix(Self.listed) {
-                lines.append("    - \(label): +\(Format.bytes(Double(growth.bytes))) in \(growth.frames.joined(separator: " → ")) "
-                             + "(\(Format.bytes(Double(growth.baseBytes ?? 0))) → \(Format.bytes(Double(growth.headBytes))))")
+                lines.append(
+                    "    - \(label): +\(Format.bytes(Double(growth.bytes))) in \(growth.frames.joined(separator: " → ")) "
+                        + "(\(Format.bytes(Double(growth.baseBytes ?? 0))) → \(Format.bytes(Double(growth.headBytes))))"
+                )
             }
             return lines
         }

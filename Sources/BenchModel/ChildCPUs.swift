@@ -31,7 +31,8 @@ public struct ChildCPUs: Sendable, Equatable, Codable, CustomStringConvertible {
     public init(from decoder: Decoder) throws {
         let cpus = try decoder.singleValueContainer().decode([Int].self)
         guard let set = ChildCPUs(cpus) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "a CPU set needs at least one CPU number ≥ 0"))
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: decoder.codingPath, debugDescription: "a CPU set needs at least one CPU number ≥ 0"))
         }
         self = set
     }
@@ -73,7 +74,8 @@ public struct ChildCPUs: Sendable, Equatable, Codable, CustomStringConvertible {
     /// be one the harness may run on: the kernel would silently drop the others from the mask.
     public static func resolve(_ spec: String?, allowed: [Int]? = allowedCPUs()) throws(BenchError) -> ChildCPUs {
         guard let allowed, let everything = ChildCPUs(allowed) else {
-            throw BenchError(.software, "cannot read the CPUs this process may run on (Cpus_allowed_list in /proc/self/status)")
+            throw BenchError(
+                .software, "cannot read the CPUs this process may run on (Cpus_allowed_list in /proc/self/status)")
         }
         guard let spec else { return standard(allowed: allowed) ?? everything }
         if spec == "all" { return everything }
@@ -82,7 +84,10 @@ public struct ChildCPUs: Sendable, Equatable, Codable, CustomStringConvertible {
         }
         let outside = set.cpus.filter { !everything.cpus.contains($0) }
         guard outside.isEmpty else {
-            throw BenchError(.usage, "--cpus \(spec): CPU \(listSyntax(outside)) is not one this process may run on (allowed: \(everything))")
+            throw BenchError(
+                .usage,
+                "--cpus \(spec): CPU \(listSyntax(outside)) is not one this process may run on (allowed: \(everything))"
+            )
         }
         return set
     }
@@ -91,13 +96,17 @@ public struct ChildCPUs: Sendable, Equatable, Codable, CustomStringConvertible {
     static func parseList(_ text: String) -> [Int]? {
         var numbers: [Int] = []
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map {
+                Int($0.trimmingCharacters(in: .whitespaces))
+            }
             switch bounds.count {
             case 1:
                 guard let single = bounds[0], single >= 0 else { return nil }
                 numbers.append(single)
             case 2:
-                guard let low = bounds[0], let high = bounds[1], low >= 0, low <= high, high < 65_536 else { return nil }
+                guard let low = bounds[0], let high = bounds[1], low >= 0, low <= high, high < 65_536 else {
+                    return nil
+                }
                 numbers += Array(low...high)
             default:
                 return nil
@@ -123,7 +132,8 @@ public struct ChildCPUs: Sendable, Equatable, Codable, CustomStringConvertible {
     /// /proc/self/status — inside a container or under `taskset`, fewer than the host has).
     public static func allowedCPUs(status path: String = "/proc/self/status") -> [Int]? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }) else { return nil }
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") })
+        else { return nil }
         return parseList(String(line.dropFirst("Cpus_allowed_list:".count)).trimmingCharacters(in: .whitespaces))
     }
 }

@@ -40,10 +40,13 @@ public struct HostEnvironment: Codable, Sendable, Equatable {
     /// compares with a 2-core machine, and the same machine pinned to 1 does not.
     public var childCPUCount: Int { childCPUs?.count ?? cores }
 
-    public init(cpu: String, cores: Int, memoryBytes: Int, kernel: String, os: String, swiftVersion: String, jemallocVersion: String,
-                mallocConf: String, mallocConfEnvironment: String? = nil, gitCommit: String, hostname: String,
-                socketBufferLimits: [String: String]? = nil, sqliteVersion: String? = nil, postgresVersion: String? = nil,
-                childCPUs: ChildCPUs? = nil, eventLoops: Int? = nil) {
+    public init(
+        cpu: String, cores: Int, memoryBytes: Int, kernel: String, os: String, swiftVersion: String,
+        jemallocVersion: String,
+        mallocConf: String, mallocConfEnvironment: String? = nil, gitCommit: String, hostname: String,
+        socketBufferLimits: [String: String]? = nil, sqliteVersion: String? = nil, postgresVersion: String? = nil,
+        childCPUs: ChildCPUs? = nil, eventLoops: Int? = nil
+    ) {
         self.cpu = cpu
         self.cores = cores
         self.memoryBytes = memoryBytes
@@ -66,7 +69,10 @@ public struct HostEnvironment: Codable, Sendable, Equatable {
     /// (the children's CPUs, kernel, Swift, jemalloc, SQLite, PostgreSQL, each socket-buffer
     /// limit); a value nobody read is left out.
     public var figureInputs: [String: String] {
-        var inputs = [Self.childCPUsInput: String(childCPUCount), "kernel": kernel, "swift": swiftVersion, "jemalloc": jemallocVersion]
+        var inputs = [
+            Self.childCPUsInput: String(childCPUCount), "kernel": kernel, "swift": swiftVersion,
+            "jemalloc": jemallocVersion,
+        ]
         if let sqliteVersion { inputs["sqlite"] = sqliteVersion }
         if let postgresVersion { inputs["postgresql"] = postgresVersion }
         for (key, value) in socketBufferLimits ?? [:] { inputs[key] = value }
@@ -77,5 +83,7 @@ public struct HostEnvironment: Codable, Sendable, Equatable {
     public static let childCPUsInput = "child CPUs"
 
     /// The sysctls of ``socketBufferLimits``.
-    public static let socketBufferSysctls = ["net.core.wmem_max", "net.core.rmem_max", "net.ipv4.tcp_wmem", "net.ipv4.tcp_rmem"]
+    public static let socketBufferSysctls = [
+        "net.core.wmem_max", "net.core.rmem_max", "net.ipv4.tcp_wmem", "net.ipv4.tcp_rmem",
+    ]
 }

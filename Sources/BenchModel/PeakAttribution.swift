@@ -31,7 +31,10 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
     /// Every stack, largest first (the flame graph draws them all).
     public var stacks: [Stack]
 
-    public init(row: String, scale: Double, repeatIndex: Int, profile: String, profiledAllocatedBytes: Int?, peakAllocatedBytes: Int, totalBytes: Int, stacks: [Stack]) {
+    public init(
+        row: String, scale: Double, repeatIndex: Int, profile: String, profiledAllocatedBytes: Int?,
+        peakAllocatedBytes: Int, totalBytes: Int, stacks: [Stack]
+    ) {
         self.row = row
         self.scale = scale
         self.repeatIndex = repeatIndex
@@ -53,18 +56,26 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
     /// The same with another sampling period (2^`lgSample` bytes): `check`'s what-grew repeats
     /// sample finer, as they diff two profiles (``lgSample``'s 512 KiB leaves a 1.8 MiB change
     /// ~3.5 samples).
-    public static func mallocConf(lgSample: Int) -> String { "prof:true,prof_active:true,prof_accum:false,lg_prof_sample:\(lgSample)" }
+    public static func mallocConf(lgSample: Int) -> String {
+        "prof:true,prof_active:true,prof_accum:false,lg_prof_sample:\(lgSample)"
+    }
 
     /// Frames that say nothing about the strategy: the allocator and the runtime's allocation entry points.
-    static let allocatorFrames = ["je_", "prof_", "imalloc", "malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc",
-                                  "operator new", "swift_slowAlloc", "swift_allocObject", "swift_allocBox", "_swift_", "__libc_", "_start", "0x"]
+    static let allocatorFrames = [
+        "je_", "prof_", "imalloc", "malloc", "calloc", "realloc", "posix_memalign", "aligned_alloc",
+        "operator new", "swift_slowAlloc", "swift_allocObject", "swift_allocBox", "_swift_", "__libc_", "_start", "0x",
+    ]
 
     /// Containers and runtime plumbing between the code that decided to hold memory and the
     /// allocator: shown in the flame graph, left out of the table's short stacks.
-    static let plumbingFrames = ["Array.", "Array<", "ContiguousArray", "_ContiguousArrayBuffer", "static Array", "specialized Array", "static _ContiguousArrayBuffer",
-                                 "Collection.", "Sequence.", "Dictionary", "_Native", "Set.", "swift::", "std::", "_dl_", "call_init", "__",
-                                 "ByteBuffer._", "static ByteBuffer._", "specialized ByteBuffer.", "ByteBuffer.write", "Result", "specialized Result",
-                                 "partial apply", "thunk", "static ManagedBuffer", "specialized static ManagedBuffer"]
+    static let plumbingFrames = [
+        "Array.", "Array<", "ContiguousArray", "_ContiguousArrayBuffer", "static Array", "specialized Array",
+        "static _ContiguousArrayBuffer",
+        "Collection.", "Sequence.", "Dictionary", "_Native", "Set.", "swift::", "std::", "_dl_", "call_init", "__",
+        "ByteBuffer._", "static ByteBuffer._", "specialized ByteBuffer.", "ByteBuffer.write", "Result",
+        "specialized Result",
+        "partial apply", "thunk", "static ManagedBuffer", "specialized static ManagedBuffer",
+    ]
 
     /// The frames worth showing of a stack: the innermost few below the allocator and the
     /// containers' own plumbing.
@@ -77,7 +88,8 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
     /// Whether `frame` is the allocator's, the runtime's allocation entry points or a container's
     /// plumbing: nothing a strategy decided.
     public static func isPlumbing(_ frame: String) -> Bool {
-        allocatorFrames.contains { frame.hasPrefix($0) } || plumbingFrames.contains { frame.hasPrefix($0) || frame.hasPrefix("specialized " + $0) }
+        allocatorFrames.contains { frame.hasPrefix($0) }
+            || plumbingFrames.contains { frame.hasPrefix($0) || frame.hasPrefix("specialized " + $0) }
     }
 
     /// `Foo.bar(_:)<00000000001888d0>` → `Foo.bar(_:)`: jeprof appends the address to symbols it
@@ -86,7 +98,8 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
         // jeprof marks frames the compiler inlined; the table does not need to say so.
         let frame = frame.hasSuffix("[inline]") ? frame.dropLast("[inline]".count) : frame
         guard frame.hasSuffix(">"), let open = frame.lastIndex(of: "<"),
-              frame[frame.index(after: open)..<frame.index(before: frame.endIndex)].allSatisfy(\.isHexDigit) else { return String(frame) }
+            frame[frame.index(after: open)..<frame.index(before: frame.endIndex)].allSatisfy(\.isHexDigit)
+        else { return String(frame) }
         return String(frame[..<open])
     }
 }

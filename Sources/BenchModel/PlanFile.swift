@@ -30,7 +30,9 @@ public struct PlanFile: Codable, Sendable, Equatable {
         public var cost: Double
 
         /// The row it reports under (`scenario/variant`, `@system` for the system allocator).
-        public var row: String { ScenarioVariant.row(scenario, variant) + (allocator == .system ? Allocator.systemRowSuffix : "") }
+        public var row: String {
+            ScenarioVariant.row(scenario, variant) + (allocator == .system ? Allocator.systemRowSuffix : "")
+        }
         public var isWarmup: Bool { repeatIndex == 0 }
         /// What identifies one recorded repeat across shards: row, scale, repeat.
         public var key: String { Self.key(row: row, scale: scale, repeatIndex: repeatIndex) }
@@ -131,8 +133,10 @@ public struct PlanFile: Codable, Sendable, Equatable {
         return (check?.rows ?? []).filter { !scheduled.contains($0) }
     }
 
-    public init(plan: RunPlan, revision: String, limits: ChildLimits, reference: String?, ciWidth: Double?, ciLevel: Double?,
-                costs: CostModel = CostModel(), check: Check? = nil) {
+    public init(
+        plan: RunPlan, revision: String, limits: ChildLimits, reference: String?, ciWidth: Double?, ciLevel: Double?,
+        costs: CostModel = CostModel(), check: Check? = nil
+    ) {
         formatVersion = Self.currentFormatVersion
         self.check = check
         planID = ""
@@ -150,15 +154,19 @@ public struct PlanFile: Codable, Sendable, Equatable {
         self.reference = reference
         costBasis = costs.basis
         steps = plan.steps.map { step in
-            Step(scenario: step.entry.name, variant: step.variant, allocator: step.allocator, scale: step.scale, repeatIndex: step.repeatIndex,
-                 parameters: step.parameters.map { [$0.0, $0.1] }, cost: costs.cost(row: step.row, scale: step.scale))
+            Step(
+                scenario: step.entry.name, variant: step.variant, allocator: step.allocator, scale: step.scale,
+                repeatIndex: step.repeatIndex,
+                parameters: step.parameters.map { [$0.0, $0.1] }, cost: costs.cost(row: step.row, scale: step.scale))
         }
         planID = digest()
     }
 
     /// The scenarios the plan runs, in first-seen order.
     public var scenarioNames: [String] {
-        steps.reduce(into: [String]()) { names, step in if !names.contains(step.scenario) { names.append(step.scenario) } }
+        steps.reduce(into: [String]()) { names, step in
+            if !names.contains(step.scenario) { names.append(step.scenario) }
+        }
     }
 
     /// FNV-1a (64 bit) over the canonical JSON of the plan without its ID and creation time: an
@@ -195,19 +203,27 @@ public struct PlanFile: Codable, Sendable, Equatable {
 
     /// Reads a plan file: 66 when it is missing, 65 when it is not a plan this bpbench reads.
     public static func load(_ path: String) throws(BenchError) -> PlanFile {
-        guard let data = FileManager.default.contents(atPath: path) else { throw BenchError(.noInput, "plan file \(path) does not exist") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw BenchError(.noInput, "plan file \(path) does not exist")
+        }
         let plan: PlanFile
         do {
             plan = try JSONLineCoding.decoder.decode(PlanFile.self, from: data)
         } catch {
-            throw BenchError(.data, "\(path) is not a valid plan file (bpbench plan writes them): \(error.localizedDescription)")
+            throw BenchError(
+                .data, "\(path) is not a valid plan file (bpbench plan writes them): \(error.localizedDescription)")
         }
         guard plan.formatVersion == currentFormatVersion else {
-            throw BenchError(.data, "\(path) has plan format version \(plan.formatVersion); this bpbench reads \(currentFormatVersion)")
+            throw BenchError(
+                .data,
+                "\(path) has plan format version \(plan.formatVersion); this bpbench reads \(currentFormatVersion)")
         }
         guard plan.digest() == plan.planID else {
             // Edited by hand: the shards of one plan could then disagree on what it holds.
-            throw BenchError(.data, "\(path) was changed after bpbench plan wrote it (its planID does not match its content); make a new plan")
+            throw BenchError(
+                .data,
+                "\(path) was changed after bpbench plan wrote it (its planID does not match its content); make a new plan"
+            )
         }
         return plan
     }
@@ -215,7 +231,10 @@ public struct PlanFile: Codable, Sendable, Equatable {
     /// Refuses to run the plan on another revision than it was made at (65).
     public func checkRevision(_ current: String, path: String) throws(BenchError) {
         guard current == revision else {
-            throw BenchError(.data, "\(path) was made at revision \(revision); this checkout is \(current) (make the plan and run its shards at one revision)")
+            throw BenchError(
+                .data,
+                "\(path) was made at revision \(revision); this checkout is \(current) (make the plan and run its shards at one revision)"
+            )
         }
     }
 
@@ -224,15 +243,23 @@ public struct PlanFile: Codable, Sendable, Equatable {
     /// The ``RunPlan`` of `steps` (a shard's slice), its scenarios taken from `entries` by name;
     /// a scenario the plan names and `entries` lack is an error (66: not in this checkout).
     public func runPlan(_ steps: [Step], entries: [ScenarioEntry]) throws(BenchError) -> RunPlan {
-        var plan = try RunPlan(entries: [], profile: profile, repeats: repeats, maxRepeats: maxRepeats, warmups: warmups, scales: scales, overrides: [])
+        var plan = try RunPlan(
+            entries: [], profile: profile, repeats: repeats, maxRepeats: maxRepeats, warmups: warmups, scales: scales,
+            overrides: [])
         var resolved: [RunPlan.Step] = []
         for step in steps {
             guard let entry = entries.first(where: { $0.name == step.scenario }) else {
-                throw BenchError(.noInput, "the plan runs scenario '\(step.scenario)', which this checkout does not have")
+                throw BenchError(
+                    .noInput, "the plan runs scenario '\(step.scenario)', which this checkout does not have")
             }
-            guard step.parameters.allSatisfy({ $0.count == 2 }) else { throw BenchError(.data, "the plan's \(step.key) has a malformed parameter") }
-            resolved.append(RunPlan.Step(entry: entry, scale: step.scale, repeatIndex: step.repeatIndex, parameters: step.parameters.map { ($0[0], $0[1]) },
-                                         variant: step.variant, allocator: step.allocator))
+            guard step.parameters.allSatisfy({ $0.count == 2 }) else {
+                throw BenchError(.data, "the plan's \(step.key) has a malformed parameter")
+            }
+            resolved.append(
+                RunPlan.Step(
+                    entry: entry, scale: step.scale, repeatIndex: step.repeatIndex,
+                    parameters: step.parameters.map { ($0[0], $0[1]) },
+                    variant: step.variant, allocator: step.allocator))
         }
         plan.steps = resolved
         // The slice keeps the plan's order; interleaving again only re-sorts it the same way.
@@ -259,7 +286,8 @@ public struct CostModel: Sendable, Equatable {
         }
         secondsPerUnit = rates.mapValues { values in
             let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+            return sorted.count % 2 == 1
+                ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         }
     }
 
@@ -275,8 +303,8 @@ public struct CostModel: Sendable, Equatable {
     }
 }
 
-fileprivate extension String {
-    func leftPadded(to width: Int) -> String {
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
         count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

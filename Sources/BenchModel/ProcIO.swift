@@ -14,9 +14,13 @@ public struct ProcIO: Sendable, Equatable, Codable {
         var fields: [String: Int] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 1)
-            if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) { fields[String(parts[0])] = value }
+            if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) {
+                fields[String(parts[0])] = value
+            }
         }
         guard let read = fields["rchar"], let written = fields["wchar"] else { return nil }
-        return ProcIO(readBytes: read, writtenBytes: written, storageReadBytes: fields["read_bytes"] ?? 0, storageWrittenBytes: fields["write_bytes"] ?? 0)
+        return ProcIO(
+            readBytes: read, writtenBytes: written, storageReadBytes: fields["read_bytes"] ?? 0,
+            storageWrittenBytes: fields["write_bytes"] ?? 0)
     }
 }

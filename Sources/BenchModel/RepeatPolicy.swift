@@ -30,9 +30,14 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
     /// `bpbench run`'s policy: `repeats` fixed, else adaptive between `minimum` and `maximum`
     /// (``defaultMinimum`` and ``defaultMaximum`` when not given) — except the stress profile,
     /// whose children take minutes: one each unless asked. Usage errors name the flags.
-    public static func run(profile: Profile, repeats: Int?, minimum: Int?, maximum: Int?) throws(BenchError) -> RepeatPolicy {
+    public static func run(
+        profile: Profile, repeats: Int?, minimum: Int?, maximum: Int?
+    ) throws(BenchError) -> RepeatPolicy {
         if let repeats {
-            guard minimum == nil, maximum == nil else { throw BenchError(.usage, "--repeat fixes the count; it cannot be combined with --min-repeats or --max-repeats") }
+            guard minimum == nil, maximum == nil else {
+                throw BenchError(
+                    .usage, "--repeat fixes the count; it cannot be combined with --min-repeats or --max-repeats")
+            }
             guard repeats >= 1 else { throw BenchError(.usage, "--repeat must be at least 1, got \(repeats)") }
             return .fixed(repeats)
         }
@@ -40,7 +45,9 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
         let least = minimum ?? defaultMinimum
         let most = maximum ?? Swift.max(least, defaultMaximum)
         guard least >= 1 else { throw BenchError(.usage, "--min-repeats must be at least 1, got \(least)") }
-        guard most >= least else { throw BenchError(.usage, "--max-repeats (\(most)) must be at least --min-repeats (\(least))") }
+        guard most >= least else {
+            throw BenchError(.usage, "--max-repeats (\(most)) must be at least --min-repeats (\(least))")
+        }
         return RepeatPolicy(minimum: least, maximum: most)
     }
 
@@ -48,7 +55,8 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
     /// fewest, ``GateRepeatRule``) up to the baseline's repeat count, where the regression test is
     /// exactly the fixed-count gate's; `adaptive` false runs the baseline's count every time.
     public static func gate(baselineRepeats: Int, gateMinimum: Int, adaptive: Bool) -> RepeatPolicy {
-        RepeatPolicy(minimum: adaptive ? Swift.min(gateMinimum, baselineRepeats) : baselineRepeats, maximum: baselineRepeats)
+        RepeatPolicy(
+            minimum: adaptive ? Swift.min(gateMinimum, baselineRepeats) : baselineRepeats, maximum: baselineRepeats)
     }
 
     /// One more repeat for each row and scale of `group` that `rule` calls unsettled and that has
@@ -57,8 +65,10 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
     ///
     /// - Parameter records: a row's records so far, this side's.
     /// - Parameter otherSide: in an interleaved A/B, the other side's records of the row.
-    public func extensions(of group: [RunPlan.Step], executed: [RunPlan.Step], at scales: [Double], rule: any RepeatRule,
-                           records: (String) -> [RunRecord], otherSide: (String) -> [RunRecord] = { _ in [] }) -> [RunPlan.Step] {
+    public func extensions(
+        of group: [RunPlan.Step], executed: [RunPlan.Step], at scales: [Double], rule: any RepeatRule,
+        records: (String) -> [RunRecord], otherSide: (String) -> [RunRecord] = { _ in [] }
+    ) -> [RunPlan.Step] {
         guard isAdaptive else { return [] }
         var rows: [String] = []
         for step in group where !rows.contains(step.row) { rows.append(step.row) }
@@ -68,7 +78,8 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
                 executed.filter { $0.row == row && $0.scale == scale && !$0.isWarmup }.count < maximum
             }
             guard !open.isEmpty else { continue }
-            for scale in rule.unsettledScales(row: row, scales: open, records: records(row), otherSide: otherSide(row)) where open.contains(scale) {
+            for scale in rule.unsettledScales(row: row, scales: open, records: records(row), otherSide: otherSide(row))
+            where open.contains(scale) {
                 guard var next = executed.last(where: { $0.row == row && $0.scale == scale }) else { continue }
                 next.repeatIndex += 1
                 more.append(next)
@@ -86,4 +97,3 @@ public protocol RepeatRule: Sendable {
     /// (`records`) and, in an interleaved A/B, the other side's (`otherSide`, else empty).
     func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
 }
-

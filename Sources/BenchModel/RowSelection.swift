@@ -24,7 +24,9 @@ public struct RowSelection: Sendable, Equatable {
     /// The rows to plan, in the scenario's declared order: nil stands for the base row.
     public func rows(of description: ScenarioDescription, profile: String) -> [ScenarioVariant?] {
         let profileVariants = Set(description.variants(for: profile).map(\.name))
-        let chosen = (description.variants ?? []).filter { variants.contains($0.name) || (everyProfileRow && profileVariants.contains($0.name)) }
+        let chosen = (description.variants ?? []).filter {
+            variants.contains($0.name) || (everyProfileRow && profileVariants.contains($0.name))
+        }
         return (base || everyProfileRow ? [nil] : []) + chosen.map { Optional($0) }
     }
 }

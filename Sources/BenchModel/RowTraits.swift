@@ -16,9 +16,12 @@ public struct RowTraits: Codable, Sendable, Equatable {
 
     /// Every row `profile`'s plan runs for `description`, with its traits.
     public static func rows(of description: ScenarioDescription, profile: String) -> [String: RowTraits] {
-        var rows = [description.name: RowTraits(language: description.language, pattern: description.pattern, variant: nil)]
+        var rows = [
+            description.name: RowTraits(language: description.language, pattern: description.pattern, variant: nil)
+        ]
         for variant in description.variants(for: profile) {
-            rows[ScenarioVariant.row(description.name, variant.name)] = RowTraits(language: description.language, pattern: description.pattern, variant: variant.name)
+            rows[ScenarioVariant.row(description.name, variant.name)] = RowTraits(
+                language: description.language, pattern: description.pattern, variant: variant.name)
         }
         return rows
     }

@@ -49,7 +49,10 @@ public struct RunDocument: Codable, Sendable, Equatable {
     public var attributionProblems: [String]?
     public var records: [RunRecord]
 
-    public init(startedAt: String, profile: String, repeats: Int, warmups: Int, scales: [Double], limits: ChildLimits, environment: HostEnvironment) {
+    public init(
+        startedAt: String, profile: String, repeats: Int, warmups: Int, scales: [Double], limits: ChildLimits,
+        environment: HostEnvironment
+    ) {
         formatVersion = Self.currentFormatVersion
         tool = "bpbench"
         self.startedAt = startedAt
@@ -85,7 +88,9 @@ public struct RunDocument: Codable, Sendable, Equatable {
 extension RunDocument {
     /// The rows of `entries` whose scale parameter is a duration (nil when there are none).
     public static func timeRows(_ entries: [ScenarioEntry], profile: Profile) -> [String]? {
-        let rows = entries.filter { $0.description.scalesTime }.flatMap { $0.description.rows(profile: profile.rawValue) }
+        let rows = entries.filter { $0.description.scalesTime }.flatMap {
+            $0.description.rows(profile: profile.rawValue)
+        }
         return rows.isEmpty ? nil : rows
     }
 }

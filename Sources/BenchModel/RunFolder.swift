@@ -43,7 +43,8 @@ public struct RunFolder: Sendable {
         public func runFolder(_ argument: String?) throws(BenchError) -> RunFolder {
             if let argument, argument != "latest" { return RunFolder(existing: argument) }
             guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: latest) else {
-                throw BenchError(.noInput, "no run yet: \(latest) does not exist (run bpbench run first, or pass --run DIR)")
+                throw BenchError(
+                    .noInput, "no run yet: \(latest) does not exist (run bpbench run first, or pass --run DIR)")
             }
             return RunFolder(existing: target.hasPrefix("/") ? target : path + "/" + target)
         }
@@ -87,7 +88,8 @@ public struct RunFolder: Sendable {
             }
             if errno != EEXIST { break }
         }
-        throw BenchError(.cannotCreate, "cannot create a run folder under \(parent): \(String(cString: strerror(errno)))")
+        throw BenchError(
+            .cannotCreate, "cannot create a run folder under \(parent): \(String(cString: strerror(errno)))")
     }
 
     /// Creates exactly `path` (`--out`); refuses one that already has files, so a run never
@@ -140,7 +142,9 @@ public struct RunFolder: Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw BenchError(.noInput, "\(path) is not a folder")
         }
-        if let data = FileManager.default.contents(atPath: documentPath) { return try Self.decodeDocument(data, from: documentPath) }
+        if let data = FileManager.default.contents(atPath: documentPath) {
+            return try Self.decodeDocument(data, from: documentPath)
+        }
         guard let journal = FileManager.default.contents(atPath: journalPath) else {
             throw BenchError(.noInput, "\(path) is not a run folder (no \(Self.documentName), no \(Self.journalName))")
         }
@@ -167,23 +171,33 @@ public struct RunFolder: Sendable {
             throw BenchError(.data, "\(path) is not a valid run file: \(error.localizedDescription)")
         }
         guard document.formatVersion == RunDocument.currentFormatVersion else {
-            throw BenchError(.data, "\(path) has format version \(document.formatVersion); this bpbench reads \(RunDocument.currentFormatVersion)")
+            throw BenchError(
+                .data,
+                "\(path) has format version \(document.formatVersion); this bpbench reads \(RunDocument.currentFormatVersion)"
+            )
         }
         return document
     }
 
     static func recover(_ journal: Data, from path: String) throws(BenchError) -> RunDocument {
         let lines = journal.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true)
-        guard let first = lines.first, let header = try? JSONLineCoding.decoder.decode(JournalLine.self, from: Data(first)).header else {
+        guard let first = lines.first,
+            let header = try? JSONLineCoding.decoder.decode(JournalLine.self, from: Data(first)).header
+        else {
             throw BenchError(.data, "\(path) does not start with a run header; cannot recover the run")
         }
         guard header.formatVersion == RunDocument.currentFormatVersion else {
-            throw BenchError(.data, "\(path) has format version \(header.formatVersion); this bpbench reads \(RunDocument.currentFormatVersion)")
+            throw BenchError(
+                .data,
+                "\(path) has format version \(header.formatVersion); this bpbench reads \(RunDocument.currentFormatVersion)"
+            )
         }
         var document = header
         for line in lines.dropFirst() {
             // Only the last line can be torn (appends are sequential and fsynced); skip it.
-            guard let record = try? JSONLineCoding.decoder.decode(JournalLine.self, from: Data(line)).record else { continue }
+            guard let record = try? JSONLineCoding.decoder.decode(JournalLine.self, from: Data(line)).record else {
+                continue
+            }
             document.adopt(record)
         }
         if !(document.recoveredFromJournal ?? false) {

@@ -12,7 +12,9 @@ public final class RunJournal: @unchecked Sendable {
     init(path: String) throws(BenchError) {
         fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
         self.path = path
-        guard fd >= 0 else { throw BenchError(.cannotCreate, "cannot create \(path): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw BenchError(.cannotCreate, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
     }
 
     deinit { close(fd) }

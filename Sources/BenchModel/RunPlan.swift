@@ -20,8 +20,11 @@ public struct RunPlan: Sendable {
         public var isWarmup: Bool { repeatIndex == 0 }
 
         /// One step made outside a plan (`check`'s profiled repeat of a recorded row).
-        public init(entry: ScenarioEntry, scale: Double, repeatIndex: Int, parameters: [(String, String)], variant: String? = nil,
-                    allocator: Allocator = .jemalloc) {
+        public init(
+            entry: ScenarioEntry, scale: Double, repeatIndex: Int, parameters: [(String, String)],
+            variant: String? = nil,
+            allocator: Allocator = .jemalloc
+        ) {
             self.entry = entry
             self.scale = scale
             self.repeatIndex = repeatIndex
@@ -31,7 +34,9 @@ public struct RunPlan: Sendable {
         }
         /// The row it reports under: `scenario` or `scenario/variant`, with `@system` when the
         /// child runs on the system allocator.
-        public var row: String { ScenarioVariant.row(entry.name, variant) + (allocator == .system ? Allocator.systemRowSuffix : "") }
+        public var row: String {
+            ScenarioVariant.row(entry.name, variant) + (allocator == .system ? Allocator.systemRowSuffix : "")
+        }
     }
 
     public var profile: Profile
@@ -55,14 +60,19 @@ public struct RunPlan: Sendable {
     ///   adds repeats at the end scales, up to this many, while its ``RepeatRule`` asks for them.
     /// - Parameter rows: the rows `--scenario` named, per scenario; a scenario without an entry
     ///   runs every row its profile runs.
-    public init(entries: [ScenarioEntry], profile: Profile, repeats: Int, maxRepeats: Int? = nil, warmups: Int, scales: [Double], overrides: [String],
-                allocators: [Allocator] = [.jemalloc], rows selection: [String: RowSelection] = [:]) throws(BenchError) {
+    public init(
+        entries: [ScenarioEntry], profile: Profile, repeats: Int, maxRepeats: Int? = nil, warmups: Int,
+        scales: [Double], overrides: [String],
+        allocators: [Allocator] = [.jemalloc], rows selection: [String: RowSelection] = [:]
+    ) throws(BenchError) {
         guard repeats >= 1 else { throw BenchError(.usage, "--repeat must be at least 1, got \(repeats)") }
         if let maxRepeats, maxRepeats < repeats {
             throw BenchError(.usage, "--max-repeats (\(maxRepeats)) must be at least --min-repeats (\(repeats))")
         }
         guard warmups >= 0 else { throw BenchError(.usage, "--warmup must be 0 or more, got \(warmups)") }
-        guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else { throw BenchError(.usage, "--scale takes positive factors, e.g. 1,4") }
+        guard !scales.isEmpty, scales.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw BenchError(.usage, "--scale takes positive factors, e.g. 1,4")
+        }
         self.profile = profile
         self.repeats = repeats
         repeatPolicy = RepeatPolicy(minimum: repeats, maximum: maxRepeats ?? repeats)
@@ -76,7 +86,10 @@ public struct RunPlan: Sendable {
             }
             let key = String(override[..<equals])
             let value = String(override[override.index(after: equals)...])
-            if let dot = key.firstIndex(of: "."), entries.contains(where: { $0.name == key[..<dot] }) || !entries.contains(where: { $0.description.parameter(named: key) != nil }) {
+            if let dot = key.firstIndex(of: "."),
+                entries.contains(where: { $0.name == key[..<dot] })
+                    || !entries.contains(where: { $0.description.parameter(named: key) != nil })
+            {
                 let scenario = String(key[..<dot])
                 guard entries.contains(where: { $0.name == scenario }) else {
                     throw BenchError(.usage, "--param \(override): '\(scenario)' is not a selected scenario")
@@ -84,21 +97,25 @@ public struct RunPlan: Sendable {
                 perScenario[scenario, default: [:]][String(key[key.index(after: dot)...])] = value
             } else {
                 let takers = entries.filter { $0.description.parameter(named: key) != nil }
-                guard !takers.isEmpty else { throw BenchError(.usage, "--param \(override): no selected scenario has a parameter '\(key)'") }
+                guard !takers.isEmpty else {
+                    throw BenchError(.usage, "--param \(override): no selected scenario has a parameter '\(key)'")
+                }
                 for entry in takers { perScenario[entry.name, default: [:]][key] = value }
             }
         }
 
         var steps: [Step] = []
         for entry in entries {
-            let variants: [ScenarioVariant?] = selection[entry.name]?.rows(of: entry.description, profile: profile.rawValue)
+            let variants: [ScenarioVariant?] =
+                selection[entry.name]?.rows(of: entry.description, profile: profile.rawValue)
                 ?? [nil] + entry.description.variants(for: profile.rawValue).map { Optional($0) }
             let rows: [(String?, [String: String])] = variants.map { ($0?.name, $0?.parameters ?? [:]) }
             for (variant, settings) in rows {
                 let base: [(String, String)]
                 do {
                     // The variant's settings on the profile's defaults; the user's --param on top.
-                    base = try entry.description.resolve(profile: profile.rawValue, overrides: settings.merging(perScenario[entry.name] ?? [:]) { $1 })
+                    base = try entry.description.resolve(
+                        profile: profile.rawValue, overrides: settings.merging(perScenario[entry.name] ?? [:]) { $1 })
                 } catch {
                     throw BenchError(.usage, "\(ScenarioVariant.row(entry.name, variant)): \(error)")
                 }
@@ -108,9 +125,14 @@ public struct RunPlan: Sendable {
                     if case .built = entry.launch { usable = allocators } else { usable = [.jemalloc] }
                     // The warm-up (page cache, dynamic loader, the input file made) runs once per
                     // row, before its first scale: the next scales find the machine warm.
-                    for repeatIndex in (warmups > 0 && scaleIndex == 0 ? 0 : 1)...Self.repeatCount(repeats, at: scale, of: scales) {
+                    for repeatIndex
+                        in (warmups > 0 && scaleIndex == 0 ? 0 : 1)...Self.repeatCount(repeats, at: scale, of: scales)
+                    {
                         for allocator in usable {
-                            steps.append(Step(entry: entry, scale: scale, repeatIndex: repeatIndex, parameters: scaled, variant: variant, allocator: allocator))
+                            steps.append(
+                                Step(
+                                    entry: entry, scale: scale, repeatIndex: repeatIndex, parameters: scaled,
+                                    variant: variant, allocator: allocator))
                         }
                     }
                 }
@@ -124,11 +146,18 @@ public struct RunPlan: Sendable {
     /// (manual-drain over pipeline-copy) is only a property of the strategies when a drift in the
     /// machine's load falls on both alike — row after row, a neighbour's burst lands on one.
     public mutating func interleave() {
-        let rows = steps.reduce(into: [String]()) { rows, step in if !rows.contains(step.row) { rows.append(step.row) } }
+        let rows = steps.reduce(into: [String]()) { rows, step in if !rows.contains(step.row) { rows.append(step.row) }
+        }
         let scaleOrder = Dictionary(scales.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         steps = steps.enumerated().sorted { a, b in
-            let left = (scaleOrder[a.element.scale] ?? 0, a.element.repeatIndex, rows.firstIndex(of: a.element.row) ?? 0, a.offset)
-            let right = (scaleOrder[b.element.scale] ?? 0, b.element.repeatIndex, rows.firstIndex(of: b.element.row) ?? 0, b.offset)
+            let left = (
+                scaleOrder[a.element.scale] ?? 0, a.element.repeatIndex, rows.firstIndex(of: a.element.row) ?? 0,
+                a.offset
+            )
+            let right = (
+                scaleOrder[b.element.scale] ?? 0, b.element.repeatIndex, rows.firstIndex(of: b.element.row) ?? 0,
+                b.offset
+            )
             return left < right
         }.map(\.element)
         // Warm-ups first: every row meets a warm machine at its first recorded repeat.
@@ -167,12 +196,16 @@ public struct RunPlan: Sendable {
     /// Recorded repeats at `scale`: all of them at the smallest and largest scale, at most
     /// ``interiorRepeats`` between.
     public static func repeatCount(_ repeats: Int, at scale: Double, of scales: [Double]) -> Int {
-        guard let smallest = scales.min(), let largest = scales.max(), scale != smallest, scale != largest else { return repeats }
+        guard let smallest = scales.min(), let largest = scales.max(), scale != smallest, scale != largest else {
+            return repeats
+        }
         return min(repeats, interiorRepeats)
     }
 
     /// Multiplies the scenario's scale parameter (e.g. `items`) by `factor`.
-    static func scaled(_ parameters: [(String, String)], by factor: Double, entry: ScenarioEntry) throws(BenchError) -> [(String, String)] {
+    static func scaled(
+        _ parameters: [(String, String)], by factor: Double, entry: ScenarioEntry
+    ) throws(BenchError) -> [(String, String)] {
         guard factor != 1 else { return parameters }
         guard let name = entry.description.scaleParameter, let spec = entry.description.parameter(named: name) else {
             throw BenchError(.usage, "\(entry.name) has no scale parameter, so --scale cannot resize it")
@@ -182,7 +215,9 @@ public struct RunPlan: Sendable {
             switch try? spec.parse(result[index].1) {
             case .integer(let value)?:
                 let scaledValue = (Double(value) * factor).rounded()
-                guard scaledValue < 9e18 else { throw BenchError(.usage, "\(entry.name): \(name) × \(factor) is too large") }
+                guard scaledValue < 9e18 else {
+                    throw BenchError(.usage, "\(entry.name): \(name) × \(factor) is too large")
+                }
                 result[index].1 = String(Int(scaledValue))
             case .real(let value)?:
                 // A duration (in seconds) or a number: scaled as a real, written back in seconds.
@@ -190,7 +225,9 @@ public struct RunPlan: Sendable {
             default:
                 continue
             }
-            do { _ = try spec.parse(result[index].1) } catch { throw BenchError(.usage, "\(entry.name): at scale \(factor), \(error)") }
+            do { _ = try spec.parse(result[index].1) } catch {
+                throw BenchError(.usage, "\(entry.name): at scale \(factor), \(error)")
+            }
         }
         return result
     }

@@ -25,7 +25,8 @@ public struct RunRecord: Codable, Sendable, Equatable {
 
     /// The ``statusDetail`` of an ok row from a program that does not speak the result protocol: nothing
     /// in it was verified, and only the parent's own figures are filled.
-    public static let unverifiedDetail = "exit 0; not verified: the program does not speak the result protocol (RSS, CPU and wall time only)"
+    public static let unverifiedDetail =
+        "exit 0; not verified: the program does not speak the result protocol (RSS, CPU and wall time only)"
 
     // MARK: What the child said, as sent
 

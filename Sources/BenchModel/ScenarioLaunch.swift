@@ -44,7 +44,9 @@ public struct ExternalCommand: Sendable, Equatable {
     }
 
     /// `name` as the launcher can `execv` it: a path (relative to `folder`) or a `PATH` lookup.
-    public static func resolve(_ name: String, in folder: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) -> String? {
+    public static func resolve(
+        _ name: String, in folder: String, path: String? = ProcessInfo.processInfo.environment["PATH"]
+    ) -> String? {
         let fileManager = FileManager.default
         if name.contains("/") {
             let candidate = name.hasPrefix("/") ? name : (folder as NSString).appendingPathComponent(name)
@@ -57,7 +59,8 @@ public struct ExternalCommand: Sendable, Equatable {
             let candidate = String(directory) + "/" + name
             var isDirectory: ObjCBool = false
             if fileManager.fileExists(atPath: candidate, isDirectory: &isDirectory), !isDirectory.boolValue,
-               fileManager.isExecutableFile(atPath: candidate) {
+                fileManager.isExecutableFile(atPath: candidate)
+            {
                 return candidate
             }
         }

@@ -43,7 +43,9 @@ public struct ScenarioManifest: Sendable {
 
     /// Reads and checks `folder/scenario.json`. Each problem is one line naming the file (exit
     /// code 65 for a malformed or incomplete manifest, 69 for a command this machine lacks).
-    public static func load(folder: String, path: String? = ProcessInfo.processInfo.environment["PATH"]) throws(BenchError) -> ScenarioManifest {
+    public static func load(
+        folder: String, path: String? = ProcessInfo.processInfo.environment["PATH"]
+    ) throws(BenchError) -> ScenarioManifest {
         let file = folder + "/" + fileName
         let shown = Self.shownPath(file)
         guard let data = FileManager.default.contents(atPath: file) else {
@@ -59,8 +61,10 @@ public struct ScenarioManifest: Sendable {
         let folderName = (folder as NSString).lastPathComponent
         if fields["name"] == nil { fields["name"] = folderName }
         switch fields["command"] {
-        case nil: throw BenchError(.data, "\(shown): \"command\" is missing (an argv array, e.g. [\"node\", \"main.mjs\"])")
-        case is String: throw BenchError(.data, "\(shown): \"command\" must be an argv array of strings, not a shell string")
+        case nil:
+            throw BenchError(.data, "\(shown): \"command\" is missing (an argv array, e.g. [\"node\", \"main.mjs\"])")
+        case is String:
+            throw BenchError(.data, "\(shown): \"command\" must be an argv array of strings, not a shell string")
         case let array as [Any] where array.isEmpty || !array.allSatisfy({ $0 is String }):
             throw BenchError(.data, "\(shown): \"command\" must be a non-empty array of strings")
         default: break
@@ -78,11 +82,16 @@ public struct ScenarioManifest: Sendable {
             throw BenchError(.data, "\(shown): \(error)")
         }
         if let version = description.protocolVersion, version != ResultProtocol.version {
-            throw BenchError(.data, "\(shown): protocolVersion \(version) is not one this bpbench speaks (\(ResultProtocol.version); or leave it out for a program that speaks none)")
+            throw BenchError(
+                .data,
+                "\(shown): protocolVersion \(version) is not one this bpbench speaks (\(ResultProtocol.version); or leave it out for a program that speaks none)"
+            )
         }
         for spec in description.parameters {
             do {
-                for profile in [spec.defaultValue] + spec.profileDefaults.values.sorted() { _ = try spec.parse(profile) }
+                for profile in [spec.defaultValue] + spec.profileDefaults.values.sorted() {
+                    _ = try spec.parse(profile)
+                }
             } catch {
                 throw BenchError(.data, "\(shown): the default of \(error)")
             }
@@ -95,7 +104,10 @@ public struct ScenarioManifest: Sendable {
             if requires.contains(argv[0]) {
                 unavailable = "'\(argv[0])' is not installed (not on PATH); the scenario requires it"
             } else {
-                throw BenchError(.unavailable, "\(shown): command '\(argv[0])' is neither a program in the folder nor on PATH (list it under \"requires\" if some machines may lack it)")
+                throw BenchError(
+                    .unavailable,
+                    "\(shown): command '\(argv[0])' is neither a program in the folder nor on PATH (list it under \"requires\" if some machines may lack it)"
+                )
             }
         }
         for tool in requires where tool != argv[0] && unavailable == nil {
@@ -124,7 +136,11 @@ public struct ScenarioManifest: Sendable {
         func path(_ codingPath: [any CodingKey]) -> String {
             var text = ""
             for key in codingPath {
-                if let index = key.intValue { text += "[\(index)]" } else { text += (text.isEmpty ? "" : ".") + key.stringValue }
+                if let index = key.intValue {
+                    text += "[\(index)]"
+                } else {
+                    text += (text.isEmpty ? "" : ".") + key.stringValue
+                }
             }
             return text.isEmpty ? "the top level" : text
         }

@@ -44,9 +44,13 @@ public struct ShardSpec: Sendable, Equatable, Codable, CustomStringConvertible {
     ///   count, so `--shards N` is needed), else `SLURM_ARRAY_TASK_ID` counted from
     ///   `SLURM_ARRAY_TASK_MIN` (so `--array=0-2` and `--array=1-3` both work; a contiguous array),
     ///   with `SLURM_ARRAY_TASK_COUNT` as the count unless `--shards` says.
-    public static func resolve(explicit: String?, count: Int?, variable: String?, environment: [String: String]) throws(BenchError) -> ShardSpec? {
+    public static func resolve(
+        explicit: String?, count: Int?, variable: String?, environment: [String: String]
+    ) throws(BenchError) -> ShardSpec? {
         if let explicit {
-            guard count == nil, variable == nil else { throw BenchError(.usage, "--shard I/N already says which shard; drop --shards and --shard-from-env") }
+            guard count == nil, variable == nil else {
+                throw BenchError(.usage, "--shard I/N already says which shard; drop --shards and --shard-from-env")
+            }
             return try parse(explicit)
         }
         func zeroBased(_ name: String, _ text: String) throws(BenchError) -> Int {
@@ -56,27 +60,43 @@ public struct ShardSpec: Sendable, Equatable, Codable, CustomStringConvertible {
             return value
         }
         func needCount(_ source: String) throws(BenchError) -> Int {
-            guard let count else { throw BenchError(.usage, "the shard index comes from \(source); say how many shards there are with --shards N") }
+            guard let count else {
+                throw BenchError(
+                    .usage, "the shard index comes from \(source); say how many shards there are with --shards N")
+            }
             return count
         }
         if let variable {
-            guard let text = environment[variable] else { throw BenchError(.usage, "--shard-from-env \(variable): \(variable) is not set") }
+            guard let text = environment[variable] else {
+                throw BenchError(.usage, "--shard-from-env \(variable): \(variable) is not set")
+            }
             return try ShardSpec(index: try zeroBased(variable, text) + 1, count: try needCount(variable))
         }
         if let text = environment[kubernetesIndexVariable] {
-            return try ShardSpec(index: try zeroBased(kubernetesIndexVariable, text) + 1, count: try needCount(kubernetesIndexVariable))
+            return try ShardSpec(
+                index: try zeroBased(kubernetesIndexVariable, text) + 1, count: try needCount(kubernetesIndexVariable))
         }
         if let text = environment[slurmIndexVariable] {
             let id = try zeroBased(slurmIndexVariable, text)
             var minimum = 0
             if let text = environment[slurmMinimumVariable] { minimum = try zeroBased(slurmMinimumVariable, text) }
             var total = count
-            if total == nil, let text = environment[slurmCountVariable] { total = try zeroBased(slurmCountVariable, text) }
-            guard let total else { throw BenchError(.usage, "the shard index comes from \(slurmIndexVariable) but \(slurmCountVariable) is not set; pass --shards N") }
+            if total == nil, let text = environment[slurmCountVariable] {
+                total = try zeroBased(slurmCountVariable, text)
+            }
+            guard let total else {
+                throw BenchError(
+                    .usage,
+                    "the shard index comes from \(slurmIndexVariable) but \(slurmCountVariable) is not set; pass --shards N"
+                )
+            }
             return try ShardSpec(index: id - minimum + 1, count: total)
         }
         if count != nil {
-            throw BenchError(.usage, "--shards N needs the shard's index: --shard I/N, --shard-from-env VAR, \(kubernetesIndexVariable) or \(slurmIndexVariable)")
+            throw BenchError(
+                .usage,
+                "--shards N needs the shard's index: --shard I/N, --shard-from-env VAR, \(kubernetesIndexVariable) or \(slurmIndexVariable)"
+            )
         }
         return nil
     }
@@ -126,7 +146,9 @@ public enum ShardSlicer {
     /// best possible makespan, and the same on every machine.
     public static func assignment(of plan: PlanFile, shards count: Int) -> [Int] {
         let units = units(of: plan)
-        let order = units.indices.sorted { units[$0].cost != units[$1].cost ? units[$0].cost > units[$1].cost : $0 < $1 }
+        let order = units.indices.sorted {
+            units[$0].cost != units[$1].cost ? units[$0].cost > units[$1].cost : $0 < $1
+        }
         var load = [Double](repeating: 0, count: count)
         var shardOf = [Int](repeating: 1, count: units.count)
         for unit in order {
@@ -217,7 +239,10 @@ public struct ShardStamp: Codable, Sendable, Equatable {
     public static func load(_ directory: String) throws(BenchError) -> ShardStamp {
         let path = directory + "/" + fileName
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw BenchError(.noInput, "\(directory) is not a shard folder (no \(fileName); shards are written by bpbench run --plan FILE --shard I/N)")
+            throw BenchError(
+                .noInput,
+                "\(directory) is not a shard folder (no \(fileName); shards are written by bpbench run --plan FILE --shard I/N)"
+            )
         }
         let stamp: ShardStamp
         do {
@@ -226,7 +251,8 @@ public struct ShardStamp: Codable, Sendable, Equatable {
             throw BenchError(.data, "\(path) is corrupt: \(error.localizedDescription)")
         }
         guard stamp.formatVersion == currentFormatVersion else {
-            throw BenchError(.data, "\(path) has format version \(stamp.formatVersion); this bpbench reads \(currentFormatVersion)")
+            throw BenchError(
+                .data, "\(path) has format version \(stamp.formatVersion); this bpbench reads \(currentFormatVersion)")
         }
         return stamp
     }

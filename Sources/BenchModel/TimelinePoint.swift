@@ -11,7 +11,10 @@ public struct TimelinePoint: Codable, Sendable, Equatable {
     /// The RSS of the child and every process it started, when it started any (``ProcessTree``).
     public var treeRssBytes: Int?
 
-    public init(tMs: Double, rssBytes: Int, allocatedBytes: Int, residentBytes: Int, gauges: [String: Int], treeRssBytes: Int? = nil) {
+    public init(
+        tMs: Double, rssBytes: Int, allocatedBytes: Int, residentBytes: Int, gauges: [String: Int],
+        treeRssBytes: Int? = nil
+    ) {
         self.tMs = tMs
         self.rssBytes = rssBytes
         self.allocatedBytes = allocatedBytes

@@ -33,7 +33,10 @@ public struct Verdict: Codable, Sendable, Equatable {
 
     public static let fileName = "verdict.json"
 
-    public init(command: String, exitCode: Int32, findings: Int?, errorLine: String?, runFolder: String?, finishedAt: Date = Date()) {
+    public init(
+        command: String, exitCode: Int32, findings: Int?, errorLine: String?, runFolder: String?,
+        finishedAt: Date = Date()
+    ) {
         self.command = command
         self.exitCode = exitCode
         self.findings = findings
@@ -44,7 +47,10 @@ public struct Verdict: Codable, Sendable, Equatable {
         case 1: outcome = command == "check" ? "regression" : "error"
         case 3 where command == "run": outcome = "rows-not-ok"
         case BenchError.Kind.interrupted.rawValue: outcome = "interrupted"
-        default: outcome = dataError && command == "check" && (errorLine?.contains("not comparable") ?? false) ? "not-comparable" : "error"
+        default:
+            outcome =
+                dataError && command == "check" && (errorLine?.contains("not comparable") ?? false)
+                ? "not-comparable" : "error"
         }
         notComparableReason = outcome == "not-comparable" ? errorLine : nil
         error = outcome == "error" || outcome == "rows-not-ok" ? errorLine : nil

@@ -15,7 +15,10 @@ public struct HelloMessage: Codable, Sendable, Equatable {
     /// `v8: allocated = heapUsed + external, active = heapTotal + external`.
     public var allocator: String?
 
-    public init(scenario: String, pid: Int32, jemallocVersion: String?, mallocConf: String?, sampleIntervalMs: Double, runtime: String? = nil, allocator: String? = nil) {
+    public init(
+        scenario: String, pid: Int32, jemallocVersion: String?, mallocConf: String?, sampleIntervalMs: Double,
+        runtime: String? = nil, allocator: String? = nil
+    ) {
         self.scenario = scenario
         self.pid = pid
         self.jemallocVersion = jemallocVersion

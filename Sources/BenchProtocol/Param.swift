@@ -33,54 +33,81 @@ public struct Param<Value: Sendable>: ParameterDeclaration {
 
 extension Param where Value == Int {
     /// A whole number of things (`20000`, `20k`, `2M`).
-    public static func count(_ name: String, default value: String, profiles: [String: String] = [:],
-                             min: Double? = nil, max: Double? = nil, help: String) -> Param<Int> {
-        Param(ParameterSpec(name, .count, default: value, profiles: profiles, min: min, max: max, help: help), { $0.integer })
+    public static func count(
+        _ name: String, default value: String, profiles: [String: String] = [:],
+        min: Double? = nil, max: Double? = nil, help: String
+    ) -> Param<Int> {
+        Param(
+            ParameterSpec(name, .count, default: value, profiles: profiles, min: min, max: max, help: help),
+            { $0.integer })
     }
 
     /// A size in bytes (`16KiB`, `4MiB`).
-    public static func bytes(_ name: String, default value: String, profiles: [String: String] = [:],
-                             min: Double? = nil, max: Double? = nil, help: String) -> Param<Int> {
-        Param(ParameterSpec(name, .bytes, default: value, profiles: profiles, min: min, max: max, help: help), { $0.integer })
+    public static func bytes(
+        _ name: String, default value: String, profiles: [String: String] = [:],
+        min: Double? = nil, max: Double? = nil, help: String
+    ) -> Param<Int> {
+        Param(
+            ParameterSpec(name, .bytes, default: value, profiles: profiles, min: min, max: max, help: help),
+            { $0.integer })
     }
 
     /// A rate in bytes per second (`32MiB/s`; 0 = unthrottled).
-    public static func byteRate(_ name: String, default value: String, profiles: [String: String] = [:],
-                                min: Double? = nil, max: Double? = nil, help: String) -> Param<Int> {
-        Param(ParameterSpec(name, .byteRate, default: value, profiles: profiles, min: min, max: max, help: help), { $0.integer })
+    public static func byteRate(
+        _ name: String, default value: String, profiles: [String: String] = [:],
+        min: Double? = nil, max: Double? = nil, help: String
+    ) -> Param<Int> {
+        Param(
+            ParameterSpec(name, .byteRate, default: value, profiles: profiles, min: min, max: max, help: help),
+            { $0.integer })
     }
 }
 
 extension Param where Value == Double {
     /// A duration, read in seconds (`250us`, `10ms`, `1.5s`).
-    public static func duration(_ name: String, default value: String, profiles: [String: String] = [:],
-                                min: Double? = nil, max: Double? = nil, help: String) -> Param<Double> {
-        Param(ParameterSpec(name, .duration, default: value, profiles: profiles, min: min, max: max, help: help), { $0.real })
+    public static func duration(
+        _ name: String, default value: String, profiles: [String: String] = [:],
+        min: Double? = nil, max: Double? = nil, help: String
+    ) -> Param<Double> {
+        Param(
+            ParameterSpec(name, .duration, default: value, profiles: profiles, min: min, max: max, help: help),
+            { $0.real })
     }
 
     /// A real number, e.g. a ratio.
-    public static func number(_ name: String, default value: String, profiles: [String: String] = [:],
-                              min: Double? = nil, max: Double? = nil, help: String) -> Param<Double> {
-        Param(ParameterSpec(name, .number, default: value, profiles: profiles, min: min, max: max, help: help), { $0.real })
+    public static func number(
+        _ name: String, default value: String, profiles: [String: String] = [:],
+        min: Double? = nil, max: Double? = nil, help: String
+    ) -> Param<Double> {
+        Param(
+            ParameterSpec(name, .number, default: value, profiles: profiles, min: min, max: max, help: help),
+            { $0.real })
     }
 }
 
 extension Param where Value == Bool {
     /// `true`/`false`.
-    public static func flag(_ name: String, default value: String, profiles: [String: String] = [:], help: String) -> Param<Bool> {
+    public static func flag(
+        _ name: String, default value: String, profiles: [String: String] = [:], help: String
+    ) -> Param<Bool> {
         Param(ParameterSpec(name, .flag, default: value, profiles: profiles, help: help), { $0.flag })
     }
 }
 
 extension Param where Value == String {
     /// Free text, e.g. a path.
-    public static func text(_ name: String, default value: String, profiles: [String: String] = [:], help: String) -> Param<String> {
+    public static func text(
+        _ name: String, default value: String, profiles: [String: String] = [:], help: String
+    ) -> Param<String> {
         Param(ParameterSpec(name, .text, default: value, profiles: profiles, help: help), { $0.text })
     }
 
     /// One of `choices`.
-    public static func choice(_ name: String, _ choices: [String], default value: String, profiles: [String: String] = [:], help: String) -> Param<String> {
-        Param(ParameterSpec(name, .choice, default: value, profiles: profiles, choices: choices, help: help), { $0.text })
+    public static func choice(
+        _ name: String, _ choices: [String], default value: String, profiles: [String: String] = [:], help: String
+    ) -> Param<String> {
+        Param(
+            ParameterSpec(name, .choice, default: value, profiles: profiles, choices: choices, help: help), { $0.text })
     }
 }
 

@@ -64,7 +64,9 @@ public struct ParameterSpec: Codable, Sendable, Equatable {
         let kindText = try container.decode(String.self, forKey: .kind)
         guard let kind = ParameterKind(rawValue: kindText) else {
             let known = ParameterKind.allCases.map(\.rawValue).joined(separator: ", ")
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown parameter kind '\(kindText)' (known: \(known))")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container, debugDescription: "unknown parameter kind '\(kindText)' (known: \(known))"
+            )
         }
         self.kind = kind
         help = try container.decodeIfPresent(String.self, forKey: .help) ?? ""
@@ -93,16 +95,21 @@ public struct ParameterSpec: Codable, Sendable, Equatable {
         case .text: value = .text(text)
         case .choice:
             guard choices.contains(text) else {
-                throw ParameterError(parameter: name, message: "must be one of \(choices.joined(separator: ", ")), got '\(text)'")
+                throw ParameterError(
+                    parameter: name, message: "must be one of \(choices.joined(separator: ", ")), got '\(text)'")
             }
             value = .text(text)
         }
         if let numeric = value.numeric {
             if let minimum, numeric < minimum {
-                throw ParameterError(parameter: name, message: "must be at least \(ValueParser.format(minimum, kind: kind)), got '\(text)'")
+                throw ParameterError(
+                    parameter: name,
+                    message: "must be at least \(ValueParser.format(minimum, kind: kind)), got '\(text)'")
             }
             if let maximum, numeric > maximum {
-                throw ParameterError(parameter: name, message: "must be at most \(ValueParser.format(maximum, kind: kind)), got '\(text)'")
+                throw ParameterError(
+                    parameter: name,
+                    message: "must be at most \(ValueParser.format(maximum, kind: kind)), got '\(text)'")
             }
         }
         return value

@@ -28,7 +28,11 @@ public struct ResultMessage: Codable, Sendable, Equatable {
     public var allocations: Int?
     public var frees: Int?
 
-    public init(status: RunStatus, message: String?, items: Int, bytes: Int, durationS: Double, latency: LatencySummary?, peaks: AllocatorCounters, finalAllocated: Int, gaugeMaxima: [String: Int], metrics: [String: Double], verification: VerificationReport?, samplerTicks: Int, samplerTickUs: Double) {
+    public init(
+        status: RunStatus, message: String?, items: Int, bytes: Int, durationS: Double, latency: LatencySummary?,
+        peaks: AllocatorCounters, finalAllocated: Int, gaugeMaxima: [String: Int], metrics: [String: Double],
+        verification: VerificationReport?, samplerTicks: Int, samplerTickUs: Double
+    ) {
         self.status = status
         self.message = message
         self.items = items

@@ -99,24 +99,32 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
         let metricNames = Set(metrics ?? [])
         var problems: [String] = []
         func parameter(_ name: String, _ place: String) {
-            if !parameterNames.contains(name) { problems.append("\(place) names parameter '\(name)', which is not declared") }
+            if !parameterNames.contains(name) {
+                problems.append("\(place) names parameter '\(name)', which is not declared")
+            }
         }
         if let scaleParameter { parameter(scaleParameter, "scale") }
         if let durableStateParameter { parameter(durableStateParameter, "durable state") }
         for variant in variants ?? [] {
             for key in variant.parameters.keys.sorted() { parameter(key, "variant '\(variant.name)'") }
         }
-        let allClaims = claims.map { ($0, "claim") } + (variants ?? []).flatMap { variant in variant.claims.map { ($0, "variant '\(variant.name)' claim") } }
+        let allClaims =
+            claims.map { ($0, "claim") }
+            + (variants ?? []).flatMap { variant in variant.claims.map { ($0, "variant '\(variant.name)' claim") } }
         for (claim, place) in allClaims {
-            let where_ = "\(place) '\(claim.text)'"
-            for name in claim.check.parameterNames { parameter(name, where_) }
+            let location = "\(place) '\(claim.text)'"
+            for name in claim.check.parameterNames { parameter(name, location) }
             // A description from before gauges and metrics were declared (an older build) lists
             // none; only a declared list can be held against.
             for name in claim.check.gaugeNames where gauges != nil && !gaugeNames.contains(name) {
-                problems.append("\(where_) names gauge '\(name)', which is not declared (gauges: \(gaugeNames.sorted().joined(separator: ", ")))")
+                problems.append(
+                    "\(location) names gauge '\(name)', which is not declared (gauges: \(gaugeNames.sorted().joined(separator: ", ")))"
+                )
             }
             for name in claim.check.metricNames where metrics != nil && !metricNames.contains(name) {
-                problems.append("\(where_) names metric '\(name)', which is not declared (metrics: \(metricNames.sorted().joined(separator: ", ")))")
+                problems.append(
+                    "\(location) names metric '\(name)', which is not declared (metrics: \(metricNames.sorted().joined(separator: ", ")))"
+                )
             }
         }
         return problems

@@ -12,7 +12,10 @@ public struct ScenarioVariant: Codable, Sendable, Equatable {
     /// What the seeds say about this setting; replaces the scenario's own claims for the row.
     public var claims: [SeedClaim]
 
-    public init(_ name: String, summary: String, parameters: [String: String], profiles: [String] = ["standard", "stress"], claims: [SeedClaim] = []) {
+    public init(
+        _ name: String, summary: String, parameters: [String: String], profiles: [String] = ["standard", "stress"],
+        claims: [SeedClaim] = []
+    ) {
         self.name = name
         self.summary = summary
         self.parameters = parameters

@@ -57,7 +57,9 @@ extension SeedClaim.Check {
     }
 
     /// Median items/s ≥ `fraction` × `parameter` × `metric`.
-    public static func throughput(atLeast fraction: Double, times parameter: Param<Int>, times metric: MetricName) -> Self {
+    public static func throughput(
+        atLeast fraction: Double, times parameter: Param<Int>, times metric: MetricName
+    ) -> Self {
         .throughputAtLeast(fraction: fraction, parameter: parameter.name, metric: metric.name)
     }
 
@@ -92,7 +94,8 @@ extension SeedClaim.Check {
     /// The scenario metrics this check reads.
     public var metricNames: [String] {
         switch self {
-        case .throughputAtLeast(_, _, let metric), .metricEquals(let metric, _), .metricAtMost(let metric, _): return [metric]
+        case .throughputAtLeast(_, _, let metric), .metricEquals(let metric, _), .metricAtMost(let metric, _):
+            return [metric]
         default: return []
         }
     }

@@ -5,9 +5,11 @@
 /// multiplication is overflow-checked: `99999999999GiB` is an error, not a wrap-around.
 public enum ValueParser {
     public static func count(_ text: String, parameter: String) throws(ParameterError) -> Int {
-        try scaled(text, parameter: parameter, units: [
-            "": 1, "k": 1_000, "K": 1_000, "M": 1_000_000, "G": 1_000_000_000,
-        ], what: "a whole number such as 20000 or 20k")
+        try scaled(
+            text, parameter: parameter,
+            units: [
+                "": 1, "k": 1_000, "K": 1_000, "M": 1_000_000, "G": 1_000_000_000,
+            ], what: "a whole number such as 20000 or 20k")
     }
 
     public static func bytes(_ text: String, parameter: String) throws(ParameterError) -> Int {
@@ -17,7 +19,8 @@ public enum ValueParser {
     public static func byteRate(_ text: String, parameter: String) throws(ParameterError) -> Int {
         var body = text
         if body.hasSuffix("/s") { body.removeLast(2) }
-        return try scaled(body, parameter: parameter, units: byteUnits, what: "a rate such as 32MiB/s (0 = unthrottled)")
+        return try scaled(
+            body, parameter: parameter, units: byteUnits, what: "a rate such as 32MiB/s (0 = unthrottled)")
     }
 
     public static func seconds(_ text: String, parameter: String) throws(ParameterError) -> Double {
@@ -41,7 +44,9 @@ public enum ValueParser {
     /// item, which the proof file writes the first way and a child reads the second.
     public static func fraction(_ text: String) -> Double? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        if parts.count == 2, let numerator = Double(parts[0]), let denominator = Double(parts[1]), denominator != 0 { return numerator / denominator }
+        if parts.count == 2, let numerator = Double(parts[0]), let denominator = Double(parts[1]), denominator != 0 {
+            return numerator / denominator
+        }
         return parts.count == 1 ? Double(text) : nil
     }
 
@@ -84,7 +89,9 @@ public enum ValueParser {
         "g": 1 << 30, "G": 1 << 30, "GiB": 1 << 30, "GB": 1_000_000_000,
     ]
 
-    static func scaled(_ text: String, parameter: String, units: [String: Int], what: String) throws(ParameterError) -> Int {
+    static func scaled(
+        _ text: String, parameter: String, units: [String: Int], what: String
+    ) throws(ParameterError) -> Int {
         let trimmed = text.trimmingWhitespace()
         let digitsEnd = trimmed.firstIndex { !($0.isNumber || $0 == "." || $0 == "_") } ?? trimmed.endIndex
         let number = String(trimmed[..<digitsEnd]).replacingUnderscores()

@@ -10,7 +10,10 @@ public struct VerificationReport: Codable, Sendable, Equatable {
     public var problems: [String]
     public var passed: Bool { problems.isEmpty }
 
-    public init(expectedItems: Int, receivedItems: Int, expectedChecksum: String, receivedChecksum: String, inOrder: Bool, problems: [String]) {
+    public init(
+        expectedItems: Int, receivedItems: Int, expectedChecksum: String, receivedChecksum: String, inOrder: Bool,
+        problems: [String]
+    ) {
         self.expectedItems = expectedItems
         self.receivedItems = receivedItems
         self.expectedChecksum = expectedChecksum

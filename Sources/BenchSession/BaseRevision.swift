@@ -30,13 +30,23 @@ package enum BaseRevision {
 
     package static func prepare(_ revision: String, project: ScenarioCatalog, log: (String) -> Void) -> Prepared {
         let root = project.projectRoot
-        guard let commit = run("/usr/bin/env", ["git", "-C", root, "rev-parse", "--verify", "--quiet", revision + "^{commit}"]).output, !commit.isEmpty else {
+        guard
+            let commit = run(
+                "/usr/bin/env", ["git", "-C", root, "rev-parse", "--verify", "--quiet", revision + "^{commit}"]
+            ).output, !commit.isEmpty
+        else {
             return .skipped("A/B skipped: '\(revision)' is not a commit here (no previous commit?)")
         }
         let short = String(commit.prefix(12))
-        let same = run("/usr/bin/env", ["git", "-C", root, "diff", "--quiet", commit, "--"] + project.scenarioInputs).status == 0
+        let same =
+            run("/usr/bin/env", ["git", "-C", root, "diff", "--quiet", commit, "--"] + project.scenarioInputs).status
+            == 0
         if same {
-            return .catalog(project, commit: short, note: "base \(revision) (\(short)) has the same scenario code as this tree: both sides run this build's binaries, so the A/B measures noise alone")
+            return .catalog(
+                project, commit: short,
+                note:
+                    "base \(revision) (\(short)) has the same scenario code as this tree: both sides run this build's binaries, so the A/B measures noise alone"
+            )
         }
         let directory = root + "/.build/ab/" + short
         let marker = directory + "/" + builtMarker
@@ -49,20 +59,32 @@ package enum BaseRevision {
             }
             // A package in a sub-folder of its repository exports that folder's tree alone.
             let prefix = run("/usr/bin/env", ["git", "-C", root, "rev-parse", "--show-prefix"]).output ?? ""
-            let export = run("/bin/sh", ["-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", root, prefix.isEmpty ? commit : commit + ":" + prefix, directory])
+            let export = run(
+                "/bin/sh",
+                [
+                    "-c", "git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"", "sh", root,
+                    prefix.isEmpty ? commit : commit + ":" + prefix, directory,
+                ])
             guard export.status == 0 else { return .skipped("A/B skipped: cannot export \(short) into \(directory)") }
-            guard build(exported: directory, describing: "base revision \(revision) (\(short))", project: project, log: log) else {
+            guard
+                build(
+                    exported: directory, describing: "base revision \(revision) (\(short))", project: project, log: log)
+            else {
                 return .skipped("A/B skipped: base \(revision) (\(short)) does not build (log: \(directory)/build.log)")
             }
         }
-        return .catalog(catalog(built: directory, project: project), commit: short, note: "base \(revision) (\(short)) built in \(directory)")
+        return .catalog(
+            catalog(built: directory, project: project), commit: short,
+            note: "base \(revision) (\(short)) built in \(directory)")
     }
 
     /// Builds the package exported at `directory` (a folder under the tree's `.build/ab/`) in
     /// release, with this build's dependency objects where it can (see the type's comment), and
     /// marks it built so the next run reuses it. False when it does not build (`build.log` says
     /// why). `gate-proof` builds its code-change trees with it too.
-    static func build(exported directory: String, describing label: String, project: ScenarioCatalog, log: (String) -> Void) -> Bool {
+    static func build(
+        exported directory: String, describing label: String, project: ScenarioCatalog, log: (String) -> Void
+    ) -> Bool {
         let root = project.projectRoot
         let started = Date()
         // A package of one's own builds its base apart: sharing the scratch path, the base's
@@ -70,12 +92,18 @@ package enum BaseRevision {
         // Examples/chunk-uploader, a library change under Sources/).
         // bpbench finds its bin dir through /proc/self/exe: compare where the paths lead.
         let resolved = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
-        let shares = resolved(project.binDirectory) == resolved(root + "/.build/release") && project.scenarioInputs == ScenarioCatalog.harnessScenarioInputs
+        let shares =
+            resolved(project.binDirectory) == resolved(root + "/.build/release")
+            && project.scenarioInputs == ScenarioCatalog.harnessScenarioInputs
         log("building \(label) in \(directory)\(shares ? " with this build's dependencies" : "") …")
         // A shared build that did not relink every base scenario is not trusted (nil): the
         // base is then built apart, as before.
-        let built = (shares ? buildSharingDependencies(base: directory, root: root, into: directory + "/bin") : nil)
-            ?? (run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory, logTo: directory + "/build.log").status == 0)
+        let built =
+            (shares ? buildSharingDependencies(base: directory, root: root, into: directory + "/bin") : nil)
+            ?? (run(
+                "/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory,
+                logTo: directory + "/build.log"
+            ).status == 0)
         guard built else { return false }
         _ = FileManager.default.createFile(atPath: directory + "/" + builtMarker, contents: Data())
         log("built \(label) in \(Int(Date().timeIntervalSince(started).rounded())) s")
@@ -106,7 +134,10 @@ package enum BaseRevision {
         // both sides ran the head's binaries. Without the plan it plans the package it is given,
         // before the base's build and again before the head's next one.
         let forgetPlan = {
-            for plan in [scratch + "/release.yaml", scratch + "/plugin-tools.yaml", products + "/description.json", products + "/plugin-tools-description.json"] {
+            for plan in [
+                scratch + "/release.yaml", scratch + "/plugin-tools.yaml", products + "/description.json",
+                products + "/plugin-tools-description.json",
+            ] {
                 try? fileManager.removeItem(atPath: plan)
             }
         }
@@ -119,7 +150,12 @@ package enum BaseRevision {
         // build itself then runs with --ignore-lock.
         let lock = open(scratch + "/.lock", O_RDWR | O_CREAT, 0o644)
         if lock >= 0 { flock(lock, LOCK_EX) }
-        defer { if lock >= 0 { flock(lock, LOCK_UN); close(lock) } }
+        defer {
+            if lock >= 0 {
+                flock(lock, LOCK_UN)
+                close(lock)
+            }
+        }
         // Hard links keep this tree's products: a linker writes a new file (new inode) rather
         // than rewriting the old one, so a product the base build replaced is told by its inode.
         let head = linkedProducts(in: products)
@@ -133,21 +169,34 @@ package enum BaseRevision {
             forgetPlan()
         }
         forgetPlan()
-        let build = run("/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none", "--scratch-path", scratch, "--ignore-lock"],
-                        in: base, logTo: base + "/build.log")
+        let build = run(
+            "/usr/bin/env",
+            [
+                "swift", "build", "-c", "release", "--manifest-cache", "none", "--scratch-path", scratch,
+                "--ignore-lock",
+            ],
+            in: base, logTo: base + "/build.log")
         guard build.status == 0 else { return false }
         // Every scenario of the base must be a new file; one that is not is the head's.
         let built = linkedProducts(in: products)
         let scenarios = ((try? fileManager.contentsOfDirectory(atPath: base + "/Scenarios")) ?? []).filter { name in
-            ((try? fileManager.contentsOfDirectory(atPath: base + "/Scenarios/" + name)) ?? []).contains { $0.hasSuffix(".swift") }
+            ((try? fileManager.contentsOfDirectory(atPath: base + "/Scenarios/" + name)) ?? []).contains {
+                $0.hasSuffix(".swift")
+            }
         }
-        guard !scenarios.isEmpty, scenarios.allSatisfy({ built[$0] != nil && built[$0] != head[$0] }) else { return nil }
+        guard !scenarios.isEmpty, scenarios.allSatisfy({ built[$0] != nil && built[$0] != head[$0] }) else {
+            return nil
+        }
         try? fileManager.removeItem(atPath: bin)
-        guard (try? fileManager.createDirectory(atPath: bin, withIntermediateDirectories: true)) != nil else { return false }
+        guard (try? fileManager.createDirectory(atPath: bin, withIntermediateDirectories: true)) != nil else {
+            return false
+        }
         for (name, inode) in built {
             // Rebuilt: the base's own, moved out. Untouched (a dependency's tool): the same file
             // on both sides, linked.
-            let moved = head[name] == inode ? link(products + "/" + name, bin + "/" + name) : rename(products + "/" + name, bin + "/" + name)
+            let moved =
+                head[name] == inode
+                ? link(products + "/" + name, bin + "/" + name) : rename(products + "/" + name, bin + "/" + name)
             guard moved == 0 else { return false }
         }
         return true
@@ -157,23 +206,29 @@ package enum BaseRevision {
     /// with their inode numbers (the test bundle excluded: `swift build` does not make it).
     package static func linkedProducts(in folder: String) -> [String: UInt64] {
         var found: [String: UInt64] = [:]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where !name.hasSuffix(".xctest") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        where !name.hasSuffix(".xctest") {
             var info = stat()
             guard lstat(folder + "/" + name, &info) == 0, info.st_mode & S_IFMT == S_IFREG,
-                  info.st_mode & 0o111 != 0 || name.hasSuffix(".so") else { continue }
+                info.st_mode & 0o111 != 0 || name.hasSuffix(".so")
+            else { continue }
             found[name] = UInt64(info.st_ino)
         }
         return found
     }
 
     /// Runs a tool; its trimmed stdout (unless logged to a file) and exit status.
-    package static func run(_ executable: String, _ arguments: [String], in directory: String? = nil, logTo logFile: String? = nil) -> (status: Int32, output: String?) {
+    package static func run(
+        _ executable: String, _ arguments: [String], in directory: String? = nil, logTo logFile: String? = nil
+    ) -> (status: Int32, output: String?) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let pipe = Pipe()
-        if let logFile, FileManager.default.createFile(atPath: logFile, contents: nil), let handle = FileHandle(forWritingAtPath: logFile) {
+        if let logFile, FileManager.default.createFile(atPath: logFile, contents: nil),
+            let handle = FileHandle(forWritingAtPath: logFile)
+        {
             process.standardOutput = handle
             process.standardError = handle
         } else {
@@ -183,6 +238,9 @@ package enum BaseRevision {
         guard (try? process.run()) != nil else { return (-1, nil) }
         let data = logFile == nil ? pipe.fileHandleForReading.readDataToEndOfFile() : Data()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        return (
+            process.terminationStatus,
+            String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        )
     }
 }

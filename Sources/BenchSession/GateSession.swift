@@ -20,7 +20,10 @@ package struct GateSession {
     /// The CPUs both sides' children are pinned to (`check --cpus`; ``ChildCPUs``).
     package var cpus: ChildCPUs? = .standard()
 
-    package init(project: ScenarioCatalog, baseline: Baseline, thresholds: Thresholds, interruption: Interruption, quiet: Bool, adaptive: Bool = true) {
+    package init(
+        project: ScenarioCatalog, baseline: Baseline, thresholds: Thresholds, interruption: Interruption, quiet: Bool,
+        adaptive: Bool = true
+    ) {
         self.project = project
         self.baseline = baseline
         self.thresholds = thresholds
@@ -40,7 +43,9 @@ package struct GateSession {
     /// "missing from the run" findings), then every other scenario `catalog` discovers: a row the
     /// baseline lacks is judged against the base revision in the same job, or listed as new —
     /// never left out of the plan unsaid.
-    package func entries(in catalog: ScenarioCatalog, only names: [String]? = nil) throws(BenchError) -> [ScenarioCatalog.Entry] {
+    package func entries(
+        in catalog: ScenarioCatalog, only names: [String]? = nil
+    ) throws(BenchError) -> [ScenarioCatalog.Entry] {
         var wanted: [String] = []
         for entry in baseline.entries {
             let scenario = ScenarioVariant.scenario(ofRow: entry.scenario)
@@ -51,26 +56,37 @@ package struct GateSession {
         let discovery = catalog.discover()
         let folders = catalog.scenarioFolders(includeFixtures: false)
         for name in wanted where !discovery.entries.contains(where: { $0.name == name }) {
-            if let folder = folders.first(where: { $0.name == name }) { _ = try catalog.entry(name: name, folder: folder.folder) }
+            if let folder = folders.first(where: { $0.name == name }) {
+                _ = try catalog.entry(name: name, folder: folder.folder)
+            }
         }
         let inBaseline = wanted.compactMap { name in discovery.entries.first { $0.name == name } }
-        return inBaseline + discovery.entries.filter { entry in
-            !entry.description.hidden && !wanted.contains(entry.name) && (names?.contains(entry.name) ?? true)
-        }
+        return inBaseline
+            + discovery.entries.filter { entry in
+                !entry.description.hidden && !wanted.contains(entry.name) && (names?.contains(entry.name) ?? true)
+            }
     }
 
     /// The baseline's plan (profile, repeats, warm-ups, scales) over `entries`, with `overrides`.
     package func plan(_ entries: [ScenarioCatalog.Entry], overrides: [String]) throws(BenchError) -> RunPlan {
-        guard let profile = Profile(rawValue: baseline.profile) else { throw BenchError(.data, "the baseline's profile '\(baseline.profile)' is unknown to this bpbench") }
+        guard let profile = Profile(rawValue: baseline.profile) else {
+            throw BenchError(.data, "the baseline's profile '\(baseline.profile)' is unknown to this bpbench")
+        }
         let maximum = GateRepeatRule.maximumRepeats(baselineRepeats: baseline.repeats, thresholds: thresholds)
-        let policy = RepeatPolicy.gate(baselineRepeats: maximum, gateMinimum: GateRepeatRule.minimumRepeats, adaptive: adaptive)
-        return try RunPlan(entries: entries, profile: profile, repeats: policy.minimum, maxRepeats: policy.maximum, warmups: baseline.warmups,
-                           scales: baseline.scales, overrides: overrides)
+        let policy = RepeatPolicy.gate(
+            baselineRepeats: maximum, gateMinimum: GateRepeatRule.minimumRepeats, adaptive: adaptive)
+        return try RunPlan(
+            entries: entries, profile: profile, repeats: policy.minimum, maxRepeats: policy.maximum,
+            warmups: baseline.warmups,
+            scales: baseline.scales, overrides: overrides)
     }
 
     /// A document for one side, before anything ran.
-    package func document(_ plan: RunPlan, entries: [ScenarioCatalog.Entry], projectRoot: String, injected: [String: [String]]?) -> RunDocument {
-        var document = RunDocument(plan: plan, entries: entries, limits: limits, projectRoot: projectRoot, reference: baseline.reference)
+    package func document(
+        _ plan: RunPlan, entries: [ScenarioCatalog.Entry], projectRoot: String, injected: [String: [String]]?
+    ) -> RunDocument {
+        var document = RunDocument(
+            plan: plan, entries: entries, limits: limits, projectRoot: projectRoot, reference: baseline.reference)
         document.injected = injected
         return document
     }
@@ -78,23 +94,31 @@ package struct GateSession {
     /// The plan's parameters as a record-less document, to refuse an incomparable plan before
     /// anything runs.
     package func incomparability(of plan: RunPlan, injected: [String: [String]]?) -> String? {
-        var probe = RunDocument(startedAt: "", profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups, scales: plan.scales,
-                                limits: limits, environment: baseline.environment)
+        var probe = RunDocument(
+            startedAt: "", profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
+            scales: plan.scales,
+            limits: limits, environment: baseline.environment)
         probe.injected = injected
         for step in plan.steps where step.repeatIndex == 1 {
-            probe.records.append(RunRecord(scenario: step.entry.name, repeatIndex: 1, scale: step.scale,
-                                           parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: ""))
+            probe.records.append(
+                RunRecord(
+                    scenario: step.entry.name, repeatIndex: 1, scale: step.scale,
+                    parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: ""))
         }
         return baseline.incomparability(probe)
     }
 
     /// Runs head alone, or interleaved with base, into `directory` (base under `directory/base`),
     /// writes both sides' reports, and judges.
-    package func run(head: RunPlan, headEntries: [ScenarioCatalog.Entry], base: (catalog: ScenarioCatalog, plan: RunPlan, entries: [ScenarioCatalog.Entry])?,
-             injected: [String: [String]]?, directory: String) throws(BenchError) -> (head: RunAnalysis, base: RunAnalysis?, report: GateReport) {
+    package func run(
+        head: RunPlan, headEntries: [ScenarioCatalog.Entry],
+        base: (catalog: ScenarioCatalog, plan: RunPlan, entries: [ScenarioCatalog.Entry])?,
+        injected: [String: [String]]?, directory: String
+    ) throws(BenchError) -> (head: RunAnalysis, base: RunAnalysis?, report: GateReport) {
         let cache = RunFolder.Reports(projectRoot: project.projectRoot).cache
         let folder = RunFolder(existing: directory)
-        let headRunner = BenchRunner(catalog: project, limits: limits, cacheDirectory: cache, interruption: interruption)
+        let headRunner = BenchRunner(
+            catalog: project, limits: limits, cacheDirectory: cache, interruption: interruption)
         var headDocument = document(head, entries: headEntries, projectRoot: project.projectRoot, injected: injected)
         var baseDocument: RunDocument?
         // Both sides journal each row, so a check killed mid-way is recovered by `bpbench report`.
@@ -102,7 +126,9 @@ package struct GateSession {
         let progress = ProgressPrinter(quiet: quiet)
         // Rows that stopped before the maximum are judged as the rule stopped them: a cell out of
         // reach of a regression at the maximum is "cannot-regress", not "untestable".
-        let gate = Gate(baseline: baseline, thresholds: thresholds, maximumRepeats: head.repeatPolicy.isAdaptive ? head.repeatPolicy.maximum : nil)
+        let gate = Gate(
+            baseline: baseline, thresholds: thresholds,
+            maximumRepeats: head.repeatPolicy.isAdaptive ? head.repeatPolicy.maximum : nil)
         if let base {
             let baseFolder = try folder.createBase()
             // The base side runs the rows the head has: a row only the base revision has (deleted
@@ -110,19 +136,29 @@ package struct GateSession {
             var basePlan = base.plan
             let headRows = Set(head.steps.map(\.row))
             basePlan.steps = basePlan.steps.filter { headRows.contains($0.row) }
-            var document = self.document(basePlan, entries: base.entries, projectRoot: base.catalog.projectRoot, injected: nil)
-            let rule = GateRepeatRule(gate: gate, head: headDocument, base: document, maximumRepeats: head.repeatPolicy.maximum)
-            let baseRunner = BenchRunner(catalog: base.catalog, limits: limits, cacheDirectory: cache, interruption: interruption)
+            var document = self.document(
+                basePlan, entries: base.entries, projectRoot: base.catalog.projectRoot, injected: nil)
+            let rule = GateRepeatRule(
+                gate: gate, head: headDocument, base: document, maximumRepeats: head.repeatPolicy.maximum)
+            let baseRunner = BenchRunner(
+                catalog: base.catalog, limits: limits, cacheDirectory: cache, interruption: interruption)
             let interleaved = InterleavedRunner(
-                head: .init(name: "head", executor: headRunner, plan: head, logDirectory: folder.logsPath, journal: headJournal),
-                base: .init(name: "base", executor: baseRunner, plan: basePlan, logDirectory: baseFolder.logsPath, journal: try baseFolder.startJournal(document)),
+                head: .init(
+                    name: "head", executor: headRunner, plan: head, logDirectory: folder.logsPath, journal: headJournal),
+                base: .init(
+                    name: "base", executor: baseRunner, plan: basePlan, logDirectory: baseFolder.logsPath,
+                    journal: try baseFolder.startJournal(document)),
                 interruption: interruption)
             interleaved.execute(head: &headDocument, base: &document, rule: rule, progress: progress.handle)
             document.finishedAt = RunDocument.timestamp()
             baseDocument = document
         } else {
-            headRunner.execute(head, rule: GateRepeatRule(gate: gate, head: headDocument, base: nil, maximumRepeats: head.repeatPolicy.maximum), logDirectory: folder.logsPath, journal: headJournal,
-                               into: &headDocument, progress: progress.handle)
+            headRunner.execute(
+                head,
+                rule: GateRepeatRule(
+                    gate: gate, head: headDocument, base: nil, maximumRepeats: head.repeatPolicy.maximum),
+                logDirectory: folder.logsPath, journal: headJournal,
+                into: &headDocument, progress: progress.handle)
         }
         headDocument.finishedAt = RunDocument.timestamp()
         let reference = baseline.reference
@@ -143,15 +179,21 @@ package struct GateSession {
 
     /// `--inject NAME.key=value`: validated (a scenario of the plan, one of its parameters), and
     /// returned as plan overrides plus the scenario → keys map the documents carry.
-    package static func injections(_ injects: [String], entries: [ScenarioCatalog.Entry]) throws(BenchError) -> (overrides: [String], injected: [String: [String]]?) {
+    package static func injections(
+        _ injects: [String], entries: [ScenarioCatalog.Entry]
+    ) throws(BenchError) -> (overrides: [String], injected: [String: [String]]?) {
         var injected: [String: [String]] = [:]
         for inject in injects {
             guard let equals = inject.firstIndex(of: "="), let dot = inject[..<equals].firstIndex(of: ".") else {
                 throw BenchError(.usage, "--inject takes NAME.key=value (one scenario's parameter), got '\(inject)'")
             }
-            let scenario = String(inject[..<dot]), key = String(inject[inject.index(after: dot)..<equals])
+            let scenario = String(inject[..<dot])
+            let key = String(inject[inject.index(after: dot)..<equals])
             guard let entry = entries.first(where: { $0.name == scenario }) else {
-                throw BenchError(.usage, "--inject \(inject): '\(scenario)' is not a scenario of the baseline (known: \(entries.map(\.name).joined(separator: ", ")))")
+                throw BenchError(
+                    .usage,
+                    "--inject \(inject): '\(scenario)' is not a scenario of the baseline (known: \(entries.map(\.name).joined(separator: ", ")))"
+                )
             }
             guard entry.description.parameter(named: key) != nil else {
                 throw BenchError(.usage, "--inject \(inject): \(scenario) has no parameter '\(key)'")

@@ -15,7 +15,9 @@ import Foundation
 /// reuse their build and any change to either builds anew.
 package enum PatchedTree {
     /// A catalog over the patched tree's binaries, and what was done, in one line.
-    package static func prepare(_ change: ProofSpec.CodeChange, spec path: String, project: ScenarioCatalog, log: (String) -> Void) throws(BenchError) -> (catalog: ScenarioCatalog, note: String) {
+    package static func prepare(
+        _ change: ProofSpec.CodeChange, spec path: String, project: ScenarioCatalog, log: (String) -> Void
+    ) throws(BenchError) -> (catalog: ScenarioCatalog, note: String) {
         let root = project.projectRoot
         let abRoot = root + "/.build/ab"
         let staging = abRoot + "/edit-staging-\(getpid())"
@@ -36,10 +38,14 @@ package enum PatchedTree {
         let directory = abRoot + "/edit-" + digest
         let label = "\(change.scenario) with \(change.file) edited (\(change.what))"
         if fileManager.fileExists(atPath: directory + "/" + BaseRevision.builtMarker) {
-            return (BaseRevision.catalog(built: directory, project: project), "\(label): reused the build in \(directory)")
+            return (
+                BaseRevision.catalog(built: directory, project: project), "\(label): reused the build in \(directory)"
+            )
         }
         try? fileManager.removeItem(atPath: directory)
-        guard rename(staging, directory) == 0 else { throw BenchError(.cannotCreate, "cannot move \(staging) to \(directory)") }
+        guard rename(staging, directory) == 0 else {
+            throw BenchError(.cannotCreate, "cannot move \(staging) to \(directory)")
+        }
         // Another build in this checkout at the same time holds SwiftPM's build database, and the
         // lock BaseRevision takes on .build/.lock did not keep it out (seen here twice, with other
         // engineers building in the same .build: "database is locked", nothing compiled). That
@@ -50,7 +56,9 @@ package enum PatchedTree {
             guard attempt < 5, buildLog.contains("database is locked") else {
                 throw BenchError(.software, "the code change does not build: \(label) (log: \(directory)/build.log)")
             }
-            log("another build in this checkout holds SwiftPM's build database; trying again in 30 s (attempt \(attempt + 1) of 5)")
+            log(
+                "another build in this checkout holds SwiftPM's build database; trying again in 30 s (attempt \(attempt + 1) of 5)"
+            )
             sleep(30)
             attempt += 1
         }
@@ -61,7 +69,8 @@ package enum PatchedTree {
     /// (as they are now, uncommitted edits included; deleted ones left out) and untracked but
     /// not ignored. A package in a sub-folder of its repository exports that folder alone.
     package static func export(root: String, into directory: String) throws(BenchError) {
-        let script = "cd \"$1\" && git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C \"$2\""
+        let script =
+            "cd \"$1\" && git ls-files -z --cached --others --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C \"$2\""
         let export = BaseRevision.run("/bin/sh", ["-c", script, "sh", root, directory])
         guard export.status == 0, FileManager.default.fileExists(atPath: directory + "/Package.swift") else {
             throw BenchError(.io, "cannot export the working tree of \(root) into \(directory) (is it a git checkout?)")
@@ -71,7 +80,8 @@ package enum PatchedTree {
     /// A digest of every file under `inputs` (paths relative to `directory`), in path order:
     /// the first 16 hex digits of a SHA-256 over their names and contents.
     package static func digest(of inputs: [String], in directory: String) -> String? {
-        let script = "cd \"$1\" && shift && find \"$@\" -type f -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum"
+        let script =
+            "cd \"$1\" && shift && find \"$@\" -type f -print0 2>/dev/null | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum"
         let result = BaseRevision.run("/bin/sh", ["-c", script, "sh", directory] + inputs)
         guard result.status == 0, let output = result.output, output.count >= 16 else { return nil }
         return String(output.prefix(16))

@@ -27,7 +27,8 @@ package final class ProgressPrinter {
         repeatsAt = plan.map { plan in
             { scale in
                 let planned = RunPlan.repeatCount(plan.repeats, at: scale, of: plan.scales)
-                return plan.repeatPolicy.isAdaptive && plan.extensibleScales.contains(scale) ? "/\(planned)–\(plan.repeatPolicy.maximum)" : "/\(planned)"
+                return plan.repeatPolicy.isAdaptive && plan.extensibleScales.contains(scale)
+                    ? "/\(planned)–\(plan.repeatPolicy.maximum)" : "/\(planned)"
             }
         }
     }
@@ -38,7 +39,10 @@ package final class ProgressPrinter {
         case .starting(let step, let index, let total):
             current = (step, index, total)
             if !live {
-                print(String(format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.row, Format.scale(step.scale), label(step)), terminator: "")
+                print(
+                    String(
+                        format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.row, Format.scale(step.scale), label(step)
+                    ), terminator: "")
                 fflush(nil)  // nil: every stream (naming stdout is not concurrency-safe in Swift 6)
             }
         case .running(let step, let status):
@@ -54,7 +58,10 @@ package final class ProgressPrinter {
             let summary = Self.summary(record)
             if live, let current {
                 clearLine()
-                print(String(format: "[%d/%d] %@ %@ %@ … ", current.index + 1, current.total, step.row, Format.scale(step.scale), label(step)) + summary)
+                print(
+                    String(
+                        format: "[%d/%d] %@ %@ %@ … ", current.index + 1, current.total, step.row,
+                        Format.scale(step.scale), label(step)) + summary)
             } else {
                 print(summary)
             }
@@ -82,9 +89,13 @@ package final class ProgressPrinter {
     }
 
     package func liveLine(_ step: RunPlan.Step, _ status: LiveStatus, index: Int, total: Int) -> String {
-        var parts = [String(format: "[%d/%d] %@ %@ %@", index + 1, total, step.row, Format.scale(step.scale), label(step)),
-                     String(format: "%.1f s", status.elapsedS)]
-        if status.items > 0, status.elapsedS > 0 { parts.append(Format.count((Double(status.items) / status.elapsedS).rounded()) + " items/s") }
+        var parts = [
+            String(format: "[%d/%d] %@ %@ %@", index + 1, total, step.row, Format.scale(step.scale), label(step)),
+            String(format: "%.1f s", status.elapsedS),
+        ]
+        if status.items > 0, status.elapsedS > 0 {
+            parts.append(Format.count((Double(status.items) / status.elapsedS).rounded()) + " items/s")
+        }
         parts.append("RSS " + Format.bytes(Double(status.rssBytes)))
         if status.allocatedBytes > 0 { parts.append("allocated " + Format.bytes(Double(status.allocatedBytes))) }
         if let eta = eta(after: index, elapsedInStep: status.elapsedS) { parts.append("ETA " + Format.duration(eta)) }

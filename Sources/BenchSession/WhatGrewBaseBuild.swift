@@ -22,7 +22,9 @@ public struct WhatGrewBaseBuild: Codable, Sendable, Equatable {
 
     /// The catalog over those binaries, as `project` would have made it.
     public func catalog(like project: ScenarioCatalog) -> ScenarioCatalog {
-        ScenarioCatalog(projectRoot: projectRoot, binDirectory: binDirectory, launcherPath: launcherPath, scenarioInputs: project.scenarioInputs)
+        ScenarioCatalog(
+            projectRoot: projectRoot, binDirectory: binDirectory, launcherPath: launcherPath,
+            scenarioInputs: project.scenarioInputs)
     }
 
     /// Writes `directory/build.json` atomically.

@@ -50,16 +50,20 @@ public struct WhatGrewProfiler {
     /// Whether a finding is on a memory cell: a heap, RSS or byte-gauge maximum, or the growth
     /// verdict (a leak's first symptom).
     public static func isMemoryFinding(_ finding: Finding) -> Bool {
-        finding.metric == "memory_verdict" || (Metric.named(finding.metric).map { $0.isMemory && !$0.key.hasPrefix("io_") } ?? false)
+        finding.metric == "memory_verdict"
+            || (Metric.named(finding.metric).map { $0.isMemory && !$0.key.hasPrefix("io_") } ?? false)
     }
 
     /// The (row, scale) pairs the findings ask to profile, in the findings' order, with the
     /// metrics each stands under. A growth verdict is profiled at the row's largest scale, where
     /// growth shows most.
-    public static func targets(_ findings: [Finding], head: RunDocument) -> [(row: String, scale: Double, metrics: [String])] {
+    public static func targets(
+        _ findings: [Finding], head: RunDocument
+    ) -> [(row: String, scale: Double, metrics: [String])] {
         var targets: [(row: String, scale: Double, metrics: [String])] = []
         for finding in findings where isMemoryFinding(finding) {
-            let scale = finding.metric == "memory_verdict"
+            let scale =
+                finding.metric == "memory_verdict"
                 ? head.records.filter { $0.scenario == finding.scenario }.map(\.scale).max() ?? finding.scale
                 : finding.scale
             if let index = targets.firstIndex(where: { $0.row == finding.scenario && $0.scale == scale }) {
@@ -76,16 +80,21 @@ public struct WhatGrewProfiler {
         let targets = Self.targets(report.findings, head: head.document)
         return targets.enumerated().map { index, target in
             guard index < maximumRows else {
-                return WhatGrew(row: target.row, scale: target.scale, metrics: target.metrics, outcome: .notProfiled,
-                                problem: "only the first \(maximumRows) regressed rows are profiled (check --what-grew-rows N)", sampleLg: sampleLg)
+                return WhatGrew(
+                    row: target.row, scale: target.scale, metrics: target.metrics, outcome: .notProfiled,
+                    problem: "only the first \(maximumRows) regressed rows are profiled (check --what-grew-rows N)",
+                    sampleLg: sampleLg)
             }
             guard ExternalCommand.resolve("jeprof", in: "/") != nil else {
                 // Before any child: a profile nothing can read is not worth a run.
-                return WhatGrew(row: target.row, scale: target.scale, metrics: target.metrics, outcome: .notProfiled,
-                                problem: "jeprof is not installed (Debian: libjemalloc-dev)", sampleLg: sampleLg)
+                return WhatGrew(
+                    row: target.row, scale: target.scale, metrics: target.metrics, outcome: .notProfiled,
+                    problem: "jeprof is not installed (Debian: libjemalloc-dev)", sampleLg: sampleLg)
             }
             guard interruption?.isInterrupted != true else {
-                return WhatGrew(row: target.row, scale: target.scale, metrics: target.metrics, outcome: .notProfiled, problem: "interrupted", sampleLg: sampleLg)
+                return WhatGrew(
+                    row: target.row, scale: target.scale, metrics: target.metrics, outcome: .notProfiled,
+                    problem: "interrupted", sampleLg: sampleLg)
             }
             let started = Date()
             var result = profile(row: target.row, scale: target.scale, metrics: target.metrics)
@@ -135,7 +144,8 @@ public struct WhatGrewProfiler {
             whatGrew.outcome = .diffed
             whatGrew.baseProfile = baseProfile.profile
             whatGrew.baseTotalBytes = baseProfile.totalBytes
-            whatGrew.grew = WhatGrew.growth(head: headProfile.stacks, base: baseProfile.stacks, floor: whatGrew.noiseBytes, period: 1 << sampleLg)
+            whatGrew.grew = WhatGrew.growth(
+                head: headProfile.stacks, base: baseProfile.stacks, floor: whatGrew.noiseBytes, period: 1 << sampleLg)
             stacks = WhatGrew.grownStacks(head: headProfile.stacks, base: baseProfile.stacks)
         } else {
             whatGrew.outcome = .headOnly
@@ -145,16 +155,26 @@ public struct WhatGrewProfiler {
         }
         let name = "what-grew-" + row.replacingOccurrences(of: "/", with: "-") + "-x" + Self.scaleLabel(scale) + ".svg"
         let label = "\(row) \(Format.scale(scale))"
-        let svg = baseProfile == nil
-            ? FlameGraphExporter.svg(stacks: stacks, title: "\(label): the head's heap at its peak (no base profile to diff)",
-                                     legend: "width = bytes held at the peak under the frame; allocating calls on top (one profiled repeat, jemalloc heap profile, jeprof)")
-            : FlameGraphExporter.svg(stacks: stacks, title: "\(label): what grew, head − base — \(Format.bytes(Double(stacks.reduce(0) { $0 + $1.bytes }))) in stacks that grew",
-                                     legend: "width = bytes a stack holds at the peak more on the head than on the base (positive growth only); allocating calls on top")
+        let svg =
+            baseProfile == nil
+            ? FlameGraphExporter.svg(
+                stacks: stacks, title: "\(label): the head's heap at its peak (no base profile to diff)",
+                legend:
+                    "width = bytes held at the peak under the frame; allocating calls on top (one profiled repeat, jemalloc heap profile, jeprof)"
+            )
+            : FlameGraphExporter.svg(
+                stacks: stacks,
+                title:
+                    "\(label): what grew, head − base — \(Format.bytes(Double(stacks.reduce(0) { $0 + $1.bytes }))) in stacks that grew",
+                legend:
+                    "width = bytes a stack holds at the peak more on the head than on the base (positive growth only); allocating calls on top"
+            )
         do {
             try AtomicFile.write(svg, to: directory + "/" + name)
             whatGrew.flameGraph = name
         } catch {
-            whatGrew.problem = [whatGrew.problem, "flame graph not written: \(error)"].compactMap { $0 }.joined(separator: "; ")
+            whatGrew.problem = [whatGrew.problem, "flame graph not written: \(error)"].compactMap { $0 }.joined(
+                separator: "; ")
         }
         return whatGrew
     }
@@ -170,7 +190,9 @@ public struct WhatGrewProfiler {
     }
 
     /// `jeprof` and demangling of each profile, all at once (one thread each).
-    static func symbolize(_ dumps: [Dumped], relativeTo directory: String) -> [Result<PeakAttribution, AttributionError>] {
+    static func symbolize(
+        _ dumps: [Dumped], relativeTo directory: String
+    ) -> [Result<PeakAttribution, AttributionError>] {
         final class Results: @unchecked Sendable {
             let lock = NSLock()
             var values: [Int: Result<PeakAttribution, AttributionError>] = [:]
@@ -178,8 +200,11 @@ public struct WhatGrewProfiler {
         let results = Results()
         DispatchQueue.concurrentPerform(iterations: dumps.count) { index in
             let dumped = dumps[index]
-            let result = PeakAttribution.analyze(profile: dumped.heap, executable: dumped.executable, row: dumped.row, scale: dumped.scale, repeatIndex: 1,
-                                                 relativeTo: directory, profiledAllocatedBytes: dumped.profiledAllocatedBytes, peakAllocatedBytes: dumped.peakAllocatedBytes)
+            let result = PeakAttribution.analyze(
+                profile: dumped.heap, executable: dumped.executable, row: dumped.row, scale: dumped.scale,
+                repeatIndex: 1,
+                relativeTo: directory, profiledAllocatedBytes: dumped.profiledAllocatedBytes,
+                peakAllocatedBytes: dumped.peakAllocatedBytes)
             results.lock.lock()
             results.values[index] = result
             results.lock.unlock()
@@ -189,17 +214,24 @@ public struct WhatGrewProfiler {
 
     /// One heap-profiled repeat of `row` at `scale` on `side`, with the parameters its recorded
     /// repeats ran with; its profile is symbolized by ``symbolize(_:relativeTo:)``.
-    func profiledRepeat(of side: Side, side name: String, row: String, scale: Double) -> Result<Dumped, AttributionError> {
+    func profiledRepeat(
+        of side: Side, side name: String, row: String, scale: Double
+    ) -> Result<Dumped, AttributionError> {
         let records = side.document.records.filter { $0.scenario == row && $0.scale == scale }
         guard let recorded = records.first(where: { $0.status == .ok }) ?? records.first else {
-            return .failure(AttributionError(message: "the \(name) side has no recorded repeat of \(row) \(Format.scale(scale))"))
+            return .failure(
+                AttributionError(message: "the \(name) side has no recorded repeat of \(row) \(Format.scale(scale))"))
         }
         let (plainRow, allocator) = Allocator.split(row: row)
         guard allocator == .jemalloc else {
-            return .failure(AttributionError(message: "\(row) runs on the system allocator; heap profiles need the jemalloc the Swift children link"))
+            return .failure(
+                AttributionError(
+                    message:
+                        "\(row) runs on the system allocator; heap profiles need the jemalloc the Swift children link"))
         }
         let scenario = ScenarioVariant.scenario(ofRow: plainRow)
-        guard let folder = side.catalog.scenarioFolders(includeFixtures: true).first(where: { $0.name == scenario }) else {
+        guard let folder = side.catalog.scenarioFolders(includeFixtures: true).first(where: { $0.name == scenario })
+        else {
             return .failure(AttributionError(message: "the \(name) side's tree has no scenario \(scenario)"))
         }
         let entry: ScenarioCatalog.Entry
@@ -209,10 +241,14 @@ public struct WhatGrewProfiler {
             return .failure(AttributionError(message: "the \(name) side's \(scenario) cannot be started: \(error)"))
         }
         guard case .built(let executable) = entry.launch else {
-            return .failure(AttributionError(message: "\(scenario) is not a Swift scenario (its program is not on jemalloc): no heap profile"))
+            return .failure(
+                AttributionError(
+                    message: "\(scenario) is not a Swift scenario (its program is not on jemalloc): no heap profile"))
         }
         guard let profile = Profile(rawValue: side.document.profile) else {
-            return .failure(AttributionError(message: "the \(name) run's profile '\(side.document.profile)' is unknown to this bpbench"))
+            return .failure(
+                AttributionError(
+                    message: "the \(name) run's profile '\(side.document.profile)' is unknown to this bpbench"))
         }
         let sideDirectory = directory + "/what-grew/" + name
         do {
@@ -224,20 +260,31 @@ public struct WhatGrewProfiler {
         limits.sampleIntervalMs = side.document.sampleIntervalMs
         limits.memoryCapBytes = side.document.memoryCapBytes
         limits.timeoutS = side.document.timeoutS
-        var runner = BenchRunner(catalog: side.catalog, limits: limits, cacheDirectory: cacheDirectory, interruption: interruption)
+        var runner = BenchRunner(
+            catalog: side.catalog, limits: limits, cacheDirectory: cacheDirectory, interruption: interruption)
         runner.attributionDirectory = sideDirectory
         runner.attributionSampleLg = sampleLg
-        let step = RunPlan.Step(entry: entry, scale: scale, repeatIndex: 1, parameters: recorded.parameters.sorted { $0.key < $1.key },
-                                variant: recorded.variant, allocator: allocator)
+        let step = RunPlan.Step(
+            entry: entry, scale: scale, repeatIndex: 1, parameters: recorded.parameters.sorted { $0.key < $1.key },
+            variant: recorded.variant, allocator: allocator)
         let record = runner.execute(step, profile: profile, logDirectory: sideDirectory)
         guard record.status == .ok else {
-            return .failure(AttributionError(message: "the \(name) child ended \(record.status.rawValue) under profiling\(record.statusDetail.map { " (\($0))" } ?? "")"))
+            return .failure(
+                AttributionError(
+                    message:
+                        "the \(name) child ended \(record.status.rawValue) under profiling\(record.statusDetail.map { " (\($0))" } ?? "")"
+                ))
         }
         guard let heap = record.observed.heapProfile else {
-            return .failure(AttributionError(message: "the \(name) child left no heap profile (is its jemalloc built with profiling?)"))
+            return .failure(
+                AttributionError(
+                    message: "the \(name) child left no heap profile (is its jemalloc built with profiling?)"))
         }
-        return .success(Dumped(heap: heap, executable: executable, row: row, scale: scale,
-                               profiledAllocatedBytes: record.metrics["profile_allocated_bytes"].map { Int($0) }, peakAllocatedBytes: record.peaks.allocated))
+        return .success(
+            Dumped(
+                heap: heap, executable: executable, row: row, scale: scale,
+                profiledAllocatedBytes: record.metrics["profile_allocated_bytes"].map { Int($0) },
+                peakAllocatedBytes: record.peaks.allocated))
     }
 
     /// `4`, `0.5`: as the run folder's log names write a scale.

@@ -56,7 +56,8 @@ public enum MannWhitney {
         }
         let ranks = (larger + smaller).map { doubledRank[$0]! }
         let observed = larger.reduce(0) { $0 + doubledRank[$1]! }
-        let n = larger.count, total = ranks.reduce(0, +)
+        let n = larger.count
+        let total = ranks.reduce(0, +)
         // ways[k][s]: subsets of k pooled values whose doubled ranks sum to s.
         var ways = [[Double]](repeating: [Double](repeating: 0, count: total + 1), count: n + 1)
         ways[0][0] = 1

@@ -53,7 +53,9 @@ public struct ProportionInterval: Sendable, Equatable {
         if p >= 1 { return 0 }
         var sum = 0.0
         for i in 0...k {
-            let logTerm = lgamma(Double(n + 1)) - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1)) + Double(i) * log(p) + Double(n - i) * log1p(-p)
+            let logTerm =
+                lgamma(Double(n + 1)) - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1)) + Double(i) * log(p) + Double(
+                    n - i) * log1p(-p)
             sum += exp(logTerm)
         }
         return min(sum, 1)
@@ -61,7 +63,8 @@ public struct ProportionInterval: Sendable, Equatable {
 
     /// The boundary in [0, 1] where `below` turns from false to true (true above it).
     private static func solve(_ holds: (Double) -> Bool) -> Double {
-        var low = 0.0, high = 1.0
+        var low = 0.0
+        var high = 1.0
         for _ in 0..<60 {
             let middle = (low + high) / 2
             if holds(middle) { high = middle } else { low = middle }

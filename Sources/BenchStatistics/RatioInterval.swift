@@ -29,7 +29,8 @@ public struct RatioInterval: Sendable, Equatable {
         // k − 1 = the largest u with P(U ≤ u) ≤ (1 − level) / 2 under no difference.
         let counts = MannWhitney.exactDistribution(min(x.count, 20), min(y.count, 20))
         let total = counts.reduce(0, +)
-        var tail = 0.0, k = 0
+        var tail = 0.0
+        var k = 0
         // A hair of tolerance: (1 − 0.90) / 2 is 0.04999… in binary, and 3 + 3 repeats' exact
         // tail 1/20 must count as within it.
         for count in counts {

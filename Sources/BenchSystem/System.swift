@@ -85,7 +85,8 @@ package enum System {
     package static func processesHoldingPipe(_ inode: UInt64) -> [pid_t] {
         let me = getpid()
         let target = "pipe:[\(inode)]"
-        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }.filter { $0 != me }
+        let pids = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap { pid_t($0) }
+            .filter { $0 != me }
         return pids.filter { pid in
             let directory = "/proc/\(pid)/fd"
             return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).contains { entry in
@@ -98,7 +99,8 @@ package enum System {
     package static func processCPUSeconds() -> Double {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+            usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// Monotonic nanoseconds (CLOCK_MONOTONIC): every duration the parent measures.

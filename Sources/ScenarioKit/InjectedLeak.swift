@@ -1,8 +1,9 @@
+import BenchProtocol
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import BenchProtocol
-import Synchronization
 
 /// A leak the harness injects into a real scenario to prove the gate catches one
 /// (`bpbench gate-proof`, `leak` in `Reports/gate-proof.json`): with

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// The layout of every item a data-moving scenario sends, so any consumer can check it.
 ///

@@ -6,7 +6,9 @@ import JemallocDefaults
 /// scenario that read it too would measure its own measuring); its figures reach the harness in
 /// the result.
 struct JemallocStats: Sendable {
-    private static let counterNames = ["stats.allocated", "stats.active", "stats.resident", "stats.mapped", "stats.retained"]
+    private static let counterNames = [
+        "stats.allocated", "stats.active", "stats.resident", "stats.mapped", "stats.retained",
+    ]
     private let mibs: [[Int]]
     private let epochMib: [Int]
 
@@ -19,7 +21,10 @@ struct JemallocStats: Sendable {
         var mib = [Int](repeating: 0, count: 8)
         var length = mib.count
         let status = mib.withUnsafeMutableBufferPointer { mallctlnametomib(name, $0.baseAddress, &length) }
-        precondition(status == 0, "jemalloc does not know '\(name)' (mallctlnametomib returned \(status)); is the binary linked with jemalloc?")
+        precondition(
+            status == 0,
+            "jemalloc does not know '\(name)' (mallctlnametomib returned \(status)); is the binary linked with jemalloc?"
+        )
         return Array(mib.prefix(length))
     }
 
@@ -28,7 +33,8 @@ struct JemallocStats: Sendable {
     func read() -> AllocatorCounters {
         refreshEpoch()
         // No allocation here: the sampler must not perturb the heap it measures.
-        return AllocatorCounters(allocated: counter(0), active: counter(1), resident: counter(2), mapped: counter(3), retained: counter(4))
+        return AllocatorCounters(
+            allocated: counter(0), active: counter(1), resident: counter(2), mapped: counter(3), retained: counter(4))
     }
 
     /// jemalloc's statistics only change when `epoch` is written.
@@ -60,7 +66,10 @@ struct JemallocStats: Sendable {
             return mallctl(name, &value, &length, nil, 0) == 0 ? Int(value) : 0
         }
         let all = "stats.arenas.\(MALLCTL_ARENAS_ALL)"
-        return (read(all + ".small.nrequests") + read(all + ".large.nrequests"), read(all + ".small.ndalloc") + read(all + ".large.ndalloc"))
+        return (
+            read(all + ".small.nrequests") + read(all + ".large.nrequests"),
+            read(all + ".small.ndalloc") + read(all + ".large.ndalloc")
+        )
     }
 
     /// jemalloc's version string, e.g. `5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c`.

@@ -6,7 +6,8 @@ import Synchronization
 /// Safe to call from any thread; one lock per record keeps it simple and costs tens of
 /// nanoseconds, far below the item latencies it measures.
 public final class LatencyRecorder: Sendable {
-    private let histogram = Mutex(Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three))
+    private let histogram = Mutex(
+        Histogram<UInt64>(highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three))
 
     public init() {}
 

@@ -38,8 +38,11 @@ final class MemorySampler: @unchecked Sendable {
     /// - Parameters:
     ///   - intervalMs: tick period; 0 turns the thread off (peaks then come from one final read).
     ///   - channel: where to stream the timeline; nil to keep it to the summary.
-    init(stats: JemallocStats, intervalMs: Double, timelineIntervalMs: Double, channel: ResultChannel?, context: ScenarioContext,
-         profiler: PeakProfiler? = nil) {
+    init(
+        stats: JemallocStats, intervalMs: Double, timelineIntervalMs: Double, channel: ResultChannel?,
+        context: ScenarioContext,
+        profiler: PeakProfiler? = nil
+    ) {
         self.profiler = profiler
         self.stats = stats
         interval = intervalMs / 1000
@@ -85,7 +88,8 @@ final class MemorySampler: @unchecked Sendable {
             nextTick += cadence.next(allocated: allocated, peak: summary.peaks.allocated)
             let after = MonotonicClock.nanoseconds()
             if nextTick > after {
-                var pause = timespec(tv_sec: Int(((nextTick - after) / 1_000_000_000)), tv_nsec: Int((nextTick - after) % 1_000_000_000))
+                var pause = timespec(
+                    tv_sec: Int(((nextTick - after) / 1_000_000_000)), tv_nsec: Int((nextTick - after) % 1_000_000_000))
                 nanosleep(&pause, nil)
             } else {
                 nextTick = after  // fell behind (overloaded machine): do not try to catch up in a burst
@@ -101,7 +105,7 @@ final class MemorySampler: @unchecked Sendable {
         profiler?.observe(allocated: reading.allocated, now: now)
         window.formMaximum(reading)
         summary.peaks.formMaximum(reading)
-        context.gauges.forEach { gauge in
+        context.gauges.visitEach { gauge in
             windowGauges[gauge.name] = max(windowGauges[gauge.name] ?? 0, gauge.current)
         }
         summary.ticks += 1
@@ -113,7 +117,8 @@ final class MemorySampler: @unchecked Sendable {
         guard let channel, channel.toHarness else { return }
         let progress = context.progressSnapshot()
         let sample = SampleMessage(
-            tMs: Double(now - startNanoseconds) / 1e6, counters: window, items: progress.items, bytes: progress.bytes, gauges: windowGauges)
+            tMs: Double(now - startNanoseconds) / 1e6, counters: window, items: progress.items, bytes: progress.bytes,
+            gauges: windowGauges)
         if let line = try? JSONLineCoding.line(sample) { channel.send(line: line) }
         window = AllocatorCounters()
         for key in windowGauges.keys { windowGauges[key] = 0 }

@@ -41,7 +41,9 @@ public struct Parameters: Sendable {
     /// The value of a declared parameter, in its Swift type.
     public subscript<Value>(_ param: Param<Value>) -> Value {
         guard let parsed = values[param.name], let value = param.value(parsed) else {
-            fatalError("scenario read parameter '\(param.name)' but its description does not declare it (declared: \(specs.map(\.name)))")
+            fatalError(
+                "scenario read parameter '\(param.name)' but its description does not declare it (declared: \(specs.map(\.name)))"
+            )
         }
         return value
     }

@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// Writes whole JSON lines to the parent (fd 3 under the harness, stdout when run by hand).
 ///

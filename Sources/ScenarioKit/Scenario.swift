@@ -64,7 +64,9 @@ extension Scenario {
 
 extension Param where Value == Int {
     /// The common `items` parameter (the input size; what `--scale` multiplies).
-    public static func items(default value: String = "20000", quick: String = "2000", stress: String? = nil) -> Param<Int> {
+    public static func items(
+        default value: String = "20000", quick: String = "2000", stress: String? = nil
+    ) -> Param<Int> {
         var profiles = ["quick": quick]
         if let stress { profiles["stress"] = stress }
         return .count("items", default: value, profiles: profiles, min: 1, help: "items the producer emits")
@@ -72,8 +74,9 @@ extension Param where Value == Int {
 
     /// The common `item_bytes` parameter; 16 KiB is Node's default highWaterMark for byte streams.
     public static func itemBytes(default value: String = "16KiB") -> Param<Int> {
-        .bytes("item_bytes", default: value, min: Double(ItemCodec.headerBytes), max: Double(64 << 20),
-               help: "bytes per item (each carries a sequence number, a timestamp and a checked pattern)")
+        .bytes(
+            "item_bytes", default: value, min: Double(ItemCodec.headerBytes), max: Double(64 << 20),
+            help: "bytes per item (each carries a sequence number, a timestamp and a checked pattern)")
     }
 }
 

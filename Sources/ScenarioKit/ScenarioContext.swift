@@ -1,7 +1,8 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// Everything a running scenario reports to the harness through: progress, gauges, latencies,
 /// extra metrics; and where it may keep files.
@@ -79,7 +80,9 @@ final class GaugeRegistry: Sendable {
         }
     }
 
-    func forEach(_ body: (Gauge) -> Void) {
+    /// Calls `body` with each gauge while holding the registry's lock (no copy of the list per
+    /// sampler tick).
+    func visitEach(_ body: (Gauge) -> Void) {
         gauges.withLock { gauges in
             for gauge in gauges { body(gauge) }
         }
@@ -87,7 +90,7 @@ final class GaugeRegistry: Sendable {
 
     var maxima: [String: Int] {
         var result: [String: Int] = [:]
-        forEach { result[$0.name] = $0.maximum }
+        visitEach { result[$0.name] = $0.maximum }
         return result
     }
 }

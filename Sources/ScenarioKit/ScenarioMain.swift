@@ -12,7 +12,8 @@ enum ScenarioMain {
         var resolved: [String: String]?
         var sampleIntervalMs = 1.0
         var timelineIntervalMs = 10.0
-        var cacheDirectory = ProcessInfo.processInfo.environment["BPBENCH_CACHE_DIR"] ?? NSTemporaryDirectory() + "bpbench-cache"
+        var cacheDirectory =
+            ProcessInfo.processInfo.environment["BPBENCH_CACHE_DIR"] ?? NSTemporaryDirectory() + "bpbench-cache"
         var workDirectory: String?
         var describe = false
         var help = false
@@ -26,13 +27,18 @@ enum ScenarioMain {
         } catch {
             fail("\(definition.name): \(error)", code: 64)
         }
-        if options.help { print(usage(definition)); exit(0) }
+        if options.help {
+            print(usage(definition))
+            exit(0)
+        }
         if options.describe {
             print((try? JSONLineCoding.line(definition)) ?? "{}")
             exit(0)
         }
         guard Profile(rawValue: options.profile) != nil else {
-            fail("\(definition.name): unknown profile '\(options.profile)' (known: \(Profile.allCases.map(\.rawValue).joined(separator: ", ")))", code: 64)
+            fail(
+                "\(definition.name): unknown profile '\(options.profile)' (known: \(Profile.allCases.map(\.rawValue).joined(separator: ", ")))",
+                code: 64)
         }
         let parameters: Parameters
         do {
@@ -40,14 +46,17 @@ enum ScenarioMain {
                 // Resolved once, by the parent: parse into types, never re-apply defaults.
                 parameters = try Parameters(description: definition, handed: resolved)
             } else {
-                parameters = try Parameters(description: definition, resolved: definition.resolve(profile: options.profile, overrides: options.overrides))
+                parameters = try Parameters(
+                    description: definition,
+                    resolved: definition.resolve(profile: options.profile, overrides: options.overrides))
             }
         } catch {
             fail("\(definition.name): \(error)", code: 64)
         }
 
         let fileManager = FileManager.default
-        let workDirectory = options.workDirectory ?? NSTemporaryDirectory() + "bpbench-work-\(definition.name)-\(getpid())"
+        let workDirectory =
+            options.workDirectory ?? NSTemporaryDirectory() + "bpbench-work-\(definition.name)-\(getpid())"
         do {
             try fileManager.createDirectory(atPath: options.cacheDirectory, withIntermediateDirectories: true)
             try fileManager.createDirectory(atPath: workDirectory, withIntermediateDirectories: true)
@@ -56,18 +65,25 @@ enum ScenarioMain {
         }
         defer { if options.workDirectory == nil { try? fileManager.removeItem(atPath: workDirectory) } }
 
-        let context = ScenarioContext(parameters: parameters, profile: options.profile, cacheDirectory: options.cacheDirectory, workDirectory: workDirectory)
+        let context = ScenarioContext(
+            parameters: parameters, profile: options.profile, cacheDirectory: options.cacheDirectory,
+            workDirectory: workDirectory)
         let channel = ResultChannel(environment: ProcessInfo.processInfo.environment)
         let stats = JemallocStats()
         // `bpbench run --allocator system` preloaded glibc's malloc: jemalloc is loaded but sees no
         // allocation, so its counters would only say zero.
         let onSystemAllocator = ProcessInfo.processInfo.environment[ResultProtocol.allocatorVariable] == "system"
         if channel.toHarness {
-            let hello = onSystemAllocator
-                ? HelloMessage(scenario: definition.name, pid: getpid(), jemallocVersion: nil, mallocConf: nil, sampleIntervalMs: options.sampleIntervalMs,
-                               runtime: "swift", allocator: "glibc malloc (system): no allocator counters")
-                : HelloMessage(scenario: definition.name, pid: getpid(), jemallocVersion: JemallocStats.version,
-                               mallocConf: JemallocStats.optionsInForce, sampleIntervalMs: options.sampleIntervalMs, runtime: "swift")
+            let hello =
+                onSystemAllocator
+                ? HelloMessage(
+                    scenario: definition.name, pid: getpid(), jemallocVersion: nil, mallocConf: nil,
+                    sampleIntervalMs: options.sampleIntervalMs,
+                    runtime: "swift", allocator: "glibc malloc (system): no allocator counters")
+                : HelloMessage(
+                    scenario: definition.name, pid: getpid(), jemallocVersion: JemallocStats.version,
+                    mallocConf: JemallocStats.optionsInForce, sampleIntervalMs: options.sampleIntervalMs,
+                    runtime: "swift")
             if let line = try? JSONLineCoding.line(hello) { channel.send(line: line) }
         }
 
@@ -81,8 +97,10 @@ enum ScenarioMain {
             message = "prepare failed: \(error)"
         }
         let profiler = PeakProfiler.fromEnvironment(ProcessInfo.processInfo.environment)
-        let sampler = MemorySampler(stats: stats, intervalMs: options.sampleIntervalMs, timelineIntervalMs: options.timelineIntervalMs, channel: channel, context: context,
-                                    profiler: profiler)
+        let sampler = MemorySampler(
+            stats: stats, intervalMs: options.sampleIntervalMs, timelineIntervalMs: options.timelineIntervalMs,
+            channel: channel, context: context,
+            profiler: profiler)
         let clock = ContinuousClock()
         let started = clock.now
         let operationsBefore = stats.operationCounts()
@@ -126,7 +144,9 @@ enum ScenarioMain {
             if let line = try? JSONLineCoding.line(result) { channel.send(line: line) }
         } else {
             result.parameters = parameters.text  // a hand run's JSON says what it ran with
-            if let data = try? JSONLineCoding.prettyEncoder.encode(result) { print(String(decoding: data, as: UTF8.self)) }
+            if let data = try? JSONLineCoding.prettyEncoder.encode(result) {
+                print(String(decoding: data, as: UTF8.self))
+            }
         }
         if options.workDirectory == nil { try? fileManager.removeItem(atPath: workDirectory) }
         exit(status == .ok || status == .skipped ? 0 : status == .failedVerification ? 1 : 70)
@@ -141,7 +161,9 @@ enum ScenarioMain {
         }
         func milliseconds(_ flag: String) throws -> Double {
             let text = try value(for: flag)
-            guard let number = Double(text), number >= 0, number.isFinite else { throw UsageError("\(flag) must be a number of milliseconds ≥ 0, got '\(text)'") }
+            guard let number = Double(text), number >= 0, number.isFinite else {
+                throw UsageError("\(flag) must be a number of milliseconds ≥ 0, got '\(text)'")
+            }
             return number
         }
         while let argument = iterator.next() {
@@ -152,7 +174,8 @@ enum ScenarioMain {
             case "--param", "-p": try addOverride(try value(for: argument), to: &options)
             case ResultProtocol.parametersFlag:
                 let text = try value(for: argument)
-                guard let object = try? JSONLineCoding.decoder.decode([String: String].self, from: Data(text.utf8)) else {
+                guard let object = try? JSONLineCoding.decoder.decode([String: String].self, from: Data(text.utf8))
+                else {
                     throw UsageError("\(argument) takes a JSON object of strings, got '\(text)'")
                 }
                 options.resolved = object
@@ -161,7 +184,9 @@ enum ScenarioMain {
             case "--cache-dir": options.cacheDirectory = try value(for: argument)
             case "--work-dir": options.workDirectory = try value(for: argument)
             default:
-                guard argument.contains("="), !argument.hasPrefix("-") else { throw UsageError("unknown option '\(argument)' (see --help)") }
+                guard argument.contains("="), !argument.hasPrefix("-") else {
+                    throw UsageError("unknown option '\(argument)' (see --help)")
+                }
                 try addOverride(argument, to: &options)
             }
         }
@@ -169,7 +194,9 @@ enum ScenarioMain {
     }
 
     private static func addOverride(_ pair: String, to options: inout Options) throws {
-        guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else { throw UsageError("parameters are key=value, got '\(pair)'") }
+        guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+            throw UsageError("parameters are key=value, got '\(pair)'")
+        }
         options.overrides[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
     }
 
@@ -185,9 +212,12 @@ enum ScenarioMain {
             "parameters (default; per-profile defaults in brackets):",
         ]
         for spec in definition.parameters {
-            let profiles = spec.profileDefaults.keys.sorted().map { "\($0)=\(spec.profileDefaults[$0]!)" }.joined(separator: " ")
+            let profiles = spec.profileDefaults.keys.sorted().map { "\($0)=\(spec.profileDefaults[$0]!)" }.joined(
+                separator: " ")
             let choices = spec.choices.isEmpty ? "" : " {\(spec.choices.joined(separator: "|"))}"
-            lines.append("  \(spec.name)=\(spec.defaultValue)\(choices)\(profiles.isEmpty ? "" : " [\(profiles)]")  \(spec.help)")
+            lines.append(
+                "  \(spec.name)=\(spec.defaultValue)\(choices)\(profiles.isEmpty ? "" : " [\(profiles)]")  \(spec.help)"
+            )
         }
         return lines.joined(separator: "\n")
     }

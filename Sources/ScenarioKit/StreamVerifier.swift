@@ -34,7 +34,8 @@ public struct StreamVerifier {
         var offset = 0
         if staged > 0 {
             let take = min(itemBytes - staged, bytes.count)
-            UnsafeMutableRawBufferPointer(rebasing: staging[staged..<(staged + take)]).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+            UnsafeMutableRawBufferPointer(rebasing: staging[staged..<(staged + take)]).copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
             staged += take
             offset = take
             if staged == itemBytes {
@@ -50,7 +51,8 @@ public struct StreamVerifier {
         }
         if offset < bytes.count {
             let rest = bytes.count - offset
-            UnsafeMutableRawBufferPointer(rebasing: staging[0..<rest]).copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            UnsafeMutableRawBufferPointer(rebasing: staging[0..<rest]).copyMemory(
+                from: UnsafeRawBufferPointer(rebasing: bytes[offset...]))
             staged = rest
         }
         return completed
@@ -80,16 +82,23 @@ public struct StreamVerifier {
     /// Compares what arrived with what `expectedItems` items of the pattern must give.
     public func report(expectedItems: Int) -> VerificationReport {
         let expected = ItemCodec.expectedChecksum(items: expectedItems, itemBytes: itemBytes, ordered: checksum.ordered)
-        return VerificationReport.compare(expected: expected, received: checksum, outOfOrder: outOfOrderItems, trailingBytes: staged)
+        return VerificationReport.compare(
+            expected: expected, received: checksum, outOfOrder: outOfOrderItems, trailingBytes: staged)
     }
 }
 
 extension VerificationReport {
     /// Builds the report for an expected and a received checksum, listing every mismatch.
-    public static func compare(expected: Checksum, received: Checksum, outOfOrder: Int = 0, trailingBytes: Int = 0) -> VerificationReport {
+    public static func compare(
+        expected: Checksum, received: Checksum, outOfOrder: Int = 0, trailingBytes: Int = 0
+    ) -> VerificationReport {
         var problems: [String] = []
-        if received.count != expected.count { problems.append("received \(received.count) items, expected \(expected.count)") }
-        if received.value != expected.value { problems.append("checksum \(received.hex) differs from expected \(expected.hex)") }
+        if received.count != expected.count {
+            problems.append("received \(received.count) items, expected \(expected.count)")
+        }
+        if received.value != expected.value {
+            problems.append("checksum \(received.hex) differs from expected \(expected.hex)")
+        }
         if outOfOrder > 0 { problems.append("\(outOfOrder) items arrived out of order") }
         if trailingBytes > 0 { problems.append("\(trailingBytes) trailing bytes do not form a whole item") }
         return VerificationReport(

@@ -224,7 +224,9 @@ public final class BoundedChannel<Element: Sendable>: Sendable {
         }
         // Only with capacity 0 (or a sender that parked just before a slot freed) does an
         // element skip the buffer.
-        if let parked = state.waitingSenders.popFirst() { return .element(parked.element, releasing: parked.continuation) }
+        if let parked = state.waitingSenders.popFirst() {
+            return .element(parked.element, releasing: parked.continuation)
+        }
         return state.finished ? .finished : nil
     }
 

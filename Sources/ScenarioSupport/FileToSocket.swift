@@ -37,7 +37,8 @@ public enum FileToSocket {
     /// `prepare` must call this before its `run` builds ``StreamSettings``.
     public static func prepare(_ context: ScenarioContext) async throws {
         let settings = StreamSettings(context)
-        let path = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
+        let path = try InputFile.ensure(
+            items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
         _ = ItemCodec.expectedChecksum(items: settings.items, itemBytes: settings.itemBytes, ordered: true)
         try await ProducerCalibration.settle(context, settings: settings, input: path)
     }
@@ -45,9 +46,12 @@ public enum FileToSocket {
     /// Runs one transfer: starts the sink, connects, lets `produce` send every chunk, then waits
     /// for the sink's verification. The transform records `producer_done_s` (when the producer had
     /// read its last chunk), the figure that shows who waited for whom.
-    public static func run(_ context: ScenarioContext, produce: (Producer) async throws -> Void) async throws -> VerificationReport {
+    public static func run(
+        _ context: ScenarioContext, produce: (Producer) async throws -> Void
+    ) async throws -> VerificationReport {
         let settings = StreamSettings(context)
-        let path = try InputFile.ensure(items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
+        let path = try InputFile.ensure(
+            items: settings.items, itemBytes: settings.itemBytes, in: context.cacheDirectory)
         // The reader and the writer on two different event loops, always: left to round-robin,
         // where each lands depends on how many `next()` calls came before, and the unthrottled
         // rows' throughput was bimodal (≈ 600 and ≈ 780 MiB/s at ×1 here, 7 repeats); pinned,
@@ -61,9 +65,13 @@ public enum FileToSocket {
         let started = MonotonicClock.nanoseconds()
         let digest = SourceDigest()
         try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-            let chunks = handle.readChunks(in: 0..<Int64(settings.totalBytes), chunkLength: .bytes(Int64(settings.itemBytes)))
-            let transformed = TransformedChunks(base: chunks, producerRate: settings.producerRate, digest: digest, context: context, startNanoseconds: started)
-            try await produce(Producer(channel: channel, chunks: transformed, settings: settings, context: context, sink: sink))
+            let chunks = handle.readChunks(
+                in: 0..<Int64(settings.totalBytes), chunkLength: .bytes(Int64(settings.itemBytes)))
+            let transformed = TransformedChunks(
+                base: chunks, producerRate: settings.producerRate, digest: digest, context: context,
+                startNanoseconds: started)
+            try await produce(
+                Producer(channel: channel, chunks: transformed, settings: settings, context: context, sink: sink))
         }
         var report = try await sink.verification()
         try? await channel.close()
@@ -71,7 +79,8 @@ public enum FileToSocket {
         let sent = digest.checksum
         context.set(Self.sourceItems, Double(sent.count))
         if sent.hex != report.receivedChecksum || sent.count != report.receivedItems {
-            report.problems.append("the sink's checksum \(report.receivedChecksum) differs from the source's \(sent.hex)")
+            report.problems.append(
+                "the sink's checksum \(report.receivedChecksum) differs from the source's \(sent.hex)")
         }
         return report
     }
@@ -117,8 +126,10 @@ public struct TransformedChunks: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: base.makeAsyncIterator(), pacer: RatePacer(bytesPerSecond: producerRate), digest: digest, context: context,
-                      startNanoseconds: startNanoseconds, inFlight: context[FileToSocket.inFlight])
+        AsyncIterator(
+            base: base.makeAsyncIterator(), pacer: RatePacer(bytesPerSecond: producerRate), digest: digest,
+            context: context,
+            startNanoseconds: startNanoseconds, inFlight: context[FileToSocket.inFlight])
     }
 }
 

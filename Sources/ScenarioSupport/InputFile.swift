@@ -15,7 +15,9 @@ public enum InputFile {
         // Generate beside the target and rename, so a concurrent or killed run never sees half a file.
         let temporary = path + ".tmp-\(getpid())"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw InputFileError(message: "cannot create \(temporary): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw InputFileError(message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
         defer { close(fd) }
         let perBlock = max(1, (1 << 20) / itemBytes)
         let block = UnsafeMutableRawBufferPointer.allocate(byteCount: perBlock * itemBytes, alignment: 8)
@@ -24,7 +26,8 @@ public enum InputFile {
         while sequence < items {
             let count = min(perBlock, items - sequence)
             for index in 0..<count {
-                let slot = UnsafeMutableRawBufferPointer(rebasing: block[(index * itemBytes)..<((index + 1) * itemBytes)])
+                let slot = UnsafeMutableRawBufferPointer(
+                    rebasing: block[(index * itemBytes)..<((index + 1) * itemBytes)])
                 ItemCodec.fill(slot, sequence: UInt64(sequence + index))
             }
             var offset = 0

@@ -14,7 +14,10 @@ public final class LoopbackSink: Sendable {
     private let finished: EventLoopFuture<VerificationReport>
     private let accepted: EventLoopFuture<Channel>
 
-    private init(port: Int, serverChannel: Channel, finished: EventLoopFuture<VerificationReport>, accepted: EventLoopFuture<Channel>) {
+    private init(
+        port: Int, serverChannel: Channel, finished: EventLoopFuture<VerificationReport>,
+        accepted: EventLoopFuture<Channel>
+    ) {
         self.port = port
         self.serverChannel = serverChannel
         self.finished = finished
@@ -22,7 +25,9 @@ public final class LoopbackSink: Sendable {
     }
 
     /// Starts listening; the sink accepts one connection and verifies `settings.items` items on it.
-    public static func start(on group: EventLoopGroup, settings: StreamSettings, context: ScenarioContext) async throws -> LoopbackSink {
+    public static func start(
+        on group: EventLoopGroup, settings: StreamSettings, context: ScenarioContext
+    ) async throws -> LoopbackSink {
         let promise = group.next().makePromise(of: VerificationReport.self)
         let accepted = group.next().makePromise(of: Channel.self)
         var bootstrap = ServerBootstrap(group: group)
@@ -32,23 +37,31 @@ public final class LoopbackSink: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
-                        RateLimitedVerifyingReader(settings: settings, context: context, done: promise, accepted: accepted))
+                        RateLimitedVerifyingReader(
+                            settings: settings, context: context, done: promise, accepted: accepted))
                 }
             }
         if settings.socketBuffer > 0 {
-            bootstrap = bootstrap.childChannelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(settings.socketBuffer))
+            bootstrap = bootstrap.childChannelOption(
+                .socketOption(.so_rcvbuf), value: SocketOptionValue(settings.socketBuffer))
         }
         let channel = try await bootstrap.bind(host: "127.0.0.1", port: 0).get()
-        return LoopbackSink(port: channel.localAddress?.port ?? 0, serverChannel: channel, finished: promise.futureResult, accepted: accepted.futureResult)
+        return LoopbackSink(
+            port: channel.localAddress?.port ?? 0, serverChannel: channel, finished: promise.futureResult,
+            accepted: accepted.futureResult)
     }
 
     /// Opens the producer's connection to the sink, with the writer's water marks and socket buffer.
     public func connect(on group: EventLoopGroup, settings: StreamSettings) async throws -> Channel {
         var bootstrap = ClientBootstrap(group: group)
-            .channelOption(.writeBufferWaterMark, value: .init(low: max(1, settings.highWaterMark / 2), high: settings.highWaterMark))
+            .channelOption(
+                .writeBufferWaterMark,
+                value: .init(low: max(1, settings.highWaterMark / 2), high: settings.highWaterMark)
+            )
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
         if settings.socketBuffer > 0 {
-            bootstrap = bootstrap.channelOption(.socketOption(.so_sndbuf), value: SocketOptionValue(settings.socketBuffer))
+            bootstrap = bootstrap.channelOption(
+                .socketOption(.so_sndbuf), value: SocketOptionValue(settings.socketBuffer))
         }
         return try await bootstrap.connect(host: "127.0.0.1", port: port).get()
     }
@@ -82,7 +95,10 @@ final class RateLimitedVerifyingReader: ChannelInboundHandler, RemovableChannelH
     /// ``StreamSettings/readerRate``, read once: `consumer_rate` or the share of the calibrated producer.
     private let readerRate: Int
 
-    init(settings: StreamSettings, context: ScenarioContext, done: EventLoopPromise<VerificationReport>, accepted: EventLoopPromise<Channel>) {
+    init(
+        settings: StreamSettings, context: ScenarioContext, done: EventLoopPromise<VerificationReport>,
+        accepted: EventLoopPromise<Channel>
+    ) {
         self.settings = settings
         self.context = context
         self.done = done

@@ -36,20 +36,26 @@ public enum ProducerCalibration {
             let measurement = try await measure(input: path, settings: settings)
             context.set(calibrated, Double(measurement.rate))
             // The digest goes into the log line so nothing lets the optimizer drop the hashing.
-            context.log("calibration: producer \(measurement.rate) B/s over \(measurement.bytes) B in \(measurement.seconds) s (digest \(measurement.digest))")
+            context.log(
+                "calibration: producer \(measurement.rate) B/s over \(measurement.bytes) B in \(measurement.seconds) s (digest \(measurement.digest))"
+            )
         }
         // Read back through StreamSettings, so the figure reported is the rate the run will use.
         context.set(effective, Double(StreamSettings(context).readerRate))
     }
 
     /// Bytes per second of the producer's read + transform over the first whole items of `path`.
-    static func measure(input path: String, settings: StreamSettings) async throws -> (rate: Int, bytes: Int, seconds: Double, digest: String) {
+    static func measure(
+        input path: String, settings: StreamSettings
+    ) async throws -> (rate: Int, bytes: Int, seconds: Double, digest: String) {
         let budget = max(1, min(settings.totalBytes, byteBudget) / settings.itemBytes) * settings.itemBytes
         let digest = SourceDigest()
         var bytes = 0
         let started = MonotonicClock.nanoseconds()
         try await FileSystem.shared.withFileHandle(forReadingAt: FilePath(path)) { handle in
-            for try await chunk in handle.readChunks(in: 0..<Int64(budget), chunkLength: .bytes(Int64(settings.itemBytes))) {
+            for try await chunk in handle.readChunks(
+                in: 0..<Int64(budget), chunkLength: .bytes(Int64(settings.itemBytes)))
+            {
                 var chunk = chunk
                 TransformedChunks.transform(&chunk, into: digest)
                 bytes += chunk.readableBytes
@@ -58,6 +64,9 @@ public enum ProducerCalibration {
         }
         let seconds = Double(max(1, MonotonicClock.nanoseconds() - started)) / 1e9
         let measured = max(1, Int((Double(bytes) / seconds).rounded()))
-        return (settings.producerRate > 0 ? min(measured, settings.producerRate) : measured, bytes, seconds, digest.checksum.hex)
+        return (
+            settings.producerRate > 0 ? min(measured, settings.producerRate) : measured, bytes, seconds,
+            digest.checksum.hex
+        )
     }
 }

@@ -29,10 +29,13 @@ public final class SocketMemoryProbe: Sendable {
 
     /// Starts sampling; returns nil where SO_MEMINFO is unavailable (not Linux, or a channel
     /// without socket options), so the gauge is then simply absent rather than wrong.
-    public static func start(writer: Channel, reader: Channel, context: ScenarioContext,
-                             interval: TimeAmount = .milliseconds(1)) -> SocketMemoryProbe? {
+    public static func start(
+        writer: Channel, reader: Channel, context: ScenarioContext,
+        interval: TimeAmount = .milliseconds(1)
+    ) -> SocketMemoryProbe? {
         #if os(Linux)
-        guard let writerSocket = writer as? SocketOptionProvider, let readerSocket = reader as? SocketOptionProvider else { return nil }
+        guard let writerSocket = writer as? SocketOptionProvider, let readerSocket = reader as? SocketOptionProvider
+        else { return nil }
         let gauge = context[Self.gauge]
         let loop = reader.eventLoop
         let task = loop.scheduleRepeatedAsyncTask(initialDelay: interval, delay: interval) { _ in
@@ -54,7 +57,9 @@ public final class SocketMemoryProbe: Sendable {
     struct MemInfo: Sendable {
         // Layout of `u32 mem[SK_MEMINFO_VARS]` (linux/sock_diag.h): RMEM_ALLOC, RCVBUF,
         // WMEM_ALLOC, SNDBUF, FWD_ALLOC, WMEM_QUEUED, OPTMEM, BACKLOG, DROPS.
-        var slots: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var slots: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
+            0, 0, 0, 0, 0, 0, 0, 0, 0
+        )
         var rmemAlloc: UInt32 { slots.0 }
         var wmemQueued: UInt32 { slots.5 }
     }

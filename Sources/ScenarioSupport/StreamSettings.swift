@@ -38,7 +38,8 @@ public struct StreamSettings: Sendable {
     public var readerRate: Int {
         guard consumerShare > 0 else { return consumerRate }
         guard let calibratedProducerRate else {
-            preconditionFailure("consumer_share > 0 needs the producer's calibration: call FileToSocket.prepare before the run")
+            preconditionFailure(
+                "consumer_share > 0 needs the producer's calibration: call FileToSocket.prepare before the run")
         }
         return max(1, Int((consumerShare * Double(calibratedProducerRate)).rounded()))
     }
@@ -56,28 +57,40 @@ public struct StreamSettings: Sendable {
 
     public static let items = Param<Int>.items(default: "3000", quick: "1600", stress: "200000")
     public static let itemBytes = Param<Int>.itemBytes()
-    public static let consumerRate = Param<Int>.byteRate("consumer_rate", default: "64MiB/s", profiles: ["stress": "256MiB/s"], min: 0,
-                                                         help: "how fast the reader at the far end consumes (0 = unthrottled); ignored while consumer_share > 0")
+    public static let consumerRate = Param<Int>.byteRate(
+        "consumer_rate", default: "64MiB/s", profiles: ["stress": "256MiB/s"], min: 0,
+        help: "how fast the reader at the far end consumes (0 = unthrottled); ignored while consumer_share > 0")
     /// Stress sets it: at 0.125 of the calibrated rate ignored-drain buffered ≈ 3/4 of its 3.1 GiB
     /// input here (its real producer, paying for the socket and fresh heap, ran at ~0.5 of the
     /// calibration) — past the 2 GiB cap on any machine, where 256 MiB/s let a machine with a
     /// slow producer end `ok`.
     /// Quick and standard keep 0 (the absolute 64 MiB/s reader their baselines were recorded with).
-    public static let consumerShare = Param<Double>.number("consumer_share", default: "0", profiles: ["stress": "0.125"], min: 0, max: 1,
-                                                           help: "pace the reader at this share of the producer's rate, calibrated in the child before the run (0 = off, use consumer_rate; > 0 overrides consumer_rate)")
-    public static let producerRate = Param<Int>.byteRate("producer_rate", default: "0", min: 0, help: "cap on how fast the producer reads its input (0 = unthrottled)")
-    public static let highWaterMark = Param<Int>.bytes("high_water_mark", default: "16KiB", min: 1, help: "writer buffer level at which write() reports full (low mark = half)")
-    public static let socketBuffer = Param<Int>.bytes("socket_buffer", default: "256KiB", min: 0,
-                                                      help: "SO_SNDBUF/SO_RCVBUF of the loopback connection (0 = kernel autotuning, which hides MiBs in the kernel)")
+    public static let consumerShare = Param<Double>.number(
+        "consumer_share", default: "0", profiles: ["stress": "0.125"], min: 0, max: 1,
+        help:
+            "pace the reader at this share of the producer's rate, calibrated in the child before the run (0 = off, use consumer_rate; > 0 overrides consumer_rate)"
+    )
+    public static let producerRate = Param<Int>.byteRate(
+        "producer_rate", default: "0", min: 0, help: "cap on how fast the producer reads its input (0 = unthrottled)")
+    public static let highWaterMark = Param<Int>.bytes(
+        "high_water_mark", default: "16KiB", min: 1,
+        help: "writer buffer level at which write() reports full (low mark = half)")
+    public static let socketBuffer = Param<Int>.bytes(
+        "socket_buffer", default: "256KiB", min: 0,
+        help: "SO_SNDBUF/SO_RCVBUF of the loopback connection (0 = kernel autotuning, which hides MiBs in the kernel)")
 
     /// The shared parameters; a scenario appends its own after these.
-    public static let parameters: [any ParameterDeclaration] = [items, itemBytes, consumerRate, consumerShare, producerRate, highWaterMark, socketBuffer]
+    public static let parameters: [any ParameterDeclaration] = [
+        items, itemBytes, consumerRate, consumerShare, producerRate, highWaterMark, socketBuffer,
+    ]
 
     /// The gauges every stream scenario reports (``FileToSocket``, ``LoopbackSink``, ``SocketMemoryProbe``).
     public static let gauges: [GaugeName] = [FileToSocket.inFlight, SocketMemoryProbe.gauge]
     /// The metrics every stream scenario reports.
-    public static let metrics: [MetricName] = [FileToSocket.producerDone, FileToSocket.sourceItems,
-                                               ProducerCalibration.calibrated, ProducerCalibration.effective]
+    public static let metrics: [MetricName] = [
+        FileToSocket.producerDone, FileToSocket.sourceItems,
+        ProducerCalibration.calibrated, ProducerCalibration.effective,
+    ]
 }
 
 /// Paces a loop to a byte rate: call ``pace(after:)`` with the bytes just handled and it sleeps

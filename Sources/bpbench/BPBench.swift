@@ -17,8 +17,11 @@ struct BPBench: ParsableCommand {
             thresholds, run file); 66 missing input; 70 internal error; 73 cannot create output; \
             74 I/O error; 130 interrupted.
             """,
-        subcommands: [ListCommand.self, PlanCommand.self, RunCommand.self, MergeCommand.self, ReportCommand.self, CompareRunsCommand.self, CheckCommand.self, GateProofCommand.self, BaselineCommand.self,
-                      InitCommand.self])
+        subcommands: [
+            ListCommand.self, PlanCommand.self, RunCommand.self, MergeCommand.self, ReportCommand.self,
+            CompareRunsCommand.self, CheckCommand.self, GateProofCommand.self, BaselineCommand.self,
+            InitCommand.self,
+        ])
 
     /// ArgumentParser's own `main`, plus the verdict file every `run` and `check` leaves behind
     /// (``Verdict``: a plugin's exit code reaches CI squashed to 0/1, the file does not).
@@ -43,19 +46,31 @@ struct BPBench: ParsableCommand {
 /// Options every command that needs the project shares: this repository (found from the current
 /// folder), or a package of one's own (`--package-path DIR`, built before its scenarios are read).
 struct ProjectOptions: ParsableArguments {
-    @Option(name: .customLong("root"), help: "The project folder (with Scenarios/); found from the current folder by default.")
+    @Option(
+        name: .customLong("root"),
+        help: "The project folder (with Scenarios/); found from the current folder by default.")
     var root: String?
 
-    @Option(name: .customLong("bin-dir"), help: "Where the scenario executables were built (default: beside bpbench; with --package-path, the package's .build/release).")
+    @Option(
+        name: .customLong("bin-dir"),
+        help:
+            "Where the scenario executables were built (default: beside bpbench; with --package-path, the package's .build/release)."
+    )
     var binDirectory: String?
 
-    @Option(name: .customLong("package-path"), help: "A package of your own whose Scenarios/ to run: built with `swift build -c release` first, reports under its Reports/. Relative paths in the other options (--baseline, --out, --run) are then taken from it, as `git -C` does.")
+    @Option(
+        name: .customLong("package-path"),
+        help:
+            "A package of your own whose Scenarios/ to run: built with `swift build -c release` first, reports under its Reports/. Relative paths in the other options (--baseline, --out, --run) are then taken from it, as `git -C` does."
+    )
     var packagePath: String?
 
     @Flag(help: "With --package-path: do not build the package (the plugin has built it through SwiftPM already).")
     var skipBuild = false
 
-    @Option(name: .customLong("launcher"), help: "With --package-path: the bpbench-launch executable (default: the one beside bpbench).")
+    @Option(
+        name: .customLong("launcher"),
+        help: "With --package-path: the bpbench-launch executable (default: the one beside bpbench).")
     var launcher: String?
 
     mutating func validate() throws {
@@ -66,23 +81,31 @@ struct ProjectOptions: ParsableArguments {
         if root != nil { throw ValidationError("--root and --package-path name the project twice; pass one") }
         // Resolved before moving into the package, then the package is the current folder, so
         // every command's relative defaults (Reports/baseline.json) are the package's own.
-        let absolute = packagePath.hasPrefix("/") ? packagePath : FileManager.default.currentDirectoryPath + "/" + packagePath
+        let absolute =
+            packagePath.hasPrefix("/") ? packagePath : FileManager.default.currentDirectoryPath + "/" + packagePath
         self.packagePath = (absolute as NSString).standardizingPath
-        if let binDirectory, !binDirectory.hasPrefix("/") { self.binDirectory = FileManager.default.currentDirectoryPath + "/" + binDirectory }
-        if let launcher, !launcher.hasPrefix("/") { self.launcher = FileManager.default.currentDirectoryPath + "/" + launcher }
+        if let binDirectory, !binDirectory.hasPrefix("/") {
+            self.binDirectory = FileManager.default.currentDirectoryPath + "/" + binDirectory
+        }
+        if let launcher, !launcher.hasPrefix("/") {
+            self.launcher = FileManager.default.currentDirectoryPath + "/" + launcher
+        }
         // A folder that is not there is reported by catalog() with its own exit code.
         _ = FileManager.default.changeCurrentDirectoryPath(self.packagePath!)
     }
 
     /// This harness's own folder: where `bpbench` (and `bpbench-launch` beside it) runs from.
     static var harnessBinDirectory: String {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let executable =
+            (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         return (executable as NSString).deletingLastPathComponent
     }
 
     /// The project's root without building anything (for the verdict file and run folders).
     func projectRoot() -> String? {
-        if let packagePath { return FileManager.default.fileExists(atPath: packagePath + "/Package.swift") ? packagePath : nil }
+        if let packagePath {
+            return FileManager.default.fileExists(atPath: packagePath + "/Package.swift") ? packagePath : nil
+        }
         return try? ScenarioCatalog.locate(root: root, binDirectory: binDirectory).projectRoot
     }
 
@@ -93,7 +116,8 @@ struct ProjectOptions: ParsableArguments {
             try package.build(log: { FileHandle.standardError.write(Data("bpbench: \($0)\n".utf8)) })
             Self.built.insert(package.root)
         }
-        return package.catalog(launcherPath: launcher ?? Self.harnessBinDirectory + "/bpbench-launch", binDirectory: binDirectory)
+        return package.catalog(
+            launcherPath: launcher ?? Self.harnessBinDirectory + "/bpbench-launch", binDirectory: binDirectory)
     }
 
     /// Packages this process has built already (a command may ask for the catalog twice).
@@ -128,8 +152,9 @@ final class VerdictRecorder {
     /// The findings `check` recorded in its run folder's `check.json` (nil when it judged nothing).
     static func findings(in runFolder: String) -> Int? {
         guard let data = FileManager.default.contents(atPath: runFolder + "/check.json"),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let findings = object["findings"] as? [Any] else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let findings = object["findings"] as? [Any]
+        else { return nil }
         return findings.count
     }
 
@@ -140,8 +165,10 @@ final class VerdictRecorder {
     func finish(exitCode: Int32) {
         let after = Self.latest(in: projectRoot)
         let runFolder = after != latestBefore ? after : nil
-        let verdict = Verdict(command: command, exitCode: exitCode, findings: command == "check" ? runFolder.flatMap(Self.findings(in:)) : nil,
-                              errorLine: Self.lastError, runFolder: runFolder)
+        let verdict = Verdict(
+            command: command, exitCode: exitCode,
+            findings: command == "check" ? runFolder.flatMap(Self.findings(in:)) : nil,
+            errorLine: Self.lastError, runFolder: runFolder)
         do {
             try verdict.write(projectRoot: projectRoot)
         } catch {

@@ -16,8 +16,11 @@ import Foundation
 struct CompareRunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
-        abstract: "Compare two run folders: shared rows' medians side by side, B/A with its 90 % interval and a Mann–Whitney p (compare.md, compare.html).",
-        discussion: "Refuses runs measured on different machines (host, CPU, cores, RAM) unless --force. Exit 0 whatever the figures; 65/66/73 for bad input.")
+        abstract:
+            "Compare two run folders: shared rows' medians side by side, B/A with its 90 % interval and a Mann–Whitney p (compare.md, compare.html).",
+        discussion:
+            "Refuses runs measured on different machines (host, CPU, cores, RAM) unless --force. Exit 0 whatever the figures; 65/66/73 for bad input."
+    )
 
     @OptionGroup var project: ProjectOptions
 
@@ -54,7 +57,9 @@ struct CompareRunsCommand: ParsableCommand {
             try AtomicFile.write(markdown, to: output + "/compare.md")
             try AtomicFile.write(html, to: output + "/compare.html")
             if !comparison.hostDifferences.isEmpty {
-                print("warning: different machines (\(comparison.hostDifferences.joined(separator: "; "))); compared because of --force")
+                print(
+                    "warning: different machines (\(comparison.hostDifferences.joined(separator: "; "))); compared because of --force"
+                )
             }
             print(comparison.oneLine)
             print("wrote \(output)/compare.md and compare.html")

@@ -9,7 +9,8 @@ import Foundation
 struct MergeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "merge",
-        abstract: "Combine the shard folders of one plan (bpbench run --plan … --shard I/N) into one run folder and one report, a section per testbed.",
+        abstract:
+            "Combine the shard folders of one plan (bpbench run --plan … --shard I/N) into one run folder and one report, a section per testbed.",
         discussion: """
             Rows from identical testbeds (CPU model, cores, RAM, OS, kernel — not the host name) are summarised \
             together; rows from different testbeds never share a median, verdict or ratio. Exit codes: 0 merged; \
@@ -29,7 +30,9 @@ struct MergeCommand: ParsableCommand {
     @Option(help: "The merged folder to write; must not exist yet (or be empty).")
     var out: String
 
-    @Option(name: .customLong("export"), help: "Also write a dashboard export per testbed: bencher, github-action-benchmark. Repeatable.")
+    @Option(
+        name: .customLong("export"),
+        help: "Also write a dashboard export per testbed: bencher, github-action-benchmark. Repeatable.")
     var exports: [String] = []
 
     /// Merged, and everything present was written, but a shard is missing or was cut short.
@@ -43,22 +46,31 @@ struct MergeCommand: ParsableCommand {
             let check = merge.plan.check == nil ? nil : try CheckMerge(merge)
             var files: [String: Data] = [:]
             if let check {
-                files["check.md"] = Data(check.markdown(title: "bpbench check — \(merge.shards.count) of \(merge.shardCount) shards merged").utf8)
+                files["check.md"] = Data(
+                    check.markdown(title: "bpbench check — \(merge.shards.count) of \(merge.shardCount) shards merged")
+                        .utf8)
                 files[CheckRecord.fileName] = try check.result.encoded()
             }
             try merge.write(to: out, formats: formats, files: files)
             return (merge, check)
         }
         let records = merge.groups.map(\.document.records.count).reduce(0, +)
-        print("merged \(merge.shards.count) of \(merge.shardCount) shards (\(records) repeats, \(merge.groups.count) testbed\(merge.groups.count == 1 ? "" : "s")) into \(out)/ (report.md, merge.json\(merge.groups.count == 1 ? ", run.json and friends" : ", testbeds/K/"))")
+        print(
+            "merged \(merge.shards.count) of \(merge.shardCount) shards (\(records) repeats, \(merge.groups.count) testbed\(merge.groups.count == 1 ? "" : "s")) into \(out)/ (report.md, merge.json\(merge.groups.count == 1 ? ", run.json and friends" : ", testbeds/K/"))"
+        )
         if let check {
             try Self.verdict(check, out: out)
             return
         }
         if merge.isPartial {
             let missing = merge.missing.map { "shard \($0)/\(merge.shardCount) missing" }
-            let cut = merge.shards.filter(\.document.interrupted).map { "shard \($0.stamp.shard)/\(merge.shardCount) interrupted" }
-            FileHandle.standardError.write(Data("bpbench: the merge is partial: \((missing + cut).joined(separator: ", ")); report.md says which rows are absent\n".utf8))
+            let cut = merge.shards.filter(\.document.interrupted).map {
+                "shard \($0.stamp.shard)/\(merge.shardCount) interrupted"
+            }
+            FileHandle.standardError.write(
+                Data(
+                    "bpbench: the merge is partial: \((missing + cut).joined(separator: ", ")); report.md says which rows are absent\n"
+                        .utf8))
             throw ExitCode(Self.partialExitCode)
         }
     }
@@ -69,7 +81,9 @@ struct MergeCommand: ParsableCommand {
         let shards = check.merge.shardCount
         switch result.verdict {
         case .passed:
-            print("check passed: no regression (\(result.judgements.count) cells judged in \(shards) of \(shards) shards; \(out)/check.md)")
+            print(
+                "check passed: no regression (\(result.judgements.count) cells judged in \(shards) of \(shards) shards; \(out)/check.md)"
+            )
         case .failed:
             print("check FAILED: \(result.findings.count) regression(s) (\(out)/check.md)")
             for finding in result.findings { print("  - \(finding)") }
@@ -78,7 +92,10 @@ struct MergeCommand: ParsableCommand {
         }
         if !result.missingShards.isEmpty {
             let absent = result.missingShards.map { "shard \($0)/\(shards) not judged (\(check.absence(of: $0)))" }
-            FileHandle.standardError.write(Data("bpbench: the check is partial, not passed: \(absent.joined(separator: "; ")); \(out)/check.md names its rows\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "bpbench: the check is partial, not passed: \(absent.joined(separator: "; ")); \(out)/check.md names its rows\n"
+                        .utf8))
         }
         switch result.verdict {
         case .passed: return

@@ -7,16 +7,30 @@ import Foundation
 /// benchmark's plan) and `check` (a check's plan): one spelling, one help text, one resolution of
 /// the index from the command line or the engine's environment.
 struct ShardOptions: ParsableArguments {
-    @Option(name: .customLong("plan"), help: "Run a plan file (bpbench plan … --out FILE; for check, bpbench plan --check …) instead of resolving one from the options; it must have been made at this revision.")
+    @Option(
+        name: .customLong("plan"),
+        help:
+            "Run a plan file (bpbench plan … --out FILE; for check, bpbench plan --check …) instead of resolving one from the options; it must have been made at this revision."
+    )
     var planFile: String?
 
-    @Option(help: "With --plan: run shard I of N (I from 1), e.g. 2/3 — a deterministic slice, balanced by expected cost: a row's repeats at one scale stay together (for check, whole rows: every scale and both sides of the A/B on this machine).")
+    @Option(
+        help:
+            "With --plan: run shard I of N (I from 1), e.g. 2/3 — a deterministic slice, balanced by expected cost: a row's repeats at one scale stay together (for check, whole rows: every scale and both sides of the A/B on this machine)."
+    )
     var shard: String?
 
-    @Option(help: "With --plan: the number of shards when the index comes from the environment: --shard-from-env VAR, else JOB_COMPLETION_INDEX (Kubernetes Indexed Job, from 0), else SLURM_ARRAY_TASK_ID (from SLURM_ARRAY_TASK_MIN; its count from SLURM_ARRAY_TASK_COUNT).")
+    @Option(
+        help:
+            "With --plan: the number of shards when the index comes from the environment: --shard-from-env VAR, else JOB_COMPLETION_INDEX (Kubernetes Indexed Job, from 0), else SLURM_ARRAY_TASK_ID (from SLURM_ARRAY_TASK_MIN; its count from SLURM_ARRAY_TASK_COUNT)."
+    )
     var shards: Int?
 
-    @Option(name: .customLong("shard-from-env"), help: "With --plan and --shards N: the environment variable holding this machine's shard index, counted from 0 as engines do.")
+    @Option(
+        name: .customLong("shard-from-env"),
+        help:
+            "With --plan and --shards N: the environment variable holding this machine's shard index, counted from 0 as engines do."
+    )
     var shardFromEnvironment: String?
 
     /// Whether any option that cuts a plan into shards was given (`--plan` aside).
@@ -24,7 +38,11 @@ struct ShardOptions: ParsableArguments {
 
     /// This machine's shard: the one asked for, else the whole plan (shard 1 of 1).
     func spec(environment: [String: String]) throws(BenchError) -> ShardSpec {
-        if let asked = try ShardSpec.resolve(explicit: shard, count: shards, variable: shardFromEnvironment, environment: environment) { return asked }
+        if let asked = try ShardSpec.resolve(
+            explicit: shard, count: shards, variable: shardFromEnvironment, environment: environment)
+        {
+            return asked
+        }
         return try ShardSpec(index: 1, count: 1)
     }
 }

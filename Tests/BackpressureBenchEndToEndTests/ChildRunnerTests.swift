@@ -1,9 +1,10 @@
-@testable import BenchCore
-@testable import BenchModel
 import BenchProtocol
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchCore
+@testable import BenchModel
 
 /// Real child processes (the debug-built fixtures): measurement agrees with the kernel, and every
 /// way a child can fail becomes its own status, with its log kept and no process left behind.
@@ -20,7 +21,8 @@ final class ChildRunnerTests: ChildProcessTestCase {
         XCTAssertGreaterThanOrEqual(record.peakRssBytes, 64 * mib)
         // The sampled peak (1 ms /proc polling, block held 200 ms) agrees with the kernel's wait4 peak.
         let ratio = Double(record.peakRssSampledBytes) / Double(record.peakRssBytes)
-        XCTAssertEqual(ratio, 1, accuracy: 0.05, "sampled \(record.peakRssSampledBytes) vs kernel \(record.peakRssBytes)")
+        XCTAssertEqual(
+            ratio, 1, accuracy: 0.05, "sampled \(record.peakRssSampledBytes) vs kernel \(record.peakRssBytes)")
         XCTAssertGreaterThan(record.parentSamples, 50)
         // 200 ms of a flat heap: the sampler backs off to one tick per 8 ms (≈ 25 + the ramp).
         XCTAssertGreaterThan(record.samplerTicks, 20)
@@ -29,7 +31,8 @@ final class ChildRunnerTests: ChildProcessTestCase {
         XCTAssertTrue(record.mallocConf?.contains("dirty_decay_ms:1000") ?? false, record.mallocConf ?? "no conf")
         // The counters of a real child: wait4's, /proc/PID/io's (read with the tree walks), threads, harness CPU.
         XCTAssertNotNil(record.observed.voluntaryContextSwitches)
-        XCTAssertGreaterThan(record.observed.minorFaults ?? 0, 64 * mib / 4096 / 2, "writing 64 MiB faults its pages in")
+        XCTAssertGreaterThan(
+            record.observed.minorFaults ?? 0, 64 * mib / 4096 / 2, "writing 64 MiB faults its pages in")
         XCTAssertNotNil(record.observed.io, "/proc/PID/io was read while it ran")
         XCTAssertGreaterThanOrEqual(record.observed.peakThreads ?? 0, 2, "main and the sampler thread")
         XCTAssertGreaterThan(record.observed.harnessCpuS ?? 0, 0)
@@ -54,7 +57,8 @@ final class ChildRunnerTests: ChildProcessTestCase {
         ballast.initializeMemory(as: UInt8.self, repeating: 7)
         let record = try TestSupport.runChild("fixture-allocate", ["megabytes=1", "hold=10ms"])
         XCTAssertEqual(record.status, .ok)
-        XCTAssertLessThan(record.peakRssBytes, 200 << 20, "ru_maxrss \(record.peakRssBytes) looks inherited from the 300 MiB parent")
+        XCTAssertLessThan(
+            record.peakRssBytes, 200 << 20, "ru_maxrss \(record.peakRssBytes) looks inherited from the 300 MiB parent")
         XCTAssertEqual(ballast[12345], 7)
     }
 
@@ -66,7 +70,8 @@ final class ChildRunnerTests: ChildProcessTestCase {
         XCTAssertGreaterThan(record.rssAtKillBytes ?? 0, 200 << 20)
         XCTAssertNotNil(record.killedAtS)
         XCTAssertEqual(record.signal, SIGKILL)
-        XCTAssertGreaterThan(record.peaks.allocated, 100 << 20, "the streamed samples show how far the heap got before the kill")
+        XCTAssertGreaterThan(
+            record.peaks.allocated, 100 << 20, "the streamed samples show how far the heap got before the kill")
     }
 
     func testTimeoutKills() throws {
@@ -94,7 +99,9 @@ final class ChildRunnerTests: ChildProcessTestCase {
             let record = try TestSupport.runChild("fixture-fault", ["mode=\(expectation.mode)"])
             XCTAssertEqual(record.status, expectation.status, "mode \(expectation.mode): \(record.statusDetail ?? "")")
             if !expectation.detail.isEmpty {
-                XCTAssertTrue((record.statusDetail ?? "").contains(expectation.detail), "mode \(expectation.mode): \(record.statusDetail ?? "nil")")
+                XCTAssertTrue(
+                    (record.statusDetail ?? "").contains(expectation.detail),
+                    "mode \(expectation.mode): \(record.statusDetail ?? "nil")")
             }
             XCTAssertTrue(FileManager.default.fileExists(atPath: record.logFile), "log kept for \(expectation.mode)")
         }
@@ -119,7 +126,9 @@ final class ChildRunnerTests: ChildProcessTestCase {
     }
 
     func testMissingExecutableIsSpawnFailed() throws {
-        var record = RunRecord(scenario: "ghost", repeatIndex: 1, scale: 1, parameters: [:], logFile: TestSupport.temporaryDirectory("ghost") + "/ghost.log")
+        var record = RunRecord(
+            scenario: "ghost", repeatIndex: 1, scale: 1, parameters: [:],
+            logFile: TestSupport.temporaryDirectory("ghost") + "/ghost.log")
         ChildRunner(launcherPath: TestSupport.binDirectory + "/bpbench-launch", limits: ChildLimits())
             .run(program: "/nonexistent/ghost", arguments: [], environment: [:], into: &record)
         XCTAssertEqual(record.status, .spawnFailed)
@@ -129,7 +138,9 @@ final class ChildRunnerTests: ChildProcessTestCase {
 
     /// The other way: a program that runs and exits 127 by itself is not a spawn failure.
     func testAProgramThatExits127IsNotSpawnFailed() throws {
-        var record = RunRecord(scenario: "exit127", repeatIndex: 1, scale: 1, parameters: [:], logFile: TestSupport.temporaryDirectory("exit127") + "/x.log")
+        var record = RunRecord(
+            scenario: "exit127", repeatIndex: 1, scale: 1, parameters: [:],
+            logFile: TestSupport.temporaryDirectory("exit127") + "/x.log")
         ChildRunner(launcherPath: TestSupport.binDirectory + "/bpbench-launch", limits: ChildLimits())
             .run(program: "/bin/sh", arguments: ["-c", "exit 127"], environment: [:], into: &record)
         XCTAssertEqual(record.status, .noResult)

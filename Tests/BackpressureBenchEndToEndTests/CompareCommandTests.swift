@@ -1,9 +1,10 @@
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchModel
+@testable import BenchReport
 
 /// `bpbench compare` as a command, on two real runs (the second with a row the first lacks), and
 /// its bad inputs: one line, its own exit code, nothing written. The comparison itself is tested
@@ -13,11 +14,14 @@ final class CompareCommandTests: ChildProcessTestCase {
     func testCompareCommandOnRealRuns() throws {
         let scratch = TestSupport.temporaryDirectory("compare")
         let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
-        let run = ["run"] + project + ["--profile", "quick", "--scale", "1", "--repeat", "3", "--warmup", "0", "--quiet"]
-        let a = scratch + "/a", b = scratch + "/b"
+        let run =
+            ["run"] + project + ["--profile", "quick", "--scale", "1", "--repeat", "3", "--warmup", "0", "--quiet"]
+        let a = scratch + "/a"
+        let b = scratch + "/b"
         let first = try TestSupport.bpbench(run + ["--scenario", "pipeline-copy", "--out", a])
         XCTAssertTrue([0, 3].contains(first.status), first.error)
-        let second = try TestSupport.bpbench(run + ["--scenario", "pipeline-copy", "--scenario", "bounded-queue", "--out", b])
+        let second = try TestSupport.bpbench(
+            run + ["--scenario", "pipeline-copy", "--scenario", "bounded-queue", "--out", b])
         XCTAssertTrue([0, 3].contains(second.status), second.error)
 
         let compared = try TestSupport.bpbench(["compare"] + project + [a, b])
@@ -34,12 +38,14 @@ final class CompareCommandTests: ChildProcessTestCase {
         // --out elsewhere; and the reverse direction lists the row on A's side.
         let reverse = try TestSupport.bpbench(["compare"] + project + [b, a, "--out", scratch + "/reverse"])
         XCTAssertEqual(reverse.status, 0, reverse.error)
-        XCTAssertTrue(try String(contentsOfFile: scratch + "/reverse/compare.md", encoding: .utf8).contains("## Only in A (1)"))
+        XCTAssertTrue(
+            try String(contentsOfFile: scratch + "/reverse/compare.md", encoding: .utf8).contains("## Only in A (1)"))
 
         // Bad inputs: one line, its own exit code, nothing written.
         let corrupt = scratch + "/corrupt"
         try FileManager.default.createDirectory(atPath: corrupt, withIntermediateDirectories: true)
-        try "{\"formatVersion\": 2, \"records\": [".write(toFile: corrupt + "/run.json", atomically: true, encoding: .utf8)
+        try "{\"formatVersion\": 2, \"records\": [".write(
+            toFile: corrupt + "/run.json", atomically: true, encoding: .utf8)
         var elsewhere = try RunFolder(existing: a).load()
         elsewhere.environment.hostname = "another-machine"
         let foreign = scratch + "/foreign"
@@ -62,15 +68,21 @@ final class CompareCommandTests: ChildProcessTestCase {
             let outcome = try TestSupport.bpbench(["compare"] + project + testCase.arguments)
             XCTAssertEqual(outcome.status, testCase.code, "\(testCase.arguments): \(outcome.error)")
             XCTAssertEqual(outcome.error.split(separator: "\n").count, 1, "one line: \(outcome.error)")
-            XCTAssertTrue(outcome.error.contains(testCase.message), "expected '\(testCase.message)' in: \(outcome.error)")
+            XCTAssertTrue(
+                outcome.error.contains(testCase.message), "expected '\(testCase.message)' in: \(outcome.error)")
         }
         // A refused comparison writes nothing: B keeps only the one that succeeded.
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: b).filter { $0.hasPrefix("compare-vs-") }, ["compare-vs-a"])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: onlyBounded).filter { $0.hasPrefix("compare-vs-") }, [])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: b).filter { $0.hasPrefix("compare-vs-") },
+            ["compare-vs-a"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: onlyBounded).filter { $0.hasPrefix("compare-vs-") }, [])
         // Forced, the machines' difference is said first and the exit code is 0.
         let forced = try TestSupport.bpbench(["compare"] + project + [foreign, b, "--force"])
         XCTAssertEqual(forced.status, 0, forced.error)
         XCTAssertTrue(forced.output.hasPrefix("warning: different machines"), forced.output)
-        XCTAssertTrue(try String(contentsOfFile: b + "/compare-vs-foreign/compare.md", encoding: .utf8).contains("> **Different machines, compared because of --force**"))
+        XCTAssertTrue(
+            try String(contentsOfFile: b + "/compare-vs-foreign/compare.md", encoding: .utf8).contains(
+                "> **Different machines, compared because of --force**"))
     }
 }

@@ -1,7 +1,8 @@
-@testable import BenchModel
 import BenchProtocol
 import BenchTestSupport
 import XCTest
+
+@testable import BenchModel
 
 /// `consumer_share` (issue 16, item 6): the reader paced at a share of the producer's rate,
 /// calibrated in the child, so the producer/consumer ratio is the same on every machine. Real
@@ -16,17 +17,26 @@ final class ConsumerShareTests: ChildProcessTestCase {
     /// room for one read ahead of schedule) nor far below it. `consumer_rate=0` makes an ignored
     /// share read as unthrottled: with the share ignored by hand (the reader paced to
     /// `consumer_rate`) the debug builds here moved 7.2× (Swift) and 3.3× (Node) the effective rate.
-    func assertPacedAtShare(_ scenario: String, share: Double, items: Int, file: StaticString = #filePath, line: UInt = #line) throws {
-        let record = try TestSupport.runChild(scenario, ["items=\(items)", "consumer_rate=0", "consumer_share=\(share)"])
+    func assertPacedAtShare(
+        _ scenario: String, share: Double, items: Int, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let record = try TestSupport.runChild(
+            scenario, ["items=\(items)", "consumer_rate=0", "consumer_share=\(share)"])
         XCTAssertEqual(record.status, .ok, record.statusDetail ?? "", file: file, line: line)
-        let calibrated = try XCTUnwrap(record.metrics[Self.calibrated], "\(scenario) reports no calibrated producer rate", file: file, line: line)
-        let effective = try XCTUnwrap(record.metrics[Self.effective], "\(scenario) reports no effective reader rate", file: file, line: line)
+        let calibrated = try XCTUnwrap(
+            record.metrics[Self.calibrated], "\(scenario) reports no calibrated producer rate", file: file, line: line)
+        let effective = try XCTUnwrap(
+            record.metrics[Self.effective], "\(scenario) reports no effective reader rate", file: file, line: line)
         XCTAssertGreaterThan(calibrated, 0, file: file, line: line)
-        XCTAssertEqual(effective, max(1, (share * calibrated).rounded()), "effective = share × calibrated", file: file, line: line)
+        XCTAssertEqual(
+            effective, max(1, (share * calibrated).rounded()), "effective = share × calibrated", file: file, line: line)
         let throughput = record.throughputBytesPerS
-        XCTAssertLessThanOrEqual(throughput, effective * 1.5, "paced at \(effective) B/s, moved \(throughput) B/s", file: file, line: line)
-        XCTAssertLessThan(throughput, calibrated * 0.25, "the share set the pace, not the producer", file: file, line: line)
-        XCTAssertGreaterThan(throughput, effective * 0.3, "a reader at 5 % of the producer keeps its pace", file: file, line: line)
+        XCTAssertLessThanOrEqual(
+            throughput, effective * 1.5, "paced at \(effective) B/s, moved \(throughput) B/s", file: file, line: line)
+        XCTAssertLessThan(
+            throughput, calibrated * 0.25, "the share set the pace, not the producer", file: file, line: line)
+        XCTAssertGreaterThan(
+            throughput, effective * 0.3, "a reader at 5 % of the producer keeps its pace", file: file, line: line)
     }
 
     /// With no share the reader runs at `consumer_rate`, nothing is calibrated, and the metric says so.
@@ -64,12 +74,16 @@ final class ConsumerShareTests: ChildProcessTestCase {
     /// absolute reader); the unthrottled variants stay unthrottled in stress; Swift and Node
     /// declare the same parameter; out-of-range shares are refused before a child starts.
     func testOnlyStressSetsAShareAndUnthrottledVariantsStayUnthrottled() throws {
-        let names = ["pipeline-copy", "manual-drain", "ignored-drain", "node-pipeline", "node-manual-drain", "node-ignored-drain"]
+        let names = [
+            "pipeline-copy", "manual-drain", "ignored-drain", "node-pipeline", "node-manual-drain",
+            "node-ignored-drain",
+        ]
         let entries = try names.map { try TestSupport.entry($0) }
         let specs = try entries.map { try XCTUnwrap($0.description.parameter(named: "consumer_share"), $0.name) }
         for spec in specs { XCTAssertEqual(spec, specs[0], "Swift and Node declare consumer_share alike") }
         for profile in [Profile.quick, .standard] {
-            let plan = try RunPlan(entries: entries, profile: profile, repeats: 1, warmups: 0, scales: [1], overrides: [])
+            let plan = try RunPlan(
+                entries: entries, profile: profile, repeats: 1, warmups: 0, scales: [1], overrides: [])
             for step in plan.steps {
                 XCTAssertEqual(value(step, "consumer_share"), "0", "\(profile) \(step.row)")
             }
@@ -82,7 +96,10 @@ final class ConsumerShareTests: ChildProcessTestCase {
             XCTAssertEqual(value(step, "consumer_share"), expected, step.row)
         }
         for bad in ["1.5", "-0.1", "half"] {
-            XCTAssertThrowsError(try RunPlan(entries: entries, profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["consumer_share=\(bad)"]), bad)
+            XCTAssertThrowsError(
+                try RunPlan(
+                    entries: entries, profile: .quick, repeats: 1, warmups: 0, scales: [1],
+                    overrides: ["consumer_share=\(bad)"]), bad)
         }
     }
 
@@ -95,6 +112,8 @@ final class ConsumerShareTests: ChildProcessTestCase {
     }
 
     private func requireNode() throws {
-        guard ExternalCommand.resolve("node", in: "/") != nil else { throw XCTSkip("node is not installed (make deps installs it)") }
+        guard ExternalCommand.resolve("node", in: "/") != nil else {
+            throw XCTSkip("node is not installed (make deps installs it)")
+        }
     }
 }

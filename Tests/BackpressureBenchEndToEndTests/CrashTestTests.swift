@@ -1,9 +1,10 @@
-@testable import BenchCore
-@testable import BenchModel
 import BenchProtocol
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchCore
+@testable import BenchModel
 
 /// The durable queue keeps its promise under SIGKILL (issue: "every event whose enqueue committed
 /// is processed at least once after a kill -9").
@@ -14,9 +15,15 @@ final class CrashTestTests: ChildProcessTestCase {
         try FileManager.default.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
         // A paced producer (2000 events/s for 10 s) and kills 2–3 s after each start: a debug
         // build needs up to ~1 s to start and prepare, so every kill lands while it produces.
-        let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["items=20000", "producer_rate=2000"])
-        let runner = BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory + "/cache", interruption: nil)
-        let records = try CrashTest(kills: 2, window: 2.0...3.0).execute(step: plan.steps[0], profile: .quick, executor: runner, directory: directory) { _ in }
+        let plan = try RunPlan(
+            entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1],
+            overrides: ["items=20000", "producer_rate=2000"])
+        let runner = BenchRunner(
+            catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory + "/cache", interruption: nil
+        )
+        let records = try CrashTest(kills: 2, window: 2.0...3.0).execute(
+            step: plan.steps[0], profile: .quick, executor: runner, directory: directory
+        ) { _ in }
         XCTAssertEqual(records.count, 3)
         XCTAssertEqual(records.prefix(2).map(\.status), [.killed, .killed], "\(records.map(\.statusDetail))")
         let final = try XCTUnwrap(records.last)

@@ -29,20 +29,20 @@ final class ExternalScenarioTests: ChildProcessTestCase {
     /// under Sources/.
     static let shellScenario: [String: String] = [
         "scenario.json": """
-            {"summary": "ten lines of sh", "language": "sh", "pattern": "echo", "command": ["./run.sh"], "protocolVersion": 2,
-             "parameters": [{"name": "items", "kind": "count", "defaultValue": "3k", "help": "items it says it moved"}],
-             "scaleParameter": "items"}
-            """,
+        {"summary": "ten lines of sh", "language": "sh", "pattern": "echo", "command": ["./run.sh"], "protocolVersion": 2,
+         "parameters": [{"name": "items", "kind": "count", "defaultValue": "3k", "help": "items it says it moved"}],
+         "scaleParameter": "items"}
+        """,
         "run.sh": """
-            #!/bin/sh
-            # Speaks the result protocol on fd 3: hello, one sample, the result (items from --parameters).
-            items=$(echo "$@" | sed -E 's/.*"items":"([0-9]+)k?".*/\\1/')
-            case "$*" in *'"items":"'*k'"'*) items=$((items * 1000));; esac
-            echo '{"type":"hello","scenario":"shell-echo","pid":'$$',"sampleIntervalMs":1,"runtime":"sh"}' >&3
-            echo '{"type":"sample","tMs":1,"counters":{"allocated":0,"active":0,"resident":0,"mapped":0,"retained":0},"items":0,"bytes":0,"gauges":{}}' >&3
-            v='{"expectedItems":'$items',"receivedItems":'$items',"expectedChecksum":"0","receivedChecksum":"0","inOrder":true,"problems":[]}'
-            echo '{"type":"result","status":"ok","items":'$items',"bytes":'$((items * 16))',"durationS":0.5,"peaks":{"allocated":0,"active":0,"resident":0,"mapped":0,"retained":0},"finalAllocated":0,"gaugeMaxima":{},"metrics":{},"verification":'$v',"samplerTicks":1,"samplerTickUs":1}' >&3
-            """,
+        #!/bin/sh
+        # Speaks the result protocol on fd 3: hello, one sample, the result (items from --parameters).
+        items=$(echo "$@" | sed -E 's/.*"items":"([0-9]+)k?".*/\\1/')
+        case "$*" in *'"items":"'*k'"'*) items=$((items * 1000));; esac
+        echo '{"type":"hello","scenario":"shell-echo","pid":'$$',"sampleIntervalMs":1,"runtime":"sh"}' >&3
+        echo '{"type":"sample","tMs":1,"counters":{"allocated":0,"active":0,"resident":0,"mapped":0,"retained":0},"items":0,"bytes":0,"gauges":{}}' >&3
+        v='{"expectedItems":'$items',"receivedItems":'$items',"expectedChecksum":"0","receivedChecksum":"0","inOrder":true,"problems":[]}'
+        echo '{"type":"result","status":"ok","items":'$items',"bytes":'$((items * 16))',"durationS":0.5,"peaks":{"allocated":0,"active":0,"resident":0,"mapped":0,"retained":0},"finalAllocated":0,"gaugeMaxima":{},"metrics":{},"verification":'$v',"samplerTicks":1,"samplerTickUs":1}' >&3
+        """,
     ]
 
     func testAShellScenarioFolderIsListedAndRunsWithNoSwift() throws {
@@ -73,11 +73,16 @@ final class ExternalScenarioTests: ChildProcessTestCase {
     /// the parent, its status from its exit code, and a detail saying nothing was verified.
     func testAProgramWithoutTheProtocolGetsTheParentsFiguresAndItsExitCode() throws {
         let manifest = #"{"summary": "silent", "command": ["./quiet.sh"]}"#
-        let catalog = try project("silent", scenarios: [
-            "quiet-ok": ["scenario.json": manifest, "quiet.sh": "#!/bin/sh\nhead -c 20000000 /dev/zero | tail -c 1 > /dev/null\n"],
-            "quiet-fails": ["scenario.json": manifest, "quiet.sh": "#!/bin/sh\nexit 3\n"],
-            "quiet-garbage": ["scenario.json": manifest, "quiet.sh": "#!/bin/sh\necho 'not json' >&3\n"],
-        ])
+        let catalog = try project(
+            "silent",
+            scenarios: [
+                "quiet-ok": [
+                    "scenario.json": manifest,
+                    "quiet.sh": "#!/bin/sh\nhead -c 20000000 /dev/zero | tail -c 1 > /dev/null\n",
+                ],
+                "quiet-fails": ["scenario.json": manifest, "quiet.sh": "#!/bin/sh\nexit 3\n"],
+                "quiet-garbage": ["scenario.json": manifest, "quiet.sh": "#!/bin/sh\necho 'not json' >&3\n"],
+            ])
         let entries = try catalog.entries()
         let byName = Dictionary(uniqueKeysWithValues: entries.map { ($0.name, $0) })
         let ok = try run(try XCTUnwrap(byName["quiet-ok"]), in: catalog)
@@ -90,7 +95,9 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         XCTAssertEqual(failed.status, .error)
         XCTAssertTrue(failed.statusDetail?.contains("exited with code 3") ?? false, failed.statusDetail ?? "")
         let garbage = try run(try XCTUnwrap(byName["quiet-garbage"]), in: catalog)
-        XCTAssertEqual(garbage.status, .protocolError, "garbage on fd 3 is a protocol error even from a program that declared none")
+        XCTAssertEqual(
+            garbage.status, .protocolError, "garbage on fd 3 is a protocol error even from a program that declared none"
+        )
     }
 
     /// Each broken manifest is one line naming the file, with its own exit code, and the good
@@ -99,20 +106,35 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         let cases: [(folder: String, manifest: String, code: Int32, says: String)] = [
             ("no-command", #"{"summary": "x"}"#, 65, "\"command\" is missing"),
             ("shell-string", #"{"command": "node main.mjs"}"#, 65, "not a shell string"),
-            ("bad-kind", #"{"command": ["./run.sh"], "parameters": [{"name": "n", "kind": "speed", "defaultValue": "1"}]}"#, 65, "parameters[0].kind"),
+            (
+                "bad-kind",
+                #"{"command": ["./run.sh"], "parameters": [{"name": "n", "kind": "speed", "defaultValue": "1"}]}"#, 65,
+                "parameters[0].kind"
+            ),
             ("malformed", #"{"command": ["./run.sh"],"#, 65, "not valid JSON"),
-            ("bad-default", #"{"command": ["./run.sh"], "parameters": [{"name": "n", "kind": "count", "defaultValue": "many"}]}"#, 65, "parameter 'n'"),
-            ("no-such-program", #"{"command": ["bpbench-no-such-program", "x"]}"#, 69, "neither a program in the folder nor on PATH"),
+            (
+                "bad-default",
+                #"{"command": ["./run.sh"], "parameters": [{"name": "n", "kind": "count", "defaultValue": "many"}]}"#,
+                65, "parameter 'n'"
+            ),
+            (
+                "no-such-program", #"{"command": ["bpbench-no-such-program", "x"]}"#, 69,
+                "neither a program in the folder nor on PATH"
+            ),
             ("wrong-name", #"{"name": "other", "command": ["./run.sh"]}"#, 65, "describes itself as 'other'"),
         ]
-        var scenarios: [String: [String: String]] = ["good": ["scenario.json": #"{"command": ["./run.sh"]}"#, "run.sh": "#!/bin/sh\n"]]
+        var scenarios: [String: [String: String]] = [
+            "good": ["scenario.json": #"{"command": ["./run.sh"]}"#, "run.sh": "#!/bin/sh\n"]
+        ]
         for item in cases { scenarios[item.folder] = ["scenario.json": item.manifest, "run.sh": "#!/bin/sh\n"] }
         let catalog = try project("broken", scenarios: scenarios)
         let discovery = catalog.discover()
         XCTAssertEqual(discovery.entries.map(\.name), ["good"])
         XCTAssertEqual(discovery.problems.count, cases.count)
         for item in cases {
-            let problem = discovery.problems.first { $0.message.contains("'\(item.folder)'") || $0.message.contains("/\(item.folder)/") }
+            let problem = discovery.problems.first {
+                $0.message.contains("'\(item.folder)'") || $0.message.contains("/\(item.folder)/")
+            }
             XCTAssertNotNil(problem, "\(item.folder): no problem reported")
             XCTAssertEqual(problem?.exitCode, item.code, "\(item.folder): \(problem?.message ?? "")")
             XCTAssertTrue(problem?.message.contains(item.says) ?? false, "\(item.folder): \(problem?.message ?? "")")
@@ -128,16 +150,25 @@ final class ExternalScenarioTests: ChildProcessTestCase {
     /// A tool the scenario requires but this machine lacks skips its rows, with the reason, and
     /// `bpbench run` still exits 0.
     func testAMissingRequiredToolSkipsTheRowsWithTheReason() throws {
-        let catalog = try project("requires", scenarios: [
-            "needs-tool": ["scenario.json": #"{"command": ["bpbench-absent-runtime", "main.js"], "requires": ["bpbench-absent-runtime"]}"#],
-        ])
+        let catalog = try project(
+            "requires",
+            scenarios: [
+                "needs-tool": [
+                    "scenario.json":
+                        #"{"command": ["bpbench-absent-runtime", "main.js"], "requires": ["bpbench-absent-runtime"]}"#
+                ]
+            ])
         let entry = try XCTUnwrap(try catalog.entries().first)
         XCTAssertNotNil(entry.launch.unavailableReason)
         let record = try run(entry, in: catalog)
         XCTAssertEqual(record.status, .skipped)
-        XCTAssertTrue(record.statusDetail?.contains("'bpbench-absent-runtime' is not installed") ?? false, record.statusDetail ?? "")
-        let cli = try TestSupport.bpbench(["run", "--root", catalog.projectRoot, "--profile", "quick", "--repeat", "1", "--warmup", "0", "--quiet",
-                                           "--out", TestSupport.temporaryDirectory("requires-run") + "/run"])
+        XCTAssertTrue(
+            record.statusDetail?.contains("'bpbench-absent-runtime' is not installed") ?? false,
+            record.statusDetail ?? "")
+        let cli = try TestSupport.bpbench([
+            "run", "--root", catalog.projectRoot, "--profile", "quick", "--repeat", "1", "--warmup", "0", "--quiet",
+            "--out", TestSupport.temporaryDirectory("requires-run") + "/run",
+        ])
         XCTAssertEqual(cli.status, 0, "skipped rows are not failures: \(cli.error)")
     }
 
@@ -158,14 +189,17 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         // pages count in both RSS figures): at least 128 MiB, at most 128 MiB plus two more
         // copies of the parent.
         XCTAssertGreaterThanOrEqual(extra, 128 * mib, "tree \(tree / mib) MiB, child \(alone / mib) MiB")
-        XCTAssertLessThanOrEqual(extra, 128 * mib + 2 * alone + 8 * mib, "tree \(tree / mib) MiB, child \(alone / mib) MiB")
+        XCTAssertLessThanOrEqual(
+            extra, 128 * mib + 2 * alone + 8 * mib, "tree \(tree / mib) MiB, child \(alone / mib) MiB")
         // The child and its two holders at once; an interpreter shim on PATH (pyenv's python3 is
         // a bash script that runs helpers before it execs) can add a short-lived one at start.
         XCTAssertGreaterThanOrEqual(record.maxProcesses ?? 0, 3)
         XCTAssertLessThanOrEqual(record.maxProcesses ?? 0, 5)
         XCTAssertGreaterThanOrEqual(Double(record.observed.peakLargestProcessRssBytes ?? 0), 64 * mib)
         XCTAssertLessThan(alone, 64 * mib, "the child itself holds no block")
-        XCTAssertTrue(record.timeline.contains { ($0.treeRssBytes ?? 0) > $0.rssBytes + 100 << 20 }, "the timeline carries the tree total")
+        XCTAssertTrue(
+            record.timeline.contains { ($0.treeRssBytes ?? 0) > $0.rssBytes + 100 << 20 },
+            "the timeline carries the tree total")
         XCTAssertEqual(TestSupport.processes(withArgument: "holders.py"), [], "a holder outlived the run")
     }
 
@@ -201,7 +235,9 @@ final class ExternalScenarioTests: ChildProcessTestCase {
     /// The Node twins run the Swift workload: the same input file and item format, so their
     /// reader reaches the checksum Swift's ItemCodec computes — and says no when it does not.
     func testANodeStreamScenarioVerifiesTheSwiftItemFormatAndCanFailVerification() throws {
-        guard ExternalCommand.resolve("node", in: "/") != nil else { throw XCTSkip("node is not installed (make deps installs it)") }
+        guard ExternalCommand.resolve("node", in: "/") != nil else {
+            throw XCTSkip("node is not installed (make deps installs it)")
+        }
         let entry = try TestSupport.entry("node-manual-drain")
         let cache = TestSupport.temporaryDirectory("node-cache")
         // The Swift side's expectation for 64 items of 16 KiB (ItemCodec.expectedChecksum, from a Swift run).
@@ -213,20 +249,26 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         XCTAssertNotNil(good.observed.rssAtHelloBytes, "the idle floor was taken at hello")
         XCTAssertGreaterThan(good.peaks.allocated, 0, "V8's heap figures arrive in the counters")
         // A wrong expectation (as a corrupted stream would produce) fails the row.
-        try #"{"count":64,"hex":"0123456789abcdef"}"#.write(toFile: cache + "/items-64x16384.expected.json", atomically: true, encoding: .utf8)
+        try #"{"count":64,"hex":"0123456789abcdef"}"#.write(
+            toFile: cache + "/items-64x16384.expected.json", atomically: true, encoding: .utf8)
         let bad = try run(entry, in: TestSupport.catalog, parameters: ["items=64", "consumer_rate=0"], cache: cache)
         XCTAssertEqual(bad.status, .failedVerification, bad.statusDetail ?? "")
-        XCTAssertTrue(bad.statusDetail?.contains("differs from expected 0123456789abcdef") ?? false, bad.statusDetail ?? "")
+        XCTAssertTrue(
+            bad.statusDetail?.contains("differs from expected 0123456789abcdef") ?? false, bad.statusDetail ?? "")
     }
 
     /// `ItemCodec.expectedChecksum(items: 64, itemBytes: 16384, ordered: true).hex`, as a Swift
     /// child reports it (pipeline-copy --param items=64).
     static let swiftChecksumOf64Items = "d84c3e6148d70a82"
 
-    private func run(_ entry: ScenarioCatalog.Entry, in catalog: ScenarioCatalog, parameters: [String] = [], cache: String? = nil) throws -> RunRecord {
+    private func run(
+        _ entry: ScenarioCatalog.Entry, in catalog: ScenarioCatalog, parameters: [String] = [], cache: String? = nil
+    ) throws -> RunRecord {
         let directory = TestSupport.temporaryDirectory("external")
-        let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: parameters)
-        let runner = BenchRunner(catalog: catalog, limits: ChildLimits(), cacheDirectory: cache ?? directory + "/cache", interruption: nil)
+        let plan = try RunPlan(
+            entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: parameters)
+        let runner = BenchRunner(
+            catalog: catalog, limits: ChildLimits(), cacheDirectory: cache ?? directory + "/cache", interruption: nil)
         return runner.execute(try XCTUnwrap(plan.steps.first), profile: .quick, logDirectory: directory)
     }
 }

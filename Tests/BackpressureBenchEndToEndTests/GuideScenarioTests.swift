@@ -1,9 +1,10 @@
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchModel
+@testable import BenchReport
 
 /// The Node guide's gzip experiment end to end (issue 23): gzip-guide and node-gzip-guide on real
 /// children — both shapes verify every item, the ignoring one queues the file, a lost chunk fails
@@ -26,15 +27,17 @@ final class GuideScenarioTests: ChildProcessTestCase {
             let verification = try XCTUnwrap(record.result?.verification)
             XCTAssertEqual(verification.receivedItems, 512)
             XCTAssertEqual(verification.receivedChecksum, verification.expectedChecksum)
-            XCTAssertEqual(try XCTUnwrap(record.result?.metrics["compression_ratio"]), 1.0003, accuracy: 0.001,
-                           "the item pattern is pseudo-random: gzip cannot shrink it")
+            XCTAssertEqual(
+                try XCTUnwrap(record.result?.metrics["compression_ratio"]), 1.0003, accuracy: 0.001,
+                "the item pattern is pseudo-random: gzip cannot shrink it")
         }
         let input = 512 * 16384
         XCTAssertLessThanOrEqual(try XCTUnwrap(respecting.gaugeMaxima["queued_bytes"]), 3 * 65536)
         XCTAssertGreaterThan(try XCTUnwrap(ignoring.gaugeMaxima["queued_bytes"]), input / 2)
         let lost = try TestSupport.runChild(name, ["drop_chunk=3"])
         XCTAssertEqual(lost.status, .failedVerification, "\(name): a lost chunk must fail the run")
-        XCTAssertTrue(lost.result?.message?.contains("received 508 items, expected 512") == true, lost.result?.message ?? "")
+        XCTAssertTrue(
+            lost.result?.message?.contains("received 508 items, expected 512") == true, lost.result?.message ?? "")
         return (respecting, ignoring)
     }
 

@@ -11,15 +11,23 @@ final class HeadlessChromiumReportTests: ChildProcessTestCase {
     /// and one expansion work, screenshots taken (.build/browser-check/). Skipped only where
     /// Chromium (Debian's `chromium`) or python3 is missing.
     func testReportWorksInHeadlessChromium() throws {
-        guard let chromium = Self.which("chromium") ?? Self.which("chromium-browser") ?? Self.which("google-chrome") else {
-            throw XCTSkip("chromium is not installed (apt-get install chromium; make deps and .ci/run install it): the browser check needs it")
+        guard let chromium = Self.which("chromium") ?? Self.which("chromium-browser") ?? Self.which("google-chrome")
+        else {
+            throw XCTSkip(
+                "chromium is not installed (apt-get install chromium; make deps and .ci/run install it): the browser check needs it"
+            )
         }
-        guard let python = Self.which("python3") else { throw XCTSkip("python3 is not installed: the browser check's driver needs it") }
+        guard let python = Self.which("python3") else {
+            throw XCTSkip("python3 is not installed: the browser check's driver needs it")
+        }
         let scratch = TestSupport.temporaryDirectory("html-browser")
         let run = scratch + "/run"
         let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
-        let outcome = try TestSupport.bpbench(["run"] + project + ["--scenario", "bounded-queue", "--scenario", "pipeline-copy", "--profile", "quick",
-                                                                   "--scale", "1,2", "--repeat", "2", "--warmup", "0", "--quiet", "--out", run])
+        let outcome = try TestSupport.bpbench(
+            ["run"] + project + [
+                "--scenario", "bounded-queue", "--scenario", "pipeline-copy", "--profile", "quick",
+                "--scale", "1,2", "--repeat", "2", "--warmup", "0", "--quiet", "--out", run,
+            ])
         XCTAssertTrue([0, 3].contains(outcome.status), "bpbench run: \(outcome.error)")
         XCTAssertTrue(FileManager.default.fileExists(atPath: run + "/report.html"), "the run wrote report.html")
 
@@ -27,7 +35,8 @@ final class HeadlessChromiumReportTests: ChildProcessTestCase {
         try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
         let screenshot = shots + "/report.png"
         try? FileManager.default.removeItem(atPath: screenshot)
-        let check = try TestSupport.execute(python, [Self.script, run, "--screenshot", screenshot, "--chromium", chromium])
+        let check = try TestSupport.execute(
+            python, [Self.script, run, "--screenshot", screenshot, "--chromium", chromium])
         XCTAssertEqual(check.status, 0, "browser check failed:\n\(check.error)\n\(check.output)")
         for file in [screenshot, shots + "/report-expanded.png"] {
             let png = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -38,7 +47,9 @@ final class HeadlessChromiumReportTests: ChildProcessTestCase {
         // The check can fail: the same page with a script that throws is caught.
         let broken = scratch + "/broken"
         try FileManager.default.createDirectory(atPath: broken, withIntermediateDirectories: true)
-        for file in ["run.json", "report.html"] { try FileManager.default.copyItem(atPath: run + "/" + file, toPath: broken + "/" + file) }
+        for file in ["run.json", "report.html"] {
+            try FileManager.default.copyItem(atPath: run + "/" + file, toPath: broken + "/" + file)
+        }
         let page = try String(contentsOfFile: broken + "/report.html", encoding: .utf8)
         try page.replacingOccurrences(of: "\"use strict\";", with: "\"use strict\"; throw new Error(\"broken page\");")
             .write(toFile: broken + "/report.html", atomically: true, encoding: .utf8)

@@ -1,12 +1,13 @@
-@testable import BenchCore
-@testable import BenchGate
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
-@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
+@testable import BenchReport
+@testable import BenchSystem
 
 /// Issue 25's done-when: the gate passes unchanged code with the baseline recorded on this machine
 /// while the check runs with the children pinned to one CPU and the socket-buffer limits at a
@@ -24,7 +25,9 @@ import XCTest
 /// the case the gate now judges against the base revision only (``ChildCPUFigureInputTests``).
 final class KnownMachineCheckTests: ChildProcessTestCase {
     /// A stock kernel's socket-buffer limits (Linux's defaults on a machine with a few GiB).
-    static let stockNamespaceLimits = ["net.ipv4.tcp_wmem": "4096 16384 4194304", "net.ipv4.tcp_rmem": "4096 131072 6291456"]
+    static let stockNamespaceLimits = [
+        "net.ipv4.tcp_wmem": "4096 16384 4194304", "net.ipv4.tcp_rmem": "4096 131072 6291456",
+    ]
     static let stockCoreLimit = "212992"
 
     static let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
@@ -33,29 +36,43 @@ final class KnownMachineCheckTests: ChildProcessTestCase {
     /// limits move) at ×0.25 and ×0.5 of the quick profile, 5 repeats, the default pinning:
     /// 13 s here.
     func recordBaseline(in scratch: String) throws -> String {
-        let run = try TestSupport.bpbench(["run"] + Self.project + ["--scenario", "manual-drain", "--profile", "quick", "--scale", "0.25,0.5", "--repeat", "5",
-                                                                 "--quiet", "--out", scratch + "/baseline-run"])
+        let run = try TestSupport.bpbench(
+            ["run"] + Self.project + [
+                "--scenario", "manual-drain", "--profile", "quick", "--scale", "0.25,0.5", "--repeat", "5",
+                "--quiet", "--out", scratch + "/baseline-run",
+            ])
         XCTAssertEqual(run.status, 0, run.error)
         let baseline = scratch + "/baseline.json"
-        let update = try TestSupport.bpbench(["baseline", "update"] + Self.project + ["--run", scratch + "/baseline-run", "--baseline", baseline])
+        let update = try TestSupport.bpbench(
+            ["baseline", "update"] + Self.project + ["--run", scratch + "/baseline-run", "--baseline", baseline])
         XCTAssertEqual(update.status, 0, update.error)
         return baseline
     }
 
     /// `bpbench check` of the baseline's row, in a fresh network namespace with the stock limits
     /// when `namespace`.
-    func check(_ baseline: String, _ extra: [String], out: String, namespace: Bool = false) throws -> (status: Int32, output: String, error: String) {
-        let arguments = ["check"] + Self.project + ["--baseline", baseline, "--scenario", "manual-drain", "--quiet", "--out", out] + extra
+    func check(
+        _ baseline: String, _ extra: [String], out: String, namespace: Bool = false
+    ) throws -> (status: Int32, output: String, error: String) {
+        let arguments =
+            ["check"] + Self.project + ["--baseline", baseline, "--scenario", "manual-drain", "--quiet", "--out", out]
+            + extra
         guard namespace else { return try TestSupport.bpbench(arguments) }
-        let settings = Self.stockNamespaceLimits.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value)'" }.joined(separator: " ")
-        let script = "PATH=/usr/sbin:/usr/bin:/sbin:/bin; ip link set lo up && sysctl -qw \(settings) && exec \"$0\" \"$@\""
-        return try TestSupport.execute("/usr/bin/unshare", ["-n", "sh", "-c", script, TestSupport.binDirectory + "/bpbench"] + arguments, in: TestSupport.projectRoot)
+        let settings = Self.stockNamespaceLimits.sorted { $0.key < $1.key }.map { "\($0.key)='\($0.value)'" }.joined(
+            separator: " ")
+        let script =
+            "PATH=/usr/sbin:/usr/bin:/sbin:/bin; ip link set lo up && sysctl -qw \(settings) && exec \"$0\" \"$@\""
+        return try TestSupport.execute(
+            "/usr/bin/unshare", ["-n", "sh", "-c", script, TestSupport.binDirectory + "/bpbench"] + arguments,
+            in: TestSupport.projectRoot)
     }
 
     /// Whether this process may make network namespaces (root, or unprivileged user namespaces).
     static var canUnshareNetwork: Bool {
         FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare")
-            && (try? TestSupport.execute("/usr/bin/unshare", ["-n", "sh", "-c", "PATH=/usr/sbin:/usr/bin:/sbin:/bin; ip link set lo up"]))?.status == 0
+            && (try? TestSupport.execute(
+                "/usr/bin/unshare", ["-n", "sh", "-c", "PATH=/usr/sbin:/usr/bin:/sbin:/bin; ip link set lo up"]))?
+                .status == 0
     }
 
     /// The count in "check passed: no regression (N cells judged; …)".
@@ -65,16 +82,28 @@ final class KnownMachineCheckTests: ChildProcessTestCase {
     }
 
     /// Exit 0 with every difference named in the not-judged note, or 65 naming one; never 1.
-    func assertNotARegression(_ result: (status: Int32, output: String, error: String), naming differences: [String], file: StaticString = #filePath, line: UInt = #line) {
-        XCTAssertNotEqual(result.status, 1, "a regression for the machine alone: \(result.output)", file: file, line: line)
+    func assertNotARegression(
+        _ result: (status: Int32, output: String, error: String), naming differences: [String],
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        XCTAssertNotEqual(
+            result.status, 1, "a regression for the machine alone: \(result.output)", file: file, line: line)
         switch result.status {
         case 0:
-            let note = result.output.split(separator: "\n").first { $0.contains("machine-stable cells not judged: the baseline was recorded with other inputs") }
+            let note = result.output.split(separator: "\n").first {
+                $0.contains("machine-stable cells not judged: the baseline was recorded with other inputs")
+            }
             XCTAssertNotNil(note, result.output, file: file, line: line)
-            for difference in differences { XCTAssertTrue(note?.contains(difference) ?? false, "\(difference) not named: \(result.output)", file: file, line: line) }
+            for difference in differences {
+                XCTAssertTrue(
+                    note?.contains(difference) ?? false, "\(difference) not named: \(result.output)", file: file,
+                    line: line)
+            }
         case 65:
             XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error, file: file, line: line)
-            XCTAssertTrue(result.error.contains("not comparable") && differences.contains { result.error.contains($0) }, result.error, file: file, line: line)
+            XCTAssertTrue(
+                result.error.contains("not comparable") && differences.contains { result.error.contains($0) },
+                result.error, file: file, line: line)
         default:
             XCTFail("exit \(result.status): \(result.error)", file: file, line: line)
         }
@@ -94,26 +123,45 @@ final class KnownMachineCheckTests: ChildProcessTestCase {
         // One CPU, and (where namespaces can be made) a stock kernel's TCP buffer limits.
         let namespace = Self.canUnshareNetwork
         let pinned = try check(baseline, ["--cpus", "0"], out: scratch + "/one-cpu", namespace: namespace)
-        assertNotARegression(pinned, naming: ["child CPUs 1 ≠ baseline's 2"] + (namespace ? ["net.ipv4.tcp_rmem 4096 131072 6291456 ≠ baseline's"] : []))
+        assertNotARegression(
+            pinned,
+            naming: ["child CPUs 1 ≠ baseline's 2"]
+                + (namespace ? ["net.ipv4.tcp_rmem 4096 131072 6291456 ≠ baseline's"] : []))
         if namespace {
             let document = try RunFolder(existing: scratch + "/one-cpu").load()
-            XCTAssertEqual(document.environment.socketBufferLimits?["net.ipv4.tcp_rmem"], Self.stockNamespaceLimits["net.ipv4.tcp_rmem"], "the check ran with the stock limits")
+            XCTAssertEqual(
+                document.environment.socketBufferLimits?["net.ipv4.tcp_rmem"],
+                Self.stockNamespaceLimits["net.ipv4.tcp_rmem"], "the check ran with the stock limits")
             XCTAssertEqual(document.environment.childCPUs?.cpus, [0])
         }
 
         // The global limits, only when asked (they change the whole machine for the check).
         guard ProcessInfo.processInfo.environment["BPBENCH_TEST_HOST_SYSCTLS"] == "1" else { return }
-        let paths = ["net.core.wmem_max", "net.core.rmem_max"].map { "/proc/sys/" + $0.replacingOccurrences(of: ".", with: "/") }
-        let saved = try paths.map { try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let paths = ["net.core.wmem_max", "net.core.rmem_max"].map {
+            "/proc/sys/" + $0.replacingOccurrences(of: ".", with: "/")
+        }
+        let saved = try paths.map {
+            try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         let restore = {
-            for (path, value) in zip(paths, saved) { try? value.write(toFile: path, atomically: false, encoding: .utf8) }
+            for (path, value) in zip(paths, saved) {
+                try? value.write(toFile: path, atomically: false, encoding: .utf8)
+            }
         }
         addTeardownBlock(restore)  // also when an assertion below throws
         defer { restore() }
         for path in paths { try Self.stockCoreLimit.write(toFile: path, atomically: false, encoding: .utf8) }
         let stock = try check(baseline, ["--cpus", "0"], out: scratch + "/stock-core")
         restore()
-        XCTAssertEqual(try paths.map { try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) }, saved)
-        assertNotARegression(stock, naming: ["child CPUs 1 ≠ baseline's 2", "net.core.wmem_max 212992 ≠ baseline's", "net.core.rmem_max 212992 ≠ baseline's"])
+        XCTAssertEqual(
+            try paths.map {
+                try String(contentsOfFile: $0, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            }, saved)
+        assertNotARegression(
+            stock,
+            naming: [
+                "child CPUs 1 ≠ baseline's 2", "net.core.wmem_max 212992 ≠ baseline's",
+                "net.core.rmem_max 212992 ≠ baseline's",
+            ])
     }
 }

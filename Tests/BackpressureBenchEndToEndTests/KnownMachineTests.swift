@@ -1,12 +1,13 @@
-@testable import BenchCore
-@testable import BenchGate
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
-@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
+@testable import BenchReport
+@testable import BenchSystem
 
 /// Issue 25, "a known machine", on real children: they run pinned to a fixed CPU set with one NIO event loop
 /// per pinned CPU, the run records both, and a baseline recorded with another CPU count is not a
@@ -18,9 +19,12 @@ final class KnownMachineTests: ChildProcessTestCase {
         var limits = ChildLimits()
         limits.cpus = cpus
         limits.timeoutS = 20
-        var record = RunRecord(scenario: "sh", repeatIndex: 1, scale: 1, parameters: [:], logFile: directory + "/child.log")
+        var record = RunRecord(
+            scenario: "sh", repeatIndex: 1, scale: 1, parameters: [:], logFile: directory + "/child.log")
         ChildRunner(launcherPath: TestSupport.binDirectory + "/bpbench-launch", limits: limits)
-            .run(program: "/bin/sh", arguments: ["-c", script], environment: ["PATH": "/usr/bin:/bin"], speaksProtocol: false, into: &record)
+            .run(
+                program: "/bin/sh", arguments: ["-c", script], environment: ["PATH": "/usr/bin:/bin"],
+                speaksProtocol: false, into: &record)
         return (record, (try? String(contentsOfFile: record.logFile, encoding: .utf8)) ?? "")
     }
 
@@ -50,7 +54,9 @@ final class KnownMachineTests: ChildProcessTestCase {
     func testAMaskTheKernelRefusesIsASpawnFailureNamingThePinning() throws {
         let (record, log) = try launch("echo ran", cpus: ChildCPUs([1000]))
         XCTAssertEqual(record.status, .spawnFailed, log)
-        XCTAssertTrue(record.statusDetail?.contains("pinning to the run's CPU set (sched_setaffinity) failed") ?? false, "\(record.statusDetail ?? "")")
+        XCTAssertTrue(
+            record.statusDetail?.contains("pinning to the run's CPU set (sched_setaffinity) failed") ?? false,
+            "\(record.statusDetail ?? "")")
         XCTAssertFalse(log.contains("ran"), log)
     }
 
@@ -69,7 +75,8 @@ final class KnownMachineTests: ChildProcessTestCase {
             XCTAssertEqual(record.status, .ok, record.statusDetail ?? "")
             return try XCTUnwrap(record.observed.peakThreads)
         }
-        let one = try peakThreads([allowed[0]]), two = try peakThreads(Array(allowed.prefix(2)))
+        let one = try peakThreads([allowed[0]])
+        let two = try peakThreads(Array(allowed.prefix(2)))
         XCTAssertLessThanOrEqual(one + 2, two, "one CPU: \(one) threads, two: \(two)")
     }
 
@@ -80,15 +87,22 @@ final class KnownMachineTests: ChildProcessTestCase {
         var limits = ChildLimits()
         limits.cpus = ChildCPUs([0])
         let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: [])
-        XCTAssertEqual(RunDocument(plan: plan, entries: [entry], limits: limits, projectRoot: TestSupport.projectRoot).environment.childCPUs?.cpus, [0])
-        let run = try TestSupport.bpbench(["run", "--root", TestSupport.projectRoot, "--scenario", "fixture-allocate", "--include-fixtures", "--profile", "quick",
-                                           "--repeat", "1", "--warmup", "0", "--cpus", "0", "--quiet", "--out", directory + "/run"])
+        XCTAssertEqual(
+            RunDocument(plan: plan, entries: [entry], limits: limits, projectRoot: TestSupport.projectRoot).environment
+                .childCPUs?.cpus, [0])
+        let run = try TestSupport.bpbench([
+            "run", "--root", TestSupport.projectRoot, "--scenario", "fixture-allocate", "--include-fixtures",
+            "--profile", "quick",
+            "--repeat", "1", "--warmup", "0", "--cpus", "0", "--quiet", "--out", directory + "/run",
+        ])
         XCTAssertEqual(run.status, 0, run.error)
         let document = try RunFolder(existing: directory + "/run").load()
         XCTAssertEqual(document.environment.childCPUs?.cpus, [0])
         XCTAssertEqual(document.environment.eventLoops, 1)
-        let refused = try TestSupport.bpbench(["run", "--root", TestSupport.projectRoot, "--scenario", "fixture-allocate", "--include-fixtures",
-                                               "--cpus", "4000", "--out", directory + "/refused"])
+        let refused = try TestSupport.bpbench([
+            "run", "--root", TestSupport.projectRoot, "--scenario", "fixture-allocate", "--include-fixtures",
+            "--cpus", "4000", "--out", directory + "/refused",
+        ])
         XCTAssertEqual(refused.status, 64, refused.error)
         XCTAssertEqual(refused.error.split(separator: "\n").count, 1, refused.error)
         XCTAssertTrue(refused.error.contains("CPU 4000 is not one this process may run on"), refused.error)

@@ -1,9 +1,10 @@
-@testable import BenchCore
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import XCTest
+
+@testable import BenchCore
+@testable import BenchModel
+@testable import BenchReport
 
 /// Issue 23: a garbage-collected runtime is judged on what it holds. A Node row's peak allocated
 /// is the live heap (heapUsed + arrayBuffers right after a forced gc(), ScenarioKitNode's
@@ -13,7 +14,9 @@ import XCTest
 /// input; and the live figure both ways against the lazy one on the same run.
 final class NodeLiveHeapTests: ChildProcessTestCase {
     private func requireNode() throws {
-        guard ExternalCommand.resolve("node", in: "/") != nil else { throw XCTSkip("node is not installed (make deps installs it)") }
+        guard ExternalCommand.resolve("node", in: "/") != nil else {
+            throw XCTSkip("node is not installed (make deps installs it)")
+        }
     }
 
     /// Every row (base and the profile's variants) of `scenarios` at standard, scales 1 and 4: the
@@ -23,12 +26,16 @@ final class NodeLiveHeapTests: ChildProcessTestCase {
     private func analyse(_ scenarios: [String], repeats: Int, overrides: [String] = []) throws -> RunAnalysis {
         let entries = try scenarios.map { try TestSupport.entry($0) }
         let scales: [Double] = [1, 4]
-        let plan = try RunPlan(entries: entries, profile: .standard, repeats: repeats, warmups: 0, scales: scales, overrides: overrides)
+        let plan = try RunPlan(
+            entries: entries, profile: .standard, repeats: repeats, warmups: 0, scales: scales, overrides: overrides)
         let directory = TestSupport.temporaryDirectory("live-heap")
-        var document = RunDocument(startedAt: "t", profile: "standard", repeats: repeats, warmups: 0, scales: scales, limits: ChildLimits(),
-                                   environment: Synthetic.environment)
-        BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory + "/cache", interruption: nil)
-            .execute(plan, logDirectory: directory, into: &document) { _ in }
+        var document = RunDocument(
+            startedAt: "t", profile: "standard", repeats: repeats, warmups: 0, scales: scales, limits: ChildLimits(),
+            environment: Synthetic.environment)
+        BenchRunner(
+            catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory + "/cache", interruption: nil
+        )
+        .execute(plan, logDirectory: directory, into: &document) { _ in }
         for record in document.records {
             XCTAssertEqual(record.status, .ok, "\(record.scenario) ×\(record.scale): \(record.statusDetail ?? "")")
         }
@@ -73,7 +80,9 @@ final class NodeLiveHeapTests: ChildProcessTestCase {
         let live = try TestSupport.runChild("node-pipeline", ["consumer_rate=0"])
         let lazy = try TestSupport.runChild("node-pipeline", ["consumer_rate=0", "live_heap=false"])
         for record in [live, lazy] { XCTAssertEqual(record.status, .ok, record.statusDetail ?? "") }
-        XCTAssertTrue(live.hello?.allocator?.contains("live heap after forced GC") == true, live.hello?.allocator ?? "no allocator")
+        XCTAssertTrue(
+            live.hello?.allocator?.contains("live heap after forced GC") == true,
+            live.hello?.allocator ?? "no allocator")
         XCTAssertTrue(lazy.hello?.allocator?.contains("lazy") == true, lazy.hello?.allocator ?? "no allocator")
         XCTAssertGreaterThan(live.metrics["forced_gcs"] ?? 0, 0)
         XCTAssertNil(lazy.metrics["forced_gcs"], "the lazy figure forces nothing")
@@ -88,9 +97,14 @@ final class NodeLiveHeapTests: ChildProcessTestCase {
     /// both ends, and the bytes in flight fall with it (1.06 MiB at 256 KiB against 4.6 MiB
     /// autotuned, node-pipeline here) — the other way, 0 sets nothing and the sockets autotune.
     func testNodeStreamsTakeTheSwiftTwinsSocketBuffer() throws {
-        for (node, swift) in [("node-pipeline", "pipeline-copy"), ("node-manual-drain", "manual-drain"), ("node-ignored-drain", "ignored-drain")] {
-            let nodeSpec = try XCTUnwrap(try TestSupport.entry(node).description.parameter(named: "socket_buffer"), node)
-            let swiftSpec = try XCTUnwrap(try TestSupport.entry(swift).description.parameter(named: "socket_buffer"), swift)
+        for (node, swift) in [
+            ("node-pipeline", "pipeline-copy"), ("node-manual-drain", "manual-drain"),
+            ("node-ignored-drain", "ignored-drain"),
+        ] {
+            let nodeSpec = try XCTUnwrap(
+                try TestSupport.entry(node).description.parameter(named: "socket_buffer"), node)
+            let swiftSpec = try XCTUnwrap(
+                try TestSupport.entry(swift).description.parameter(named: "socket_buffer"), swift)
             XCTAssertEqual(nodeSpec.kind, swiftSpec.kind, node)
             XCTAssertEqual(nodeSpec.defaultValue, swiftSpec.defaultValue, node)
             XCTAssertEqual(nodeSpec.minimum, swiftSpec.minimum, node)
@@ -104,6 +118,8 @@ final class NodeLiveHeapTests: ChildProcessTestCase {
         XCTAssertNil(autotuned.metrics["socket_sndbuf_bytes"], "0 sets nothing")
         let fixedInFlight = try XCTUnwrap(fixed.result?.gaugeMaxima["in_flight_bytes"])
         let autotunedInFlight = try XCTUnwrap(autotuned.result?.gaugeMaxima["in_flight_bytes"])
-        XCTAssertLessThan(Double(fixedInFlight), 0.5 * Double(autotunedInFlight), "fixed \(fixedInFlight) B in flight, autotuned \(autotunedInFlight) B")
+        XCTAssertLessThan(
+            Double(fixedInFlight), 0.5 * Double(autotunedInFlight),
+            "fixed \(fixedInFlight) B in flight, autotuned \(autotunedInFlight) B")
     }
 }

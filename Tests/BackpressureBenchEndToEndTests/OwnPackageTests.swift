@@ -18,7 +18,9 @@ final class OwnPackageTests: ChildProcessTestCase {
         XCTAssertEqual(result.status, 66, result.error)
         XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error)
         XCTAssertTrue(result.error.contains("is not a Swift package"), result.error)
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: folder), [], "nothing written into a folder that is not a package")
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: folder), [],
+            "nothing written into a folder that is not a package")
     }
 
     func testAPackageWithoutScenariosIsOneLineAndExit78() throws {
@@ -27,7 +29,8 @@ final class OwnPackageTests: ChildProcessTestCase {
         XCTAssertEqual(result.status, 78, result.error)
         XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error)
         XCTAssertTrue(result.error.contains("has no scenarios"), result.error)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/Reports"), "no Reports/ for a package with nothing to run")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: root + "/Reports"), "no Reports/ for a package with nothing to run")
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/.build"), "not built")
     }
 
@@ -36,7 +39,9 @@ final class OwnPackageTests: ChildProcessTestCase {
         let result = try TestSupport.bpbench(["run", "--package-path", root, "--profile", "quick"])
         XCTAssertEqual(result.status, 64, result.error)
         XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error)
-        XCTAssertTrue(result.error.contains("'ScenarioKit'") && result.error.contains("named like a BackpressureBench module"), result.error)
+        XCTAssertTrue(
+            result.error.contains("'ScenarioKit'") && result.error.contains("named like a BackpressureBench module"),
+            result.error)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/Reports/runs"), "no run folder")
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/.build"), "refused before building")
         XCTAssertEqual(try readVerdict(root).exitCode, 64, "the verdict file says how it ended")
@@ -50,16 +55,20 @@ final class OwnPackageTests: ChildProcessTestCase {
             import PackageDescription
             let package = Package(name: "broken", targets: [.executableTarget(name: "broken-scenario", path: "Scenarios/broken-scenario")])
             """
-        let root = try package("does-not-build", manifest: manifest, files: ["Scenarios/broken-scenario/main.swift": "let x: Int = \"not an int\"\n"])
+        let root = try package(
+            "does-not-build", manifest: manifest,
+            files: ["Scenarios/broken-scenario/main.swift": "let x: Int = \"not an int\"\n"])
         let result = try TestSupport.bpbench(["run", "--package-path", root, "--profile", "quick"])
         XCTAssertEqual(result.status, 65, result.error)
         let lines = result.error.split(separator: "\n").filter { $0.hasPrefix("bpbench: error:") }
         XCTAssertEqual(lines.count, 1, result.error)
-        XCTAssertTrue(lines.first?.contains("does not build") == true && lines.first?.contains("error:") == true, result.error)
+        XCTAssertTrue(
+            lines.first?.contains("does not build") == true && lines.first?.contains("error:") == true, result.error)
         XCTAssertTrue(lines.first?.contains("bpbench-build.log") == true, "names the log")
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/Reports/runs"), "no run folder")
         // The verdict still says how it ended: a plugin's caller has nothing else to read.
-        let verdict = try JSONDecoder().decode(Verdict.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/Reports/verdict.json")))
+        let verdict = try JSONDecoder().decode(
+            Verdict.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/Reports/verdict.json")))
         XCTAssertEqual(verdict.exitCode, 65)
         XCTAssertEqual(verdict.outcome, "error")
         XCTAssertNil(verdict.runFolder)
@@ -71,12 +80,18 @@ final class OwnPackageTests: ChildProcessTestCase {
         let parent = TestSupport.temporaryDirectory("init")
         let created = try TestSupport.bpbench(["init", parent + "/demo", "--local", TestSupport.projectRoot])
         XCTAssertEqual(created.status, 0, created.error)
-        let files = ["Package.swift", ".gitignore", "README.md", ".github/workflows/bench.yml", "Scenarios/example/main.swift", "Scenarios/example/README.md"]
+        let files = [
+            "Package.swift", ".gitignore", "README.md", ".github/workflows/bench.yml", "Scenarios/example/main.swift",
+            "Scenarios/example/README.md",
+        ]
         for file in files { XCTAssertTrue(FileManager.default.fileExists(atPath: parent + "/demo/" + file), file) }
         let manifest = try String(contentsOfFile: parent + "/demo/Package.swift", encoding: .utf8)
-        XCTAssertTrue(manifest.contains(".package(name: \"BackpressureBench\", path: \"\(TestSupport.projectRoot)\")"), manifest)
+        XCTAssertTrue(
+            manifest.contains(".package(name: \"BackpressureBench\", path: \"\(TestSupport.projectRoot)\")"), manifest)
         let workflow = try String(contentsOfFile: parent + "/demo/.github/workflows/bench.yml", encoding: .utf8)
-        XCTAssertTrue(workflow.contains("pull_request") && workflow.contains("actions/cache") && workflow.contains("bpbench check") && workflow.contains("verdict.json"), workflow)
+        XCTAssertTrue(
+            workflow.contains("pull_request") && workflow.contains("actions/cache")
+                && workflow.contains("bpbench check") && workflow.contains("verdict.json"), workflow)
         let ignored = try String(contentsOfFile: parent + "/demo/.gitignore", encoding: .utf8)
         XCTAssertTrue(ignored.contains("Reports/runs/") && ignored.contains(".build/"), ignored)
 
@@ -89,36 +104,50 @@ final class OwnPackageTests: ChildProcessTestCase {
 
         // A partly existing package: nothing of the new files is written either.
         let partial = parent + "/partial"
-        try FileManager.default.createDirectory(atPath: partial + "/Scenarios/example", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: partial + "/Scenarios/example", withIntermediateDirectories: true)
         try "keep\n".write(toFile: partial + "/Scenarios/example/README.md", atomically: true, encoding: .utf8)
         let refused = try TestSupport.bpbench(["init", partial])
         XCTAssertEqual(refused.status, 73, refused.error)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: partial).sorted(), ["Scenarios"])
-        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: partial + "/Scenarios/example"), ["README.md"])
+        XCTAssertEqual(
+            try FileManager.default.contentsOfDirectory(atPath: partial + "/Scenarios/example"), ["README.md"])
     }
 
     /// `init --scenario` in each language: the manifest folders are read by the catalog as written,
     /// and the command skeleton runs to an ok row (no Swift build: `--skip-build`).
     func testInitAddsAScenarioFolderInEachLanguage() throws {
         let root = try package("add-scenarios", files: [:])
-        for (name, language) in [("swift-one", "swift"), ("node-one", "node"), ("python-one", "python"), ("shell-one", "command")] {
-            let result = try TestSupport.bpbench(["init", "--scenario", name, "--language", language, "--package-path", root])
+        for (name, language) in [
+            ("swift-one", "swift"), ("node-one", "node"), ("python-one", "python"), ("shell-one", "command"),
+        ] {
+            let result = try TestSupport.bpbench([
+                "init", "--scenario", name, "--language", language, "--package-path", root,
+            ])
             XCTAssertEqual(result.status, 0, result.error)
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: root + "/Scenarios/swift-one/main.swift"))
-        let again = try TestSupport.bpbench(["init", "--scenario", "node-one", "--language", "node", "--package-path", root])
+        let again = try TestSupport.bpbench([
+            "init", "--scenario", "node-one", "--language", "node", "--package-path", root,
+        ])
         XCTAssertEqual(again.status, 73, again.error)
         let badName = try TestSupport.bpbench(["init", "--scenario", "bpbench-launch", "--package-path", root])
         XCTAssertEqual(badName.status, 64, badName.error)
         XCTAssertFalse(FileManager.default.fileExists(atPath: root + "/Scenarios/bpbench-launch"))
 
-        let catalog = try ScenarioPackage(path: root).catalog(launcherPath: TestSupport.binDirectory + "/bpbench-launch")
+        let catalog = try ScenarioPackage(path: root).catalog(
+            launcherPath: TestSupport.binDirectory + "/bpbench-launch")
         let discovery = catalog.discover()
         XCTAssertEqual(Set(discovery.entries.map(\.name)), ["node-one", "python-one", "shell-one"])
-        XCTAssertEqual(discovery.problems.map(\.message).filter { !$0.contains("swift-one") }, [], "only the unbuilt Swift scenario is a problem")
+        XCTAssertEqual(
+            discovery.problems.map(\.message).filter { !$0.contains("swift-one") }, [],
+            "only the unbuilt Swift scenario is a problem")
 
-        let run = try TestSupport.bpbench(["run", "--package-path", root, "--skip-build", "--bin-dir", TestSupport.binDirectory, "--launcher", TestSupport.binDirectory + "/bpbench-launch",
-                                           "--scenario", "shell-one", "--profile", "quick", "--repeat", "1", "--warmup", "0", "--quiet"])
+        let run = try TestSupport.bpbench([
+            "run", "--package-path", root, "--skip-build", "--bin-dir", TestSupport.binDirectory, "--launcher",
+            TestSupport.binDirectory + "/bpbench-launch",
+            "--scenario", "shell-one", "--profile", "quick", "--repeat", "1", "--warmup", "0", "--quiet",
+        ])
         XCTAssertEqual(run.status, 0, run.error)
         let document = try RunFolder(existing: root + "/Reports/latest").load()
         XCTAssertEqual(document.records.map(\.status), [.ok])
@@ -127,16 +156,19 @@ final class OwnPackageTests: ChildProcessTestCase {
     /// The names a user scenario may not take are exactly the harness's own non-scenario targets.
     func testTheReservedNamesAreThePackagesOwnTargets() throws {
         let manifest = try String(contentsOfFile: TestSupport.projectRoot + "/Package.swift", encoding: .utf8)
-        let declared = try NSRegularExpression(pattern: #"\.(?:target|executableTarget|systemLibrary)\(\s*name:\s*"([^"]+)""#)
-            .matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest))
-            .map { String(manifest[Range($0.range(at: 1), in: manifest)!]) }
+        let declared = try NSRegularExpression(
+            pattern: #"\.(?:target|executableTarget|systemLibrary)\(\s*name:\s*"([^"]+)""#
+        )
+        .matches(in: manifest, range: NSRange(manifest.startIndex..., in: manifest))
+        .map { String(manifest[Range($0.range(at: 1), in: manifest)!]) }
         XCTAssertEqual(Set(declared), ScenarioPackage.reservedNames)
     }
 
     // MARK: - The verdict file
 
     func testTheVerdictSaysRegressionNotComparableAndErrorApart() {
-        XCTAssertEqual(Verdict(command: "check", exitCode: 0, findings: 0, errorLine: nil, runFolder: "r").outcome, "pass")
+        XCTAssertEqual(
+            Verdict(command: "check", exitCode: 0, findings: 0, errorLine: nil, runFolder: "r").outcome, "pass")
         let regression = Verdict(command: "check", exitCode: 1, findings: 3, errorLine: nil, runFolder: "r")
         XCTAssertEqual(regression.outcome, "regression")
         XCTAssertEqual(regression.findings, 3)
@@ -144,11 +176,16 @@ final class OwnPackageTests: ChildProcessTestCase {
         let notComparable = Verdict(command: "check", exitCode: 65, findings: nil, errorLine: line, runFolder: nil)
         XCTAssertEqual(notComparable.outcome, "not-comparable")
         XCTAssertEqual(notComparable.notComparableReason, line)
-        let corrupt = Verdict(command: "check", exitCode: 65, findings: nil, errorLine: "baseline Reports/baseline.json is empty", runFolder: nil)
+        let corrupt = Verdict(
+            command: "check", exitCode: 65, findings: nil, errorLine: "baseline Reports/baseline.json is empty",
+            runFolder: nil)
         XCTAssertEqual(corrupt.outcome, "error")
         XCTAssertNil(corrupt.notComparableReason)
-        XCTAssertEqual(Verdict(command: "run", exitCode: 3, findings: nil, errorLine: nil, runFolder: "r").outcome, "rows-not-ok")
-        XCTAssertEqual(Verdict(command: "run", exitCode: 130, findings: nil, errorLine: nil, runFolder: nil).outcome, "interrupted")
+        XCTAssertEqual(
+            Verdict(command: "run", exitCode: 3, findings: nil, errorLine: nil, runFolder: "r").outcome, "rows-not-ok")
+        XCTAssertEqual(
+            Verdict(command: "run", exitCode: 130, findings: nil, errorLine: nil, runFolder: nil).outcome, "interrupted"
+        )
     }
 
     // MARK: - Examples/chunk-uploader, end to end
@@ -163,7 +200,9 @@ final class OwnPackageTests: ChildProcessTestCase {
     /// verdict file says so.
     /// `BPBENCH_SKIP_EXAMPLE=1` skips it for a quick local `swift test` (it runs in `.ci/run`).
     func testTheExamplePackageIsBuiltRunJudgedAndARegressionInItsLibraryFailsItsGate() throws {
-        if ProcessInfo.processInfo.environment["BPBENCH_SKIP_EXAMPLE"] == "1" { throw XCTSkip("BPBENCH_SKIP_EXAMPLE=1") }
+        if ProcessInfo.processInfo.environment["BPBENCH_SKIP_EXAMPLE"] == "1" {
+            throw XCTSkip("BPBENCH_SKIP_EXAMPLE=1")
+        }
         let root = try exampleCopy()
         // Their history: the sources as one commit (fixed dates and no reports in it, so the same
         // sources are the same commit in every test run and the base's build under .build/ab/ —
@@ -175,13 +214,19 @@ final class OwnPackageTests: ChildProcessTestCase {
         XCTAssertEqual(list.status, 0, list.error)
         XCTAssertEqual(list.output.split(separator: "\n"), ["bounded-upload", "fanin-upload"])
 
-        let run = try TestSupport.bpbench(["run", "--package-path", root, "--profile", "quick", "--scale", "1,4", "--repeat", "5", "--quiet"])
+        let run = try TestSupport.bpbench([
+            "run", "--package-path", root, "--profile", "quick", "--scale", "1,4", "--repeat", "5", "--quiet",
+        ])
         XCTAssertEqual(run.status, 0, run.error)
         let document = try RunFolder(existing: root + "/Reports/latest").load()
         XCTAssertEqual(Set(document.records.map(\.scenario)), ["bounded-upload", "fanin-upload"])
-        XCTAssertTrue(document.records.allSatisfy { $0.status == .ok && $0.verification?.passed == true }, "every repeat ok and verified")
-        XCTAssertEqual(document.records.filter { $0.scenario == "bounded-upload" }.compactMap { $0.gaugeMaxima["queue_depth"] }.max(), 8,
-                       "the library's bound, counted by the library")
+        XCTAssertTrue(
+            document.records.allSatisfy { $0.status == .ok && $0.verification?.passed == true },
+            "every repeat ok and verified")
+        XCTAssertEqual(
+            document.records.filter { $0.scenario == "bounded-upload" }.compactMap { $0.gaugeMaxima["queue_depth"] }
+                .max(), 8,
+            "the library's bound, counted by the library")
         let report = try String(contentsOfFile: root + "/Reports/latest/report.md", encoding: .utf8)
         XCTAssertTrue(report.contains("grows-with-input"), "the unbounded fan-in is seen growing")
         var verdict = try readVerdict(root)
@@ -202,13 +247,18 @@ final class OwnPackageTests: ChildProcessTestCase {
         let library = root + "/Sources/ChunkUploader/BoundedPipelineUploader.swift"
         let source = try String(contentsOfFile: library, encoding: .utf8)
         XCTAssertTrue(source.contains("public static let defaultCapacity = 8"))
-        try source.replacingOccurrences(of: "public static let defaultCapacity = 8", with: "public static let defaultCapacity = 32")
-            .write(toFile: library, atomically: true, encoding: .utf8)
+        try source.replacingOccurrences(
+            of: "public static let defaultCapacity = 8", with: "public static let defaultCapacity = 32"
+        )
+        .write(toFile: library, atomically: true, encoding: .utf8)
         let regressed = try TestSupport.bpbench(["check", "--package-path", root, "--against", "HEAD", "--quiet"])
         XCTAssertEqual(regressed.status, 1, regressed.output + regressed.error)
-        XCTAssertTrue(regressed.output.contains("bounded-upload") && regressed.output.contains("queue_depth"), regressed.output)
+        XCTAssertTrue(
+            regressed.output.contains("bounded-upload") && regressed.output.contains("queue_depth"), regressed.output)
         // The same-job A/B ran against *their* HEAD, exported and built from their package.
-        XCTAssertTrue(regressed.output.contains("note: base HEAD (") && regressed.output.contains("built in \(root)/.build/ab/"), regressed.output)
+        XCTAssertTrue(
+            regressed.output.contains("note: base HEAD (") && regressed.output.contains("built in \(root)/.build/ab/"),
+            regressed.output)
         verdict = try readVerdict(root)
         XCTAssertEqual(verdict.outcome, "regression")
         XCTAssertEqual(verdict.exitCode, 1)
@@ -219,12 +269,17 @@ final class OwnPackageTests: ChildProcessTestCase {
     // MARK: - Helpers
 
     /// A throw-away package: `manifest` (a dependency-free one by default) and `files`.
-    private func package(_ name: String, manifest: String = "// swift-tools-version: 6.1\nimport PackageDescription\nlet package = Package(name: \"p\")\n",
-                         files: [String: String]) throws -> String {
+    private func package(
+        _ name: String,
+        manifest: String =
+            "// swift-tools-version: 6.1\nimport PackageDescription\nlet package = Package(name: \"p\")\n",
+        files: [String: String]
+    ) throws -> String {
         let root = TestSupport.temporaryDirectory(name)
         try manifest.write(toFile: root + "/Package.swift", atomically: true, encoding: .utf8)
         for (path, contents) in files {
-            try FileManager.default.createDirectory(atPath: root + "/" + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: root + "/" + (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             try contents.write(toFile: root + "/" + path, atomically: true, encoding: .utf8)
         }
         return root
@@ -240,7 +295,8 @@ final class OwnPackageTests: ChildProcessTestCase {
         for name in try fileManager.contentsOfDirectory(atPath: root) where name != ".build" {
             try fileManager.removeItem(atPath: root + "/" + name)
         }
-        for name in try fileManager.contentsOfDirectory(atPath: source) where ![".build", "Reports", ".swiftpm"].contains(name) {
+        for name in try fileManager.contentsOfDirectory(atPath: source)
+        where ![".build", "Reports", ".swiftpm"].contains(name) {
             try fileManager.copyItem(atPath: source + "/" + name, toPath: root + "/" + name)
         }
         let manifest = try String(contentsOfFile: root + "/Package.swift", encoding: .utf8)
@@ -265,6 +321,7 @@ final class OwnPackageTests: ChildProcessTestCase {
     }
 
     private func readVerdict(_ root: String) throws -> Verdict {
-        try JSONDecoder().decode(Verdict.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/Reports/verdict.json")))
+        try JSONDecoder().decode(
+            Verdict.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/Reports/verdict.json")))
     }
 }

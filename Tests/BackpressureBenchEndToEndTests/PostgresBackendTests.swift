@@ -1,8 +1,9 @@
-@testable import BenchModel
 import BenchProtocol
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchModel
 
 /// persistent-queue's postgres backend on a real cluster each test starts (through the scenario)
 /// and must leave stopped: verified runs, and every bad configuration the issue names ending as
@@ -18,12 +19,14 @@ final class PostgresBackendTests: ChildProcessTestCase {
     func log(_ record: RunRecord) -> String { (try? String(contentsOfFile: record.logFile, encoding: .utf8)) ?? "" }
 
     func testWorkerProcessesDrainTheQueueVerifiedAndTheServerStops() throws {
-        let record = try TestSupport.runChild("persistent-queue", ["backend=postgres", "items=3000", "workers=2", "consumer_rate=0"])
+        let record = try TestSupport.runChild(
+            "persistent-queue", ["backend=postgres", "items=3000", "workers=2", "consumer_rate=0"])
         XCTAssertEqual(record.status, .ok, "\(record.statusDetail ?? "")\n\(log(record))")
         XCTAssertEqual(record.metrics["lost"], 0)
         XCTAssertEqual(record.metrics["duplicates"], 0)
         XCTAssertEqual(record.metrics["events_processed"], 3000)
-        XCTAssertGreaterThan(record.metrics["worker_peak_rss_bytes"] ?? 0, 1_048_576, "each worker reports its own peak")
+        XCTAssertGreaterThan(
+            record.metrics["worker_peak_rss_bytes"] ?? 0, 1_048_576, "each worker reports its own peak")
         // The child, its 2 workers and the server's processes, all in the sampled tree.
         XCTAssertGreaterThanOrEqual(record.observed.maxProcesses ?? 0, 5)
         XCTAssertGreaterThan(record.observed.peakTreeRssBytes ?? 0, record.observed.peakRssBytes)
@@ -31,7 +34,8 @@ final class PostgresBackendTests: ChildProcessTestCase {
     }
 
     func testWorkersKilledMidRunAreRestartedAndNothingIsLost() throws {
-        let record = try TestSupport.runChild("persistent-queue", ["backend=postgres", "items=6000", "workers=2", "consumer_rate=3000", "worker_kills=3"])
+        let record = try TestSupport.runChild(
+            "persistent-queue", ["backend=postgres", "items=6000", "workers=2", "consumer_rate=3000", "worker_kills=3"])
         XCTAssertEqual(record.status, .ok, "\(record.statusDetail ?? "")\n\(log(record))")
         XCTAssertEqual(record.metrics["lost"], 0)
         XCTAssertEqual(record.metrics["worker_kills_landed"], 3)
@@ -46,28 +50,38 @@ final class PostgresBackendTests: ChildProcessTestCase {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(holder, $0, length) == 0 && listen(holder, 1) == 0 && getsockname(holder, $0, &length) == 0
+            }
         }
         XCTAssertTrue(bound)
         let port = Int(UInt16(bigEndian: address.sin_port))
         let record = try TestSupport.runChild("persistent-queue", ["backend=postgres", "items=500", "pg_port=\(port)"])
         XCTAssertEqual(record.status, .error)
-        XCTAssertTrue(record.statusDetail?.contains("before accepting connections on 127.0.0.1:\(port)") == true, record.statusDetail ?? "")
-        XCTAssertTrue(log(record).contains("could not bind"), "the server's own reason is in the row's log:\n\(log(record))")
+        XCTAssertTrue(
+            record.statusDetail?.contains("before accepting connections on 127.0.0.1:\(port)") == true,
+            record.statusDetail ?? "")
+        XCTAssertTrue(
+            log(record).contains("could not bind"), "the server's own reason is in the row's log:\n\(log(record))")
     }
 
     func testAnInitdbFailureIsAnErrorRow() throws {
         let fake = TestSupport.temporaryDirectory("pg-bin")
-        let real = try XCTUnwrap(((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().last)
-        try FileManager.default.createSymbolicLink(atPath: fake + "/postgres", withDestinationPath: "/usr/lib/postgresql/\(real)/bin/postgres")
-        try "#!/bin/sh\necho 'initdb: simulated failure for the test' >&2\nexit 1\n".write(toFile: fake + "/initdb", atomically: true, encoding: .utf8)
+        let real = try XCTUnwrap(
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql")) ?? []).sorted().last)
+        try FileManager.default.createSymbolicLink(
+            atPath: fake + "/postgres", withDestinationPath: "/usr/lib/postgresql/\(real)/bin/postgres")
+        try "#!/bin/sh\necho 'initdb: simulated failure for the test' >&2\nexit 1\n".write(
+            toFile: fake + "/initdb", atomically: true, encoding: .utf8)
         chmod(fake + "/initdb", 0o755)
         chmod(fake, 0o755)
         setenv("BPBENCH_PG_BINDIR", fake, 1)
         defer { unsetenv("BPBENCH_PG_BINDIR") }
         let record = try TestSupport.runChild("persistent-queue", ["backend=postgres", "items=500"])
         XCTAssertEqual(record.status, .error)
-        XCTAssertTrue(record.statusDetail?.contains("initdb failed") == true && record.statusDetail?.contains("simulated failure") == true, record.statusDetail ?? "")
+        XCTAssertTrue(
+            record.statusDetail?.contains("initdb failed") == true
+                && record.statusDetail?.contains("simulated failure") == true, record.statusDetail ?? "")
     }
 
     func testNoPostgreSQLMeansSkippedWithTheReason() throws {
@@ -95,10 +109,13 @@ final class PostgresBackendTests: ChildProcessTestCase {
             }
         }
         killer.start()
-        let record = try TestSupport.runChild("persistent-queue", ["backend=postgres", "items=8000", "producer_rate=2000", "workers=2"])
+        let record = try TestSupport.runChild(
+            "persistent-queue", ["backend=postgres", "items=8000", "producer_rate=2000", "workers=2"])
         XCTAssertEqual(record.status, .error, log(record))
-        XCTAssertTrue(record.statusDetail?.contains("postgres server exited mid-run") == true
-                      || record.statusDetail?.contains("connection") == true || record.statusDetail?.contains("Connection") == true,
-                      record.statusDetail ?? "")
+        XCTAssertTrue(
+            record.statusDetail?.contains("postgres server exited mid-run") == true
+                || record.statusDetail?.contains("connection") == true
+                || record.statusDetail?.contains("Connection") == true,
+            record.statusDetail ?? "")
     }
 }

@@ -16,8 +16,9 @@ final class ProcessScopeTests: ChildProcessTestCase {
         let arguments = ["/bin/sh", "-c", "sleep 30 </dev/null >/dev/null 2>&1 & echo $! > \"$0\"", pidFile]
         let variables = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
         func cStrings(_ strings: [String]) -> [UnsafeMutablePointer<CChar>?] { strings.map { strdup($0) } + [nil] }
-        let argv = cStrings(arguments), envp = cStrings(variables)
-        defer { (argv + envp).forEach { free($0) } }
+        let argv = cStrings(arguments)
+        let envp = cStrings(variables)
+        defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         XCTAssertEqual(posix_spawn(&pid, "/bin/sh", nil, nil, argv, envp), 0)
         var status: Int32 = 0
@@ -30,7 +31,9 @@ final class ProcessScopeTests: ChildProcessTestCase {
     func end(_ pid: Int32) {
         kill(pid, SIGKILL)
         let deadline = Date().addingTimeInterval(5)
-        while TestProcessScope.table().contains(where: { $0.pid == pid && $0.state != "Z" }), Date() < deadline { usleep(10_000) }
+        while TestProcessScope.table().contains(where: { $0.pid == pid && $0.state != "Z" }), Date() < deadline {
+            usleep(10_000)
+        }
     }
 
     func testAChildLeftRunningIsAnOrphanUntilItEnds() throws {
@@ -39,7 +42,9 @@ final class ProcessScopeTests: ChildProcessTestCase {
         child.arguments = ["30"]
         try child.run()
         XCTAssertTrue(TestProcessScope.leftovers().contains(child.processIdentifier), "a running child is reported")
-        XCTAssertTrue(TestProcessScope.carries(TestProcessScope.marker, pid: child.processIdentifier), "the child inherited the marker")
+        XCTAssertTrue(
+            TestProcessScope.carries(TestProcessScope.marker, pid: child.processIdentifier),
+            "the child inherited the marker")
         child.terminate()
         child.waitUntilExit()
         XCTAssertFalse(TestProcessScope.leftovers().contains(child.processIdentifier), "an ended child is not")
@@ -49,7 +54,8 @@ final class ProcessScopeTests: ChildProcessTestCase {
     func testAnOrphanWhoseParentDiedIsFoundByItsMarker() throws {
         let sleep = try orphanedSleep()
         defer { end(sleep) }
-        XCTAssertTrue(TestProcessScope.leftovers().contains(sleep), "\(ChildProcessTestCase.describe(sleep)) was not reported")
+        XCTAssertTrue(
+            TestProcessScope.leftovers().contains(sleep), "\(ChildProcessTestCase.describe(sleep)) was not reported")
         end(sleep)
         XCTAssertFalse(TestProcessScope.leftovers().contains(sleep))
     }
@@ -61,7 +67,9 @@ final class ProcessScopeTests: ChildProcessTestCase {
         defer { end(sleep) }
         XCTAssertTrue(TestProcessScope.table().contains { $0.pid == sleep }, "the other process's sleep is running")
         XCTAssertFalse(TestProcessScope.leftovers().contains(sleep))
-        XCTAssertTrue(TestProcessScope.leftovers(marker: "another-test-process").contains(sleep), "that test process's check would report it")
+        XCTAssertTrue(
+            TestProcessScope.leftovers(marker: "another-test-process").contains(sleep),
+            "that test process's check would report it")
     }
 
     func testStatLinesParseWhateverTheCommandIsCalled() {
@@ -74,6 +82,7 @@ final class ProcessScopeTests: ChildProcessTestCase {
     func testAProcessStartedAndWaitedForIsCounted() throws {
         let before = ProcessFreeTestCase.reapedChildrenFaults()
         XCTAssertEqual(try TestSupport.execute("/bin/true", []).status, 0)
-        XCTAssertGreaterThan(ProcessFreeTestCase.reapedChildrenFaults(), before, "/bin/true's page faults were not counted")
+        XCTAssertGreaterThan(
+            ProcessFreeTestCase.reapedChildrenFaults(), before, "/bin/true's page faults were not counted")
     }
 }

@@ -1,12 +1,13 @@
-@testable import BenchCore
-@testable import BenchGate
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
-@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
+@testable import BenchReport
+@testable import BenchSystem
 
 /// The run as a whole: discovery, folders, a failing child among good ones, interruption, and
 /// the gate catching a regression injected into a real scenario.
@@ -20,9 +21,11 @@ final class RunLifecycleTests: ChildProcessTestCase {
             try FileManager.default.createDirectory(atPath: root + folder, withIntermediateDirectories: true)
         }
         try "".write(toFile: root + "/Package.swift", atomically: true, encoding: .utf8)
-        try "@main struct X {}".write(toFile: root + "/Scenarios/brand-new/BrandNew.swift", atomically: true, encoding: .utf8)
+        try "@main struct X {}".write(
+            toFile: root + "/Scenarios/brand-new/BrandNew.swift", atomically: true, encoding: .utf8)
         try "notes".write(toFile: root + "/Scenarios/no-swift-here/README.md", atomically: true, encoding: .utf8)
-        let description = try JSONLineCoding.line(ScenarioDescription(name: "brand-new", summary: "added by a test", parameters: []))
+        let description = try JSONLineCoding.line(
+            ScenarioDescription(name: "brand-new", summary: "added by a test", parameters: []))
         try "#!/bin/sh\necho '\(description)'\n".write(toFile: bin + "/brand-new", atomically: true, encoding: .utf8)
         chmod(bin + "/brand-new", 0o755)
 
@@ -41,15 +44,18 @@ final class RunLifecycleTests: ChildProcessTestCase {
         }
         try "".write(toFile: root + "/Package.swift", atomically: true, encoding: .utf8)
         try "@main struct X {}".write(toFile: root + "/Scenarios/right-name/X.swift", atomically: true, encoding: .utf8)
-        let description = try JSONLineCoding.line(ScenarioDescription(name: "wrong-name", summary: "misnamed", parameters: []))
-        try "#!/bin/sh\necho '\(description)'\n".write(toFile: root + "/bin/right-name", atomically: true, encoding: .utf8)
+        let description = try JSONLineCoding.line(
+            ScenarioDescription(name: "wrong-name", summary: "misnamed", parameters: []))
+        try "#!/bin/sh\necho '\(description)'\n".write(
+            toFile: root + "/bin/right-name", atomically: true, encoding: .utf8)
         chmod(root + "/bin/right-name", 0o755)
         let catalog = try ScenarioCatalog.locate(root: root, binDirectory: root + "/bin")
         XCTAssertThrowsError(try catalog.entries()) { error in
             let benchError = error as? BenchError
             XCTAssertEqual(benchError?.kind, .data)
             XCTAssertEqual(benchError?.kind.rawValue, 65)
-            XCTAssertTrue(benchError?.message.contains("'right-name' describes itself as 'wrong-name'") ?? false, "\(error)")
+            XCTAssertTrue(
+                benchError?.message.contains("'right-name' describes itself as 'wrong-name'") ?? false, "\(error)")
         }
     }
 
@@ -59,7 +65,9 @@ final class RunLifecycleTests: ChildProcessTestCase {
         for name in ["bounded-queue", "ignored-drain", "manual-drain", "persistent-queue", "pipeline-copy"] {
             XCTAssertTrue(names.contains(name), "\(name) missing from \(names)")
         }
-        XCTAssertFalse(try TestSupport.catalog.select([]).entries.contains { $0.description.hidden }, "fixtures are hidden by default")
+        XCTAssertFalse(
+            try TestSupport.catalog.select([]).entries.contains { $0.description.hidden },
+            "fixtures are hidden by default")
     }
 
     func testRunsStartedTogetherGetSeparateFolders() throws {
@@ -73,10 +81,13 @@ final class RunLifecycleTests: ChildProcessTestCase {
 
     func testACrashingChildLeavesTheOtherRowsComplete() throws {
         let entries = [try TestSupport.entry("fixture-fault"), try TestSupport.entry("fixture-allocate")]
-        let plan = try RunPlan(entries: entries, profile: .quick, repeats: 2, warmups: 0, scales: [1],
-                               overrides: ["fixture-fault.mode=segfault", "fixture-allocate.megabytes=8", "fixture-allocate.hold=10ms"])
+        let plan = try RunPlan(
+            entries: entries, profile: .quick, repeats: 2, warmups: 0, scales: [1],
+            overrides: ["fixture-fault.mode=segfault", "fixture-allocate.megabytes=8", "fixture-allocate.hold=10ms"])
         let directory = TestSupport.temporaryDirectory("mixed")
-        var document = RunDocument(startedAt: "t", profile: "quick", repeats: 2, warmups: 0, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
+        var document = RunDocument(
+            startedAt: "t", profile: "quick", repeats: 2, warmups: 0, scales: [1], limits: ChildLimits(),
+            environment: Synthetic.environment)
         BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory, interruption: nil)
             .execute(plan, logDirectory: directory, into: &document) { _ in }
         XCTAssertEqual(document.records.map(\.status), [.crashed, .crashed, .ok, .ok])
@@ -87,7 +98,9 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let killer = Thread {
             for _ in 0..<1000 {
                 // The running child, not the short-lived `fixture-fault --describe` the catalog starts first.
-                if let pid = TestSupport.processes(named: "fixture-fault", includeLaunchers: false, withArgument: #"{"mode":"hang"}"#).first {
+                if let pid = TestSupport.processes(
+                    named: "fixture-fault", includeLaunchers: false, withArgument: #"{"mode":"hang"}"#
+                ).first {
                     usleep(200_000)
                     kill(pid, SIGKILL)
                     return
@@ -112,15 +125,20 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let out = TestSupport.temporaryDirectory("interrupted") + "/run"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestSupport.binDirectory + "/bpbench")
-        process.arguments = ["run", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--include-fixtures",
-                             "--scenario", "fixture-allocate", "--scenario", "fixture-fault", "--param", "fixture-fault.mode=hang",
-                             "--param", "fixture-allocate.megabytes=4", "--repeat", "1", "--warmup", "0", "--profile", "quick", "--quiet", "--out", out]
+        process.arguments = [
+            "run", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--include-fixtures",
+            "--scenario", "fixture-allocate", "--scenario", "fixture-fault", "--param", "fixture-fault.mode=hang",
+            "--param", "fixture-allocate.megabytes=4", "--repeat", "1", "--warmup", "0", "--profile", "quick",
+            "--quiet", "--out", out,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Wait until the hanging fixture has started (its log exists), i.e. the first row is finished.
         let deadline = Date().addingTimeInterval(30)
-        while !FileManager.default.fileExists(atPath: out + "/logs/fixture-fault-x1-r1.log"), Date() < deadline { usleep(20_000) }
+        while !FileManager.default.fileExists(atPath: out + "/logs/fixture-fault-x1-r1.log"), Date() < deadline {
+            usleep(20_000)
+        }
         usleep(300_000)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
@@ -140,9 +158,12 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let out = TestSupport.temporaryDirectory("killed") + "/run"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestSupport.binDirectory + "/bpbench")
-        process.arguments = ["run", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--include-fixtures",
-                             "--scenario", "fixture-allocate", "--param", "fixture-allocate.megabytes=4", "--param", "fixture-allocate.hold=200ms",
-                             "--repeat", "20", "--warmup", "0", "--profile", "quick", "--quiet", "--out", out]
+        process.arguments = [
+            "run", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--include-fixtures",
+            "--scenario", "fixture-allocate", "--param", "fixture-allocate.megabytes=4", "--param",
+            "fixture-allocate.hold=200ms",
+            "--repeat", "20", "--warmup", "0", "--profile", "quick", "--quiet", "--out", out,
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -157,11 +178,16 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let journaled = journalLines() - 1
         XCTAssertGreaterThanOrEqual(journaled, 2)
         XCTAssertLessThan(journaled, 20, "the run must have been killed before it finished")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/run.json"), "a SIGKILLed harness cannot have written run.json")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: out + "/run.json"),
+            "a SIGKILLed harness cannot have written run.json")
         usleep(200_000)
-        XCTAssertEqual(TestSupport.processes(named: "fixture-allocate"), [], "the running child must die with the harness")
+        XCTAssertEqual(
+            TestSupport.processes(named: "fixture-allocate"), [], "the running child must die with the harness")
 
-        let report = try TestSupport.bpbench(["report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, out])
+        let report = try TestSupport.bpbench([
+            "report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, out,
+        ])
         XCTAssertEqual(report.status, 0, report.error)
         let document = try RunFolder(existing: out).load()
         XCTAssertEqual(document.records.count, journaled)
@@ -182,10 +208,14 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let entry = try TestSupport.entry("bounded-queue")
         let directory = TestSupport.temporaryDirectory("killed-check")
         let injected = ["items=40", "job_latency=1ms"]
-        let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 20, warmups: 0, scales: [1], overrides: injected)
-        var recorded = RunDocument(plan: plan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        let plan = try RunPlan(
+            entries: [entry], profile: .quick, repeats: 20, warmups: 0, scales: [1], overrides: injected)
+        var recorded = RunDocument(
+            plan: plan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
         for step in plan.steps {
-            var record = Synthetic.record(step.row, repeatIndex: step.repeatIndex, peakRss: 30 << 20, allocated: 3 << 20, bytes: 40 << 14, throughput: 1e8)
+            var record = Synthetic.record(
+                step.row, repeatIndex: step.repeatIndex, peakRss: 30 << 20, allocated: 3 << 20, bytes: 40 << 14,
+                throughput: 1e8)
             record.parameters = Dictionary(step.parameters, uniquingKeysWith: { $1 })
             recorded.records.append(record)
         }
@@ -194,8 +224,12 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let out = directory + "/check"
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestSupport.binDirectory + "/bpbench")
-        process.arguments = ["check", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--baseline", baseline,
-                             "--scenario", "bounded-queue", "--fixed-repeats", "--quiet", "--out", out] + injected.flatMap { ["--inject", "bounded-queue." + $0] }
+        process.arguments =
+            [
+                "check", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, "--baseline",
+                baseline,
+                "--scenario", "bounded-queue", "--fixed-repeats", "--quiet", "--out", out,
+            ] + injected.flatMap { ["--inject", "bounded-queue." + $0] }
         process.standardOutput = FileHandle.nullDevice
         let stderr = Pipe()
         process.standardError = stderr
@@ -209,21 +243,29 @@ final class RunLifecycleTests: ChildProcessTestCase {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         let journaled = journalLines() - 1
-        XCTAssertGreaterThanOrEqual(journaled, 2, String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        XCTAssertGreaterThanOrEqual(
+            journaled, 2, String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         XCTAssertLessThan(journaled, 20, "the check must have been killed before it finished")
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/run.json"), "a SIGKILLed check cannot have written run.json")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: out + "/run.json"), "a SIGKILLed check cannot have written run.json")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/check.md"))
         usleep(200_000)
         XCTAssertEqual(TestSupport.processes(named: "bounded-queue"), [], "the running child must die with the harness")
 
-        let report = try TestSupport.bpbench(["report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, out])
+        let report = try TestSupport.bpbench([
+            "report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, out,
+        ])
         XCTAssertEqual(report.status, 0, report.error)
         let document = try RunFolder(existing: out).load()
         XCTAssertEqual(document.recoveredFromJournal, true)
         XCTAssertEqual(document.records.count, journaled)
         XCTAssertEqual(document.records.map(\.repeatIndex), Array(1...journaled))
-        XCTAssertTrue(document.records.allSatisfy { $0.scenario == "bounded-queue" && $0.status == .ok }, "\(document.records.map(\.status))")
-        XCTAssertEqual(document.injected?["bounded-queue"]?.sorted(), ["items", "job_latency"], "the header is the check's document")
+        XCTAssertTrue(
+            document.records.allSatisfy { $0.scenario == "bounded-queue" && $0.status == .ok },
+            "\(document.records.map(\.status))")
+        XCTAssertEqual(
+            document.injected?["bounded-queue"]?.sorted(), ["items", "job_latency"],
+            "the header is the check's document")
         let csv = try String(contentsOfFile: out + "/results.csv", encoding: .utf8)
         XCTAssertEqual(csv.split(separator: "\n").count, 1 + journaled, "one CSV row per journaled repeat")
     }
@@ -232,18 +274,25 @@ final class RunLifecycleTests: ChildProcessTestCase {
     /// recovers exactly the rows its document got, and `bpbench report DIR` rebuilds the base side
     /// (`DIR/base`) too. Scripted sides: no children.
     func testBothSidesOfAnInterleavedRunJournalAndReportRebuildsThem() throws {
-        let entry = ScenarioCatalog.Entry(folder: "/nowhere", executable: "/nowhere/x",
-                                          description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: []))
+        let entry = ScenarioCatalog.Entry(
+            folder: "/nowhere", executable: "/nowhere/x",
+            description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: []))
         let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 3, warmups: 1, scales: [1], overrides: [])
         let folder = try RunFolder.create(under: TestSupport.temporaryDirectory("ab-journal"))
         let baseFolder = try folder.createBase()
-        var head = RunDocument(startedAt: "t", profile: "quick", repeats: 3, warmups: 1, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
+        var head = RunDocument(
+            startedAt: "t", profile: "quick", repeats: 3, warmups: 1, scales: [1], limits: ChildLimits(),
+            environment: Synthetic.environment)
         var base = head
         let runner = InterleavedRunner(
-            head: .init(name: "head", executor: ScriptedExecutor(name: "head", throughput: 100), plan: plan, logDirectory: folder.logsPath,
-                        journal: try folder.startJournal(head)),
-            base: .init(name: "base", executor: ScriptedExecutor(name: "base", throughput: 90), plan: plan, logDirectory: baseFolder.logsPath,
-                        journal: try baseFolder.startJournal(base)),
+            head: .init(
+                name: "head", executor: ScriptedExecutor(name: "head", throughput: 100), plan: plan,
+                logDirectory: folder.logsPath,
+                journal: try folder.startJournal(head)),
+            base: .init(
+                name: "base", executor: ScriptedExecutor(name: "base", throughput: 90), plan: plan,
+                logDirectory: baseFolder.logsPath,
+                journal: try baseFolder.startJournal(base)),
             interruption: nil)
         runner.execute(head: &head, base: &base) { _ in }
         XCTAssertEqual(head.records.count, 3)
@@ -251,7 +300,9 @@ final class RunLifecycleTests: ChildProcessTestCase {
         XCTAssertEqual(try baseFolder.load().records, base.records)
         XCTAssertNotEqual(head.records, base.records, "each side journals its own rows")
 
-        let report = try TestSupport.bpbench(["report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, folder.path])
+        let report = try TestSupport.bpbench([
+            "report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, folder.path,
+        ])
         XCTAssertEqual(report.status, 0, report.error)
         for side in [folder, baseFolder] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: side.documentPath), "\(side.path): run.json rebuilt")
@@ -274,7 +325,9 @@ final class RunLifecycleTests: ChildProcessTestCase {
 
         let outside = try RunFolder.create(out: TestSupport.temporaryDirectory("elsewhere") + "/run", in: reports)
         XCTAssertFalse(try outside.pointLatest(reports))
-        XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: reports.latest), target, "the link never leads out of Reports/")
+        XCTAssertEqual(
+            try FileManager.default.destinationOfSymbolicLink(atPath: reports.latest), target,
+            "the link never leads out of Reports/")
     }
 
     /// The other way: a journal whose last line was torn mid-write keeps the rows before it, and
@@ -310,11 +363,17 @@ final class RunLifecycleTests: ChildProcessTestCase {
     func testGateCatchesBackpressureTurnedOffInARealRun() throws {
         let entry = try TestSupport.entry("manual-drain")
         func run(_ overrides: [String]) throws -> RunAnalysis {
-            let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 5, warmups: 0, scales: [1], overrides: ["items=300", "consumer_rate=8MiB/s"] + overrides)
+            let plan = try RunPlan(
+                entries: [entry], profile: .quick, repeats: 5, warmups: 0, scales: [1],
+                overrides: ["items=300", "consumer_rate=8MiB/s"] + overrides)
             let directory = TestSupport.temporaryDirectory("gate")
-            var document = RunDocument(startedAt: "t", profile: "quick", repeats: 5, warmups: 0, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
-            BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory, interruption: nil)
-                .execute(plan, logDirectory: directory, into: &document) { _ in }
+            var document = RunDocument(
+                startedAt: "t", profile: "quick", repeats: 5, warmups: 0, scales: [1], limits: ChildLimits(),
+                environment: Synthetic.environment)
+            BenchRunner(
+                catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: directory, interruption: nil
+            )
+            .execute(plan, logDirectory: directory, into: &document) { _ in }
             return RunAnalysis(document)
         }
         let baseline = Baseline(try run([]))
@@ -322,6 +381,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let gate = Gate(baseline: baseline, thresholds: .standard)
         XCTAssertEqual(gate.evaluate(head: try run([]), base: nil).findings, [], "unchanged must pass")
         let findings = gate.evaluate(head: try run(["high_water_mark=1GiB"]), base: nil).findings
-        XCTAssertTrue(findings.contains { $0.scenario == "manual-drain" && $0.metric == "max_buffered_bytes" }, "\(findings)")
+        XCTAssertTrue(
+            findings.contains { $0.scenario == "manual-drain" && $0.metric == "max_buffered_bytes" }, "\(findings)")
     }
 }

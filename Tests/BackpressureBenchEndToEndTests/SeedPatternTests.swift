@@ -1,8 +1,9 @@
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import XCTest
+
+@testable import BenchModel
+@testable import BenchReport
 
 /// The seed patterns' own claims, judged on real (small, debug-built) runs both ways: each
 /// scenario's declared check holds with the mechanism on and says no with it off. The claims'
@@ -12,15 +13,20 @@ final class SeedPatternTests: ChildProcessTestCase {
     /// The scenario's declared claim (of `variant`, or the scenario's own) that reads a gauge or a metric.
     func declaredCheck(_ scenario: String, variant: String? = nil) throws -> SeedClaim.Check {
         let description = try TestSupport.entry(scenario).description
-        let claims = variant.map { name in description.variants?.first { $0.name == name }?.claims ?? [] } ?? description.claims
-        return try XCTUnwrap(claims.first { !$0.check.gaugeNames.isEmpty || !$0.check.metricNames.isEmpty }?.check, "\(scenario) declares no gauge or metric claim")
+        let claims =
+            variant.map { name in description.variants?.first { $0.name == name }?.claims ?? [] } ?? description.claims
+        return try XCTUnwrap(
+            claims.first { !$0.check.gaugeNames.isEmpty || !$0.check.metricNames.isEmpty }?.check,
+            "\(scenario) declares no gauge or metric claim")
     }
 
     /// One quick child of `scenario` with `parameters`, verified, and `check` judged on it.
     func judge(_ check: SeedClaim.Check, _ scenario: String, _ parameters: [String]) throws -> ClaimOutcome.Result {
         let record = try TestSupport.runChild(scenario, parameters)
         XCTAssertEqual(record.status, .ok, "\(scenario) \(parameters): \(record.statusDetail ?? "")")
-        var document = RunDocument(startedAt: "t", profile: "quick", repeats: 1, warmups: 0, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
+        var document = RunDocument(
+            startedAt: "t", profile: "quick", repeats: 1, warmups: 0, scales: [1], limits: ChildLimits(),
+            environment: Synthetic.environment)
         document.records = [record]
         let analysis = RunAnalysis(document)
         return ClaimOutcome.check(check, scenario: scenario, summaries: analysis.summaries, verdict: nil).0
@@ -36,7 +42,9 @@ final class SeedPatternTests: ChildProcessTestCase {
     }
 
     func testBoundedConcurrencyKeepsKJobsAndUnboundedDoesNot() throws {
-        let check = try XCTUnwrap(try TestSupport.entry("concurrency-regimes").description.claims.first { !$0.check.gaugeNames.isEmpty }?.check)
+        let check = try XCTUnwrap(
+            try TestSupport.entry("concurrency-regimes").description.claims.first { !$0.check.gaugeNames.isEmpty }?
+                .check)
         let base = ["items=300", "call_time=1ms", "downstream_limit=8", "concurrency=8", "job_bytes=1KiB"]
         XCTAssertEqual(try judge(check, "concurrency-regimes", base), .holds)
         XCTAssertEqual(try judge(check, "concurrency-regimes", base + ["regime=unbounded"]), .doesNotHold)
@@ -44,7 +52,10 @@ final class SeedPatternTests: ChildProcessTestCase {
 
     func testWatermarksBoundTheDepthAndNoWatermarkDoesNot() throws {
         let check = try declaredCheck("watermark-pause")
-        let base = ["items=4000", "event_bytes=256", "producer_rate=200k", "workers=4", "job_time=100us", "low_mark=50", "burst=16"]
+        let base = [
+            "items=4000", "event_bytes=256", "producer_rate=200k", "workers=4", "job_time=100us", "low_mark=50",
+            "burst=16",
+        ]
         XCTAssertEqual(try judge(check, "watermark-pause", base + ["high_mark=400"]), .holds)
         // high_mark=0 turns pausing off; the claim's bound becomes 0 + burst, which the queue passes.
         XCTAssertEqual(try judge(check, "watermark-pause", base + ["high_mark=0"]), .doesNotHold)

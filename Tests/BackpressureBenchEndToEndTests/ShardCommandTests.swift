@@ -1,9 +1,10 @@
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchModel
+@testable import BenchReport
 
 /// Shards and merges through the real commands (issue 27): `bpbench merge` of synthetic shard
 /// folders, the recipes' own command lines run as separate processes (GitHub Actions workflow,
@@ -19,8 +20,11 @@ final class ShardCommandTests: ChildProcessTestCase {
         XCTAssertEqual(result.error.split(separator: "\n").count, 1)
         XCTAssertTrue(result.error.contains("shard 2/3 missing"), result.error)
         let report = try String(contentsOfFile: scratch + "/merged/report.md", encoding: .utf8)
-        XCTAssertTrue(report.contains("> **Partial**: shard 2/3 is missing — its rows are not in this report: ignored-drain ×4 (5)"), report)
-        let summary = try JSONDecoder().decode(ShardMerge.Summary.self, from: Data(contentsOf: URL(fileURLWithPath: scratch + "/merged/merge.json")))
+        XCTAssertTrue(
+            report.contains(
+                "> **Partial**: shard 2/3 is missing — its rows are not in this report: ignored-drain ×4 (5)"), report)
+        let summary = try JSONDecoder().decode(
+            ShardMerge.Summary.self, from: Data(contentsOf: URL(fileURLWithPath: scratch + "/merged/merge.json")))
         XCTAssertEqual(summary.missing, [2])
         XCTAssertTrue(summary.partial)
         // Complete, the same command exits 0 and says nothing on stderr.
@@ -29,7 +33,9 @@ final class ShardCommandTests: ChildProcessTestCase {
         XCTAssertEqual(complete.status, 0, complete.error)
         XCTAssertEqual(complete.error, "")
         // A relative one-letter --out (NSString's path methods trapped on it).
-        let relative = try Self.shell("\"$BPBENCH\" merge shard-1 shard-2 shard-3 --out m", in: scratch + "/whole", environment: ["BPBENCH": TestSupport.binDirectory + "/bpbench"])
+        let relative = try Self.shell(
+            "\"$BPBENCH\" merge shard-1 shard-2 shard-3 --out m", in: scratch + "/whole",
+            environment: ["BPBENCH": TestSupport.binDirectory + "/bpbench"])
         XCTAssertEqual(relative.status, 0, relative.error)
         XCTAssertTrue(FileManager.default.fileExists(atPath: scratch + "/whole/m/run.json"))
     }
@@ -38,8 +44,10 @@ final class ShardCommandTests: ChildProcessTestCase {
         let scratch = TestSupport.temporaryDirectory("merge-bad")
         let plan = try SyntheticShards.plan()
         let good = try SyntheticShards.writeShards(plan, count: 3, under: scratch + "/good")
-        let otherPlan = try SyntheticShards.writeShards(try SyntheticShards.plan(scales: [1, 2]), count: 3, under: scratch + "/other-plan")
-        let otherRevision = try SyntheticShards.writeShards(try SyntheticShards.plan(revision: "fff999"), count: 3, under: scratch + "/other-revision")
+        let otherPlan = try SyntheticShards.writeShards(
+            try SyntheticShards.plan(scales: [1, 2]), count: 3, under: scratch + "/other-plan")
+        let otherRevision = try SyntheticShards.writeShards(
+            try SyntheticShards.plan(revision: "fff999"), count: 3, under: scratch + "/other-revision")
         let otherCut = try SyntheticShards.writeShards(plan, count: 2, under: scratch + "/other-cut")
         // Shard 3's records copied into shard 1 as well: overlapping rows.
         let overlapping = try SyntheticShards.writeShards(plan, count: 3, under: scratch + "/overlap")
@@ -47,7 +55,8 @@ final class ShardCommandTests: ChildProcessTestCase {
         doubled.records += try RunFolder(existing: overlapping[2]).load().records
         try RunWriter.write(RunAnalysis(doubled), to: overlapping[0])
         let corrupt = try SyntheticShards.writeShards(plan, count: 3, under: scratch + "/corrupt")
-        try "{\"formatVersion\": 2, \"records\": [".write(toFile: corrupt[1] + "/run.json", atomically: true, encoding: .utf8)
+        try "{\"formatVersion\": 2, \"records\": [".write(
+            toFile: corrupt[1] + "/run.json", atomically: true, encoding: .utf8)
         let notShard = scratch + "/plain"
         try FileManager.default.createDirectory(atPath: notShard, withIntermediateDirectories: true)
         try RunWriter.write(RunAnalysis(Synthetic.document()), to: notShard)
@@ -68,8 +77,12 @@ final class ShardCommandTests: ChildProcessTestCase {
             ([], scratch + "/m9", 64, "at least one shard folder"),
         ]
         for bad in cases {
-            try Self.assertRefused(["merge"] + bad.folders + ["--out", bad.out], code: bad.code, message: bad.message, unwritten: bad.out == full ? nil : bad.out)
-            let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: scratch))?.filter { $0.contains(".merging-") } ?? []
+            try Self.assertRefused(
+                ["merge"] + bad.folders + ["--out", bad.out], code: bad.code, message: bad.message,
+                unwritten: bad.out == full ? nil : bad.out)
+            let leftovers =
+                (try? FileManager.default.contentsOfDirectory(atPath: scratch))?.filter { $0.contains(".merging-") }
+                ?? []
             XCTAssertEqual(leftovers, [], "no staging folder left behind")
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: full), ["keep"])
@@ -79,7 +92,8 @@ final class ShardCommandTests: ChildProcessTestCase {
 
     /// The plan options the end-to-end tests use instead of the recipes' standard profile: two
     /// base rows, tiny inputs, three scales, two repeats at the end scales.
-    static let tinyPlan = "--profile quick --scale 1,2,4 --repeat 2 --scenario bounded-queue --scenario pipeline-copy --param items=200"
+    static let tinyPlan =
+        "--profile quick --scale 1,2,4 --repeat 2 --scenario bounded-queue --scenario pipeline-copy --param items=200"
 
     /// The `bpbench …` command lines of a recipe: in the workflow, `run:` lines; in the manifest,
     /// the shell lines under `args:`. Each starts with `$BPBENCH`.
@@ -92,7 +106,9 @@ final class ShardCommandTests: ChildProcessTestCase {
     }
 
     /// Runs `command` with bash in `directory` with `environment` added; exit status and stderr.
-    static func shell(_ command: String, in directory: String, environment: [String: String]) throws -> (status: Int32, error: String) {
+    static func shell(
+        _ command: String, in directory: String, environment: [String: String]
+    ) throws -> (status: Int32, error: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/bash")
         process.arguments = ["-c", command]
@@ -108,16 +124,19 @@ final class ShardCommandTests: ChildProcessTestCase {
     }
 
     /// The merged run's rows are exactly the plan's recorded steps: same keys, same parameters.
-    func assertMergedEqualsPlan(merged: String, plan: String, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertMergedEqualsPlan(merged: String, plan: String, file: StaticString = #filePath, line: UInt = #line) throws
+    {
         let planFile = try PlanFile.load(plan)
         let document = try RunFolder(existing: merged).load()
-        let planned = Set(planFile.steps.filter { !$0.isWarmup }.map { step in
-            step.key + " " + step.parameters.map { "\($0[0])=\($0[1])" }.sorted().joined(separator: " ")
-        })
-        let ran = Set(document.records.map { record in
-            PlanFile.Step.key(row: record.scenario, scale: record.scale, repeatIndex: record.repeatIndex) + " "
-                + record.parameters.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-        })
+        let planned = Set(
+            planFile.steps.filter { !$0.isWarmup }.map { step in
+                step.key + " " + step.parameters.map { "\($0[0])=\($0[1])" }.sorted().joined(separator: " ")
+            })
+        let ran = Set(
+            document.records.map { record in
+                PlanFile.Step.key(row: record.scenario, scale: record.scale, repeatIndex: record.repeatIndex) + " "
+                    + record.parameters.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
+            })
         XCTAssertEqual(ran, planned, file: file, line: line)
         XCTAssertEqual(document.records.count, planned.count, "no row twice", file: file, line: line)
         XCTAssertEqual(planned.count, 2 * (2 + 2 + 2), "two rows × three scales × two repeats", file: file, line: line)
@@ -137,7 +156,9 @@ final class ShardCommandTests: ChildProcessTestCase {
         let bpbench = TestSupport.binDirectory + "/bpbench"
         guard FileManager.default.isExecutableFile(atPath: bpbench) else { throw XCTSkip("bpbench is not built") }
         let scratch = TestSupport.temporaryDirectory("workflow")
-        let environment = ["BPBENCH": bpbench, "PLAN_ARGS": Self.tinyPlan, "SHARDS": "3", "BPBENCH_REVISION": "fixed-test-revision"]
+        let environment = [
+            "BPBENCH": bpbench, "PLAN_ARGS": Self.tinyPlan, "SHARDS": "3", "BPBENCH_REVISION": "fixed-test-revision",
+        ]
         let planned = try Self.shell(plan, in: scratch, environment: environment)
         XCTAssertEqual(planned.status, 0, planned.error)
         // Three separate processes, as three matrix jobs would be.
@@ -170,12 +191,18 @@ final class ShardCommandTests: ChildProcessTestCase {
         let bpbench = TestSupport.binDirectory + "/bpbench"
         guard FileManager.default.isExecutableFile(atPath: bpbench) else { throw XCTSkip("bpbench is not built") }
         let scratch = TestSupport.temporaryDirectory("indexed-job")
-        let environment = ["BPBENCH": bpbench, "PLAN_ARGS": Self.tinyPlan, "SHARDS": "3", "RESULTS": scratch, "BPBENCH_REVISION": "fixed-test-revision"]
+        let environment = [
+            "BPBENCH": bpbench, "PLAN_ARGS": Self.tinyPlan, "SHARDS": "3", "RESULTS": scratch,
+            "BPBENCH_REVISION": "fixed-test-revision",
+        ]
         XCTAssertEqual(try Self.shell(plan, in: scratch, environment: environment).status, 0)
         for index in 0..<3 {
-            let ran = try Self.shell(shard, in: scratch, environment: environment.merging(["JOB_COMPLETION_INDEX": "\(index)"]) { $1 })
+            let ran = try Self.shell(
+                shard, in: scratch, environment: environment.merging(["JOB_COMPLETION_INDEX": "\(index)"]) { $1 })
             XCTAssertEqual(ran.status, 0, ran.error)
-            XCTAssertEqual(try ShardStamp.load(scratch + "/shard-\(index)").shard, index + 1, "pod index \(index) is shard \(index + 1)")
+            XCTAssertEqual(
+                try ShardStamp.load(scratch + "/shard-\(index)").shard, index + 1,
+                "pod index \(index) is shard \(index + 1)")
         }
         let merged = try Self.shell(merge, in: scratch, environment: environment)
         XCTAssertEqual(merged.status, 0, merged.error)
@@ -184,7 +211,9 @@ final class ShardCommandTests: ChildProcessTestCase {
 
     func testTheKubernetesManifestIsAValidJobAndABrokenOneIsNot() throws {
         let folder = TestSupport.projectRoot + "/deploy/kubernetes"
-        guard (try? Self.shell("python3 -c 'import yaml'", in: folder, environment: [:]).status) == 0 else { throw XCTSkip("python3 with PyYAML is not installed") }
+        guard (try? Self.shell("python3 -c 'import yaml'", in: folder, environment: [:]).status) == 0 else {
+            throw XCTSkip("python3 with PyYAML is not installed")
+        }
         let valid = try Self.shell("python3 validate.py bench-indexed-job.yaml", in: folder, environment: [:])
         XCTAssertEqual(valid.status, 0, valid.error)
         let scratch = TestSupport.temporaryDirectory("manifest")
@@ -197,8 +226,10 @@ final class ShardCommandTests: ChildProcessTestCase {
         ]
         for (from, to) in breakages {
             XCTAssertTrue(text.contains(from), from)
-            try text.replacingOccurrences(of: from, with: to).write(toFile: scratch + "/broken.yaml", atomically: true, encoding: .utf8)
-            let broken = try Self.shell("python3 \(folder)/validate.py \(scratch)/broken.yaml", in: scratch, environment: [:])
+            try text.replacingOccurrences(of: from, with: to).write(
+                toFile: scratch + "/broken.yaml", atomically: true, encoding: .utf8)
+            let broken = try Self.shell(
+                "python3 \(folder)/validate.py \(scratch)/broken.yaml", in: scratch, environment: [:])
             XCTAssertNotEqual(broken.status, 0, "\(to) passed validation")
         }
     }
@@ -211,8 +242,10 @@ final class ShardCommandTests: ChildProcessTestCase {
     /// business and tested there; the real three-process path is tested above with a small plan.
     func testTheStandardPlanCutThreeWaysMergesToExactlyItsRows() throws {
         let scratch = TestSupport.temporaryDirectory("standard-plan")
-        let made = try TestSupport.bpbench(["plan", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory,
-                                            "--profile", "standard", "--scale", "1,2,4", "--out", scratch + "/p.json"])
+        let made = try TestSupport.bpbench([
+            "plan", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory,
+            "--profile", "standard", "--scale", "1,2,4", "--out", scratch + "/p.json",
+        ])
         XCTAssertEqual(made.status, 0, made.error)
         let plan = try PlanFile.load(scratch + "/p.json")
         XCTAssertEqual(plan.profile, .standard)
@@ -229,8 +262,9 @@ final class ShardCommandTests: ChildProcessTestCase {
             document.profile = plan.profile.rawValue
             document.scales = plan.scales
             document.records = steps.filter { !$0.isWarmup }.map { step in
-                var record = Synthetic.record(step.row, scale: step.scale, repeatIndex: step.repeatIndex, peakRss: 30 << 20, allocated: 3 << 20,
-                                              bytes: 24 << 20, throughput: Double(16 << 20))
+                var record = Synthetic.record(
+                    step.row, scale: step.scale, repeatIndex: step.repeatIndex, peakRss: 30 << 20, allocated: 3 << 20,
+                    bytes: 24 << 20, throughput: Double(16 << 20))
                 record.parameters = Dictionary(step.parameters.map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
                 return record
             }
@@ -244,10 +278,15 @@ final class ShardCommandTests: ChildProcessTestCase {
         XCTAssertEqual(merged.status, 0, merged.error)
         let document = try RunFolder(existing: scratch + "/merged").load()
         func key(_ row: String, _ scale: Double, _ repeatIndex: Int, _ parameters: [String]) -> String {
-            PlanFile.Step.key(row: row, scale: scale, repeatIndex: repeatIndex) + " " + parameters.sorted().joined(separator: " ")
+            PlanFile.Step.key(row: row, scale: scale, repeatIndex: repeatIndex) + " "
+                + parameters.sorted().joined(separator: " ")
         }
-        let planned = plan.steps.filter { !$0.isWarmup }.map { key($0.row, $0.scale, $0.repeatIndex, $0.parameters.map { "\($0[0])=\($0[1])" }) }
-        let ran = document.records.map { key($0.scenario, $0.scale, $0.repeatIndex, $0.parameters.map { "\($0.key)=\($0.value)" }) }
+        let planned = plan.steps.filter { !$0.isWarmup }.map {
+            key($0.row, $0.scale, $0.repeatIndex, $0.parameters.map { "\($0[0])=\($0[1])" })
+        }
+        let ran = document.records.map {
+            key($0.scenario, $0.scale, $0.repeatIndex, $0.parameters.map { "\($0.key)=\($0.value)" })
+        }
         XCTAssertEqual(ran.sorted(), planned.sorted(), "exactly the plan's rows, each once, with its parameters")
         XCTAssertGreaterThan(Set(plan.steps.map(\.row)).count, 20, "the whole standard plan, not a subset")
         let report = try String(contentsOfFile: scratch + "/merged/report.md", encoding: .utf8)
@@ -260,12 +299,20 @@ final class ShardCommandTests: ChildProcessTestCase {
 
     /// Runs bpbench with `arguments` and expects a refusal: exit `code`, one line on stderr
     /// holding `message`, and nothing at `unwritten`.
-    static func assertRefused(_ arguments: [String], code: Int32, message: String, unwritten: String?, file: StaticString = #filePath, line: UInt = #line) throws {
+    static func assertRefused(
+        _ arguments: [String], code: Int32, message: String, unwritten: String?, file: StaticString = #filePath,
+        line: UInt = #line
+    ) throws {
         let result = try TestSupport.bpbench(arguments)
         XCTAssertEqual(result.status, code, "\(arguments.suffix(4)): \(result.error)", file: file, line: line)
         XCTAssertEqual(result.error.split(separator: "\n").count, 1, result.error, file: file, line: line)
-        XCTAssertTrue(result.error.contains(message), "expected '\(message)' in: \(result.error)", file: file, line: line)
-        if let unwritten { XCTAssertFalse(FileManager.default.fileExists(atPath: unwritten), "\(unwritten) written by a refused command", file: file, line: line) }
+        XCTAssertTrue(
+            result.error.contains(message), "expected '\(message)' in: \(result.error)", file: file, line: line)
+        if let unwritten {
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: unwritten), "\(unwritten) written by a refused command",
+                file: file, line: line)
+        }
     }
 
     /// Runs `body` with `BPBENCH_REVISION` set for every bpbench it starts, so a commit another
@@ -284,12 +331,19 @@ final class ShardCommandTests: ChildProcessTestCase {
     func refusals() throws {
         let scratch = TestSupport.temporaryDirectory("run-plan-bad")
         let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
-        let make = try TestSupport.bpbench(["plan"] + project + ["--profile", "quick", "--repeat", "1", "--scenario", "pipeline-copy", "--param", "items=200", "--out", scratch + "/p.json"])
+        let make = try TestSupport.bpbench(
+            ["plan"] + project + [
+                "--profile", "quick", "--repeat", "1", "--scenario", "pipeline-copy", "--param", "items=200", "--out",
+                scratch + "/p.json",
+            ])
         XCTAssertEqual(make.status, 0, make.error)
         // The same plan made as if at another revision (an image without .git says BPBENCH_REVISION).
         let other = Process()
         other.executableURL = URL(fileURLWithPath: TestSupport.binDirectory + "/bpbench")
-        other.arguments = ["plan"] + project + ["--profile", "quick", "--repeat", "1", "--scenario", "pipeline-copy", "--out", scratch + "/old.json"]
+        other.arguments =
+            ["plan"] + project + [
+                "--profile", "quick", "--repeat", "1", "--scenario", "pipeline-copy", "--out", scratch + "/old.json",
+            ]
         other.environment = ProcessInfo.processInfo.environment.merging(["BPBENCH_REVISION": "0123456789ab"]) { $1 }
         other.standardOutput = FileHandle.nullDevice
         try other.run()
@@ -301,8 +355,14 @@ final class ShardCommandTests: ChildProcessTestCase {
             (["--plan", scratch + "/p.json", "--shard", "4/3"], 64, "shard 4/3 is out of range"),
             (["--plan", scratch + "/p.json", "--shard", "0/3"], 64, "out of range"),
             (["--plan", scratch + "/p.json", "--shards", "3"], 64, "--shards N needs the shard's index"),
-            (["--plan", scratch + "/p.json", "--shards", "3", "--shard-from-env", "BPBENCH_NO_SUCH_VAR"], 64, "BPBENCH_NO_SUCH_VAR is not set"),
-            (["--plan", scratch + "/p.json", "--shard", "1/3", "--scale", "1,4"], 64, "--scale belongs on bpbench plan"),
+            (
+                ["--plan", scratch + "/p.json", "--shards", "3", "--shard-from-env", "BPBENCH_NO_SUCH_VAR"], 64,
+                "BPBENCH_NO_SUCH_VAR is not set"
+            ),
+            (
+                ["--plan", scratch + "/p.json", "--shard", "1/3", "--scale", "1,4"], 64,
+                "--scale belongs on bpbench plan"
+            ),
             (["--shard", "1/3", "--scenario", "pipeline-copy"], 64, "make one with bpbench plan"),
             (["--plan", scratch + "/old.json", "--shard", "1/3"], 65, "was made at revision 0123456789ab"),
             (["--plan", scratch + "/torn.json", "--shard", "1/3"], 65, "is not a valid plan file"),
@@ -310,8 +370,11 @@ final class ShardCommandTests: ChildProcessTestCase {
         ]
         for (index, bad) in cases.enumerated() {
             let out = scratch + "/out-\(index)"
-            try Self.assertRefused(run + bad.arguments + ["--out", out], code: bad.code, message: bad.message, unwritten: out)
+            try Self.assertRefused(
+                run + bad.arguments + ["--out", out], code: bad.code, message: bad.message, unwritten: out)
         }
-        XCTAssertEqual(try TestSupport.bpbench(["plan"] + project + ["--scenario", "pipeline-copy"]).status, 64, "plan without --out")
+        XCTAssertEqual(
+            try TestSupport.bpbench(["plan"] + project + ["--scenario", "pipeline-copy"]).status, 64,
+            "plan without --out")
     }
 }

@@ -1,11 +1,12 @@
-@testable import BenchGate
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
-@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchGate
+@testable import BenchModel
+@testable import BenchReport
+@testable import BenchSystem
 
 /// The gate across shards (issue 27): `bpbench plan --check`, `check --plan P --shard I/N` (each
 /// shard its own check of whole rows) and `merge` of their judgements into one verdict. A sharded
@@ -16,19 +17,27 @@ final class ShardedCheckTests: ChildProcessTestCase {
 
     /// A check's plan over the synthetic run's two rows, cut in two: one row per shard.
     static func checkPlan(revision: String = "abc123", baselineDigest: String = "0123456789abcdef") throws -> PlanFile {
-        try SyntheticShards.plan(revision: revision, check: PlanFile.Check(baseline: "Reports/baseline.json", baselineDigest: baselineDigest,
-                                                                      rows: ["pipeline-copy", "ignored-drain"], injected: nil))
+        try SyntheticShards.plan(
+            revision: revision,
+            check: PlanFile.Check(
+                baseline: "Reports/baseline.json", baselineDigest: baselineDigest,
+                rows: ["pipeline-copy", "ignored-drain"], injected: nil))
     }
 
     /// A judged cell of `row` at ×1, a regression or not.
     static func judgement(_ row: String, regression: Bool) -> Judgement {
-        Judgement(scenario: row, scale: 1, metric: "peak_allocated_bytes", unit: .bytes, against: .baseline, before: 3 * 1_048_576, after: regression ? 5 * 1_048_576 : 3 * 1_048_576,
-                  worsening: regression ? 0.67 : 0, p: regression ? 0.004 : 0.5, alpha: 0.01, minEffect: 0.1, outcome: regression ? .regression : .unchanged)
+        Judgement(
+            scenario: row, scale: 1, metric: "peak_allocated_bytes", unit: .bytes, against: .baseline,
+            before: 3 * 1_048_576, after: regression ? 5 * 1_048_576 : 3 * 1_048_576,
+            worsening: regression ? 0.67 : 0, p: regression ? 0.004 : 0.5, alpha: 0.01, minEffect: 0.1,
+            outcome: regression ? .regression : .unchanged)
     }
 
     /// Writes `check.json` into each shard folder as `check --plan` would: the rows the plan
     /// gives that shard, one cell per row, a regression in the rows of `regressed`.
-    static func judge(_ folders: [String], plan: PlanFile, regressed: Set<String> = [], thresholds: Thresholds = .standard) throws {
+    static func judge(
+        _ folders: [String], plan: PlanFile, regressed: Set<String> = [], thresholds: Thresholds = .standard
+    ) throws {
         for folder in folders {
             let stamp = try ShardStamp.load(folder)
             let spec = try ShardSpec(index: stamp.shard, count: stamp.shards)
@@ -37,19 +46,26 @@ final class ShardedCheckTests: ChildProcessTestCase {
             for row in rows { report.add(judgement(row, regression: regressed.contains(row))) }
             report.notes = ["a note every shard writes", "a note of shard \(stamp.shard)"]
             let document = try RunFolder(existing: folder).load()
-            try CheckRecord(report: report, baseline: "Reports/baseline.json", baselineDigest: plan.check!.baselineDigest, thresholds: thresholds,
-                            revision: plan.revision, planID: plan.planID, shard: spec, environment: document.environment, rows: rows).write(into: folder)
+            try CheckRecord(
+                report: report, baseline: "Reports/baseline.json", baselineDigest: plan.check!.baselineDigest,
+                thresholds: thresholds,
+                revision: plan.revision, planID: plan.planID, shard: spec, environment: document.environment, rows: rows
+            ).write(into: folder)
         }
     }
 
-    func merge(_ folders: [String], out: String) throws -> (status: Int32, output: String, error: String, record: CheckRecord?) {
+    func merge(
+        _ folders: [String], out: String
+    ) throws -> (status: Int32, output: String, error: String, record: CheckRecord?) {
         let result = try TestSupport.bpbench(["merge"] + folders + ["--out", out])
         return (result.status, result.output, result.error, try CheckRecord.load(from: out))
     }
 
     func testCheckRowsAreWholeRowsAndEveryRowIsJudgedOnce() throws {
-        let plan = try SyntheticShards.plan(rows: ["a", "b", "c", "d"], scales: [1, 2, 4],
-                                       check: PlanFile.Check(baseline: "b.json", baselineDigest: "x", rows: ["a", "b", "c", "d", "gone"], injected: nil))
+        let plan = try SyntheticShards.plan(
+            rows: ["a", "b", "c", "d"], scales: [1, 2, 4],
+            check: PlanFile.Check(
+                baseline: "b.json", baselineDigest: "x", rows: ["a", "b", "c", "d", "gone"], injected: nil))
         XCTAssertEqual(plan.unscheduledRows, ["gone"], "a baseline row with no scenario here")
         for count in 1...5 {
             var judged: [String] = []
@@ -58,12 +74,16 @@ final class ShardedCheckTests: ChildProcessTestCase {
                 let steps = ShardSlicer.steps(of: plan, shard: spec)
                 // Every scale of a row on one shard: its growth verdict is one machine's.
                 for row in Set(steps.map(\.row)) {
-                    XCTAssertEqual(Set(steps.filter { $0.row == row && !$0.isWarmup }.map(\.scale)), [1, 2, 4], "\(row) split on shard \(spec)")
+                    XCTAssertEqual(
+                        Set(steps.filter { $0.row == row && !$0.isWarmup }.map(\.scale)), [1, 2, 4],
+                        "\(row) split on shard \(spec)")
                 }
                 judged += ShardSlicer.checkRows(of: plan, shard: spec)
             }
             XCTAssertEqual(judged.sorted(), ["a", "b", "c", "d", "gone"], "\(count) shards judge every row once")
-            XCTAssertTrue(ShardSlicer.checkRows(of: plan, shard: try ShardSpec(index: 1, count: count)).contains("gone"), "shard 1 judges it missing")
+            XCTAssertTrue(
+                ShardSlicer.checkRows(of: plan, shard: try ShardSpec(index: 1, count: count)).contains("gone"),
+                "shard 1 judges it missing")
         }
         // A benchmark plan of the same rows cuts by scale: the check's cut is its own.
         let benchmark = try SyntheticShards.plan(rows: ["a", "b", "c", "d"], scales: [1, 2, 4])
@@ -81,11 +101,16 @@ final class ShardedCheckTests: ChildProcessTestCase {
         fromZero.beforeCount = 5
         fromZero.afterCount = 4
         report.add(fromZero)
-        report.findings.append(Finding(scenario: "ignored-drain", scale: 4, metric: "presence", baseline: "present", now: "missing from the run", rule: "every baseline scenario must run"))
+        report.findings.append(
+            Finding(
+                scenario: "ignored-drain", scale: 4, metric: "presence", baseline: "present",
+                now: "missing from the run", rule: "every baseline scenario must run"))
         report.notes = ["a note"]
         let scratch = TestSupport.temporaryDirectory("check-json")
-        let record = CheckRecord(report: report, baseline: "b.json", baselineDigest: "d", thresholds: .standard, revision: "r", planID: nil, shard: nil,
-                                 environment: Synthetic.document().environment, rows: ["pipeline-copy", "ignored-drain"])
+        let record = CheckRecord(
+            report: report, baseline: "b.json", baselineDigest: "d", thresholds: .standard, revision: "r", planID: nil,
+            shard: nil,
+            environment: Synthetic.document().environment, rows: ["pipeline-copy", "ignored-drain"])
         try record.write(into: scratch)
         let read = try XCTUnwrap(try CheckRecord.load(from: scratch))
         XCTAssertEqual(read, record)
@@ -94,7 +119,8 @@ final class ShardedCheckTests: ChildProcessTestCase {
         XCTAssertEqual(read.judgements[1].changeText, "from 0")
         XCTAssertEqual(read.report.findings.count, 3)
         XCTAssertNil(try CheckRecord.load(from: scratch + "/none"), "no check.json: no judgements, not an error")
-        try "{\"formatVersion\": 1, \"verdict\": \"passed\"".write(toFile: scratch + "/check.json", atomically: true, encoding: .utf8)
+        try "{\"formatVersion\": 1, \"verdict\": \"passed\"".write(
+            toFile: scratch + "/check.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try CheckRecord.load(from: scratch)) { XCTAssertEqual(($0 as? BenchError)?.kind, .data) }
     }
 
@@ -106,14 +132,19 @@ final class ShardedCheckTests: ChildProcessTestCase {
         try Self.judge(cleanFolders, plan: plan)
         let passed = try merge(cleanFolders, out: clean + "/merged")
         XCTAssertEqual(passed.status, 0, passed.error)
-        XCTAssertTrue(passed.output.contains("check passed: no regression (2 cells judged in 2 of 2 shards"), passed.output)
+        XCTAssertTrue(
+            passed.output.contains("check passed: no regression (2 cells judged in 2 of 2 shards"), passed.output)
         XCTAssertEqual(passed.record?.verdict, .passed)
         XCTAssertEqual(passed.record?.sites.map(\.rows), [["pipeline-copy"], ["ignored-drain"]])
-        XCTAssertEqual(passed.record?.notes, ["a note every shard writes", "shard 1/2: a note of shard 1", "shard 2/2: a note of shard 2"])
+        XCTAssertEqual(
+            passed.record?.notes,
+            ["a note every shard writes", "shard 1/2: a note of shard 1", "shard 2/2: a note of shard 2"])
         let passedMarkdown = try String(contentsOfFile: clean + "/merged/check.md", encoding: .utf8)
-        XCTAssertTrue(passedMarkdown.contains("**Passed**: no regression in 2 of 2 shards (2 cells judged)."), passedMarkdown)
+        XCTAssertTrue(
+            passedMarkdown.contains("**Passed**: no regression in 2 of 2 shards (2 cells judged)."), passedMarkdown)
         XCTAssertTrue(passedMarkdown.contains("| 2/2 | node-2 | 1 | `ignored-drain` | 1 | 0 |"), passedMarkdown)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: clean + "/merged/run.json"), "the rows are merged as before")
+        XCTAssertTrue(
+            FileManager.default.fileExists(atPath: clean + "/merged/run.json"), "the rows are merged as before")
 
         // Shard 2's row regressed: the merged verdict fails, naming it, exit 1.
         let regressed = TestSupport.temporaryDirectory("check-merge-regressed")
@@ -122,24 +153,30 @@ final class ShardedCheckTests: ChildProcessTestCase {
         let failed = try merge(regressedFolders, out: regressed + "/merged")
         XCTAssertEqual(failed.status, 1, failed.error)
         XCTAssertTrue(failed.output.contains("check FAILED: 1 regression(s)"), failed.output)
-        XCTAssertTrue(failed.output.contains("  - ignored-drain ×1 peak_allocated_bytes: 3.0 MiB → 5.0 MiB"), failed.output)
+        XCTAssertTrue(
+            failed.output.contains("  - ignored-drain ×1 peak_allocated_bytes: 3.0 MiB → 5.0 MiB"), failed.output)
         XCTAssertEqual(failed.record?.verdict, .failed)
         XCTAssertEqual(failed.record?.findings.map(\.scenario), ["ignored-drain"])
         XCTAssertEqual(failed.record?.judgements.count, 2)
         let failedMarkdown = try String(contentsOfFile: regressed + "/merged/check.md", encoding: .utf8)
-        XCTAssertTrue(failedMarkdown.contains("- ignored-drain ×1 peak_allocated_bytes: 3.0 MiB → 5.0 MiB") && failedMarkdown.contains("— shard 2/2"), failedMarkdown)
+        XCTAssertTrue(
+            failedMarkdown.contains("- ignored-drain ×1 peak_allocated_bytes: 3.0 MiB → 5.0 MiB")
+                && failedMarkdown.contains("— shard 2/2"), failedMarkdown)
 
         // Shard 2 missing: partial, exit 3 — never passed — and its row named.
         let partial = try merge([cleanFolders[0]], out: clean + "/partial")
         XCTAssertEqual(partial.status, 3, partial.error)
         XCTAssertEqual(partial.error.split(separator: "\n").count, 1, partial.error)
-        XCTAssertTrue(partial.error.contains("the check is partial, not passed: shard 2/2 not judged (no folder was given for it)"), partial.error)
+        XCTAssertTrue(
+            partial.error.contains(
+                "the check is partial, not passed: shard 2/2 not judged (no folder was given for it)"), partial.error)
         XCTAssertFalse(partial.output.contains("check passed"), partial.output)
         XCTAssertEqual(partial.record?.verdict, .partial)
         XCTAssertEqual(partial.record?.missingShards, [2])
         let partialMarkdown = try String(contentsOfFile: clean + "/partial/check.md", encoding: .utf8)
         XCTAssertTrue(partialMarkdown.contains("**Partial — not a pass**"), partialMarkdown)
-        XCTAssertTrue(partialMarkdown.contains("| 2/2 | — | — | not judged: `ignored-drain` | — | — |"), partialMarkdown)
+        XCTAssertTrue(
+            partialMarkdown.contains("| 2/2 | — | — | not judged: `ignored-drain` | — | — |"), partialMarkdown)
 
         // A shard present whose check did not finish (no check.json): partial as well.
         try FileManager.default.removeItem(atPath: cleanFolders[1] + "/check.json")
@@ -169,7 +206,8 @@ final class ShardedCheckTests: ChildProcessTestCase {
         looser.alpha = 0.05
         let otherThresholds = try judged("other-thresholds", thresholds: looser)
         let corrupt = try judged("corrupt")
-        try "{\"formatVersion\": 1, \"verdict\": ".write(toFile: corrupt[1] + "/check.json", atomically: true, encoding: .utf8)
+        try "{\"formatVersion\": 1, \"verdict\": ".write(
+            toFile: corrupt[1] + "/check.json", atomically: true, encoding: .utf8)
         // Shard 2's judgements copied into shard 1's folder: not that folder's shard.
         let swapped = try judged("swapped")
         try FileManager.default.removeItem(atPath: swapped[0] + "/check.json")
@@ -190,9 +228,11 @@ final class ShardedCheckTests: ChildProcessTestCase {
         ]
         for (index, bad) in cases.enumerated() {
             let out = scratch + "/m\(index)"
-            try ShardCommandTests.assertRefused(["merge"] + bad.folders + ["--out", out], code: 65, message: bad.message, unwritten: out)
+            try ShardCommandTests.assertRefused(
+                ["merge"] + bad.folders + ["--out", out], code: 65, message: bad.message, unwritten: out)
         }
-        let leftovers = (try? FileManager.default.contentsOfDirectory(atPath: scratch))?.filter { $0.contains(".merging-") } ?? []
+        let leftovers =
+            (try? FileManager.default.contentsOfDirectory(atPath: scratch))?.filter { $0.contains(".merging-") } ?? []
         XCTAssertEqual(leftovers, [], "no staging folder left behind")
     }
 
@@ -206,17 +246,23 @@ final class ShardedCheckTests: ChildProcessTestCase {
     /// check of five (its repeats straddle the 256 KiB floor), a false alarm no sharding causes.
     static func recordBaseline(in scratch: String) throws -> String {
         let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
-        let run = try TestSupport.bpbench(["run"] + project + ["--scenario", "micro-batching", "--scenario", "unawaited-work", "--profile", "quick",
-                                                            "--scale", "0.1,0.2", "--repeat", "5", "--quiet", "--out", scratch + "/baseline-run"])
+        let run = try TestSupport.bpbench(
+            ["run"] + project + [
+                "--scenario", "micro-batching", "--scenario", "unawaited-work", "--profile", "quick",
+                "--scale", "0.1,0.2", "--repeat", "5", "--quiet", "--out", scratch + "/baseline-run",
+            ])
         XCTAssertEqual(run.status, 0, run.error)
         let baseline = scratch + "/baseline.json"
-        let update = try TestSupport.bpbench(["baseline", "update"] + project + ["--run", scratch + "/baseline-run", "--baseline", baseline])
+        let update = try TestSupport.bpbench(
+            ["baseline", "update"] + project + ["--run", scratch + "/baseline-run", "--baseline", baseline])
         XCTAssertEqual(update.status, 0, update.error)
         return baseline
     }
 
     /// The workflow's plan, shard and merge commands, run as separate processes in `directory`.
-    func runRecipe(in directory: String, planArgs: String, shards: Int, only: [Int]? = nil) throws -> (status: Int32, error: String) {
+    func runRecipe(
+        in directory: String, planArgs: String, shards: Int, only: [Int]? = nil
+    ) throws -> (status: Int32, error: String) {
         let workflow = TestSupport.projectRoot + "/deploy/github-actions/check-sharded.yml"
         let commands = try ShardCommandTests.commands(in: workflow, prefix: "run: ")
         let plan = try XCTUnwrap(commands.first { $0.hasPrefix("$BPBENCH plan --check ") })
@@ -226,14 +272,19 @@ final class ShardedCheckTests: ChildProcessTestCase {
         guard FileManager.default.isExecutableFile(atPath: bpbench) else { throw XCTSkip("bpbench is not built") }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         // A fixed revision: other work in this tree must not make the plan's revision go stale.
-        let environment = ["BPBENCH": bpbench, "CHECK_PLAN_ARGS": planArgs, "CHECK_ARGS": "", "SHARDS": "\(shards)", "BPBENCH_REVISION": "sharded-check-test"]
+        let environment = [
+            "BPBENCH": bpbench, "CHECK_PLAN_ARGS": planArgs, "CHECK_ARGS": "", "SHARDS": "\(shards)",
+            "BPBENCH_REVISION": "sharded-check-test",
+        ]
         let planned = try ShardCommandTests.shell(plan, in: directory, environment: environment)
         XCTAssertEqual(planned.status, 0, planned.error)
         for index in only ?? Array(1...shards) {
             // A shard's own exit is check's: 1 when its rows regressed; the fan-in decides.
-            let ran = try ShardCommandTests.shell(shard, in: directory, environment: environment.merging(["SHARD": "\(index)"]) { $1 })
+            let ran = try ShardCommandTests.shell(
+                shard, in: directory, environment: environment.merging(["SHARD": "\(index)"]) { $1 })
             XCTAssertTrue([0, 1].contains(ran.status), ran.error)
-            XCTAssertNotNil(try CheckRecord.load(from: directory + "/check-\(index)"), "shard \(index) wrote its judgements")
+            XCTAssertNotNil(
+                try CheckRecord.load(from: directory + "/check-\(index)"), "shard \(index) wrote its judgements")
         }
         return try ShardCommandTests.shell(merge, in: directory, environment: environment)
     }
@@ -253,15 +304,20 @@ final class ShardedCheckTests: ChildProcessTestCase {
         let rows = "--scenario micro-batching --scenario unawaited-work"
         let inject = "--inject unawaited-work.await_work=false"
 
-        let whole = try TestSupport.bpbench(["check"] + project + ["--baseline", baseline] + (rows + " " + inject).split(separator: " ").map(String.init)
-            + ["--quiet", "--out", scratch + "/whole"])
+        let whole = try TestSupport.bpbench(
+            ["check"] + project + ["--baseline", baseline]
+                + (rows + " " + inject).split(separator: " ").map(String.init)
+                + ["--quiet", "--out", scratch + "/whole"])
         XCTAssertEqual(whole.status, 1, whole.error)
         let unsharded = try XCTUnwrap(try CheckRecord.load(from: scratch + "/whole"))
         XCTAssertEqual(unsharded.verdict, .failed)
         XCTAssertNil(unsharded.planID)
         XCTAssertTrue(unsharded.findings.allSatisfy { $0.scenario == "unawaited-work" }, "\(unsharded.findings)")
-        XCTAssertTrue(Self.keys(unsharded.findings).isSuperset(of: ["unawaited-work ×0.2 peak_allocated_bytes", "unawaited-work ×0.1 memory_verdict"]),
-                      "\(unsharded.findings)")
+        XCTAssertTrue(
+            Self.keys(unsharded.findings).isSuperset(of: [
+                "unawaited-work ×0.2 peak_allocated_bytes", "unawaited-work ×0.1 memory_verdict",
+            ]),
+            "\(unsharded.findings)")
 
         // Two shards: one row each; the regression lies in one of them.
         let injected = scratch + "/injected"
@@ -269,11 +325,16 @@ final class ShardedCheckTests: ChildProcessTestCase {
         XCTAssertEqual(merged.status, 1, merged.error)
         let verdict = try XCTUnwrap(try CheckRecord.load(from: injected + "/merged"))
         XCTAssertEqual(verdict.verdict, .failed)
-        XCTAssertEqual(Self.keys(verdict.findings), Self.keys(unsharded.findings), "the merged verdict is the unsharded check's")
-        XCTAssertEqual(Set(verdict.judgements.map { "\($0.scenario) \($0.scale) \($0.metric) \($0.against.rawValue)" }),
-                       Set(unsharded.judgements.map { "\($0.scenario) \($0.scale) \($0.metric) \($0.against.rawValue)" }), "the same cells judged")
+        XCTAssertEqual(
+            Self.keys(verdict.findings), Self.keys(unsharded.findings), "the merged verdict is the unsharded check's")
+        XCTAssertEqual(
+            Set(verdict.judgements.map { "\($0.scenario) \($0.scale) \($0.metric) \($0.against.rawValue)" }),
+            Set(unsharded.judgements.map { "\($0.scenario) \($0.scale) \($0.metric) \($0.against.rawValue)" }),
+            "the same cells judged")
         let shardVerdicts = try (1...2).map { try XCTUnwrap(try CheckRecord.load(from: injected + "/check-\($0)")) }
-        XCTAssertEqual(shardVerdicts.map(\.verdict).sorted { $0.rawValue < $1.rawValue }, [.failed, .passed], "one shard holds the regression")
+        XCTAssertEqual(
+            shardVerdicts.map(\.verdict).sorted { $0.rawValue < $1.rawValue }, [.failed, .passed],
+            "one shard holds the regression")
         XCTAssertEqual(Set(shardVerdicts.flatMap { $0.sites[0].rows }), ["micro-batching", "unawaited-work"])
         let markdown = try String(contentsOfFile: injected + "/merged/check.md", encoding: .utf8)
         XCTAssertTrue(markdown.contains("**Failed**"), markdown)
@@ -288,11 +349,14 @@ final class ShardedCheckTests: ChildProcessTestCase {
         XCTAssertEqual(cleanVerdict?.verdict, .passed)
 
         // One shard's judgements missing: partial (3), not passed.
-        let partial = try TestSupport.execute(TestSupport.binDirectory + "/bpbench", ["merge", "check-1", "--out", "partial"], in: clean)
+        let partial = try TestSupport.execute(
+            TestSupport.binDirectory + "/bpbench", ["merge", "check-1", "--out", "partial"], in: clean)
         XCTAssertEqual(partial.status, 3, partial.error)
         XCTAssertEqual(try CheckRecord.load(from: clean + "/partial")?.verdict, .partial)
         // Shards of two plans (injected and not): one line, 65, nothing merged.
-        let mixed = try TestSupport.execute(TestSupport.binDirectory + "/bpbench", ["merge", injected + "/check-1", clean + "/check-2", "--out", scratch + "/mixed"])
+        let mixed = try TestSupport.execute(
+            TestSupport.binDirectory + "/bpbench",
+            ["merge", injected + "/check-1", clean + "/check-2", "--out", scratch + "/mixed"])
         XCTAssertEqual(mixed.status, 65, mixed.error)
         XCTAssertTrue(mixed.error.contains("merge the shards of one plan"), mixed.error)
         XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/mixed"))
@@ -305,7 +369,11 @@ final class ShardedCheckTests: ChildProcessTestCase {
     func refusals() throws {
         let scratch = TestSupport.temporaryDirectory("check-plan-bad")
         let project = ["--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory]
-        let bench = try TestSupport.bpbench(["plan"] + project + ["--profile", "quick", "--scale", "1,4", "--repeat", "1", "--scenario", "pipeline-copy", "--out", scratch + "/bench.json"])
+        let bench = try TestSupport.bpbench(
+            ["plan"] + project + [
+                "--profile", "quick", "--scale", "1,4", "--repeat", "1", "--scenario", "pipeline-copy", "--out",
+                scratch + "/bench.json",
+            ])
         XCTAssertEqual(bench.status, 0, bench.error)
         // A synthetic baseline of pipeline-copy with the parameters this checkout resolves (no child runs).
         let baseline = scratch + "/baseline.json"
@@ -315,41 +383,71 @@ final class ShardedCheckTests: ChildProcessTestCase {
         let steps = try PlanFile.load(scratch + "/bench.json").steps
         for index in recorded.entries.indices {
             let step = try XCTUnwrap(steps.first { $0.scale == recorded.entries[index].scale })
-            recorded.entries[index].parameters = Dictionary(step.parameters.map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
+            recorded.entries[index].parameters = Dictionary(
+                step.parameters.map { ($0[0], $0[1]) }, uniquingKeysWith: { $1 })
         }
         try recorded.write(to: baseline)
         let unrelated = scratch + "/unrelated.json"
         try Baseline(RunAnalysis(document)).write(to: unrelated)
-        let made = try TestSupport.bpbench(["plan"] + project + ["--check", "--baseline", baseline, "--out", scratch + "/gate.json"])
+        let made = try TestSupport.bpbench(
+            ["plan"] + project + ["--check", "--baseline", baseline, "--out", scratch + "/gate.json"])
         XCTAssertEqual(made.status, 0, made.error)
         let gate = try PlanFile.load(scratch + "/gate.json")
         // The baseline's row first, then the rows it lacks that a check runs (same-job only).
         XCTAssertEqual(gate.check?.rows.first, "pipeline-copy")
         XCTAssertTrue(gate.check?.rows.contains("bounded-queue") ?? false)
-        XCTAssertEqual(gate.check?.baselineDigest, PlanFile.contentDigest(try Data(contentsOf: URL(fileURLWithPath: baseline))))
+        XCTAssertEqual(
+            gate.check?.baselineDigest, PlanFile.contentDigest(try Data(contentsOf: URL(fileURLWithPath: baseline))))
         XCTAssertEqual(gate.profile.rawValue, "quick", "the baseline's profile, not plan's default")
         let thresholds = try Thresholds.load(TestSupport.projectRoot + "/Reports/thresholds.json")
-        XCTAssertEqual(gate.maxRepeats, GateRepeatRule.maximumRepeats(baselineRepeats: 5, thresholds: thresholds), "adaptive up to what check would run")
+        XCTAssertEqual(
+            gate.maxRepeats, GateRepeatRule.maximumRepeats(baselineRepeats: 5, thresholds: thresholds),
+            "adaptive up to what check would run")
         let edited = scratch + "/edited-baseline.json"
-        try (try String(contentsOfFile: baseline, encoding: .utf8) + "\n").write(toFile: edited, atomically: true, encoding: .utf8)
+        try (try String(contentsOfFile: baseline, encoding: .utf8) + "\n").write(
+            toFile: edited, atomically: true, encoding: .utf8)
 
         let check = ["check"] + project + ["--quiet"]
         let cases: [(arguments: [String], code: Int32, message: String)] = [
-            (["plan"] + project + ["--check", "--baseline", baseline, "--scale", "1,4", "--out", scratch + "/p1.json"], 64, "a check's plan is the baseline's: --scale"),
-            (["plan"] + project + ["--check", "--baseline", unrelated, "--out", scratch + "/p4.json"], 65, "not comparable with \(unrelated): pipeline-copy ×1 parameter"),
-            (["plan"] + project + ["--inject", "pipeline-copy.items=5", "--out", scratch + "/p2.json"], 64, "add --check"),
-            (["plan"] + project + ["--check", "--baseline", scratch + "/none.json", "--out", scratch + "/p3.json"], 66, "does not exist"),
+            (
+                ["plan"] + project + [
+                    "--check", "--baseline", baseline, "--scale", "1,4", "--out", scratch + "/p1.json",
+                ], 64, "a check's plan is the baseline's: --scale"
+            ),
+            (
+                ["plan"] + project + ["--check", "--baseline", unrelated, "--out", scratch + "/p4.json"], 65,
+                "not comparable with \(unrelated): pipeline-copy ×1 parameter"
+            ),
+            (
+                ["plan"] + project + ["--inject", "pipeline-copy.items=5", "--out", scratch + "/p2.json"], 64,
+                "add --check"
+            ),
+            (
+                ["plan"] + project + ["--check", "--baseline", scratch + "/none.json", "--out", scratch + "/p3.json"],
+                66, "does not exist"
+            ),
             (check + ["--plan", scratch + "/gate.json", "--shard", "3/2"], 64, "shard 3/2 is out of range"),
             (check + ["--plan", scratch + "/gate.json", "--shards", "2"], 64, "--shards N needs the shard's index"),
-            (check + ["--plan", scratch + "/gate.json", "--shard", "1/2", "--inject", "pipeline-copy.items=5"], 64, "--inject belongs on bpbench plan --check"),
+            (
+                check + ["--plan", scratch + "/gate.json", "--shard", "1/2", "--inject", "pipeline-copy.items=5"], 64,
+                "--inject belongs on bpbench plan --check"
+            ),
             (check + ["--plan", scratch + "/bench.json", "--shard", "1/2"], 64, "is a benchmark plan"),
             (check + ["--shard", "1/2"], 64, "make one with bpbench plan --check"),
-            (["run"] + project + ["--quiet", "--plan", scratch + "/gate.json", "--shard", "1/2"], 64, "is a check's plan: run its shards with bpbench check --plan"),
-            (check + ["--plan", scratch + "/gate.json", "--shard", "1/2", "--baseline", edited], 65, "is not the baseline plan"),
+            (
+                ["run"] + project + ["--quiet", "--plan", scratch + "/gate.json", "--shard", "1/2"], 64,
+                "is a check's plan: run its shards with bpbench check --plan"
+            ),
+            (
+                check + ["--plan", scratch + "/gate.json", "--shard", "1/2", "--baseline", edited], 65,
+                "is not the baseline plan"
+            ),
         ]
         for (index, bad) in cases.enumerated() {
             let out = scratch + "/out-\(index)"
-            try ShardCommandTests.assertRefused(bad.arguments + (bad.arguments.first == "plan" ? [] : ["--out", out]), code: bad.code, message: bad.message, unwritten: out)
+            try ShardCommandTests.assertRefused(
+                bad.arguments + (bad.arguments.first == "plan" ? [] : ["--out", out]), code: bad.code,
+                message: bad.message, unwritten: out)
         }
         for index in 1...4 { XCTAssertFalse(FileManager.default.fileExists(atPath: scratch + "/p\(index).json")) }
     }

@@ -39,13 +39,16 @@ final class TypedAPITests: ChildProcessTestCase {
         defer { try? FileManager.default.removeItem(atPath: file) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["swiftc", "-typecheck", "-parse-as-library", "-I", build + "/Modules",
-                             "-Xcc", "-fmodule-map-file=\(projectRoot)/Sources/CJemalloc/module.modulemap",
-                             "-Xcc", "-fmodule-map-file=\(build)/JemallocDefaults.build/module.modulemap",
-                             "-Xcc", "-I\(projectRoot)/Sources/JemallocDefaults/include",
-                             // ScenarioKit's latency histogram (hdrhistogram-swift) sits on swift-numerics' C shims.
-                             "-Xcc", "-fmodule-map-file=\(projectRoot)/.build/checkouts/swift-numerics/Sources/_NumericsShims/include/module.modulemap",
-                             file]
+        process.arguments = [
+            "swiftc", "-typecheck", "-parse-as-library", "-I", build + "/Modules",
+            "-Xcc", "-fmodule-map-file=\(projectRoot)/Sources/CJemalloc/module.modulemap",
+            "-Xcc", "-fmodule-map-file=\(build)/JemallocDefaults.build/module.modulemap",
+            "-Xcc", "-I\(projectRoot)/Sources/JemallocDefaults/include",
+            // ScenarioKit's latency histogram (hdrhistogram-swift) sits on swift-numerics' C shims.
+            "-Xcc",
+            "-fmodule-map-file=\(projectRoot)/.build/checkouts/swift-numerics/Sources/_NumericsShims/include/module.modulemap",
+            file,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -1,11 +1,12 @@
-@testable import BenchCore
-@testable import BenchGate
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
+@testable import BenchReport
 
 /// Issue 25's done-when, on real children: a scenario the base revision has but the baseline
 /// does not (a test-only baseline with its row removed) gets a 1/32-per-item leak — the retain
@@ -21,43 +22,68 @@ final class UnbaselinedRowGateTests: ChildProcessTestCase {
         let thresholds = try Thresholds.load(TestSupport.projectRoot + "/Reports/thresholds.json")
         let maximum = GateRepeatRule.maximumRepeats(baselineRepeats: 5, thresholds: thresholds)
         func plan(retain: String) throws -> RunPlan {
-            try RunPlan(entries: [entry], profile: .quick, repeats: GateRepeatRule.minimumRepeats, maxRepeats: maximum, warmups: 0, scales: [1, 4],
-                        overrides: ["items=400", "retain_bytes=\(retain)"])
+            try RunPlan(
+                entries: [entry], profile: .quick, repeats: GateRepeatRule.minimumRepeats, maxRepeats: maximum,
+                warmups: 0, scales: [1, 4],
+                overrides: ["items=400", "retain_bytes=\(retain)"])
         }
-        let headPlan = try plan(retain: "512"), basePlan = try plan(retain: "0")
-        var head = RunDocument(plan: headPlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        let headPlan = try plan(retain: "512")
+        let basePlan = try plan(retain: "0")
+        var head = RunDocument(
+            plan: headPlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
         head.injected = ["fixture-retain": ["retain_bytes"]]
-        var base = RunDocument(plan: basePlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        var base = RunDocument(
+            plan: basePlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
         // The baseline: the same plan's settings, without the row (as if recorded before the
         // scenario was added).
         var baseline = Baseline(RunAnalysis(base))
         baseline.repeats = 5
         baseline.entries = []
         let gate = Gate(baseline: baseline, thresholds: thresholds, maximumRepeats: maximum)
-        let runner = { (name: String) in BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: scratch + "/cache-" + name, interruption: nil) }
-        InterleavedRunner(head: .init(name: "head", executor: runner("head"), plan: headPlan, logDirectory: scratch),
-                          base: .init(name: "base", executor: runner("base"), plan: basePlan, logDirectory: scratch), interruption: nil)
-            .execute(head: &head, base: &base, rule: GateRepeatRule(gate: gate, head: head, base: base, maximumRepeats: maximum)) { _ in }
-        XCTAssertTrue((head.records + base.records).allSatisfy { $0.status == .ok }, "\((head.records + base.records).map(\.statusDetail))")
+        let runner = { (name: String) in
+            BenchRunner(
+                catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: scratch + "/cache-" + name,
+                interruption: nil)
+        }
+        InterleavedRunner(
+            head: .init(name: "head", executor: runner("head"), plan: headPlan, logDirectory: scratch),
+            base: .init(name: "base", executor: runner("base"), plan: basePlan, logDirectory: scratch),
+            interruption: nil
+        )
+        .execute(
+            head: &head, base: &base, rule: GateRepeatRule(gate: gate, head: head, base: base, maximumRepeats: maximum)
+        ) { _ in }
+        XCTAssertTrue(
+            (head.records + base.records).allSatisfy { $0.status == .ok },
+            "\((head.records + base.records).map(\.statusDetail))")
         XCTAssertEqual(head.records.count, 2 * maximum, "a worse-looking row runs to the maximum at both scales")
 
         let baselineFile = scratch + "/baseline.json"
         try baseline.write(to: baselineFile)
-        func check(head: RunDocument, base: RunDocument, folder: String) throws -> (status: Int32, output: String, error: String) {
-            try FileManager.default.createDirectory(atPath: scratch + "/" + folder + "/base", withIntermediateDirectories: true)
+        func check(
+            head: RunDocument, base: RunDocument, folder: String
+        ) throws -> (status: Int32, output: String, error: String) {
+            try FileManager.default.createDirectory(
+                atPath: scratch + "/" + folder + "/base", withIntermediateDirectories: true)
             try RunWriter.write(RunAnalysis(head), to: scratch + "/" + folder)
             try RunWriter.write(RunAnalysis(base), to: scratch + "/" + folder + "/base")
-            return try TestSupport.bpbench(["check", "--root", TestSupport.projectRoot, "--baseline", baselineFile, "--run", scratch + "/" + folder])
+            return try TestSupport.bpbench([
+                "check", "--root", TestSupport.projectRoot, "--baseline", baselineFile, "--run", scratch + "/" + folder,
+            ])
         }
         let leaked = try check(head: head, base: base, folder: "leak")
         XCTAssertEqual(leaked.status, 1, leaked.output + leaked.error)
-        XCTAssertTrue(leaked.output.contains("fixture-retain ×4 peak_allocated_bytes") && leaked.output.contains("vs base revision, same job"), leaked.output)
+        XCTAssertTrue(
+            leaked.output.contains("fixture-retain ×4 peak_allocated_bytes")
+                && leaked.output.contains("vs base revision, same job"), leaked.output)
         XCTAssertTrue(leaked.output.contains("memory_verdict: bounded → grows"), leaked.output)
         var fixed = base
         fixed.injected = head.injected
         let removed = try check(head: fixed, base: head, folder: "fixed")
         XCTAssertEqual(removed.status, 0, removed.output + removed.error)
         XCTAssertTrue(removed.output.contains("cells judged"), removed.output)
-        XCTAssertTrue(removed.output.contains("memory_verdict grows-with-input → bounded") && removed.output.contains("(not a finding: a leak fixed"), removed.output)
+        XCTAssertTrue(
+            removed.output.contains("memory_verdict grows-with-input → bounded")
+                && removed.output.contains("(not a finding: a leak fixed"), removed.output)
     }
 }

@@ -1,15 +1,17 @@
+import BenchProtocol
+import BenchTestSupport
+import Foundation
+import XCTest
+
 @testable import BenchCore
 @testable import BenchGate
 @testable import BenchModel
-import BenchProtocol
 @testable import BenchReport
 @testable import BenchSession
-import BenchTestSupport
-import Foundation
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
-import XCTest
 
 /// Issue 25's "what grew": a memory finding of a Swift row is followed by one heap-profiled
 /// repeat per side and the stacks whose bytes grew, in check.md and check.json, with a flame
@@ -33,17 +35,31 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
         let entry = try TestSupport.entry("fixture-grow-site")
         let scratch = TestSupport.temporaryDirectory("what-grew")
         func plan(audit: String) throws -> RunPlan {
-            try RunPlan(entries: [entry], profile: .quick, repeats: 7, warmups: 0, scales: [1], overrides: ["items=400", "audit_bytes=\(audit)"])
+            try RunPlan(
+                entries: [entry], profile: .quick, repeats: 7, warmups: 0, scales: [1],
+                overrides: ["items=400", "audit_bytes=\(audit)"])
         }
-        let headPlan = try plan(audit: "8KiB"), basePlan = try plan(audit: "0")
-        var head = RunDocument(plan: headPlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        let headPlan = try plan(audit: "8KiB")
+        let basePlan = try plan(audit: "0")
+        var head = RunDocument(
+            plan: headPlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
         head.injected = ["fixture-grow-site": ["audit_bytes"]]
-        var base = RunDocument(plan: basePlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
-        let runner = { (name: String) in BenchRunner(catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: scratch + "/cache-" + name, interruption: nil) }
-        InterleavedRunner(head: .init(name: "head", executor: runner("head"), plan: headPlan, logDirectory: scratch),
-                          base: .init(name: "base", executor: runner("base"), plan: basePlan, logDirectory: scratch), interruption: nil)
-            .execute(head: &head, base: &base) { _ in }
-        XCTAssertTrue((head.records + base.records).allSatisfy { $0.status == .ok }, "\((head.records + base.records).map(\.statusDetail))")
+        var base = RunDocument(
+            plan: basePlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        let runner = { (name: String) in
+            BenchRunner(
+                catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: scratch + "/cache-" + name,
+                interruption: nil)
+        }
+        InterleavedRunner(
+            head: .init(name: "head", executor: runner("head"), plan: headPlan, logDirectory: scratch),
+            base: .init(name: "base", executor: runner("base"), plan: basePlan, logDirectory: scratch),
+            interruption: nil
+        )
+        .execute(head: &head, base: &base) { _ in }
+        XCTAssertTrue(
+            (head.records + base.records).allSatisfy { $0.status == .ok },
+            "\((head.records + base.records).map(\.statusDetail))")
         let runs = Runs(head: head, base: base, scratch: scratch)
         Self.runs = runs
         return runs
@@ -61,8 +77,11 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
     }
 
     /// `bpbench check --run` on a folder holding `head` (and `base` under base/ when given).
-    func check(_ runs: Runs, head: RunDocument, base: RunDocument?, baseline: String, folder: String, extra: [String] = []) throws
-        -> (status: Int32, output: String, error: String, directory: String, seconds: Double) {
+    func check(
+        _ runs: Runs, head: RunDocument, base: RunDocument?, baseline: String, folder: String, extra: [String] = []
+    ) throws
+        -> (status: Int32, output: String, error: String, directory: String, seconds: Double)
+    {
         let directory = runs.scratch + "/" + folder
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try RunWriter.write(RunAnalysis(head), to: directory)
@@ -71,7 +90,8 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
             try RunWriter.write(RunAnalysis(base), to: directory + "/base")
         }
         let started = Date()
-        let result = try TestSupport.bpbench(["check", "--root", TestSupport.projectRoot, "--baseline", baseline, "--run", directory] + extra)
+        let result = try TestSupport.bpbench(
+            ["check", "--root", TestSupport.projectRoot, "--baseline", baseline, "--run", directory] + extra)
         return (result.status, result.output, result.error, directory, Date().timeIntervalSince(started))
     }
 
@@ -86,14 +106,22 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
         // Under the first memory finding of the row (peak RSS, peak allocated and the kept-bytes
         // gauge all regress; one profile serves them): the section, then the stack that grew
         // most, with a positive figure.
-        guard let section = lines.firstIndex(where: { $0.hasPrefix("  - what grew (head − base") }), section > 0 else { return XCTFail(markdown) }
+        guard let section = lines.firstIndex(where: { $0.hasPrefix("  - what grew (head − base") }), section > 0 else {
+            return XCTFail(markdown)
+        }
         XCTAssertTrue(lines[section - 1].hasPrefix("- fixture-grow-site ×1 "), markdown)
-        XCTAssertEqual(lines.filter { $0.contains("what grew (") }.count, 1, "one profile per (row, scale): \(markdown)")
+        XCTAssertEqual(
+            lines.filter { $0.contains("what grew (") }.count, 1, "one profile per (row, scale): \(markdown)")
         let top = lines[section + 1]
-        XCTAssertTrue(top.hasPrefix("    - fixture-grow-site ×1: +") && top.contains(" in ") && top.hasSuffix(")"), markdown)
-        XCTAssertTrue(top.contains("GrowSiteFixture.run → AuditTrail.record"), "the function that grew leads: \(markdown)")
-        XCTAssertFalse(lines.contains { $0.hasPrefix("    - ") && $0.contains("Ledger.keep") && $0.contains("+") && $0.contains("MiB") },
-                       "Ledger.keep kept the same 1 KiB an item on both sides: \(markdown)")
+        XCTAssertTrue(
+            top.hasPrefix("    - fixture-grow-site ×1: +") && top.contains(" in ") && top.hasSuffix(")"), markdown)
+        XCTAssertTrue(
+            top.contains("GrowSiteFixture.run → AuditTrail.record"), "the function that grew leads: \(markdown)")
+        XCTAssertFalse(
+            lines.contains {
+                $0.hasPrefix("    - ") && $0.contains("Ledger.keep") && $0.contains("+") && $0.contains("MiB")
+            },
+            "Ledger.keep kept the same 1 KiB an item on both sides: \(markdown)")
 
         // check.json: the same as data.
         let record = try XCTUnwrap(try CheckRecord.load(from: checked.directory))
@@ -113,22 +141,30 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
         let svg = try Data(contentsOf: URL(fileURLWithPath: checked.directory + "/" + flame))
         let parser = XMLParser(data: svg)
         XCTAssertTrue(parser.parse(), "\(String(describing: parser.parserError))")
-        XCTAssertTrue(String(decoding: svg, as: UTF8.self).hasPrefix("<svg") && String(decoding: svg, as: UTF8.self).contains("AuditTrail.record"))
+        XCTAssertTrue(
+            String(decoding: svg, as: UTF8.self).hasPrefix("<svg")
+                && String(decoding: svg, as: UTF8.self).contains("AuditTrail.record"))
         for profile in [whatGrew.headProfile, whatGrew.baseProfile] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: checked.directory + "/" + (profile ?? "-")), "\(String(describing: profile))")
+            XCTAssertTrue(
+                FileManager.default.fileExists(atPath: checked.directory + "/" + (profile ?? "-")),
+                "\(String(describing: profile))")
         }
 
         // The profiled repeats are not judged: the same verdict and findings without them, and
         // what they add to a check, measured.
-        let plain = try check(runs, head: runs.head, base: runs.base, baseline: baseline, folder: "grew-plain", extra: ["--no-what-grew"])
+        let plain = try check(
+            runs, head: runs.head, base: runs.base, baseline: baseline, folder: "grew-plain", extra: ["--no-what-grew"])
         XCTAssertEqual(plain.status, checked.status, plain.output + plain.error)
         let plainRecord = try XCTUnwrap(try CheckRecord.load(from: plain.directory))
         XCTAssertEqual(plainRecord.findings, record.findings)
         XCTAssertEqual(plainRecord.verdict, record.verdict)
         XCTAssertNil(plainRecord.whatGrew)
         XCTAssertFalse(try String(contentsOfFile: plain.directory + "/check.md", encoding: .utf8).contains("what grew"))
-        print(String(format: "what grew: check --run %.1f s with the profiled repeats, %.1f s without (%.1f s added; profiling %.1f s by check.json)",
-                     checked.seconds, plain.seconds, checked.seconds - plain.seconds, whatGrew.seconds))
+        print(
+            String(
+                format:
+                    "what grew: check --run %.1f s with the profiled repeats, %.1f s without (%.1f s added; profiling %.1f s by check.json)",
+                checked.seconds, plain.seconds, checked.seconds - plain.seconds, whatGrew.seconds))
     }
 
     /// The other way: a check whose memory improved (the leak removed) has no memory finding, so
@@ -137,12 +173,14 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
         let runs = try runs()
         var fixed = runs.base
         fixed.injected = runs.head.injected
-        let checked = try check(runs, head: fixed, base: runs.head, baseline: try baselineFile(runs, rows: false), folder: "fixed")
+        let checked = try check(
+            runs, head: fixed, base: runs.head, baseline: try baselineFile(runs, rows: false), folder: "fixed")
         XCTAssertEqual(checked.status, 0, checked.output + checked.error)
         let markdown = try String(contentsOfFile: checked.directory + "/check.md", encoding: .utf8)
         XCTAssertFalse(markdown.contains("what grew"), markdown)
         XCTAssertFalse(checked.output.contains("what grew"), checked.output)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: checked.directory + "/what-grew"), "no profiled repeat ran")
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: checked.directory + "/what-grew"), "no profiled repeat ran")
         let files = try FileManager.default.contentsOfDirectory(atPath: checked.directory)
         XCTAssertFalse(files.contains { $0.hasPrefix("what-grew-") }, "\(files)")
         XCTAssertNil(try CheckRecord.load(from: checked.directory)?.whatGrew)
@@ -152,10 +190,14 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
     /// holds at its peak, and a line saying the diff needs `--against`.
     func testWithoutABaseRevisionTheHeadAloneIsProfiledAndTheDiffNeedsAgainst() throws {
         let runs = try runs()
-        let checked = try check(runs, head: runs.head, base: nil, baseline: try baselineFile(runs, rows: true), folder: "head-only")
+        let checked = try check(
+            runs, head: runs.head, base: nil, baseline: try baselineFile(runs, rows: true), folder: "head-only")
         XCTAssertEqual(checked.status, 1, checked.output + checked.error)
         let markdown = try String(contentsOfFile: checked.directory + "/check.md", encoding: .utf8)
-        XCTAssertTrue(markdown.contains("what grew: not diffed — no base revision ran in this job; the diff needs check --against REV"), markdown)
+        XCTAssertTrue(
+            markdown.contains(
+                "what grew: not diffed — no base revision ran in this job; the diff needs check --against REV"),
+            markdown)
         XCTAssertTrue(markdown.contains("held in GrowSiteFixture.run → AuditTrail.record"), markdown)
         let whatGrew = try XCTUnwrap(try CheckRecord.load(from: checked.directory)?.whatGrew?.first)
         XCTAssertEqual(whatGrew.outcome, .headOnly)
@@ -167,22 +209,35 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
     func testAChildThatCrashesUnderProfilingIsOneLine() throws {
         let entry = try TestSupport.entry("fixture-fault")
         let scratch = TestSupport.temporaryDirectory("what-grew-crash")
-        let plan = try RunPlan(entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["mode=segfault"])
-        var document = RunDocument(plan: plan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
-        var record = RunRecord(scenario: "fixture-fault", repeatIndex: 1, scale: 1, parameters: Dictionary(plan.steps[0].parameters, uniquingKeysWith: { $1 }), logFile: "")
+        let plan = try RunPlan(
+            entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["mode=segfault"])
+        var document = RunDocument(
+            plan: plan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        var record = RunRecord(
+            scenario: "fixture-fault", repeatIndex: 1, scale: 1,
+            parameters: Dictionary(plan.steps[0].parameters, uniquingKeysWith: { $1 }), logFile: "")
         record.status = .ok
         document.records = [record]
         var report = GateReport()
-        report.findings = [Finding(scenario: "fixture-fault", scale: 1, metric: "peak_allocated_bytes", baseline: "1 MiB", now: "2 MiB", rule: "test")]
-        let profiler = WhatGrewProfiler(head: .init(catalog: TestSupport.catalog, document: document), base: nil, directory: scratch,
-                                        cacheDirectory: scratch + "/cache", interruption: nil)
+        report.findings = [
+            Finding(
+                scenario: "fixture-fault", scale: 1, metric: "peak_allocated_bytes", baseline: "1 MiB", now: "2 MiB",
+                rule: "test")
+        ]
+        let profiler = WhatGrewProfiler(
+            head: .init(catalog: TestSupport.catalog, document: document), base: nil, directory: scratch,
+            cacheDirectory: scratch + "/cache", interruption: nil)
         let whatGrew = profiler.investigate(report)
         XCTAssertEqual(whatGrew.count, 1)
         XCTAssertEqual(whatGrew.first?.outcome, .notProfiled)
-        XCTAssertTrue(whatGrew.first?.problem?.hasPrefix("the head child ended crashed under profiling") == true, "\(whatGrew)")
+        XCTAssertTrue(
+            whatGrew.first?.problem?.hasPrefix("the head child ended crashed under profiling") == true, "\(whatGrew)")
         report.whatGrew = whatGrew
         XCTAssertFalse(report.passed)
         let markdown = report.markdown(title: "t")
-        XCTAssertTrue(markdown.contains("- fixture-fault ×1 peak_allocated_bytes: 1 MiB → 2 MiB (test)\n  - what grew: not profiled — the head child ended crashed under profiling"), markdown)
+        XCTAssertTrue(
+            markdown.contains(
+                "- fixture-fault ×1 peak_allocated_bytes: 1 MiB → 2 MiB (test)\n  - what grew: not profiled — the head child ended crashed under profiling"
+            ), markdown)
     }
 }

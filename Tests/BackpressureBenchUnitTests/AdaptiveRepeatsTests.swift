@@ -1,12 +1,13 @@
+import BenchProtocol
+import BenchTestSupport
+import XCTest
+
 @testable import BenchCore
 @testable import BenchGate
 @testable import BenchModel
-import BenchProtocol
 @testable import BenchReport
 @testable import BenchStatistics
 @testable import BenchSystem
-import BenchTestSupport
-import XCTest
 
 /// Adaptive repeats: the interval, the two stopping rules and the runners' loops, each made to
 /// come out both ways (stop early / run on to the maximum).
@@ -27,7 +28,8 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         // At 75 % three repeats suffice.
         XCTAssertEqual(try XCTUnwrap(MedianInterval([1, 2, 3], level: 0.75)).coverage, 0.75, accuracy: 1e-12)
         // Width as a share of the median: ±50 % here, 0 when all agree.
-        XCTAssertEqual(try XCTUnwrap(MedianInterval([1, 2, 3, 2, 2], level: 0.9)).relativeHalfWidth, 0.5, accuracy: 1e-12)
+        XCTAssertEqual(
+            try XCTUnwrap(MedianInterval([1, 2, 3, 2, 2], level: 0.9)).relativeHalfWidth, 0.5, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(MedianInterval([7, 7, 7, 7, 7], level: 0.9)).relativeHalfWidth, 0)
     }
 
@@ -37,25 +39,51 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         let gate = Gate(baseline: Baseline(RunAnalysis(Synthetic.document())), thresholds: .standard)
         let before: [Double] = [100, 101, 99, 100, 102]
         // Three tight repeats against five: every one below before × 1.1 → shown within 10 %.
-        let tight = gate.judge(.peakAllocated, scenario: "s", scale: 1, before: before, after: [100, 101, 100], against: .baseline)
+        let tight = gate.judge(
+            .peakAllocated, scenario: "s", scale: 1, before: before, after: [100, 101, 100], against: .baseline)
         XCTAssertEqual(tight.outcome, .withinMargin)
         XCTAssertTrue(tight.isSettled)
         XCTAssertEqual(tight.marginP, 1.0 / 56, accuracy: 1e-12)
         // The same three repeats 12 % up: not within the margin, and too few to call a
         // regression — unsettled, so adaptive repeats run on.
-        let worse = gate.judge(.peakAllocated, scenario: "s", scale: 1, before: before, after: [112, 113, 112], against: .baseline)
+        let worse = gate.judge(
+            .peakAllocated, scenario: "s", scale: 1, before: before, after: [112, 113, 112], against: .baseline)
         XCTAssertEqual(worse.outcome, .untestable)
         XCTAssertFalse(worse.isSettled)
         // 3 + 3 reach exactly 0.05 when fully separated from the shifted reference.
-        XCTAssertEqual(gate.judge(.peakAllocated, scenario: "s", scale: 1, before: [100, 100, 101], after: [100, 101, 99], against: .sameJob).outcome, .withinMargin)
+        XCTAssertEqual(
+            gate.judge(
+                .peakAllocated, scenario: "s", scale: 1, before: [100, 100, 101], after: [100, 101, 99],
+                against: .sameJob
+            ).outcome, .withinMargin)
         // Noise wider than the margin is never settled early.
-        XCTAssertEqual(gate.judge(.peakAllocated, scenario: "s", scale: 1, before: [100, 100, 101], after: [100, 130, 99], against: .sameJob).outcome, .untestable)
+        XCTAssertEqual(
+            gate.judge(
+                .peakAllocated, scenario: "s", scale: 1, before: [100, 100, 101], after: [100, 130, 99],
+                against: .sameJob
+            ).outcome, .untestable)
         // Throughput: better when higher, so the margin lies below.
-        XCTAssertEqual(gate.judge(.throughputBytes, scenario: "s", scale: 1, before: [100, 100, 101], after: [99, 100, 101], against: .sameJob).outcome, .withinMargin)
-        XCTAssertEqual(gate.judge(.throughputBytes, scenario: "s", scale: 1, before: [100, 100, 101], after: [80, 81, 80], against: .sameJob).outcome, .untestable)
+        XCTAssertEqual(
+            gate.judge(
+                .throughputBytes, scenario: "s", scale: 1, before: [100, 100, 101], after: [99, 100, 101],
+                against: .sameJob
+            ).outcome, .withinMargin)
+        XCTAssertEqual(
+            gate.judge(
+                .throughputBytes, scenario: "s", scale: 1, before: [100, 100, 101], after: [80, 81, 80],
+                against: .sameJob
+            ).outcome, .untestable)
         // A gauge pinned at the same constant on both sides (0, or a capacity) is no change.
-        XCTAssertEqual(gate.judge(.gauge("downstream_waiting"), scenario: "s", scale: 1, before: [0, 0, 0, 0, 0], after: [0, 0, 0], against: .baseline).outcome, .withinMargin)
-        XCTAssertEqual(gate.judge(.gauge("downstream_waiting"), scenario: "s", scale: 1, before: [0, 0, 0, 0, 0], after: [0, 3, 0], against: .baseline).outcome, .untestable)
+        XCTAssertEqual(
+            gate.judge(
+                .gauge("downstream_waiting"), scenario: "s", scale: 1, before: [0, 0, 0, 0, 0], after: [0, 0, 0],
+                against: .baseline
+            ).outcome, .withinMargin)
+        XCTAssertEqual(
+            gate.judge(
+                .gauge("downstream_waiting"), scenario: "s", scale: 1, before: [0, 0, 0, 0, 0], after: [0, 3, 0],
+                against: .baseline
+            ).outcome, .untestable)
     }
 
     func testCannotRegressOnlyWhenTheFinalTestIsOutOfReach() {
@@ -64,22 +92,34 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         var gate = Gate(baseline: Baseline(RunAnalysis(Synthetic.document())), thresholds: .standard, maximumRepeats: 5)
         // 4 of 9 pairs already favour the reference: the final U can reach at most 21 of 25,
         // p = 0.028 ≥ 0.01 — whatever two more repeats bring, no regression can be called.
-        let mixed = gate.judge(.peakRss, scenario: "s", scale: 1, before: before, after: [95, 125, 105], against: .sameJob)
+        let mixed = gate.judge(
+            .peakRss, scenario: "s", scale: 1, before: before, after: [95, 125, 105], against: .sameJob)
         XCTAssertEqual(mixed.outcome, .cannotRegress)
         XCTAssertTrue(mixed.isSettled)
-        XCTAssertFalse(Gate.regressionReachable(before: before, after: [95, 125, 105], final: (5, 5), alpha: 0.01, higherIsBetter: false))
+        XCTAssertFalse(
+            Gate.regressionReachable(
+                before: before, after: [95, 125, 105], final: (5, 5), alpha: 0.01, higherIsBetter: false))
         // Every pair so far worse: two more worse repeats would make it p = 0.004 — run on.
-        let worse = gate.judge(.peakRss, scenario: "s", scale: 1, before: before, after: [140, 141, 142], against: .sameJob)
+        let worse = gate.judge(
+            .peakRss, scenario: "s", scale: 1, before: before, after: [140, 141, 142], against: .sameJob)
         XCTAssertEqual(worse.outcome, .untestable)
         XCTAssertFalse(worse.isSettled)
         // One pair against (U = 8 of 9): the final U can still reach 24, p = 0.008 — run on.
-        XCTAssertTrue(Gate.regressionReachable(before: before, after: [120, 141, 142], final: (5, 5), alpha: 0.01, higherIsBetter: false))
+        XCTAssertTrue(
+            Gate.regressionReachable(
+                before: before, after: [120, 141, 142], final: (5, 5), alpha: 0.01, higherIsBetter: false))
         // Throughput reads the other way round.
-        XCTAssertFalse(Gate.regressionReachable(before: [100, 101, 102], after: [101, 103, 99], final: (5, 5), alpha: 0.01, higherIsBetter: true))
-        XCTAssertTrue(Gate.regressionReachable(before: [100, 101, 102], after: [60, 61, 62], final: (5, 5), alpha: 0.01, higherIsBetter: true))
+        XCTAssertFalse(
+            Gate.regressionReachable(
+                before: [100, 101, 102], after: [101, 103, 99], final: (5, 5), alpha: 0.01, higherIsBetter: true))
+        XCTAssertTrue(
+            Gate.regressionReachable(
+                before: [100, 101, 102], after: [60, 61, 62], final: (5, 5), alpha: 0.01, higherIsBetter: true))
         // At the maximum (or without one) the counts are final: never "cannot regress".
         gate.maximumRepeats = nil
-        XCTAssertEqual(gate.judge(.peakRss, scenario: "s", scale: 1, before: before, after: [95, 125, 105], against: .sameJob).outcome, .untestable)
+        XCTAssertEqual(
+            gate.judge(.peakRss, scenario: "s", scale: 1, before: before, after: [95, 125, 105], against: .sameJob)
+                .outcome, .untestable)
     }
 
     // MARK: - The gate's rule
@@ -89,34 +129,59 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         let gate = Gate(baseline: baseline, thresholds: .standard)
         let three = Synthetic.document(repeats: 3)
         let rule = GateRepeatRule(gate: gate, head: three, base: three, maximumRepeats: 5)
-        func records(_ document: RunDocument, _ row: String) -> [RunRecord] { document.records.filter { $0.scenario == row } }
+        func records(_ document: RunDocument, _ row: String) -> [RunRecord] {
+            document.records.filter { $0.scenario == row }
+        }
         // pipeline-copy's three repeats match the baseline on both sides: nothing more to run.
-        XCTAssertEqual(rule.unsettledScales(row: "pipeline-copy", scales: [1, 4], records: records(three, "pipeline-copy"), otherSide: records(three, "pipeline-copy")), [])
+        XCTAssertEqual(
+            rule.unsettledScales(
+                row: "pipeline-copy", scales: [1, 4], records: records(three, "pipeline-copy"),
+                otherSide: records(three, "pipeline-copy")), [])
         // ignored-drain holding half as much again: its heap is no longer within 10 % → both scales run on.
         let more = Synthetic.document(ignoredDrainFactor: 1.5, repeats: 3)
-        XCTAssertEqual(rule.unsettledScales(row: "ignored-drain", scales: [1, 4], records: records(more, "ignored-drain"), otherSide: records(three, "ignored-drain")), [1, 4])
+        XCTAssertEqual(
+            rule.unsettledScales(
+                row: "ignored-drain", scales: [1, 4], records: records(more, "ignored-drain"),
+                otherSide: records(three, "ignored-drain")), [1, 4])
         // ignored-drain unchanged: its cells settle, but "grows" needs p < 0.01, which 3 + 3 cannot
         // reach — the verdict is not yet the baseline's, so the end scales run on.
-        XCTAssertEqual(rule.unsettledScales(row: "ignored-drain", scales: [1, 4], records: records(three, "ignored-drain"), otherSide: records(three, "ignored-drain")), [1, 4])
+        XCTAssertEqual(
+            rule.unsettledScales(
+                row: "ignored-drain", scales: [1, 4], records: records(three, "ignored-drain"),
+                otherSide: records(three, "ignored-drain")), [1, 4])
         let five = Synthetic.document()
-        XCTAssertEqual(rule.unsettledScales(row: "ignored-drain", scales: [1, 4], records: records(five, "ignored-drain"), otherSide: records(five, "ignored-drain")), [])
+        XCTAssertEqual(
+            rule.unsettledScales(
+                row: "ignored-drain", scales: [1, 4], records: records(five, "ignored-drain"),
+                otherSide: records(five, "ignored-drain")), [])
     }
 
     /// The scripted A/B of GateTests, adaptive: unchanged code stops at the minimum, a 30 %
     /// slower head runs on to the maximum and is still caught there.
     func testScriptedAdaptiveABStopsEarlyUnchangedAndCatchesARegressionAtTheMaximum() throws {
-        let entry = ScenarioCatalog.Entry(folder: "/nowhere", executable: "/nowhere/x",
-                                          description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: []))
+        let entry = ScenarioCatalog.Entry(
+            folder: "/nowhere", executable: "/nowhere/x",
+            description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: []))
         let fixed = try RunPlan(entries: [entry], profile: .quick, repeats: 5, warmups: 1, scales: [1], overrides: [])
-        let adaptive = try RunPlan(entries: [entry], profile: .quick, repeats: 3, maxRepeats: 5, warmups: 1, scales: [1], overrides: [])
-        func run(_ plan: RunPlan, headFactor: Double, baseline: Baseline?) -> (head: RunDocument, base: RunDocument, children: Int) {
+        let adaptive = try RunPlan(
+            entries: [entry], profile: .quick, repeats: 3, maxRepeats: 5, warmups: 1, scales: [1], overrides: [])
+        func run(
+            _ plan: RunPlan, headFactor: Double, baseline: Baseline?
+        ) -> (head: RunDocument, base: RunDocument, children: Int) {
             let head = ScriptedExecutor(name: "head", throughput: 100 * headFactor)
             let base = ScriptedExecutor(name: "base", throughput: 100)
-            let runner = InterleavedRunner(head: .init(name: "head", executor: head, plan: plan, logDirectory: "/tmp"),
-                                           base: .init(name: "base", executor: base, plan: plan, logDirectory: "/tmp"), interruption: nil)
-            var headDocument = RunDocument(startedAt: "t", profile: "quick", repeats: plan.repeats, warmups: 1, scales: [1], limits: ChildLimits(), environment: Synthetic.environment)
+            let runner = InterleavedRunner(
+                head: .init(name: "head", executor: head, plan: plan, logDirectory: "/tmp"),
+                base: .init(name: "base", executor: base, plan: plan, logDirectory: "/tmp"), interruption: nil)
+            var headDocument = RunDocument(
+                startedAt: "t", profile: "quick", repeats: plan.repeats, warmups: 1, scales: [1], limits: ChildLimits(),
+                environment: Synthetic.environment)
             var baseDocument = headDocument
-            let rule = baseline.map { GateRepeatRule(gate: Gate(baseline: $0, thresholds: .standard), head: headDocument, base: baseDocument, maximumRepeats: plan.repeatPolicy.maximum) }
+            let rule = baseline.map {
+                GateRepeatRule(
+                    gate: Gate(baseline: $0, thresholds: .standard), head: headDocument, base: baseDocument,
+                    maximumRepeats: plan.repeatPolicy.maximum)
+            }
             var children = 0
             runner.execute(head: &headDocument, base: &baseDocument, rule: rule) { event in
                 if case .starting = event { children += 1 }
@@ -134,34 +199,44 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         XCTAssertEqual(unchanged.children, 8, "a warm-up and three repeats per side")
         let passed = gate.evaluate(head: RunAnalysis(unchanged.head), base: RunAnalysis(unchanged.base))
         XCTAssertEqual(passed.findings, [])
-        XCTAssertFalse(passed.judgements.contains { $0.outcome == .untestable }, "every cell is shown within its margin: \(passed.judgements.map(\.outcome))")
+        XCTAssertFalse(
+            passed.judgements.contains { $0.outcome == .untestable },
+            "every cell is shown within its margin: \(passed.judgements.map(\.outcome))")
 
         let slower = run(adaptive, headFactor: 0.7, baseline: baseline)
         XCTAssertEqual(slower.head.records.count, 5, "a cell that looks worse runs to the maximum")
         XCTAssertEqual(slower.base.records.count, 5)
         XCTAssertEqual(slower.head.records.map(\.repeatIndex), [1, 2, 3, 4, 5])
         let caught = gate.evaluate(head: RunAnalysis(slower.head), base: RunAnalysis(slower.base))
-        XCTAssertTrue(caught.findings.contains { $0.metric == "throughput_bytes_per_s" && $0.rule.contains("same job") }, "\(caught.findings)")
+        XCTAssertTrue(
+            caught.findings.contains { $0.metric == "throughput_bytes_per_s" && $0.rule.contains("same job") },
+            "\(caught.findings)")
     }
 
     // MARK: - The run's rule
 
     func testPrecisionRuleRunsNoisyRowsOnAndStopsTightOnes() throws {
-        let entry = ScenarioCatalog.Entry(folder: "/nowhere", executable: "/nowhere/x",
-                                          description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: []))
-        let plan = try RunPlan(entries: [entry], profile: .standard, repeats: 5, maxRepeats: 8, warmups: 0, scales: [1], overrides: [])
+        let entry = ScenarioCatalog.Entry(
+            folder: "/nowhere", executable: "/nowhere/x",
+            description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: []))
+        let plan = try RunPlan(
+            entries: [entry], profile: .standard, repeats: 5, maxRepeats: 8, warmups: 0, scales: [1], overrides: [])
         let rule = PrecisionRule(width: 0.05, level: 0.9)
         func run(spread: Double) -> RunDocument {
             // Synthetic's fixed host: RunDocument(plan:…) would capture this one (git, swift — processes).
-            var document = RunDocument(startedAt: "t", profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
-                                       scales: plan.scales, limits: ChildLimits(), environment: Synthetic.environment)
+            var document = RunDocument(
+                startedAt: "t", profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
+                scales: plan.scales, limits: ChildLimits(), environment: Synthetic.environment)
             document.maxRepeats = plan.repeatPolicy.maximum
-            BenchRunner.execute(plan, rule: rule, interruption: nil, into: &document, progress: { _ in }) { step in
-                // Heap alternating ±spread around 3 MiB; throughput steady.
-                let wobble = 1 + (step.repeatIndex % 2 == 0 ? spread : -spread)
-                return Synthetic.record("pipeline-copy", scale: step.scale, repeatIndex: step.repeatIndex, peakRss: 30 << 20,
-                                        allocated: Int(3_000_000 * wobble), bytes: 24 << 20, throughput: 16_000_000)
-            }
+            BenchRunner.execute(
+                plan, rule: rule, interruption: nil, into: &document, progress: { _ in },
+                run: { step in
+                    // Heap alternating ±spread around 3 MiB; throughput steady.
+                    let wobble = 1 + (step.repeatIndex % 2 == 0 ? spread : -spread)
+                    return Synthetic.record(
+                        "pipeline-copy", scale: step.scale, repeatIndex: step.repeatIndex, peakRss: 30 << 20,
+                        allocated: Int(3_000_000 * wobble), bytes: 24 << 20, throughput: 16_000_000)
+                })
             return document
         }
         // ±1 % is within ±5 % from the start, but the rule stops on a 95 % interval, which 5
@@ -174,10 +249,13 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         XCTAssertEqual(noisy.records.map(\.repeatIndex), Array(1...8))
 
         // A row whose repeats failed is not chased, however wide its figures.
-        let summary = ScenarioSummary(scenario: "r", scale: 1, records: [
-            Synthetic.record("r", peakRss: 1, allocated: 1, bytes: 1, throughput: 1),
-            Synthetic.record("r", repeatIndex: 2, status: .crashed, peakRss: 9, allocated: 9, bytes: 1, throughput: 1),
-        ])
+        let summary = ScenarioSummary(
+            scenario: "r", scale: 1,
+            records: [
+                Synthetic.record("r", peakRss: 1, allocated: 1, bytes: 1, throughput: 1),
+                Synthetic.record(
+                    "r", repeatIndex: 2, status: .crashed, peakRss: 9, allocated: 9, bytes: 1, throughput: 1),
+            ])
         XCTAssertEqual(rule.unsettledScales(row: "r", scales: [1], records: summary.records, otherSide: []), [])
     }
 
@@ -186,7 +264,8 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         // ignored-drain with three repeats per scale: figures tight, but "grows" cannot be
         // significant at 3 + 3 — inconclusive, so both end scales get more.
         let three = Synthetic.document(repeats: 3).records.filter { $0.scenario == "ignored-drain" }
-        XCTAssertEqual(rule.unsettledScales(row: "ignored-drain", scales: [1, 4], records: three, otherSide: []), [1, 4])
+        XCTAssertEqual(
+            rule.unsettledScales(row: "ignored-drain", scales: [1, 4], records: three, otherSide: []), [1, 4])
         // Six repeats: the first count with a 95 % interval to stop on, and "grows" significant.
         let six = Synthetic.document(repeats: 6).records.filter { $0.scenario == "ignored-drain" }
         XCTAssertEqual(rule.unsettledScales(row: "ignored-drain", scales: [1, 4], records: six, otherSide: []), [])
@@ -196,16 +275,23 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
     }
 
     func testAdaptivePlansAreValidated() throws {
-        let entry = ScenarioCatalog.Entry(folder: "/nowhere", executable: "/nowhere/x",
-                                          description: ScenarioDescription(name: "s", summary: "scripted", parameters: []))
-        XCTAssertThrowsError(try RunPlan(entries: [entry], profile: .quick, repeats: 5, maxRepeats: 4, warmups: 0, scales: [1], overrides: [])) { error in
+        let entry = ScenarioCatalog.Entry(
+            folder: "/nowhere", executable: "/nowhere/x",
+            description: ScenarioDescription(name: "s", summary: "scripted", parameters: []))
+        XCTAssertThrowsError(
+            try RunPlan(
+                entries: [entry], profile: .quick, repeats: 5, maxRepeats: 4, warmups: 0, scales: [1], overrides: [])
+        ) { error in
             XCTAssertEqual((error as? BenchError)?.kind, .usage)
         }
-        var plan = try RunPlan(entries: [entry], profile: .quick, repeats: 3, maxRepeats: 6, warmups: 1, scales: [1], overrides: [])
+        var plan = try RunPlan(
+            entries: [entry], profile: .quick, repeats: 3, maxRepeats: 6, warmups: 1, scales: [1], overrides: [])
         XCTAssertTrue(plan.repeatPolicy.isAdaptive)
         XCTAssertEqual(plan.extensibleScales, [1])
         plan.scales = [1, 2, 4]
         XCTAssertEqual(plan.extensibleScales, [1, 4], "the interior scale only feeds the slope")
-        XCTAssertFalse(try RunPlan(entries: [entry], profile: .quick, repeats: 3, warmups: 0, scales: [1], overrides: []).repeatPolicy.isAdaptive)
+        XCTAssertFalse(
+            try RunPlan(entries: [entry], profile: .quick, repeats: 3, warmups: 0, scales: [1], overrides: [])
+                .repeatPolicy.isAdaptive)
     }
 }

@@ -1,12 +1,13 @@
-@testable import BenchCore
-@testable import BenchGate
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
-@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
+@testable import BenchReport
+@testable import BenchSystem
 
 /// The gate's side: the children's CPU count is a figure input (``HostEnvironment/figureInputs``).
 final class ChildCPUFigureInputTests: ProcessFreeTestCase {
@@ -22,8 +23,13 @@ final class ChildCPUFigureInputTests: ProcessFreeTestCase {
         here.environment.childCPUs = ChildCPUs([0])
         XCTAssertEqual(baseline.figureInputDifferences(here.environment), ["child CPUs 1 ≠ baseline's 2"])
         let report = Gate(baseline: baseline, thresholds: .standard).evaluate(head: RunAnalysis(here), base: nil)
-        XCTAssertFalse(report.findings.contains { $0.metric == "peak_allocated_bytes" || $0.metric == "max_buffered_bytes" }, "\(report.findings)")
-        XCTAssertTrue(report.notes.contains { $0.contains("machine-stable cells not judged") && $0.contains("child CPUs 1 ≠ baseline's 2") }, "\(report.notes)")
+        XCTAssertFalse(
+            report.findings.contains { $0.metric == "peak_allocated_bytes" || $0.metric == "max_buffered_bytes" },
+            "\(report.findings)")
+        XCTAssertTrue(
+            report.notes.contains {
+                $0.contains("machine-stable cells not judged") && $0.contains("child CPUs 1 ≠ baseline's 2")
+            }, "\(report.notes)")
 
         here.environment.childCPUs = ChildCPUs([2, 3])
         XCTAssertEqual(baseline.figureInputDifferences(here.environment), [], "two CPUs are two CPUs")
@@ -45,7 +51,9 @@ final class ChildCPUFigureInputTests: ProcessFreeTestCase {
         runner.childCPUs = ChildCPUs([0])
         XCTAssertEqual(baseline.figureInputDifferences(runner), ["child CPUs 1 ≠ baseline's 2"])
         runner.childCPUs = nil
-        XCTAssertEqual(baseline.figureInputDifferences(runner), ["child CPUs 8 ≠ baseline's 2"], "unpinned, every core is the children's")
+        XCTAssertEqual(
+            baseline.figureInputDifferences(runner), ["child CPUs 8 ≠ baseline's 2"],
+            "unpinned, every core is the children's")
     }
 
     /// Bounded → inconclusive is the noise as much as the code, and the noise is the machine's:
@@ -71,20 +79,28 @@ final class ChildCPUFigureInputTests: ProcessFreeTestCase {
         let oneCPU = RunAnalysis(pinned(straddling, [0]))
         let alone = gate.evaluate(head: oneCPU, base: nil)
         XCTAssertEqual(verdictFindings(alone), [])
-        XCTAssertTrue(alone.notes.contains { $0.contains("pipeline-copy: memory_verdict bounded → inconclusive not judged") && $0.contains("child CPUs 1 ≠ baseline's 2") },
-                      "\(alone.notes)")
+        XCTAssertTrue(
+            alone.notes.contains {
+                $0.contains("pipeline-copy: memory_verdict bounded → inconclusive not judged")
+                    && $0.contains("child CPUs 1 ≠ baseline's 2")
+            },
+            "\(alone.notes)")
         let boundedHere = gate.evaluate(head: oneCPU, base: RunAnalysis(pinned(Synthetic.document(), [0])))
         XCTAssertEqual(verdictFindings(boundedHere).count, 1, "\(boundedHere.findings)")
-        XCTAssertTrue(verdictFindings(boundedHere).first?.rule.contains("base revision, same job") ?? false, "\(boundedHere.findings)")
+        XCTAssertTrue(
+            verdictFindings(boundedHere).first?.rule.contains("base revision, same job") ?? false,
+            "\(boundedHere.findings)")
         let inconclusiveHere = gate.evaluate(head: oneCPU, base: RunAnalysis(pinned(straddling, [0])))
         XCTAssertEqual(verdictFindings(inconclusiveHere), [])
 
         // The baseline's own inputs: the finding it always was.
-        XCTAssertEqual(verdictFindings(gate.evaluate(head: RunAnalysis(pinned(straddling, [2, 3])), base: nil)).count, 1)
+        XCTAssertEqual(
+            verdictFindings(gate.evaluate(head: RunAnalysis(pinned(straddling, [2, 3])), base: nil)).count, 1)
         // Grows is the code's on any machine.
         var growing = Synthetic.document()
         for index in growing.records.indices where growing.records[index].scenario == "pipeline-copy" {
-            growing.records[index].result!.peaks.allocated = Int(growing.records[index].scale) * 16 << 20 + growing.records[index].repeatIndex * 1000
+            growing.records[index].result!.peaks.allocated =
+                Int(growing.records[index].scale) * 16 << 20 + growing.records[index].repeatIndex * 1000
         }
         let grows = verdictFindings(gate.evaluate(head: RunAnalysis(pinned(growing, [0])), base: nil))
         XCTAssertEqual(grows.count, 1, "\(grows)")
@@ -92,12 +108,15 @@ final class ChildCPUFigureInputTests: ProcessFreeTestCase {
     }
 
     func testTheFingerprintNamesAnotherCPUSet() {
-        var a = Synthetic.document().environment, b = a
+        var a = Synthetic.document().environment
+        var b = a
         a.childCPUs = ChildCPUs([0, 1])
         b.childCPUs = ChildCPUs([0])
         XCTAssertEqual(HostFingerprint(a).differences(to: HostFingerprint(b)), ["children's CPUs 0-1 → 0"])
         XCTAssertTrue(HostFingerprint(a).description.contains("children on CPU 0-1"), HostFingerprint(a).description)
         b.childCPUs = nil
-        XCTAssertEqual(HostFingerprint(a).differences(to: HostFingerprint(b)), [], "a run recorded before pinning: nothing to compare")
+        XCTAssertEqual(
+            HostFingerprint(a).differences(to: HostFingerprint(b)), [],
+            "a run recorded before pinning: nothing to compare")
     }
 }

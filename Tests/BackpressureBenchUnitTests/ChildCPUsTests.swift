@@ -1,19 +1,22 @@
-@testable import BenchCore
-@testable import BenchGate
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
-@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchCore
+@testable import BenchGate
+@testable import BenchModel
+@testable import BenchReport
+@testable import BenchSystem
 
 /// Issue 25, "a known machine", the model: the children run pinned to a fixed CPU set with one NIO event loop
 /// per pinned CPU, the run records both, and a baseline recorded with another CPU count is not a
 /// reference for the figures that follow it.
 final class ChildCPUsTests: ProcessFreeTestCase {
     func testTheDefaultIsTheFirstTwoCPUsThisProcessMayRunOn() throws {
-        XCTAssertEqual(ChildCPUs.standard(allowed: [0, 1, 2, 3, 4, 5, 6, 7])?.cpus, [0, 1], "an 8-core runner gives its children 2 CPUs")
+        XCTAssertEqual(
+            ChildCPUs.standard(allowed: [0, 1, 2, 3, 4, 5, 6, 7])?.cpus, [0, 1],
+            "an 8-core runner gives its children 2 CPUs")
         XCTAssertEqual(ChildCPUs.standard(allowed: [6, 4, 5, 7])?.cpus, [4, 5], "a container's cpuset: its first two")
         XCTAssertEqual(ChildCPUs.standard(allowed: [3])?.cpus, [3], "fewer than two: all of them")
         XCTAssertNil(ChildCPUs.standard(allowed: nil))
@@ -46,7 +49,8 @@ final class ChildCPUsTests: ProcessFreeTestCase {
     func testTheAllowedSetIsReadFromTheAffinityMaskInProcStatus() throws {
         let directory = TestSupport.temporaryDirectory("cpus")
         let status = directory + "/status"
-        try "Name:\tbpbench\nCpus_allowed:\tf0\nCpus_allowed_list:\t4-7\nMems_allowed_list:\t0\n".write(toFile: status, atomically: true, encoding: .utf8)
+        try "Name:\tbpbench\nCpus_allowed:\tf0\nCpus_allowed_list:\t4-7\nMems_allowed_list:\t0\n".write(
+            toFile: status, atomically: true, encoding: .utf8)
         XCTAssertEqual(ChildCPUs.allowedCPUs(status: status), [4, 5, 6, 7])
         XCTAssertEqual(ChildCPUs.standard(allowed: ChildCPUs.allowedCPUs(status: status))?.cpus, [4, 5])
         XCTAssertNil(ChildCPUs.allowedCPUs(status: directory + "/missing"))
@@ -55,18 +59,23 @@ final class ChildCPUsTests: ProcessFreeTestCase {
     func testThePinnedSetTravelsInAPlanFileAndInRunJSON() throws {
         var limits = ChildLimits()
         limits.cpus = ChildCPUs([1])
-        let kept = try JSONLineCoding.decoder.decode(PlanFile.Limits.self, from: JSONLineCoding.prettyEncoder.encode(PlanFile.Limits(limits)))
+        let kept = try JSONLineCoding.decoder.decode(
+            PlanFile.Limits.self, from: JSONLineCoding.prettyEncoder.encode(PlanFile.Limits(limits)))
         XCTAssertEqual(kept.childLimits.cpus?.cpus, [1])
         // A plan made before pinning: each shard's default.
-        let old = try JSONLineCoding.decoder.decode(PlanFile.Limits.self, from: Data(#"{"sampleIntervalMs":1,"timelineIntervalMs":10,"memoryCapBytes":1,"timeoutS":1}"#.utf8))
+        let old = try JSONLineCoding.decoder.decode(
+            PlanFile.Limits.self,
+            from: Data(#"{"sampleIntervalMs":1,"timelineIntervalMs":10,"memoryCapBytes":1,"timeoutS":1}"#.utf8))
         XCTAssertNil(old.cpus)
         XCTAssertEqual(old.childLimits.cpus, ChildLimits().cpus)
         var environment = Synthetic.document().environment
         environment.childCPUs = ChildCPUs([0, 1])
         environment.eventLoops = 2
-        let decoded = try JSONLineCoding.decoder.decode(HostEnvironment.self, from: JSONLineCoding.prettyEncoder.encode(environment))
+        let decoded = try JSONLineCoding.decoder.decode(
+            HostEnvironment.self, from: JSONLineCoding.prettyEncoder.encode(environment))
         XCTAssertEqual(decoded.childCPUs?.cpus, [0, 1])
         XCTAssertEqual(decoded.eventLoops, 2)
-        XCTAssertThrowsError(try JSONLineCoding.decoder.decode(ChildCPUs.self, from: Data("[]".utf8)), "an empty set is no set")
+        XCTAssertThrowsError(
+            try JSONLineCoding.decoder.decode(ChildCPUs.self, from: Data("[]".utf8)), "an empty set is no set")
     }
 }

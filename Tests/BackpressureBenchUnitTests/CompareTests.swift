@@ -1,23 +1,30 @@
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
-@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
 
+@testable import BenchModel
+@testable import BenchReport
+@testable import BenchSystem
+
 /// `bpbench compare`: the comparison on synthetic runs both ways, and the command on real runs.
 final class CompareTests: ProcessFreeTestCase {
     /// B's ignored-drain holds twice what A's does (factor 2 instead of 1); pipeline-copy is the same.
-    func comparison(force: Bool = false, _ edit: (inout RunDocument) -> Void = { _ in }) throws -> (ab: RunComparison, ba: RunComparison) {
+    func comparison(
+        force: Bool = false, _ edit: (inout RunDocument) -> Void = { _ in }
+    ) throws -> (ab: RunComparison, ba: RunComparison) {
         let a = Synthetic.document()
         var b = Synthetic.document(ignoredDrainFactor: 2.0)
         edit(&b)
-        return (try RunComparison(RunAnalysis(a), RunAnalysis(b), nameA: "a", nameB: "b", force: force),
-                try RunComparison(RunAnalysis(b), RunAnalysis(a), nameA: "b", nameB: "a", force: force))
+        return (
+            try RunComparison(RunAnalysis(a), RunAnalysis(b), nameA: "a", nameB: "b", force: force),
+            try RunComparison(RunAnalysis(b), RunAnalysis(a), nameA: "b", nameB: "a", force: force)
+        )
     }
 
-    func cell(_ comparison: RunComparison, _ row: String, scale: Double = 4, _ metric: Metric) throws -> RunComparison.Cell {
+    func cell(
+        _ comparison: RunComparison, _ row: String, scale: Double = 4, _ metric: Metric
+    ) throws -> RunComparison.Cell {
         let shared = try XCTUnwrap(comparison.rows.first { $0.key.row == row && $0.key.scale == scale })
         return try XCTUnwrap(shared.cells.first { $0.metric == metric })
     }
@@ -52,7 +59,10 @@ final class CompareTests: ProcessFreeTestCase {
         XCTAssertEqual(ab.clearCounts.better, ba.clearCounts.worse)
         XCTAssertEqual(ab.clearCounts.worse, ba.clearCounts.better)
         let markdown = ab.markdown()
-        XCTAssertTrue(markdown.contains("| `ignored-drain` | ×4 | peak allocated | 96.0 MiB n=5 | 192 MiB n=5 | 2.00× (2.00–2.00) | 0.008 | B higher (worse) |"), markdown)
+        XCTAssertTrue(
+            markdown.contains(
+                "| `ignored-drain` | ×4 | peak allocated | 96.0 MiB n=5 | 192 MiB n=5 | 2.00× (2.00–2.00) | 0.008 | B higher (worse) |"
+            ), markdown)
         XCTAssertTrue(ba.markdown().contains("| 0.50× (0.50–0.50) | 0.008 | B lower (better) |"))
         XCTAssertTrue(markdown.contains("## Only in A (0)"))
         XCTAssertTrue(ab.html().contains("<em>B/A</em>"), "the note's emphasis is HTML, not markdown")
@@ -61,8 +71,11 @@ final class CompareTests: ProcessFreeTestCase {
 
     func testTooFewRepeatsGiveNoIntervalAndThreeGiveOne() throws {
         func reading(repeats: Int) throws -> RunComparison.Cell {
-            let a = Synthetic.document(repeats: repeats), b = Synthetic.document(ignoredDrainFactor: 2.0, repeats: repeats)
-            return try cell(try RunComparison(RunAnalysis(a), RunAnalysis(b), nameA: "a", nameB: "b", force: false), "ignored-drain", .peakAllocated)
+            let a = Synthetic.document(repeats: repeats)
+            let b = Synthetic.document(ignoredDrainFactor: 2.0, repeats: repeats)
+            return try cell(
+                try RunComparison(RunAnalysis(a), RunAnalysis(b), nameA: "a", nameB: "b", force: false),
+                "ignored-drain", .peakAllocated)
         }
         let two = try reading(repeats: 2)
         XCTAssertEqual(two.reading, .tooFew)
@@ -70,13 +83,15 @@ final class CompareTests: ProcessFreeTestCase {
         XCTAssertEqual(two.p ?? 0, 2.0 / 6, accuracy: 1e-12, "2 + 2 repeats: one-sided p ≥ 1/C(4, 2)")
         let three = try reading(repeats: 3)
         XCTAssertEqual(three.reading, .higher)
-        XCTAssertGreaterThanOrEqual(three.interval?.coverage ?? 0, 0.9 - 1e-9, "3 + 3 repeats: 1 − 2/20 = 90 % coverage")
+        XCTAssertGreaterThanOrEqual(
+            three.interval?.coverage ?? 0, 0.9 - 1e-9, "3 + 3 repeats: 1 − 2/20 = 90 % coverage")
         XCTAssertEqual(three.p ?? 0, 2.0 / 20, accuracy: 1e-12, "3 + 3 repeats: two-sided p ≥ 0.10")
     }
 
     func testRowsOnlyInOneSideAreListed() throws {
         let (ab, ba) = try comparison { document in
-            var extra = Synthetic.record("bounded-queue", peakRss: 40 << 20, allocated: 1 << 20, bytes: 1 << 20, throughput: 1e6)
+            var extra = Synthetic.record(
+                "bounded-queue", peakRss: 40 << 20, allocated: 1 << 20, bytes: 1 << 20, throughput: 1e6)
             extra.parameters["capacity"] = "16"
             document.records.append(extra)
         }
@@ -91,7 +106,9 @@ final class CompareTests: ProcessFreeTestCase {
 
     func testChangedParametersAreSaid() throws {
         let (ab, _) = try comparison { document in
-            for index in document.records.indices where document.records[index].scenario == "pipeline-copy" { document.records[index].parameters["items"] = "200" }
+            for index in document.records.indices where document.records[index].scenario == "pipeline-copy" {
+                document.records[index].parameters["items"] = "200"
+            }
         }
         XCTAssertEqual(ab.rows.first { $0.key.row == "pipeline-copy" }?.parameterChanges, ["items 100 → 200"])
         XCTAssertEqual(ab.rows.first { $0.key.row == "ignored-drain" }?.parameterChanges, [])
@@ -107,7 +124,8 @@ final class CompareTests: ProcessFreeTestCase {
         }
         let (forced, _) = try comparison(force: true, other)
         XCTAssertFalse(forced.hostDifferences.isEmpty)
-        XCTAssertTrue(forced.markdown().hasPrefix("# bpbench compare\n\n> **Different machines, compared because of --force**"))
+        XCTAssertTrue(
+            forced.markdown().hasPrefix("# bpbench compare\n\n> **Different machines, compared because of --force**"))
         XCTAssertTrue(forced.html().contains("id=\"forced\""))
         XCTAssertTrue(forced.html().contains("&lt;other-host&gt;"))
         XCTAssertFalse(forced.html().contains("<other-host>"))
@@ -121,15 +139,19 @@ final class CompareTests: ProcessFreeTestCase {
     }
 
     func testNoRowInCommonIsADataError() throws {
-        var a = Synthetic.document(), b = Synthetic.document()
+        var a = Synthetic.document()
+        var b = Synthetic.document()
         a.records.removeAll { $0.scenario == "ignored-drain" }
         b.records.removeAll { $0.scenario == "pipeline-copy" }
-        XCTAssertThrowsError(try RunComparison(RunAnalysis(a), RunAnalysis(b), nameA: "a", nameB: "b", force: false)) { error in
+        XCTAssertThrowsError(try RunComparison(RunAnalysis(a), RunAnalysis(b), nameA: "a", nameB: "b", force: false)) {
+            error in
             XCTAssertEqual((error as? BenchError)?.kind, .data)
             XCTAssertTrue("\(error)".contains("no row × scale in common"), "\(error)")
         }
         // One shared scale is enough.
         b.records += Synthetic.document().records.filter { $0.scenario == "pipeline-copy" && $0.scale == 4 }
-        XCTAssertEqual(try RunComparison(RunAnalysis(a), RunAnalysis(b), nameA: "a", nameB: "b", force: false).rows.map(\.key.label), ["pipeline-copy ×4"])
+        XCTAssertEqual(
+            try RunComparison(RunAnalysis(a), RunAnalysis(b), nameA: "a", nameB: "b", force: false).rows.map(
+                \.key.label), ["pipeline-copy ×4"])
     }
 }

@@ -1,9 +1,10 @@
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchModel
+@testable import BenchReport
 
 /// The Node guide's gzip experiment (issue 23): the report section on synthetic runs, judged both
 /// ways, and end to end on real children (gzip-guide, node-gzip-guide) whose verification must
@@ -20,10 +21,13 @@ final class GuideReproductionTests: ProcessFreeTestCase {
             let input = Int(scale) * 32 * mib
             for repeatIndex in 1...3 {
                 for (prefix, floor) in [("node-", 70 * mib), ("", 27 * mib)] {
-                    for (row, peak, time) in [("\(prefix)gzip-guide", floor, respectingTime),
-                                              ("\(prefix)gzip-guide/ignore-backpressure", floor + Int(held * Double(input)), ignoringTime)] {
-                        var record = Synthetic.record(row, scale: scale, repeatIndex: repeatIndex, peakRss: peak, allocated: peak / 2,
-                                                      bytes: input, throughput: Double(input) / (time * scale + 0.2))
+                    for (row, peak, time) in [
+                        ("\(prefix)gzip-guide", floor, respectingTime),
+                        ("\(prefix)gzip-guide/ignore-backpressure", floor + Int(held * Double(input)), ignoringTime),
+                    ] {
+                        var record = Synthetic.record(
+                            row, scale: scale, repeatIndex: repeatIndex, peakRss: peak, allocated: peak / 2,
+                            bytes: input, throughput: Double(input) / (time * scale + 0.2))
                         record.result?.metrics["gzip_s"] = time * scale
                         document.records.append(record)
                     }
@@ -49,7 +53,9 @@ final class GuideReproductionTests: ProcessFreeTestCase {
         XCTAssertTrue(report.contains("## The Node guide's gzip experiment, reproduced"), report)
         XCTAssertTrue(report.contains(GuideComparison.sourceURL))
         XCTAssertTrue(report.contains("| the guide (published) | not given | 83.7 MiB | 1.4 GiB | 17.4× |"), report)
-        XCTAssertTrue(report.contains("| swift, this run ×4 | 128 MiB | 27.0 MiB | 155 MiB | 5.74× | 8.00 s | 8.40 s | 1.050 |"), report)
+        XCTAssertTrue(
+            report.contains("| swift, this run ×4 | 128 MiB | 27.0 MiB | 155 MiB | 5.74× | 8.00 s | 8.40 s | 1.050 |"),
+            report)
         XCTAssertTrue(report.contains("- swift: **memory matches**"))
         XCTAssertTrue(report.contains("**time matches**: 1.050"))
     }
@@ -66,8 +72,10 @@ final class GuideReproductionTests: ProcessFreeTestCase {
         XCTAssertTrue(report.contains("- node: **memory does not match**: ignoring held only 0.00 × the input"), report)
         XCTAssertTrue(report.contains("**time does not match**: 3.000"), report)
         // Just under the thresholds' edges: 0.49 of the input is not "the file piles up".
-        XCTAssertFalse(try XCTUnwrap(GuideComparison.measure(RunAnalysis(Self.document(held: 0.49))).first).memoryMatches)
-        XCTAssertTrue(try XCTUnwrap(GuideComparison.measure(RunAnalysis(Self.document(held: 0.51))).first).memoryMatches)
+        XCTAssertFalse(
+            try XCTUnwrap(GuideComparison.measure(RunAnalysis(Self.document(held: 0.49))).first).memoryMatches)
+        XCTAssertTrue(
+            try XCTUnwrap(GuideComparison.measure(RunAnalysis(Self.document(held: 0.51))).first).memoryMatches)
     }
 
     /// No gzip-guide pair, no section (a run of other scenarios is unchanged).

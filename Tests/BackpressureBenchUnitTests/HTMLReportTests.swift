@@ -1,8 +1,9 @@
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchReport
 
 /// report.html: on synthetic runs (every row, escaping, order, thinning), and from a real run in a
 /// real browser (headless Chromium through Tests/browser/check-report.py).
@@ -12,11 +13,17 @@ final class HTMLReportTests: ProcessFreeTestCase {
         let html = try HTMLReportExporter().render(analysis)
         XCTAssertEqual(html.components(separatedBy: "<tr class=\"row\"").count - 1, analysis.summaries.count)
         XCTAssertEqual(html.components(separatedBy: "<tr class=\"detail\"").count - 1, analysis.summaries.count)
-        XCTAssertEqual(html.components(separatedBy: "<script type=\"text/html\" class=\"later\">").count - 1, analysis.summaries.count,
-                       "each line's details wait as text until opened")
+        XCTAssertEqual(
+            html.components(separatedBy: "<script type=\"text/html\" class=\"later\">").count - 1,
+            analysis.summaries.count,
+            "each line's details wait as text until opened")
         for summary in analysis.summaries {
-            XCTAssertTrue(html.contains("data-row=\"\(summary.scenario)\" data-scale=\"\(summary.scale)\""), "\(summary.scenario) \(summary.scale)")
-            XCTAssertTrue(html.contains("data-detail-of=\"\(summary.scenario) \(summary.scale)\""), "details of \(summary.scenario) \(summary.scale)")
+            XCTAssertTrue(
+                html.contains("data-row=\"\(summary.scenario)\" data-scale=\"\(summary.scale)\""),
+                "\(summary.scenario) \(summary.scale)")
+            XCTAssertTrue(
+                html.contains("data-detail-of=\"\(summary.scenario) \(summary.scale)\""),
+                "details of \(summary.scenario) \(summary.scale)")
         }
         let families = try XCTUnwrap(html.range(of: "id=\"families\"")).lowerBound
         let summary = try XCTUnwrap(html.range(of: "id=\"summary\"")).lowerBound
@@ -26,11 +33,16 @@ final class HTMLReportTests: ProcessFreeTestCase {
         XCTAssertLessThan(summary, environment)
         XCTAssertLessThan(environment, plan, "the environment and the plan come last")
         // Self-contained: no file, script or style from elsewhere.
-        XCTAssertEqual(html.components(separatedBy: "http://").count, html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count,
-                       "no address but the SVG namespace")
-        for outside in ["https://", "<script src", "<link ", "@import"] { XCTAssertFalse(html.contains(outside), outside) }
+        XCTAssertEqual(
+            html.components(separatedBy: "http://").count,
+            html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count,
+            "no address but the SVG namespace")
+        for outside in ["https://", "<script src", "<link ", "@import"] {
+            XCTAssertFalse(html.contains(outside), outside)
+        }
         // Each detail draws its repeat's memory, and with two scales its growth.
-        XCTAssertGreaterThanOrEqual(html.components(separatedBy: "Memory over time: repeat").count - 1, analysis.summaries.count)
+        XCTAssertGreaterThanOrEqual(
+            html.components(separatedBy: "Memory over time: repeat").count - 1, analysis.summaries.count)
         XCTAssertTrue(html.contains("against input: grows-with-input"))
         XCTAssertTrue(html.contains("Gauges over time"), "ignored-drain's buffered_bytes gauge is drawn")
         XCTAssertTrue(html.contains("holds</span>: peak ≈ input"), "claims are in the details")
@@ -66,9 +78,11 @@ final class HTMLReportTests: ProcessFreeTestCase {
         XCTAssertTrue(html.contains("&lt;img src=x onerror=alert(2)&gt;"))
         XCTAssertTrue(html.contains("&lt;/code&gt;&lt;b&gt;bold&lt;/b&gt;"))
         XCTAssertEqual(html.components(separatedBy: "<script>").count - 1, 1, "only the page's own script")
-        XCTAssertEqual(html.components(separatedBy: "</script>").count, html.components(separatedBy: "<script").count,
-                       "no run string closes a deferred detail early")
-        XCTAssertEqual(HTMLPage.later("a</SCRIPT>b"), "<script type=\"text/html\" class=\"later\">a<\\/script>b</script>")
+        XCTAssertEqual(
+            html.components(separatedBy: "</script>").count, html.components(separatedBy: "<script").count,
+            "no run string closes a deferred detail early")
+        XCTAssertEqual(
+            HTMLPage.later("a</SCRIPT>b"), "<script type=\"text/html\" class=\"later\">a<\\/script>b</script>")
         // The same page without the hostile strings has none of those escapes (the check can fail).
         let plain = try HTMLReportExporter().render(RunAnalysis(Synthetic.document()))
         XCTAssertFalse(plain.contains("&lt;script&gt;"))

@@ -1,9 +1,11 @@
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchModel
+@testable import BenchReport
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -20,8 +22,9 @@ final class LanguageAndAttributionReportTests: ProcessFreeTestCase {
         }
         for scale in [1.0, 4.0] {
             for repeatIndex in 1...5 {
-                var node = Synthetic.record("node-pipeline", scale: scale, repeatIndex: repeatIndex, peakRss: 89 * mib, allocated: 18 * mib,
-                                            bytes: Int(scale) * 24 * mib, throughput: 8.0 * Double(mib))
+                var node = Synthetic.record(
+                    "node-pipeline", scale: scale, repeatIndex: repeatIndex, peakRss: 89 * mib, allocated: 18 * mib,
+                    bytes: Int(scale) * 24 * mib, throughput: 8.0 * Double(mib))
                 node.observed.rssAtHelloBytes = 45 * mib
                 document.records.append(node)
             }
@@ -41,7 +44,8 @@ final class LanguageAndAttributionReportTests: ProcessFreeTestCase {
         XCTAssertEqual(try XCTUnwrap(node.overFloorBytes), Double(44 * mib), accuracy: 1)
         XCTAssertEqual(try XCTUnwrap(group.ratio(node, \.throughputBytesPerS)), 0.5, accuracy: 0.001)
         let swiftOverFloor = try XCTUnwrap(group.baseEntry?.overFloorBytes)
-        XCTAssertEqual(try XCTUnwrap(group.ratio(node, \.overFloorBytes)), Double(44 * mib) / swiftOverFloor, accuracy: 0.001)
+        XCTAssertEqual(
+            try XCTUnwrap(group.ratio(node, \.overFloorBytes)), Double(44 * mib) / swiftOverFloor, accuracy: 0.001)
         let report = try MarkdownExporter().render(analysis)
         XCTAssertTrue(report.contains("## Same pattern, different languages"))
         XCTAssertTrue(report.contains("| pipeline ×4 | `node-pipeline` | node |"), report)
@@ -65,22 +69,36 @@ final class LanguageAndAttributionReportTests: ProcessFreeTestCase {
     /// Attribution: the telling frames skip the allocator; the flame graph draws every stack with
     /// widths by bytes; the report lists the top stacks with shares.
     func testAttributionRendersTopStacksAndAFlameGraph() throws {
-        let frames = ["main", "FileToSocket.run", "NIOAsyncChannel.write", "PendingWritesManager.add", "swift_allocObject", "malloc", "je_prof_backtrace"]
-        XCTAssertEqual(PeakAttribution.telling(frames, count: 2), ["NIOAsyncChannel.write", "PendingWritesManager.add"])
-        XCTAssertEqual(PeakAttribution.telling(["IgnoredDrain.run(_:)", "Array.init(repeating:count:)", "_ContiguousArrayBuffer.init(_:)", "malloc"]),
-                       ["IgnoredDrain.run(_:)"], "container plumbing is left out of the short stack")
+        let frames = [
+            "main", "FileToSocket.run", "NIOAsyncChannel.write", "PendingWritesManager.add", "swift_allocObject",
+            "malloc", "je_prof_backtrace",
+        ]
+        XCTAssertEqual(
+            PeakAttribution.telling(frames, count: 2), ["NIOAsyncChannel.write", "PendingWritesManager.add"])
+        XCTAssertEqual(
+            PeakAttribution.telling([
+                "IgnoredDrain.run(_:)", "Array.init(repeating:count:)", "_ContiguousArrayBuffer.init(_:)", "malloc",
+            ]),
+            ["IgnoredDrain.run(_:)"], "container plumbing is left out of the short stack")
         XCTAssertEqual(PeakAttribution.strippingAddress("Foo.bar(_:)<00000000001888d0>"), "Foo.bar(_:)")
         XCTAssertEqual(PeakAttribution.strippingAddress("Array<Int>"), "Array<Int>")
         let attribution = PeakAttribution(
-            row: "ignored-drain", scale: 4, repeatIndex: 2, profile: "profiles/x.heap", profiledAllocatedBytes: 590 << 20, peakAllocatedBytes: 600 << 20,
+            row: "ignored-drain", scale: 4, repeatIndex: 2, profile: "profiles/x.heap",
+            profiledAllocatedBytes: 590 << 20, peakAllocatedBytes: 600 << 20,
             totalBytes: 600 << 20,
-            stacks: [PeakAttribution.Stack(frames: frames, bytes: 540 << 20), PeakAttribution.Stack(frames: ["main", "StreamVerifier.init", "malloc"], bytes: 60 << 20)])
+            stacks: [
+                PeakAttribution.Stack(frames: frames, bytes: 540 << 20),
+                PeakAttribution.Stack(frames: ["main", "StreamVerifier.init", "malloc"], bytes: 60 << 20),
+            ])
         var document = Synthetic.document()
         document.attributions = [attribution]
         let analysis = RunAnalysis(document)
         let report = try MarkdownExporter().render(analysis)
         XCTAssertTrue(report.contains("## Where the peak heap is"))
-        XCTAssertTrue(report.contains("| 90.0 % | 540 MiB | `main` → `FileToSocket.run` → `NIOAsyncChannel.write` → `PendingWritesManager.add` |"), report)
+        XCTAssertTrue(
+            report.contains(
+                "| 90.0 % | 540 MiB | `main` → `FileToSocket.run` → `NIOAsyncChannel.write` → `PendingWritesManager.add` |"
+            ), report)
         XCTAssertTrue(report.contains("[flame graph](flame-ignored-drain.svg)"))
         let exporters = FlameGraphExporter.exporters(for: analysis)
         XCTAssertEqual(exporters.map(\.fileName), ["flame-ignored-drain.svg"])
@@ -98,7 +116,8 @@ final class LanguageAndAttributionReportTests: ProcessFreeTestCase {
         let memory = try MemoryTimelineChart().render(analysis)
         XCTAssertEqual(memory.components(separatedBy: "<svg x=").count - 1, 2, "one nested panel per row")
         XCTAssertTrue(memory.contains(">30.0 MiB<"), "pipeline-copy's panel has an axis of its own (31 MiB at most)")
-        XCTAssertTrue(memory.contains(">100 MiB<") || memory.contains(">120 MiB<"), "ignored-drain's panel its own (127 MiB)")
+        XCTAssertTrue(
+            memory.contains(">100 MiB<") || memory.contains(">120 MiB<"), "ignored-drain's panel its own (127 MiB)")
         XCTAssertTrue(XMLParser(data: Data(memory.utf8)).parse())
         let growth = try GrowthChart().render(analysis)
         XCTAssertTrue(growth.contains("ignored-drain: grows-with-input"))

@@ -1,9 +1,10 @@
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchModel
+@testable import BenchReport
 
 /// The cross-language table compares only rows with the same socket buffer policy, says each
 /// row's policy, and names each runtime's allocated figure (synthetic runs, both ways).
@@ -14,14 +15,18 @@ final class LanguageComparisonPolicyTests: ProcessFreeTestCase {
         document.records = []
         for scale in [1.0, 4.0] {
             for repeatIndex in 1...3 {
-                var swift = Synthetic.record("pipeline-copy", scale: scale, repeatIndex: repeatIndex, peakRss: 30 * mib, allocated: 2 * mib,
-                                             bytes: Int(scale) * 24 * mib, throughput: 16.0 * Double(mib))
+                var swift = Synthetic.record(
+                    "pipeline-copy", scale: scale, repeatIndex: repeatIndex, peakRss: 30 * mib, allocated: 2 * mib,
+                    bytes: Int(scale) * 24 * mib, throughput: 16.0 * Double(mib))
                 swift.parameters["socket_buffer"] = swiftBuffer
-                var node = Synthetic.record("node-pipeline", scale: scale, repeatIndex: repeatIndex, peakRss: 90 * mib, allocated: 4 * mib,
-                                            bytes: Int(scale) * 24 * mib, throughput: 8.0 * Double(mib))
+                var node = Synthetic.record(
+                    "node-pipeline", scale: scale, repeatIndex: repeatIndex, peakRss: 90 * mib, allocated: 4 * mib,
+                    bytes: Int(scale) * 24 * mib, throughput: 8.0 * Double(mib))
                 node.parameters["socket_buffer"] = nodeBuffer
-                node.hello = HelloMessage(scenario: "node-pipeline", pid: 1, jemallocVersion: nil, mallocConf: nil, sampleIntervalMs: 1, runtime: "node v20",
-                                          allocator: "v8: allocated = live heap after forced GC (…)")
+                node.hello = HelloMessage(
+                    scenario: "node-pipeline", pid: 1, jemallocVersion: nil, mallocConf: nil, sampleIntervalMs: 1,
+                    runtime: "node v20",
+                    allocator: "v8: allocated = live heap after forced GC (…)")
                 document.records += [swift, node]
             }
         }
@@ -54,7 +59,8 @@ final class LanguageComparisonPolicyTests: ProcessFreeTestCase {
         // socket_buffer=0 on both sides is the same policy again (both autotune).
         let bothAuto = analysis(swiftBuffer: "0", nodeBuffer: "0")
         let bothGroup = try XCTUnwrap(LanguageComparison.groups(bothAuto).first)
-        XCTAssertNotNil(bothGroup.ratio(try XCTUnwrap(bothGroup.entries.first { $0.language == "node" }), \.throughputBytesPerS))
+        XCTAssertNotNil(
+            bothGroup.ratio(try XCTUnwrap(bothGroup.entries.first { $0.language == "node" }), \.throughputBytesPerS))
         // A row without the parameter has no socket to describe (gzip-guide writes a file), and
         // is not the same work as one that fixes its buffers.
         let noSocket = analysis(swiftBuffer: "256KiB", nodeBuffer: nil)

@@ -50,10 +50,12 @@ final class ParameterTests: ProcessFreeTestCase {
     }
 
     func testResolveAppliesProfileDefaultsThenOverridesAndRejectsUnknownKeys() throws {
-        let description = ScenarioDescription(name: "demo", summary: "", parameters: [
-            ParameterSpec("items", .count, default: "20000", profiles: ["quick": "1500"], min: 1, help: ""),
-            ParameterSpec("item_bytes", .bytes, default: "16KiB", min: 16, help: ""),
-        ])
+        let description = ScenarioDescription(
+            name: "demo", summary: "",
+            parameters: [
+                ParameterSpec("items", .count, default: "20000", profiles: ["quick": "1500"], min: 1, help: ""),
+                ParameterSpec("item_bytes", .bytes, default: "16KiB", min: 16, help: ""),
+            ])
         let quick = try description.resolve(profile: "quick", overrides: [:])
         XCTAssertEqual(quick.map(\.1), ["1500", "16KiB"])
         let overridden = try description.resolve(profile: "standard", overrides: ["item_bytes": "1KiB"])
@@ -66,5 +68,6 @@ final class ParameterTests: ProcessFreeTestCase {
 }
 
 extension ParameterSpec {
-    static let itemBytesLike = ParameterSpec("item_bytes", .bytes, default: "16KiB", min: 16, max: Double(64 << 20), help: "")
+    static let itemBytesLike = ParameterSpec(
+        "item_bytes", .bytes, default: "16KiB", min: 16, max: Double(64 << 20), help: "")
 }

@@ -1,7 +1,8 @@
-@testable import BenchCore
-@testable import BenchModel
 import BenchTestSupport
 import XCTest
+
+@testable import BenchCore
+@testable import BenchModel
 
 final class ProcStatusTests: ProcessFreeTestCase {
     func testParsesRssAndHighWaterMark() throws {
@@ -19,10 +20,15 @@ final class ProcStatusTests: ProcessFreeTestCase {
     }
 
     func testParsesProcIO() throws {
-        let io = try XCTUnwrap(ProcIO.parse("rchar: 1000\nwchar: 2000\nsyscr: 5\nsyscw: 6\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 0\n"))
-        XCTAssertEqual(io, ProcIO(readBytes: 1000, writtenBytes: 2000, storageReadBytes: 4096, storageWrittenBytes: 8192))
+        let io = try XCTUnwrap(
+            ProcIO.parse(
+                "rchar: 1000\nwchar: 2000\nsyscr: 5\nsyscw: 6\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 0\n"
+            ))
+        XCTAssertEqual(
+            io, ProcIO(readBytes: 1000, writtenBytes: 2000, storageReadBytes: 4096, storageWrittenBytes: 8192))
         XCTAssertNil(ProcIO.parse("syscr: 5\n"), "without rchar/wchar there is no reading")
-        let own = try XCTUnwrap(ProcIO.parse(String(decoding: TestSupport.readProcFile("/proc/self/io") ?? [], as: UTF8.self)))
+        let own = try XCTUnwrap(
+            ProcIO.parse(String(decoding: TestSupport.readProcFile("/proc/self/io") ?? [], as: UTF8.self)))
         XCTAssertGreaterThan(own.readBytes, 0)
     }
 

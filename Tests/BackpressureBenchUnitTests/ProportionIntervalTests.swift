@@ -1,7 +1,8 @@
-@testable import BenchStatistics
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchStatistics
 
 /// The exact interval every gate-proof rate is reported with, at values published for
 /// Clopper–Pearson (and derivable by hand at the edges: 0 of n → 1 − 0.025^(1/n)).
@@ -10,7 +11,8 @@ final class ProportionIntervalTests: ProcessFreeTestCase {
         let none = try XCTUnwrap(ProportionInterval(successes: 0, trials: 30))
         XCTAssertEqual(none.lower, 0)
         XCTAssertEqual(none.upper, 1 - pow(0.025, 1.0 / 30), accuracy: 1e-9)
-        XCTAssertEqual(none.upper, 0.1157, accuracy: 0.0001, "0 false alarms in 30 checks bounds the rate below 11.6 %, not at 0")
+        XCTAssertEqual(
+            none.upper, 0.1157, accuracy: 0.0001, "0 false alarms in 30 checks bounds the rate below 11.6 %, not at 0")
 
         let one = try XCTUnwrap(ProportionInterval(successes: 1, trials: 30))
         XCTAssertEqual(one.lower, 1 - pow(0.975, 1.0 / 30), accuracy: 1e-9)

@@ -1,9 +1,11 @@
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
-@testable import BenchStatistics
 import BenchTestSupport
 import XCTest
+
+@testable import BenchModel
+@testable import BenchReport
+@testable import BenchStatistics
+
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -38,14 +40,21 @@ final class ReportTests: ProcessFreeTestCase {
         let lines = csv.split(separator: "\n")
         XCTAssertEqual(lines.count, 1 + analysis.document.records.count)
         let header = lines[0].split(separator: ",").map(String.init)
-        for column in ["scenario", "repeat", "status", "items", "bytes", "duration_s", "throughput_items_per_s", "throughput_bytes_per_s",
-                       "peak_rss_bytes", "peak_rss_sampled_bytes", "peak_allocated_bytes", "peak_resident_bytes", "final_allocated_bytes",
-                       "latency_p50_us", "latency_p99_us", "max_gauge_buffered_bytes", "param_items", "memory_verdict"] {
+        for column in [
+            "scenario", "repeat", "status", "items", "bytes", "duration_s", "throughput_items_per_s",
+            "throughput_bytes_per_s",
+            "peak_rss_bytes", "peak_rss_sampled_bytes", "peak_allocated_bytes", "peak_resident_bytes",
+            "final_allocated_bytes",
+            "latency_p50_us", "latency_p99_us", "max_gauge_buffered_bytes", "param_items", "memory_verdict",
+        ] {
             XCTAssertTrue(header.contains(column), "missing column \(column)")
         }
-        XCTAssertTrue(csv.contains("\"a,b \"\"quoted\"\"\""), "a field with a comma and quotes must be quoted RFC 4180 style")
+        XCTAssertTrue(
+            csv.contains("\"a,b \"\"quoted\"\"\""), "a field with a comma and quotes must be quoted RFC 4180 style")
         let timeline = try TimelineCSVExporter().render(analysis)
-        XCTAssertTrue(timeline.hasPrefix("scenario,scale,repeat,t_ms,rss_bytes,allocated_bytes,resident_bytes,gauge_buffered_bytes\n"))
+        XCTAssertTrue(
+            timeline.hasPrefix(
+                "scenario,scale,repeat,t_ms,rss_bytes,allocated_bytes,resident_bytes,gauge_buffered_bytes\n"))
         XCTAssertEqual(timeline.split(separator: "\n").count, 1 + 2 * analysis.document.records.count)
     }
 
@@ -67,7 +76,8 @@ final class ReportTests: ProcessFreeTestCase {
             XCTAssertTrue(svg.hasSuffix("</svg>\n"), chart.fileName)
             let data = Data(svg.utf8)
             let parser = XMLParser(data: data)
-            XCTAssertTrue(parser.parse(), "\(chart.fileName) is not well-formed XML: \(String(describing: parser.parserError))")
+            XCTAssertTrue(
+                parser.parse(), "\(chart.fileName) is not well-formed XML: \(String(describing: parser.parserError))")
         }
     }
 
@@ -76,7 +86,10 @@ final class ReportTests: ProcessFreeTestCase {
         let directory = TestSupport.temporaryDirectory("roundtrip")
         try RunWriter.write(RunAnalysis(document), to: directory)
         XCTAssertEqual(try RunFolder(existing: directory).load(), document)
-        for file in ["results.csv", "timeline.csv", "results.json", "run.json", "report.md", "memory.svg", "peaks.svg", "gauges.svg"] {
+        for file in [
+            "results.csv", "timeline.csv", "results.json", "run.json", "report.md", "memory.svg", "peaks.svg",
+            "gauges.svg",
+        ] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/" + file), file)
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(".tmp-") }

@@ -1,11 +1,12 @@
-@testable import BenchGate
-@testable import BenchModel
 import BenchProtocol
-@testable import BenchReport
-@testable import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
+
+@testable import BenchGate
+@testable import BenchModel
+@testable import BenchReport
+@testable import BenchSystem
 
 /// Byte-for-byte snapshots of the three outputs people read and tools parse — report.md,
 /// results.csv and check.md — rendered from synthetic runs built in code (fixed records, times
@@ -36,7 +37,8 @@ final class SnapshotTests: ProcessFreeTestCase {
         let baseline = Baseline(RunAnalysis(Self.run()))
         let head = Self.run(ignoredDrainFactor: 1.5)
         let base = Self.run()
-        let report = Gate(baseline: baseline, thresholds: .standard).evaluate(head: RunAnalysis(head), base: RunAnalysis(base))
+        let report = Gate(baseline: baseline, thresholds: .standard).evaluate(
+            head: RunAnalysis(head), base: RunAnalysis(base))
         XCTAssertFalse(report.passed, "the snapshot shows a failing check")
         try assertSnapshot(report.markdown(title: "bpbench check against Reports/baseline.json"), named: "check.md")
     }
@@ -45,8 +47,10 @@ final class SnapshotTests: ProcessFreeTestCase {
     /// final newline) fails and says where.
     func testAChangedByteIsADifference() {
         XCTAssertNil(Self.difference(stored: Data("a\nb\n".utf8), actual: "a\nb\n"))
-        XCTAssertEqual(Self.difference(stored: Data("a\nb\n".utf8), actual: "a\nb"), "line 2: expected \"b\\n\", got \"b\"")
-        XCTAssertEqual(Self.difference(stored: Data("a\nb\n".utf8), actual: "a\nc\n"), "line 2: expected \"b\\n\", got \"c\\n\"")
+        XCTAssertEqual(
+            Self.difference(stored: Data("a\nb\n".utf8), actual: "a\nb"), "line 2: expected \"b\\n\", got \"b\"")
+        XCTAssertEqual(
+            Self.difference(stored: Data("a\nb\n".utf8), actual: "a\nc\n"), "line 2: expected \"b\\n\", got \"c\\n\"")
         XCTAssertNotNil(Self.difference(stored: Data("a\nb\n".utf8), actual: "a\nb\nc\n"))
     }
 
@@ -66,8 +70,9 @@ final class SnapshotTests: ProcessFreeTestCase {
     static func run(ignoredDrainFactor: Double = 1) -> RunDocument {
         var document = fixed(Synthetic.document(ignoredDrainFactor: ignoredDrainFactor))
         for (index, status) in [RunStatus.crashed, .timeout].enumerated() {
-            var record = Synthetic.record("fixture-fault", repeatIndex: index + 1, status: status, peakRss: 25 << 20, allocated: 1 << 20,
-                                          bytes: 1 << 20, throughput: 1e6)
+            var record = Synthetic.record(
+                "fixture-fault", repeatIndex: index + 1, status: status, peakRss: 25 << 20, allocated: 1 << 20,
+                bytes: 1 << 20, throughput: 1e6)
             record.result = nil
             record.statusDetail = status == .crashed ? "signal 11 (SIGSEGV)" : "killed after 300 s"
             document.records.append(record)
@@ -85,13 +90,16 @@ final class SnapshotTests: ProcessFreeTestCase {
             return
         }
         guard let stored = FileManager.default.contents(atPath: path) else {
-            XCTFail("no snapshot \(path); make it with \(Self.updateVariable)=1 swift test --filter SnapshotTests", file: file, line: line)
+            XCTFail(
+                "no snapshot \(path); make it with \(Self.updateVariable)=1 swift test --filter SnapshotTests",
+                file: file, line: line)
             return
         }
         guard let difference = Self.difference(stored: stored, actual: text) else { return }
         let actual = TestSupport.temporaryDirectory("snapshot") + "/" + name
         try AtomicFile.write(text, to: actual)
-        XCTFail("""
+        XCTFail(
+            """
             \(name) differs from its snapshot at \(difference) (diff \(path) \(actual)). \
             If the change is deliberate: \(Self.updateVariable)=1 swift test --filter SnapshotTests, and commit Tests/Snapshots/ with it.
             """, file: file, line: line)
@@ -108,7 +116,8 @@ final class SnapshotTests: ProcessFreeTestCase {
             return String(lines[index]) + (index < lines.count - 1 ? "\n" : "")
         }
         for index in 0..<max(expected.count, got.count) where line(expected, index) != line(got, index) {
-            return "line \(index + 1): expected \(line(expected, index).debugDescription), got \(line(got, index).debugDescription)"
+            return
+                "line \(index + 1): expected \(line(expected, index).debugDescription), got \(line(got, index).debugDescription)"
         }
         return "a byte no line shows"
     }

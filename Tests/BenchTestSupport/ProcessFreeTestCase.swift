@@ -15,8 +15,9 @@ open class ProcessFreeTestCase: XCTestCase {
     }
 
     open override func tearDown() {
-        XCTAssertEqual(Self.reapedChildrenFaults(), faultsBefore,
-                       "this unit test started a process: move it to Tests/BackpressureBenchEndToEndTests (ChildProcessTestCase)")
+        XCTAssertEqual(
+            Self.reapedChildrenFaults(), faultsBefore,
+            "this unit test started a process: move it to Tests/BackpressureBenchEndToEndTests (ChildProcessTestCase)")
         super.tearDown()
     }
 

@@ -52,7 +52,8 @@ public enum TestProcessScope {
     /// so the fields are read after the last ")".
     public static func entry(stat: String) -> Entry? {
         guard let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")"),
-              let pid = Int32(stat[..<open].trimmingCharacters(in: .whitespaces)) else { return nil }
+            let pid = Int32(stat[..<open].trimmingCharacters(in: .whitespaces))
+        else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         guard fields.count >= 2, let state = fields[0].first, let parent = Int32(fields[1]) else { return nil }
         return Entry(pid: pid, parent: parent, state: state)

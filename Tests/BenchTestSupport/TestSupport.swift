@@ -31,25 +31,37 @@ public enum TestSupport {
 
     public static func entry(_ name: String) throws -> ScenarioCatalog.Entry {
         let executable = binDirectory + "/" + name
-        let manifests = ["/Scenarios/", "/Tests/Fixtures/"].map { projectRoot + $0 + name + "/" + ScenarioManifest.fileName }
-        guard FileManager.default.isExecutableFile(atPath: executable) || manifests.contains(where: FileManager.default.fileExists(atPath:)) else {
+        let manifests = ["/Scenarios/", "/Tests/Fixtures/"].map {
+            projectRoot + $0 + name + "/" + ScenarioManifest.fileName
+        }
+        guard
+            FileManager.default.isExecutableFile(atPath: executable)
+                || manifests.contains(where: FileManager.default.fileExists(atPath:))
+        else {
             throw XCTSkip("\(executable) is not built; run `swift build -c \(configuration)` (make test does)")
         }
         return try XCTUnwrap(try catalog.select([name], includeFixtures: true).entries.first)
     }
 
     /// Runs one child of `scenario` with `parameters` under `limits` and returns its record.
-    public static func runChild(_ scenario: String, _ parameters: [String] = [], limits: ChildLimits = ChildLimits(), profile: Profile = .quick, interruption: Interruption? = nil) throws -> RunRecord {
+    public static func runChild(
+        _ scenario: String, _ parameters: [String] = [], limits: ChildLimits = ChildLimits(), profile: Profile = .quick,
+        interruption: Interruption? = nil
+    ) throws -> RunRecord {
         let entry = try entry(scenario)
         let directory = temporaryDirectory("child")
-        let plan = try RunPlan(entries: [entry], profile: profile, repeats: 1, warmups: 0, scales: [1], overrides: parameters)
-        var document = RunDocument(startedAt: "test", profile: profile.rawValue, repeats: 1, warmups: 0, scales: [1], limits: limits,
-                                   environment: HostEnvironment.capture(projectRoot: projectRoot))
-        let runner = BenchRunner(catalog: catalog, limits: limits, cacheDirectory: directory + "/cache", interruption: interruption)
+        let plan = try RunPlan(
+            entries: [entry], profile: profile, repeats: 1, warmups: 0, scales: [1], overrides: parameters)
+        var document = RunDocument(
+            startedAt: "test", profile: profile.rawValue, repeats: 1, warmups: 0, scales: [1], limits: limits,
+            environment: HostEnvironment.capture(projectRoot: projectRoot))
+        let runner = BenchRunner(
+            catalog: catalog, limits: limits, cacheDirectory: directory + "/cache", interruption: interruption)
         runner.execute(plan, logDirectory: directory, into: &document) { _ in }
         if let record = document.records.first { return record }
         // An interrupted repeat is not recorded; rebuild it from the runner for the test's sake.
-        var record = RunRecord(scenario: scenario, repeatIndex: 1, scale: 1, parameters: [:], logFile: directory + "/child.log")
+        var record = RunRecord(
+            scenario: scenario, repeatIndex: 1, scale: 1, parameters: [:], logFile: directory + "/child.log")
         record.status = .interrupted
         return record
     }
@@ -57,7 +69,9 @@ public enum TestSupport {
     /// Process IDs of running executables whose name starts with `prefix` (argv[0]'s last path
     /// component), to prove no child outlived its run. Launchers count too: their argv[1] is the
     /// scenario.
-    public static func processes(named prefix: String, includeLaunchers: Bool = true, withArgument argument: String? = nil) -> [Int32] {
+    public static func processes(
+        named prefix: String, includeLaunchers: Bool = true, withArgument argument: String? = nil
+    ) -> [Int32] {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         return entries.compactMap { Int32($0) }.filter { pid in
             guard pid != getpid(), let data = readProcFile("/proc/\(pid)/cmdline") else { return false }
@@ -69,7 +83,8 @@ public enum TestSupport {
             var index = 1
             while index + 1 < arguments.count, arguments[index].hasPrefix("--") { index += 2 }
             let launched = index < arguments.count ? arguments[index] : ""
-            return includeLaunchers && program == "bpbench-launch" && (launched as NSString).lastPathComponent.hasPrefix(prefix)
+            return includeLaunchers && program == "bpbench-launch"
+                && (launched as NSString).lastPathComponent.hasPrefix(prefix)
         }
     }
 
@@ -91,7 +106,9 @@ public enum TestSupport {
     }
 
     /// Runs `executable` to the end: exit status, stdout, stderr.
-    public static func execute(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String, error: String) {
+    public static func execute(
+        _ executable: String, _ arguments: [String], in directory: String? = nil
+    ) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -108,7 +125,10 @@ public enum TestSupport {
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         while errorReader.isExecuting || !errorReader.isFinished { usleep(1000) }
-        return (process.terminationStatus, String(decoding: outputData, as: UTF8.self), String(decoding: errorData, as: UTF8.self))
+        return (
+            process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+            String(decoding: errorData, as: UTF8.self)
+        )
     }
 
     /// /proc files report a size of 0, so Foundation's size-based readers return nothing: read

@@ -36,7 +36,9 @@ final class StreamVerifierTests: XCTestCase {
 
     func testStampingAnItemInFlightDoesNotChangeItsChecksum() {
         var bytes = Self.stream(Array(0..<3))
-        bytes.withUnsafeMutableBytes { ItemCodec.stamp(UnsafeMutableRawBufferPointer(rebasing: $0[Self.itemBytes..<(2 * Self.itemBytes)])) }
+        bytes.withUnsafeMutableBytes {
+            ItemCodec.stamp(UnsafeMutableRawBufferPointer(rebasing: $0[Self.itemBytes..<(2 * Self.itemBytes)]))
+        }
         XCTAssertTrue(Self.verify(bytes, expected: 3).passed)
     }
 
@@ -99,7 +101,9 @@ final class StreamVerifierTests: XCTestCase {
         var verifier = StreamVerifier(itemBytes: Self.itemBytes, ordered: false)
         defer { verifier.release() }
         for sequence in [3, 0, 2, 1] as [UInt64] {
-            ItemCodec.makeItem(sequence: sequence, itemBytes: Self.itemBytes).withUnsafeBytes { verifier.consumeItem($0) }
+            ItemCodec.makeItem(sequence: sequence, itemBytes: Self.itemBytes).withUnsafeBytes {
+                verifier.consumeItem($0)
+            }
         }
         XCTAssertTrue(verifier.report(expectedItems: 4).passed)
         XCTAssertFalse(verifier.report(expectedItems: 5).passed)
@@ -110,7 +114,9 @@ final class StreamVerifierTests: XCTestCase {
         var first = Checksum(ordered: false)
         var second = Checksum(ordered: false)
         for sequence in 0..<10 as Range<UInt64> {
-            let hash = ItemCodec.makeItem(sequence: sequence, itemBytes: Self.itemBytes).withUnsafeBytes { ItemCodec.hash($0) }
+            let hash = ItemCodec.makeItem(sequence: sequence, itemBytes: Self.itemBytes).withUnsafeBytes {
+                ItemCodec.hash($0)
+            }
             whole.add(itemHash: hash)
             if sequence.isMultiple(of: 2) { first.add(itemHash: hash) } else { second.add(itemHash: hash) }
         }

@@ -12,8 +12,9 @@ import XCTest
 final class WritableTests: XCTestCase {
     static func context() throws -> ScenarioContext {
         let description = ScenarioDescription(name: "writable-test", summary: "", parameters: [])
-        return ScenarioContext(parameters: try Parameters(description: description, resolved: []), profile: "quick",
-                               cacheDirectory: NSTemporaryDirectory(), workDirectory: NSTemporaryDirectory())
+        return ScenarioContext(
+            parameters: try Parameters(description: description, resolved: []), profile: "quick",
+            cacheDirectory: NSTemporaryDirectory(), workDirectory: NSTemporaryDirectory())
     }
 
     func testWriteSaysFalseAtTheMarkAndDrainResumesWhenTheReaderReads() async throws {

@@ -29,46 +29,65 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
 
     /// - Parameter everyRepeatCount: how many repeats per scale the every-repeat claims read (the
     ///   plan's fixed count, or its adaptive minimum); nil reads them all.
-    static func evaluate(_ claims: [String: [SeedClaim]], summaries: [ScenarioSummary], verdicts: [String: GrowthVerdict],
-                         everyRepeatCount: Int? = nil) -> [ClaimOutcome] {
+    static func evaluate(
+        _ claims: [String: [SeedClaim]], summaries: [ScenarioSummary], verdicts: [String: GrowthVerdict],
+        everyRepeatCount: Int? = nil
+    ) -> [ClaimOutcome] {
         var outcomes: [ClaimOutcome] = []
         for scenario in claims.keys.sorted() {
             for claim in claims[scenario] ?? [] {
-                let (result, measured) = check(claim.check, scenario: scenario, summaries: summaries, verdict: verdicts[scenario],
-                                               everyRepeatCount: everyRepeatCount)
+                let (result, measured) = check(
+                    claim.check, scenario: scenario, summaries: summaries, verdict: verdicts[scenario],
+                    everyRepeatCount: everyRepeatCount)
                 outcomes.append(ClaimOutcome(scenario: scenario, claim: claim, result: result, measured: measured))
             }
         }
         return outcomes
     }
 
-    static func check(_ check: SeedClaim.Check, scenario: String, summaries: [ScenarioSummary], verdict: GrowthVerdict?,
-                      everyRepeatCount: Int? = nil) -> (Result, String) {
+    static func check(
+        _ check: SeedClaim.Check, scenario: String, summaries: [ScenarioSummary], verdict: GrowthVerdict?,
+        everyRepeatCount: Int? = nil
+    ) -> (Result, String) {
         let mine = summaries.filter { $0.scenario == scenario }
-        guard let largest = mine.max(by: { $0.scale < $1.scale }) else { return (.notMeasured, "scenario not in this run") }
+        guard let largest = mine.max(by: { $0.scale < $1.scale }) else {
+            return (.notMeasured, "scenario not in this run")
+        }
         let measured = largest.records.filter { $0.status.isMeasurement }
         let every = mine.flatMap { summary in
             everyRepeatCount.map { count in summary.records.filter { $0.repeatIndex <= count } } ?? summary.records
         }
         switch check {
-        case .gaugeAtMostParameter, .gaugeAtMostSum, .metricEquals, .metricAtMost: break  // judged on every repeat that reported
+        // These are judged on every repeat that reported.
+        case .gaugeAtMostParameter, .gaugeAtMostSum, .metricEquals, .metricAtMost: break
         default: guard !measured.isEmpty else { return (.notMeasured, "no ok repeat (status \(largest.status))") }
         }
         switch check {
         case .memoryBounded, .memoryGrows:
-            guard let verdict, verdict.kind != .unknown else { return (.notMeasured, verdict.map { "\($0.kind.rawValue): \($0.explanation)" } ?? "no verdict") }
+            guard let verdict, verdict.kind != .unknown else {
+                return (.notMeasured, verdict.map { "\($0.kind.rawValue): \($0.explanation)" } ?? "no verdict")
+            }
             // The repeats could not tell bounded from growing: neither answer is measured.
-            if verdict.kind == .inconclusive { return (.inconclusive, "\(verdict.kind.rawValue): \(verdict.explanation)") }
+            if verdict.kind == .inconclusive {
+                return (.inconclusive, "\(verdict.kind.rawValue): \(verdict.explanation)")
+            }
             let grows = verdict.kind == .grows || verdict.kind == .growsWithTime
             let holds = check == .memoryBounded ? verdict.kind == .bounded : grows
             return (holds ? .holds : .doesNotHold, "\(verdict.kind.rawValue): \(verdict.explanation)")
         case .peakAllocatedPerInputByte(let low, let high):
             guard let input = largest.inputBytes, input > 0,
-                  let interval = MedianInterval(largest.samples(.peakAllocated).map { $0 / input }, level: Self.level) else {
-                return (.notMeasured, largest.median(.peakAllocated) == nil ? "no input bytes" : "too few repeats for a \(Int(Self.level * 100)) % interval")
+                let interval = MedianInterval(largest.samples(.peakAllocated).map { $0 / input }, level: Self.level)
+            else {
+                return (
+                    .notMeasured,
+                    largest.median(.peakAllocated) == nil
+                        ? "no input bytes" : "too few repeats for a \(Int(Self.level * 100)) % interval"
+                )
             }
-            let text = String(format: "peak allocated %@ for %@ moved = %.2f × input (%.2f–%.2f)", Format.bytes(interval.median * input),
-                              Format.bytes(input), interval.median, interval.lower, interval.upper)
+            let text = String(
+                format: "peak allocated %@ for %@ moved = %.2f × input (%.2f–%.2f)",
+                Format.bytes(interval.median * input),
+                Format.bytes(input), interval.median, interval.lower, interval.upper)
             return (judge(interval.lower, interval.upper, within: low, high), text)
         case .throughputRatio(let other, let low, let high):
             return throughputRatio(largest, over: other, within: low, high, summaries: summaries)
@@ -84,29 +103,42 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
             }
         case .throughputAtLeast(let fraction, let parameter, let metric):
             guard let interval = MedianInterval(largest.samples(.throughputItems), level: Self.level),
-                  let factor = measured.first?.parameters[parameter].flatMap({ Double($0) }),
-                  let base = Spread(measured.compactMap { $0.metrics[metric] })?.median else {
-                return (.notMeasured, largest.median(.throughputItems) == nil ? "\(parameter) or \(metric) missing" : "too few repeats for a \(Int(Self.level * 100)) % interval")
+                let factor = measured.first?.parameters[parameter].flatMap({ Double($0) }),
+                let base = Spread(measured.compactMap { $0.metrics[metric] })?.median
+            else {
+                return (
+                    .notMeasured,
+                    largest.median(.throughputItems) == nil
+                        ? "\(parameter) or \(metric) missing"
+                        : "too few repeats for a \(Int(Self.level * 100)) % interval"
+                )
             }
             let expected = factor * base
             guard expected > 0 else { return (.notMeasured, "\(parameter) × \(metric) is 0 (unbounded mode)") }
-            return (judge(interval.lower, interval.upper, within: fraction * expected, .infinity),
-                    String(format: "%@ items/s (%@–%@) = %.2f × (%@ × %@ = %@ items/s)", Format.count(interval.median), Format.count(interval.lower),
-                           Format.count(interval.upper), interval.median / expected, parameter, Format.count(base), Format.count(expected)))
+            return (
+                judge(interval.lower, interval.upper, within: fraction * expected, .infinity),
+                String(
+                    format: "%@ items/s (%@–%@) = %.2f × (%@ × %@ = %@ items/s)", Format.count(interval.median),
+                    Format.count(interval.lower),
+                    Format.count(interval.upper), interval.median / expected, parameter, Format.count(base),
+                    Format.count(expected))
+            )
         case .metricEquals(let metric, let value):
             // Every repeat that reported the metric, failed ones included: a run that lost
             // events ends failed-verification, and that is exactly when the claim must say no.
             let values = every.compactMap { $0.metrics[metric] }
             guard !values.isEmpty else { return (.notMeasured, "metric \(metric) missing") }
             let bad = values.filter { $0 != value }
-            let text = bad.isEmpty
+            let text =
+                bad.isEmpty
                 ? "\(metric) = \(Format.count(value)) in all \(values.count) repeats"
                 : "\(metric) = \(bad.map { Format.count($0) }.joined(separator: ", ")) in \(bad.count) of \(values.count) repeats"
             return (bad.isEmpty ? .holds : .doesNotHold, text)
         case .metricAtMost(let metric, let limit):
             let values = every.compactMap { $0.metrics[metric] }
             guard let worst = values.max() else { return (.notMeasured, "metric \(metric) missing") }
-            let text = "\(metric) at most \(String(format: "%.4g", worst)) over \(values.count) repeats (limit \(String(format: "%.4g", limit)))"
+            let text =
+                "\(metric) at most \(String(format: "%.4g", worst)) over \(values.count) repeats (limit \(String(format: "%.4g", limit)))"
             return (worst <= limit ? .holds : .doesNotHold, text)
         }
     }
@@ -119,16 +151,27 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
     }
 
     /// `summary`'s throughput over `other`'s at the same scale, judged on ``RatioInterval``.
-    static func throughputRatio(_ summary: ScenarioSummary, over other: String, within low: Double, _ high: Double,
-                                summaries: [ScenarioSummary]) -> (Result, String) {
-        guard let base = summaries.first(where: { $0.scenario == other && $0.scale == summary.scale }), base.median(.throughputBytes) != nil else {
+    static func throughputRatio(
+        _ summary: ScenarioSummary, over other: String, within low: Double, _ high: Double,
+        summaries: [ScenarioSummary]
+    ) -> (Result, String) {
+        guard let base = summaries.first(where: { $0.scenario == other && $0.scale == summary.scale }),
+            base.median(.throughputBytes) != nil
+        else {
             return (.notMeasured, "\(other) has no ok run at this scale")
         }
-        guard let ratio = RatioInterval(summary.samples(.throughputBytes), over: base.samples(.throughputBytes), level: level) else {
+        guard
+            let ratio = RatioInterval(
+                summary.samples(.throughputBytes), over: base.samples(.throughputBytes), level: level)
+        else {
             return (.notMeasured, "too few repeats for a \(Int(level * 100)) % interval of the ratio")
         }
         let range = high.isInfinite ? String(format: "claim ≥ %.2f", low) : String(format: "claim %.2f–%.2f", low, high)
-        return (judge(ratio.lower, ratio.upper, within: low, high),
-                String(format: "%.3f × %@'s throughput (%.3f–%.3f; %@)", ratio.estimate, other, ratio.lower, ratio.upper, range))
+        return (
+            judge(ratio.lower, ratio.upper, within: low, high),
+            String(
+                format: "%.3f × %@'s throughput (%.3f–%.3f; %@)", ratio.estimate, other, ratio.lower, ratio.upper, range
+            )
+        )
     }
 }

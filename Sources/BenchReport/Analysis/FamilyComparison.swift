@@ -52,10 +52,21 @@ public struct FamilyComparison: Sendable, Equatable {
     /// scenarios' descriptions and, for scenarios that declare none (bounded-queue,
     /// persistent-queue) or runs recorded without traits, scenario names.
     public static let table: [(family: String, keys: [String])] = [
-        ("stream copy", ["pipeline", "drain-loop", "ignored-drain", "gzip-guide",
-                         "pipeline-copy", "manual-drain", "node-pipeline", "node-manual-drain", "node-ignored-drain", "node-gzip-guide"]),
-        ("queues & workers", ["bounded-queue", "persistent-queue", "depth-watermark", "watermark-pause", "concurrency-regimes",
-                              "transform-stage", "micro-batching"]),
+        (
+            "stream copy",
+            [
+                "pipeline", "drain-loop", "ignored-drain", "gzip-guide",
+                "pipeline-copy", "manual-drain", "node-pipeline", "node-manual-drain", "node-ignored-drain",
+                "node-gzip-guide",
+            ]
+        ),
+        (
+            "queues & workers",
+            [
+                "bounded-queue", "persistent-queue", "depth-watermark", "watermark-pause", "concurrency-regimes",
+                "transform-stage", "micro-batching",
+            ]
+        ),
         ("event intake", ["unbounded-array", "event-backlog", "load-shedding", "unawaited-work"]),
     ]
 
@@ -97,9 +108,13 @@ public struct FamilyComparison: Sendable, Equatable {
         }
     }
 
-    static func entry(_ summary: ScenarioSummary, key: String, verdict: GrowthVerdict.Kind, reference: ScenarioSummary?) -> Entry {
+    static func entry(
+        _ summary: ScenarioSummary, key: String, verdict: GrowthVerdict.Kind, reference: ScenarioSummary?
+    ) -> Entry {
         // Peak RSS as the summary table shows it: a row that started processes is its tree.
-        func peakMemory(_ summary: ScenarioSummary) -> Double? { summary.median(.peakTreeRss) ?? summary.median(.peakRss) }
+        func peakMemory(_ summary: ScenarioSummary) -> Double? {
+            summary.median(.peakTreeRss) ?? summary.median(.peakRss)
+        }
         func ratio(_ value: Double?, _ base: Double?) -> Double? {
             guard let value, let base, base > 0 else { return nil }
             return value / base
@@ -124,15 +139,19 @@ public struct FamilyComparison: Sendable, Equatable {
     public static func markdown(_ analysis: RunAnalysis) -> [String] {
         let groups = groups(analysis)
         guard !groups.isEmpty else { return [] }
-        var lines = ["## Strategies side by side, by pattern family", "",
-                     "Each strategy at the largest input it ran, medians over its `ok` repeats; ratios are to the family's reference row at the "
-                     + "same scale, measured in this run (read them, not the absolute times: the machine is shared). *Heap* is the peak allocated "
-                     + "(jemalloc's live heap; V8's live heap for a Node row), as a share of the input moved where there is one; *peak RSS* the kernel's (a process tree's total for a row "
-                     + "that started processes). Every row and figure is in the Summary below."]
+        var lines = [
+            "## Strategies side by side, by pattern family", "",
+            "Each strategy at the largest input it ran, medians over its `ok` repeats; ratios are to the family's reference row at the "
+                + "same scale, measured in this run (read them, not the absolute times: the machine is shared). *Heap* is the peak allocated "
+                + "(jemalloc's live heap; V8's live heap for a Node row), as a share of the input moved where there is one; *peak RSS* the kernel's (a process tree's total for a row "
+                + "that started processes). Every row and figure is in the Summary below.",
+        ]
         for group in groups {
-            lines += ["", "### \(group.family.prefix(1).uppercased() + group.family.dropFirst())", "",
-                      "| strategy | input | heap | peak RSS | throughput | growth | vs `\(group.reference)`: heap / RSS / throughput |",
-                      "|---|---|---:|---:|---:|---|---|"]
+            lines += [
+                "", "### \(group.family.prefix(1).uppercased() + group.family.dropFirst())", "",
+                "| strategy | input | heap | peak RSS | throughput | growth | vs `\(group.reference)`: heap / RSS / throughput |",
+                "|---|---|---:|---:|---:|---|---|",
+            ]
             for entry in group.entries { lines.append("| " + group.cells(entry).joined(separator: " | ") + " |") }
         }
         return lines + [""]
@@ -142,17 +161,23 @@ public struct FamilyComparison: Sendable, Equatable {
     func cells(_ entry: Entry) -> [String] {
         var strategy = "`\(entry.row)`"
         if entry.status != RunStatus.ok.rawValue { strategy += " (\(entry.status))" }
-        let input = entry.inputBytes.map { "\(Format.scale(entry.scale)) · \(Format.bytes($0))" } ?? Format.scale(entry.scale)
+        let input =
+            entry.inputBytes.map { "\(Format.scale(entry.scale)) · \(Format.bytes($0))" } ?? Format.scale(entry.scale)
         var heap = "—"
         if let bytes = entry.peakAllocatedBytes {
-            heap = entry.heapShareOfInput.map { "\(Self.share($0)) × input (\(Format.bytes(bytes)))" } ?? Format.bytes(bytes)
+            heap =
+                entry.heapShareOfInput.map { "\(Self.share($0)) × input (\(Format.bytes(bytes)))" }
+                ?? Format.bytes(bytes)
         }
         let rss = entry.peakMemoryBytes.map { Format.bytes($0) } ?? "—"
-        let throughput = entry.throughputBytesPerS.map { Format.value($0, unit: .bytesPerSecond) }
+        let throughput =
+            entry.throughputBytesPerS.map { Format.value($0, unit: .bytesPerSecond) }
             ?? entry.throughputItemsPerS.map { Format.value($0, unit: .itemsPerSecond) + " items" } ?? "—"
-        let versus = entry.row == reference
+        let versus =
+            entry.row == reference
             ? "reference"
-            : [entry.heapRatio, entry.rssRatio, entry.throughputRatio].map { $0.map(Format.ratio) ?? "—" }.joined(separator: " / ")
+            : [entry.heapRatio, entry.rssRatio, entry.throughputRatio].map { $0.map(Format.ratio) ?? "—" }.joined(
+                separator: " / ")
         return [strategy, input, heap, rss, throughput, entry.verdict.rawValue, versus]
     }
 

@@ -11,7 +11,9 @@ public enum Format {
             scaled /= 1024
             index += 1
         }
-        return index == 0 ? String(format: "%.0f B", scaled) : String(format: scaled >= 100 ? "%.0f %@" : "%.1f %@", scaled, units[index])
+        return index == 0
+            ? String(format: "%.0f B", scaled)
+            : String(format: scaled >= 100 ? "%.0f %@" : "%.1f %@", scaled, units[index])
     }
 
     public static func value(_ value: Double, unit: Metric.Unit) -> String {
@@ -20,7 +22,8 @@ public enum Format {
         case .bytesPerSecond: return bytes(value) + "/s"
         case .itemsPerSecond: return count(value) + "/s"
         case .seconds: return String(format: "%.3f s", value)
-        case .microseconds: return value >= 10_000 ? String(format: "%.1f ms", value / 1000) : String(format: "%.0f µs", value)
+        case .microseconds:
+            return value >= 10_000 ? String(format: "%.1f ms", value / 1000) : String(format: "%.0f µs", value)
         case .count: return count(value)
         }
     }

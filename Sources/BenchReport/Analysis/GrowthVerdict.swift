@@ -1,4 +1,5 @@
 import BenchStatistics
+
 /// Does a scenario's peak memory grow with its input? Decided over the scales of one run.
 ///
 /// The rule, and why:
@@ -92,8 +93,10 @@ public struct GrowthVerdict: Codable, Sendable, Equatable {
             let items = Spread(summary.records.filter { $0.status.isMeasurement }.map { Double($0.items) })?.median ?? 0
             return (x, y, items)
         }
-        guard points.count >= 2, let first = usable.first, let last = usable.last, points.last!.x > points.first!.x else {
-            return GrowthVerdict(kind: .unknown, explanation: "needs ok runs at two or more input sizes (bpbench run --scale 1,4)")
+        guard points.count >= 2, let first = usable.first, let last = usable.last, points.last!.x > points.first!.x
+        else {
+            return GrowthVerdict(
+                kind: .unknown, explanation: "needs ok runs at two or more input sizes (bpbench run --scale 1,4)")
         }
         let slope = leastSquaresSlope(points.map { ($0.x, $0.y) })
         let itemSlope = leastSquaresSlope(points.map { ($0.items, $0.y) })
@@ -105,15 +108,20 @@ public struct GrowthVerdict: Codable, Sendable, Equatable {
         let below = MannWhitney.pGreater(first.samples(metric).map { $0 + allowance }, than: last.samples(metric))
         let inputRatio = points.last!.x / points.first!.x
 
-        var verdict = GrowthVerdict(kind: .bounded, metric: metric.key, peakBytesPerInputByte: slope, peakBytesPerItem: itemSlope,
-                                    rssBytesPerInputByte: rssSlope, relativeGrowth: growth, pValue: p, scales: usable.map(\.scale), explanation: "")
+        var verdict = GrowthVerdict(
+            kind: .bounded, metric: metric.key, peakBytesPerInputByte: slope, peakBytesPerItem: itemSlope,
+            rssBytesPerInputByte: rssSlope, relativeGrowth: growth, pValue: p, scales: usable.map(\.scale),
+            explanation: "")
         verdict.boundedPValue = below
-        let cost = "\(metric.title) \(String(format: "%+.1f%%", growth * 100)) for \(String(format: "%.0f", inputRatio))× the input; "
+        let cost =
+            "\(metric.title) \(String(format: "%+.1f%%", growth * 100)) for \(String(format: "%.0f", inputRatio))× the input; "
             + "≈ \(Format.bytes(itemSlope)) per item, ≈ \(String(format: "%.3f", slope)) × input"
         // Under either floor, bounded: the slope's 1/64, or a growth smaller than the allocator's jitter.
         let underBytes = points.last!.y - points.first!.y < minimumBytes
-        verdict.classify(cost: cost, effect: underBytes ? 0 : slope, floor: minimumShare, floorText: underBytes ? "256 KiB" : "1/64", growing: .grows,
-                         repeats: (last.samples(metric).count, first.samples(metric).count))
+        verdict.classify(
+            cost: cost, effect: underBytes ? 0 : slope, floor: minimumShare, floorText: underBytes ? "256 KiB" : "1/64",
+            growing: .grows,
+            repeats: (last.samples(metric).count, first.samples(metric).count))
         return verdict
     }
 
@@ -123,28 +131,39 @@ public struct GrowthVerdict: Codable, Sendable, Equatable {
         let heapKnown = usable.allSatisfy { !$0.samples(.peakAllocated).isEmpty }
         let metric: Metric = heapKnown ? .peakAllocated : .peakRss
         let points = usable.compactMap { summary in summary.median(metric).map { (summary.durationS!, $0) } }
-        guard points.count >= 2, let first = usable.first, let last = usable.last, points.last!.0 > points.first!.0 else {
-            return GrowthVerdict(kind: .unknown, explanation: "needs ok runs at two or more durations (bpbench run --scale 1,2,4)")
+        guard points.count >= 2, let first = usable.first, let last = usable.last, points.last!.0 > points.first!.0
+        else {
+            return GrowthVerdict(
+                kind: .unknown, explanation: "needs ok runs at two or more durations (bpbench run --scale 1,2,4)")
         }
         let perSecond = leastSquaresSlope(points)
         let growth = (points.last!.1 - points.first!.1) / points.first!.1
         let allowance = minimumBytesPerSecond * (points.last!.0 - points.first!.0)
         let p = MannWhitney.pGreater(last.samples(metric).map { $0 - allowance }, than: first.samples(metric))
-        var verdict = GrowthVerdict(kind: .bounded, metric: metric.key, relativeGrowth: growth, pValue: p, scales: usable.map(\.scale), explanation: "")
-        verdict.boundedPValue = MannWhitney.pGreater(first.samples(metric).map { $0 + allowance }, than: last.samples(metric))
+        var verdict = GrowthVerdict(
+            kind: .bounded, metric: metric.key, relativeGrowth: growth, pValue: p, scales: usable.map(\.scale),
+            explanation: "")
+        verdict.boundedPValue = MannWhitney.pGreater(
+            first.samples(metric).map { $0 + allowance }, than: last.samples(metric))
         verdict.peakBytesPerSecond = perSecond
-        let cost = "\(metric.title) \(String(format: "%+.1f%%", growth * 100)) from \(String(format: "%.1f", points.first!.0)) s to \(String(format: "%.1f", points.last!.0)) s; grows ≈ \(Format.bytes(perSecond))/s"
-        verdict.classify(cost: cost, effect: perSecond, floor: minimumBytesPerSecond, floorText: "16 KiB/s", growing: .growsWithTime,
-                         repeats: (last.samples(metric).count, first.samples(metric).count))
+        let cost =
+            "\(metric.title) \(String(format: "%+.1f%%", growth * 100)) from \(String(format: "%.1f", points.first!.0)) s to \(String(format: "%.1f", points.last!.0)) s; grows ≈ \(Format.bytes(perSecond))/s"
+        verdict.classify(
+            cost: cost, effect: perSecond, floor: minimumBytesPerSecond, floorText: "16 KiB/s", growing: .growsWithTime,
+            repeats: (last.samples(metric).count, first.samples(metric).count))
         return verdict
     }
 
     /// The rule both axes share: above the effect floor and significantly beyond it → `growing`;
     /// significantly under the floor → bounded; neither → inconclusive, saying whether repeats
     /// or noise are to blame. `pValue` and `boundedPValue` must be set.
-    mutating func classify(cost: String, effect: Double, floor: Double, floorText: String, growing: Kind, repeats: (Int, Int)) {
-        let p = pValue ?? 1, below = boundedPValue ?? 1
-        let test = String(format: "Mann–Whitney p = %.3f for growth beyond the floor, %.3f for growth under it", p, below)
+    mutating func classify(
+        cost: String, effect: Double, floor: Double, floorText: String, growing: Kind, repeats: (Int, Int)
+    ) {
+        let p = pValue ?? 1
+        let below = boundedPValue ?? 1
+        let test = String(
+            format: "Mann–Whitney p = %.3f for growth beyond the floor, %.3f for growth under it", p, below)
         let smallest = MannWhitney.smallestP(repeats.0, repeats.1)
         if effect >= floor, p < Self.alpha {
             kind = growing
@@ -154,18 +173,27 @@ public struct GrowthVerdict: Codable, Sendable, Equatable {
             explanation = "\(cost) (under the \(floorText) floor; \(test))"
         } else if effect >= floor {
             kind = .inconclusive
-            let why = smallest >= Self.alpha ? String(format: "too few repeats: the smallest p possible is %.3f", smallest) : "noise too large at these sizes"
+            let why =
+                smallest >= Self.alpha
+                ? String(format: "too few repeats: the smallest p possible is %.3f", smallest)
+                : "noise too large at these sizes"
             explanation = "\(cost), but not significant (\(test); beyond ≥ \(Self.alpha): \(why))"
         } else {
             kind = .inconclusive
-            let why = smallest > Self.boundedAlpha ? String(format: "too few repeats: the smallest p possible is %.3f", smallest)
+            let why =
+                smallest > Self.boundedAlpha
+                ? String(format: "too few repeats: the smallest p possible is %.3f", smallest)
                 : "the repeats straddle the \(floorText) floor (noise too large at these sizes)"
-            explanation = "\(cost): under the \(floorText) floor by its median, but not shown to stay under it (\(test); under > \(Self.boundedAlpha): \(why))"
+            explanation =
+                "\(cost): under the \(floorText) floor by its median, but not shown to stay under it (\(test); under > \(Self.boundedAlpha): \(why))"
         }
     }
 
-    init(kind: Kind, metric: String? = nil, peakBytesPerInputByte: Double? = nil, peakBytesPerItem: Double? = nil, rssBytesPerInputByte: Double? = nil,
-         relativeGrowth: Double? = nil, pValue: Double? = nil, scales: [Double]? = nil, explanation: String) {
+    init(
+        kind: Kind, metric: String? = nil, peakBytesPerInputByte: Double? = nil, peakBytesPerItem: Double? = nil,
+        rssBytesPerInputByte: Double? = nil,
+        relativeGrowth: Double? = nil, pValue: Double? = nil, scales: [Double]? = nil, explanation: String
+    ) {
         self.kind = kind
         self.metric = metric
         self.peakBytesPerInputByte = peakBytesPerInputByte

@@ -54,23 +54,31 @@ public struct GuideComparison: Sendable, Equatable {
             let scales = Set(analysis.summaries.filter { $0.scenario == row.respecting }.map(\.scale))
                 .intersection(analysis.summaries.filter { $0.scenario == row.ignoring }.map(\.scale))
             for scale in scales.sorted(by: >) {
-                guard let respecting = figures(analysis, row.respecting, scale), let ignoring = figures(analysis, row.ignoring, scale),
-                      respecting.peak > 0, respecting.time > 0, ignoring.input > 0 else { continue }
-                return GuideComparison(language: row.language, scale: scale, inputBytes: ignoring.input,
-                                       respectingPeak: respecting.peak, ignoringPeak: ignoring.peak,
-                                       respectingTimeS: respecting.time, ignoringTimeS: ignoring.time)
+                guard let respecting = figures(analysis, row.respecting, scale),
+                    let ignoring = figures(analysis, row.ignoring, scale),
+                    respecting.peak > 0, respecting.time > 0, ignoring.input > 0
+                else { continue }
+                return GuideComparison(
+                    language: row.language, scale: scale, inputBytes: ignoring.input,
+                    respectingPeak: respecting.peak, ignoringPeak: ignoring.peak,
+                    respectingTimeS: respecting.time, ignoringTimeS: ignoring.time)
             }
             return nil
         }
     }
 
     /// Medians over a row's ok repeats at `scale`: peak RSS, compression time, input bytes.
-    static func figures(_ analysis: RunAnalysis, _ row: String, _ scale: Double) -> (peak: Double, time: Double, input: Double)? {
-        guard let summary = analysis.summaries.first(where: { $0.scenario == row && $0.scale == scale }) else { return nil }
+    static func figures(
+        _ analysis: RunAnalysis, _ row: String, _ scale: Double
+    ) -> (peak: Double, time: Double, input: Double)? {
+        guard let summary = analysis.summaries.first(where: { $0.scenario == row && $0.scale == scale }) else {
+            return nil
+        }
         let measured = summary.records.filter { $0.status.isMeasurement }
         guard let peak = Spread(measured.map { Double($0.peakMemoryBytes) })?.median,
-              let time = Spread(measured.map { $0.metrics["gzip_s"] ?? $0.durationS })?.median,
-              let input = summary.inputBytes ?? Spread(measured.map { Double($0.result?.bytes ?? 0) })?.median else { return nil }
+            let time = Spread(measured.map { $0.metrics["gzip_s"] ?? $0.durationS })?.median,
+            let input = summary.inputBytes ?? Spread(measured.map { Double($0.result?.bytes ?? 0) })?.median
+        else { return nil }
         return (peak, time, input)
     }
 
@@ -78,31 +86,36 @@ public struct GuideComparison: Sendable, Equatable {
     public static func section(_ analysis: RunAnalysis) -> [String] {
         let measured = measure(analysis)
         guard !measured.isEmpty else { return [] }
-        var lines = ["", "## The Node guide's gzip experiment, reproduced", "",
-                     "Node's guide *Backpressuring in Streams* (\(sourceURL)) gzips a large file with `readStream.pipe(gzip).pipe(writeStream)` "
-                     + "and again with `write()`'s return value ignored. **The guide's figures** (published, not measured here): max RSS "
-                     + "87.81 MB vs 1.52 GB (its /usr/bin/time bytes, 87,810,048 and 1,524,965,376), time \(String(format: "%.1f", guideRespectingTimeS)) s "
-                     + "vs \(String(format: "%.1f", guideIgnoringTimeS)) s (average of five trials). Its file's size is not given; a 1.52 GB peak "
-                     + "says it was over a GB. This run's figures are medians over ok repeats at the largest scale both rows ran; time is `gzip_s` "
-                     + "(the compression, without the verification that follows it).", "",
-                     "| | input | max RSS respecting | max RSS ignoring | RSS ratio ignoring ÷ respecting | time respecting | time ignoring | time ratio |",
-                     "|---|---:|---:|---:|---:|---:|---:|---:|",
-                     "| the guide (published) | not given | \(Format.bytes(guideRespectingMaxRSS)) | \(Format.bytes(guideIgnoringMaxRSS)) | "
-                     + "\(String(format: "%.1f×", guideRSSRatio)) | \(String(format: "%.1f s", guideRespectingTimeS)) | \(String(format: "%.1f s", guideIgnoringTimeS)) | "
-                     + "\(String(format: "%.3f", guideTimeRatio)) |"]
+        var lines = [
+            "", "## The Node guide's gzip experiment, reproduced", "",
+            "Node's guide *Backpressuring in Streams* (\(sourceURL)) gzips a large file with `readStream.pipe(gzip).pipe(writeStream)` "
+                + "and again with `write()`'s return value ignored. **The guide's figures** (published, not measured here): max RSS "
+                + "87.81 MB vs 1.52 GB (its /usr/bin/time bytes, 87,810,048 and 1,524,965,376), time \(String(format: "%.1f", guideRespectingTimeS)) s "
+                + "vs \(String(format: "%.1f", guideIgnoringTimeS)) s (average of five trials). Its file's size is not given; a 1.52 GB peak "
+                + "says it was over a GB. This run's figures are medians over ok repeats at the largest scale both rows ran; time is `gzip_s` "
+                + "(the compression, without the verification that follows it).", "",
+            "| | input | max RSS respecting | max RSS ignoring | RSS ratio ignoring ÷ respecting | time respecting | time ignoring | time ratio |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
+            "| the guide (published) | not given | \(Format.bytes(guideRespectingMaxRSS)) | \(Format.bytes(guideIgnoringMaxRSS)) | "
+                + "\(String(format: "%.1f×", guideRSSRatio)) | \(String(format: "%.1f s", guideRespectingTimeS)) | \(String(format: "%.1f s", guideIgnoringTimeS)) | "
+                + "\(String(format: "%.3f", guideTimeRatio)) |",
+        ]
         for entry in measured {
-            lines.append("| \(entry.language), this run \(Format.scale(entry.scale)) | \(Format.bytes(entry.inputBytes)) | \(Format.bytes(entry.respectingPeak)) | "
-                         + "\(Format.bytes(entry.ignoringPeak)) | \(String(format: "%.2f×", entry.rssRatio)) | \(String(format: "%.2f s", entry.respectingTimeS)) | "
-                         + "\(String(format: "%.2f s", entry.ignoringTimeS)) | \(String(format: "%.3f", entry.timeRatio)) |")
+            lines.append(
+                "| \(entry.language), this run \(Format.scale(entry.scale)) | \(Format.bytes(entry.inputBytes)) | \(Format.bytes(entry.respectingPeak)) | "
+                    + "\(Format.bytes(entry.ignoringPeak)) | \(String(format: "%.2f×", entry.rssRatio)) | \(String(format: "%.2f s", entry.respectingTimeS)) | "
+                    + "\(String(format: "%.2f s", entry.ignoringTimeS)) | \(String(format: "%.3f", entry.timeRatio)) |")
         }
         lines.append("")
         for entry in measured {
             let held = String(format: "%.2f", entry.heldShare)
-            let memory = entry.memoryMatches
+            let memory =
+                entry.memoryMatches
                 ? "**memory matches**: ignoring held \(held) × the input more than respecting (the guide's shape: the file piles up ahead of gzip); "
                     + "the ratio itself is \(String(format: "%.2f×", entry.rssRatio)), not \(String(format: "%.1f×", guideRSSRatio)), because it is the input over the runtime's floor and this input is \(Format.bytes(entry.inputBytes))."
                 : "**memory does not match**: ignoring held only \(held) × the input more than respecting (the guide's shape needs ≥ \(minimumHeldShare))."
-            let time = entry.timeMatches
+            let time =
+                entry.timeMatches
                 ? "**time matches**: \(String(format: "%.3f", entry.timeRatio)) against the guide's \(String(format: "%.3f", guideTimeRatio)) (within ×1.5 either way: gzip is the slow stage in both)."
                 : "**time does not match**: \(String(format: "%.3f", entry.timeRatio)) against the guide's \(String(format: "%.3f", guideTimeRatio)) (outside ×1.5 either way)."
             lines.append("- \(entry.language): \(memory) \(time)")

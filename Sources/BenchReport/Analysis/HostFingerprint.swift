@@ -41,7 +41,9 @@ public struct HostFingerprint: Sendable, Equatable, CustomStringConvertible {
         if memoryBytes != other.memoryBytes {
             differences.append("RAM \(Format.bytes(Double(memoryBytes))) → \(Format.bytes(Double(other.memoryBytes)))")
         }
-        if let mine = childCPUs, let theirs = other.childCPUs, mine != theirs { differences.append("children's CPUs \(mine) → \(theirs)") }
+        if let mine = childCPUs, let theirs = other.childCPUs, mine != theirs {
+            differences.append("children's CPUs \(mine) → \(theirs)")
+        }
         return differences
     }
 }

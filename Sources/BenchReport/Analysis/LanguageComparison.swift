@@ -67,22 +67,33 @@ public struct LanguageComparison: Sendable, Equatable {
             guard languages.count > 1 else { continue }
             // The largest scale every row ran.
             let scaleSets = rows.map { row in Set(analysis.summaries.filter { $0.scenario == row.row }.map(\.scale)) }
-            guard let scale = scaleSets.dropFirst().reduce(scaleSets.first ?? [], { $0.intersection($1) }).max() else { continue }
+            guard let scale = scaleSets.dropFirst().reduce(scaleSets.first ?? [], { $0.intersection($1) }).max() else {
+                continue
+            }
             var entries: [Entry] = []
-            for (row, trait) in rows.sorted(by: { ($0.traits.language ?? "", $0.row) < ($1.traits.language ?? "", $1.row) }) {
-                guard let summary = analysis.summaries.first(where: { $0.scenario == row && $0.scale == scale }) else { continue }
+            for (row, trait) in rows.sorted(by: {
+                ($0.traits.language ?? "", $0.row) < ($1.traits.language ?? "", $1.row)
+            }) {
+                guard let summary = analysis.summaries.first(where: { $0.scenario == row && $0.scale == scale }) else {
+                    continue
+                }
                 let measured = summary.records.filter { $0.status.isMeasurement }
-                entries.append(Entry(
-                    row: row, language: trait.language ?? "?",
-                    peakMemoryBytes: Spread(measured.map { Double($0.peakMemoryBytes) })?.median,
-                    overFloorBytes: Spread(measured.compactMap { $0.peakOverFloorBytes.map(Double.init) })?.median,
-                    floorBytes: Spread(measured.compactMap { $0.observed.rssAtHelloBytes.map(Double.init) })?.median,
-                    throughputBytesPerS: summary.median(.throughputBytes), repeats: measured.count,
-                    socketBuffer: measured.first?.parameters["socket_buffer"],
-                    allocatedFigure: measured.first?.hello?.allocator))
+                entries.append(
+                    Entry(
+                        row: row, language: trait.language ?? "?",
+                        peakMemoryBytes: Spread(measured.map { Double($0.peakMemoryBytes) })?.median,
+                        overFloorBytes: Spread(measured.compactMap { $0.peakOverFloorBytes.map(Double.init) })?.median,
+                        floorBytes: Spread(measured.compactMap { $0.observed.rssAtHelloBytes.map(Double.init) })?
+                            .median,
+                        throughputBytesPerS: summary.median(.throughputBytes), repeats: measured.count,
+                        socketBuffer: measured.first?.parameters["socket_buffer"],
+                        allocatedFigure: measured.first?.hello?.allocator))
             }
             let base = languages.contains("swift") ? "swift" : languages.sorted()[0]
-            groups.append(LanguageComparison(pattern: rows[0].traits.pattern!, variant: rows[0].traits.variant, scale: scale, base: base, entries: entries))
+            groups.append(
+                LanguageComparison(
+                    pattern: rows[0].traits.pattern!, variant: rows[0].traits.variant, scale: scale, base: base,
+                    entries: entries))
         }
         return groups
     }
@@ -96,7 +107,8 @@ public struct LanguageComparison: Sendable, Equatable {
     /// `entry`'s figure ÷ the base's (nil when either is missing, the base's is 0, or the two rows'
     /// socket buffer policies differ: not the same work).
     public func ratio(_ entry: Entry, _ figure: KeyPath<Entry, Double?>) -> Double? {
-        guard samePolicy(entry), let value = entry[keyPath: figure], let base = baseEntry?[keyPath: figure], base > 0 else { return nil }
+        guard samePolicy(entry), let value = entry[keyPath: figure], let base = baseEntry?[keyPath: figure], base > 0
+        else { return nil }
         return value / base
     }
 }

@@ -69,19 +69,29 @@ public struct ShardMerge: Sendable {
         var firstFolder = ""
         for folder in folders {
             var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
                 throw BenchError(.noInput, "\(folder) is not a folder")
             }
             let stamp = try ShardStamp.load(folder)
             let copy = try PlanFile.load(folder + "/" + ShardStamp.planFileName)
-            guard copy.planID == stamp.planID else { throw BenchError(.data, "\(folder): its \(ShardStamp.fileName) and \(ShardStamp.planFileName) name different plans") }
+            guard copy.planID == stamp.planID else {
+                throw BenchError(
+                    .data, "\(folder): its \(ShardStamp.fileName) and \(ShardStamp.planFileName) name different plans")
+            }
             let document = try RunFolder(existing: folder).load()
             if let plan {
                 guard copy.revision == plan.revision else {
-                    throw BenchError(.data, "\(folder) ran at revision \(copy.revision), \(firstFolder) at \(plan.revision); merge shards of one revision")
+                    throw BenchError(
+                        .data,
+                        "\(folder) ran at revision \(copy.revision), \(firstFolder) at \(plan.revision); merge shards of one revision"
+                    )
                 }
                 guard stamp.planID == plan.planID else {
-                    throw BenchError(.data, "\(folder) is a shard of plan \(stamp.planID), \(firstFolder) of plan \(plan.planID); merge the shards of one plan")
+                    throw BenchError(
+                        .data,
+                        "\(folder) is a shard of plan \(stamp.planID), \(firstFolder) of plan \(plan.planID); merge the shards of one plan"
+                    )
                 }
             } else {
                 plan = copy
@@ -89,16 +99,25 @@ public struct ShardMerge: Sendable {
             }
             if let first = shards.first {
                 guard stamp.revision == first.stamp.revision else {
-                    throw BenchError(.data, "\(folder) ran at revision \(stamp.revision), \(first.folder) at \(first.stamp.revision); merge shards of one revision")
+                    throw BenchError(
+                        .data,
+                        "\(folder) ran at revision \(stamp.revision), \(first.folder) at \(first.stamp.revision); merge shards of one revision"
+                    )
                 }
                 guard stamp.shards == first.stamp.shards else {
-                    throw BenchError(.data, "\(folder) is shard \(stamp.shard)/\(stamp.shards), \(first.folder) is \(first.stamp.shard)/\(first.stamp.shards): the plan was cut two ways")
+                    throw BenchError(
+                        .data,
+                        "\(folder) is shard \(stamp.shard)/\(stamp.shards), \(first.folder) is \(first.stamp.shard)/\(first.stamp.shards): the plan was cut two ways"
+                    )
                 }
                 if let twin = shards.first(where: { $0.stamp.shard == stamp.shard }) {
-                    throw BenchError(.data, "shards overlap: \(folder) and \(twin.folder) are both shard \(stamp.shard)/\(stamp.shards)")
+                    throw BenchError(
+                        .data,
+                        "shards overlap: \(folder) and \(twin.folder) are both shard \(stamp.shard)/\(stamp.shards)")
                 }
             }
-            shards.append(Shard(folder: folder, stamp: stamp, document: document, testbed: Testbed(document.environment)))
+            shards.append(
+                Shard(folder: folder, stamp: stamp, document: document, testbed: Testbed(document.environment)))
         }
         guard let plan else { throw BenchError(.usage, "merge needs at least one shard folder") }
 
@@ -109,10 +128,16 @@ public struct ShardMerge: Sendable {
             for record in shard.document.records {
                 let key = PlanFile.Step.key(row: record.scenario, scale: record.scale, repeatIndex: record.repeatIndex)
                 // Adaptive repeats add repeats beyond the plan's minimum: same row and scale, later index.
-                guard order[key] != nil || (plan.maxRepeats != nil && plan.steps.contains(where: { $0.row == record.scenario && $0.scale == record.scale })) else {
+                guard
+                    order[key] != nil
+                        || (plan.maxRepeats != nil
+                            && plan.steps.contains(where: { $0.row == record.scenario && $0.scale == record.scale }))
+                else {
                     throw BenchError(.data, "\(shard.folder) holds \(key), which plan \(plan.planID) does not have")
                 }
-                if let other = owner[key] { throw BenchError(.data, "shards overlap: \(key) is in \(other) and \(shard.folder)") }
+                if let other = owner[key] {
+                    throw BenchError(.data, "shards overlap: \(key) is in \(other) and \(shard.folder)")
+                }
                 owner[key] = shard.folder
             }
         }
@@ -125,7 +150,9 @@ public struct ShardMerge: Sendable {
         missing = (1...max(1, sorted[0].stamp.shards)).filter { !present.contains($0) }
         groups = testbeds.map { testbed in
             let members = sorted.filter { $0.testbed == testbed }
-            return Group(testbed: testbed, shards: members, document: Self.combine(members.map(\.document), plan: plan, order: order))
+            return Group(
+                testbed: testbed, shards: members,
+                document: Self.combine(members.map(\.document), plan: plan, order: order))
         }
     }
 
@@ -142,15 +169,24 @@ public struct ShardMerge: Sendable {
         merged.reference = plan.reference ?? documents.compactMap(\.reference).first
         for document in documents.dropFirst() {
             merged.claims.merge(document.claims) { first, _ in first }
-            if let traits = document.rowTraits { merged.rowTraits = (merged.rowTraits ?? [:]).merging(traits) { first, _ in first } }
-            if let rows = document.growsWithTimeRows { merged.growsWithTimeRows = Array(Set((merged.growsWithTimeRows ?? []) + rows)).sorted() }
-            if let attributions = document.attributions { merged.attributions = (merged.attributions ?? []) + attributions }
-            if let problems = document.attributionProblems { merged.attributionProblems = (merged.attributionProblems ?? []) + problems }
+            if let traits = document.rowTraits {
+                merged.rowTraits = (merged.rowTraits ?? [:]).merging(traits) { first, _ in first }
+            }
+            if let rows = document.growsWithTimeRows {
+                merged.growsWithTimeRows = Array(Set((merged.growsWithTimeRows ?? []) + rows)).sorted()
+            }
+            if let attributions = document.attributions {
+                merged.attributions = (merged.attributions ?? []) + attributions
+            }
+            if let problems = document.attributionProblems {
+                merged.attributionProblems = (merged.attributionProblems ?? []) + problems
+            }
         }
         let records = documents.flatMap(\.records).sorted { a, b in
             let left = order[PlanFile.Step.key(row: a.scenario, scale: a.scale, repeatIndex: a.repeatIndex)] ?? Int.max
             let right = order[PlanFile.Step.key(row: b.scenario, scale: b.scale, repeatIndex: b.repeatIndex)] ?? Int.max
-            return left != right ? left < right : (a.scenario, a.scale, a.repeatIndex) < (b.scenario, b.scale, b.repeatIndex)
+            return left != right
+                ? left < right : (a.scenario, a.scale, a.repeatIndex) < (b.scenario, b.scale, b.repeatIndex)
         }
         for record in records { merged.adopt(record) }
         return merged
@@ -177,21 +213,29 @@ public struct ShardMerge: Sendable {
     /// ratio ever takes figures from two testbeds.
     public func markdown(analyses: [RunAnalysis]) throws -> String {
         var lines = ["# BackpressureBench report — \(shards.count) of \(shardCount) shards merged", ""]
-        lines.append("Plan `\(plan.planID)` at revision `\(plan.revision)`: profile **\(plan.profile.rawValue)**, scales \(plan.scales.map(Format.scale).joined(separator: ", ")), \(plan.steps.filter { !$0.isWarmup }.count) recorded repeats planned, cut into \(shardCount) shards by expected cost (\(plan.costBasis)).")
+        lines.append(
+            "Plan `\(plan.planID)` at revision `\(plan.revision)`: profile **\(plan.profile.rawValue)**, scales \(plan.scales.map(Format.scale).joined(separator: ", ")), \(plan.steps.filter { !$0.isWarmup }.count) recorded repeats planned, cut into \(shardCount) shards by expected cost (\(plan.costBasis))."
+        )
         if isPartial {
             lines += [""]
             for index in missing {
-                lines.append("> **Partial**: shard \(index)/\(shardCount) is missing — its rows are not in this report: \(rowsOfMissingShard(index).joined(separator: ", ")).")
+                lines.append(
+                    "> **Partial**: shard \(index)/\(shardCount) is missing — its rows are not in this report: \(rowsOfMissingShard(index).joined(separator: ", "))."
+                )
             }
             for shard in shards where shard.document.interrupted {
-                lines.append("> **Partial**: shard \(shard.stamp.shard)/\(shardCount) (\(shard.folder)) was interrupted; it has the repeats that finished.")
+                lines.append(
+                    "> **Partial**: shard \(shard.stamp.shard)/\(shardCount) (\(shard.folder)) was interrupted; it has the repeats that finished."
+                )
             }
         }
         lines += ["", "## Where each row ran", ""]
         if groups.count == 1 {
             lines.append("Every shard ran on one testbed; its figures are summarised together.")
         } else {
-            lines.append("The shards ran on \(groups.count) testbeds. Figures from different testbeds are never mixed: each testbed has its own section with its own medians, verdicts and ratios, and no ratio crosses testbeds.")
+            lines.append(
+                "The shards ran on \(groups.count) testbeds. Figures from different testbeds are never mixed: each testbed has its own section with its own medians, verdicts and ratios, and no ratio crosses testbeds."
+            )
         }
         lines += ["", "| testbed | hardware | hosts | shards | rows |", "|---|---|---|---|---|"]
         for (index, group) in groups.enumerated() {
@@ -200,17 +244,23 @@ public struct ShardMerge: Sendable {
                 let label = "`\(record.scenario)` \(Format.scale(record.scale))"
                 if !rows.contains(label) { rows.append(label) }
             }
-            lines.append("| \(index + 1) | \(group.testbed) | \(group.hosts.joined(separator: ", ")) | \(group.shards.map { "\($0.stamp.shard)" }.joined(separator: ", ")) | \(rows.joined(separator: ", ")) |")
+            lines.append(
+                "| \(index + 1) | \(group.testbed) | \(group.hosts.joined(separator: ", ")) | \(group.shards.map { "\($0.stamp.shard)" }.joined(separator: ", ")) | \(rows.joined(separator: ", ")) |"
+            )
         }
         let split = splitRows()
         if !split.isEmpty {
-            lines += ["", "Rows whose scales ran on different testbeds have no growth verdict across them (it would fit one machine's ×1 against another's ×4): \(split.map { "`\($0)`" }.joined(separator: ", "))."]
+            lines += [
+                "",
+                "Rows whose scales ran on different testbeds have no growth verdict across them (it would fit one machine's ×1 against another's ×4): \(split.map { "`\($0)`" }.joined(separator: ", ")).",
+            ]
         }
         for (index, analysis) in analyses.enumerated() {
             lines += ["", "## Testbed \(index + 1): \(groups[index].testbed)", ""]
             let prefix = groups.count == 1 ? "" : Self.groupFolder(index) + "/"
             if !prefix.isEmpty { lines.append("Its run folder: [`\(prefix)`](\(prefix)report.md).") }
-            let body = try MarkdownExporter().render(analysis).split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
+            let body = try MarkdownExporter().render(analysis).split(separator: "\n", omittingEmptySubsequences: false)
+                .dropFirst()
             for line in body {
                 // One level down: the testbed's heading is the section; its charts live in its folder.
                 if line.hasPrefix("#") {
@@ -254,13 +304,15 @@ public struct ShardMerge: Sendable {
     }
 
     public var summary: Summary {
-        Summary(planID: plan.planID, revision: plan.revision, shards: shardCount,
-                merged: shards.map { shard in
-                    Summary.Entry(shard: shard.stamp.shard, folder: shard.folder, hostname: shard.stamp.hostname,
-                                  testbed: (groups.firstIndex { $0.testbed == shard.testbed } ?? 0) + 1,
-                                  records: shard.document.records.count, interrupted: shard.document.interrupted)
-                },
-                missing: missing, testbeds: groups.map(\.testbed.description), partial: isPartial)
+        Summary(
+            planID: plan.planID, revision: plan.revision, shards: shardCount,
+            merged: shards.map { shard in
+                Summary.Entry(
+                    shard: shard.stamp.shard, folder: shard.folder, hostname: shard.stamp.hostname,
+                    testbed: (groups.firstIndex { $0.testbed == shard.testbed } ?? 0) + 1,
+                    records: shard.document.records.count, interrupted: shard.document.interrupted)
+            },
+            missing: missing, testbeds: groups.map(\.testbed.description), partial: isPartial)
     }
 
     /// Writes the merge into `out`, which must not exist or be empty: built in a sibling
@@ -292,7 +344,9 @@ public struct ShardMerge: Sendable {
             for (index, group) in groups.enumerated() {
                 let relative = groups.count == 1 ? "" : "/" + Self.groupFolder(index)
                 var document = group.document
-                document.records = try copyLogs(of: group, into: staging + relative + "/logs", finalLogs: final + relative + "/logs", records: document.records)
+                document.records = try copyLogs(
+                    of: group, into: staging + relative + "/logs", finalLogs: final + relative + "/logs",
+                    records: document.records)
                 let analysis = RunAnalysis(document)
                 analyses.append(analysis)
                 try RunWriter.write(analysis, to: staging + relative, formats: formats)
@@ -311,10 +365,13 @@ public struct ShardMerge: Sendable {
                 throw BenchError(.software, "cannot encode merge.json: \(error)")
             }
             try AtomicFile.write(data + Data("\n".utf8), to: staging + "/merge.json")
-            for (name, contents) in files.sorted(by: { $0.key < $1.key }) { try AtomicFile.write(contents, to: staging + "/" + name) }
+            for (name, contents) in files.sorted(by: { $0.key < $1.key }) {
+                try AtomicFile.write(contents, to: staging + "/" + name)
+            }
             try? fileManager.removeItem(atPath: final)  // only ever an empty folder here (checked above)
             guard rename(staging, final) == 0 else {
-                throw BenchError(.cannotCreate, "cannot move the merge into \(out): \(String(cString: strerror(errno)))")
+                throw BenchError(
+                    .cannotCreate, "cannot move the merge into \(out): \(String(cString: strerror(errno)))")
             }
         } catch {
             try? fileManager.removeItem(atPath: staging)
@@ -323,7 +380,9 @@ public struct ShardMerge: Sendable {
     }
 
     /// Copies each shard's logs into the merged folder and points the records at the copies.
-    private func copyLogs(of group: Group, into logs: String, finalLogs: String, records: [RunRecord]) throws(BenchError) -> [RunRecord] {
+    private func copyLogs(
+        of group: Group, into logs: String, finalLogs: String, records: [RunRecord]
+    ) throws(BenchError) -> [RunRecord] {
         let fileManager = FileManager.default
         do {
             try fileManager.createDirectory(atPath: logs, withIntermediateDirectories: true)
@@ -331,7 +390,8 @@ public struct ShardMerge: Sendable {
             throw BenchError(.cannotCreate, "cannot create \(logs): \(error.localizedDescription)")
         }
         for shard in group.shards {
-            for name in (try? fileManager.contentsOfDirectory(atPath: shard.folder + "/logs")) ?? [] where !fileManager.fileExists(atPath: logs + "/" + name) {
+            for name in (try? fileManager.contentsOfDirectory(atPath: shard.folder + "/logs")) ?? []
+            where !fileManager.fileExists(atPath: logs + "/" + name) {
                 try? fileManager.copyItem(atPath: shard.folder + "/logs/" + name, toPath: logs + "/" + name)
             }
         }

@@ -35,14 +35,17 @@ public struct PrecisionRule: RepeatRule {
         self.growsWithTimeRows = growsWithTimeRows
     }
 
-    public func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double] {
+    public func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
+    {
         let summaries = summarize(records.filter { $0.scenario == row })
         var open = scales.filter { scale in
-            guard let summary = summaries.first(where: { $0.scale == scale }), summary.status == RunStatus.ok.rawValue else { return false }
+            guard let summary = summaries.first(where: { $0.scale == scale }), summary.status == RunStatus.ok.rawValue
+            else { return false }
             return !isPrecise(summary)
         }
         if summaries.count >= 2,
-           GrowthVerdict.fit(summaries, axis: growsWithTimeRows.contains(row) ? .time : .input).kind == .inconclusive {
+            GrowthVerdict.fit(summaries, axis: growsWithTimeRows.contains(row) ? .time : .input).kind == .inconclusive
+        {
             open += scales.filter { !open.contains($0) }
         }
         return open

@@ -19,13 +19,15 @@ public struct RunAnalysis: Sendable {
         self.summaries = summaries
         var verdicts: [String: GrowthVerdict] = [:]
         for name in Self.scenarioOrder(summaries) {
-            verdicts[name] = GrowthVerdict.fit(summaries.filter { $0.scenario == name },
-                                             axis: document.growsWithTimeRows?.contains(name) == true ? .time : .input)
+            verdicts[name] = GrowthVerdict.fit(
+                summaries.filter { $0.scenario == name },
+                axis: document.growsWithTimeRows?.contains(name) == true ? .time : .input)
         }
         self.verdicts = verdicts
         let requested = override ?? document.reference
         reference = summaries.contains { $0.scenario == requested } ? requested : nil
-        claims = ClaimOutcome.evaluate(document.claims, summaries: summaries, verdicts: verdicts, everyRepeatCount: document.repeats)
+        claims = ClaimOutcome.evaluate(
+            document.claims, summaries: summaries, verdicts: verdicts, everyRepeatCount: document.repeats)
     }
 
     /// Scenario names in first-seen order.
@@ -46,8 +48,10 @@ public struct RunAnalysis: Sendable {
     /// computed inside one run, where both ran on the same machine minutes apart).
     public func ratioToReference(_ summary: ScenarioSummary, _ metric: Metric) -> Double? {
         guard let reference,
-              let base = summaries.first(where: { $0.scenario == reference && $0.scale == summary.scale })?.median(metric),
-              let value = summary.median(metric), base > 0 else { return nil }
+            let base = summaries.first(where: { $0.scenario == reference && $0.scale == summary.scale })?.median(
+                metric),
+            let value = summary.median(metric), base > 0
+        else { return nil }
         return value / base
     }
 }
@@ -55,14 +59,20 @@ public struct RunAnalysis: Sendable {
 extension ClaimOutcome {
     /// A gauge's maximum against a limit read from each repeat's parameters, over every repeat
     /// that reported the gauge (failed ones included); the worst excess decides.
-    static func gaugeAtMost(_ gauge: String, limitText: String, records: [RunRecord], limit: ([String: String]) -> Double?) -> (Result, String) {
+    static func gaugeAtMost(
+        _ gauge: String, limitText: String, records: [RunRecord], limit: ([String: String]) -> Double?
+    ) -> (Result, String) {
         var worst: (value: Double, limit: Double)?
         for record in records {
-            guard let bound = limit(record.parameters), let value = record.gaugeMaxima[gauge].map(Double.init) else { continue }
+            guard let bound = limit(record.parameters), let value = record.gaugeMaxima[gauge].map(Double.init) else {
+                continue
+            }
             if worst == nil || value - bound > worst!.value - worst!.limit { worst = (value, bound) }
         }
         guard let worst else { return (.notMeasured, "gauge \(gauge) or \(limitText) missing") }
-        return (worst.value <= worst.limit ? .holds : .doesNotHold,
-                "max \(gauge) \(Format.count(worst.value)), \(limitText) = \(Format.count(worst.limit))")
+        return (
+            worst.value <= worst.limit ? .holds : .doesNotHold,
+            "max \(gauge) \(Format.count(worst.value)), \(limitText) = \(Format.count(worst.limit))"
+        )
     }
 }

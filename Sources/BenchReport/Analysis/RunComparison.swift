@@ -102,27 +102,38 @@ public struct RunComparison: Sendable {
         self.nameB = nameB
         documentA = a.document
         documentB = b.document
-        let hostDifferences = HostFingerprint(a.document.environment).differences(to: HostFingerprint(b.document.environment))
+        let hostDifferences = HostFingerprint(a.document.environment).differences(
+            to: HostFingerprint(b.document.environment))
         if !hostDifferences.isEmpty && !force {
-            throw BenchError(.data, "\(nameA) and \(nameB) were measured on different machines (\(hostDifferences.joined(separator: "; "))); "
-                             + "pass --force to compare them anyway")
+            throw BenchError(
+                .data,
+                "\(nameA) and \(nameB) were measured on different machines (\(hostDifferences.joined(separator: "; "))); "
+                    + "pass --force to compare them anyway")
         }
         self.hostDifferences = hostDifferences
         contextDifferences = Self.contextDifferences(a.document, b.document)
 
         func key(_ summary: ScenarioSummary) -> RowKey { RowKey(row: summary.scenario, scale: summary.scale) }
-        let keysA = Set(a.summaries.map(key)), keysB = Set(b.summaries.map(key))
+        let keysA = Set(a.summaries.map(key))
+        let keysB = Set(b.summaries.map(key))
         var rows: [Row] = []
         for summaryA in a.summaries {
             guard let summaryB = b.summaries.first(where: { key($0) == key(summaryA) }) else { continue }
             rows.append(Self.row(summaryA, summaryB))
         }
         guard !rows.isEmpty else {
-            throw BenchError(.data, "\(nameA) and \(nameB) have no row × scale in common (\(keysA.count) and \(keysB.count) rows); nothing to compare")
+            throw BenchError(
+                .data,
+                "\(nameA) and \(nameB) have no row × scale in common (\(keysA.count) and \(keysB.count) rows); nothing to compare"
+            )
         }
         self.rows = rows
-        onlyInA = a.summaries.filter { !keysB.contains(key($0)) }.map { Unpaired(key: key($0), repeats: $0.records.count, status: $0.status) }
-        onlyInB = b.summaries.filter { !keysA.contains(key($0)) }.map { Unpaired(key: key($0), repeats: $0.records.count, status: $0.status) }
+        onlyInA = a.summaries.filter { !keysB.contains(key($0)) }.map {
+            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status)
+        }
+        onlyInB = b.summaries.filter { !keysA.contains(key($0)) }.map {
+            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status)
+        }
     }
 
     /// The figures compared, in order: memory, then speed, then latency where measured. A row
@@ -140,25 +151,30 @@ public struct RunComparison: Sendable {
     static func row(_ a: ScenarioSummary, _ b: ScenarioSummary) -> Row {
         var cells: [Cell] = []
         for metric in metrics(a, b) {
-            let samplesA = a.samples(metric), samplesB = b.samples(metric)
+            let samplesA = a.samples(metric)
+            let samplesB = b.samples(metric)
             // A figure neither side measured (latency of a row without items, the heap of a row
             // without jemalloc figures, which reads 0) is no cell at all.
             guard samplesA.contains(where: { $0 > 0 }) || samplesB.contains(where: { $0 > 0 }) else { continue }
             cells.append(cell(metric, samplesA, samplesB))
         }
-        let parametersA = a.records.first?.parameters ?? [:], parametersB = b.records.first?.parameters ?? [:]
+        let parametersA = a.records.first?.parameters ?? [:]
+        let parametersB = b.records.first?.parameters ?? [:]
         let changes = Set(parametersA.keys).union(parametersB.keys).sorted().compactMap { key -> String? in
             guard parametersA[key] != parametersB[key] else { return nil }
             return "\(key) \(parametersA[key] ?? "unset") → \(parametersB[key] ?? "unset")"
         }
-        return Row(key: RowKey(row: a.scenario, scale: a.scale), statusA: a.status, statusB: b.status, repeatsA: a.records.count,
-                   repeatsB: b.records.count, parameterChanges: changes, cells: cells)
+        return Row(
+            key: RowKey(row: a.scenario, scale: a.scale), statusA: a.status, statusB: b.status,
+            repeatsA: a.records.count,
+            repeatsB: b.records.count, parameterChanges: changes, cells: cells)
     }
 
     /// One figure compared; `samplesA`/`samplesB` are the `ok` repeats' values.
     static func cell(_ metric: Metric, _ samplesA: [Double], _ samplesB: [Double]) -> Cell {
         guard !samplesA.isEmpty, !samplesB.isEmpty else {
-            return Cell(metric: metric, samplesA: samplesA, samplesB: samplesB, interval: nil, p: nil, reading: .oneSide)
+            return Cell(
+                metric: metric, samplesA: samplesA, samplesB: samplesB, interval: nil, p: nil, reading: .oneSide)
         }
         let p = twoSidedP(samplesA, samplesB)
         // (RatioInterval absorbs the rounding of (1 − 0.90) / 2, so 3 + 3 repeats get their interval.)
@@ -197,7 +213,8 @@ public struct RunComparison: Sendable {
     /// One line for the terminal.
     public var oneLine: String {
         let counts = clearCounts
-        return "\(rows.count) row(s) in common: \(counts.better) figure(s) clearly better in B, \(counts.worse) clearly worse, "
+        return
+            "\(rows.count) row(s) in common: \(counts.better) figure(s) clearly better in B, \(counts.worse) clearly worse, "
             + "the rest not told apart by the repeats; only in A: \(onlyInA.count), only in B: \(onlyInB.count)"
             + (hostDifferences.isEmpty ? "" : " (different machines, forced)")
     }
@@ -237,7 +254,8 @@ public struct RunComparison: Sendable {
             + "on \(HostFingerprint(document.environment))"
     }
 
-    static let explanation = "Figures are medians over each side's `ok` repeats (min–max, n repeats). *B/A* is the Hodges–Lehmann estimate of "
+    static let explanation =
+        "Figures are medians over each side's `ok` repeats (min–max, n repeats). *B/A* is the Hodges–Lehmann estimate of "
         + "the ratio with its 90 % interval (Moses; the interval the Mann–Whitney test inverts to); *p* the two-sided exact Mann–Whitney p "
         + "(twice the smaller one-sided). A figure reads *B higher* or *B lower* only when its whole interval lies on one side of 1 "
         + "(better or worse by the figure's direction); 3 + 3 repeats is the least for an interval, and then p ≥ 0.10. "
@@ -250,30 +268,48 @@ public struct RunComparison: Sendable {
         func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
         var lines = ["# bpbench compare", ""]
         if !hostDifferences.isEmpty {
-            lines += ["> **Different machines, compared because of --force**: \(hostDifferences.joined(separator: "; ")). "
-                      + "The ratios compare the machines as much as the code.", ""]
+            lines += [
+                "> **Different machines, compared because of --force**: \(hostDifferences.joined(separator: "; ")). "
+                    + "The ratios compare the machines as much as the code.", "",
+            ]
         }
         lines += ["- " + cell(runLine("A", nameA, documentA)), "- " + cell(runLine("B", nameB, documentB))]
-        if !contextDifferences.isEmpty { lines.append("- Also different: " + cell(contextDifferences.joined(separator: "; "))) }
-        lines += ["", Self.explanation, "", "## Rows in both (\(rows.count))", "",
-                  "| row | scale | figure | A | B | B/A (90 % interval) | p | reading |", "|---|---|---|---:|---:|---:|---:|---|"]
+        if !contextDifferences.isEmpty {
+            lines.append("- Also different: " + cell(contextDifferences.joined(separator: "; ")))
+        }
+        lines += [
+            "", Self.explanation, "", "## Rows in both (\(rows.count))", "",
+            "| row | scale | figure | A | B | B/A (90 % interval) | p | reading |",
+            "|---|---|---|---:|---:|---:|---:|---|",
+        ]
         for row in rows {
-            let name = "`\(cell(row.key.row))`", scale = Format.scale(row.key.scale)
+            let name = "`\(cell(row.key.row))`"
+            let scale = Format.scale(row.key.scale)
             if row.statusA != RunStatus.ok.rawValue || row.statusB != RunStatus.ok.rawValue {
-                lines.append("| \(name) | \(scale) | status | \(row.statusA) (\(row.repeatsA) repeats) | \(row.statusB) (\(row.repeatsB) repeats) | | | failed repeats are not figures |")
+                lines.append(
+                    "| \(name) | \(scale) | status | \(row.statusA) (\(row.repeatsA) repeats) | \(row.statusB) (\(row.repeatsB) repeats) | | | failed repeats are not figures |"
+                )
             }
             if !row.parameterChanges.isEmpty {
-                lines.append("| \(name) | \(scale) | parameters | | | | | not the same work: \(cell(row.parameterChanges.joined(separator: ", "))) |")
+                lines.append(
+                    "| \(name) | \(scale) | parameters | | | | | not the same work: \(cell(row.parameterChanges.joined(separator: ", "))) |"
+                )
             }
             for figure in row.cells {
-                lines.append("| \(name) | \(scale) | \(figure.metric.title) | \(Self.spreadText(figure.spreadA, figure.metric)) | "
-                             + "\(Self.spreadText(figure.spreadB, figure.metric)) | \(Self.intervalText(figure)) | \(Self.pText(figure.p)) | \(Self.readingText(figure)) |")
+                lines.append(
+                    "| \(name) | \(scale) | \(figure.metric.title) | \(Self.spreadText(figure.spreadA, figure.metric)) | "
+                        + "\(Self.spreadText(figure.spreadB, figure.metric)) | \(Self.intervalText(figure)) | \(Self.pText(figure.p)) | \(Self.readingText(figure)) |"
+                )
             }
         }
         for (title, unpaired) in [("Only in A", onlyInA), ("Only in B", onlyInB)] {
             lines += ["", "## \(title) (\(unpaired.count))", ""]
             if unpaired.isEmpty { lines.append("None.") }
-            for entry in unpaired { lines.append("- `\(cell(entry.key.row))` \(Format.scale(entry.key.scale)): \(entry.repeats) repeat(s), \(entry.status)") }
+            for entry in unpaired {
+                lines.append(
+                    "- `\(cell(entry.key.row))` \(Format.scale(entry.key.scale)): \(entry.repeats) repeat(s), \(entry.status)"
+                )
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -285,32 +321,48 @@ public struct RunComparison: Sendable {
         let escape = HTMLPage.escape
         var body = "<h1>bpbench compare</h1>"
         if !hostDifferences.isEmpty {
-            body += "<p class=\"banner\" id=\"forced\"><strong>Different machines, compared because of --force</strong>: "
-                + escape(hostDifferences.joined(separator: "; ")) + ". The ratios compare the machines as much as the code.</p>"
+            body +=
+                "<p class=\"banner\" id=\"forced\"><strong>Different machines, compared because of --force</strong>: "
+                + escape(hostDifferences.joined(separator: "; "))
+                + ". The ratios compare the machines as much as the code.</p>"
         }
-        body += "<ul><li>\(escape(runLine("A", nameA, documentA)))</li><li>\(escape(runLine("B", nameB, documentB)))</li>"
-        if !contextDifferences.isEmpty { body += "<li>Also different: \(escape(contextDifferences.joined(separator: "; ")))</li>" }
+        body +=
+            "<ul><li>\(escape(runLine("A", nameA, documentA)))</li><li>\(escape(runLine("B", nameB, documentB)))</li>"
+        if !contextDifferences.isEmpty {
+            body += "<li>Also different: \(escape(contextDifferences.joined(separator: "; ")))</li>"
+        }
         // The markdown's *emphasis* as <em>, its `code` as plain text.
-        let note = escape(Self.explanation).replacingOccurrences(of: "`", with: "").components(separatedBy: "*").enumerated()
+        let note = escape(Self.explanation).replacingOccurrences(of: "`", with: "").components(separatedBy: "*")
+            .enumerated()
             .map { $0.offset % 2 == 1 ? "<em>\($0.element)</em>" : $0.element }.joined()
         body += "</ul><p class=\"note\">\(note)</p>"
         body += "<h2>Rows in both (\(rows.count))</h2>"
         let readings = [Reading.higher, .lower, .unclear, .tooFew, .oneSide].map(\.rawValue)
-        body += "<div class=\"filters\" data-filters=\"compare\"><label>find <input type=\"search\" data-field=\"search\" placeholder=\"row, figure…\"></label>"
-            + HTMLPage.select(field: "reading", label: "reading", values: readings) + "<span class=\"count\"></span></div>"
-        body += "<div class=\"scroll\"><table id=\"compare\" class=\"sortable\"><thead><tr>"
-            + [HTMLPage.header("row", sort: "text"), HTMLPage.header("scale"), HTMLPage.header("figure", sort: "text"), HTMLPage.header("A"), HTMLPage.header("B"),
-               HTMLPage.header("B/A (90 % interval)"), HTMLPage.header("p"), HTMLPage.header("reading", sort: "text"), HTMLPage.header("notes", sort: nil)].joined()
+        body +=
+            "<div class=\"filters\" data-filters=\"compare\"><label>find <input type=\"search\" data-field=\"search\" placeholder=\"row, figure…\"></label>"
+            + HTMLPage.select(field: "reading", label: "reading", values: readings)
+            + "<span class=\"count\"></span></div>"
+        body +=
+            "<div class=\"scroll\"><table id=\"compare\" class=\"sortable\"><thead><tr>"
+            + [
+                HTMLPage.header("row", sort: "text"), HTMLPage.header("scale"), HTMLPage.header("figure", sort: "text"),
+                HTMLPage.header("A"), HTMLPage.header("B"),
+                HTMLPage.header("B/A (90 % interval)"), HTMLPage.header("p"), HTMLPage.header("reading", sort: "text"),
+                HTMLPage.header("notes", sort: nil),
+            ].joined()
             + "</tr></thead><tbody>"
         for row in rows {
             var notes: [String] = []
             if row.statusA != RunStatus.ok.rawValue || row.statusB != RunStatus.ok.rawValue {
                 notes.append("status A \(row.statusA), B \(row.statusB) (\(row.repeatsA) and \(row.repeatsB) repeats)")
             }
-            if !row.parameterChanges.isEmpty { notes.append("not the same work: " + row.parameterChanges.joined(separator: ", ")) }
+            if !row.parameterChanges.isEmpty {
+                notes.append("not the same work: " + row.parameterChanges.joined(separator: ", "))
+            }
             for figure in row.cells {
                 let css = figure.bIsBetter.map { $0 ? " class=\"holds\"" : " class=\"does-not-hold\"" } ?? ""
-                body += "<tr class=\"row\" data-search=\"\(escape(row.key.label + " " + figure.metric.title))\" data-reading=\"\(escape(figure.reading.rawValue))\">"
+                body +=
+                    "<tr class=\"row\" data-search=\"\(escape(row.key.label + " " + figure.metric.title))\" data-reading=\"\(escape(figure.reading.rawValue))\">"
                     + "<td data-v=\"\(escape(row.key.row))\"><code>\(escape(row.key.row))</code></td>"
                     + HTMLPage.numberCell(Format.scale(row.key.scale), row.key.scale)
                     + "<td>\(escape(figure.metric.title))</td>"
@@ -325,8 +377,13 @@ public struct RunComparison: Sendable {
         body += "</tbody></table></div>"
         for (title, id, unpaired) in [("Only in A", "only-a", onlyInA), ("Only in B", "only-b", onlyInB)] {
             body += "<h2 id=\"\(id)\">\(title) (\(unpaired.count))</h2>"
-            body += unpaired.isEmpty ? "<p>None.</p>"
-                : "<ul>" + unpaired.map { "<li><code>\(escape($0.key.row))</code> \(escape(Format.scale($0.key.scale))): \($0.repeats) repeat(s), \(escape($0.status))</li>" }.joined() + "</ul>"
+            body +=
+                unpaired.isEmpty
+                ? "<p>None.</p>"
+                : "<ul>"
+                    + unpaired.map {
+                        "<li><code>\(escape($0.key.row))</code> \(escape(Format.scale($0.key.scale))): \($0.repeats) repeat(s), \(escape($0.status))</li>"
+                    }.joined() + "</ul>"
         }
         return HTMLPage.page(title: "bpbench compare — \(nameA) vs \(nameB)", body: body)
     }

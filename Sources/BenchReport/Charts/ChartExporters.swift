@@ -3,7 +3,9 @@ import BenchProtocol
 
 /// Every chart `bpbench run` and `report` write, in report order.
 public enum ChartExporters {
-    public static let all: [any ChartExporter] = [MemoryTimelineChart(), GrowthChart(), PeakMemoryChart(), GaugeTimelineChart()]
+    public static let all: [any ChartExporter] = [
+        MemoryTimelineChart(), GrowthChart(), PeakMemoryChart(), GaugeTimelineChart(),
+    ]
 }
 
 extension RunAnalysis {
@@ -16,4 +18,3 @@ extension RunAnalysis {
         }
     }
 }
-

@@ -16,10 +16,14 @@ public struct GaugeTimelineChart: ChartExporter {
                 guard let peak = values.max(), peak > 0 else { continue }
                 let color = SVGPlot.palette[series.count % SVGPlot.palette.count]
                 let peakText = name.hasSuffix("bytes") ? Format.bytes(peak) : Format.count(peak)
-                series.append(.init(name: "\(record.scenario) \(name) (max \(peakText))", color: color,
-                                    points: zip(record.timeline, values).map { ($0.tMs / 1000, $1 / peak * 100) }))
+                series.append(
+                    .init(
+                        name: "\(record.scenario) \(name) (max \(peakText))", color: color,
+                        points: zip(record.timeline, values).map { ($0.tMs / 1000, $1 / peak * 100) }))
             }
         }
-        return SVGPlot.lines(title: title, series: series, xLabel: "time since start (s)", yLabel: "% of maximum", yFormat: { String(format: "%.0f%%", $0) })
+        return SVGPlot.lines(
+            title: title, series: series, xLabel: "time since start (s)", yLabel: "% of maximum",
+            yFormat: { String(format: "%.0f%%", $0) })
     }
 }

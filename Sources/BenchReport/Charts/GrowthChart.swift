@@ -21,19 +21,28 @@ public struct GrowthChart: ChartExporter {
                 for record in summary.records where record.status.isMeasurement {
                     if let value = metric.value(record) { dots.append((Double(record.bytes) / 1_048_576, value)) }
                 }
-                if let input = summary.inputBytes, let median = summary.median(metric) { medians.append((input / 1_048_576, median)) }
+                if let input = summary.inputBytes, let median = summary.median(metric) {
+                    medians.append((input / 1_048_576, median))
+                }
             }
             guard !medians.isEmpty else { continue }
             let verdict = analysis.verdicts[row]?.kind.rawValue ?? "no verdict"
-            panels.append(("\(row): \(verdict)", [
-                .init(name: "\(metric.title), median", color: SVGPlot.palette[0], points: medians),
-                .init(name: "each repeat", color: SVGPlot.palette[1], points: dots, dots: true),
-            ]))
+            panels.append(
+                (
+                    "\(row): \(verdict)",
+                    [
+                        .init(name: "\(metric.title), median", color: SVGPlot.palette[0], points: medians),
+                        .init(name: "each repeat", color: SVGPlot.palette[1], points: dots, dots: true),
+                    ]
+                ))
         }
         guard !panels.isEmpty else {
-            return SVGPlot.lines(title: "Peak memory against input size: needs a run with two scales or more (--scale 1,4)", series: [],
-                                 xLabel: "input (MiB)", yLabel: "peak", yUnit: 1_048_576, yFormat: Format.bytes)
+            return SVGPlot.lines(
+                title: "Peak memory against input size: needs a run with two scales or more (--scale 1,4)", series: [],
+                xLabel: "input (MiB)", yLabel: "peak", yUnit: 1_048_576, yFormat: Format.bytes)
         }
-        return SVGPlot.panels(title: title, panels: panels, xLabel: "input (MiB)", yLabel: "peak", yUnit: 1_048_576, yFormat: Format.bytes)
+        return SVGPlot.panels(
+            title: title, panels: panels, xLabel: "input (MiB)", yLabel: "peak", yUnit: 1_048_576, yFormat: Format.bytes
+        )
     }
 }

@@ -17,12 +17,19 @@ public struct PeakMemoryChart: ChartExporter {
             summary.median(metric) ?? summary.records.compactMap { metric.value($0) }.max()
         }
         let rows = analysis.scenarios.compactMap { analysis.largest($0) }
-            .map { (label: "\($0.scenario) \(Format.scale($0.scale))", rss: value($0, .peakTreeRss) ?? value($0, .peakRss), heap: value($0, .peakAllocated)) }
+            .map {
+                (
+                    label: "\($0.scenario) \(Format.scale($0.scale))",
+                    rss: value($0, .peakTreeRss) ?? value($0, .peakRss), heap: value($0, .peakAllocated)
+                )
+            }
             .sorted { ($0.rss ?? 0, $1.label) > ($1.rss ?? 0, $0.label) }
         return SVGPlot.horizontalBars(
             title: title, labels: rows.map(\.label),
-            series: [("peak RSS (kernel; a process tree's total)", SVGPlot.palette[0], rows.map(\.rss)),
-                     ("peak allocated (jemalloc; V8 live heap for Node)", SVGPlot.palette[3], rows.map(\.heap))],
+            series: [
+                ("peak RSS (kernel; a process tree's total)", SVGPlot.palette[0], rows.map(\.rss)),
+                ("peak allocated (jemalloc; V8 live heap for Node)", SVGPlot.palette[3], rows.map(\.heap)),
+            ],
             unit: 1_048_576, format: Format.bytes)
     }
 }

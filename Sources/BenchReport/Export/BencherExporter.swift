@@ -16,8 +16,15 @@ public struct BencherExporter: Exporter {
 
     struct Value: Codable, Equatable {
         var value: Double
-        var lower_value: Double
-        var upper_value: Double
+        var lowerValue: Double
+        var upperValue: Double
+
+        /// Bencher's JSON names.
+        enum CodingKeys: String, CodingKey {
+            case value
+            case lowerValue = "lower_value"
+            case upperValue = "upper_value"
+        }
     }
 
     public func render(_ analysis: RunAnalysis) throws -> String {
@@ -25,7 +32,8 @@ public struct BencherExporter: Exporter {
         for summary in analysis.summaries {
             var measures: [String: Value] = [:]
             for (metric, spread) in Self.exported(summary) {
-                measures[Self.slug(metric.key)] = Value(value: spread.median, lower_value: spread.min, upper_value: spread.max)
+                measures[Self.slug(metric.key)] = Value(
+                    value: spread.median, lowerValue: spread.min, upperValue: spread.max)
             }
             if !measures.isEmpty { benchmarks[Self.benchmarkName(summary)] = measures }
         }

@@ -11,7 +11,8 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     public var exporters: [any Exporter] {
         switch self {
         case .bencher: return [BencherExporter()]
-        case .githubActionBenchmark: return [GitHubActionBenchmarkExporter(.smallerIsBetter), GitHubActionBenchmarkExporter(.biggerIsBetter)]
+        case .githubActionBenchmark:
+            return [GitHubActionBenchmarkExporter(.smallerIsBetter), GitHubActionBenchmarkExporter(.biggerIsBetter)]
         }
     }
 
@@ -20,7 +21,9 @@ public enum ExportFormat: String, CaseIterable, Sendable {
         var formats: [ExportFormat] = []
         for name in arguments.flatMap({ $0.split(separator: ",").map(String.init) }) {
             guard let format = ExportFormat(rawValue: name) else {
-                throw BenchError(.usage, "--export \(name) is not a format (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw BenchError(
+                    .usage,
+                    "--export \(name) is not a format (known: \(allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             if !formats.contains(format) { formats.append(format) }
         }

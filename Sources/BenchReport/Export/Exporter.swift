@@ -11,6 +11,7 @@ public protocol Exporter: Sendable {
 /// The exporters every run writes, in order.
 public enum Exporters {
     public static let all: [any Exporter] = [
-        ResultsCSVExporter(), TimelineCSVExporter(), ResultsJSONExporter(), RunJSONExporter(), MarkdownExporter(), HTMLReportExporter(),
+        ResultsCSVExporter(), TimelineCSVExporter(), ResultsJSONExporter(), RunJSONExporter(), MarkdownExporter(),
+        HTMLReportExporter(),
     ]
 }

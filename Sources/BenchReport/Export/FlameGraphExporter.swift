@@ -43,9 +43,13 @@ public struct FlameGraphExporter: Exporter {
 
     public func render(_ analysis: RunAnalysis) throws -> String {
         let profiled = attribution.profiledAllocatedBytes.map { " at \(Format.bytes(Double($0))) allocated" } ?? ""
-        let title = "\(attribution.row) \(Format.scale(attribution.scale)), repeat \(attribution.repeatIndex): heap at its peak\(profiled) (peak \(Format.bytes(Double(attribution.peakAllocatedBytes)))), \(Format.bytes(Double(attribution.totalBytes))) in sampled stacks"
-        return Self.svg(stacks: attribution.stacks, title: title,
-                        legend: "width = bytes held at the peak by allocations under the frame; allocating calls on top (jemalloc heap profile, jeprof)")
+        let title =
+            "\(attribution.row) \(Format.scale(attribution.scale)), repeat \(attribution.repeatIndex): heap at its peak\(profiled) (peak \(Format.bytes(Double(attribution.peakAllocatedBytes)))), \(Format.bytes(Double(attribution.totalBytes))) in sampled stacks"
+        return Self.svg(
+            stacks: attribution.stacks, title: title,
+            legend:
+                "width = bytes held at the peak by allocations under the frame; allocating calls on top (jemalloc heap profile, jeprof)"
+        )
     }
 
     /// A flame graph of `stacks` (frames outermost first, bytes ≥ 0): one drawing for a row's
@@ -72,11 +76,14 @@ public struct FlameGraphExporter: Exporter {
             let y = top + Double(depth - level - 1) * Self.rowHeight
             let share = Double(node.bytes) / Double(root.bytes) * 100
             let label = "\(node.name) — \(Format.bytes(Double(node.bytes))) (\(String(format: "%.1f", share)) %)"
-            body.append("<g><title>\(SVGPlot.escape(label))</title><rect x=\"\(fixed(x))\" y=\"\(fixed(y))\" width=\"\(fixed(width))\" height=\"\(fixed(Self.rowHeight - 1))\" fill=\"\(Self.color(node.name))\" rx=\"2\"/>")
+            body.append(
+                "<g><title>\(SVGPlot.escape(label))</title><rect x=\"\(fixed(x))\" y=\"\(fixed(y))\" width=\"\(fixed(width))\" height=\"\(fixed(Self.rowHeight - 1))\" fill=\"\(Self.color(node.name))\" rx=\"2\"/>"
+            )
             let characters = Int(width / 7)
             if characters >= 4 {
                 let text = node.name.count > characters ? String(node.name.prefix(characters - 1)) + "…" : node.name
-                body.append("<text x=\"\(fixed(x + 3))\" y=\"\(fixed(y + Self.rowHeight - 4))\">\(SVGPlot.escape(text))</text>")
+                body.append(
+                    "<text x=\"\(fixed(x + 3))\" y=\"\(fixed(y + Self.rowHeight - 4))\">\(SVGPlot.escape(text))</text>")
             }
             body.append("</g>")
             var childX = x

@@ -33,11 +33,16 @@ public struct GitHubActionBenchmarkExporter: Exporter {
     public func render(_ analysis: RunAnalysis) throws -> String {
         var entries: [Entry] = []
         for summary in analysis.summaries {
-            for (metric, spread) in BencherExporter.exported(summary) where metric.higherIsBetter == (direction == .biggerIsBetter) {
-                entries.append(Entry(
-                    name: "\(BencherExporter.benchmarkName(summary)) — \(metric.key)", unit: Self.unit(metric.unit), value: spread.median,
-                    range: "± \(CSV.number((spread.max - spread.min) / 2))",
-                    extra: "\(spread.count) ok repeats; min \(CSV.number(spread.min)), max \(CSV.number(spread.max)); commit \(analysis.document.environment.gitCommit)"))
+            for (metric, spread) in BencherExporter.exported(summary)
+            where metric.higherIsBetter == (direction == .biggerIsBetter) {
+                entries.append(
+                    Entry(
+                        name: "\(BencherExporter.benchmarkName(summary)) — \(metric.key)", unit: Self.unit(metric.unit),
+                        value: spread.median,
+                        range: "± \(CSV.number((spread.max - spread.min) / 2))",
+                        extra:
+                            "\(spread.count) ok repeats; min \(CSV.number(spread.min)), max \(CSV.number(spread.max)); commit \(analysis.document.environment.gitCommit)"
+                    ))
             }
         }
         return String(decoding: try JSONLineCoding.prettyEncoder.encode(entries), as: UTF8.self) + "\n"

@@ -39,7 +39,8 @@ enum HTMLPage {
     /// (`<` is `&lt;`) and the generators write no `</script`; one that slipped through all the
     /// same is broken here rather than allowed to close the element.
     static func later(_ html: String) -> String {
-        "<script type=\"text/html\" class=\"later\">" + html.replacingOccurrences(of: "</script", with: "<\\/script", options: .caseInsensitive) + "</script>"
+        "<script type=\"text/html\" class=\"later\">"
+            + html.replacingOccurrences(of: "</script", with: "<\\/script", options: .caseInsensitive) + "</script>"
     }
 
     /// A whole page: `title` (escaped here) and `body` (HTML, already escaped by its builder).

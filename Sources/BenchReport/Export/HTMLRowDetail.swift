@@ -45,16 +45,26 @@ struct HTMLRowDetail {
         func series(_ value: (TimelinePoint) -> Double) -> [(x: Double, y: Double)] {
             Self.thin(record.timeline.map { ($0.tMs / 1000, value($0)) }, limit: Self.timelinePoints)
         }
-        var lines: [SVGPlot.Series] = [.init(name: "RSS", color: SVGPlot.palette[0], points: series { Double($0.rssBytes) })]
+        var lines: [SVGPlot.Series] = [
+            .init(name: "RSS", color: SVGPlot.palette[0], points: series { Double($0.rssBytes) })
+        ]
         if record.timeline.contains(where: { $0.allocatedBytes > 0 }) {
-            lines.append(.init(name: "allocated", color: SVGPlot.palette[3], dashed: true, points: series { Double($0.allocatedBytes) }))
+            lines.append(
+                .init(
+                    name: "allocated", color: SVGPlot.palette[3], dashed: true,
+                    points: series { Double($0.allocatedBytes) }))
         }
         if record.timeline.contains(where: { $0.treeRssBytes != nil }) {
-            lines.append(.init(name: "tree RSS", color: SVGPlot.palette[2], dashed: true, points: series { Double($0.treeRssBytes ?? $0.rssBytes) }))
+            lines.append(
+                .init(
+                    name: "tree RSS", color: SVGPlot.palette[2], dashed: true,
+                    points: series { Double($0.treeRssBytes ?? $0.rssBytes) }))
         }
-        let title = "Memory over time: repeat \(record.repeatIndex) (\(record.status.rawValue), peak \(Format.bytes(Double(record.peakMemoryBytes))))"
-        return SVGPlot.lines(title: title, series: lines, xLabel: "time since start (s)", yLabel: "memory", yUnit: 1_048_576,
-                             yFormat: Format.bytes, width: 620, height: 260)
+        let title =
+            "Memory over time: repeat \(record.repeatIndex) (\(record.status.rawValue), peak \(Format.bytes(Double(record.peakMemoryBytes))))"
+        return SVGPlot.lines(
+            title: title, series: lines, xLabel: "time since start (s)", yLabel: "memory", yUnit: 1_048_576,
+            yFormat: Format.bytes, width: 620, height: 260)
     }
 
     /// Each gauge as a share of its own maximum (depths and bytes share no unit); nil without gauges.
@@ -64,12 +74,17 @@ struct HTMLRowDetail {
             let values = record.timeline.map { Double($0.gauges[name] ?? 0) }
             guard let peak = values.max(), peak > 0 else { continue }
             let peakText = name.hasSuffix("bytes") ? Format.bytes(peak) : Format.count(peak)
-            let points = Self.thin(zip(record.timeline, values).map { ($0.tMs / 1000, $1 / peak * 100) }, limit: Self.timelinePoints)
-            lines.append(.init(name: "\(name) (max \(peakText))", color: SVGPlot.palette[lines.count % SVGPlot.palette.count], points: points))
+            let points = Self.thin(
+                zip(record.timeline, values).map { ($0.tMs / 1000, $1 / peak * 100) }, limit: Self.timelinePoints)
+            lines.append(
+                .init(
+                    name: "\(name) (max \(peakText))", color: SVGPlot.palette[lines.count % SVGPlot.palette.count],
+                    points: points))
         }
         guard !lines.isEmpty else { return nil }
-        return SVGPlot.lines(title: "Gauges over time (% of each one's maximum)", series: lines, xLabel: "time since start (s)",
-                             yLabel: "% of maximum", yFormat: { String(format: "%.0f%%", $0) }, width: 620, height: 260)
+        return SVGPlot.lines(
+            title: "Gauges over time (% of each one's maximum)", series: lines, xLabel: "time since start (s)",
+            yLabel: "% of maximum", yFormat: { String(format: "%.0f%%", $0) }, width: 620, height: 260)
     }
 
     /// Peak against input across the row's scales, as growth.svg draws each panel; nil with one scale.
@@ -84,14 +99,19 @@ struct HTMLRowDetail {
             for record in each.records where record.status.isMeasurement {
                 if let value = metric.value(record) { dots.append((Double(record.bytes) / 1_048_576, value)) }
             }
-            if let input = each.inputBytes, let median = each.median(metric) { medians.append((input / 1_048_576, median)) }
+            if let input = each.inputBytes, let median = each.median(metric) {
+                medians.append((input / 1_048_576, median))
+            }
         }
         guard !medians.isEmpty else { return nil }
         let verdict = analysis.verdicts[summary.scenario]?.kind.rawValue ?? "no verdict"
-        return SVGPlot.lines(title: "\(metric.title) against input: \(verdict)",
-                             series: [.init(name: "median", color: SVGPlot.palette[0], points: medians),
-                                      .init(name: "each repeat", color: SVGPlot.palette[1], points: dots, dots: true)],
-                             xLabel: "input (MiB)", yLabel: "peak", yUnit: 1_048_576, yFormat: Format.bytes, width: 560, height: 260)
+        return SVGPlot.lines(
+            title: "\(metric.title) against input: \(verdict)",
+            series: [
+                .init(name: "median", color: SVGPlot.palette[0], points: medians),
+                .init(name: "each repeat", color: SVGPlot.palette[1], points: dots, dots: true),
+            ],
+            xLabel: "input (MiB)", yLabel: "peak", yUnit: 1_048_576, yFormat: Format.bytes, width: 560, height: 260)
     }
 
     /// At most `limit` points: the series cut into `limit / 2` buckets, each keeping its lowest
@@ -118,10 +138,14 @@ struct HTMLRowDetail {
         var rows = ""
         for metric in summary.metrics {
             guard let spread = summary.spreads[metric.key] else { continue }
-            rows += "<tr><th>\(HTMLPage.escape(metric.title))</th><td class=\"n\">\(HTMLPage.escape(Format.spread(spread, unit: metric.unit)))</td></tr>"
+            rows +=
+                "<tr><th>\(HTMLPage.escape(metric.title))</th><td class=\"n\">\(HTMLPage.escape(Format.spread(spread, unit: metric.unit)))</td></tr>"
         }
         let sampler = MarkdownExporter.samplerCell(summary)
-        if sampler != "—" { rows += "<tr><th>in-child sampler: ticks · CPU share</th><td class=\"n\">\(HTMLPage.escape(sampler))</td></tr>" }
+        if sampler != "—" {
+            rows +=
+                "<tr><th>in-child sampler: ticks · CPU share</th><td class=\"n\">\(HTMLPage.escape(sampler))</td></tr>"
+        }
         guard !rows.isEmpty else { return "<p class=\"muted\">no ok repeat: no figures</p>" }
         return "<table class=\"kv\">" + rows + "</table>"
     }
@@ -133,7 +157,9 @@ struct HTMLRowDetail {
         if let perSecond = verdict.peakBytesPerSecond { html += " · \(HTMLPage.escape(Format.bytes(perSecond)))/s" }
         if let share = verdict.peakBytesPerInputByte { html += " · " + String(format: "%.3f", share) + " × input" }
         if let p = verdict.pValue { html += " · p = " + String(format: "%.3g", p) }
-        if !verdict.explanation.isEmpty { html += "<br><span class=\"muted\">\(HTMLPage.escape(verdict.explanation))</span>" }
+        if !verdict.explanation.isEmpty {
+            html += "<br><span class=\"muted\">\(HTMLPage.escape(verdict.explanation))</span>"
+        }
         return html + "</p>"
     }
 
@@ -143,7 +169,8 @@ struct HTMLRowDetail {
         var html = "<h4>Seed claims (judged at the largest scale)</h4><ul>"
         for outcome in outcomes {
             let css = outcome.result.rawValue.replacingOccurrences(of: " ", with: "-")
-            html += "<li><span class=\"\(css)\">\(HTMLPage.escape(outcome.result.rawValue))</span>: \(HTMLPage.escape(outcome.claim.text)) "
+            html +=
+                "<li><span class=\"\(css)\">\(HTMLPage.escape(outcome.result.rawValue))</span>: \(HTMLPage.escape(outcome.claim.text)) "
                 + "<span class=\"muted\">(<code>\(HTMLPage.escape(outcome.claim.seed))</code>; measured \(HTMLPage.escape(outcome.measured)))</span></li>"
         }
         return html + "</ul>"
@@ -156,14 +183,18 @@ struct HTMLRowDetail {
     }
 
     func repeatsTable() -> String {
-        var html = "<table class=\"kv\"><tr><th>repeat</th><th>status</th><th>peak memory</th><th>peak allocated</th><th>throughput</th><th>log</th></tr>"
+        var html =
+            "<table class=\"kv\"><tr><th>repeat</th><th>status</th><th>peak memory</th><th>peak allocated</th><th>throughput</th><th>log</th></tr>"
         for record in summary.records {
             let status = record.status.rawValue + (record.statusDetail.map { ": " + $0 } ?? "")
             let allocated = Metric.peakAllocated.value(record).map { Format.bytes($0) } ?? "—"
-            let throughput = record.throughputBytesPerS > 0 ? Format.value(record.throughputBytesPerS, unit: .bytesPerSecond)
+            let throughput =
+                record.throughputBytesPerS > 0
+                ? Format.value(record.throughputBytesPerS, unit: .bytesPerSecond)
                 : record.throughputItemsPerS > 0 ? Format.value(record.throughputItemsPerS, unit: .itemsPerSecond) : "—"
             let log = (record.logFile as NSString).lastPathComponent
-            html += "<tr><td class=\"n\">\(record.repeatIndex)</td><td\(record.status == .ok ? "" : " class=\"bad\"")>\(HTMLPage.escape(status))</td>"
+            html +=
+                "<tr><td class=\"n\">\(record.repeatIndex)</td><td\(record.status == .ok ? "" : " class=\"bad\"")>\(HTMLPage.escape(status))</td>"
                 + "<td class=\"n\">\(HTMLPage.escape(Format.bytes(Double(record.peakMemoryBytes))))</td><td class=\"n\">\(HTMLPage.escape(allocated))</td>"
                 + "<td class=\"n\">\(HTMLPage.escape(throughput))</td>"
                 + "<td><a href=\"logs/\(HTMLPage.escape(log))\">\(HTMLPage.escape(log))</a></td></tr>"
@@ -173,12 +204,15 @@ struct HTMLRowDetail {
 
     /// The row's flame graph at this scale (`--attribute`), inline, with a link to its file.
     func flameGraphs() -> String {
-        let attributions = (analysis.document.attributions ?? []).filter { $0.row == summary.scenario && $0.scale == summary.scale }
+        let attributions = (analysis.document.attributions ?? []).filter {
+            $0.row == summary.scenario && $0.scale == summary.scale
+        }
         var html = ""
         for attribution in attributions {
             let file = FlameGraphExporter.fileName(for: attribution.row)
             guard let svg = try? FlameGraphExporter(attribution: attribution).render(analysis) else { continue }
-            html += "<section class=\"flame\"><h4>Where the peak heap is (repeat \(attribution.repeatIndex)) — "
+            html +=
+                "<section class=\"flame\"><h4>Where the peak heap is (repeat \(attribution.repeatIndex)) — "
                 + "<a href=\"\(HTMLPage.escape(file))\">\(HTMLPage.escape(file))</a></h4>" + svg + "</section>"
         }
         return html

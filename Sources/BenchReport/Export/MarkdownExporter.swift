@@ -15,15 +15,26 @@ public struct MarkdownExporter: Exporter {
         let document = analysis.document
         var lines: [String] = ["# BackpressureBench report", ""]
         let scales = document.scales.map(Format.scale).joined(separator: ", ")
-        lines.append("Profile **\(document.profile)**, \(Self.repeatsText(document)) after \(document.warmups) warm-up, scales \(scales), "
-            + "sampling every \(CSV.number(document.sampleIntervalMs)) ms, memory cap \(Format.bytes(Double(document.memoryCapBytes))). "
-            + "Started \(document.startedAt), finished \(document.finishedAt).")
+        lines.append(
+            "Profile **\(document.profile)**, \(Self.repeatsText(document)) after \(document.warmups) warm-up, scales \(scales), "
+                + "sampling every \(CSV.number(document.sampleIntervalMs)) ms, memory cap \(Format.bytes(Double(document.memoryCapBytes))). "
+                + "Started \(document.startedAt), finished \(document.finishedAt).")
         if document.recoveredFromJournal == true {
-            lines += ["", "> **Recovered from the journal**: the harness stopped (killed?) before it wrote run.json; the rows below are the \(document.records.count) repeats that had finished, rebuilt from journal.jsonl."]
+            lines += [
+                "",
+                "> **Recovered from the journal**: the harness stopped (killed?) before it wrote run.json; the rows below are the \(document.records.count) repeats that had finished, rebuilt from journal.jsonl.",
+            ]
         } else if document.interrupted {
-            lines += ["", "> **Interrupted**: this run was stopped before it finished; the rows below are the repeats that completed."]
+            lines += [
+                "",
+                "> **Interrupted**: this run was stopped before it finished; the rows below are the repeats that completed.",
+            ]
         }
-        lines += ["", "Figures are medians over the `ok` repeats, with min–max in brackets. A repeat that failed (verification, crash, cap, timeout) is never counted as fast: it shows only in *status*.", ""]
+        lines += [
+            "",
+            "Figures are medians over the `ok` repeats, with min–max in brackets. A repeat that failed (verification, crash, cap, timeout) is never counted as fast: it shows only in *status*.",
+            "",
+        ]
         // The per-family comparison first: it is what a reader came for; the wide table follows.
         lines += FamilyComparison.markdown(analysis)
         lines += summaryTable(analysis)
@@ -52,12 +63,21 @@ public struct MarkdownExporter: Exporter {
             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for summary in analysis.summaries {
-            let input = summary.inputBytes.map { "\(Format.scale(summary.scale)) · \(Format.bytes($0))" } ?? Format.scale(summary.scale)
-            let status = summary.statuses.count == 1 ? summary.status : summary.statuses.keys.sorted().map { "\($0) ×\(summary.statuses[$0]!)" }.joined(separator: ", ")
+            let input =
+                summary.inputBytes.map { "\(Format.scale(summary.scale)) · \(Format.bytes($0))" }
+                ?? Format.scale(summary.scale)
+            let status =
+                summary.statuses.count == 1
+                ? summary.status
+                : summary.statuses.keys.sorted().map { "\($0) ×\(summary.statuses[$0]!)" }.joined(separator: ", ")
             let verdict = analysis.verdicts[summary.scenario]?.kind.rawValue ?? "n/a"
             var versus = "—"
-            if let memory = analysis.ratioToReference(summary, .peakRss), let speed = analysis.ratioToReference(summary, .throughputBytes) {
-                versus = summary.scenario == analysis.reference ? "reference" : "\(Format.ratio(memory)) / \(Format.ratio(speed))"
+            if let memory = analysis.ratioToReference(summary, .peakRss),
+                let speed = analysis.ratioToReference(summary, .throughputBytes)
+            {
+                versus =
+                    summary.scenario == analysis.reference
+                    ? "reference" : "\(Format.ratio(memory)) / \(Format.ratio(speed))"
             }
             let cells = [
                 "`\(summary.scenario)`", input, status, repeatsCell(summary, document: analysis.document),
@@ -72,9 +92,12 @@ public struct MarkdownExporter: Exporter {
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         if analysis.summaries.contains(where: { $0.spreads[Metric.peakTreeRss.key] != nil }) {
-            lines += ["", "*tree*: the scenario started processes of its own; its peak RSS is the sum over the child and its descendants in one sample "
-                      + "(shared pages count once per process), with the most processes alive at once. The kernel's `peak_rss_bytes` of such a row is its "
-                      + "largest single process."]
+            lines += [
+                "",
+                "*tree*: the scenario started processes of its own; its peak RSS is the sum over the child and its descendants in one sample "
+                    + "(shared pages count once per process), with the most processes alive at once. The kernel's `peak_rss_bytes` of such a row is its "
+                    + "largest single process.",
+            ]
         }
         return lines
     }
@@ -84,11 +107,14 @@ public struct MarkdownExporter: Exporter {
     func repeatsCell(_ summary: ScenarioSummary, document: RunDocument) -> String {
         let count = "\(summary.records.count)"
         guard let width = document.ciWidth, let level = document.ciLevel else { return count }
-        let widths = PrecisionRule.figures(of: summary).map { MedianInterval(summary.samples($0), level: level)?.relativeHalfWidth }
+        let widths = PrecisionRule.figures(of: summary).map {
+            MedianInterval(summary.samples($0), level: level)?.relativeHalfWidth
+        }
         guard !widths.isEmpty else { return count }
         if widths.contains(where: { $0 == nil }) { return count + " · CI n/a" }
         let widest = widths.compactMap { $0 }.max() ?? 0
-        return count + " · ±" + (widest.isFinite ? String(format: "%.1f %%", widest * 100) : "∞") + (widest > width ? " ⚠" : "")
+        return count + " · ±" + (widest.isFinite ? String(format: "%.1f %%", widest * 100) : "∞")
+            + (widest > width ? " ⚠" : "")
     }
 
     /// "5 repeat(s)", or the adaptive range and what settled a row.
@@ -96,8 +122,10 @@ public struct MarkdownExporter: Exporter {
         guard let maximum = document.maxRepeats else { return "\(document.repeats) repeat(s)" }
         var text = "\(document.repeats)–\(maximum) repeats (adaptive"
         if let width = document.ciWidth, let level = document.ciLevel {
-            text += String(format: ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and its growth verdict is not inconclusive; the table shows the %.0f %% interval; ⚠ marks a row that reached the maximum first",
-                           max(level, PrecisionRule.stoppingLevel) * 100, width * 100, level * 100)
+            text += String(
+                format:
+                    ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and its growth verdict is not inconclusive; the table shows the %.0f %% interval; ⚠ marks a row that reached the maximum first",
+                max(level, PrecisionRule.stoppingLevel) * 100, width * 100, level * 100)
         } else {
             text += ": until the gate's answer for the row cannot change"
         }
@@ -106,7 +134,9 @@ public struct MarkdownExporter: Exporter {
 
     /// The summary's peak RSS: the kernel's, or for a row that started processes the tree's total.
     func peakCell(_ summary: ScenarioSummary) -> String {
-        guard let tree = summary.spreads[Metric.peakTreeRss.key] else { return Format.spread(summary.spreads[Metric.peakRss.key], unit: .bytes) }
+        guard let tree = summary.spreads[Metric.peakTreeRss.key] else {
+            return Format.spread(summary.spreads[Metric.peakRss.key], unit: .bytes)
+        }
         let processes = summary.records.map(\.maxProcesses).max() ?? 1
         return Format.spread(tree, unit: .bytes) + " *tree of \(processes)*"
     }
@@ -116,9 +146,12 @@ public struct MarkdownExporter: Exporter {
         var lines = ["", "In words (same run, same machine, largest input):", ""]
         for name in analysis.scenarios where name != reference {
             guard let summary = analysis.largest(name),
-                  let memory = analysis.ratioToReference(summary, .peakRss),
-                  let speed = analysis.ratioToReference(summary, .throughputBytes) else { continue }
-            lines.append("- `\(name)`: \(Format.ratio(memory)) the peak memory of `\(reference)` at \(Format.ratio(speed)) its throughput.")
+                let memory = analysis.ratioToReference(summary, .peakRss),
+                let speed = analysis.ratioToReference(summary, .throughputBytes)
+            else { continue }
+            lines.append(
+                "- `\(name)`: \(Format.ratio(memory)) the peak memory of `\(reference)` at \(Format.ratio(speed)) its throughput."
+            )
         }
         return lines.count > 3 ? lines : []
     }
@@ -126,15 +159,17 @@ public struct MarkdownExporter: Exporter {
     func languageSection(_ analysis: RunAnalysis) -> [String] {
         let groups = LanguageComparison.groups(analysis)
         guard !groups.isEmpty else { return [] }
-        var lines = ["", "## Same pattern, different languages", "",
-                     "Each pattern's rows at the largest scale all of them ran, medians over ok repeats. *Peak* is the kernel's peak RSS "
-                     + "(the process tree's total for a row that started processes); *over idle floor* subtracts the RSS the child had when it said "
-                     + "hello (runtime loaded, no work done), which is what the strategy itself added. Ratios are against the Swift row (the base), "
-                     + "measured in this run, and only between rows with the same socket buffers (*socket buffers*: each row's `socket_buffer`, "
-                     + "SO_SNDBUF/SO_RCVBUF on both ends of its loopback connection; kernel autotuning grows them to MiBs, which moves latency and "
-                     + "kernel memory): a row with another policy shows *not the same work* instead.", "",
-                     "| pattern | row | language | socket buffers | peak RSS | idle floor | over idle floor | throughput | ratio peak / over floor / throughput |",
-                     "|---|---|---|---|---:|---:|---:|---:|---|"]
+        var lines = [
+            "", "## Same pattern, different languages", "",
+            "Each pattern's rows at the largest scale all of them ran, medians over ok repeats. *Peak* is the kernel's peak RSS "
+                + "(the process tree's total for a row that started processes); *over idle floor* subtracts the RSS the child had when it said "
+                + "hello (runtime loaded, no work done), which is what the strategy itself added. Ratios are against the Swift row (the base), "
+                + "measured in this run, and only between rows with the same socket buffers (*socket buffers*: each row's `socket_buffer`, "
+                + "SO_SNDBUF/SO_RCVBUF on both ends of its loopback connection; kernel autotuning grows them to MiBs, which moves latency and "
+                + "kernel memory): a row with another policy shows *not the same work* instead.", "",
+            "| pattern | row | language | socket buffers | peak RSS | idle floor | over idle floor | throughput | ratio peak / over floor / throughput |",
+            "|---|---|---|---|---:|---:|---:|---:|---|",
+        ]
         var figures: [String: String] = [:]
         for group in groups {
             let pattern = "\(group.pattern)\(group.variant.map { " (\($0))" } ?? "") \(Format.scale(group.scale))"
@@ -148,7 +183,9 @@ public struct MarkdownExporter: Exporter {
                     ratios = [\LanguageComparison.Entry.peakMemoryBytes, \.overFloorBytes, \.throughputBytesPerS]
                         .map { group.ratio(entry, $0).map(Format.ratio) ?? "—" }.joined(separator: " / ")
                 }
-                func bytes(_ value: Double?, _ suffix: String = "") -> String { value.map { Format.bytes($0) + suffix } ?? "—" }
+                func bytes(_ value: Double?, _ suffix: String = "") -> String {
+                    value.map { Format.bytes($0) + suffix } ?? "—"
+                }
                 if let figure = entry.allocatedFigure { figures[entry.language] = figure }
                 var cells: [String] = [pattern, "`\(entry.row)`", entry.language, entry.socketPolicy]
                 cells += [bytes(entry.peakMemoryBytes), bytes(entry.floorBytes), bytes(entry.overFloorBytes)]
@@ -159,23 +196,31 @@ public struct MarkdownExporter: Exporter {
         // Peak allocated is each runtime's own figure (jemalloc's for Swift): say which, so a
         // garbage-collected row's heap is read as what it is.
         if !figures.isEmpty {
-            lines += ["", "*Allocated* (the summary's peak allocated) per language: swift — jemalloc `stats.allocated`; "
-                      + figures.keys.sorted().map { "\($0) — \(figures[$0]!)" }.joined(separator: "; ") + "."]
+            lines += [
+                "",
+                "*Allocated* (the summary's peak allocated) per language: swift — jemalloc `stats.allocated`; "
+                    + figures.keys.sorted().map { "\($0) — \(figures[$0]!)" }.joined(separator: "; ") + ".",
+            ]
         }
         return lines
     }
 
     func counterSection(_ analysis: RunAnalysis) -> [String] {
-        let rows = analysis.scenarios.compactMap(analysis.largest).filter { summary in Metric.counters.contains { summary.median($0) != nil } }
+        let rows = analysis.scenarios.compactMap(analysis.largest).filter { summary in
+            Metric.counters.contains { summary.median($0) != nil }
+        }
         guard !rows.isEmpty else { return [] }
-        var lines = ["", "## Counters", "",
-                     "Medians at each scenario's largest input. Allocations are jemalloc's requests during the timed run (Swift children only); "
-                     + "context switches and page faults come from the launcher's `wait4`, bytes from `/proc/PID/io` (every read/write syscall, "
-                     + "sockets included), threads from `/proc/PID/status`. *Sampler* is the in-child jemalloc sampler's own cost: its ticks and "
-                     + "their CPU time (ticks × mean tick time) as a share of one core over the timed run — it backs off to one tick per 8 ms "
-                     + "while the heap is flat; its effect on throughput, measured on and off interleaved, is in the README (What measuring costs).", "",
-                     "| scenario | input | allocations / item | allocations | voluntary switches / item | involuntary switches | minor faults | major faults | bytes read | bytes written | peak threads | sampler |",
-                     "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        var lines = [
+            "", "## Counters", "",
+            "Medians at each scenario's largest input. Allocations are jemalloc's requests during the timed run (Swift children only); "
+                + "context switches and page faults come from the launcher's `wait4`, bytes from `/proc/PID/io` (every read/write syscall, "
+                + "sockets included), threads from `/proc/PID/status`. *Sampler* is the in-child jemalloc sampler's own cost: its ticks and "
+                + "their CPU time (ticks × mean tick time) as a share of one core over the timed run — it backs off to one tick per 8 ms "
+                + "while the heap is flat; its effect on throughput, measured on and off interleaved, is in the README (What measuring costs).",
+            "",
+            "| scenario | input | allocations / item | allocations | voluntary switches / item | involuntary switches | minor faults | major faults | bytes read | bytes written | peak threads | sampler |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         func number(_ value: Double?, decimals: Int = 0) -> String {
             guard let value else { return "—" }
             return decimals == 0 ? String(Int64(value.rounded())) : String(format: "%.\(decimals)f", value)
@@ -183,9 +228,15 @@ public struct MarkdownExporter: Exporter {
         for summary in rows {
             var cells = ["`\(summary.scenario)`", Format.scale(summary.scale)]
             cells += [number(summary.median(.allocationsPerItem), decimals: 1), number(summary.median(.allocations))]
-            cells += [number(summary.median(.voluntarySwitchesPerItem), decimals: 2), number(summary.median(.involuntarySwitches))]
+            cells += [
+                number(summary.median(.voluntarySwitchesPerItem), decimals: 2),
+                number(summary.median(.involuntarySwitches)),
+            ]
             cells += [number(summary.median(.minorFaults)), number(summary.median(.majorFaults))]
-            cells += [summary.median(.ioRead).map { Format.bytes($0) } ?? "—", summary.median(.ioWritten).map { Format.bytes($0) } ?? "—"]
+            cells += [
+                summary.median(.ioRead).map { Format.bytes($0) } ?? "—",
+                summary.median(.ioWritten).map { Format.bytes($0) } ?? "—",
+            ]
             cells.append(number(summary.median(.peakThreads)))
             cells.append(Self.samplerCell(summary))
             lines.append("| " + cells.joined(separator: " | ") + " |")
@@ -200,28 +251,39 @@ public struct MarkdownExporter: Exporter {
             guard let duration = record.result?.durationS, duration > 0 else { return nil }
             return Double(record.samplerTicks) * record.samplerTickUs / 1e6 / duration
         }
-        guard let ticks = Spread(measured.map { Double($0.samplerTicks) }), let share = Spread(shares) else { return "—" }
+        guard let ticks = Spread(measured.map { Double($0.samplerTicks) }), let share = Spread(shares) else {
+            return "—"
+        }
         return String(format: "%d · %.2f %%", Int(ticks.median.rounded()), share.median * 100)
     }
 
     func attributionSection(_ analysis: RunAnalysis) -> [String] {
         let attributions = analysis.document.attributions ?? []
         guard !attributions.isEmpty || analysis.document.attributionProblems != nil else { return [] }
-        var lines = ["", "## Where the peak heap is", "",
-                     "The heap profile each row's child dumped at its peak allocated bytes (jemalloc heap profiling, one sample per "
-                     + "\(Format.bytes(Double(1 << PeakAttribution.lgSample))) allocated on average; `jeprof`), at its largest input, the repeat "
-                     + "with the highest peak. Stacks by bytes held; frames innermost last, the allocator's own left out. Re-open a profile with "
-                     + "`jeprof --text .build/release/<scenario> <profile>`."]
+        var lines = [
+            "", "## Where the peak heap is", "",
+            "The heap profile each row's child dumped at its peak allocated bytes (jemalloc heap profiling, one sample per "
+                + "\(Format.bytes(Double(1 << PeakAttribution.lgSample))) allocated on average; `jeprof`), at its largest input, the repeat "
+                + "with the highest peak. Stacks by bytes held; frames innermost last, the allocator's own left out. Re-open a profile with "
+                + "`jeprof --text .build/release/<scenario> <profile>`.",
+        ]
         for attribution in attributions {
             let profiled = attribution.profiledAllocatedBytes.map { Format.bytes(Double($0)) } ?? "?"
-            lines += ["", "**`\(attribution.row)`** \(Format.scale(attribution.scale)), repeat \(attribution.repeatIndex): profile at \(profiled) allocated "
-                      + "(peak \(Format.bytes(Double(attribution.peakAllocatedBytes)))), \(Format.bytes(Double(attribution.totalBytes))) in sampled stacks — "
-                      + "[flame graph](\(FlameGraphExporter.fileName(for: attribution.row))), `\(attribution.profile)`", "",
-                      "| share | bytes | where (innermost last) |", "|---:|---:|---|"]
+            lines += [
+                "",
+                "**`\(attribution.row)`** \(Format.scale(attribution.scale)), repeat \(attribution.repeatIndex): profile at \(profiled) allocated "
+                    + "(peak \(Format.bytes(Double(attribution.peakAllocatedBytes)))), \(Format.bytes(Double(attribution.totalBytes))) in sampled stacks — "
+                    + "[flame graph](\(FlameGraphExporter.fileName(for: attribution.row))), `\(attribution.profile)`",
+                "",
+                "| share | bytes | where (innermost last) |", "|---:|---:|---|",
+            ]
             for stack in attribution.stacks.prefix(5) {
                 let share = attribution.totalBytes > 0 ? Double(stack.bytes) / Double(attribution.totalBytes) * 100 : 0
-                let frames = PeakAttribution.telling(stack.frames).map { "`\($0.replacingOccurrences(of: "|", with: "\\|"))`" }.joined(separator: " → ")
-                lines.append("| \(String(format: "%.1f", share)) % | \(Format.bytes(Double(stack.bytes))) | \(frames) |")
+                let frames = PeakAttribution.telling(stack.frames).map {
+                    "`\($0.replacingOccurrences(of: "|", with: "\\|"))`"
+                }.joined(separator: " → ")
+                lines.append(
+                    "| \(String(format: "%.1f", share)) % | \(Format.bytes(Double(stack.bytes))) | \(frames) |")
             }
         }
         for problem in analysis.document.attributionProblems ?? [] { lines.append("- not attributed: \(problem)") }
@@ -234,43 +296,62 @@ public struct MarkdownExporter: Exporter {
         let pairs: [(jemalloc: ScenarioSummary, system: ScenarioSummary)] = analysis.scenarios.compactMap { row in
             let (base, allocator) = Allocator.split(row: row)
             guard allocator == .system, let system = analysis.largest(row),
-                  let jemalloc = analysis.summaries.first(where: { $0.scenario == base && $0.scale == system.scale }) else { return nil }
+                let jemalloc = analysis.summaries.first(where: { $0.scenario == base && $0.scale == system.scale })
+            else { return nil }
             return (jemalloc, system)
         }
         guard !pairs.isEmpty else { return [] }
-        var lines = ["", "## jemalloc against the system allocator", "",
-                     "The same binaries, interleaved repeats: on jemalloc (as every other row) and on glibc's malloc (`@system`, preloaded). "
-                     + "Only the parent's figures exist for both. Ratios are system ÷ jemalloc, medians at each row's largest input.", "",
-                     "| row | input | peak RSS jemalloc | peak RSS system | RSS ratio | throughput jemalloc | throughput system | throughput ratio | CPU ratio |",
-                     "|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+        var lines = [
+            "", "## jemalloc against the system allocator", "",
+            "The same binaries, interleaved repeats: on jemalloc (as every other row) and on glibc's malloc (`@system`, preloaded). "
+                + "Only the parent's figures exist for both. Ratios are system ÷ jemalloc, medians at each row's largest input.",
+            "",
+            "| row | input | peak RSS jemalloc | peak RSS system | RSS ratio | throughput jemalloc | throughput system | throughput ratio | CPU ratio |",
+            "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        ]
         for (jemalloc, system) in pairs {
             func ratio(_ metric: Metric) -> String {
                 guard let a = jemalloc.median(metric), let b = system.median(metric), a > 0 else { return "—" }
                 return Format.ratio(b / a)
             }
             var cells = ["`\(jemalloc.scenario)`", Format.scale(jemalloc.scale)]
-            cells += [Format.spread(jemalloc.spreads[Metric.peakRss.key], unit: .bytes), Format.spread(system.spreads[Metric.peakRss.key], unit: .bytes), ratio(.peakRss)]
-            cells += [Format.spread(jemalloc.spreads[Metric.throughputBytes.key], unit: .bytesPerSecond),
-                      Format.spread(system.spreads[Metric.throughputBytes.key], unit: .bytesPerSecond), ratio(.throughputBytes), ratio(.cpu)]
+            cells += [
+                Format.spread(jemalloc.spreads[Metric.peakRss.key], unit: .bytes),
+                Format.spread(system.spreads[Metric.peakRss.key], unit: .bytes), ratio(.peakRss),
+            ]
+            cells += [
+                Format.spread(jemalloc.spreads[Metric.throughputBytes.key], unit: .bytesPerSecond),
+                Format.spread(system.spreads[Metric.throughputBytes.key], unit: .bytesPerSecond),
+                ratio(.throughputBytes), ratio(.cpu),
+            ]
             lines.append("| " + cells.joined(separator: " | ") + " |")
         }
         return lines
     }
 
     func verdictSection(_ analysis: RunAnalysis) -> [String] {
-        var lines = ["", "## Memory growth", "",
-                     "Peak allocated (the heap; peak RSS without in-child figures) against input size across the run's scales. "
-                     + "*grows-with-input*: the largest input's repeats, lowered by 1/64 of the extra input, are still significantly above the smallest's (one-sided Mann–Whitney, p < \(GrowthVerdict.alpha)); "
-                     + "*bounded*: a median growth under that floor; *inconclusive*: above the floor by its median but not significantly so against the repeat noise. "
-                     + "A scenario scaled in time (a fixed-time rate mismatch) is fitted against run time: *grows-with-time* at ≥ 16 KiB/s, shown per second.", "",
-                     "| scenario | verdict | per item (or per s) | × input | peak RSS × input | scales | detail |", "|---|---|---:|---:|---:|---|---|"]
+        var lines = [
+            "", "## Memory growth", "",
+            "Peak allocated (the heap; peak RSS without in-child figures) against input size across the run's scales. "
+                + "*grows-with-input*: the largest input's repeats, lowered by 1/64 of the extra input, are still significantly above the smallest's (one-sided Mann–Whitney, p < \(GrowthVerdict.alpha)); "
+                + "*bounded*: a median growth under that floor; *inconclusive*: above the floor by its median but not significantly so against the repeat noise. "
+                + "A scenario scaled in time (a fixed-time rate mismatch) is fitted against run time: *grows-with-time* at ≥ 16 KiB/s, shown per second.",
+            "",
+            "| scenario | verdict | per item (or per s) | × input | peak RSS × input | scales | detail |",
+            "|---|---|---:|---:|---:|---|---|",
+        ]
         for name in analysis.scenarios {
             guard let verdict = analysis.verdicts[name] else { continue }
-            let perItem = verdict.peakBytesPerItem.map { Format.bytes($0) } ?? verdict.peakBytesPerSecond.map { Format.bytes($0) + "/s" } ?? "—"
+            let perItem =
+                verdict.peakBytesPerItem.map { Format.bytes($0) } ?? verdict.peakBytesPerSecond.map {
+                    Format.bytes($0) + "/s"
+                } ?? "—"
             let share = verdict.peakBytesPerInputByte.map { String(format: "%.3f", $0) } ?? "—"
             let rss = verdict.rssBytesPerInputByte.map { String(format: "%.3f", $0) } ?? "—"
             let scales = verdict.scales.map { $0.map(Format.scale).joined(separator: ", ") } ?? "—"
-            lines.append("| `\(name)` | \(verdict.kind.rawValue) | \(perItem) | \(share) | \(rss) | \(scales) | \(verdict.explanation) |")
+            lines.append(
+                "| `\(name)` | \(verdict.kind.rawValue) | \(perItem) | \(share) | \(rss) | \(scales) | \(verdict.explanation) |"
+            )
         }
         return lines
     }
@@ -279,24 +360,34 @@ public struct MarkdownExporter: Exporter {
         guard !analysis.claims.isEmpty else { return [] }
         var lines = ["", "## Seed claims", "", "| scenario | claim (seed) | measured | result |", "|---|---|---|---|"]
         for outcome in analysis.claims {
-            let mark = switch outcome.result {
+            let mark =
+                switch outcome.result {
                 case .holds: "✅ holds"
                 case .doesNotHold: "❌ does not hold"
                 case .inconclusive: "❔ inconclusive"
                 case .notMeasured: "➖ not measured"
                 }
-            lines.append("| `\(outcome.scenario)` | \(outcome.claim.text) (`\(outcome.claim.seed)`) | \(outcome.measured) | \(mark) |")
+            lines.append(
+                "| `\(outcome.scenario)` | \(outcome.claim.text) (`\(outcome.claim.seed)`) | \(outcome.measured) | \(mark) |"
+            )
         }
         return lines
     }
 
     func failureSection(_ analysis: RunAnalysis) -> [String] {
-        let failed = analysis.document.records.filter { $0.status != .ok || $0.statusDetail == RunRecord.unverifiedDetail }
+        let failed = analysis.document.records.filter {
+            $0.status != .ok || $0.statusDetail == RunRecord.unverifiedDetail
+        }
         guard !failed.isEmpty else { return [] }
-        var lines = ["", "## Runs that did not finish ok (or were not verified)", "", "| scenario | scale | repeat | status | detail | log |", "|---|---|---|---|---|---|"]
+        var lines = [
+            "", "## Runs that did not finish ok (or were not verified)", "",
+            "| scenario | scale | repeat | status | detail | log |", "|---|---|---|---|---|---|",
+        ]
         for record in failed {
             let detail = (record.statusDetail ?? "").replacingOccurrences(of: "|", with: "\\|")
-            lines.append("| `\(record.scenario)` | \(Format.scale(record.scale)) | \(record.repeatIndex) | \(record.status.rawValue) | \(detail) | `\((record.logFile as NSString).lastPathComponent)` |")
+            lines.append(
+                "| `\(record.scenario)` | \(Format.scale(record.scale)) | \(record.repeatIndex) | \(record.status.rawValue) | \(detail) | `\((record.logFile as NSString).lastPathComponent)` |"
+            )
         }
         return lines
     }
@@ -321,7 +412,10 @@ public struct MarkdownExporter: Exporter {
         var seen: [String: [String: String]] = [:]
         var order: [String] = []
         for record in document.records where record.scale == 1 || document.scales.count == 1 {
-            if seen[record.scenario] == nil { order.append(record.scenario); seen[record.scenario] = record.parameters }
+            if seen[record.scenario] == nil {
+                order.append(record.scenario)
+                seen[record.scenario] = record.parameters
+            }
         }
         guard !order.isEmpty else { return [] }
         var lines = ["", "Parameters (at scale ×1):", ""]

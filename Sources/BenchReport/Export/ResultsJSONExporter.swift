@@ -34,17 +34,20 @@ public struct ResultsJSONExporter: Exporter {
         let summaries = analysis.summaries.map { summary in
             var ratios: [String: Double] = [:]
             for metric in Metric.all { ratios[metric.key] = analysis.ratioToReference(summary, metric) }
-            return Summary(scenario: summary.scenario, scale: summary.scale, status: summary.status, statuses: summary.statuses,
-                           inputBytes: summary.inputBytes, medians: summary.spreads, ratiosToReference: ratios)
+            return Summary(
+                scenario: summary.scenario, scale: summary.scale, status: summary.status, statuses: summary.statuses,
+                inputBytes: summary.inputBytes, medians: summary.spreads, ratiosToReference: ratios)
         }
         let results = analysis.document.records.map { record -> RunRecord in
             var copy = record
             copy.timeline = []
             return copy
         }
-        let body = Body(formatVersion: RunDocument.currentFormatVersion, profile: analysis.document.profile, reference: analysis.reference,
-                        environment: analysis.document.environment, results: results, summaries: summaries,
-                        verdicts: analysis.verdicts, claims: analysis.claims)
+        let body = Body(
+            formatVersion: RunDocument.currentFormatVersion, profile: analysis.document.profile,
+            reference: analysis.reference,
+            environment: analysis.document.environment, results: results, summaries: summaries,
+            verdicts: analysis.verdicts, claims: analysis.claims)
         return String(decoding: try JSONLineCoding.prettyEncoder.encode(body), as: UTF8.self) + "\n"
     }
 }

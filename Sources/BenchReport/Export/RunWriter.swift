@@ -6,8 +6,10 @@ import Foundation
 /// folder itself — creation, journal, `run.json` loading, `Reports/latest` — is ``RunFolder``.
 public enum RunWriter {
     /// Renders and writes every exporter's file into `directory`, and those of `formats`.
-    public static func write(_ analysis: RunAnalysis, to directory: String, exporters: [any Exporter] = Exporters.all + ChartExporters.all,
-                             formats: [ExportFormat] = []) throws(BenchError) {
+    public static func write(
+        _ analysis: RunAnalysis, to directory: String, exporters: [any Exporter] = Exporters.all + ChartExporters.all,
+        formats: [ExportFormat] = []
+    ) throws(BenchError) {
         for exporter in exporters + formats.flatMap(\.exporters) + FlameGraphExporter.exporters(for: analysis) {
             let text: String
             do {

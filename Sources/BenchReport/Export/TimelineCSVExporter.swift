@@ -9,11 +9,16 @@ public struct TimelineCSVExporter: Exporter {
     public func render(_ analysis: RunAnalysis) throws -> String {
         let records = analysis.document.records
         let gauges = Set(records.flatMap { $0.timeline.flatMap { $0.gauges.keys } }).sorted()
-        var text = CSV.row(["scenario", "scale", "repeat", "t_ms", "rss_bytes", "allocated_bytes", "resident_bytes"] + gauges.map { "gauge_\($0)" })
+        var text = CSV.row(
+            ["scenario", "scale", "repeat", "t_ms", "rss_bytes", "allocated_bytes", "resident_bytes"]
+                + gauges.map { "gauge_\($0)" })
         for record in records {
             let prefix = [record.scenario, CSV.number(record.scale), String(record.repeatIndex)]
             for point in record.timeline {
-                let values = [CSV.number(point.tMs), String(point.rssBytes), String(point.allocatedBytes), String(point.residentBytes)]
+                let values = [
+                    CSV.number(point.tMs), String(point.rssBytes), String(point.allocatedBytes),
+                    String(point.residentBytes),
+                ]
                 text += CSV.row(prefix + values + gauges.map { point.gauges[$0].map(String.init) ?? "" })
             }
         }

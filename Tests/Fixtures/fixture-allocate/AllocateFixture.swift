@@ -7,7 +7,8 @@ import ScenarioKit
 struct AllocateFixture: Scenario {
     static let megabytes = Param<Int>.count("megabytes", default: "64", min: 0, help: "MiB to allocate")
     static let hold = Param<Double>.duration("hold", default: "100ms", help: "how long to hold the allocation")
-    static let idle = Param<Double>.duration("idle", default: "0ms", help: "how long to wait, heap flat, before allocating (lets the sampler back off)")
+    static let idle = Param<Double>.duration(
+        "idle", default: "0ms", help: "how long to wait, heap flat, before allocating (lets the sampler back off)")
     static let held = GaugeName("held_bytes")
 
     static let definition = ScenarioDescription(

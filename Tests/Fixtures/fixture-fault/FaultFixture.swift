@@ -1,13 +1,17 @@
+import ScenarioKit
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import ScenarioKit
 
 /// Test fixture: misbehaves on purpose, one way per `mode`, so the harness's tests can check
 /// that every failure becomes its own status with the rest of the run intact.
 @main
 struct FaultFixture: Scenario {
-    static let modes = ["ok", "segfault", "abort", "hang", "allocate-forever", "garbage", "truncated", "no-result", "flood", "self-kill", "bad-checksum", "throw"]
+    static let modes = [
+        "ok", "segfault", "abort", "hang", "allocate-forever", "garbage", "truncated", "no-result", "flood",
+        "self-kill", "bad-checksum", "throw",
+    ]
 
     static let mode = Param<String>.choice("mode", modes, default: "ok", help: "how to fail")
 

@@ -8,12 +8,16 @@ import ScenarioKit
 struct GrowSiteFixture: Scenario {
     static let items = Param<Int>.count("items", default: "400", min: 1, help: "items streamed")
     static let itemBytes = Param<Int>.bytes("item_bytes", default: "16KiB", min: 64, help: "bytes per item")
-    static let retainBytes = Param<Int>.bytes("retain_bytes", default: "1KiB", min: 0, help: "bytes Ledger.keep keeps for good from each item")
-    static let auditBytes = Param<Int>.bytes("audit_bytes", default: "0", min: 0, help: "bytes AuditTrail.record keeps for good from each item")
+    static let retainBytes = Param<Int>.bytes(
+        "retain_bytes", default: "1KiB", min: 0, help: "bytes Ledger.keep keeps for good from each item")
+    static let auditBytes = Param<Int>.bytes(
+        "audit_bytes", default: "0", min: 0, help: "bytes AuditTrail.record keeps for good from each item")
     static let kept = GaugeName("kept_bytes")
 
     static let definition = ScenarioDescription(
-        name: "fixture-grow-site", summary: "Test fixture: keeps retain_bytes of every item in Ledger.keep and audit_bytes more in AuditTrail.record",
+        name: "fixture-grow-site",
+        summary:
+            "Test fixture: keeps retain_bytes of every item in Ledger.keep and audit_bytes more in AuditTrail.record",
         parameters: [items, itemBytes, retainBytes, auditBytes], scale: items, gauges: [kept], hidden: true)
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
@@ -36,7 +40,8 @@ struct GrowSiteFixture: Scenario {
         // before the kept bytes existed (509 KiB sampled against a 5 MiB peak).
         try await Task.sleep(nanoseconds: 100_000_000)
         withExtendedLifetime((ledger, audit)) {}
-        return VerificationReport.compare(expected: ItemCodec.expectedChecksum(items: items, itemBytes: itemBytes, ordered: true), received: received)
+        return VerificationReport.compare(
+            expected: ItemCodec.expectedChecksum(items: items, itemBytes: itemBytes, ordered: true), received: received)
     }
 }
 

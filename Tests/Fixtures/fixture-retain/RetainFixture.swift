@@ -8,7 +8,8 @@ import ScenarioKit
 struct RetainFixture: Scenario {
     static let items = Param<Int>.count("items", default: "2000", min: 1, help: "items streamed")
     static let itemBytes = Param<Int>.bytes("item_bytes", default: "16KiB", min: 64, help: "bytes per item")
-    static let retainBytes = Param<Int>.bytes("retain_bytes", default: "512", min: 0, help: "bytes kept for good from each item")
+    static let retainBytes = Param<Int>.bytes(
+        "retain_bytes", default: "512", min: 0, help: "bytes kept for good from each item")
     static let kept = GaugeName("kept_bytes")
 
     static let definition = ScenarioDescription(
@@ -31,6 +32,7 @@ struct RetainFixture: Scenario {
         }
         context[kept].set(keptItems.count * retain)
         withExtendedLifetime(keptItems) {}
-        return VerificationReport.compare(expected: ItemCodec.expectedChecksum(items: items, itemBytes: itemBytes, ordered: true), received: received)
+        return VerificationReport.compare(
+            expected: ItemCodec.expectedChecksum(items: items, itemBytes: itemBytes, ordered: true), received: received)
     }
 }

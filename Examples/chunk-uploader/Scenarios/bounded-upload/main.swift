@@ -10,7 +10,9 @@ struct BoundedUpload: Scenario {
     static let queueDepth = GaugeName("queue_depth")
 
     static let definition = ScenarioDescription(
-        name: "bounded-upload", summary: "chunk-uploader: producer → bounded channel (the library's default capacity) → 2 upload workers → paced remote",
+        name: "bounded-upload",
+        summary:
+            "chunk-uploader: producer → bounded channel (the library's default capacity) → 2 upload workers → paced remote",
         parameters: UploadWorkload.parameters, scale: UploadWorkload.items, gauges: [queueDepth],
         claims: [SeedClaim("memory bounded whatever the input", seed: "chunk-uploader", check: .memoryBounded)],
         pattern: "chunk-upload")

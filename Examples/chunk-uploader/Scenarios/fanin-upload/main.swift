@@ -10,9 +10,14 @@ struct FanInUpload: Scenario {
     static let bufferedChunks = GaugeName("buffered_chunks")
 
     static let definition = ScenarioDescription(
-        name: "fanin-upload", summary: "chunk-uploader: producer → AsyncStream(.unbounded) → 1 upload task → paced remote",
+        name: "fanin-upload",
+        summary: "chunk-uploader: producer → AsyncStream(.unbounded) → 1 upload task → paced remote",
         parameters: UploadWorkload.parameters, scale: UploadWorkload.items, gauges: [bufferedChunks],
-        claims: [SeedClaim("memory grows with the input (nothing makes the producer wait)", seed: "chunk-uploader", check: .memoryGrows)],
+        claims: [
+            SeedClaim(
+                "memory grows with the input (nothing makes the producer wait)", seed: "chunk-uploader",
+                check: .memoryGrows)
+        ],
         pattern: "chunk-upload")
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {

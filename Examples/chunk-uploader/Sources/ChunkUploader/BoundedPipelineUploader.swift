@@ -17,8 +17,10 @@ public struct BoundedPipelineUploader: Sendable {
 
     /// Uploads every chunk `produce` yields to `sink`; `depth` hears the channel's depth after
     /// every change (what the benchmark gauges).
-    public func upload(to sink: some UploadSink, depth: @escaping @Sendable (Int) -> Void = { _ in },
-                       produce: @escaping @Sendable (_ send: (_ chunk: [UInt8]) async -> Void) async -> Void) async throws {
+    public func upload(
+        to sink: some UploadSink, depth: @escaping @Sendable (Int) -> Void = { _ in },
+        produce: @escaping @Sendable (_ send: (_ chunk: [UInt8]) async -> Void) async -> Void
+    ) async throws {
         let channel = Channel(capacity: capacity, depth: depth)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
@@ -63,7 +65,10 @@ public struct BoundedPipelineUploader: Sendable {
             if count > 0 {
                 let chunk = buffer[head]
                 head += 1
-                if head > 64 && head * 2 > buffer.count { buffer.removeFirst(head); head = 0 }
+                if head > 64 && head * 2 > buffer.count {
+                    buffer.removeFirst(head)
+                    head = 0
+                }
                 depth(count)
                 if !waitingSenders.isEmpty { waitingSenders.removeFirst().resume() }
                 return chunk

@@ -8,8 +8,10 @@ public struct FanInUploader: Sendable {
 
     /// Uploads every chunk `produce` yields to `sink`; `buffered` hears how many chunks are
     /// queued after every change.
-    public func upload(to sink: some UploadSink, buffered: @escaping @Sendable (Int) -> Void = { _ in },
-                       produce: @escaping @Sendable (_ send: (_ chunk: [UInt8]) async -> Void) async -> Void) async throws {
+    public func upload(
+        to sink: some UploadSink, buffered: @escaping @Sendable (Int) -> Void = { _ in },
+        produce: @escaping @Sendable (_ send: (_ chunk: [UInt8]) async -> Void) async -> Void
+    ) async throws {
         let (stream, continuation) = AsyncStream<[UInt8]>.makeStream(bufferingPolicy: .unbounded)
         let queued = Counter()
         let consumer = Task {
@@ -29,6 +31,11 @@ public struct FanInUploader: Sendable {
     /// The queue's length, counted by the code that queues (the stream does not say).
     final class Counter: Sendable {
         private let value = Mutex(0)
-        func add(_ delta: Int) -> Int { value.withLock { $0 += delta; return $0 } }
+        func add(_ delta: Int) -> Int {
+            value.withLock {
+                $0 += delta
+                return $0
+            }
+        }
     }
 }

@@ -26,6 +26,9 @@ public struct PacedRemote: UploadSink {
 
     actor SentBytes {
         var total = 0
-        func add(_ count: Int) -> Int { total += count; return total }
+        func add(_ count: Int) -> Int {
+            total += count
+            return total
+        }
     }
 }

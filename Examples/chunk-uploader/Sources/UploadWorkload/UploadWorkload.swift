@@ -9,9 +9,11 @@ public struct UploadWorkload: Sendable {
     /// Chunks the producer makes: the scale parameter.
     public static let items = Param<Int>.items(default: "2000", quick: "300")
     /// Bytes per chunk.
-    public static let itemBytes = Param<Int>.bytes("item_bytes", default: "64KiB", min: Double(ItemCodec.headerBytes), help: "bytes per chunk")
+    public static let itemBytes = Param<Int>.bytes(
+        "item_bytes", default: "64KiB", min: Double(ItemCodec.headerBytes), help: "bytes per chunk")
     /// What the remote takes per second.
-    public static let remoteRate = Param<Int>.byteRate("remote_rate", default: "64MiB/s", help: "what the remote takes per second (0: unpaced)")
+    public static let remoteRate = Param<Int>.byteRate(
+        "remote_rate", default: "64MiB/s", help: "what the remote takes per second (0: unpaced)")
     /// Every parameter both scenarios declare.
     public static let parameters: [any ParameterDeclaration] = [items, itemBytes, remoteRate]
 
@@ -32,9 +34,13 @@ public struct UploadWorkload: Sendable {
     public typealias Producer = @Sendable (_ send: (_ chunk: [UInt8]) async -> Void) async -> Void
 
     /// Runs `strategy` with the remote, the gauge (`queue`) it reports its queue to, and the producer.
-    public func run(queue: GaugeName, _ strategy: (PacedRemote, Gauge, @escaping Producer) async throws -> Void) async throws -> VerificationReport {
+    public func run(
+        queue: GaugeName, _ strategy: (PacedRemote, Gauge, @escaping Producer) async throws -> Void
+    ) async throws -> VerificationReport {
         let verifier = Mutex(StreamVerifier(itemBytes: itemBytes, ordered: false))
-        let context = self.context, itemBytes = self.itemBytes, items = self.items
+        let context = self.context
+        let itemBytes = self.itemBytes
+        let items = self.items
         let remote = PacedRemote(bytesPerSecond: rate) { chunk in
             verifier.withLock { verifier in chunk.withUnsafeBytes { verifier.consumeItem($0) } }
             context.addProgress(items: 1, bytes: itemBytes)
