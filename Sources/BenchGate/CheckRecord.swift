@@ -203,7 +203,7 @@ extension Finding: Codable {
 extension Judgement: Codable {
     enum CodingKeys: String, CodingKey {
         case scenario, scale, metric, unit, against, before, after, worsening, p, marginP, beforeCount, afterCount,
-            alpha, minEffect, outcome
+            alpha, minEffect, outcome, baselineRuns
     }
 
     public init(from decoder: Decoder) throws {
@@ -222,7 +222,8 @@ extension Judgement: Codable {
             afterCount: try container.decode(Int.self, forKey: .afterCount),
             alpha: try container.decode(Double.self, forKey: .alpha),
             minEffect: try container.decode(Double.self, forKey: .minEffect),
-            outcome: try container.decode(Outcome.self, forKey: .outcome))
+            outcome: try container.decode(Outcome.self, forKey: .outcome),
+            baselineRuns: try container.decodeIfPresent(BaselineRunSpread.self, forKey: .baselineRuns))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -247,6 +248,7 @@ extension Judgement: Codable {
         try container.encode(alpha, forKey: .alpha)
         try container.encode(minEffect, forKey: .minEffect)
         try container.encode(outcome, forKey: .outcome)
+        try container.encodeIfPresent(baselineRuns, forKey: .baselineRuns)
     }
 
     private static func decodeWorsening(_ container: KeyedDecodingContainer<CodingKeys>) throws -> Double {

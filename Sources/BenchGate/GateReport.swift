@@ -68,7 +68,7 @@ public struct GateReport: Sendable {
         ]
         for j in judgements {
             lines.append(
-                "| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.4f", j.marginP)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.beforeCount) / \(j.afterCount) | \(j.outcome.rawValue) |"
+                "| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.referenceText) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.4f", j.marginP)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.beforeCount) / \(j.afterCount) | \(j.outcome.rawValue) |"
             )
         }
         return lines

@@ -239,6 +239,9 @@ struct CheckCommand: ParsableCommand {
                 report.markdown(title: "bpbench check against \(outcome.record.baseline)"), to: directory + "/check.md")
         }
         for note in report.notes { print("note: \(note)") }
+        if let note = report.notes.first(where: { $0.hasPrefix(Gate.unknownRunSpreadNote) }) {
+            FileHandle.standardError.write(Data("bpbench: warning: \(note)\n".utf8))
+        }
         if report.passed {
             print("check passed: no regression (\(report.judgements.count) cells judged; \(directory)/check.md)")
             return
