@@ -22,6 +22,8 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         case passed, failed
         /// No regression in the judgements present, but a shard's are missing: not a pass.
         case partial
+        /// No regression, but rows to judge and no cell judged (``GateReport/notComparable``).
+        case notComparable = "not-comparable"
     }
 
     /// One machine's part: which shard (nil unsharded), the host, its testbed, the baseline rows
@@ -72,7 +74,7 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         planID: String?, shard: ShardSpec?, environment: HostEnvironment, rows: [String]
     ) {
         formatVersion = Self.currentFormatVersion
-        verdict = report.passed ? .passed : .failed
+        verdict = !report.findings.isEmpty ? .failed : report.notComparable != nil ? .notComparable : .passed
         self.baseline = baseline
         self.baselineDigest = baselineDigest
         thresholdsDigest = Self.digest(thresholds)

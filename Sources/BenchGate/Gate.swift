@@ -203,6 +203,7 @@ public struct Gate: Sendable {
                     summary, against: other, head: head, base: base, verdictsSeen: &verdictsSeen, into: &report)
             }
         }
+        report.newRows = newRows
         if !newRows.isEmpty {
             report.notes.append(
                 "new (not judged: neither the baseline nor the base revision has it): \(newRows.joined(separator: ", "))"
