@@ -19,8 +19,9 @@ final class PostgresBackendTests: ChildProcessTestCase {
     func log(_ record: RunRecord) -> String { (try? String(contentsOfFile: record.logFile, encoding: .utf8)) ?? "" }
 
     /// One cache folder for the class's runs against the real installation: the scenario's initdb
-    /// template (4.5 s of initdb here, under load 6–8) is made by the first and copied by the
-    /// rest, as every repeat after the first in one `bpbench run` does. The initdb and
+    /// template is made by the first and copied by the rest, as every repeat after the first in
+    /// one `bpbench run` does (the class 30.0 s → 27.0 s here, load 4–7: 1–1.7 s off each later
+    /// run). The initdb and
     /// no-PostgreSQL tests keep a cache of their own: a template would skip what they test.
     static let sharedCache = TestSupport.temporaryDirectory("pg-cache")
 
