@@ -50,7 +50,7 @@ struct GateProofCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Run the baseline's repeat count for every row instead of stopping a row early once the gate's answer for it cannot change."
+            "Run the maximum repeat count (the baseline's, raised to what a same-job test needs, 7 at α = 0.001) for every row instead of stopping a row early once the gate's answer for it cannot change."
     )
     var fixedRepeats = false
 
