@@ -20,8 +20,8 @@ final class PostgresBackendTests: ChildProcessTestCase {
 
     /// One cache folder for the class's runs against the real installation: the scenario's initdb
     /// template is made by the first and copied by the rest, as every repeat after the first in
-    /// one `bpbench run` does (the class 30.0 s → 27.0 s here, load 4–7: 1–1.7 s off each later
-    /// run). The initdb and
+    /// one `bpbench run` does (the class 30.0 s → 27.0 s and 29.2 s here, load 4–7: 0.4–1.7 s
+    /// off each later run, little beside the port-in-use test's 13 s). The initdb and
     /// no-PostgreSQL tests keep a cache of their own: a template would skip what they test.
     static let sharedCache = TestSupport.temporaryDirectory("pg-cache")
 
