@@ -159,7 +159,9 @@ struct GateProofCommand: ParsableCommand {
                     .init(
                         findings: result.report.findings, judged: result.report.judgements.count,
                         boundedRows: boundedRows.intersection(result.head.verdicts.keys).count, children: children,
-                        seconds: Date().timeIntervalSince(checkStarted)))
+                        seconds: Date().timeIntervalSince(checkStarted),
+                        notComparable: result.report.nothingJudged(
+                            rowsRun: CheckCommand.rowsRun(result.head.document))))
                 try save(final: false)
                 say(
                     "unchanged check \(index)/\(checks): \(result.report.findings.isEmpty ? "pass" : "FALSE ALARM: " + result.report.findings.map(\.description).joined(separator: "; ")) (\(children) recorded children, \(Int(Date().timeIntervalSince(checkStarted).rounded())) s)"
