@@ -12,22 +12,19 @@ public struct Baseline: Codable, Sendable, Equatable {
 
     /// One scenario at one scale.
     public struct Entry: Codable, Sendable, Equatable {
-        public var scenario: String
+        public var scenario: RowID
         public var scale: Double
         /// The resolved parameters every repeat ran with.
         public var parameters: [String: String]
         /// Status of every repeat, in order.
-        public var statuses: [String]
+        public var statuses: [RunStatus]
         /// The scenario's growth verdict in the baseline run.
-        public var verdict: String
+        public var verdict: GrowthVerdict.Kind
         /// Metric key → its value in each `ok` repeat.
         public var samples: [String: [Double]]
 
         /// `ok` when every repeat was.
-        public var status: String {
-            statuses.allSatisfy { $0 == RunStatus.ok.rawValue }
-                ? RunStatus.ok.rawValue : (statuses.first { $0 != RunStatus.ok.rawValue } ?? "none")
-        }
+        public var status: RunStatus { statuses.first { $0 != .ok } ?? .ok }
     }
 
     public var formatVersion: Int
@@ -39,7 +36,7 @@ public struct Baseline: Codable, Sendable, Equatable {
     public var warmups: Int
     public var sampleIntervalMs: Double
     public var environment: HostEnvironment
-    public var reference: String?
+    public var reference: RowID?
     public var entries: [Entry]
 
     /// The baseline a run would make.
@@ -64,14 +61,14 @@ public struct Baseline: Codable, Sendable, Equatable {
             return Entry(
                 scenario: summary.scenario, scale: summary.scale,
                 parameters: summary.records.first?.parameters ?? [:],
-                statuses: summary.records.map(\.status.rawValue),
-                verdict: analysis.verdicts[summary.scenario]?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue,
+                statuses: summary.records.map(\.status),
+                verdict: analysis.verdicts[summary.scenario]?.kind ?? .unknown,
                 samples: samples)
         }
     }
 
     /// This baseline with only `scenario` (a proof cell judges one scenario alone).
-    public func restricted(to scenario: String) -> Baseline {
+    public func restricted(to scenario: RowID) -> Baseline {
         var copy = self
         copy.entries = entries.filter { $0.scenario == scenario }
         return copy
@@ -82,19 +79,20 @@ public struct Baseline: Codable, Sendable, Equatable {
     /// names no row of the baseline is a usage error, not a silently empty gate.
     public func restricted(toRows selectors: [String]) throws(BenchError) -> Baseline {
         let rows = entries.map(\.scenario)
-        var kept: Set<String> = []
+        var kept: Set<RowID> = []
         for selector in selectors {
+            let wanted = RowID(selector)
             let matches = rows.filter { row in
-                selector.hasSuffix("/" + RowSelection.everyRow)
-                    ? ScenarioVariant.scenario(ofRow: row) == String(selector.dropLast(RowSelection.everyRow.count + 1))
-                    : row == selector
+                wanted.variant == RowSelection.everyRow && wanted.allocator == .jemalloc
+                    ? row.scenario == wanted.scenario : row == wanted
             }
             guard !matches.isEmpty else {
-                var known: [String] = []
+                var known: [RowID] = []
                 for row in rows where !known.contains(row) { known.append(row) }
                 throw BenchError(
                     .usage,
-                    "--scenario \(selector) is not a row of the baseline (rows: \(known.joined(separator: ", ")))")
+                    "--scenario \(selector) is not a row of the baseline (rows: \(known.map(\.description).joined(separator: ", ")))"
+                )
             }
             kept.formUnion(matches)
         }
@@ -103,7 +101,7 @@ public struct Baseline: Codable, Sendable, Equatable {
         return copy
     }
 
-    public func entry(_ scenario: String, scale: Double) -> Entry? {
+    public func entry(_ scenario: RowID, scale: Double) -> Entry? {
         entries.first { $0.scenario == scenario && $0.scale == scale }
     }
 
@@ -128,7 +126,7 @@ public struct Baseline: Codable, Sendable, Equatable {
         let injected = document.injected ?? [:]
         for record in document.records {
             guard let entry = entry(record.scenario, scale: record.scale) else { continue }
-            let declared = Set(injected[record.scenario] ?? [])
+            let declared = Set(injected[record.scenario.description] ?? [])
             for key in Set(entry.parameters.keys).union(record.parameters.keys).sorted() where !declared.contains(key) {
                 let now = record.parameters[key]
                 let then = entry.parameters[key]

@@ -30,11 +30,11 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         public var shard: Int?
         public var hostname: String
         public var testbed: Testbed
-        public var rows: [String]
+        public var rows: [RowID]
         public var cells: Int
         public var findings: Int
 
-        public init(shard: Int?, hostname: String, testbed: Testbed, rows: [String], cells: Int, findings: Int) {
+        public init(shard: Int?, hostname: String, testbed: Testbed, rows: [RowID], cells: Int, findings: Int) {
             self.shard = shard
             self.hostname = hostname
             self.testbed = testbed
@@ -69,7 +69,7 @@ public struct CheckRecord: Codable, Sendable, Equatable {
     /// The judgements of one check (unsharded, or one shard: `shard` and `planID` set).
     public init(
         report: GateReport, baseline: String, baselineDigest: String, thresholds: Thresholds, revision: String,
-        planID: String?, shard: ShardSpec?, environment: HostEnvironment, rows: [String]
+        planID: String?, shard: ShardSpec?, environment: HostEnvironment, rows: [RowID]
     ) {
         formatVersion = Self.currentFormatVersion
         verdict = report.passed ? .passed : .failed
@@ -181,7 +181,7 @@ extension Finding: Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            scenario: try container.decode(String.self, forKey: .scenario),
+            scenario: try container.decode(RowID.self, forKey: .scenario),
             scale: try container.decode(Double.self, forKey: .scale),
             metric: try container.decode(String.self, forKey: .metric),
             baseline: try container.decode(String.self, forKey: .baseline),
@@ -209,7 +209,7 @@ extension Judgement: Codable {
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
-            scenario: try container.decode(String.self, forKey: .scenario),
+            scenario: try container.decode(RowID.self, forKey: .scenario),
             scale: try container.decode(Double.self, forKey: .scale),
             metric: try container.decode(String.self, forKey: .metric),
             unit: try container.decode(Metric.Unit.self, forKey: .unit),

@@ -1,3 +1,4 @@
+import BenchModel
 import BenchProtocol
 import BenchReport
 
@@ -17,7 +18,7 @@ public struct Judgement: Sendable, Equatable {
         case untestable
     }
 
-    public var scenario: String
+    public var scenario: RowID
     public var scale: Double
     public var metric: String
     public var unit: Metric.Unit

@@ -25,7 +25,7 @@ final class ShardedCheckTests: ChildProcessTestCase {
     }
 
     /// A judged cell of `row` at ×1, a regression or not.
-    static func judgement(_ row: String, regression: Bool) -> Judgement {
+    static func judgement(_ row: RowID, regression: Bool) -> Judgement {
         Judgement(
             scenario: row, scale: 1, metric: "peak_allocated_bytes", unit: .bytes, against: .baseline,
             before: 3 * 1_048_576, after: regression ? 5 * 1_048_576 : 3 * 1_048_576,
@@ -36,7 +36,7 @@ final class ShardedCheckTests: ChildProcessTestCase {
     /// Writes `check.json` into each shard folder as `check --plan` would: the rows the plan
     /// gives that shard, one cell per row, a regression in the rows of `regressed`.
     static func judge(
-        _ folders: [String], plan: PlanFile, regressed: Set<String> = [], thresholds: Thresholds = .standard
+        _ folders: [String], plan: PlanFile, regressed: Set<RowID> = [], thresholds: Thresholds = .standard
     ) throws {
         for folder in folders {
             let stamp = try ShardStamp.load(folder)
@@ -68,7 +68,7 @@ final class ShardedCheckTests: ChildProcessTestCase {
                 baseline: "b.json", baselineDigest: "x", rows: ["a", "b", "c", "d", "gone"], injected: nil))
         XCTAssertEqual(plan.unscheduledRows, ["gone"], "a baseline row with no scenario here")
         for count in 1...5 {
-            var judged: [String] = []
+            var judged: [RowID] = []
             for index in 1...count {
                 let spec = try ShardSpec(index: index, count: count)
                 let steps = ShardSlicer.steps(of: plan, shard: spec)

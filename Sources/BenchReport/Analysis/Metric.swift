@@ -150,30 +150,24 @@ public struct Metric: Sendable, Equatable {
             throughputItems, duration, cpu, latencyP50, latencyP99,
         ] + counters
 
-    /// Prefix of a gauge's maximum: `max_queue_depth`, `max_in_flight_bytes`.
-    public static let gaugePrefix = "max_"
-
     /// The maximum a scenario's gauge reached in a run (machine-stable: a bounded mechanism sets
-    /// it, e.g. a queue's capacity). Bytes when the gauge's name ends in `_bytes`.
-    public static func gauge(_ name: String) -> Metric {
-        Metric(
-            key: gaugePrefix + name, title: "max \(name)", unit: name.hasSuffix("_bytes") ? .bytes : .count,
+    /// it, e.g. a queue's capacity), keyed ``GaugeKey/metricKey`` (`max_queue_depth`). Bytes when
+    /// the gauge's name ends in `_bytes`.
+    public static func gauge(_ gauge: GaugeKey) -> Metric {
+        let name = gauge.name
+        return Metric(
+            key: gauge.metricKey, title: "max \(name)", unit: name.hasSuffix("_bytes") ? .bytes : .count,
             higherIsBetter: false, stability: .machineStable
         ) { record in record.gaugeMaxima[name].map(Double.init) }
     }
 
     /// The fixed metrics and the gauge maxima these records carry, gauges sorted by name.
     public static func all(for records: [RunRecord]) -> [Metric] {
-        let gauges = Set(records.flatMap { $0.gaugeMaxima.keys }).sorted()
-        return all + gauges.map(gauge)
+        all + GaugeKey.all(in: records.map(\.gaugeMaxima)).map(gauge)
     }
 
     /// A fixed metric by key, or a gauge maximum by its `max_` key.
     public static func named(_ key: String) -> Metric? {
-        if let fixed = all.first(where: { $0.key == key }) { return fixed }
-        if key.hasPrefix(gaugePrefix), key.count > gaugePrefix.count {
-            return gauge(String(key.dropFirst(gaugePrefix.count)))
-        }
-        return nil
+        all.first(where: { $0.key == key }) ?? GaugeKey(metricKey: key).map(gauge)
     }
 }

@@ -22,7 +22,7 @@ import Foundation
 public struct RunComparison: Sendable {
     /// A row at one scale.
     public struct RowKey: Sendable, Hashable {
-        public var row: String
+        public var row: RowID
         public var scale: Double
         public var label: String { "\(row) \(Format.scale(scale))" }
     }
@@ -129,10 +129,10 @@ public struct RunComparison: Sendable {
         }
         self.rows = rows
         onlyInA = a.summaries.filter { !keysB.contains(key($0)) }.map {
-            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status)
+            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status.rawValue)
         }
         onlyInB = b.summaries.filter { !keysA.contains(key($0)) }.map {
-            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status)
+            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status.rawValue)
         }
     }
 
@@ -165,7 +165,7 @@ public struct RunComparison: Sendable {
             return "\(key) \(parametersA[key] ?? "unset") → \(parametersB[key] ?? "unset")"
         }
         return Row(
-            key: RowKey(row: a.scenario, scale: a.scale), statusA: a.status, statusB: b.status,
+            key: RowKey(row: a.scenario, scale: a.scale), statusA: a.status.rawValue, statusB: b.status.rawValue,
             repeatsA: a.records.count,
             repeatsB: b.records.count, parameterChanges: changes, cells: cells)
     }
@@ -283,7 +283,7 @@ public struct RunComparison: Sendable {
             "|---|---|---|---:|---:|---:|---:|---|",
         ]
         for row in rows {
-            let name = "`\(cell(row.key.row))`"
+            let name = "`\(cell(row.key.row.description))`"
             let scale = Format.scale(row.key.scale)
             if row.statusA != RunStatus.ok.rawValue || row.statusB != RunStatus.ok.rawValue {
                 lines.append(
@@ -307,7 +307,7 @@ public struct RunComparison: Sendable {
             if unpaired.isEmpty { lines.append("None.") }
             for entry in unpaired {
                 lines.append(
-                    "- `\(cell(entry.key.row))` \(Format.scale(entry.key.scale)): \(entry.repeats) repeat(s), \(entry.status)"
+                    "- `\(cell(entry.key.row.description))` \(Format.scale(entry.key.scale)): \(entry.repeats) repeat(s), \(entry.status)"
                 )
             }
         }
@@ -318,7 +318,7 @@ public struct RunComparison: Sendable {
 
     /// compare.html: the same, as a table that sorts (by ratio, by p…) and filters.
     public func html() -> String {
-        let escape = HTMLPage.escape
+        let escape: (String) -> String = HTMLPage.escape
         var body = "<h1>bpbench compare</h1>"
         if !hostDifferences.isEmpty {
             body +=
@@ -363,7 +363,7 @@ public struct RunComparison: Sendable {
                 let css = figure.bIsBetter.map { $0 ? " class=\"holds\"" : " class=\"does-not-hold\"" } ?? ""
                 body +=
                     "<tr class=\"row\" data-search=\"\(escape(row.key.label + " " + figure.metric.title))\" data-reading=\"\(escape(figure.reading.rawValue))\">"
-                    + "<td data-v=\"\(escape(row.key.row))\"><code>\(escape(row.key.row))</code></td>"
+                    + "<td data-v=\"\(escape(row.key.row.description))\"><code>\(escape(row.key.row.description))</code></td>"
                     + HTMLPage.numberCell(Format.scale(row.key.scale), row.key.scale)
                     + "<td>\(escape(figure.metric.title))</td>"
                     + HTMLPage.numberCell(Self.spreadText(figure.spreadA, figure.metric), figure.spreadA?.median)
@@ -382,7 +382,7 @@ public struct RunComparison: Sendable {
                 ? "<p>None.</p>"
                 : "<ul>"
                     + unpaired.map {
-                        "<li><code>\(escape($0.key.row))</code> \(escape(Format.scale($0.key.scale))): \($0.repeats) repeat(s), \(escape($0.status))</li>"
+                        "<li><code>\(escape($0.key.row.description))</code> \(escape(Format.scale($0.key.scale))): \($0.repeats) repeat(s), \(escape($0.status))</li>"
                     }.joined() + "</ul>"
         }
         return HTMLPage.page(title: "bpbench compare — \(nameA) vs \(nameB)", body: body)
