@@ -4,11 +4,36 @@ import BenchReport
 import BenchSystem
 import Foundation
 
-/// `Reports/baseline.json`: a trusted run as plain data — every repeat's figures (not just
+/// `Reports/baseline.json`: trusted runs as plain data — every repeat's figures (not just
 /// medians: the gate's significance test needs the noise), the plan that produced them (so an
 /// incomparable run is refused, not silently passed) and the machine it ran on.
+///
+/// Format 3 holds **several separate runs** of one plan (``runs``; `make baseline` records 3) and
+/// each run's repeats per cell (``Entry/runSamples``), so a cell that gates (no base revision in
+/// the job) is judged against the spread *between* runs, not only the noise inside one: the heap
+/// of one row moves between runs by more than within one (manual-drain's medians 3.2–3.9 MiB over
+/// three runs here, pipeline-copy's in-flight 1.9 → 2.7 MiB), and a test that knows only one
+/// run's repeats reads any such shift as p = 0.004 (issue 25). Format 2, one run's repeats, is
+/// still read and judged as before, with a line saying its between-run spread is unknown.
 public struct Baseline: Codable, Sendable, Equatable {
-    public static let currentFormatVersion = 2
+    public static let currentFormatVersion = 3
+    /// One run's repeats per cell, no record of which run: still read (``Entry/runSamples`` then
+    /// holds one run) and judged against that run alone, as before format 3.
+    public static let singleRunFormatVersion = 2
+
+    /// One of the separate runs a format-3 baseline was recorded from.
+    public struct Run: Codable, Sendable, Equatable {
+        /// The run folder's name (`Reports/runs/<UTC start time>`): what check.md names.
+        public var id: String
+        public var startedAt: String
+        public var finishedAt: String
+
+        public init(id: String, startedAt: String, finishedAt: String) {
+            self.id = id
+            self.startedAt = startedAt
+            self.finishedAt = finishedAt
+        }
+    }
 
     /// One scenario at one scale.
     public struct Entry: Codable, Sendable, Equatable {
@@ -16,15 +41,84 @@ public struct Baseline: Codable, Sendable, Equatable {
         public var scale: Double
         /// The resolved parameters every repeat ran with.
         public var parameters: [String: String]
-        /// Status of every repeat, in order.
+        /// Status of every repeat of every run, in order.
         public var statuses: [RunStatus]
-        /// The scenario's growth verdict in the baseline run.
+        /// The scenario's growth verdict: the one every recorded run reached, else inconclusive
+        /// (a row that showed bounded in one run only has not shown it reliably).
         public var verdict: GrowthVerdict.Kind
-        /// Metric key → its value in each `ok` repeat.
-        public var samples: [String: [Double]]
+        /// Each recorded run's growth verdict, in ``Baseline/runs`` order (format 3).
+        public var runVerdicts: [GrowthVerdict.Kind]?
+        /// Per recorded run, in ``Baseline/runs`` order: metric key → its value in each `ok`
+        /// repeat of that run. One element for a format-2 baseline.
+        public var runSamples: [[String: [Double]]]
+
+        /// Metric key → its value in each `ok` repeat of every run, pooled (what the significance
+        /// test compares the head with).
+        public var samples: [String: [Double]] {
+            runSamples.reduce(into: [:]) { pooled, run in
+                for (key, values) in run { pooled[key, default: []] += values }
+            }
+        }
 
         /// `ok` when every repeat was.
         public var status: RunStatus { statuses.first { $0 != .ok } ?? .ok }
+
+        public init(
+            scenario: RowID, scale: Double, parameters: [String: String], statuses: [RunStatus],
+            verdict: GrowthVerdict.Kind, runVerdicts: [GrowthVerdict.Kind]? = nil, runSamples: [[String: [Double]]]
+        ) {
+            self.scenario = scenario
+            self.scale = scale
+            self.parameters = parameters
+            self.statuses = statuses
+            self.verdict = verdict
+            self.runVerdicts = runVerdicts
+            self.runSamples = runSamples
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case scenario, scale, parameters, statuses, verdict, runVerdicts, runSamples, samples
+        }
+
+        /// Format 2 has `samples` (one run's repeats), format 3 `runSamples`.
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            scenario = try container.decode(RowID.self, forKey: .scenario)
+            scale = try container.decode(Double.self, forKey: .scale)
+            parameters = try container.decode([String: String].self, forKey: .parameters)
+            statuses = try container.decode([RunStatus].self, forKey: .statuses)
+            verdict = try container.decode(GrowthVerdict.Kind.self, forKey: .verdict)
+            runVerdicts = try container.decodeIfPresent([GrowthVerdict.Kind].self, forKey: .runVerdicts)
+            runSamples =
+                try container.decodeIfPresent([[String: [Double]]].self, forKey: .runSamples)
+                ?? [try container.decode([String: [Double]].self, forKey: .samples)]
+        }
+
+        /// A one-run entry of a format-2 baseline (no ``runVerdicts``) is written as format 2 was.
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(scenario, forKey: .scenario)
+            try container.encode(scale, forKey: .scale)
+            try container.encode(parameters, forKey: .parameters)
+            try container.encode(statuses, forKey: .statuses)
+            try container.encode(verdict, forKey: .verdict)
+            if let runVerdicts {
+                try container.encode(runVerdicts, forKey: .runVerdicts)
+                try container.encode(runSamples, forKey: .runSamples)
+            } else {
+                try container.encode(samples, forKey: .samples)
+            }
+        }
+
+        /// Metric key → its value in each `ok` repeat of `summary`, for every metric the gate can judge.
+        static func samples(of summary: ScenarioSummary) -> [String: [Double]] {
+            var samples: [String: [Double]] = [:]
+            for metric in summary.metrics where metric.stability != .reported {
+                let values = summary.samples(metric)
+                if !values.isEmpty { samples[metric.key] = values }
+            }
+            return samples
+        }
     }
 
     public var formatVersion: Int
@@ -39,10 +133,19 @@ public struct Baseline: Codable, Sendable, Equatable {
     public var reference: RowID?
     public var entries: [Entry]
 
-    /// The baseline a run would make.
+    /// The separate runs this baseline was recorded from (format 3); nil for a format-2 baseline
+    /// (one run, not named).
+    public var runs: [Run]?
+
+    /// Whether the baseline knows how far its figures move between runs: two or more recorded
+    /// runs. Without it a baseline cell is judged against one run's repeats alone.
+    public var knowsRunSpread: Bool { (runs?.count ?? 1) >= 2 }
+
+    /// A one-run baseline of format 2 — what `baseline update` wrote before format 3, and what the
+    /// tests that judge against one synthetic run build.
     public init(_ analysis: RunAnalysis) {
         let document = analysis.document
-        formatVersion = Self.currentFormatVersion
+        formatVersion = Self.singleRunFormatVersion
         createdAt = document.finishedAt
         commit = document.environment.gitCommit
         profile = document.profile
@@ -53,18 +156,43 @@ public struct Baseline: Codable, Sendable, Equatable {
         environment = document.environment
         reference = analysis.reference
         entries = analysis.summaries.map { summary in
-            var samples: [String: [Double]] = [:]
-            for metric in summary.metrics where metric.stability != .reported {
-                let values = summary.samples(metric)
-                if !values.isEmpty { samples[metric.key] = values }
-            }
-            return Entry(
+            Entry(
                 scenario: summary.scenario, scale: summary.scale,
                 parameters: summary.records.first?.parameters ?? [:],
                 statuses: summary.records.map(\.status),
                 verdict: analysis.verdicts[summary.scenario]?.kind ?? .unknown,
-                samples: samples)
+                runSamples: [Entry.samples(of: summary)])
         }
+    }
+
+    /// A format-3 baseline from separate runs of one plan, revision and CPU set (checked by
+    /// ``BaselineRecording``), oldest first: each cell keeps every run's repeats.
+    init(recordedRuns: [(run: Run, analysis: RunAnalysis)]) {
+        let first = recordedRuns[0].analysis
+        self.init(first)
+        formatVersion = Self.currentFormatVersion
+        createdAt = recordedRuns.last?.analysis.document.finishedAt ?? createdAt
+        runs = recordedRuns.map(\.run)
+        entries = first.summaries.map { summary in
+            let matching = recordedRuns.map { recorded in
+                recorded.analysis.summaries.summary(summary.scenario, scale: summary.scale)
+            }
+            let verdicts = recordedRuns.map { $0.analysis.verdicts[summary.scenario]?.kind ?? .unknown }
+            return Entry(
+                scenario: summary.scenario, scale: summary.scale,
+                parameters: summary.records.first?.parameters ?? [:],
+                statuses: matching.flatMap { $0?.records.map(\.status) ?? [] },
+                verdict: Set(verdicts).count == 1 ? verdicts[0] : .inconclusive,
+                runVerdicts: verdicts,
+                runSamples: matching.map { $0.map(Entry.samples(of:)) ?? [:] })
+        }
+    }
+
+    /// The medians of `metric`'s repeats in each recorded run of `entry`, when the baseline knows
+    /// its between-run spread (two or more runs with figures for it); nil otherwise.
+    public func runSpread(_ entry: Entry, metric: String) -> BaselineRunSpread? {
+        guard knowsRunSpread, let runs, runs.count == entry.runSamples.count else { return nil }
+        return BaselineRunSpread(runs: runs.map(\.id), repeats: entry.runSamples.map { $0[metric] ?? [] })
     }
 
     /// This baseline with only `scenario` (a proof cell judges one scenario alone).
@@ -189,10 +317,10 @@ public struct Baseline: Codable, Sendable, Equatable {
         guard let version = try? JSONLineCoding.decoder.decode(Version.self, from: data) else {
             throw BenchError(.data, "baseline \(path) is not valid JSON (truncated or corrupt)")
         }
-        guard version.formatVersion == currentFormatVersion else {
+        guard let found = version.formatVersion, [singleRunFormatVersion, currentFormatVersion].contains(found) else {
             throw BenchError(
                 .data,
-                "baseline \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(currentFormatVersion) (regenerate it: make baseline)"
+                "baseline \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(singleRunFormatVersion) and \(currentFormatVersion) (regenerate it: make baseline)"
             )
         }
         do {

@@ -10,7 +10,10 @@ import Foundation
 /// Each shard judged its own rows — against the committed baseline, and against the base
 /// revision it ran interleaved on the same machine — so the cells are kept as judged, never
 /// re-judged across machines. The merged verdict is *failed* when any shard found a regression,
-/// *partial* when none did but a shard's judgements are missing (never *passed*), else *passed*.
+/// *not comparable* when none did but a shard with rows judged no cell, *partial* when a shard's
+/// judgements are missing (never *passed*), else *passed*. The shards' what-grew (the memory
+/// findings' heap-profile diffs) comes along, its flame graphs and profiles copied beside the
+/// merged `check.md` (``attachments``).
 /// Everything is read and checked here, before `merge` writes anything.
 public struct CheckMerge: Sendable {
     public let merge: ShardMerge
@@ -19,6 +22,10 @@ public struct CheckMerge: Sendable {
     public let records: [Int: CheckRecord]
     /// The combined judgements (`check.json` of the merge).
     public let result: CheckRecord
+    /// The files the shards' what-grew links (flame graphs, heap profiles), as the merged folder
+    /// holds them: merged path → the shard's file. Each keeps the name its shard gave it — a row
+    /// is judged on one shard, so two shards never name the same (row, scale).
+    public let attachments: [String: String]
 
     /// Reads each shard folder's `check.json` and checks them against each other: a corrupt one,
     /// one that is not its folder's shard, another baseline or thresholds, or a row judged twice
@@ -71,13 +78,48 @@ public struct CheckMerge: Sendable {
         let ordered = records.keys.sorted().compactMap { records[$0] }
         let missing = (1...max(1, merge.shardCount)).filter { records[$0] == nil }
         let findings = ordered.flatMap(\.findings)
-        result = CheckRecord(
-            verdict: !findings.isEmpty ? .failed : missing.isEmpty ? .passed : .partial,
+        // A shard that had rows and judged no cell said "not comparable" itself: its rows were
+        // not judged, so the merge is no pass either — nor partial, which a rerun would fix.
+        let unjudged = ordered.contains { $0.verdict == .notComparable }
+        var result = CheckRecord(
+            verdict: !findings.isEmpty ? .failed : unjudged ? .notComparable : missing.isEmpty ? .passed : .partial,
             baseline: check.baseline, baselineDigest: check.baselineDigest,
             thresholdsDigest: firstThresholds?.digest ?? "",
             revision: merge.plan.revision, planID: merge.plan.planID, shards: merge.shardCount,
             sites: ordered.flatMap(\.sites), missingShards: missing, findings: findings,
             judgements: ordered.flatMap(\.judgements), notes: Self.notes(of: ordered, shards: merge.shardCount))
+        let folders = Dictionary(
+            merge.shards.map { ($0.stamp.shard, $0.folder) }, uniquingKeysWith: { first, _ in first })
+        let whatGrew = Self.whatGrew(of: records, folders: folders)
+        result.whatGrew = whatGrew.records.isEmpty ? nil : whatGrew.records
+        self.result = result
+        attachments = whatGrew.attachments
+    }
+
+    /// Every shard's what-grew, in shard order, with the files it links that its folder holds
+    /// (a link to a file the shard folder lacks — an artifact upload that left it out — is dropped,
+    /// not left dangling).
+    static func whatGrew(
+        of records: [Int: CheckRecord], folders: [Int: String]
+    ) -> (records: [WhatGrew], attachments: [String: String]) {
+        var merged: [WhatGrew] = []
+        var attachments: [String: String] = [:]
+        for shard in records.keys.sorted() {
+            for var whatGrew in records[shard]?.whatGrew ?? [] {
+                func attach(_ link: String?) -> String? {
+                    guard let link, let folder = folders[shard],
+                        FileManager.default.fileExists(atPath: folder + "/" + link)
+                    else { return nil }
+                    attachments[link] = folder + "/" + link
+                    return link
+                }
+                whatGrew.flameGraph = attach(whatGrew.flameGraph)
+                whatGrew.headProfile = attach(whatGrew.headProfile)
+                whatGrew.baseProfile = attach(whatGrew.baseProfile)
+                merged.append(whatGrew)
+            }
+        }
+        return (merged, attachments)
     }
 
     /// Each shard's notes once: a note every shard wrote (the A/B's base, a CPU unlike the
@@ -127,10 +169,16 @@ public struct CheckMerge: Sendable {
             lines.append(
                 "**Partial — not a pass**: no regression in the \(records.count) of \(shards) shards judged (\(cells) cells); the rows of \(result.missingShards.map { "shard \($0)/\(shards)" }.joined(separator: ", ")) were not judged."
             )
+        case .notComparable:
+            lines.append("**Not comparable — not a pass**: \(notComparable ?? "no cell could be judged").")
         }
         lines.append("")
+        let report = result.report
         for shard in records.keys.sorted() {
-            for finding in records[shard]?.findings ?? [] { lines.append("- \(finding) — shard \(shard)/\(shards)") }
+            for finding in records[shard]?.findings ?? [] {
+                lines.append("- \(finding) — shard \(shard)/\(shards)")
+                lines += report.whatGrewLines(under: finding)
+            }
         }
         for index in result.missingShards {
             lines.append(
@@ -163,6 +211,31 @@ public struct CheckMerge: Sendable {
         }
         lines.append("")
         for (index, testbed) in testbeds.enumerated() { lines.append("Testbed \(index + 1): \(testbed).") }
-        return (lines + result.report.notesAndCells()).joined(separator: "\n") + "\n"
+        return (lines + report.notesAndCells()).joined(separator: "\n") + "\n"
+    }
+
+    /// What `merge` writes beside the merged rows: `check.md`, `check.json` and the files the
+    /// what-grew links (read from the shard folders now, so a file that cannot be read stops the
+    /// merge before anything is written).
+    public func files(title: String) throws(BenchError) -> [String: Data] {
+        var files = ["check.md": Data(markdown(title: title).utf8), CheckRecord.fileName: try result.encoded()]
+        for (name, source) in attachments {
+            guard let contents = FileManager.default.contents(atPath: source) else {
+                throw BenchError(.io, "cannot read \(source), which a shard's what grew links")
+            }
+            files[name] = contents
+        }
+        return files
+    }
+
+    /// Why the merge is not comparable: each shard that had rows and judged no cell, with its
+    /// reason (nil when none did).
+    public var notComparable: String? {
+        let shards = merge.shardCount
+        let unjudged = records.keys.sorted().compactMap { index -> String? in
+            guard let record = records[index], record.verdict == .notComparable else { return nil }
+            return "shard \(index)/\(shards) judged no cell — \(record.report.unjudgedReason)"
+        }
+        return unjudged.isEmpty ? nil : unjudged.joined(separator: "; ")
     }
 }

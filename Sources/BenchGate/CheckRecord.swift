@@ -22,6 +22,8 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         case passed, failed
         /// No regression in the judgements present, but a shard's are missing: not a pass.
         case partial
+        /// No regression, but rows to judge and no cell judged (``GateReport/notComparable``).
+        case notComparable = "not-comparable"
     }
 
     /// One machine's part: which shard (nil unsharded), the host, its testbed, the baseline rows
@@ -72,7 +74,7 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         planID: String?, shard: ShardSpec?, environment: HostEnvironment, rows: [RowID]
     ) {
         formatVersion = Self.currentFormatVersion
-        verdict = report.passed ? .passed : .failed
+        verdict = !report.findings.isEmpty ? .failed : report.notComparable != nil ? .notComparable : .passed
         self.baseline = baseline
         self.baselineDigest = baselineDigest
         thresholdsDigest = Self.digest(thresholds)
@@ -203,7 +205,7 @@ extension Finding: Codable {
 extension Judgement: Codable {
     enum CodingKeys: String, CodingKey {
         case scenario, scale, metric, unit, against, before, after, worsening, p, marginP, beforeCount, afterCount,
-            alpha, minEffect, outcome
+            alpha, minEffect, outcome, baselineRuns
     }
 
     public init(from decoder: Decoder) throws {
@@ -222,7 +224,8 @@ extension Judgement: Codable {
             afterCount: try container.decode(Int.self, forKey: .afterCount),
             alpha: try container.decode(Double.self, forKey: .alpha),
             minEffect: try container.decode(Double.self, forKey: .minEffect),
-            outcome: try container.decode(Outcome.self, forKey: .outcome))
+            outcome: try container.decode(Outcome.self, forKey: .outcome),
+            baselineRuns: try container.decodeIfPresent(BaselineRunSpread.self, forKey: .baselineRuns))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -247,6 +250,7 @@ extension Judgement: Codable {
         try container.encode(alpha, forKey: .alpha)
         try container.encode(minEffect, forKey: .minEffect)
         try container.encode(outcome, forKey: .outcome)
+        try container.encodeIfPresent(baselineRuns, forKey: .baselineRuns)
     }
 
     private static func decodeWorsening(_ container: KeyedDecodingContainer<CodingKeys>) throws -> Double {

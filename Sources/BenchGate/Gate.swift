@@ -51,6 +51,9 @@ public struct Gate: Sendable {
         let machineDifferences = baseline.figureInputDifferences(head.document.environment)
         let inputDifferences = base == nil ? machineDifferences : []
         var unjudgedForInputs = 0
+        // Baseline cells that gate with no between-run spread to judge them against (a one-run
+        // baseline, or a metric only one run measured): judged as before format 3, said once.
+        var judgedWithoutRunSpread = 0
         for entry in baseline.entries {
             guard let summary = head.summaries.summary(entry.scenario, scale: entry.scale) else {
                 report.findings.append(
@@ -103,12 +106,18 @@ public struct Gate: Sendable {
                 }
                 let judgement = judge(
                     metric, scenario: entry.scenario, scale: entry.scale, before: before,
-                    after: summary.samples(metric), against: .baseline)
+                    after: summary.samples(metric), against: .baseline,
+                    runs: baseline.runSpread(entry, metric: metric.key))
                 guard base != nil else {
                     // Recorded with other inputs (socket-buffer sysctls, cores, kernel, library
                     // versions): not a fair reference, so the cell moves to same-job — which,
                     // with no base revision in this job, means not judged, said in a note.
-                    if inputDifferences.isEmpty { report.add(judgement) } else { unjudgedForInputs += 1 }
+                    if inputDifferences.isEmpty {
+                        report.add(judgement)
+                        if judgement.baselineRuns == nil { judgedWithoutRunSpread += 1 }
+                    } else {
+                        unjudgedForInputs += 1
+                    }
                     continue
                 }
                 // With a base revision in the job every cell is judged against it: a baseline
@@ -127,6 +136,11 @@ public struct Gate: Sendable {
             }
         }
         guard let base else {
+            if judgedWithoutRunSpread > 0 {
+                report.notes.append(
+                    "\(Self.unknownRunSpreadNote): \(judgedWithoutRunSpread) machine-stable cells judged against \(baseline.knowsRunSpread ? "one run's repeats (the other runs have no figures for them)" : "one run's repeats alone (the baseline was recorded from one run\(baseline.runs == nil ? ", format \(Baseline.singleRunFormatVersion)" : ""))"), as before — a shift between runs beyond the minimum effect reads as a regression (make baseline records \(BaselineRecording.standardRunCount) runs)"
+                )
+            }
             if unjudgedForInputs > 0 {
                 report.notes.append(
                     "\(unjudgedForInputs) machine-stable cells not judged: the baseline was recorded with other inputs (\(inputDifferences.joined(separator: "; "))) — they need a base revision in the job (check --against REV), or a baseline recorded here"
@@ -191,6 +205,7 @@ public struct Gate: Sendable {
                     summary, against: other, head: head, base: base, verdictsSeen: &verdictsSeen, into: &report)
             }
         }
+        report.newRows = newRows
         if !newRows.isEmpty {
             report.notes.append(
                 "new (not judged: neither the baseline nor the base revision has it): \(newRows.joined(separator: ", "))"
@@ -318,10 +333,18 @@ public struct Gate: Sendable {
     /// maximum, where the regression test is the same as with a fixed count.
     public static let settleAlpha = 0.05
 
+    /// How check.md's note on baseline cells judged without a between-run spread begins (and the
+    /// one stderr line `check` prints for it).
+    public static let unknownRunSpreadNote = "the baseline's between-run spread is unknown"
+
     /// Tests one metric: significance of the worsening and its size, and whether it is shown to
-    /// be smaller than the metric's minimum effect.
+    /// be smaller than the metric's minimum effect. With `runs` (a baseline recorded from several
+    /// runs; `before` their pooled repeats) the size is measured from the worst run's median, so
+    /// a regression must lie past it by more than the minimum effect, an improvement past the
+    /// best run's.
     public func judge(
-        _ metric: Metric, scenario: RowID, scale: Double, before: [Double], after: [Double], against: Thresholds.Judge
+        _ metric: Metric, scenario: RowID, scale: Double, before: [Double], after: [Double], against: Thresholds.Judge,
+        runs: BaselineRunSpread? = nil
     ) -> Judgement {
         let alpha = thresholds.alpha(against: against)
         let minEffect = max(
@@ -333,6 +356,7 @@ public struct Gate: Sendable {
             worsening: 0, p: 1, alpha: alpha, minEffect: minEffect, outcome: .unchanged)
         judgement.beforeCount = before.count
         judgement.afterCount = after.count
+        judgement.baselineRuns = runs
         guard !after.isEmpty else {
             judgement.outcome = .untestable
             return judgement
@@ -347,12 +371,26 @@ public struct Gate: Sendable {
             ? MannWhitney.pGreater(after, than: before) : MannWhitney.pGreater(before, than: after)
         judgement.marginP = Self.marginP(
             before: before, after: after, minEffect: minEffect, higherIsBetter: metric.higherIsBetter)
+        // The size of the change: from the pooled median, or, across recorded runs, from the run
+        // median on the far side (a shift the baseline's own runs showed is no change).
+        let worseningPastRuns =
+            runs.map {
+                Self.worsening(
+                    before: $0.edge(higherIsBetter: metric.higherIsBetter), after: judgement.after,
+                    higherIsBetter: metric.higherIsBetter)
+            } ?? judgement.worsening
+        let improvementPastRuns =
+            runs.map {
+                -Self.worsening(
+                    before: $0.edge(higherIsBetter: metric.higherIsBetter, forImprovement: true),
+                    after: judgement.after, higherIsBetter: metric.higherIsBetter)
+            } ?? -judgement.worsening
         if MannWhitney.smallestP(before.count, after.count) < alpha, judgement.p < alpha,
-            judgement.worsening > minEffect
+            worseningPastRuns > minEffect
         {
             judgement.outcome = .regression
         } else if MannWhitney.smallestP(before.count, after.count) < alpha, improvementP < alpha,
-            -judgement.worsening > minEffect
+            improvementPastRuns > minEffect
         {
             judgement.outcome = .improvement
         } else if judgement.marginP <= Self.settleAlpha {

@@ -11,7 +11,34 @@ public struct GateReport: Sendable {
     /// (``WhatGrewProfiler``), shown under the finding; never part of the verdict.
     public var whatGrew: [WhatGrew] = []
 
-    public var passed: Bool { findings.isEmpty }
+    /// The rows (`row ×scale`) neither the baseline nor the base revision has: listed as new,
+    /// never judged — nothing a check could have compared them with (set by ``Gate``).
+    public var newRows: [String] = []
+    /// Set when a check that had something to judge judged no cell (``nothingJudged(rowsRun:)``):
+    /// then it neither passes nor fails — it says no, *not comparable*, with this line.
+    public var notComparable: String?
+
+    public var passed: Bool { findings.isEmpty && notComparable == nil }
+
+    /// Cells the gate came to a judgement on: every cell but those too few repeats left untestable.
+    public var judgedCells: Int { judgements.filter { $0.outcome != .untestable }.count }
+
+    /// Why a check judged nothing, when it did: no finding, no cell judged, and among the
+    /// `rowsRun` rows (`row ×scale`) one that is not new — a check with something to judge that
+    /// judged nothing must not pass ("0 cells judged"). Nil when a cell was judged, a finding was
+    /// made (a status or a missing row is judged too), or every row that ran is new.
+    public func nothingJudged(rowsRun: Int) -> String? {
+        guard findings.isEmpty, judgedCells == 0, rowsRun > newRows.count else { return nil }
+        return "no cell could be judged — \(unjudgedReason)"
+    }
+
+    /// The first line of the notes that says why cells went unjudged (an A/B that was skipped
+    /// comes first: it is usually the cause), else a generic one.
+    public var unjudgedReason: String {
+        notes.first { note in
+            ["skipped", "not judged", "too few repeats", "not compared"].contains { note.contains($0) }
+        } ?? "no row had figures on both sides to compare"
+    }
 
     mutating func add(_ judgement: Judgement) {
         judgements.append(judgement)
@@ -26,7 +53,10 @@ public struct GateReport: Sendable {
     /// `check.md`: the verdict, the findings, then every judged cell.
     public func markdown(title: String) -> String {
         var lines = [
-            "# \(title)", "", passed ? "**Passed**: no regression." : "**Failed**: \(findings.count) regression(s).",
+            "# \(title)", "",
+            !findings.isEmpty
+                ? "**Failed**: \(findings.count) regression(s)."
+                : notComparable.map { "**Not comparable** — not a pass: \($0)." } ?? "**Passed**: no regression.",
             "",
         ]
         for finding in findings {
@@ -68,7 +98,7 @@ public struct GateReport: Sendable {
         ]
         for j in judgements {
             lines.append(
-                "| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.against.rawValue) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.4f", j.marginP)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.beforeCount) / \(j.afterCount) | \(j.outcome.rawValue) |"
+                "| `\(j.scenario)` | \(Format.scale(j.scale)) | \(j.metric) | \(j.referenceText) | \(Format.value(j.before, unit: j.unit)) | \(Format.value(j.after, unit: j.unit)) | \(j.changeText) | \(String(format: "%.4f", j.p)) | \(String(format: "%.4f", j.marginP)) | \(String(format: "%.0f%%", j.minEffect * 100)) | \(j.beforeCount) / \(j.afterCount) | \(j.outcome.rawValue) |"
             )
         }
         return lines

@@ -37,6 +37,9 @@ public struct Judgement: Sendable, Equatable {
     public var alpha: Double
     public var minEffect: Double
     public var outcome: Outcome
+    /// For a cell judged against a baseline of several runs: each run's median. The cell is a
+    /// regression only past the worst of them by more than `minEffect` (``BaselineRunSpread``).
+    public var baselineRuns: BaselineRunSpread? = nil
 
     /// Whether more repeats could still change what the gate says of this cell: settled cells are
     /// an improvement, shown within the margin, or out of reach of a regression at the maximum
@@ -49,13 +52,30 @@ public struct Judgement: Sendable, Equatable {
             ? "from 0" : String(format: "%.1f%% %@", abs(worsening) * 100, worsening > 0 ? "worse" : "better")
     }
 
+    /// What the cell was judged against, in a few words: check.md's *against* column.
+    public var referenceText: String {
+        guard let baselineRuns else { return against.rawValue }
+        return "\(against.rawValue) (\(baselineRuns.text(unit: unit)))"
+    }
+
     var finding: Finding {
-        let source = against == .baseline ? "vs baseline" : "vs base revision, same job"
+        guard let baselineRuns else {
+            let source = against == .baseline ? "vs baseline" : "vs base revision, same job"
+            return Finding(
+                scenario: scenario, scale: scale, metric: metric,
+                baseline: Format.value(before, unit: unit), now: Format.value(after, unit: unit),
+                rule: String(
+                    format: "%@, Mann–Whitney p = %.4f < %.2g and > %.0f%% worse; %@", changeText, p, alpha,
+                    minEffect * 100, source))
+        }
+        let edge = baselineRuns.edge(higherIsBetter: Metric.named(metric)?.higherIsBetter ?? false)
         return Finding(
             scenario: scenario, scale: scale, metric: metric,
             baseline: Format.value(before, unit: unit), now: Format.value(after, unit: unit),
             rule: String(
-                format: "%@, Mann–Whitney p = %.4f < %.2g and > %.0f%% worse; %@", changeText, p, alpha,
-                minEffect * 100, source))
+                format:
+                    "%@, Mann–Whitney p = %.4f < %.2g against the %d runs' pooled repeats and > %.0f%% past the worst run's median %@; vs baseline %@",
+                changeText, p, alpha, baselineRuns.runs.count, minEffect * 100, Format.value(edge, unit: unit),
+                baselineRuns.text(unit: unit)))
     }
 }

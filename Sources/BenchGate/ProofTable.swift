@@ -133,7 +133,7 @@ package struct ProofTable {
         let checks = unchanged.count
         var lines = [
             "# Gate proof", "",
-            "Machine: \(environment.cpu), \(environment.cores) cores, kernel \(environment.kernel); commit \(environment.gitCommit); baseline \(baseline). Took \(String(format: "%.1f", minutes)) min."
+            "Machine: \(environment.cpu), \(environment.cores) cores\(environment.childCPUs.map { " (children on CPU \($0))" } ?? ""), kernel \(environment.kernel); commit \(environment.gitCommit); baseline \(baseline). Took \(String(format: "%.1f", minutes)) min."
                 + (scenarios.isEmpty ? "" : " Narrowed to \(scenarios.joined(separator: ", ")) (`--scenario`)."), "",
             "Rates are counts with an exact (Clopper–Pearson) 95 % confidence interval: what the counts rule out, not only what they saw.",
             "",

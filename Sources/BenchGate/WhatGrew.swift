@@ -66,6 +66,9 @@ public struct WhatGrew: Codable, Sendable, Equatable {
     public var flameGraph: String?
     /// Wall time of the profiled repeats and their symbolization.
     public var seconds: Double
+    /// The CPUs the profiled children were pinned to (the check's `--cpus`; absent in a record
+    /// written before they were).
+    public var cpus: ChildCPUs?
 
     public init(
         row: RowID, scale: Double, metrics: [String], outcome: Outcome, problem: String? = nil, sampleLg: Int,
@@ -219,7 +222,7 @@ public struct WhatGrew: Codable, Sendable, Equatable {
     public func markdownLines() -> [String] {
         let label = "\(row) \(Format.scale(scale))"
         let sampled = "sampled 1 allocation per \(Format.bytes(Double(1 << sampleLg))) on average"
-        let timing = String(format: "%.1f s", seconds)
+        let timing = String(format: "%.1f s", seconds) + (cpus.map { " on CPU \($0)" } ?? "")
         switch outcome {
         case .notProfiled:
             return ["  - what grew: not profiled — \(problem ?? "no profile")"]

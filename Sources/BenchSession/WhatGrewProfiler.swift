@@ -34,6 +34,10 @@ public struct WhatGrewProfiler {
     /// The most (row, scale) pairs profiled in one check.
     public var maximumRows = Self.defaultMaximumRows
     public var sampleLg = WhatGrew.sampleLg
+    /// The CPUs the profiled children are pinned to: the check's (`check --cpus`, recorded in its
+    /// run.json as `childCPUs`), so a profiled repeat has the parallelism — NIO event loops,
+    /// threads, their heaps — of the repeats whose finding it explains.
+    public var cpus: ChildCPUs? = .standard()
 
     /// Two pairs: each costs two child runs and four `jeprof` calls (~4 s each on a 38 MB release
     /// binary here), on a check that is already failing.
@@ -105,6 +109,7 @@ public struct WhatGrewProfiler {
 
     func profile(row: RowID, scale: Double, metrics: [String]) -> WhatGrew {
         var whatGrew = WhatGrew(row: row, scale: scale, metrics: metrics, outcome: .notProfiled, sampleLg: sampleLg)
+        whatGrew.cpus = cpus
         let headDump: Dumped
         switch profiledRepeat(of: head, side: "head", row: row, scale: scale) {
         case .failure(let error):
@@ -257,10 +262,7 @@ public struct WhatGrewProfiler {
         } catch {
             return .failure(AttributionError(message: "cannot create \(sideDirectory): \(error.localizedDescription)"))
         }
-        var limits = ChildLimits()
-        limits.sampleIntervalMs = side.document.sampleIntervalMs
-        limits.memoryCapBytes = side.document.memoryCapBytes
-        limits.timeoutS = side.document.timeoutS
+        let limits = self.limits(for: side)
         var runner = BenchRunner(
             catalog: side.catalog, limits: limits, cacheDirectory: cacheDirectory, interruption: interruption)
         runner.attributionDirectory = sideDirectory
@@ -286,6 +288,16 @@ public struct WhatGrewProfiler {
                 heap: heap, executable: executable, row: row, scale: scale,
                 profiledAllocatedBytes: record.metrics["profile_allocated_bytes"].map { Int($0) },
                 peakAllocatedBytes: record.peaks.allocated))
+    }
+
+    /// A profiled child's limits: the side's recorded sampling, cap and timeout, on ``cpus``.
+    func limits(for side: Side) -> ChildLimits {
+        var limits = ChildLimits()
+        limits.sampleIntervalMs = side.document.sampleIntervalMs
+        limits.memoryCapBytes = side.document.memoryCapBytes
+        limits.timeoutS = side.document.timeoutS
+        limits.cpus = cpus
+        return limits
     }
 
     /// `4`, `0.5`: as the run folder's log names write a scale.

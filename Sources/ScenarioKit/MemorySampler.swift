@@ -66,7 +66,7 @@ final class MemorySampler: @unchecked Sendable {
             stopRequested.store(true, ordering: .releasing)
             finished.wait()
         }
-        tick(now: MonotonicClock.nanoseconds())
+        tick(now: MonotonicClock.nanoseconds(), final: true)
         emit(now: MonotonicClock.nanoseconds())
         var result = summary
         result.meanTickMicroseconds = summary.ticks > 0 ? Double(tickNanoseconds) / Double(summary.ticks) / 1000 : 0
@@ -98,11 +98,12 @@ final class MemorySampler: @unchecked Sendable {
         finished.signal()
     }
 
-    /// One reading; returns the allocated bytes it saw.
+    /// One reading; returns the allocated bytes it saw. `final`: the reading after the scenario
+    /// returned, which the peak profiler dumps whatever its interval.
     @discardableResult
-    private func tick(now: UInt64) -> Int {
+    private func tick(now: UInt64, final: Bool = false) -> Int {
         let reading = stats.read()
-        profiler?.observe(allocated: reading.allocated, now: now)
+        profiler?.observe(allocated: reading.allocated, now: now, final: final)
         window.formMaximum(reading)
         summary.peaks.formMaximum(reading)
         context.gauges.visitEach { gauge in

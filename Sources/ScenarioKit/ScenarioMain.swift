@@ -132,9 +132,10 @@ enum ScenarioMain {
             gaugeMaxima: context.gauges.maxima, metrics: context.metricsSnapshot(), verification: verification,
             samplerTicks: summary.ticks, samplerTickUs: summary.meanTickMicroseconds)
         if let profiler {
-            // How close the attributed profile is to the peak: its allocated bytes against the peak's.
-            result.metrics["profile_allocated_bytes"] = Double(profiler.dumpedAllocated)
-            result.metrics["profile_dumps"] = Double(profiler.dumps)
+            // How close the attributed profile is to the peak (its allocated bytes against the
+            // peak's), and what the dumps cost. The sampler's last reading, taken above once the
+            // scenario returned, was dumped whatever the interval if it passed the step.
+            result.metrics.merge(profiler.metrics) { $1 }
         }
         if !onSystemAllocator {
             result.allocations = operationsAfter.allocations - operationsBefore.allocations

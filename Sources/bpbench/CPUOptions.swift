@@ -2,7 +2,7 @@ import ArgumentParser
 import BenchModel
 import BenchSystem
 
-/// `--cpus`, shared by `run`, `check` and `plan`: the CPUs the children are pinned to
+/// `--cpus`, shared by `run`, `check`, `gate-proof` and `plan`: the CPUs the children are pinned to
 /// (``ChildCPUs``), one spelling and one resolution against the CPUs this process may run on.
 struct CPUOptions: ParsableArguments {
     @Option(
@@ -16,5 +16,13 @@ struct CPUOptions: ParsableArguments {
     /// file's), checked against this machine, else the default.
     func apply(to limits: inout ChildLimits) throws(BenchError) {
         limits.cpus = try ChildCPUs.resolve(cpus ?? limits.cpus.map(\.description))
+    }
+
+    /// The CPUs for children that repeat a recorded run (`check --run`'s what-grew repeats):
+    /// `--cpus` when given, else the set the run recorded when this machine has it (a run from
+    /// another machine may name CPUs this one lacks), else the default.
+    func resolve(repeating recorded: ChildCPUs?) throws(BenchError) -> ChildCPUs {
+        if cpus == nil, let recorded, let here = try? ChildCPUs.resolve(recorded.description) { return here }
+        return try ChildCPUs.resolve(cpus)
     }
 }

@@ -24,8 +24,8 @@ struct CheckCommand: ParsableCommand {
             bpbench plan --check … --out P, then on each machine bpbench check --plan P --shard I/N (or --shards N \
             with the index from the environment), then bpbench merge SHARD… --out DIR for one verdict.
             Exit codes: 0 pass; 1 regression (one line each); 64 usage; 65 not comparable with the \
-            baseline, a plan of another revision or baseline, or a corrupt baseline or thresholds file; 66 missing \
-            baseline or run; 130 interrupted.
+            baseline, no cell could be judged (check.md says why), a plan of another revision or baseline, or a \
+            corrupt baseline or thresholds file; 66 missing baseline or run; 130 interrupted.
             """)
 
     @OptionGroup var project: ProjectOptions
@@ -125,7 +125,8 @@ struct CheckCommand: ParsableCommand {
                 }
                 whatGrew(
                     &report, head: .init(catalog: catalog, document: document), base: baseSide, directory: directory,
-                    interruption: nil)
+                    cpus: try pinning.resolve(repeating: document.environment.childCPUs), interruption: nil)
+                report.notComparable = report.nothingJudged(rowsRun: Self.rowsRun(document))
                 let record = CheckRecord(
                     report: report, baseline: baselinePath, baselineDigest: Self.digest(ofFile: baselinePath),
                     thresholds: limits,
@@ -219,7 +220,8 @@ struct CheckCommand: ParsableCommand {
             whatGrew(
                 &result.report, head: .init(catalog: catalog, document: result.head.document),
                 base: base.flatMap { base in result.base.map { .init(catalog: base.catalog, document: $0.document) } },
-                directory: directory, interruption: interruption)
+                directory: directory, cpus: head.limits.cpus, interruption: interruption)
+            result.report.notComparable = result.report.nothingJudged(rowsRun: Self.rowsRun(result.head.document))
             // Reports/latest only ever leads to a folder inside Reports/ (as run's does).
             try folder.pointLatest(reports)
             let environment = result.head.document.environment
@@ -239,8 +241,17 @@ struct CheckCommand: ParsableCommand {
                 report.markdown(title: "bpbench check against \(outcome.record.baseline)"), to: directory + "/check.md")
         }
         for note in report.notes { print("note: \(note)") }
+        if let note = report.notes.first(where: { $0.hasPrefix(Gate.unknownRunSpreadNote) }) {
+            FileHandle.standardError.write(Data("bpbench: warning: \(note)\n".utf8))
+        }
+        if let notComparable = report.notComparable {
+            // check.md and check.json say so too; the line is the verdict file's reason.
+            try reportingErrors { () throws -> Void in
+                throw BenchError(.data, "not comparable: \(notComparable) (\(directory)/check.md)")
+            }
+        }
         if report.passed {
-            print("check passed: no regression (\(report.judgements.count) cells judged; \(directory)/check.md)")
+            print("check passed: no regression (\(report.judgedCells) cells judged; \(directory)/check.md)")
             return
         }
         print("check FAILED: \(report.findings.count) regression(s) (\(directory)/check.md)")
@@ -250,10 +261,11 @@ struct CheckCommand: ParsableCommand {
 
     /// On memory findings, unless `--no-what-grew`: one heap-profiled repeat of each side per
     /// regressed (row, scale), at most `--what-grew-rows`, and the stacks that grew into
-    /// `report.whatGrew` (never into its verdict). Nothing runs without a memory finding.
+    /// `report.whatGrew` (never into its verdict). Nothing runs without a memory finding. The
+    /// profiled children run on `cpus`, the set the check's own children ran on.
     func whatGrew(
         _ report: inout GateReport, head: WhatGrewProfiler.Side, base: WhatGrewProfiler.Side?, directory: String,
-        interruption: Interruption?
+        cpus: ChildCPUs?, interruption: Interruption?
     ) {
         guard !noWhatGrew, report.findings.contains(where: WhatGrewProfiler.isMemoryFinding) else { return }
         if !quiet { print("what grew: heap-profiling the regressed memory rows (one repeat a side)…") }
@@ -262,6 +274,7 @@ struct CheckCommand: ParsableCommand {
             head: head, base: base, directory: directory,
             cacheDirectory: RunFolder.Reports(projectRoot: head.catalog.projectRoot).cache, interruption: interruption)
         profiler.maximumRows = whatGrewRows
+        profiler.cpus = cpus
         report.whatGrew = profiler.investigate(report)
         if !quiet {
             let profiled = report.whatGrew.filter { $0.outcome != .notProfiled }.count
@@ -372,6 +385,11 @@ struct CheckCommand: ParsableCommand {
             baselinePath: baselinePath, baseline: restricted, entries: entries, plan: plan, injected: check.injected,
             selectedRows: Set(rows),
             rows: rows, limits: file.limits.childLimits, shard: (file, spec))
+    }
+
+    /// How many rows (`row ×scale`) a run recorded: what a check had to judge.
+    static func rowsRun(_ document: RunDocument) -> Int {
+        Set(document.records.map { "\($0.scenario) \($0.scale)" }).count
     }
 
     /// The baseline's rows in its order, each once.

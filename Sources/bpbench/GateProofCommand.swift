@@ -54,6 +54,8 @@ struct GateProofCommand: ParsableCommand {
     )
     var fixedRepeats = false
 
+    @OptionGroup var pinning: CPUOptions
+
     @Flag(help: "No progress lines.")
     var quiet = false
 
@@ -67,11 +69,15 @@ struct GateProofCommand: ParsableCommand {
             }
             let limits = try GateSession.thresholds(thresholds, project: catalog)
             let proof = try ProofSpec.load(spec).narrowed(to: scenarios)
+            // Every check of the proof — unchanged and injected, both sides — pins its children
+            // to one set, resolved (and refused, 64) before anything runs.
+            let cpus = try ChildCPUs.resolve(pinning.cpus)
             let interruption = Interruption()
             interruption.install()
-            let session = GateSession(
+            var session = GateSession(
                 project: catalog, baseline: baselineFile, thresholds: limits, interruption: interruption, quiet: true,
                 adaptive: !fixedRepeats)
+            session.cpus = cpus
             let entries = try session.entries(in: catalog, only: scenarios.isEmpty ? nil : scenarios)
             // Everything the proof file names is checked before anything runs or is written.
             try proof.validate(path: spec, projectRoot: catalog.projectRoot, entries: entries)
@@ -83,7 +89,7 @@ struct GateProofCommand: ParsableCommand {
             let directory = try RunFolder.create(out: out, in: RunFolder.Reports(projectRoot: catalog.projectRoot)).path
             var table = ProofTable()
             let started = Date()
-            let environment = HostEnvironment.capture(projectRoot: catalog.projectRoot)
+            let environment = HostEnvironment.capture(projectRoot: catalog.projectRoot, childCPUs: cpus)
             // Written after every step, so a proof cut short still shows what it measured.
             func save(final: Bool) throws(BenchError) {
                 let text = table.markdown(
@@ -95,10 +101,11 @@ struct GateProofCommand: ParsableCommand {
             for (index, cell) in proof.cells.enumerated() {
                 guard let entry = entries.first(where: { $0.name == cell.scenario }) else { continue }
                 let head = try Self.head(of: cell, entry: entry, catalog: catalog, spec: spec, log: say)
-                let cellSession = GateSession(
+                var cellSession = GateSession(
                     project: head.catalog, baseline: baselineFile.restricted(to: RowID(scenario: cell.scenario)),
                     thresholds: limits,
                     interruption: interruption, quiet: true, adaptive: !fixedRepeats)
+                cellSession.cpus = cpus
                 let basePlan = try cellSession.plan([entry], overrides: [])
                 var overrides: [String] = []
                 if case .parameters(let parameters) = cell.injection, let factor = cell.factor {

@@ -2,6 +2,7 @@ import ArgumentParser
 import BenchGate
 import BenchProtocol
 import BenchReport
+import BenchSystem
 import Foundation
 
 /// `bpbench merge SHARD… --out DIR`: the shard folders of one plan as one run folder and one
@@ -21,7 +22,10 @@ struct MergeCommand: ParsableCommand {
             (check.json) are combined into one verdict, merged/check.md and merged/check.json, and the exit code is \
             check's: 0 passed (every shard judged, no regression); 1 a regression in any shard (one line each); \
             3 partial — no regression in the shards judged, but a shard's judgements are missing (never a pass); \
-            65 shards of different plans, revisions, baselines or thresholds, a row judged twice, a corrupt check.json.
+            65 shards of different plans, revisions, baselines or thresholds, a row judged twice, a corrupt check.json \
+            (nothing merged) — or, merged, a shard that had rows judged no cell (not comparable, one line). \
+            The shards' what grew (memory findings' heap-profile diffs) is in the merged check.md and check.json, \
+            its flame graphs and profiles copied beside them.
             """)
 
     @Argument(help: "The shard folders (bpbench run --plan FILE --shard I/N --out DIR).")
@@ -44,13 +48,9 @@ struct MergeCommand: ParsableCommand {
             let merge = try ShardMerge(folders: folders)
             // A check's shards: their judgements are read and checked before anything is written.
             let check = merge.plan.check == nil ? nil : try CheckMerge(merge)
-            var files: [String: Data] = [:]
-            if let check {
-                files["check.md"] = Data(
-                    check.markdown(title: "bpbench check — \(merge.shards.count) of \(merge.shardCount) shards merged")
-                        .utf8)
-                files[CheckRecord.fileName] = try check.result.encoded()
-            }
+            let files =
+                try check?.files(title: "bpbench check — \(merge.shards.count) of \(merge.shardCount) shards merged")
+                ?? [:]
             try merge.write(to: out, formats: formats, files: files)
             return (merge, check)
         }
@@ -87,7 +87,7 @@ struct MergeCommand: ParsableCommand {
         case .failed:
             print("check FAILED: \(result.findings.count) regression(s) (\(out)/check.md)")
             for finding in result.findings { print("  - \(finding)") }
-        case .partial:
+        case .partial, .notComparable:
             break
         }
         if !result.missingShards.isEmpty {
@@ -101,6 +101,12 @@ struct MergeCommand: ParsableCommand {
         case .passed: return
         case .failed: throw ExitCode(1)
         case .partial: throw ExitCode(Self.partialExitCode)
+        case .notComparable:
+            // After the merge was written: the line names the shards whose rows went unjudged.
+            try reportingErrors { () throws -> Void in
+                throw BenchError(
+                    .data, "not comparable: \(check.notComparable ?? "no cell could be judged") (\(out)/check.md)")
+            }
         }
     }
 }

@@ -66,33 +66,76 @@ struct ReportCommand: ParsableCommand {
     }
 }
 
-/// `bpbench baseline update`: write the baseline from a run, atomically.
+/// `bpbench baseline update`: write the baseline from separate runs of one plan, atomically.
 struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseline", abstract: "Manage the committed baseline.", subcommands: [Update.self])
 
     struct Update: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "update", abstract: "Write the baseline from a run (default: Reports/latest).")
+            commandName: "update",
+            abstract:
+                "Write the baseline from separate runs of one plan (default: the \(BaselineRecording.standardRunCount) most recent runs of the latest run's plan and revision).",
+            discussion: """
+                Each cell keeps every run's repeats, so a check without a base revision judges it against the \
+                spread between the runs: a regression only past the worst run's median by more than the \
+                minimum effect. The runs must share their plan, revision and child CPU count (else 65).
+                """)
 
         @OptionGroup var project: ProjectOptions
 
-        @Option(name: .customLong("run"), help: "The run folder (default: Reports/latest).")
-        var runFolder: String?
+        @Option(
+            name: .customLong("run"),
+            help:
+                "A run folder to record (repeatable, one per separate run; default: the most recent --runs runs in Reports/runs of the plan, revision and CPU set Reports/latest ran)."
+        )
+        var runFolders: [String] = []
+
+        @Option(
+            help: ArgumentHelp(
+                "How many separate runs to record (default \(BaselineRecording.standardRunCount); with --run, as many as given). Fewer found: 66.",
+                valueName: "N"))
+        var runs: Int?
 
         @Option(help: "The baseline file to write.")
         var baseline: String = "Reports/baseline.json"
 
         func run() throws {
             try reportingErrors {
-                let directory = try resolveRunDirectory(runFolder, project: project)
-                let document = try RunFolder(existing: directory).load()
-                guard !document.interrupted else {
-                    throw BenchError(.data, "\(directory) is an interrupted run; refusing to make it the baseline")
+                if let runs, runs < 1 { throw BenchError(.usage, "--runs takes a count ≥ 1, got \(runs)") }
+                let recording: BaselineRecording
+                if runFolders.isEmpty {
+                    let reports = RunFolder.Reports(projectRoot: try project.catalog().projectRoot)
+                    recording = try BaselineRecording.mostRecent(
+                        runs ?? BaselineRecording.standardRunCount, like: try reports.runFolder(nil).path,
+                        in: reports.runs)
+                } else {
+                    let asked = runs ?? runFolders.count
+                    guard runFolders.count >= asked else {
+                        throw BenchError(
+                            .noInput, "--runs \(asked) asks for \(asked) runs; \(runFolders.count) --run given")
+                    }
+                    var sources: [BaselineRecording.Source] = []
+                    for folder in runFolders {
+                        sources.append(
+                            try BaselineRecording.Source(folder: try resolveRunDirectory(folder, project: project)))
+                    }
+                    recording = try BaselineRecording(sources)
                 }
-                let analysis = RunAnalysis(document)
-                try Baseline(analysis).write(to: baseline)
-                print("wrote \(baseline) from \(directory) (\(analysis.summaries.count) entries)")
+                let file = recording.baseline()
+                try file.write(to: baseline)
+                let ids = recording.sources.map(\.id).joined(separator: ", ")
+                print(
+                    "wrote \(baseline) from \(recording.sources.count) run(s): \(ids) (\(file.entries.count) entries)")
+                for line in BaselineRecording.verdictDisagreements(file) {
+                    print("note: \(line) — recorded inconclusive (the check does not hold the row to a verdict)")
+                }
+                if !file.knowsRunSpread {
+                    FileHandle.standardError.write(
+                        Data(
+                            "bpbench: warning: one run: \(Gate.unknownRunSpreadNote) — its cells are judged against that run's repeats alone (record \(BaselineRecording.standardRunCount): make baseline)\n"
+                                .utf8))
+                }
             }
         }
     }

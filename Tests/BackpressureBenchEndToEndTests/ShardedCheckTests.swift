@@ -26,32 +26,14 @@ final class ShardedCheckTests: ChildProcessTestCase {
 
     /// A judged cell of `row` at ×1, a regression or not.
     static func judgement(_ row: RowID, regression: Bool) -> Judgement {
-        Judgement(
-            scenario: row, scale: 1, metric: "peak_allocated_bytes", unit: .bytes, against: .baseline,
-            before: 3 * 1_048_576, after: regression ? 5 * 1_048_576 : 3 * 1_048_576,
-            worsening: regression ? 0.67 : 0, p: regression ? 0.004 : 0.5, alpha: 0.01, minEffect: 0.1,
-            outcome: regression ? .regression : .unchanged)
+        SyntheticShards.judgement(row, regression: regression)
     }
 
-    /// Writes `check.json` into each shard folder as `check --plan` would: the rows the plan
-    /// gives that shard, one cell per row, a regression in the rows of `regressed`.
+    /// Writes `check.json` into each shard folder as `check --plan` would (``SyntheticShards/judge``).
     static func judge(
         _ folders: [String], plan: PlanFile, regressed: Set<RowID> = [], thresholds: Thresholds = .standard
     ) throws {
-        for folder in folders {
-            let stamp = try ShardStamp.load(folder)
-            let spec = try ShardSpec(index: stamp.shard, count: stamp.shards)
-            let rows = ShardSlicer.checkRows(of: plan, shard: spec)
-            var report = GateReport()
-            for row in rows { report.add(judgement(row, regression: regressed.contains(row))) }
-            report.notes = ["a note every shard writes", "a note of shard \(stamp.shard)"]
-            let document = try RunFolder(existing: folder).load()
-            try CheckRecord(
-                report: report, baseline: "Reports/baseline.json", baselineDigest: plan.check!.baselineDigest,
-                thresholds: thresholds,
-                revision: plan.revision, planID: plan.planID, shard: spec, environment: document.environment, rows: rows
-            ).write(into: folder)
-        }
+        try SyntheticShards.judge(folders, plan: plan, regressed: regressed, thresholds: thresholds)
     }
 
     func merge(

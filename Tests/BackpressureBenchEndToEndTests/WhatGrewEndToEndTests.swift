@@ -98,7 +98,9 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
     func testAHeapRegressionNamesTheFunctionThatGrewWithAFlameGraphOfTheGrowth() throws {
         let runs = try runs()
         let baseline = try baselineFile(runs, rows: false)
-        let checked = try check(runs, head: runs.head, base: runs.base, baseline: baseline, folder: "grew")
+        // --cpus reaches the profiled repeats (they ran on the default set before).
+        let checked = try check(
+            runs, head: runs.head, base: runs.base, baseline: baseline, folder: "grew", extra: ["--cpus", "0"])
         XCTAssertEqual(checked.status, 1, checked.output + checked.error)
         XCTAssertTrue(checked.output.contains("fixture-grow-site ×1 peak_allocated_bytes"), checked.output)
         let markdown = try String(contentsOfFile: checked.directory + "/check.md", encoding: .utf8)
@@ -127,6 +129,9 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
         let record = try XCTUnwrap(try CheckRecord.load(from: checked.directory))
         let whatGrew = try XCTUnwrap(record.whatGrew?.first)
         XCTAssertEqual(whatGrew.outcome, .diffed)
+        XCTAssertEqual(whatGrew.cpus, ChildCPUs([0]), "check --cpus 0")
+        XCTAssertTrue(
+            markdown.contains("one heap-profiled repeat a side, ") && markdown.contains(" on CPU 0;"), markdown)
         XCTAssertTrue(whatGrew.metrics.contains("peak_allocated_bytes"), "\(whatGrew.metrics)")
         let grew = try XCTUnwrap(whatGrew.grew.first)
         XCTAssertEqual(grew.frames.last, "AuditTrail.record")
@@ -202,6 +207,9 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
         let whatGrew = try XCTUnwrap(try CheckRecord.load(from: checked.directory)?.whatGrew?.first)
         XCTAssertEqual(whatGrew.outcome, .headOnly)
         XCTAssertNil(whatGrew.baseProfile)
+        // Without --cpus the profiled repeat runs where the judged repeats ran, as run.json has it.
+        XCTAssertNotNil(runs.head.environment.childCPUs)
+        XCTAssertEqual(whatGrew.cpus, runs.head.environment.childCPUs)
     }
 
     /// A child that crashes under profiling is one line under the finding, and the verdict

@@ -1,10 +1,12 @@
 import Foundation
 
+@testable import BenchGate
 @testable import BenchModel
 @testable import BenchReport
 
 /// Plan files and shard folders made in code (the synthetic run's records cut as `run --plan …
-/// --shard i/n` would cut them): what the shard, merge and sharded-check tests merge.
+/// --shard i/n` would cut them), and their checks' judgements: what the shard, merge and
+/// sharded-check tests merge.
 public enum SyntheticShards {
     /// A plan file of `rows` at `scales`, `repeats` each (interior scales 2), one warm-up per row
     /// at its first scale; `costs` (row → seconds per unit) when given.
@@ -40,6 +42,39 @@ public enum SyntheticShards {
         plan.check = check
         plan.planID = plan.digest()
         return plan
+    }
+
+    /// A judged cell of `row` at ×1 (peak allocated against the baseline), a regression or not.
+    public static func judgement(_ row: RowID, regression: Bool) -> Judgement {
+        Judgement(
+            scenario: row, scale: 1, metric: "peak_allocated_bytes", unit: .bytes, against: .baseline,
+            before: 3 * 1_048_576, after: regression ? 5 * 1_048_576 : 3 * 1_048_576,
+            worsening: regression ? 0.67 : 0, p: regression ? 0.004 : 0.5, alpha: 0.01, minEffect: 0.1,
+            outcome: regression ? .regression : .unchanged)
+    }
+
+    /// Writes `check.json` into each shard folder as `check --plan` would: the rows the plan
+    /// gives that shard, one cell per row, a regression in the rows of `regressed`; `amend`
+    /// changes a shard's report first (what grew, cells not judged).
+    public static func judge(
+        _ folders: [String], plan: PlanFile, regressed: Set<RowID> = [], thresholds: Thresholds = .standard,
+        amend: (_ shard: Int, _ report: inout GateReport) -> Void = { _, _ in }
+    ) throws {
+        for folder in folders {
+            let stamp = try ShardStamp.load(folder)
+            let spec = try ShardSpec(index: stamp.shard, count: stamp.shards)
+            let rows = ShardSlicer.checkRows(of: plan, shard: spec)
+            var report = GateReport()
+            for row in rows { report.add(judgement(row, regression: regressed.contains(row))) }
+            report.notes = ["a note every shard writes", "a note of shard \(stamp.shard)"]
+            amend(stamp.shard, &report)
+            let document = try RunFolder(existing: folder).load()
+            try CheckRecord(
+                report: report, baseline: "Reports/baseline.json", baselineDigest: plan.check!.baselineDigest,
+                thresholds: thresholds,
+                revision: plan.revision, planID: plan.planID, shard: spec, environment: document.environment, rows: rows
+            ).write(into: folder)
+        }
     }
 
     /// Writes shard folders of `plan` cut in `count` from the synthetic run's records, shard

@@ -366,6 +366,9 @@ public struct ShardMerge: Sendable {
             }
             try AtomicFile.write(data + Data("\n".utf8), to: staging + "/merge.json")
             for (name, contents) in files.sorted(by: { $0.key < $1.key }) {
+                // A name may hold folders (a merged check's what-grew/ profiles).
+                let folder = URL(fileURLWithPath: staging + "/" + name).deletingLastPathComponent().path
+                try? fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true)
                 try AtomicFile.write(contents, to: staging + "/" + name)
             }
             try? fileManager.removeItem(atPath: final)  // only ever an empty folder here (checked above)

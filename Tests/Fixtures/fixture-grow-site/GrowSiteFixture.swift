@@ -12,13 +12,15 @@ struct GrowSiteFixture: Scenario {
         "retain_bytes", default: "1KiB", min: 0, help: "bytes Ledger.keep keeps for good from each item")
     static let auditBytes = Param<Int>.bytes(
         "audit_bytes", default: "0", min: 0, help: "bytes AuditTrail.record keeps for good from each item")
+    static let hold = Param<Double>.duration(
+        "hold", default: "10ms", min: 0, help: "how long the kept bytes are held at the end")
     static let kept = GaugeName("kept_bytes")
 
     static let definition = ScenarioDescription(
         name: "fixture-grow-site",
         summary:
             "Test fixture: keeps retain_bytes of every item in Ledger.keep and audit_bytes more in AuditTrail.record",
-        parameters: [items, itemBytes, retainBytes, auditBytes], scale: items, gauges: [kept], hidden: true)
+        parameters: [items, itemBytes, retainBytes, auditBytes, hold], scale: items, gauges: [kept], hidden: true)
 
     static func run(_ context: ScenarioContext) async throws -> VerificationReport {
         let items = context[Self.items]
@@ -35,10 +37,10 @@ struct GrowSiteFixture: Scenario {
             if sequence % 64 == 0 { await Task.yield() }
         }
         context[kept].set(ledger.bytes + audit.bytes)
-        // Hold the peak for 100 ms: the child's peak profiler dumps at most every 20 ms, and in a
-        // release build the 400 items pass in ≈ 9 ms — the fresh-clone CI's profile was taken
-        // before the kept bytes existed (509 KiB sampled against a 5 MiB peak).
-        try await Task.sleep(nanoseconds: 100_000_000)
+        // Held `hold` (default 10 ms, the longest gap between two of the sampler's readings):
+        // the peak profiler dumps within a fast tick of a rise, so a peak held this long is in the
+        // profile however fast it was reached (400 items take ≈ 9 ms in a release build).
+        try await Task.sleep(nanoseconds: UInt64(context[hold] * 1e9))
         withExtendedLifetime((ledger, audit)) {}
         return VerificationReport.compare(
             expected: ItemCodec.expectedChecksum(items: items, itemBytes: itemBytes, ordered: true), received: received)
