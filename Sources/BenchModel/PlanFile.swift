@@ -279,8 +279,8 @@ public struct CostModel: Sendable, Equatable {
     public init(_ document: RunDocument, source: String) {
         self.source = source
         var rates: [String: [Double]] = [:]
-        for record in document.records where record.status == .ok && record.wallS > 0 && record.scale > 0 {
-            rates[record.scenario.description, default: []].append(record.wallS / record.scale)
+        for record in document.records where record.status == .ok && record.observed.wallS > 0 && record.scale > 0 {
+            rates[record.scenario.description, default: []].append(record.observed.wallS / record.scale)
         }
         secondsPerUnit = rates.mapValues { values in
             let sorted = values.sorted()

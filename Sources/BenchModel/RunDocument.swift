@@ -82,9 +82,9 @@ public struct RunDocument: Codable, Sendable, Equatable {
     /// Appends a recorded row; the first child's jemalloc version and options become the run's.
     public mutating func adopt(_ record: RunRecord) {
         records.append(record)
-        if environment.jemallocVersion == "unknown", let version = record.jemallocVersion {
+        if environment.jemallocVersion == "unknown", let version = record.hello?.jemallocVersion {
             environment.jemallocVersion = version
-            environment.mallocConf = record.mallocConf ?? "unknown"
+            environment.mallocConf = record.hello?.mallocConf ?? "unknown"
         }
     }
 }

@@ -3,7 +3,8 @@ import BenchProtocol
 /// Everything known about one scenario × scale × repeat, in one model from child to report:
 /// the row's identity, what the child reported **decoded as sent** (``HelloMessage``,
 /// ``ResultMessage``), and what the parent observed itself (``ParentObservation``). Nothing is
-/// copied from one to the other; the figures reports read are views of those three parts.
+/// copied from one to the other: a figure one part holds is read there (`record.observed.wallS`,
+/// `record.result?.latency`); the views below are only those that combine or default them.
 public struct RunRecord: Codable, Sendable, Equatable {
     // MARK: Identity
 
@@ -67,35 +68,17 @@ public struct RunRecord: Codable, Sendable, Equatable {
     /// samples it streamed, which say how far its heap got (the point of a memory-cap row).
     public var peaks: AllocatorCounters { result?.peaks ?? observed.streamedPeaks ?? AllocatorCounters() }
     public var finalAllocatedBytes: Int { result?.finalAllocated ?? 0 }
-    public var latency: LatencySummary? { result?.latency }
     public var gaugeMaxima: [String: Int] { result?.gaugeMaxima ?? [:] }
     /// The child's metrics, and the harness's own about this row (crash test) on top.
     public var metrics: [String: Double] { (result?.metrics ?? [:]).merging(observed.harnessMetrics) { $1 } }
-    public var verification: VerificationReport? { result?.verification }
     public var samplerTicks: Int { result?.samplerTicks ?? 0 }
     public var samplerTickUs: Double { result?.samplerTickUs ?? 0 }
-    public var jemallocVersion: String? { hello?.jemallocVersion }
-    public var mallocConf: String? { hello?.mallocConf }
 
-    public var exitCode: Int32? { observed.exitCode }
-    public var signal: Int32? { observed.signal }
-    public var wallS: Double { observed.wallS }
-    /// The kernel's peak (`ru_maxrss` from `wait4`), the figure to trust.
-    public var peakRssBytes: Int { observed.peakRssBytes }
-    public var peakRssSampledBytes: Int { observed.peakRssSampledBytes }
-    public var peakHwmBytes: Int { observed.peakHwmBytes }
-    public var userCpuS: Double { observed.userCpuS }
-    public var systemCpuS: Double { observed.systemCpuS }
-    public var killedAtS: Double? { observed.killedAtS }
-    public var rssAtKillBytes: Int? { observed.rssAtKillBytes }
-    public var parentSamples: Int { observed.parentSamples }
-    /// The highest total RSS of the child and the processes it started (nil: it started none).
-    public var peakTreeRssBytes: Int? { observed.peakTreeRssBytes }
     /// The most processes alive at once in the child's tree (1 when it started none).
     public var maxProcesses: Int { observed.maxProcesses ?? 1 }
     /// The row's memory peak as a whole: the tree's total when the child started processes,
     /// else the kernel's peak of the child.
-    public var peakMemoryBytes: Int { max(peakRssBytes, peakTreeRssBytes ?? 0) }
+    public var peakMemoryBytes: Int { max(observed.peakRssBytes, observed.peakTreeRssBytes ?? 0) }
     /// Allocations during the timed run per item delivered (jemalloc's counts; nil elsewhere).
     public var allocationsPerItem: Double? {
         guard let allocations = result?.allocations, items > 0 else { return nil }

@@ -54,7 +54,7 @@ package final class ProgressPrinter {
             let position = min(scales.count, (current?.index ?? -1) + 1)
             scales.insert(contentsOf: steps.map(\.scale), at: position)
         case .finished(let step, let record):
-            finishedWall += record.wallS
+            finishedWall += record.observed.wallS
             finishedScale += step.scale
             let summary = Self.summary(record)
             if live, let current {

@@ -221,7 +221,7 @@ final class OwnPackageTests: ChildProcessTestCase {
         let document = try RunFolder(existing: root + "/Reports/latest").load()
         XCTAssertEqual(Set(document.records.map(\.scenario)), ["bounded-upload", "fanin-upload"])
         XCTAssertTrue(
-            document.records.allSatisfy { $0.status == .ok && $0.verification?.passed == true },
+            document.records.allSatisfy { $0.status == .ok && $0.result?.verification?.passed == true },
             "every repeat ok and verified")
         XCTAssertEqual(
             document.records.filter { $0.scenario == "bounded-upload" }.compactMap { $0.gaugeMaxima["queue_depth"] }

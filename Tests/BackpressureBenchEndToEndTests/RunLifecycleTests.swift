@@ -113,7 +113,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
         limits.timeoutS = 20
         let record = try TestSupport.runChild("fixture-fault", ["mode=hang"], limits: limits)
         XCTAssertEqual(record.status, .crashed)
-        XCTAssertEqual(record.signal, SIGKILL)
+        XCTAssertEqual(record.observed.signal, SIGKILL)
     }
 
     /// Ctrl-C during `bpbench run`: the child is stopped, finished rows are written, the run is

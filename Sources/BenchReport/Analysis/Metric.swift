@@ -39,18 +39,18 @@ public struct Metric: Sendable, Equatable {
 
     public static let peakRss = Metric(
         key: "peak_rss_bytes", title: "peak RSS", unit: .bytes, higherIsBetter: false, stability: .machineBound
-    ) { Double($0.peakRssBytes) }
+    ) { Double($0.observed.peakRssBytes) }
     public static let peakRssSampled = Metric(
         key: "peak_rss_sampled_bytes", title: "peak RSS (sampled)", unit: .bytes, higherIsBetter: false,
         stability: .reported
-    ) { Double($0.peakRssSampledBytes) }
+    ) { Double($0.observed.peakRssSampledBytes) }
     /// The child and every process it started, summed per sample (rows whose child started none
     /// have no value).
     public static let peakTreeRss = Metric(
         key: "peak_tree_rss_bytes", title: "peak RSS of the process tree", unit: .bytes, higherIsBetter: false,
         stability: .reported
     ) { record in
-        record.peakTreeRssBytes.map(Double.init)
+        record.observed.peakTreeRssBytes.map(Double.init)
     }
     /// The peak above the child's RSS when it said hello (runtime loaded, no work yet): what the
     /// strategy itself added, comparable across runtimes whose floors differ.
@@ -83,15 +83,15 @@ public struct Metric: Sendable, Equatable {
     ) { $0.durationS }
     public static let cpu = Metric(
         key: "cpu_s", title: "CPU (user + system)", unit: .seconds, higherIsBetter: false, stability: .machineBound
-    ) { $0.userCpuS + $0.systemCpuS }
+    ) { $0.observed.userCpuS + $0.observed.systemCpuS }
     public static let latencyP50 = Metric(
         key: "latency_p50_us", title: "latency p50", unit: .microseconds, higherIsBetter: false,
         stability: .machineBound
-    ) { $0.latency?.p50Us }
+    ) { $0.result?.latency?.p50Us }
     public static let latencyP99 = Metric(
         key: "latency_p99_us", title: "latency p99", unit: .microseconds, higherIsBetter: false,
         stability: .machineBound
-    ) { $0.latency?.p99Us }
+    ) { $0.result?.latency?.p99Us }
 
     // Counters (package-benchmark's set): reported, not gated — allocations per item is the
     // machine-stable candidate for the gate once a gate proof has measured its noise.
