@@ -147,4 +147,35 @@ final class SeamTypesTests: ProcessFreeTestCase {
             XCTAssertEqual(summaries.summary(summary.scenario, scale: summary.scale), summary)
         }
     }
+
+    /// check.json's cells and findings are the compiler's coding, field for field; only an
+    /// infinite worsening (from a median of 0) is written as text, as it always was.
+    func testJudgementsAndFindingsCodeAsCheckJSONAlwaysHeldThem() throws {
+        var judgement = Judgement(
+            scenario: "s/v@system", scale: 4, metric: "peak_allocated_bytes", unit: .bytes, against: .baseline,
+            before: 0, after: 1_048_576, worsening: .infinity, p: 0.004, alpha: 0.01, minEffect: 0.1,
+            outcome: .regression)
+        for (worsening, text) in [
+            (Double.infinity, #""worsening":"infinity""#), (-.infinity, #""worsening":"-infinity""#),
+        ] {
+            judgement.worsening = worsening
+            let json = String(decoding: try JSONLineCoding.encoder.encode(judgement), as: UTF8.self)
+            XCTAssertTrue(json.contains(#""scenario":"s/v@system""#), json)
+            XCTAssertTrue(
+                json.contains(#""scenario":"s\/v@system""#) || json.contains(#""scenario":"s/v@system""#), json)
+            XCTAssertEqual(try JSONLineCoding.decoder.decode(Judgement.self, from: Data(json.utf8)), judgement)
+        }
+        judgement.worsening = 0.25
+        let finite = String(decoding: try JSONLineCoding.encoder.encode(judgement), as: UTF8.self)
+        XCTAssertTrue(finite.contains(#""worsening":0.25"#), finite)
+        XCTAssertFalse(finite.contains("baselineRuns"), "absent, as before")
+        let corrupt = finite.replacingOccurrences(of: #""worsening":0.25"#, with: #""worsening":"lots""#)
+        XCTAssertThrowsError(try JSONLineCoding.decoder.decode(Judgement.self, from: Data(corrupt.utf8)))
+        let finding = judgement.finding
+        let data = try JSONLineCoding.encoder.encode(finding)
+        XCTAssertEqual(try JSONLineCoding.decoder.decode(Finding.self, from: data), finding)
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        XCTAssertEqual(Set(object.keys), ["scenario", "scale", "metric", "baseline", "now", "rule"])
+        XCTAssertEqual(object["scenario"] as? String, "s/v@system")
+    }
 }
