@@ -77,6 +77,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "bpbench", targets: ["bpbench"]),
+        // The launcher bpbench runs every child through; a product so the plugin can build it in a
+        // package of one's own (a dependency's executable *targets* are not buildable there).
+        .executable(name: "bpbench-launch", targets: ["bpbench-launch"]),
         // What a package of one's own depends on to write scenarios (the guide: Sources/ScenarioKit/ScenarioKit.docc):
         // the author API, with jemalloc linked through it, and the real-I/O building blocks.
         .library(name: "ScenarioKit", targets: ["ScenarioKit"]),
@@ -174,7 +177,9 @@ let package = Package(
         ),
         // The command plugin: builds the package's scenarios through SwiftPM, then runs bpbench on
         // them. It writes run folders, the verdict and the baseline under Reports/ (and init writes
-        // scenario folders), hence the permission; it needs no network.
+        // scenario folders), hence the permission; it needs no network. No tool dependencies: it
+        // builds bpbench and bpbench-launch itself when run, because SwiftPM builds a command
+        // plugin's tools again for the host in every `swift build`/`swift test` (README, "CI").
         .plugin(
             name: "BPBenchPlugin",
             capability: .command(
@@ -190,7 +195,6 @@ let package = Package(
                     )
                 ]
             ),
-            dependencies: ["bpbench", "bpbench-launch"],
             path: "Plugins/BPBenchPlugin"
         ),
         // What both harness test targets share: paths to this build, running a child or bpbench,

@@ -37,6 +37,18 @@ public struct BaselineRunSpread: Codable, Sendable, Equatable {
     /// above the smallest).
     public var spread: Double { smallest > 0 ? largest / smallest - 1 : 0 }
 
+    /// Where `median` (a head's) lies against the runs' range, when outside it: "3.4 MiB, 6.3%
+    /// above the runs' 3.0–3.2 MiB"; nil inside. The drift report's line: informational, since a
+    /// cell judged against the base revision is not judged here.
+    public func drift(of median: Double, unit: Metric.Unit) -> String? {
+        guard median < smallest || median > largest else { return nil }
+        let edge = median > largest ? largest : smallest
+        let range = "\(Format.value(smallest, unit: unit))–\(Format.value(largest, unit: unit))"
+        return String(
+            format: "%@, %.1f%% %@ the runs' %@", Format.value(median, unit: unit),
+            abs(median / max(edge, 1e-12) - 1) * 100, median > largest ? "above" : "below", range)
+    }
+
     /// "runs A, B, C: medians 2.90 / 3.05 / 3.13 MiB, spread 7.9%" — which runs a cell was judged
     /// against and how far apart they lie, for check.md and a finding.
     public func text(unit: Metric.Unit) -> String {

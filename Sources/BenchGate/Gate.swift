@@ -54,6 +54,10 @@ public struct Gate: Sendable {
         // Baseline cells that gate with no between-run spread to judge them against (a one-run
         // baseline, or a metric only one run measured): judged as before format 3, said once.
         var judgedWithoutRunSpread = 0
+        // The drift report (with a base revision, the baseline's figures judge nothing): of the
+        // cells with recorded runs, those whose head median lies outside the runs' range.
+        var driftCells = 0
+        var driftOutside: [String] = []
         for entry in baseline.entries {
             guard let summary = head.summaries.summary(entry.scenario, scale: entry.scale) else {
                 report.findings.append(
@@ -128,6 +132,12 @@ public struct Gate: Sendable {
                 // still reports drift.
                 sameJobInstead[row, default: []].append(metric)
                 againstBaseline[row, default: []].append(judgement)
+                if let runs = judgement.baselineRuns {
+                    driftCells += 1
+                    if let drift = runs.drift(of: judgement.after, unit: metric.unit) {
+                        driftOutside.append("\(entry.scenario) \(Format.scale(entry.scale)) \(metric.key) \(drift)")
+                    }
+                }
                 if judgement.outcome == .regression {
                     report.notes.append(
                         "drift from the baseline (not a finding: judged against the base revision in this job): \(judgement.finding)"
@@ -162,6 +172,11 @@ public struct Gate: Sendable {
                 "machine-bound metrics (throughput, latency, CPU, peak RSS) not judged: no base revision was run in this job (bpbench check --against REV)"
             )
             return report
+        }
+        if driftCells > 0 {
+            report.notes.append(
+                "drift from the baseline's \(baseline.runs?.count ?? 0) runs (informational, never a finding): \(driftCells - driftOutside.count) of \(driftCells) machine-stable cells have the head's median inside the runs' range\(driftOutside.isEmpty ? "" : "; outside: " + driftOutside.joined(separator: "; "))"
+            )
         }
         var newRows: [String] = []
         for summary in head.summaries {

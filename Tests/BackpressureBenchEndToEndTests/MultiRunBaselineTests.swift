@@ -18,8 +18,12 @@ final class MultiRunBaselineTests: ChildProcessTestCase {
     func testThreeSeparateRunsMakeTheBaselineAndTheCheckJudgesAgainstThem() throws {
         let root = TestSupport.temporaryDirectory("multi-run-baseline")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        try FileManager.default.createSymbolicLink(
-            atPath: root + "/Scenarios", withDestinationPath: TestSupport.projectRoot + "/Scenarios")
+        // A project is a folder with Scenarios/ and Package.swift: without the latter bpbench
+        // would find the checkout from the current folder and record into its Reports/.
+        for name in ["Scenarios", "Package.swift"] {
+            try FileManager.default.createSymbolicLink(
+                atPath: root + "/" + name, withDestinationPath: TestSupport.projectRoot + "/" + name)
+        }
         let project = ["--root", root, "--bin-dir", TestSupport.binDirectory]
         // micro-batching at ×0.1 of the quick profile (400 items), 5 repeats (the fewest with
         // which a baseline test reaches p < 0.01): ≈ 2 s a run here.
@@ -31,18 +35,22 @@ final class MultiRunBaselineTests: ChildProcessTestCase {
                 ])
             XCTAssertEqual(run.status, 0, run.error)
         }
-        let runs = try FileManager.default.contentsOfDirectory(atPath: root + "/Reports/runs").sorted()
+        let runs = try XCTUnwrap(
+            try? FileManager.default.contentsOfDirectory(atPath: root + "/Reports/runs").sorted(),
+            "the runs are recorded under the scratch root")
         XCTAssertEqual(runs.count, 3)
 
-        let tooMany = try TestSupport.bpbench(["baseline", "update"] + project + ["--runs", "4"])
+        let baselinePath = root + "/Reports/baseline.json"
+        let tooMany = try TestSupport.bpbench(
+            ["baseline", "update"] + project + ["--runs", "4", "--baseline", baselinePath])
         XCTAssertEqual(tooMany.status, 66, tooMany.error)
         XCTAssertEqual(tooMany.error.split(separator: "\n").count, 1, tooMany.error)
         XCTAssertTrue(tooMany.error.contains("3 run(s)") && tooMany.error.contains("asked for 4"), tooMany.error)
 
-        let update = try TestSupport.bpbench(["baseline", "update"] + project + ["--runs", "3"])
+        let update = try TestSupport.bpbench(
+            ["baseline", "update"] + project + ["--runs", "3", "--baseline", baselinePath])
         XCTAssertEqual(update.status, 0, update.error)
         XCTAssertEqual(update.error, "", "three runs: no warning")
-        let baselinePath = root + "/Reports/baseline.json"
         let baseline = try Baseline.load(baselinePath)
         XCTAssertEqual(baseline.formatVersion, Baseline.currentFormatVersion)
         XCTAssertEqual(baseline.runs?.map(\.id), runs)
@@ -67,7 +75,8 @@ final class MultiRunBaselineTests: ChildProcessTestCase {
         let grownFolder = root + "/grown"
         try FileManager.default.createDirectory(atPath: grownFolder, withIntermediateDirectories: true)
         try RunWriter.write(RunAnalysis(grown), to: grownFolder)
-        let failed = try TestSupport.bpbench(["check"] + project + ["--baseline", baselinePath, "--run", grownFolder])
+        let failed = try TestSupport.bpbench(
+            ["check"] + project + ["--baseline", baselinePath, "--run", grownFolder, "--no-what-grew"])
         XCTAssertEqual(failed.status, 1, failed.output + failed.error)
         XCTAssertTrue(failed.output.contains("peak_allocated_bytes"), failed.output)
         XCTAssertTrue(failed.output.contains("past the worst run's median"), failed.output)

@@ -189,6 +189,30 @@ final class BaselineRunSpreadTests: ProcessFreeTestCase {
         XCTAssertEqual(BaselineRecording.verdictDisagreements(mixed).count, 1)
     }
 
+    /// With a base revision the baseline judges nothing; the drift report says, per cell, whether
+    /// the head's median lies inside the recorded runs' range — never a finding.
+    func testTheDriftReportNamesCellsOutsideTheRunsRangeAndNeverFails() throws {
+        let gate = Gate(baseline: try Self.recording().baseline(), thresholds: .standard)
+        func driftNote(headMedian: Double) -> (note: String?, passed: Bool) {
+            let head = RunAnalysis(Self.run(median: headMedian, startedAt: "2026-12-05T00:00:00Z"))
+            let report = gate.evaluate(head: head, base: head)
+            return (report.notes.first { $0.hasPrefix("drift from the baseline's 3 runs") }, report.passed)
+        }
+        let inside = driftNote(headMedian: 3.1 * Self.mib)
+        XCTAssertEqual(inside.passed, true)
+        let insideNote = try XCTUnwrap(inside.note)
+        XCTAssertTrue(insideNote.contains("2 of 2 machine-stable cells have the head's median inside"), insideNote)
+        XCTAssertFalse(insideNote.contains("outside:"), insideNote)
+
+        let above = driftNote(headMedian: 3.24 * 1.5 * Self.mib)
+        XCTAssertEqual(above.passed, true, "informational only: the base revision judges")
+        let aboveNote = try XCTUnwrap(above.note)
+        XCTAssertTrue(aboveNote.contains("0 of 2"), aboveNote)
+        XCTAssertTrue(
+            aboveNote.contains("pipeline-copy ×1 peak_allocated_bytes 4.9 MiB, 50.0% above the runs' 3.0 MiB–3.2 MiB"),
+            aboveNote)
+    }
+
     // MARK: - baseline update's refusals
 
     func testRunsOfAnotherRevisionPlanOrCPUSetAreRefusedWith65() throws {
