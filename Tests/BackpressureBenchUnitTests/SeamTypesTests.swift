@@ -178,4 +178,20 @@ final class SeamTypesTests: ProcessFreeTestCase {
         XCTAssertEqual(Set(object.keys), ["scenario", "scale", "metric", "baseline", "now", "rule"])
         XCTAssertEqual(object["scenario"] as? String, "s/v@system")
     }
+
+    /// verdict.json's outcome is an enum written with the strings CI steps match on.
+    func testVerdictOutcomesKeepTheirSpelling() throws {
+        let cases: [(String, Int32, String?, String)] = [
+            ("run", 0, nil, "pass"), ("check", 1, nil, "regression"), ("run", 3, nil, "rows-not-ok"),
+            ("check", 65, "the run is not comparable: profile", "not-comparable"), ("run", 130, nil, "interrupted"),
+            ("check", 65, "corrupt", "error"),
+        ]
+        for (command, code, line, spelling) in cases {
+            let verdict = Verdict(command: command, exitCode: code, findings: nil, errorLine: line, runFolder: nil)
+            XCTAssertEqual(verdict.outcome.rawValue, spelling)
+            let json = String(decoding: try JSONLineCoding.encoder.encode(verdict), as: UTF8.self)
+            XCTAssertTrue(json.contains(#""outcome":"\#(spelling)""#), json)
+            XCTAssertEqual(try JSONLineCoding.decoder.decode(Verdict.self, from: Data(json.utf8)), verdict)
+        }
+    }
 }
