@@ -63,8 +63,8 @@ public struct RunComparison: Sendable {
     /// A row × scale both runs have.
     public struct Row: Sendable, Equatable {
         public var key: RowKey
-        public var statusA: String
-        public var statusB: String
+        public var statusA: RunStatus
+        public var statusB: RunStatus
         public var repeatsA: Int
         public var repeatsB: Int
         /// Parameters that differ between the runs' first repeats ("items 100 → 200"): then the
@@ -77,7 +77,7 @@ public struct RunComparison: Sendable {
     public struct Unpaired: Sendable, Equatable {
         public var key: RowKey
         public var repeats: Int
-        public var status: String
+        public var status: RunStatus
     }
 
     /// The level of the ratios' intervals.
@@ -129,10 +129,10 @@ public struct RunComparison: Sendable {
         }
         self.rows = rows
         onlyInA = a.summaries.filter { !keysB.contains(key($0)) }.map {
-            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status.rawValue)
+            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status)
         }
         onlyInB = b.summaries.filter { !keysA.contains(key($0)) }.map {
-            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status.rawValue)
+            Unpaired(key: key($0), repeats: $0.records.count, status: $0.status)
         }
     }
 
@@ -165,7 +165,7 @@ public struct RunComparison: Sendable {
             return "\(key) \(parametersA[key] ?? "unset") → \(parametersB[key] ?? "unset")"
         }
         return Row(
-            key: RowKey(row: a.scenario, scale: a.scale), statusA: a.status.rawValue, statusB: b.status.rawValue,
+            key: RowKey(row: a.scenario, scale: a.scale), statusA: a.status, statusB: b.status,
             repeatsA: a.records.count,
             repeatsB: b.records.count, parameterChanges: changes, cells: cells)
     }
@@ -285,9 +285,9 @@ public struct RunComparison: Sendable {
         for row in rows {
             let name = "`\(cell(row.key.row.description))`"
             let scale = Format.scale(row.key.scale)
-            if row.statusA != RunStatus.ok.rawValue || row.statusB != RunStatus.ok.rawValue {
+            if row.statusA != .ok || row.statusB != .ok {
                 lines.append(
-                    "| \(name) | \(scale) | status | \(row.statusA) (\(row.repeatsA) repeats) | \(row.statusB) (\(row.repeatsB) repeats) | | | failed repeats are not figures |"
+                    "| \(name) | \(scale) | status | \(row.statusA.rawValue) (\(row.repeatsA) repeats) | \(row.statusB.rawValue) (\(row.repeatsB) repeats) | | | failed repeats are not figures |"
                 )
             }
             if !row.parameterChanges.isEmpty {
@@ -307,7 +307,7 @@ public struct RunComparison: Sendable {
             if unpaired.isEmpty { lines.append("None.") }
             for entry in unpaired {
                 lines.append(
-                    "- `\(cell(entry.key.row.description))` \(Format.scale(entry.key.scale)): \(entry.repeats) repeat(s), \(entry.status)"
+                    "- `\(cell(entry.key.row.description))` \(Format.scale(entry.key.scale)): \(entry.repeats) repeat(s), \(entry.status.rawValue)"
                 )
             }
         }
@@ -353,8 +353,10 @@ public struct RunComparison: Sendable {
             + "</tr></thead><tbody>"
         for row in rows {
             var notes: [String] = []
-            if row.statusA != RunStatus.ok.rawValue || row.statusB != RunStatus.ok.rawValue {
-                notes.append("status A \(row.statusA), B \(row.statusB) (\(row.repeatsA) and \(row.repeatsB) repeats)")
+            if row.statusA != .ok || row.statusB != .ok {
+                notes.append(
+                    "status A \(row.statusA.rawValue), B \(row.statusB.rawValue) (\(row.repeatsA) and \(row.repeatsB) repeats)"
+                )
             }
             if !row.parameterChanges.isEmpty {
                 notes.append("not the same work: " + row.parameterChanges.joined(separator: ", "))
@@ -382,7 +384,7 @@ public struct RunComparison: Sendable {
                 ? "<p>None.</p>"
                 : "<ul>"
                     + unpaired.map {
-                        "<li><code>\(escape($0.key.row.description))</code> \(escape(Format.scale($0.key.scale))): \($0.repeats) repeat(s), \(escape($0.status))</li>"
+                        "<li><code>\(escape($0.key.row.description))</code> \(escape(Format.scale($0.key.scale))): \($0.repeats) repeat(s), \(escape($0.status.rawValue))</li>"
                     }.joined() + "</ul>"
         }
         return HTMLPage.page(title: "bpbench compare — \(nameA) vs \(nameB)", body: body)
