@@ -219,9 +219,9 @@ public enum PackageTemplate {
         swift package -c release --allow-writing-to-package-directory bpbench init --scenario my-strategy
         ```
 
-        `.github/workflows/bench.yml` runs the gate on every pull request. `-c release` builds the
-        harness itself in release too (the first time: about two and a half minutes); the
-        scenarios are always built in release.
+        `.github/workflows/bench.yml` runs the gate on every pull request. The plugin builds the
+        harness (bpbench, its launcher) and the scenarios in release whatever `-c` says — the
+        first time takes minutes; later runs only rebuild what changed.
 
         """
     }

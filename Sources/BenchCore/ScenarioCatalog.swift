@@ -79,7 +79,11 @@ public struct ScenarioCatalog: Sendable {
             root, ProcessInfo.processInfo.environment["BPBENCH_ROOT"], FileManager.default.currentDirectoryPath, bin,
         ].compactMap { $0 }
         for start in candidates {
-            var folder = (start as NSString).standardizingPath
+            // Absolute, always: the run's paths (Reports/cache, work folders) are handed to children
+            // that run in their own folders (a Node scenario's cwd is its scenario folder), where a
+            // relative `--root .` once made the input cache land in Scenarios/NAME/Reports/.
+            let absolute = start.hasPrefix("/") ? start : FileManager.default.currentDirectoryPath + "/" + start
+            var folder = (absolute as NSString).standardizingPath
             while true {
                 if FileManager.default.fileExists(atPath: folder + "/Scenarios"),
                     FileManager.default.fileExists(atPath: folder + "/Package.swift")

@@ -384,8 +384,15 @@ public struct Gate: Sendable {
         let improvementP =
             metric.higherIsBetter
             ? MannWhitney.pGreater(after, than: before) : MannWhitney.pGreater(before, than: after)
+        // Across recorded runs the margin, too, is measured from the worst run's median: the
+        // pooled repeats moved there, so a cell settles within it exactly when it cannot be the
+        // regression the rule below calls.
+        let marginReference =
+            runs.map { runs in
+                before.map { $0 * runs.edge(higherIsBetter: metric.higherIsBetter) / max(judgement.before, 1e-12) }
+            } ?? before
         judgement.marginP = Self.marginP(
-            before: before, after: after, minEffect: minEffect, higherIsBetter: metric.higherIsBetter)
+            before: marginReference, after: after, minEffect: minEffect, higherIsBetter: metric.higherIsBetter)
         // The size of the change: from the pooled median, or, across recorded runs, from the run
         // median on the far side (a shift the baseline's own runs showed is no change).
         let worseningPastRuns =

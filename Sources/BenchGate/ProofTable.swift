@@ -94,13 +94,21 @@ package struct ProofTable {
         package var boundedRows: Int
         package var children: Int
         package var seconds: Double
+        /// Why the check judged no cell (``GateReport/nothingJudged(rowsRun:)``), when it did not:
+        /// then it showed nothing about false alarms — not a clean unchanged check but a failed
+        /// proof row (a gate that compares nothing would otherwise prove "0 false alarms").
+        package var notComparable: String?
 
-        package init(findings: [Finding], judged: Int, boundedRows: Int, children: Int, seconds: Double) {
+        package init(
+            findings: [Finding], judged: Int, boundedRows: Int, children: Int, seconds: Double,
+            notComparable: String? = nil
+        ) {
             self.findings = findings
             self.judged = judged
             self.boundedRows = boundedRows
             self.children = children
             self.seconds = seconds
+            self.notComparable = notComparable
         }
 
         var boundedFalseAlarms: Int { Set(findings.filter { $0.metric == "memory_verdict" }.map(\.scenario)).count }
@@ -113,7 +121,15 @@ package struct ProofTable {
 
     package var falseAlarms: Int { unchanged.filter { !$0.findings.isEmpty }.count }
 
-    package var targetsMet: Bool { falseAlarms == 0 && cells.allSatisfy { !$0.required || $0.detected } }
+    /// The unchanged checks that judged something: the false-alarm rate's trials.
+    package var comparableChecks: [UnchangedCheck] { unchanged.filter { $0.notComparable == nil } }
+
+    /// Unchanged checks that judged no cell: neither a pass nor a trial, and the targets unmet.
+    package var notComparableChecks: Int { unchanged.count - comparableChecks.count }
+
+    package var targetsMet: Bool {
+        falseAlarms == 0 && notComparableChecks == 0 && cells.allSatisfy { !$0.required || $0.detected }
+    }
 
     /// A run's recorded repeats per scale, as "×1: 3, ×4: 5".
     package static func repeats(_ analysis: RunAnalysis) -> String {
@@ -130,7 +146,7 @@ package struct ProofTable {
     package func markdown(
         minutes: Double, baseline: String, environment: HostEnvironment, narrowedTo scenarios: [String]
     ) -> String {
-        let checks = unchanged.count
+        let checks = comparableChecks.count
         var lines = [
             "# Gate proof", "",
             "Machine: \(environment.cpu), \(environment.cores) cores\(environment.childCPUs.map { " (children on CPU \($0))" } ?? ""), kernel \(environment.kernel); commit \(environment.gitCommit); baseline \(baseline). Took \(String(format: "%.1f", minutes)) min."
@@ -141,6 +157,15 @@ package struct ProofTable {
             "Unchanged checks (the plan, the same binaries on both sides, interleaved; judged as `check --against`) with any finding — per check, family-wise over every cell it judged: \(Self.rate(falseAlarms, of: checks)).",
             "",
         ]
+        if notComparableChecks > 0 {
+            lines.append(
+                "**\(notComparableChecks) unchanged check(s) not comparable** — no cell could be judged, so not counted as checks above and the targets are not met:"
+            )
+            for (index, check) in unchanged.enumerated() {
+                if let reason = check.notComparable { lines.append("- check \(index + 1): \(reason)") }
+            }
+            lines.append("")
+        }
         if !unchanged.isEmpty {
             let judged = unchanged.map(\.judged).reduce(0, +)
             let falseCells = unchanged.map(\.findings.count).reduce(0, +)
@@ -191,7 +216,7 @@ package struct ProofTable {
         let required = cells.filter(\.required)
         lines += [
             "",
-            "Required cells detected: \(Self.rate(required.filter(\.detected).count, of: required.count)). Targets \(targetsMet ? "met" : "**not met**") (no false alarm, every required cell detected).",
+            "Required cells detected: \(Self.rate(required.filter(\.detected).count, of: required.count)). Targets \(targetsMet ? "met" : "**not met**") (no false alarm, every unchanged check comparable, every required cell detected).",
         ]
         return lines.joined(separator: "\n") + "\n"
     }

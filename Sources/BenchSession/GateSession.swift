@@ -14,8 +14,9 @@ package struct GateSession {
     package let thresholds: Thresholds
     package let interruption: Interruption
     package let quiet: Bool
-    /// Adaptive repeats (``GateRepeatRule``): from ``GateRepeatRule/minimumRepeats`` up to the
-    /// baseline's count; false runs the baseline's count every time.
+    /// Adaptive repeats (``GateRepeatRule``): from ``GateRepeatRule/minimumRepeats`` up to
+    /// ``GateRepeatRule/maximumRepeats(baselineRepeats:thresholds:)`` (the baseline's count, raised
+    /// to what a same-job test needs: 7 at α = 0.001); false runs that maximum every time.
     package var adaptive = true
     /// The CPUs both sides' children are pinned to (`check --cpus`; ``ChildCPUs``).
     package var cpus: ChildCPUs? = .standard()

@@ -14,10 +14,12 @@ struct CheckCommand: ParsableCommand {
         commandName: "check",
         abstract: "Run the baseline's plan (or judge --run DIR) and exit 1 on a regression.",
         discussion: """
-            Machine-stable figures (peak allocated, gauge maxima, status, growth verdict) are compared \
-            with the committed baseline; machine-bound ones (throughput, latency, CPU, peak RSS) with \
-            the base revision built and run in this job, interleaved (--against REV). A regression must \
-            be significant (one-sided Mann–Whitney U, p < alpha) and larger than the metric's minEffect.
+            With a base revision built and run in this job, interleaved (--against REV), every figure is \
+            judged against it; the committed baseline judges status and growth verdict and reports drift. \
+            Without one, machine-stable figures (peak allocated, gauge maxima) are judged against the \
+            baseline and machine-bound ones (throughput, latency, CPU, peak RSS) are not judged. A regression \
+            must be significant (one-sided Mann–Whitney U, p below the same-job or baseline alpha) and larger \
+            than the metric's minEffect (or 3 × the cell's own noise).
             Writes check.md and check.json (the same judgements as data) into the run folder. A memory \
             finding of a Swift row is followed by one heap-profiled repeat per side, and check.md names \
             the allocation stacks that grew (--no-what-grew, --what-grew-rows). Sharded: \
@@ -56,7 +58,7 @@ struct CheckCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Run the baseline's repeat count for every row instead of stopping a row early once the gate's answer for it cannot change."
+            "Run the maximum repeat count (the baseline's, raised to what a same-job test needs, 7 at α = 0.001) for every row instead of stopping a row early once the gate's answer for it cannot change."
     )
     var fixedRepeats = false
 

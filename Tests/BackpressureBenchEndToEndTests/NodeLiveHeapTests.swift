@@ -28,14 +28,14 @@ final class NodeLiveHeapTests: ChildProcessTestCase {
     /// At the quick profile's 1,600 items (25 MiB at ×1), not standard's 3,000 (issue 24: these two
     /// tests were 58 s of a fresh-clone CI run). `bpbench run` of the same rows, 2026-12-02, load
     /// 10–14, the three sizes in the same minutes: every verdict held — bounded rows 4 of 4 in each
-    /// of 2 runs at 1,600 and at 3,000, ignored-drain grows-with-input (p = 0.004) in 3 of 3 at
-    /// 1,600 — with the same proportional margin: the bounded rows grew 0.06–0.39 MiB from ×1 to
+    /// of 3 runs at 1,600 and 2 at 3,000, ignored-drain grows-with-input (p = 0.004) in 3 of 3 at
+    /// 1,600 — with the same proportional margin: the bounded rows grew 0.06–0.46 MiB from ×1 to
     /// ×4 against a floor of 1.17 MiB (1/64 of the extra input; 2.2 MiB at 3,000, where they grew
     /// 0.1–0.35 MiB); ignored-drain held 0.65–0.82 × its ×4 input (median; the test needs 0.5;
     /// 0.74 at 3,000). Not 1,000 items: a bounded row's ×1 peak there was sometimes caught low
     /// (3.5 against 3.85 MiB, a short run's live heap measured before its peak), narrowing the
     /// margin to 0.19 MiB of 0.73, and ignored-drain came out inconclusive in 1 run of 3. Times:
-    /// bounded 35.6–40.9 s against 52.9–54.7 s, ignored-drain 17.0–17.5 s against 26.1 s.
+    /// bounded 35.6–40.9 s against 52.9–54.7 s (load 10–14), ignored-drain 17.0–17.5 s against 26.1 s.
     static let items = "items=1600"
 
     private func analyse(_ scenarios: [String], repeats: Int) throws -> RunAnalysis {

@@ -12,15 +12,16 @@ import XCTest
 /// peak of a scenario that reaches it fast and holds it only briefly (the peak profiler missed a
 /// peak reached within 20 ms of its previous dump).
 final class ProfiledRepeatTests: ChildProcessTestCase {
-    /// A side whose one recorded repeat is fixture-grow-site ×1 with `overrides`.
-    func side(_ overrides: [String]) throws -> WhatGrewProfiler.Side {
-        let entry = try TestSupport.entry("fixture-grow-site")
+    /// A side whose one recorded repeat (ok) is `scenario` ×1 with `overrides`, as a check's
+    /// run would hand it to the profiler.
+    static func side(_ overrides: [String], scenario: String = "fixture-grow-site") throws -> WhatGrewProfiler.Side {
+        let entry = try TestSupport.entry(scenario)
         let plan = try RunPlan(
             entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: overrides)
         var document = RunDocument(
             plan: plan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
         var record = RunRecord(
-            scenario: "fixture-grow-site", repeatIndex: 1, scale: 1,
+            scenario: scenario, repeatIndex: 1, scale: 1,
             parameters: Dictionary(plan.steps[0].parameters, uniquingKeysWith: { $1 }), logFile: "")
         record.status = .ok
         document.records = [record]
@@ -38,7 +39,7 @@ final class ProfiledRepeatTests: ChildProcessTestCase {
     /// The launch gets the profiler's set: a CPU the kernel refuses fails the child's pinning
     /// (`sched_setaffinity` in the launcher), one it has runs — so the set is what the launch got.
     func testTheProfiledRepeatIsPinnedToTheChecksCPUs() throws {
-        let side = try side(["items=50"])
+        let side = try Self.side(["items=50"])
         let refused = profiler(side, cpus: ChildCPUs([1000])).profiledRepeat(
             of: side, side: "head", row: "fixture-grow-site", scale: 1)
         guard case .failure(let error) = refused else { return XCTFail("a CPU the machine lacks must not run") }
@@ -56,7 +57,7 @@ final class ProfiledRepeatTests: ChildProcessTestCase {
     /// the profiler's 1/16 step, every time. With the fixed 20 ms interval this fails in a
     /// release build, where the items pass in ≈ 9 ms (the profile held 509 KiB of a 5 MiB peak).
     func testAPeakHeldTenMillisecondsIsInTheProfile() throws {
-        let side = try side(["items=400", "audit_bytes=8KiB", "hold=10ms"])
+        let side = try Self.side(["items=400", "audit_bytes=8KiB", "hold=10ms"])
         var shares: [Double] = []
         for _ in 1...3 {
             let result = profiler(side, cpus: .standard()).profiledRepeat(

@@ -215,17 +215,8 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
     /// A child that crashes under profiling is one line under the finding, and the verdict
     /// stands: the fault fixture, profiled in its segfault mode.
     func testAChildThatCrashesUnderProfilingIsOneLine() throws {
-        let entry = try TestSupport.entry("fixture-fault")
         let scratch = TestSupport.temporaryDirectory("what-grew-crash")
-        let plan = try RunPlan(
-            entries: [entry], profile: .quick, repeats: 1, warmups: 0, scales: [1], overrides: ["mode=segfault"])
-        var document = RunDocument(
-            plan: plan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
-        var record = RunRecord(
-            scenario: "fixture-fault", repeatIndex: 1, scale: 1,
-            parameters: Dictionary(plan.steps[0].parameters, uniquingKeysWith: { $1 }), logFile: "")
-        record.status = .ok
-        document.records = [record]
+        let document = try ProfiledRepeatTests.side(["mode=segfault"], scenario: "fixture-fault").document
         var report = GateReport()
         report.findings = [
             Finding(

@@ -43,10 +43,12 @@ public enum TestSupport {
         return try XCTUnwrap(try catalog.select([name], includeFixtures: true).entries.first)
     }
 
-    /// Runs one child of `scenario` with `parameters` under `limits` and returns its record.
+    /// Runs one child of `scenario` with `parameters` under `limits` and returns its record. The
+    /// child's cache folder is its own unless `cacheDirectory` names one that tests share (what a
+    /// scenario makes once per run, e.g. persistent-queue's initdb template, is then made once).
     public static func runChild(
         _ scenario: String, _ parameters: [String] = [], limits: ChildLimits = ChildLimits(), profile: Profile = .quick,
-        interruption: Interruption? = nil
+        interruption: Interruption? = nil, cacheDirectory: String? = nil
     ) throws -> RunRecord {
         let entry = try entry(scenario)
         let directory = temporaryDirectory("child")
@@ -56,7 +58,8 @@ public enum TestSupport {
             startedAt: "test", profile: profile.rawValue, repeats: 1, warmups: 0, scales: [1], limits: limits,
             environment: HostEnvironment.capture(projectRoot: projectRoot))
         let runner = BenchRunner(
-            catalog: catalog, limits: limits, cacheDirectory: directory + "/cache", interruption: interruption)
+            catalog: catalog, limits: limits, cacheDirectory: cacheDirectory ?? directory + "/cache",
+            interruption: interruption)
         runner.execute(plan, logDirectory: directory, into: &document) { _ in }
         if let record = document.records.first { return record }
         // An interrupted repeat is not recorded; rebuild it from the runner for the test's sake.
