@@ -98,7 +98,6 @@ public struct BenchRunner: StepExecutor {
         var record = RunRecord(
             scenario: step.row, repeatIndex: step.repeatIndex, scale: step.scale,
             parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: logFile)
-        record.variant = step.variant
         run(
             step.entry, profile: profile, parameters: step.parameters, allocator: step.allocator, with: runner,
             into: &record, live: live)

@@ -59,7 +59,7 @@ public struct ChildRunner: Sendable {
                     items: sample?.items ?? 0, bytes: sample?.bytes ?? 0))
         }
         close(started.controlFD)
-        if watch.exit == nil, let pid = watch.childPID {
+        if !watch.exitReported, let pid = watch.childPID {
             kill(pid, SIGKILL)  // the launcher vanished without reporting: do not leave the child behind
         }
         watch.tree?.killSurvivors()  // workers that left the process group (setsid) as well
@@ -69,13 +69,13 @@ public struct ChildRunner: Sendable {
         let (received, resultHolders) = reader.finish()
         let kept = output.finish()
         let holders = Set(resultHolders + kept.killed)
-        if !holders.isEmpty { record.observed.pipeHoldersKilled = holders.count }
-        record.observed.wallS = Double(System.monotonicNanoseconds() - startNs) / 1e9
-        record.observed.harnessCpuS = System.processCPUSeconds() - harnessCpuBefore
         Self.fill(
             &record, watch: watch, received: received, logDropped: kept.dropped,
             timelineIntervalMs: limits.timelineIntervalMs,
             speaksProtocol: speaksProtocol)
+        if !holders.isEmpty { record.observed.pipeHoldersKilled = holders.count }
+        record.observed.wallS = Double(System.monotonicNanoseconds() - startNs) / 1e9
+        record.observed.harnessCpuS = System.processCPUSeconds() - harnessCpuBefore
     }
 
     /// Puts what the parent saw and what the child said, as sent, into the record.
@@ -84,31 +84,10 @@ public struct ChildRunner: Sendable {
         timelineIntervalMs: Double,
         speaksProtocol: Bool = true
     ) {
-        record.observed.peakRssSampledBytes = watch.peakRss
-        record.observed.peakHwmBytes = watch.lastHwm
-        record.observed.parentSamples = watch.samples
-        record.observed.io = watch.tree?.lastIO  // read with each walk, ≤ 50 ms before the exit
-        record.observed.peakThreads = watch.peakThreads > 0 ? watch.peakThreads : nil
-        if watch.treePeak.processes > 1 {
-            record.observed.peakTreeRssBytes = watch.treePeak.totalBytes
-            record.observed.peakLargestProcessRssBytes = watch.treePeak.largestBytes
-            record.observed.maxProcesses = watch.treePeak.processes
-        }
+        record.observed = watch.observed
         if let helloMs = received.helloArrivalMs {
             record.observed.rssAtHelloBytes =
                 watch.rssTimeline.first { $0.tMs >= helloMs }?.rss ?? watch.rssTimeline.last?.rss
-        }
-        record.observed.killedAtS = watch.killedAtS
-        record.observed.rssAtKillBytes = watch.rssAtKill
-        if let exit = watch.exit {
-            record.observed.peakRssBytes = exit.maxRssKiB * 1024
-            record.observed.userCpuS = exit.userS
-            record.observed.systemCpuS = exit.systemS
-            if exit.signaled { record.observed.signal = exit.signal } else { record.observed.exitCode = exit.code }
-            record.observed.voluntaryContextSwitches = exit.counts?.voluntaryContextSwitches
-            record.observed.involuntaryContextSwitches = exit.counts?.involuntaryContextSwitches
-            record.observed.minorFaults = exit.counts?.minorFaults
-            record.observed.majorFaults = exit.counts?.majorFaults
         }
         record.hello = received.hello
         record.result = received.result
@@ -137,18 +116,21 @@ public struct ChildRunner: Sendable {
     ) -> (RunStatus, String?) {
         if let killed = watch.killedFor { return (killed, watch.killDetail) }
         if let spawnError = watch.spawnError { return (.spawnFailed, spawnError) }
-        guard let exit = watch.exit else { return (.crashed, "the launcher ended without reporting the child's exit") }
-        if exit.signaled { return (.crashed, "killed by signal \(exit.signal) (\(signalName(exit.signal)))") }
+        guard watch.exitReported else { return (.crashed, "the launcher ended without reporting the child's exit") }
+        if let signal = watch.observed.signal {
+            return (.crashed, "killed by signal \(signal) (\(signalName(signal)))")
+        }
+        let exitCode = watch.observed.exitCode ?? 0
         if let error = received.protocolError { return (.protocolError, error) }
         if !speaksProtocol, received.hello == nil, received.result == nil {
             // Says nothing on fd 3 by declaration: the exit code is all it tells.
-            if exit.code != 0 {
-                return (.error, "exited with code \(exit.code) (the program does not speak the result protocol)")
+            if exitCode != 0 {
+                return (.error, "exited with code \(exitCode) (the program does not speak the result protocol)")
             }
             return (.ok, RunRecord.unverifiedDetail)
         }
         guard let result = received.result else {
-            return (.noResult, "exited with code \(exit.code) without a result line")
+            return (.noResult, "exited with code \(exitCode) without a result line")
         }
         switch result.status {
         case .ok: return (.ok, nil)

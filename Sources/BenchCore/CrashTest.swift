@@ -42,7 +42,7 @@ public struct CrashTest: Sendable {
             if kill < kills, record.status != .killed { completedEarly += 1 }
             progress(
                 kill < kills
-                    ? "kill \(kill + 1)/\(kills): \(record.status.rawValue)\(record.killedAtS.map { String(format: " at %.3f s", $0) } ?? "")"
+                    ? "kill \(kill + 1)/\(kills): \(record.status.rawValue)\(record.observed.killedAtS.map { String(format: " at %.3f s", $0) } ?? "")"
                     : "final drain: \(record.status.rawValue) \(record.statusDetail ?? "")")
             record.observed.harnessMetrics["crash_test_kills"] = Double(kills - completedEarly)
             records.append(record)

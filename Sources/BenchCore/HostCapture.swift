@@ -86,7 +86,7 @@ extension RunDocument {
     /// claims, which rows scale in time, and the reference row (`reference`, else the scenario
     /// that declares itself the reference).
     public init(
-        plan: RunPlan, entries: [ScenarioEntry], limits: ChildLimits, projectRoot: String, reference: String? = nil
+        plan: RunPlan, entries: [ScenarioEntry], limits: ChildLimits, projectRoot: String, reference: RowID? = nil
     ) {
         self.init(
             startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
@@ -95,11 +95,12 @@ extension RunDocument {
         if plan.repeatPolicy.isAdaptive { maxRepeats = plan.repeatPolicy.maximum }
         var traits: [String: RowTraits] = [:]
         for entry in entries {
-            claims.merge(entry.description.claimsByRow(profile: plan.profile.rawValue)) { $1 }
+            claims.merge(RowID.claims(of: entry.description, profile: plan.profile.rawValue)) { $1 }
             traits.merge(RowTraits.rows(of: entry.description, profile: plan.profile.rawValue)) { $1 }
         }
         rowTraits = traits
         growsWithTimeRows = Self.timeRows(entries, profile: plan.profile)
-        self.reference = reference ?? entries.first { $0.description.isReference == true }?.name
+        self.reference =
+            reference ?? entries.first { $0.description.isReference == true }.map { RowID(scenario: $0.name) }
     }
 }

@@ -8,7 +8,7 @@ extension PeakAttribution {
     /// Runs `jeprof --collapsed` on `profile` against `executable` and demangles the frames.
     /// Nil (with the reason) when jeprof is missing or fails.
     public static func analyze(
-        profile: String, executable: String, row: String, scale: Double, repeatIndex: Int,
+        profile: String, executable: String, row: RowID, scale: Double, repeatIndex: Int,
         relativeTo runDirectory: String, profiledAllocatedBytes: Int?, peakAllocatedBytes: Int
     ) -> Result<PeakAttribution, AttributionError> {
         guard let jeprof = ExternalCommand.resolve("jeprof", in: "/") else {
@@ -44,7 +44,7 @@ extension PeakAttribution {
     ) -> (attributions: [PeakAttribution], problems: [String]) {
         var attributions: [PeakAttribution] = []
         var problems: [String] = []
-        var rows: [String] = []
+        var rows: [RowID] = []
         for record in document.records where !rows.contains(record.scenario) { rows.append(record.scenario) }
         for row in rows {
             let records = document.records.filter { $0.scenario == row }
@@ -57,8 +57,9 @@ extension PeakAttribution {
                     "\(row): no heap profile (only Swift children on jemalloc are attributed, and only ok repeats)")
                 continue
             }
-            let scenario = ScenarioVariant.scenario(ofRow: row)
-            guard case .built(let executable)? = entries.first(where: { $0.name == scenario })?.launch else { continue }
+            guard case .built(let executable)? = entries.first(where: { $0.name == row.scenario })?.launch else {
+                continue
+            }
             switch analyze(
                 profile: profile, executable: executable, row: row, scale: scale, repeatIndex: chosen.repeatIndex,
                 relativeTo: runDirectory,

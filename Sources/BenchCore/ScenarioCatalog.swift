@@ -179,8 +179,9 @@ public struct ScenarioCatalog: Sendable {
         }
         var selected = Discovery()
         for selector in names {
-            let name = ScenarioVariant.scenario(ofRow: selector)
-            let variant = selector.count > name.count ? String(selector.dropFirst(name.count + 1)) : nil
+            let row = RowID(selector)
+            let name = row.scenario
+            let variant = row.variant
             guard let entry = discovery.entries.first(where: { $0.name == name }) else {
                 if let folder = scenarioFolders(includeFixtures: true).first(where: { $0.name == name }) {
                     // The folder exists but is broken: its own problem says why.

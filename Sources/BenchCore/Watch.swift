@@ -5,37 +5,28 @@ import Foundation
 
 /// The parent's supervision loop for one child: reads the launcher's control lines, samples
 /// `/proc/PID/status` every interval, and kills the child on memory cap, timeout or interrupt.
+/// What it measures goes straight into ``observed`` — the kernel's exit figures as the
+/// launcher's `exit` line gives them, the /proc peaks, the tree's, the kill — which the child
+/// runner keeps as the record's ``ParentObservation``.
 struct Watch {
-    struct Exit {
-        var code: Int32 = 0
-        var signal: Int32 = 0
-        var signaled = false
-        var maxRssKiB = 0
-        var userS = 0.0
-        var systemS = 0.0
-        var counts: LauncherMessage.KernelCounts?
-    }
-
     let limits: ChildLimits
     let startNs: UInt64
     private(set) var childPID: pid_t?
-    private(set) var exit: Exit?
-    private(set) var peakRss = 0
-    private(set) var lastHwm = 0
-    private(set) var samples = 0
+    /// Whether the launcher reported the child's end (its exit, or a spawn that failed where the
+    /// launcher ends too); until then the loop runs.
+    private(set) var exitReported = false
+    /// What the parent measured so far (the record's ``RunRecord/observed``; the runner adds the
+    /// wall and harness CPU time, pipe holders and what the child said).
+    private(set) var observed = ParentObservation()
     private(set) var rssTimeline: [(tMs: Double, rss: Int, treeRss: Int?)] = []
     /// The child's descendants (``ProcessTree``), once its pid is known.
     private(set) var tree: ProcessTree?
     /// The tree's peaks over every sample (total, largest single process, most processes).
     private(set) var treePeak = ProcessTree.Reading(totalBytes: 0, largestBytes: 0, processes: 0)
-    /// The most threads the child had at once (`Threads:` of /proc/PID/status).
-    private(set) var peakThreads = 0
     /// The launcher's `spawn-error`, in words: the scenario never ran.
     private(set) var spawnError: String?
     private(set) var killedFor: RunStatus?
     private(set) var killDetail: String?
-    private(set) var killedAtS: Double?
-    private(set) var rssAtKill: Int?
     private var windowMax = 0
     private var windowTreeMax = 0
     private var lastStatusNs: UInt64 = 0
@@ -57,7 +48,7 @@ struct Watch {
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
         let intervalMs = Int32(max(limits.sampleIntervalMs, 1).rounded())
-        while exit == nil {
+        while !exitReported {
             var poller = pollfd(fd: controlFD, events: Int16(POLLIN), revents: 0)
             let ready = poll(&poller, 1, intervalMs)
             if ready > 0 {
@@ -69,15 +60,15 @@ struct Watch {
                     pending.removeSubrange(...newline)
                     control(line, reader: &reader)
                 }
-                if exit != nil { break }
+                if exitReported { break }
             }
             let nowNs = System.monotonicNanoseconds()
             let elapsedMs = Double(nowNs - startNs) / 1e6
             if let reader {
                 // statm every sample; the full status (high-water mark, threads) every walk interval.
                 if nowNs - lastStatusNs >= ProcessTree.discoveryIntervalNs, let status = reader.read() {
-                    lastHwm = max(lastHwm, status.hwmBytes)
-                    peakThreads = max(peakThreads, status.threads)
+                    observed.peakHwmBytes = max(observed.peakHwmBytes, status.hwmBytes)
+                    if status.threads > (observed.peakThreads ?? 0) { observed.peakThreads = status.threads }
                     lastStatusNs = nowNs
                 }
                 if let rss = reader.residentBytes() {
@@ -111,20 +102,24 @@ struct Watch {
             tree = ProcessTree(root: pid)
         case .spawnError(let code, let stage):
             spawnError = LauncherMessage.spawnErrorDetail(errno: code, stage: stage)
-            if stage == "fork" || stage == "wait" { exit = Exit(code: 71) }  // the launcher ends now
-        case .exit(let status, let maxRssKiB, let userS, let systemS, let counts):
-            var exit = Exit()
-            if status & 0x7f == 0 {
-                exit.code = (status >> 8) & 0xff
-            } else {
-                exit.signaled = true
-                exit.signal = status & 0x7f
+            if stage == "fork" || stage == "wait" {  // the launcher ends now
+                observed.exitCode = 71
+                exitReported = true
             }
-            exit.maxRssKiB = maxRssKiB
-            exit.userS = userS
-            exit.systemS = systemS
-            exit.counts = counts
-            self.exit = exit
+        case .exit(let status, let maxRssKiB, let userS, let systemS, let counts):
+            if status & 0x7f == 0 {
+                observed.exitCode = (status >> 8) & 0xff
+            } else {
+                observed.signal = status & 0x7f
+            }
+            observed.peakRssBytes = maxRssKiB * 1024
+            observed.userCpuS = userS
+            observed.systemCpuS = systemS
+            observed.voluntaryContextSwitches = counts?.voluntaryContextSwitches
+            observed.involuntaryContextSwitches = counts?.involuntaryContextSwitches
+            observed.minorFaults = counts?.minorFaults
+            observed.majorFaults = counts?.majorFaults
+            exitReported = true
         case nil:
             break
         }
@@ -133,14 +128,20 @@ struct Watch {
     /// Takes one reading; returns the tree's total RSS.
     @discardableResult
     private mutating func sample(_ rssBytes: Int, atMs elapsedMs: Double, nowNs: UInt64) -> Int {
-        samples += 1
-        peakRss = max(peakRss, rssBytes)
+        observed.parentSamples += 1
+        observed.peakRssSampledBytes = max(observed.peakRssSampledBytes, rssBytes)
         let reading =
             tree?.sample(rootBytes: rssBytes, nowNs: nowNs)
             ?? ProcessTree.Reading(totalBytes: rssBytes, largestBytes: rssBytes, processes: 1)
+        observed.io = tree?.lastIO  // read with each walk, ≤ 50 ms before the exit
         treePeak.totalBytes = max(treePeak.totalBytes, reading.totalBytes)
         treePeak.largestBytes = max(treePeak.largestBytes, reading.largestBytes)
         treePeak.processes = max(treePeak.processes, reading.processes)
+        if treePeak.processes > 1 {  // a child that started none has no tree figures
+            observed.peakTreeRssBytes = treePeak.totalBytes
+            observed.peakLargestProcessRssBytes = treePeak.largestBytes
+            observed.maxProcesses = treePeak.processes
+        }
         if elapsedMs > windowEndMs { flushWindow() }
         while elapsedMs > windowEndMs { windowEndMs += limits.timelineIntervalMs }
         windowMax = max(windowMax, rssBytes)
@@ -168,7 +169,7 @@ struct Watch {
         tree?.killSurvivors()
         killedFor = reason
         killDetail = detail
-        killedAtS = atMs / 1000
-        rssAtKill = rss ?? peakRss
+        observed.killedAtS = atMs / 1000
+        observed.rssAtKillBytes = rss ?? observed.peakRssSampledBytes
     }
 }

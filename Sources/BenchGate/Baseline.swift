@@ -37,17 +37,17 @@ public struct Baseline: Codable, Sendable, Equatable {
 
     /// One scenario at one scale.
     public struct Entry: Codable, Sendable, Equatable {
-        public var scenario: String
+        public var scenario: RowID
         public var scale: Double
         /// The resolved parameters every repeat ran with.
         public var parameters: [String: String]
         /// Status of every repeat of every run, in order.
-        public var statuses: [String]
+        public var statuses: [RunStatus]
         /// The scenario's growth verdict: the one every recorded run reached, else inconclusive
         /// (a row that showed bounded in one run only has not shown it reliably).
-        public var verdict: String
+        public var verdict: GrowthVerdict.Kind
         /// Each recorded run's growth verdict, in ``Baseline/runs`` order (format 3).
-        public var runVerdicts: [String]?
+        public var runVerdicts: [GrowthVerdict.Kind]?
         /// Per recorded run, in ``Baseline/runs`` order: metric key → its value in each `ok`
         /// repeat of that run. One element for a format-2 baseline.
         public var runSamples: [[String: [Double]]]
@@ -61,14 +61,11 @@ public struct Baseline: Codable, Sendable, Equatable {
         }
 
         /// `ok` when every repeat was.
-        public var status: String {
-            statuses.allSatisfy { $0 == RunStatus.ok.rawValue }
-                ? RunStatus.ok.rawValue : (statuses.first { $0 != RunStatus.ok.rawValue } ?? "none")
-        }
+        public var status: RunStatus { statuses.first { $0 != .ok } ?? .ok }
 
         public init(
-            scenario: String, scale: Double, parameters: [String: String], statuses: [String], verdict: String,
-            runVerdicts: [String]? = nil, runSamples: [[String: [Double]]]
+            scenario: RowID, scale: Double, parameters: [String: String], statuses: [RunStatus],
+            verdict: GrowthVerdict.Kind, runVerdicts: [GrowthVerdict.Kind]? = nil, runSamples: [[String: [Double]]]
         ) {
             self.scenario = scenario
             self.scale = scale
@@ -86,12 +83,12 @@ public struct Baseline: Codable, Sendable, Equatable {
         /// Format 2 has `samples` (one run's repeats), format 3 `runSamples`.
         public init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            scenario = try container.decode(String.self, forKey: .scenario)
+            scenario = try container.decode(RowID.self, forKey: .scenario)
             scale = try container.decode(Double.self, forKey: .scale)
             parameters = try container.decode([String: String].self, forKey: .parameters)
-            statuses = try container.decode([String].self, forKey: .statuses)
-            verdict = try container.decode(String.self, forKey: .verdict)
-            runVerdicts = try container.decodeIfPresent([String].self, forKey: .runVerdicts)
+            statuses = try container.decode([RunStatus].self, forKey: .statuses)
+            verdict = try container.decode(GrowthVerdict.Kind.self, forKey: .verdict)
+            runVerdicts = try container.decodeIfPresent([GrowthVerdict.Kind].self, forKey: .runVerdicts)
             runSamples =
                 try container.decodeIfPresent([[String: [Double]]].self, forKey: .runSamples)
                 ?? [try container.decode([String: [Double]].self, forKey: .samples)]
@@ -133,7 +130,7 @@ public struct Baseline: Codable, Sendable, Equatable {
     public var warmups: Int
     public var sampleIntervalMs: Double
     public var environment: HostEnvironment
-    public var reference: String?
+    public var reference: RowID?
     public var entries: [Entry]
 
     /// The separate runs this baseline was recorded from (format 3); nil for a format-2 baseline
@@ -162,8 +159,8 @@ public struct Baseline: Codable, Sendable, Equatable {
             Entry(
                 scenario: summary.scenario, scale: summary.scale,
                 parameters: summary.records.first?.parameters ?? [:],
-                statuses: summary.records.map(\.status.rawValue),
-                verdict: analysis.verdicts[summary.scenario]?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue,
+                statuses: summary.records.map(\.status),
+                verdict: analysis.verdicts[summary.scenario]?.kind ?? .unknown,
                 runSamples: [Entry.samples(of: summary)])
         }
     }
@@ -176,17 +173,16 @@ public struct Baseline: Codable, Sendable, Equatable {
         formatVersion = Self.currentFormatVersion
         createdAt = recordedRuns.last?.analysis.document.finishedAt ?? createdAt
         runs = recordedRuns.map(\.run)
-        let unknown = GrowthVerdict.Kind.unknown.rawValue
         entries = first.summaries.map { summary in
             let matching = recordedRuns.map { recorded in
-                recorded.analysis.summaries.first { $0.scenario == summary.scenario && $0.scale == summary.scale }
+                recorded.analysis.summaries.summary(summary.scenario, scale: summary.scale)
             }
-            let verdicts = recordedRuns.map { $0.analysis.verdicts[summary.scenario]?.kind.rawValue ?? unknown }
+            let verdicts = recordedRuns.map { $0.analysis.verdicts[summary.scenario]?.kind ?? .unknown }
             return Entry(
                 scenario: summary.scenario, scale: summary.scale,
                 parameters: summary.records.first?.parameters ?? [:],
-                statuses: matching.flatMap { $0?.records.map(\.status.rawValue) ?? [] },
-                verdict: Set(verdicts).count == 1 ? verdicts[0] : GrowthVerdict.Kind.inconclusive.rawValue,
+                statuses: matching.flatMap { $0?.records.map(\.status) ?? [] },
+                verdict: Set(verdicts).count == 1 ? verdicts[0] : .inconclusive,
                 runVerdicts: verdicts,
                 runSamples: matching.map { $0.map(Entry.samples(of:)) ?? [:] })
         }
@@ -200,7 +196,7 @@ public struct Baseline: Codable, Sendable, Equatable {
     }
 
     /// This baseline with only `scenario` (a proof cell judges one scenario alone).
-    public func restricted(to scenario: String) -> Baseline {
+    public func restricted(to scenario: RowID) -> Baseline {
         var copy = self
         copy.entries = entries.filter { $0.scenario == scenario }
         return copy
@@ -211,19 +207,20 @@ public struct Baseline: Codable, Sendable, Equatable {
     /// names no row of the baseline is a usage error, not a silently empty gate.
     public func restricted(toRows selectors: [String]) throws(BenchError) -> Baseline {
         let rows = entries.map(\.scenario)
-        var kept: Set<String> = []
+        var kept: Set<RowID> = []
         for selector in selectors {
+            let wanted = RowID(selector)
             let matches = rows.filter { row in
-                selector.hasSuffix("/" + RowSelection.everyRow)
-                    ? ScenarioVariant.scenario(ofRow: row) == String(selector.dropLast(RowSelection.everyRow.count + 1))
-                    : row == selector
+                wanted.variant == RowSelection.everyRow && wanted.allocator == .jemalloc
+                    ? row.scenario == wanted.scenario : row == wanted
             }
             guard !matches.isEmpty else {
-                var known: [String] = []
+                var known: [RowID] = []
                 for row in rows where !known.contains(row) { known.append(row) }
                 throw BenchError(
                     .usage,
-                    "--scenario \(selector) is not a row of the baseline (rows: \(known.joined(separator: ", ")))")
+                    "--scenario \(selector) is not a row of the baseline (rows: \(known.map(\.description).joined(separator: ", ")))"
+                )
             }
             kept.formUnion(matches)
         }
@@ -232,7 +229,7 @@ public struct Baseline: Codable, Sendable, Equatable {
         return copy
     }
 
-    public func entry(_ scenario: String, scale: Double) -> Entry? {
+    public func entry(_ scenario: RowID, scale: Double) -> Entry? {
         entries.first { $0.scenario == scenario && $0.scale == scale }
     }
 
@@ -257,7 +254,7 @@ public struct Baseline: Codable, Sendable, Equatable {
         let injected = document.injected ?? [:]
         for record in document.records {
             guard let entry = entry(record.scenario, scale: record.scale) else { continue }
-            let declared = Set(injected[record.scenario] ?? [])
+            let declared = Set(injected[record.scenario.description] ?? [])
             for key in Set(entry.parameters.keys).union(record.parameters.keys).sorted() where !declared.contains(key) {
                 let now = record.parameters[key]
                 let then = entry.parameters[key]

@@ -155,7 +155,8 @@ public struct BaselineRecording: Sendable {
         var lines: [String] = []
         for entry in baseline.entries {
             guard let verdicts = entry.runVerdicts, Set(verdicts).count > 1 else { continue }
-            let line = "\(entry.scenario): growth verdicts \(verdicts.joined(separator: ", ")) across the runs"
+            let line =
+                "\(entry.scenario): growth verdicts \(verdicts.map(\.rawValue).joined(separator: ", ")) across the runs"
             if !lines.contains(line) { lines.append(line) }
         }
         return lines

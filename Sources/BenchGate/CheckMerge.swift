@@ -38,7 +38,7 @@ public struct CheckMerge: Sendable {
             )
         }
         var records: [Int: CheckRecord] = [:]
-        var judgedBy: [String: String] = [:]
+        var judgedBy: [RowID: String] = [:]
         var firstThresholds: (digest: String, folder: String)?
         for shard in merge.shards {
             guard let record = try CheckRecord.load(from: shard.folder) else { continue }
@@ -147,7 +147,7 @@ public struct CheckMerge: Sendable {
     }
 
     /// The rows shard `index` judges by the plan.
-    public func rows(of index: Int) -> [String] {
+    public func rows(of index: Int) -> [RowID] {
         guard let spec = try? ShardSpec(index: index, count: merge.shardCount) else { return [] }
         return ShardSlicer.checkRows(of: merge.plan, shard: spec)
     }

@@ -32,11 +32,11 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         public var shard: Int?
         public var hostname: String
         public var testbed: Testbed
-        public var rows: [String]
+        public var rows: [RowID]
         public var cells: Int
         public var findings: Int
 
-        public init(shard: Int?, hostname: String, testbed: Testbed, rows: [String], cells: Int, findings: Int) {
+        public init(shard: Int?, hostname: String, testbed: Testbed, rows: [RowID], cells: Int, findings: Int) {
             self.shard = shard
             self.hostname = hostname
             self.testbed = testbed
@@ -71,7 +71,7 @@ public struct CheckRecord: Codable, Sendable, Equatable {
     /// The judgements of one check (unsharded, or one shard: `shard` and `planID` set).
     public init(
         report: GateReport, baseline: String, baselineDigest: String, thresholds: Thresholds, revision: String,
-        planID: String?, shard: ShardSpec?, environment: HostEnvironment, rows: [String]
+        planID: String?, shard: ShardSpec?, environment: HostEnvironment, rows: [RowID]
     ) {
         formatVersion = Self.currentFormatVersion
         verdict = !report.findings.isEmpty ? .failed : report.notComparable != nil ? .notComparable : .passed
@@ -175,92 +175,3 @@ public struct CheckRecord: Codable, Sendable, Equatable {
 // MARK: Coding the gate's values
 
 extension Metric.Unit: Codable {}
-extension Judgement.Outcome: Codable {}
-
-extension Finding: Codable {
-    enum CodingKeys: String, CodingKey { case scenario, scale, metric, baseline, now, rule }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            scenario: try container.decode(String.self, forKey: .scenario),
-            scale: try container.decode(Double.self, forKey: .scale),
-            metric: try container.decode(String.self, forKey: .metric),
-            baseline: try container.decode(String.self, forKey: .baseline),
-            now: try container.decode(String.self, forKey: .now), rule: try container.decode(String.self, forKey: .rule)
-        )
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(scenario, forKey: .scenario)
-        try container.encode(scale, forKey: .scale)
-        try container.encode(metric, forKey: .metric)
-        try container.encode(baseline, forKey: .baseline)
-        try container.encode(now, forKey: .now)
-        try container.encode(rule, forKey: .rule)
-    }
-}
-
-extension Judgement: Codable {
-    enum CodingKeys: String, CodingKey {
-        case scenario, scale, metric, unit, against, before, after, worsening, p, marginP, beforeCount, afterCount,
-            alpha, minEffect, outcome, baselineRuns
-    }
-
-    public init(from decoder: Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            scenario: try container.decode(String.self, forKey: .scenario),
-            scale: try container.decode(Double.self, forKey: .scale),
-            metric: try container.decode(String.self, forKey: .metric),
-            unit: try container.decode(Metric.Unit.self, forKey: .unit),
-            against: try container.decode(Thresholds.Judge.self, forKey: .against),
-            before: try container.decode(Double.self, forKey: .before),
-            after: try container.decode(Double.self, forKey: .after),
-            worsening: try Self.decodeWorsening(container), p: try container.decode(Double.self, forKey: .p),
-            marginP: try container.decode(Double.self, forKey: .marginP),
-            beforeCount: try container.decode(Int.self, forKey: .beforeCount),
-            afterCount: try container.decode(Int.self, forKey: .afterCount),
-            alpha: try container.decode(Double.self, forKey: .alpha),
-            minEffect: try container.decode(Double.self, forKey: .minEffect),
-            outcome: try container.decode(Outcome.self, forKey: .outcome),
-            baselineRuns: try container.decodeIfPresent(BaselineRunSpread.self, forKey: .baselineRuns))
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(scenario, forKey: .scenario)
-        try container.encode(scale, forKey: .scale)
-        try container.encode(metric, forKey: .metric)
-        try container.encode(unit, forKey: .unit)
-        try container.encode(against, forKey: .against)
-        try container.encode(before, forKey: .before)
-        try container.encode(after, forKey: .after)
-        // From a median of 0 the change is infinite, which JSON has no number for.
-        if worsening.isFinite {
-            try container.encode(worsening, forKey: .worsening)
-        } else {
-            try container.encode(worsening > 0 ? "infinity" : "-infinity", forKey: .worsening)
-        }
-        try container.encode(p, forKey: .p)
-        try container.encode(marginP, forKey: .marginP)
-        try container.encode(beforeCount, forKey: .beforeCount)
-        try container.encode(afterCount, forKey: .afterCount)
-        try container.encode(alpha, forKey: .alpha)
-        try container.encode(minEffect, forKey: .minEffect)
-        try container.encode(outcome, forKey: .outcome)
-        try container.encodeIfPresent(baselineRuns, forKey: .baselineRuns)
-    }
-
-    private static func decodeWorsening(_ container: KeyedDecodingContainer<CodingKeys>) throws -> Double {
-        if let value = try? container.decode(Double.self, forKey: .worsening) { return value }
-        switch try container.decode(String.self, forKey: .worsening) {
-        case "infinity": return .infinity
-        case "-infinity": return -.infinity
-        case let other:
-            throw DecodingError.dataCorruptedError(
-                forKey: .worsening, in: container, debugDescription: "worsening '\(other)' is not a number")
-        }
-    }
-}

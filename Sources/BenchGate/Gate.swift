@@ -1,3 +1,4 @@
+import BenchModel
 import BenchProtocol
 import BenchReport
 import BenchStatistics
@@ -41,12 +42,12 @@ public struct Gate: Sendable {
                 "injected (a declared change, standing for a code change): \(scenario) \(keys.sorted().joined(separator: ", "))"
             )
         }
-        var verdictsSeen: Set<String> = []
+        var verdictsSeen: Set<RowID> = []
         // Row → baseline-kind metrics judged against the base revision instead (or named as not
         // judged when none ran).
-        var sameJobInstead: [String: [Metric]] = [:]
+        var sameJobInstead: [ScenarioSummaries.Key: [Metric]] = [:]
         // …and their judgements against the baseline, for a row the base revision cannot judge.
-        var againstBaseline: [String: [Judgement]] = [:]
+        var againstBaseline: [ScenarioSummaries.Key: [Judgement]] = [:]
         let machineDifferences = baseline.figureInputDifferences(head.document.environment)
         let inputDifferences = base == nil ? machineDifferences : []
         var unjudgedForInputs = 0
@@ -58,20 +59,18 @@ public struct Gate: Sendable {
         var driftCells = 0
         var driftOutside: [String] = []
         for entry in baseline.entries {
-            guard
-                let summary = head.summaries.first(where: { $0.scenario == entry.scenario && $0.scale == entry.scale })
-            else {
+            guard let summary = head.summaries.summary(entry.scenario, scale: entry.scale) else {
                 report.findings.append(
                     Finding(
                         scenario: entry.scenario, scale: entry.scale, metric: "presence", baseline: "present",
                         now: "missing from the run", rule: "every baseline scenario must run"))
                 continue
             }
-            if entry.status == RunStatus.ok.rawValue, summary.status != RunStatus.ok.rawValue {
+            if entry.status == .ok, summary.status != .ok {
                 report.findings.append(
                     Finding(
-                        scenario: entry.scenario, scale: entry.scale, metric: "status", baseline: entry.status,
-                        now: summary.status, rule: "status must stay ok"))
+                        scenario: entry.scenario, scale: entry.scale, metric: "status", baseline: entry.status.rawValue,
+                        now: summary.status.rawValue, rule: "status must stay ok"))
                 continue
             }
             if !verdictsSeen.contains(entry.scenario) {
@@ -86,7 +85,7 @@ public struct Gate: Sendable {
                     // inconclusive, its repeats straddling the floor, against a 2-CPU baseline).
                     // The base revision, run here, judges it; without one it is a note. Grows
                     // stays a finding.
-                    let baseVerdict = base?.verdicts[entry.scenario]?.kind.rawValue
+                    let baseVerdict = base?.verdicts[entry.scenario]?.kind
                     finding = baseVerdict.flatMap {
                         verdictFinding(
                             entry.scenario, scale: entry.scale, expected: $0, now: head.verdicts[entry.scenario],
@@ -94,7 +93,7 @@ public struct Gate: Sendable {
                     }
                     if finding == nil {
                         report.notes.append(
-                            "\(entry.scenario): memory_verdict bounded → inconclusive not judged against the baseline, recorded with other inputs (\(machineDifferences.joined(separator: "; "))); \(baseVerdict.map { "the base revision's verdict here: \($0)" } ?? "no base revision ran")"
+                            "\(entry.scenario): memory_verdict bounded → inconclusive not judged against the baseline, recorded with other inputs (\(machineDifferences.joined(separator: "; "))); \(baseVerdict.map { "the base revision's verdict here: \($0.rawValue)" } ?? "no base revision ran")"
                         )
                     }
                 }
@@ -102,7 +101,7 @@ public struct Gate: Sendable {
             }
             for metric in metrics(entry: entry, summary: summary)
             where thresholds.judge(metric, scenario: entry.scenario) == .baseline {
-                let row = Self.rowKey(entry.scenario, entry.scale)
+                let row = ScenarioSummaries.Key(row: entry.scenario, scale: entry.scale)
                 guard let before = entry.samples[metric.key], !before.isEmpty else {
                     // A metric the baseline never recorded (a gauge added since): the base
                     // revision judges it below when it ran, else a line says it was not judged.
@@ -158,7 +157,8 @@ public struct Gate: Sendable {
                 )
             }
             for summary in head.summaries {
-                guard let metrics = sameJobInstead[Self.rowKey(summary.scenario, summary.scale)] else { continue }
+                guard let metrics = sameJobInstead[ScenarioSummaries.Key(row: summary.scenario, scale: summary.scale)]
+                else { continue }
                 report.notes.append(
                     "\(summary.scenario) \(Format.scale(summary.scale)): \(metrics.map(\.key).joined(separator: ", ")) not judged: the baseline has no figures for it and no base revision ran"
                 )
@@ -181,15 +181,14 @@ public struct Gate: Sendable {
         var newRows: [String] = []
         for summary in head.summaries {
             let inBaseline = baseline.entry(summary.scenario, scale: summary.scale) != nil
-            guard
-                let other = base.summaries.first(where: { $0.scenario == summary.scenario && $0.scale == summary.scale }
-                )
-            else {
+            guard let other = base.summaries.summary(summary.scenario, scale: summary.scale) else {
                 if inBaseline {
                     report.notes.append(
                         "\(summary.scenario) \(Format.scale(summary.scale)): no base-revision run to compare with (skipped on the base side); judged against the baseline only"
                     )
-                    for judgement in againstBaseline[Self.rowKey(summary.scenario, summary.scale)] ?? [] {
+                    for judgement in againstBaseline[ScenarioSummaries.Key(row: summary.scenario, scale: summary.scale)]
+                        ?? []
+                    {
                         report.add(judgement)
                     }
                 } else {
@@ -198,12 +197,14 @@ public struct Gate: Sendable {
                 continue
             }
             if inBaseline {
-                guard summary.status == RunStatus.ok.rawValue else { continue }  // the baseline loop named it
-                guard other.status == RunStatus.ok.rawValue else {
+                guard summary.status == .ok else { continue }  // the baseline loop named it
+                guard other.status == .ok else {
                     report.notes.append(
-                        "\(summary.scenario) \(Format.scale(summary.scale)): the base revision's runs ended \(other.status); same-job metrics not judged, the rest against the baseline"
+                        "\(summary.scenario) \(Format.scale(summary.scale)): the base revision's runs ended \(other.status.rawValue); same-job metrics not judged, the rest against the baseline"
                     )
-                    for judgement in againstBaseline[Self.rowKey(summary.scenario, summary.scale)] ?? [] {
+                    for judgement in againstBaseline[ScenarioSummaries.Key(row: summary.scenario, scale: summary.scale)]
+                        ?? []
+                    {
                         report.add(judgement)
                     }
                     continue
@@ -211,7 +212,8 @@ public struct Gate: Sendable {
                 let sameJob = summary.metrics.filter { thresholds.judge($0, scenario: summary.scenario) == .sameJob }
                 judgeSameJob(
                     summary, against: other,
-                    metrics: sameJob + (sameJobInstead[Self.rowKey(summary.scenario, summary.scale)] ?? []),
+                    metrics: sameJob
+                        + (sameJobInstead[ScenarioSummaries.Key(row: summary.scenario, scale: summary.scale)] ?? []),
                     into: &report)
             } else {
                 judgeWithoutBaseline(
@@ -226,9 +228,6 @@ public struct Gate: Sendable {
         }
         return report
     }
-
-    /// One row at one scale, as a dictionary key.
-    static func rowKey(_ scenario: String, _ scale: Double) -> String { "\(scenario)\u{0}\(scale)" }
 
     /// The baseline's metrics and the run's, in a stable order.
     func metrics(entry: Baseline.Entry, summary: ScenarioSummary) -> [Metric] {
@@ -278,30 +277,30 @@ public struct Gate: Sendable {
     /// harness still sees growth), while here it is as likely a leak fixed.
     func judgeWithoutBaseline(
         _ summary: ScenarioSummary, against other: ScenarioSummary, head: RunAnalysis, base: RunAnalysis,
-        verdictsSeen: inout Set<String>, into report: inout GateReport
+        verdictsSeen: inout Set<RowID>, into report: inout GateReport
     ) {
         let row = "\(summary.scenario) \(Format.scale(summary.scale))"
-        guard other.status == RunStatus.ok.rawValue else {
+        guard other.status == .ok else {
             report.notes.append(
-                "\(row) (not in the baseline): the base revision's runs ended \(other.status); not judged")
+                "\(row) (not in the baseline): the base revision's runs ended \(other.status.rawValue); not judged")
             return
         }
-        guard summary.status == RunStatus.ok.rawValue else {
+        guard summary.status == .ok else {
             report.findings.append(
                 Finding(
-                    scenario: summary.scenario, scale: summary.scale, metric: "status", baseline: other.status,
-                    now: summary.status,
+                    scenario: summary.scenario, scale: summary.scale, metric: "status", baseline: other.status.rawValue,
+                    now: summary.status.rawValue,
                     rule: "status must stay ok; vs base revision, same job"))
             return
         }
         if !verdictsSeen.contains(summary.scenario) {
             verdictsSeen.insert(summary.scenario)
-            let expected = base.verdicts[summary.scenario]?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
+            let expected = base.verdicts[summary.scenario]?.kind ?? .unknown
             if let finding = verdictFinding(
                 summary.scenario, scale: summary.scale, expected: expected, now: head.verdicts[summary.scenario],
                 source: "base revision, same job")
             {
-                if expected == GrowthVerdict.Kind.bounded.rawValue {
+                if expected == .bounded {
                     report.findings.append(finding)
                 } else {
                     report.notes.append(
@@ -318,24 +317,23 @@ public struct Gate: Sendable {
     /// A growth verdict that moved from `expected` (the baseline's, or the base revision's for a
     /// row the baseline lacks) in a way that is always a finding.
     func verdictFinding(
-        _ scenario: String, scale: Double, expected: String, now verdict: GrowthVerdict?, source: String
+        _ scenario: RowID, scale: Double, expected: GrowthVerdict.Kind, now verdict: GrowthVerdict?, source: String
     ) -> Finding? {
-        let now = verdict?.kind.rawValue ?? GrowthVerdict.Kind.unknown.rawValue
-        let bounded = GrowthVerdict.Kind.bounded.rawValue
-        let growing = [GrowthVerdict.Kind.grows.rawValue, GrowthVerdict.Kind.growsWithTime.rawValue]
+        let now = verdict?.kind ?? .unknown
+        let growing: [GrowthVerdict.Kind] = [.grows, .growsWithTime]
         // Bounded is itself a test (growth significantly under the floor), so a bounded row that
         // can no longer show it — inconclusive — has lost what the baseline had, as much as one
         // that now grows: either may be a leak just under or at the floor.
-        if expected == bounded, growing.contains(now) || now == GrowthVerdict.Kind.inconclusive.rawValue {
+        if expected == .bounded, growing.contains(now) || now == .inconclusive {
             return Finding(
-                scenario: scenario, scale: scale, metric: "memory_verdict", baseline: bounded,
-                now: "\(now) (\(verdict?.explanation ?? ""))",
+                scenario: scenario, scale: scale, metric: "memory_verdict", baseline: expected.rawValue,
+                now: "\(now.rawValue) (\(verdict?.explanation ?? ""))",
                 rule: "must stay bounded (growth shown under the floor); vs \(source)")
         }
         if growing.contains(expected), now != expected {
             return Finding(
-                scenario: scenario, scale: scale, metric: "memory_verdict", baseline: expected,
-                now: "\(now) (\(verdict?.explanation ?? ""))",
+                scenario: scenario, scale: scale, metric: "memory_verdict", baseline: expected.rawValue,
+                now: "\(now.rawValue) (\(verdict?.explanation ?? ""))",
                 rule:
                     "negative control: the scenario must still show its growth — the harness lost the ability to see growth, or the scenario changed; vs \(source)"
             )
@@ -360,7 +358,7 @@ public struct Gate: Sendable {
     /// a regression must lie past it by more than the minimum effect, an improvement past the
     /// best run's.
     public func judge(
-        _ metric: Metric, scenario: String, scale: Double, before: [Double], after: [Double], against: Thresholds.Judge,
+        _ metric: Metric, scenario: RowID, scale: Double, before: [Double], after: [Double], against: Thresholds.Judge,
         runs: BaselineRunSpread? = nil
     ) -> Judgement {
         let alpha = thresholds.alpha(against: against)

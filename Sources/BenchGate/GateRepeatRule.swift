@@ -41,7 +41,7 @@ public struct GateRepeatRule: RepeatRule {
         self.maximumRepeats = maximumRepeats
     }
 
-    public func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
+    public func unsettledScales(row: RowID, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
     {
         let report = evaluate(row: row, records: records, otherSide: otherSide)
         var open = scales.filter { scale in
@@ -51,12 +51,12 @@ public struct GateRepeatRule: RepeatRule {
         var expected = gate.baseline.entries.first(where: { $0.scenario == row })?.verdict
         if expected == nil, var baseDocument = base, !otherSide.isEmpty {
             baseDocument.records = otherSide
-            expected = RunAnalysis(baseDocument).verdicts[row]?.kind.rawValue
+            expected = RunAnalysis(baseDocument).verdicts[row]?.kind
         }
         if let expected {
             var document = head
             document.records = records
-            if RunAnalysis(document).verdicts[row]?.kind.rawValue != expected {
+            if RunAnalysis(document).verdicts[row]?.kind != expected {
                 open += scales.filter { !open.contains($0) }
             }
         }
@@ -64,7 +64,7 @@ public struct GateRepeatRule: RepeatRule {
     }
 
     /// The gate's report on one row, as its repeats stand.
-    func evaluate(row: String, records: [RunRecord], otherSide: [RunRecord]) -> GateReport {
+    func evaluate(row: RowID, records: [RunRecord], otherSide: [RunRecord]) -> GateReport {
         var headDocument = head
         headDocument.records = records
         var baseAnalysis: RunAnalysis?

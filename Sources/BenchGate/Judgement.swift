@@ -1,9 +1,10 @@
+import BenchModel
 import BenchProtocol
 import BenchReport
 
 /// One metric of one scenario and scale, tested.
-public struct Judgement: Sendable, Equatable {
-    public enum Outcome: String, Sendable {
+public struct Judgement: Sendable, Equatable, Codable {
+    public enum Outcome: String, Sendable, Codable {
         case regression, improvement, unchanged
         /// Shown to be worse by less than the minimum effect: the repeats lie below the
         /// reference's shifted by `minEffect` (one-sided Mann–Whitney, p ≤ ``Gate/settleAlpha``),
@@ -17,7 +18,7 @@ public struct Judgement: Sendable, Equatable {
         case untestable
     }
 
-    public var scenario: String
+    public var scenario: RowID
     public var scale: Double
     public var metric: String
     public var unit: Metric.Unit
@@ -25,8 +26,8 @@ public struct Judgement: Sendable, Equatable {
     /// Medians.
     public var before: Double
     public var after: Double
-    /// Fraction worse (negative = better).
-    public var worsening: Double
+    /// Fraction worse (negative = better); infinite from a median of 0.
+    @NonFiniteAsText public var worsening: Double
     public var p: Double
     /// One-sided p-value that the change is smaller than `minEffect` (non-inferiority).
     public var marginP: Double = 1

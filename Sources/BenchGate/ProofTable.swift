@@ -44,7 +44,7 @@ package struct ProofTable {
             report.findings.filter { finding in
                 switch findingKind {
                 case .memory, .leak:
-                    return finding.metric.hasSuffix("_bytes") || finding.metric.hasPrefix(Metric.gaugePrefix)
+                    return finding.metric.hasSuffix("_bytes") || GaugeKey.isMetricKey(finding.metric)
                         || finding.metric == "memory_verdict"
                 case .throughput: return finding.metric.hasPrefix("throughput")
                 case .latency: return finding.metric.hasPrefix("latency")
@@ -65,7 +65,7 @@ package struct ProofTable {
         package var effect: String {
             let relevant = report.judgements.filter { judgement in
                 switch findingKind {
-                case .memory, .leak: return judgement.unit == .bytes || judgement.metric.hasPrefix(Metric.gaugePrefix)
+                case .memory, .leak: return judgement.unit == .bytes || GaugeKey.isMetricKey(judgement.metric)
                 case .throughput: return judgement.metric.hasPrefix("throughput")
                 case .latency: return judgement.metric.hasPrefix("latency")
                 case .code: return true

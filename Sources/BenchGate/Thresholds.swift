@@ -1,3 +1,4 @@
+import BenchModel
 import BenchProtocol
 import BenchReport
 import BenchSystem
@@ -82,7 +83,7 @@ public struct Thresholds: Codable, Sendable, Equatable {
             Metric.cpu.key: Limit(minEffect: 0.15),
             // Kernel socket memory (SO_MEMINFO) is set by `socket_buffer`, but counted in the
             // kernel's own units, which another kernel may count differently.
-            Metric.gaugePrefix + "socket_kernel_bytes": Limit(
+            GaugeKey("socket_kernel_bytes").metricKey: Limit(
                 minEffect: 0.10, judge: .sameJob,
                 why: "kernel accounting differs between kernels"),
         ],
@@ -90,8 +91,9 @@ public struct Thresholds: Codable, Sendable, Equatable {
 
     /// The limit for `metric` in `scenario`: the scenario's own entry, then the defaults (the
     /// `gauges` entry for any gauge maximum). Nil means the metric is not gated.
-    public func limit(for metric: Metric, scenario: String) -> Limit? {
-        let isGauge = metric.key.hasPrefix(Metric.gaugePrefix)
+    public func limit(for metric: Metric, scenario row: RowID) -> Limit? {
+        let isGauge = GaugeKey.isMetricKey(metric.key)
+        let scenario = row.description
         let own = scenarios[scenario]?[metric.key] ?? (isGauge ? scenarios[scenario]?[Self.gaugesKey] : nil)
         let fallback = defaults[metric.key] ?? (isGauge ? defaults[Self.gaugesKey] : nil)
         guard own != nil || fallback != nil else { return nil }
@@ -106,7 +108,7 @@ public struct Thresholds: Codable, Sendable, Equatable {
     }
 
     /// Where `metric` is judged in `scenario`: the data's override, else its kind; nil when not gated.
-    public func judge(_ metric: Metric, scenario: String) -> Judge? {
+    public func judge(_ metric: Metric, scenario: RowID) -> Judge? {
         guard let limit = limit(for: metric, scenario: scenario), limit.minEffect != nil || limit.judge != nil else {
             return nil
         }

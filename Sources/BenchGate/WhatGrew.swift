@@ -45,7 +45,7 @@ public struct WhatGrew: Codable, Sendable, Equatable {
     }
 
     /// The row (`scenario` or `scenario/variant`) and scale profiled.
-    public var row: String
+    public var row: RowID
     public var scale: Double
     /// The findings it stands under (their metrics: `peak_allocated_bytes`, `memory_verdict`…).
     public var metrics: [String]
@@ -71,7 +71,7 @@ public struct WhatGrew: Codable, Sendable, Equatable {
     public var cpus: ChildCPUs?
 
     public init(
-        row: String, scale: Double, metrics: [String], outcome: Outcome, problem: String? = nil, sampleLg: Int,
+        row: RowID, scale: Double, metrics: [String], outcome: Outcome, problem: String? = nil, sampleLg: Int,
         grew: [Growth] = [], seconds: Double = 0
     ) {
         self.row = row

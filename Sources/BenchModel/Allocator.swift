@@ -10,14 +10,6 @@ public enum Allocator: String, Sendable, Codable, CaseIterable {
     case jemalloc
     case system
 
-    /// The suffix of a system-allocator row: `pipeline-copy@system`.
-    public static let systemRowSuffix = "@system"
-
-    /// `pipeline-copy@system` → (`pipeline-copy`, .system); any other row → (row, .jemalloc).
-    public static func split(row: String) -> (row: String, allocator: Allocator) {
-        row.hasSuffix(systemRowSuffix) ? (String(row.dropLast(systemRowSuffix.count)), .system) : (row, .jemalloc)
-    }
-
     /// The file name of the preload library SwiftPM builds next to the executables.
     public static let systemLibraryName = "libBPBenchSystemMalloc.so"
 

@@ -18,7 +18,7 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
         }
     }
 
-    public var row: String
+    public var row: RowID
     public var scale: Double
     public var repeatIndex: Int
     /// The profile, relative to the run folder.
@@ -32,7 +32,7 @@ public struct PeakAttribution: Codable, Sendable, Equatable {
     public var stacks: [Stack]
 
     public init(
-        row: String, scale: Double, repeatIndex: Int, profile: String, profiledAllocatedBytes: Int?,
+        row: RowID, scale: Double, repeatIndex: Int, profile: String, profiledAllocatedBytes: Int?,
         peakAllocatedBytes: Int, totalBytes: Int, stacks: [Stack]
     ) {
         self.row = row

@@ -29,15 +29,13 @@ public struct PlanFile: Codable, Sendable, Equatable {
         /// else the scale factor (a ×4 step takes about four ×1 steps).
         public var cost: Double
 
-        /// The row it reports under (`scenario/variant`, `@system` for the system allocator).
-        public var row: String {
-            ScenarioVariant.row(scenario, variant) + (allocator == .system ? Allocator.systemRowSuffix : "")
-        }
+        /// The row it reports under: its scenario, variant and allocator.
+        public var row: RowID { RowID(scenario: scenario, variant: variant, allocator: allocator) }
         public var isWarmup: Bool { repeatIndex == 0 }
         /// What identifies one recorded repeat across shards: row, scale, repeat.
         public var key: String { Self.key(row: row, scale: scale, repeatIndex: repeatIndex) }
 
-        public static func key(row: String, scale: Double, repeatIndex: Int) -> String {
+        public static func key(row: RowID, scale: Double, repeatIndex: Int) -> String {
             "\(row) ×\(scale == scale.rounded() ? String(Int(scale)) : String(scale)) r\(repeatIndex)"
         }
     }
@@ -92,7 +90,7 @@ public struct PlanFile: Codable, Sendable, Equatable {
     /// `--interleave`: rows alternate repeat by repeat; a shard then keeps every row of a scale.
     public var interleaved: Bool
     public var limits: Limits
-    public var reference: String?
+    public var reference: RowID?
     /// What ``Step/cost`` is: `scale`, or `seconds per unit of scale from <run folder>`.
     public var costBasis: String
     public var steps: [Step]
@@ -113,12 +111,12 @@ public struct PlanFile: Codable, Sendable, Equatable {
         /// The rows the check judges: the baseline's, in its order — including rows this checkout
         /// has no scenario for, which shard 1 judges as missing, as `check` does — then the rows
         /// the plan runs that the baseline lacks (judged against the base revision only).
-        public var rows: [String]
+        public var rows: [RowID]
         /// `--inject NAME.key=value`: scenario → parameter keys declared as standing for a code
         /// change (the steps carry the injected values).
         public var injected: [String: [String]]?
 
-        public init(baseline: String, baselineDigest: String, rows: [String], injected: [String: [String]]?) {
+        public init(baseline: String, baselineDigest: String, rows: [RowID], injected: [String: [String]]?) {
             self.baseline = baseline
             self.baselineDigest = baselineDigest
             self.rows = rows
@@ -128,13 +126,13 @@ public struct PlanFile: Codable, Sendable, Equatable {
 
     /// Rows the check judges that no step runs (a scenario this checkout lacks): shard 1 reports
     /// them missing, so the merged verdict is the unsharded check's.
-    public var unscheduledRows: [String] {
+    public var unscheduledRows: [RowID] {
         let scheduled = Set(steps.map(\.row))
         return (check?.rows ?? []).filter { !scheduled.contains($0) }
     }
 
     public init(
-        plan: RunPlan, revision: String, limits: ChildLimits, reference: String?, ciWidth: Double?, ciLevel: Double?,
+        plan: RunPlan, revision: String, limits: ChildLimits, reference: RowID?, ciWidth: Double?, ciLevel: Double?,
         costs: CostModel = CostModel(), check: Check? = nil
     ) {
         formatVersion = Self.currentFormatVersion
@@ -281,8 +279,8 @@ public struct CostModel: Sendable, Equatable {
     public init(_ document: RunDocument, source: String) {
         self.source = source
         var rates: [String: [Double]] = [:]
-        for record in document.records where record.status == .ok && record.wallS > 0 && record.scale > 0 {
-            rates[record.scenario, default: []].append(record.wallS / record.scale)
+        for record in document.records where record.status == .ok && record.observed.wallS > 0 && record.scale > 0 {
+            rates[record.scenario.description, default: []].append(record.observed.wallS / record.scale)
         }
         secondsPerUnit = rates.mapValues { values in
             let sorted = values.sorted()
@@ -295,9 +293,9 @@ public struct CostModel: Sendable, Equatable {
 
     /// A step's expected cost: scale × the row's seconds per unit; a row the earlier run lacks
     /// gets the median row's (so it weighs like a typical row, not like nothing).
-    public func cost(row: String, scale: Double) -> Double {
+    public func cost(row: RowID, scale: Double) -> Double {
         guard source != nil, !secondsPerUnit.isEmpty else { return scale }
-        if let rate = secondsPerUnit[row] { return scale * rate }
+        if let rate = secondsPerUnit[row.description] { return scale * rate }
         let sorted = secondsPerUnit.values.sorted()
         return scale * sorted[sorted.count / 2]
     }

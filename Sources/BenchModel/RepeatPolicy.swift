@@ -67,10 +67,10 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
     /// - Parameter otherSide: in an interleaved A/B, the other side's records of the row.
     public func extensions(
         of group: [RunPlan.Step], executed: [RunPlan.Step], at scales: [Double], rule: any RepeatRule,
-        records: (String) -> [RunRecord], otherSide: (String) -> [RunRecord] = { _ in [] }
+        records: (RowID) -> [RunRecord], otherSide: (RowID) -> [RunRecord] = { _ in [] }
     ) -> [RunPlan.Step] {
         guard isAdaptive else { return [] }
-        var rows: [String] = []
+        var rows: [RowID] = []
         for step in group where !rows.contains(step.row) { rows.append(step.row) }
         var more: [RunPlan.Step] = []
         for row in rows {
@@ -95,5 +95,5 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
 public protocol RepeatRule: Sendable {
     /// The scales among `scales` at which `row` is not settled yet, given the row's records so far
     /// (`records`) and, in an interleaved A/B, the other side's (`otherSide`, else empty).
-    func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
+    func unsettledScales(row: RowID, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
 }

@@ -20,7 +20,7 @@ public struct RowTraits: Codable, Sendable, Equatable {
             description.name: RowTraits(language: description.language, pattern: description.pattern, variant: nil)
         ]
         for variant in description.variants(for: profile) {
-            rows[ScenarioVariant.row(description.name, variant.name)] = RowTraits(
+            rows[RowID(scenario: description.name, variant: variant.name).description] = RowTraits(
                 language: description.language, pattern: description.pattern, variant: variant.name)
         }
         return rows

@@ -40,10 +40,14 @@ public struct RunDocument: Codable, Sendable, Equatable {
     public var recoveredFromJournal: Bool?
     /// The row the report's ratios are computed against: `--reference`, else the scenario whose
     /// description says it is the reference (nil when none ran).
-    public var reference: String?
+    public var reference: RowID?
     /// Each row's language, pattern and variant (from the scenarios' descriptions); optional so
     /// documents written before it still load.
     public var rowTraits: [String: RowTraits]?
+
+    /// `row`'s traits as recorded (the plan records its scenarios' and variants' rows; a
+    /// system-allocator row shares its jemalloc twin's, ``RowID/onJemalloc``).
+    public func traits(of row: RowID) -> RowTraits? { rowTraits?[row.description] }
     /// `--attribute`: each row's peak heap by allocation stack, and why a row has none.
     public var attributions: [PeakAttribution]?
     public var attributionProblems: [String]?
@@ -78,9 +82,9 @@ public struct RunDocument: Codable, Sendable, Equatable {
     /// Appends a recorded row; the first child's jemalloc version and options become the run's.
     public mutating func adopt(_ record: RunRecord) {
         records.append(record)
-        if environment.jemallocVersion == "unknown", let version = record.jemallocVersion {
+        if environment.jemallocVersion == "unknown", let version = record.hello?.jemallocVersion {
             environment.jemallocVersion = version
-            environment.mallocConf = record.mallocConf ?? "unknown"
+            environment.mallocConf = record.hello?.mallocConf ?? "unknown"
         }
     }
 }
@@ -89,7 +93,7 @@ extension RunDocument {
     /// The rows of `entries` whose scale parameter is a duration (nil when there are none).
     public static func timeRows(_ entries: [ScenarioEntry], profile: Profile) -> [String]? {
         let rows = entries.filter { $0.description.scalesTime }.flatMap {
-            $0.description.rows(profile: profile.rawValue)
+            RowID.rows(of: $0.description, profile: profile.rawValue).map(\.description)
         }
         return rows.isEmpty ? nil : rows
     }

@@ -113,7 +113,7 @@ public struct RunFolder: Sendable {
     public static func logFileName(for step: RunPlan.Step) -> String {
         let label = step.isWarmup ? "warmup" : "r\(step.repeatIndex)"
         let scale = step.scale == step.scale.rounded() ? String(Int(step.scale)) : String(step.scale)
-        return "\(step.row.replacingOccurrences(of: "/", with: "+"))-x\(scale)-\(label).log"
+        return "\(step.row.description.replacingOccurrences(of: "/", with: "+"))-x\(scale)-\(label).log"
     }
 
     // MARK: Journal

@@ -32,11 +32,8 @@ public struct RunPlan: Sendable {
             self.variant = variant
             self.allocator = allocator
         }
-        /// The row it reports under: `scenario` or `scenario/variant`, with `@system` when the
-        /// child runs on the system allocator.
-        public var row: String {
-            ScenarioVariant.row(entry.name, variant) + (allocator == .system ? Allocator.systemRowSuffix : "")
-        }
+        /// The row it reports under: its scenario, variant and allocator.
+        public var row: RowID { RowID(scenario: entry.name, variant: variant, allocator: allocator) }
     }
 
     public var profile: Profile
@@ -117,7 +114,7 @@ public struct RunPlan: Sendable {
                     base = try entry.description.resolve(
                         profile: profile.rawValue, overrides: settings.merging(perScenario[entry.name] ?? [:]) { $1 })
                 } catch {
-                    throw BenchError(.usage, "\(ScenarioVariant.row(entry.name, variant)): \(error)")
+                    throw BenchError(.usage, "\(RowID(scenario: entry.name, variant: variant)): \(error)")
                 }
                 for (scaleIndex, scale) in scales.enumerated() {
                     let scaled = try Self.scaled(base, by: scale, entry: entry)
@@ -146,7 +143,7 @@ public struct RunPlan: Sendable {
     /// (manual-drain over pipeline-copy) is only a property of the strategies when a drift in the
     /// machine's load falls on both alike — row after row, a neighbour's burst lands on one.
     public mutating func interleave() {
-        let rows = steps.reduce(into: [String]()) { rows, step in if !rows.contains(step.row) { rows.append(step.row) }
+        let rows = steps.reduce(into: [RowID]()) { rows, step in if !rows.contains(step.row) { rows.append(step.row) }
         }
         let scaleOrder = Dictionary(scales.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         steps = steps.enumerated().sorted { a, b in

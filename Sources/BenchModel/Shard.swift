@@ -124,7 +124,7 @@ public enum ShardSlicer {
         var units: [Unit] = []
         var position: [String: Int] = [:]
         for (index, step) in plan.steps.enumerated() {
-            let row = "\(step.scenario)/\(step.variant ?? "")"
+            let row = RowID(scenario: step.scenario, variant: step.variant).description
             let key = plan.interleaved ? "×\(step.scale)" : plan.check != nil ? row : "\(row) ×\(step.scale)"
             if let at = position[key] {
                 units[at].stepIndices.append(index)
@@ -167,7 +167,7 @@ public enum ShardSlicer {
         let shardOf = assignment(of: plan, shards: shard.count)
         let indices = units.indices.filter { shardOf[$0] == shard.index }.flatMap { units[$0].stepIndices }.sorted()
         var result: [PlanFile.Step] = []
-        var warmed: Set<String> = []
+        var warmed: Set<RowID> = []
         for index in indices {
             let step = plan.steps[index]
             if step.isWarmup {
@@ -186,7 +186,7 @@ public enum ShardSlicer {
     /// The baseline rows shard `shard` of a check's plan judges, in the plan's order: the rows it
     /// runs, and on shard 1 the rows no shard runs (a scenario the checkout lacks), which it
     /// judges as missing, so that the shards together judge every row the check names once.
-    public static func checkRows(of plan: PlanFile, shard: ShardSpec) -> [String] {
+    public static func checkRows(of plan: PlanFile, shard: ShardSpec) -> [RowID] {
         let mine = Set(steps(of: plan, shard: shard).map(\.row)).union(shard.index == 1 ? plan.unscheduledRows : [])
         return (plan.check?.rows ?? []).filter { mine.contains($0) }
     }

@@ -18,8 +18,17 @@ public struct Verdict: Codable, Sendable, Equatable {
     public var command: String
     /// The process's exit code (sysexits; 1 a regression, 3 rows not ok in `run`).
     public var exitCode: Int32
-    /// `pass`, `regression`, `rows-not-ok`, `not-comparable`, `interrupted` or `error`.
-    public var outcome: String
+    /// How the command ended, as a CI step branches on it.
+    public enum Outcome: String, Codable, Sendable {
+        case pass, regression
+        /// `run` only: a row did not end ok (exit 3).
+        case rowsNotOk = "rows-not-ok"
+        /// `check` only: the run cannot be compared with the baseline (exit 65).
+        case notComparable = "not-comparable"
+        case interrupted, error
+    }
+
+    public var outcome: Outcome
     /// Regressions the gate found (`check` only; nil when it did not get as far as judging).
     public var findings: Int?
     /// Why the run could not be compared with the baseline (exit 65 from `check`), or nil.
@@ -43,17 +52,17 @@ public struct Verdict: Codable, Sendable, Equatable {
         self.runFolder = runFolder
         let dataError = exitCode == BenchError.Kind.data.rawValue
         switch exitCode {
-        case 0: outcome = "pass"
-        case 1: outcome = command == "check" ? "regression" : "error"
-        case 3 where command == "run": outcome = "rows-not-ok"
-        case BenchError.Kind.interrupted.rawValue: outcome = "interrupted"
+        case 0: outcome = .pass
+        case 1: outcome = command == "check" ? .regression : .error
+        case 3 where command == "run": outcome = .rowsNotOk
+        case BenchError.Kind.interrupted.rawValue: outcome = .interrupted
         default:
             outcome =
                 dataError && command == "check" && (errorLine?.contains("not comparable") ?? false)
-                ? "not-comparable" : "error"
+                ? .notComparable : .error
         }
-        notComparableReason = outcome == "not-comparable" ? errorLine : nil
-        error = outcome == "error" || outcome == "rows-not-ok" ? errorLine : nil
+        notComparableReason = outcome == .notComparable ? errorLine : nil
+        error = outcome == .error || outcome == .rowsNotOk ? errorLine : nil
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime]
         self.finishedAt = formatter.string(from: finishedAt)

@@ -141,18 +141,6 @@ public struct ScenarioDescription: Codable, Sendable, Equatable {
         scaleParameter.flatMap(parameter(named:))?.kind == .duration
     }
 
-    /// The claims of every row `profile`'s plan runs: the scenario's own, then each variant's.
-    public func claimsByRow(profile: String) -> [String: [SeedClaim]] {
-        var claims = [name: self.claims]
-        for variant in variants(for: profile) { claims[ScenarioVariant.row(name, variant.name)] = variant.claims }
-        return claims
-    }
-
-    /// The rows of `profile`'s plan (the scenario's own and each variant's).
-    public func rows(profile: String) -> [String] {
-        [name] + variants(for: profile).map { ScenarioVariant.row(name, $0.name) }
-    }
-
     public func parameter(named name: String) -> ParameterSpec? {
         parameters.first { $0.name == name }
     }

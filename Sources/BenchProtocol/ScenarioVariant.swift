@@ -22,14 +22,4 @@ public struct ScenarioVariant: Codable, Sendable, Equatable {
         self.profiles = profiles
         self.claims = claims
     }
-
-    /// The row name of this variant of `scenario`.
-    public static func row(_ scenario: String, _ variant: String?) -> String {
-        variant.map { "\(scenario)/\($0)" } ?? scenario
-    }
-
-    /// The scenario part of a row name.
-    public static func scenario(ofRow row: String) -> String {
-        row.split(separator: "/", maxSplits: 1).first.map(String.init) ?? row
-    }
 }

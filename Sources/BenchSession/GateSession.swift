@@ -49,7 +49,7 @@ package struct GateSession {
     ) throws(BenchError) -> [ScenarioCatalog.Entry] {
         var wanted: [String] = []
         for entry in baseline.entries {
-            let scenario = ScenarioVariant.scenario(ofRow: entry.scenario)
+            let scenario = entry.scenario.scenario
             if !wanted.contains(scenario) && (names?.contains(scenario) ?? true) { wanted.append(scenario) }
         }
         // A broken folder the baseline does not cover (a new manifest) must not stop the gate;
@@ -103,7 +103,7 @@ package struct GateSession {
         for step in plan.steps where step.repeatIndex == 1 {
             probe.records.append(
                 RunRecord(
-                    scenario: step.entry.name, repeatIndex: 1, scale: step.scale,
+                    scenario: RowID(scenario: step.entry.name), repeatIndex: 1, scale: step.scale,
                     parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: ""))
         }
         return baseline.incomparability(probe)

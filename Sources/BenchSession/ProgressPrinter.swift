@@ -41,7 +41,8 @@ package final class ProgressPrinter {
             if !live {
                 print(
                     String(
-                        format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.row, Format.scale(step.scale), label(step)
+                        format: "[%d/%d] %@ %@ %@ … ", index + 1, total, step.row.description, Format.scale(step.scale),
+                        label(step)
                     ), terminator: "")
                 fflush(nil)  // nil: every stream (naming stdout is not concurrency-safe in Swift 6)
             }
@@ -53,14 +54,14 @@ package final class ProgressPrinter {
             let position = min(scales.count, (current?.index ?? -1) + 1)
             scales.insert(contentsOf: steps.map(\.scale), at: position)
         case .finished(let step, let record):
-            finishedWall += record.wallS
+            finishedWall += record.observed.wallS
             finishedScale += step.scale
             let summary = Self.summary(record)
             if live, let current {
                 clearLine()
                 print(
                     String(
-                        format: "[%d/%d] %@ %@ %@ … ", current.index + 1, current.total, step.row,
+                        format: "[%d/%d] %@ %@ %@ … ", current.index + 1, current.total, step.row.description,
                         Format.scale(step.scale), label(step)) + summary)
             } else {
                 print(summary)
@@ -90,7 +91,9 @@ package final class ProgressPrinter {
 
     package func liveLine(_ step: RunPlan.Step, _ status: LiveStatus, index: Int, total: Int) -> String {
         var parts = [
-            String(format: "[%d/%d] %@ %@ %@", index + 1, total, step.row, Format.scale(step.scale), label(step)),
+            String(
+                format: "[%d/%d] %@ %@ %@", index + 1, total, step.row.description, Format.scale(step.scale),
+                label(step)),
             String(format: "%.1f s", status.elapsedS),
         ]
         if status.items > 0, status.elapsedS > 0 {

@@ -63,8 +63,8 @@ public struct WhatGrewProfiler {
     /// growth shows most.
     public static func targets(
         _ findings: [Finding], head: RunDocument
-    ) -> [(row: String, scale: Double, metrics: [String])] {
-        var targets: [(row: String, scale: Double, metrics: [String])] = []
+    ) -> [(row: RowID, scale: Double, metrics: [String])] {
+        var targets: [(row: RowID, scale: Double, metrics: [String])] = []
         for finding in findings where isMemoryFinding(finding) {
             let scale =
                 finding.metric == "memory_verdict"
@@ -107,7 +107,7 @@ public struct WhatGrewProfiler {
         }
     }
 
-    func profile(row: String, scale: Double, metrics: [String]) -> WhatGrew {
+    func profile(row: RowID, scale: Double, metrics: [String]) -> WhatGrew {
         var whatGrew = WhatGrew(row: row, scale: scale, metrics: metrics, outcome: .notProfiled, sampleLg: sampleLg)
         whatGrew.cpus = cpus
         let headDump: Dumped
@@ -158,7 +158,9 @@ public struct WhatGrewProfiler {
             whatGrew.grew = WhatGrew.growth(head: headProfile.stacks, base: nil, floor: whatGrew.noiseBytes)
             stacks = headProfile.stacks
         }
-        let name = "what-grew-" + row.replacingOccurrences(of: "/", with: "-") + "-x" + Self.scaleLabel(scale) + ".svg"
+        let name =
+            "what-grew-" + row.description.replacingOccurrences(of: "/", with: "-") + "-x" + Self.scaleLabel(scale)
+            + ".svg"
         let label = "\(row) \(Format.scale(scale))"
         let svg =
             baseProfile == nil
@@ -188,7 +190,7 @@ public struct WhatGrewProfiler {
     struct Dumped: Sendable {
         var heap: String
         var executable: String
-        var row: String
+        var row: RowID
         var scale: Double
         var profiledAllocatedBytes: Int?
         var peakAllocatedBytes: Int
@@ -220,21 +222,20 @@ public struct WhatGrewProfiler {
     /// One heap-profiled repeat of `row` at `scale` on `side`, with the parameters its recorded
     /// repeats ran with; its profile is symbolized by ``symbolize(_:relativeTo:)``.
     func profiledRepeat(
-        of side: Side, side name: String, row: String, scale: Double
+        of side: Side, side name: String, row: RowID, scale: Double
     ) -> Result<Dumped, AttributionError> {
         let records = side.document.records.filter { $0.scenario == row && $0.scale == scale }
         guard let recorded = records.first(where: { $0.status == .ok }) ?? records.first else {
             return .failure(
                 AttributionError(message: "the \(name) side has no recorded repeat of \(row) \(Format.scale(scale))"))
         }
-        let (plainRow, allocator) = Allocator.split(row: row)
-        guard allocator == .jemalloc else {
+        guard row.allocator == .jemalloc else {
             return .failure(
                 AttributionError(
                     message:
                         "\(row) runs on the system allocator; heap profiles need the jemalloc the Swift children link"))
         }
-        let scenario = ScenarioVariant.scenario(ofRow: plainRow)
+        let scenario = row.scenario
         guard let folder = side.catalog.scenarioFolders(includeFixtures: true).first(where: { $0.name == scenario })
         else {
             return .failure(AttributionError(message: "the \(name) side's tree has no scenario \(scenario)"))
@@ -268,7 +269,7 @@ public struct WhatGrewProfiler {
         runner.attributionSampleLg = sampleLg
         let step = RunPlan.Step(
             entry: entry, scale: scale, repeatIndex: 1, parameters: recorded.parameters.sorted { $0.key < $1.key },
-            variant: recorded.variant, allocator: allocator)
+            variant: row.variant, allocator: row.allocator)
         let record = runner.execute(step, profile: profile, logDirectory: sideDirectory)
         guard record.status == .ok else {
             return .failure(

@@ -205,7 +205,7 @@ struct CheckCommand: ParsableCommand {
                     plan: shard.file, into: directory)
                 if !quiet {
                     print(
-                        "check shard \(shard.spec) of plan \(shard.file.planID): rows \(head.rows.joined(separator: ", "))"
+                        "check shard \(shard.spec) of plan \(shard.file.planID): rows \(head.rows.map(\.description).joined(separator: ", "))"
                     )
                 }
             }
@@ -304,9 +304,9 @@ struct CheckCommand: ParsableCommand {
         var plan: RunPlan
         var injected: [String: [String]]?
         /// The rows the base revision runs too (nil: all of the baseline's).
-        var selectedRows: Set<String>?
+        var selectedRows: Set<RowID>?
         /// The baseline rows judged here.
-        var rows: [String]
+        var rows: [RowID]
         /// The children's limits (the baseline's sampling interval).
         var limits: ChildLimits
         var shard: (file: PlanFile, spec: ShardSpec)?
@@ -330,7 +330,7 @@ struct CheckCommand: ParsableCommand {
         // and no scenario the baseline lacks is added).
         let selectedRows = rows.isEmpty ? nil : Set(baselineFile.entries.map(\.scenario))
         let entries = try session.entries(
-            in: catalog, only: selectedRows.map { Set($0.map(ScenarioVariant.scenario(ofRow:))).sorted() })
+            in: catalog, only: selectedRows.map { Set($0.map(\.scenario)).sorted() })
         let (overrides, injected) = try GateSession.injections(inject, entries: entries)
         var plan = try session.plan(entries, overrides: overrides)
         if let selectedRows { plan.steps = plan.steps.filter { selectedRows.contains($0.row) } }
@@ -395,8 +395,8 @@ struct CheckCommand: ParsableCommand {
     }
 
     /// The baseline's rows in its order, each once.
-    static func rows(of baseline: Baseline) -> [String] {
-        baseline.entries.reduce(into: [String]()) { rows, entry in
+    static func rows(of baseline: Baseline) -> [RowID] {
+        baseline.entries.reduce(into: [RowID]()) { rows, entry in
             if !rows.contains(entry.scenario) { rows.append(entry.scenario) }
         }
     }

@@ -102,7 +102,8 @@ struct GateProofCommand: ParsableCommand {
                 guard let entry = entries.first(where: { $0.name == cell.scenario }) else { continue }
                 let head = try Self.head(of: cell, entry: entry, catalog: catalog, spec: spec, log: say)
                 var cellSession = GateSession(
-                    project: head.catalog, baseline: baselineFile.restricted(to: cell.scenario), thresholds: limits,
+                    project: head.catalog, baseline: baselineFile.restricted(to: RowID(scenario: cell.scenario)),
+                    thresholds: limits,
                     interruption: interruption, quiet: true, adaptive: !fixedRepeats)
                 cellSession.cpus = cpus
                 let basePlan = try cellSession.plan([entry], overrides: [])
@@ -143,7 +144,7 @@ struct GateProofCommand: ParsableCommand {
                 )
             }
             let boundedRows = Set(
-                baselineFile.entries.filter { $0.verdict == GrowthVerdict.Kind.bounded.rawValue }.map(\.scenario))
+                baselineFile.entries.filter { $0.verdict == .bounded }.map(\.scenario))
             for index in 1...max(checks, 1) where checks > 0 {
                 let folder = directory + "/unchanged-\(index)"
                 _ = try RunFolder.create(exactly: folder)

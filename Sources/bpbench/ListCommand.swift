@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchModel
 import BenchProtocol
 import BenchSystem
 import Foundation
@@ -42,7 +43,7 @@ struct ListCommand: ParsableCommand {
                     discovery.rows[entry.name]?.rows(of: entry.description, profile: profile.rawValue)
                     ?? [nil] + entry.description.variants(for: profile.rawValue).map { Optional($0) }
                 if names {
-                    for row in rows { print(ScenarioVariant.row(entry.name, row?.name)) }
+                    for row in rows { print(RowID(scenario: entry.name, variant: row?.name)) }
                     continue
                 }
                 let description = entry.description

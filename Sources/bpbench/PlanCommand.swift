@@ -137,7 +137,7 @@ struct ResolvedRun {
     var plan: RunPlan
     var entries: [ScenarioCatalog.Entry]
     var limits: ChildLimits
-    var reference: String?
+    var reference: RowID?
     /// Adaptive repeats' precision target, as fractions.
     var ciWidth: Double
     var ciLevel: Double
@@ -199,10 +199,12 @@ extension RunCommand {
             overrides: parameters, allocators: allocators, rows: selection.rows)
         if interleave { plan.interleave() }
         if let reference, !plan.steps.contains(where: { $0.row == reference }) {
-            var rows: [String] = []
+            var rows: [RowID] = []
             for step in plan.steps where !rows.contains(step.row) { rows.append(step.row) }
             throw BenchError(
-                .usage, "--reference \(reference) is not in this run (rows: \(rows.joined(separator: ", ")))")
+                .usage,
+                "--reference \(reference) is not in this run (rows: \(rows.map(\.description).joined(separator: ", ")))"
+            )
         }
         return ResolvedRun(
             plan: plan, entries: entries, limits: limits, reference: reference, ciWidth: ciWidth / 100,

@@ -26,7 +26,7 @@ struct ReportCommand: ParsableCommand {
     var runFolder: String?
 
     @Option(help: "Scenario (row) the ratios are computed against; must be in the run (default: the run's own).")
-    var reference: String?
+    var reference: RowID?
 
     @Option(
         name: .customLong("export"),
@@ -53,7 +53,7 @@ struct ReportCommand: ParsableCommand {
 
     /// Writes one run folder's exports from `document` and says what it did.
     func rewrite(
-        _ folder: RunFolder, _ document: RunDocument, reference: String?, formats: [ExportFormat]
+        _ folder: RunFolder, _ document: RunDocument, reference: RowID?, formats: [ExportFormat]
     ) throws(BenchError) {
         try RunWriter.write(RunAnalysis(document, reference: reference), to: folder.path, formats: formats)
         if document.recoveredFromJournal == true {

@@ -95,7 +95,7 @@ struct RunCommand: ParsableCommand {
         help:
             "Scenario (row) the report's ratios are computed against; must be in the run (default: the scenario that declares itself the reference, pipeline-copy, when it runs)."
     )
-    var reference: String?
+    var reference: RowID?
 
     @Option(
         name: .customLong("export"),

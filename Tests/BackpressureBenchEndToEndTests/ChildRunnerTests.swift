@@ -19,17 +19,20 @@ final class ChildRunnerTests: ChildProcessTestCase {
         XCTAssertLessThan(record.peaks.allocated, 72 * mib, "only the 64 MiB block and the runtime's few MiB")
         XCTAssertLessThan(record.finalAllocatedBytes, 16 * mib, "the block was freed before the final reading")
         XCTAssertEqual(record.gaugeMaxima["held_bytes"], 64 * mib)
-        XCTAssertGreaterThanOrEqual(record.peakRssBytes, 64 * mib)
+        XCTAssertGreaterThanOrEqual(record.observed.peakRssBytes, 64 * mib)
         // The sampled peak (1 ms /proc polling, block held 200 ms) agrees with the kernel's wait4 peak.
-        let ratio = Double(record.peakRssSampledBytes) / Double(record.peakRssBytes)
+        let ratio = Double(record.observed.peakRssSampledBytes) / Double(record.observed.peakRssBytes)
         XCTAssertEqual(
-            ratio, 1, accuracy: 0.05, "sampled \(record.peakRssSampledBytes) vs kernel \(record.peakRssBytes)")
-        XCTAssertGreaterThan(record.parentSamples, 50)
+            ratio, 1, accuracy: 0.05,
+            "sampled \(record.observed.peakRssSampledBytes) vs kernel \(record.observed.peakRssBytes)")
+        XCTAssertGreaterThan(record.observed.parentSamples, 50)
         // 200 ms of a flat heap: the sampler backs off to one tick per 8 ms (≈ 25 + the ramp).
         XCTAssertGreaterThan(record.samplerTicks, 20)
         XCTAssertFalse(record.timeline.isEmpty)
-        XCTAssertTrue(record.jemallocVersion?.hasPrefix("5.") ?? false, record.jemallocVersion ?? "no version")
-        XCTAssertTrue(record.mallocConf?.contains("dirty_decay_ms:1000") ?? false, record.mallocConf ?? "no conf")
+        XCTAssertTrue(
+            record.hello?.jemallocVersion?.hasPrefix("5.") ?? false, record.hello?.jemallocVersion ?? "no version")
+        XCTAssertTrue(
+            record.hello?.mallocConf?.contains("dirty_decay_ms:1000") ?? false, record.hello?.mallocConf ?? "no conf")
         // The counters of a real child: wait4's, /proc/PID/io's (read with the tree walks), threads, harness CPU.
         XCTAssertNotNil(record.observed.voluntaryContextSwitches)
         XCTAssertGreaterThan(
@@ -59,7 +62,8 @@ final class ChildRunnerTests: ChildProcessTestCase {
         let record = try TestSupport.runChild("fixture-allocate", ["megabytes=1", "hold=10ms"])
         XCTAssertEqual(record.status, .ok)
         XCTAssertLessThan(
-            record.peakRssBytes, 200 << 20, "ru_maxrss \(record.peakRssBytes) looks inherited from the 300 MiB parent")
+            record.observed.peakRssBytes, 200 << 20,
+            "ru_maxrss \(record.observed.peakRssBytes) looks inherited from the 300 MiB parent")
         XCTAssertEqual(ballast[12345], 7)
     }
 
@@ -68,9 +72,9 @@ final class ChildRunnerTests: ChildProcessTestCase {
         limits.memoryCapBytes = 200 << 20
         let record = try TestSupport.runChild("fixture-fault", ["mode=allocate-forever"], limits: limits)
         XCTAssertEqual(record.status, .memoryCap)
-        XCTAssertGreaterThan(record.rssAtKillBytes ?? 0, 200 << 20)
-        XCTAssertNotNil(record.killedAtS)
-        XCTAssertEqual(record.signal, SIGKILL)
+        XCTAssertGreaterThan(record.observed.rssAtKillBytes ?? 0, 200 << 20)
+        XCTAssertNotNil(record.observed.killedAtS)
+        XCTAssertEqual(record.observed.signal, SIGKILL)
         XCTAssertGreaterThan(
             record.peaks.allocated, 100 << 20, "the streamed samples show how far the heap got before the kill")
     }

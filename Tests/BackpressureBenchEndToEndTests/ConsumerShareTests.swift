@@ -93,7 +93,7 @@ final class ConsumerShareTests: ChildProcessTestCase {
         XCTAssertEqual(unthrottled.count, 4, "pipeline-copy, manual-drain and their Node twins")
         for step in stress.steps {
             let expected = step.variant == "unthrottled" ? "0" : "0.125"
-            XCTAssertEqual(value(step, "consumer_share"), expected, step.row)
+            XCTAssertEqual(value(step, "consumer_share"), expected, step.row.description)
         }
         for bad in ["1.5", "-0.1", "half"] {
             XCTAssertThrowsError(

@@ -31,7 +31,7 @@ final class CrashTestTests: ChildProcessTestCase {
         XCTAssertEqual(final.metrics["lost"], 0)
         XCTAssertEqual(final.metrics["events_committed"], 20000)
         XCTAssertGreaterThanOrEqual(final.metrics["events_processed"] ?? 0, 20000)
-        XCTAssertEqual(final.verification?.passed, true)
+        XCTAssertEqual(final.result?.verification?.passed, true)
         // The restarts resumed the very same file: it counts all three runs, and the final drain
         // found events the killed runs had committed.
         XCTAssertEqual(final.metrics["runs"], 3, "a restart that began on a fresh file would count 1")

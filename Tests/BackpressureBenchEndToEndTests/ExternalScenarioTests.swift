@@ -58,9 +58,9 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         let record = try run(entry, in: catalog, parameters: ["items=2k"])
         XCTAssertEqual(record.status, .ok, record.statusDetail ?? "")
         XCTAssertEqual(record.items, 2000, "the resolved parameter reached the program")
-        XCTAssertEqual(record.verification?.passed, true)
+        XCTAssertEqual(record.result?.verification?.passed, true)
         XCTAssertEqual(record.hello?.runtime, "sh")
-        XCTAssertGreaterThan(record.peakRssBytes, 0, "the parent measured it as it measures Swift children")
+        XCTAssertGreaterThan(record.observed.peakRssBytes, 0, "the parent measured it as it measures Swift children")
 
         // And through the command line, as a user would see it.
         let listing = try TestSupport.bpbench(["list", "--root", catalog.projectRoot])
@@ -88,9 +88,9 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         let ok = try run(try XCTUnwrap(byName["quiet-ok"]), in: catalog)
         XCTAssertEqual(ok.status, .ok)
         XCTAssertEqual(ok.statusDetail, RunRecord.unverifiedDetail)
-        XCTAssertNil(ok.verification)
-        XCTAssertGreaterThan(ok.peakRssBytes, 0)
-        XCTAssertGreaterThan(ok.wallS, 0)
+        XCTAssertNil(ok.result?.verification)
+        XCTAssertGreaterThan(ok.observed.peakRssBytes, 0)
+        XCTAssertGreaterThan(ok.observed.wallS, 0)
         let failed = try run(try XCTUnwrap(byName["quiet-fails"]), in: catalog)
         XCTAssertEqual(failed.status, .error)
         XCTAssertTrue(failed.statusDetail?.contains("exited with code 3") ?? false, failed.statusDetail ?? "")
@@ -178,13 +178,14 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         let record = try TestSupport.runChild("fixture-tree", ["hold=600ms"])
         XCTAssertEqual(record.status, .ok, record.statusDetail ?? "")
         let mib = Double(1 << 20)
-        let tree = Double(try XCTUnwrap(record.peakTreeRssBytes, "the tree was not seen"))
+        let tree = Double(try XCTUnwrap(record.observed.peakTreeRssBytes, "the tree was not seen"))
         // The child alone is what the parent sampled of its own pid: the kernel's ru_maxrss from
         // wait4 is the largest single process among the child and the descendants it waited for
         // (here a holder's 73 MiB), not the child's own.
-        let alone = Double(record.peakRssSampledBytes)
+        let alone = Double(record.observed.peakRssSampledBytes)
         let extra = tree - alone
-        XCTAssertGreaterThanOrEqual(Double(record.peakRssBytes), 64 * mib, "wait4 folds the reaped holders' peak in")
+        XCTAssertGreaterThanOrEqual(
+            Double(record.observed.peakRssBytes), 64 * mib, "wait4 folds the reaped holders' peak in")
         // Each holder is 64 MiB plus the pages it shares with its parent (a fork's copy-on-write
         // pages count in both RSS figures): at least 128 MiB, at most 128 MiB plus two more
         // copies of the parent.
@@ -243,8 +244,8 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         // The Swift side's expectation for 64 items of 16 KiB (ItemCodec.expectedChecksum, from a Swift run).
         let good = try run(entry, in: TestSupport.catalog, parameters: ["items=64", "consumer_rate=0"], cache: cache)
         XCTAssertEqual(good.status, .ok, good.statusDetail ?? "")
-        XCTAssertEqual(good.verification?.receivedItems, 64)
-        XCTAssertEqual(good.verification?.expectedChecksum, Self.swiftChecksumOf64Items)
+        XCTAssertEqual(good.result?.verification?.receivedItems, 64)
+        XCTAssertEqual(good.result?.verification?.expectedChecksum, Self.swiftChecksumOf64Items)
         XCTAssertEqual(good.hello?.runtime?.hasPrefix("node v"), true)
         XCTAssertNotNil(good.observed.rssAtHelloBytes, "the idle floor was taken at hello")
         XCTAssertGreaterThan(good.peaks.allocated, 0, "V8's heap figures arrive in the counters")

@@ -64,10 +64,12 @@ final class NodeLiveHeapTests: ChildProcessTestCase {
     func testBackpressuredNodeStreamsAreBoundedOnTheirLiveHeap() throws {
         try requireNode()
         let analysis = try analyse(["node-pipeline", "node-manual-drain"], repeats: 3)
-        let rows = ["node-pipeline", "node-pipeline/unthrottled", "node-manual-drain", "node-manual-drain/unthrottled"]
+        let rows: [RowID] = [
+            "node-pipeline", "node-pipeline/unthrottled", "node-manual-drain", "node-manual-drain/unthrottled",
+        ]
         XCTAssertEqual(Set(analysis.scenarios), Set(rows))
         for row in rows {
-            let verdict = try XCTUnwrap(analysis.verdicts[row], row)
+            let verdict = try XCTUnwrap(analysis.verdicts[row], row.description)
             XCTAssertEqual(verdict.kind, .bounded, "\(row): \(verdict.explanation)")
             XCTAssertEqual(verdict.metric, Metric.peakAllocated.key, "\(row): decided on the heap, not RSS")
         }

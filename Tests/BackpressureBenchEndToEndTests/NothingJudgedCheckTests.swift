@@ -42,7 +42,7 @@ final class NothingJudgedCheckTests: ChildProcessTestCase {
                 let line = String(errors.first ?? "").replacingOccurrences(of: "bpbench: error: ", with: "")
                 XCTAssertEqual(
                     Verdict(command: "check", exitCode: 65, findings: nil, errorLine: line, runFolder: nil).outcome,
-                    "not-comparable")
+                    .notComparable)
             } else {
                 XCTAssertTrue(checked.output.contains("check passed: no regression ("), checked.output)
                 XCTAssertEqual(record.verdict, .passed)

@@ -71,7 +71,7 @@ final class OwnPackageTests: ChildProcessTestCase {
         let verdict = try JSONDecoder().decode(
             Verdict.self, from: Data(contentsOf: URL(fileURLWithPath: root + "/Reports/verdict.json")))
         XCTAssertEqual(verdict.exitCode, 65)
-        XCTAssertEqual(verdict.outcome, "error")
+        XCTAssertEqual(verdict.outcome, .error)
         XCTAssertNil(verdict.runFolder)
     }
 
@@ -169,23 +169,23 @@ final class OwnPackageTests: ChildProcessTestCase {
 
     func testTheVerdictSaysRegressionNotComparableAndErrorApart() {
         XCTAssertEqual(
-            Verdict(command: "check", exitCode: 0, findings: 0, errorLine: nil, runFolder: "r").outcome, "pass")
+            Verdict(command: "check", exitCode: 0, findings: 0, errorLine: nil, runFolder: "r").outcome, .pass)
         let regression = Verdict(command: "check", exitCode: 1, findings: 3, errorLine: nil, runFolder: "r")
-        XCTAssertEqual(regression.outcome, "regression")
+        XCTAssertEqual(regression.outcome, .regression)
         XCTAssertEqual(regression.findings, 3)
         let line = "not comparable with Reports/baseline.json: profile quick here, standard there"
         let notComparable = Verdict(command: "check", exitCode: 65, findings: nil, errorLine: line, runFolder: nil)
-        XCTAssertEqual(notComparable.outcome, "not-comparable")
+        XCTAssertEqual(notComparable.outcome, .notComparable)
         XCTAssertEqual(notComparable.notComparableReason, line)
         let corrupt = Verdict(
             command: "check", exitCode: 65, findings: nil, errorLine: "baseline Reports/baseline.json is empty",
             runFolder: nil)
-        XCTAssertEqual(corrupt.outcome, "error")
+        XCTAssertEqual(corrupt.outcome, .error)
         XCTAssertNil(corrupt.notComparableReason)
         XCTAssertEqual(
-            Verdict(command: "run", exitCode: 3, findings: nil, errorLine: nil, runFolder: "r").outcome, "rows-not-ok")
+            Verdict(command: "run", exitCode: 3, findings: nil, errorLine: nil, runFolder: "r").outcome, .rowsNotOk)
         XCTAssertEqual(
-            Verdict(command: "run", exitCode: 130, findings: nil, errorLine: nil, runFolder: nil).outcome, "interrupted"
+            Verdict(command: "run", exitCode: 130, findings: nil, errorLine: nil, runFolder: nil).outcome, .interrupted
         )
     }
 
@@ -239,7 +239,7 @@ final class OwnPackageTests: ChildProcessTestCase {
         let document = try RunFolder(existing: root + "/Reports/latest").load()
         XCTAssertEqual(Set(document.records.map(\.scenario)), ["bounded-upload", "fanin-upload"])
         XCTAssertTrue(
-            document.records.allSatisfy { $0.status == .ok && $0.verification?.passed == true },
+            document.records.allSatisfy { $0.status == .ok && $0.result?.verification?.passed == true },
             "every repeat ok and verified")
         XCTAssertEqual(
             document.records.filter { $0.scenario == "bounded-upload" }.compactMap { $0.gaugeMaxima["queue_depth"] }
@@ -260,7 +260,7 @@ final class OwnPackageTests: ChildProcessTestCase {
         let unchanged = try TestSupport.bpbench(["check"] + built + ["--quiet"])
         XCTAssertEqual(unchanged.status, 0, unchanged.output + unchanged.error)
         verdict = try readVerdict(root)
-        XCTAssertEqual(verdict.outcome, "pass")
+        XCTAssertEqual(verdict.outcome, .pass)
         XCTAssertEqual(verdict.findings, 0)
 
         // The regression, in the library's working tree: its channel holds four times as much.
@@ -283,7 +283,7 @@ final class OwnPackageTests: ChildProcessTestCase {
             regressed.output.contains("note: base HEAD (") && regressed.output.contains("built in \(root)/.build/ab/"),
             regressed.output)
         verdict = try readVerdict(root)
-        XCTAssertEqual(verdict.outcome, "regression")
+        XCTAssertEqual(verdict.outcome, .regression)
         XCTAssertEqual(verdict.exitCode, 1)
         XCTAssertGreaterThanOrEqual(verdict.findings ?? 0, 1)
         XCTAssertNotNil(verdict.runFolder)

@@ -76,7 +76,7 @@ final class PostgresBackendTests: ChildProcessTestCase {
             log(record).contains("could not bind"), "the server's own reason is in the row's log:\n\(log(record))")
         // The server exits at once; a readiness probe left to libpq's 10 s connect_timeout (our
         // listening socket never answers it) made this child live 11.4 s before 2026-12-02 (1.5 s after).
-        XCTAssertLessThan(record.wallS, 9, "the row ends when the server exits, not after a probe's timeout")
+        XCTAssertLessThan(record.observed.wallS, 9, "the row ends when the server exits, not after a probe's timeout")
     }
 
     func testAnInitdbFailureIsAnErrorRow() throws {

@@ -21,7 +21,7 @@ final class ProfiledRepeatTests: ChildProcessTestCase {
         var document = RunDocument(
             plan: plan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
         var record = RunRecord(
-            scenario: scenario, repeatIndex: 1, scale: 1,
+            scenario: RowID(scenario), repeatIndex: 1, scale: 1,
             parameters: Dictionary(plan.steps[0].parameters, uniquingKeysWith: { $1 }), logFile: "")
         record.status = .ok
         document.records = [record]

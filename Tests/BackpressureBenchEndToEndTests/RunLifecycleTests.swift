@@ -113,7 +113,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
         limits.timeoutS = 20
         let record = try TestSupport.runChild("fixture-fault", ["mode=hang"], limits: limits)
         XCTAssertEqual(record.status, .crashed)
-        XCTAssertEqual(record.signal, SIGKILL)
+        XCTAssertEqual(record.observed.signal, SIGKILL)
     }
 
     /// Ctrl-C during `bpbench run`: the child is stopped, finished rows are written, the run is
@@ -377,7 +377,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
             return RunAnalysis(document)
         }
         let baseline = Baseline(try run([]))
-        XCTAssertEqual(baseline.entries.first?.status, "ok")
+        XCTAssertEqual(baseline.entries.first?.status, .ok)
         let gate = Gate(baseline: baseline, thresholds: .standard)
         XCTAssertEqual(gate.evaluate(head: try run([]), base: nil).findings, [], "unchanged must pass")
         let findings = gate.evaluate(head: try run(["high_water_mark=1GiB"]), base: nil).findings

@@ -29,7 +29,7 @@ final class SeedPatternTests: ChildProcessTestCase {
             environment: Synthetic.environment)
         document.records = [record]
         let analysis = RunAnalysis(document)
-        return ClaimOutcome.check(check, scenario: scenario, summaries: analysis.summaries, verdict: nil).0
+        return ClaimOutcome.check(check, scenario: RowID(scenario), summaries: analysis.summaries, verdict: nil).0
     }
 
     func testAwaitedWorkHoldsOneChunkAndUnawaitedDoesNot() throws {

@@ -277,7 +277,7 @@ final class ShardCommandTests: ChildProcessTestCase {
         let merged = try TestSupport.bpbench(["merge"] + folders + ["--out", scratch + "/merged"])
         XCTAssertEqual(merged.status, 0, merged.error)
         let document = try RunFolder(existing: scratch + "/merged").load()
-        func key(_ row: String, _ scale: Double, _ repeatIndex: Int, _ parameters: [String]) -> String {
+        func key(_ row: RowID, _ scale: Double, _ repeatIndex: Int, _ parameters: [String]) -> String {
             PlanFile.Step.key(row: row, scale: scale, repeatIndex: repeatIndex) + " "
                 + parameters.sorted().joined(separator: " ")
         }

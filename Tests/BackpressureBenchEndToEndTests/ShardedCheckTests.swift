@@ -25,13 +25,13 @@ final class ShardedCheckTests: ChildProcessTestCase {
     }
 
     /// A judged cell of `row` at ×1, a regression or not.
-    static func judgement(_ row: String, regression: Bool) -> Judgement {
+    static func judgement(_ row: RowID, regression: Bool) -> Judgement {
         SyntheticShards.judgement(row, regression: regression)
     }
 
     /// Writes `check.json` into each shard folder as `check --plan` would (``SyntheticShards/judge``).
     static func judge(
-        _ folders: [String], plan: PlanFile, regressed: Set<String> = [], thresholds: Thresholds = .standard
+        _ folders: [String], plan: PlanFile, regressed: Set<RowID> = [], thresholds: Thresholds = .standard
     ) throws {
         try SyntheticShards.judge(folders, plan: plan, regressed: regressed, thresholds: thresholds)
     }
@@ -50,7 +50,7 @@ final class ShardedCheckTests: ChildProcessTestCase {
                 baseline: "b.json", baselineDigest: "x", rows: ["a", "b", "c", "d", "gone"], injected: nil))
         XCTAssertEqual(plan.unscheduledRows, ["gone"], "a baseline row with no scenario here")
         for count in 1...5 {
-            var judged: [String] = []
+            var judged: [RowID] = []
             for index in 1...count {
                 let spec = try ShardSpec(index: index, count: count)
                 let steps = ShardSlicer.steps(of: plan, shard: spec)

@@ -76,12 +76,14 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         // A gauge pinned at the same constant on both sides (0, or a capacity) is no change.
         XCTAssertEqual(
             gate.judge(
-                .gauge("downstream_waiting"), scenario: "s", scale: 1, before: [0, 0, 0, 0, 0], after: [0, 0, 0],
+                .gauge(GaugeKey("downstream_waiting")), scenario: "s", scale: 1, before: [0, 0, 0, 0, 0],
+                after: [0, 0, 0],
                 against: .baseline
             ).outcome, .withinMargin)
         XCTAssertEqual(
             gate.judge(
-                .gauge("downstream_waiting"), scenario: "s", scale: 1, before: [0, 0, 0, 0, 0], after: [0, 3, 0],
+                .gauge(GaugeKey("downstream_waiting")), scenario: "s", scale: 1, before: [0, 0, 0, 0, 0],
+                after: [0, 3, 0],
                 against: .baseline
             ).outcome, .untestable)
     }
@@ -129,7 +131,7 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         let gate = Gate(baseline: baseline, thresholds: .standard)
         let three = Synthetic.document(repeats: 3)
         let rule = GateRepeatRule(gate: gate, head: three, base: three, maximumRepeats: 5)
-        func records(_ document: RunDocument, _ row: String) -> [RunRecord] {
+        func records(_ document: RunDocument, _ row: RowID) -> [RunRecord] {
             document.records.filter { $0.scenario == row }
         }
         // pipeline-copy's three repeats match the baseline on both sides: nothing more to run.

@@ -23,7 +23,7 @@ final class AllocatorTests: ProcessFreeTestCase {
             entries: [swift, node], profile: .quick, repeats: 2, warmups: 0, scales: [1], overrides: [],
             allocators: [.jemalloc, .system])
         XCTAssertEqual(plan.steps.map(\.row), ["s", "s@system", "s", "s@system", "n", "n"])
-        XCTAssertEqual(Allocator.split(row: "s/v@system").row, "s/v")
+        XCTAssertEqual(RowID("s/v@system").onJemalloc, RowID(scenario: "s", variant: "v"))
         XCTAssertEqual(Allocator.parse("both"), [.jemalloc, .system])
         XCTAssertNil(Allocator.parse("tcmalloc"))
     }

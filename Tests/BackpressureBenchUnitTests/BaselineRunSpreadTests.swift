@@ -186,7 +186,7 @@ final class BaselineRunSpreadTests: ProcessFreeTestCase {
         let mixed = try BaselineRecording(
             try Self.recording().sources + [BaselineRecording.Source(id: "20261204T000000Z", document: growing)]
         ).baseline()
-        XCTAssertEqual(mixed.entries[0].verdict, GrowthVerdict.Kind.inconclusive.rawValue)
+        XCTAssertEqual(mixed.entries[0].verdict, .inconclusive)
         XCTAssertEqual(BaselineRecording.verdictDisagreements(mixed).count, 1)
     }
 

@@ -10,7 +10,7 @@ import XCTest
 /// Every kind of seed claim, made to come out "does not hold" (and, beside it, "holds").
 final class ClaimTests: ProcessFreeTestCase {
     func result(
-        _ check: SeedClaim.Check, _ scenario: String, _ document: RunDocument = Synthetic.document()
+        _ check: SeedClaim.Check, _ scenario: RowID, _ document: RunDocument = Synthetic.document()
     ) -> ClaimOutcome.Result {
         let analysis = RunAnalysis(document)
         return ClaimOutcome.check(
@@ -185,8 +185,8 @@ final class VariantTests: ProcessFreeTestCase {
         XCTAssertEqual(
             overridden.steps.last?.parameters.first { $0.0 == "workers" }?.1, "2",
             "the user's --param wins over the variant's")
-        XCTAssertEqual(description.claimsByRow(profile: "standard").keys.sorted(), ["s", "s/fan-out"])
-        XCTAssertEqual(ScenarioVariant.scenario(ofRow: "s/fan-out"), "s")
+        XCTAssertEqual(RowID.claims(of: description, profile: "standard").keys.sorted(), ["s", "s/fan-out"])
+        XCTAssertEqual(RowID("s/fan-out").scenario, "s")
     }
 
     /// `--scenario NAME` is the base row alone, `NAME/VARIANT` that variant alone (even one the
@@ -205,7 +205,7 @@ final class VariantTests: ProcessFreeTestCase {
             return try RunPlan(
                 entries: [entry], profile: profile, repeats: 1, warmups: 0, scales: [1], overrides: [],
                 rows: ["s": selection]
-            ).steps.map(\.row)
+            ).steps.map(\.row.description)
         }
         XCTAssertEqual(try rows([nil]), ["s"])
         XCTAssertEqual(try rows(["fan-out"]), ["s/fan-out"])

@@ -23,7 +23,7 @@ final class CompareTests: ProcessFreeTestCase {
     }
 
     func cell(
-        _ comparison: RunComparison, _ row: String, scale: Double = 4, _ metric: Metric
+        _ comparison: RunComparison, _ row: RowID, scale: Double = 4, _ metric: Metric
     ) throws -> RunComparison.Cell {
         let shared = try XCTUnwrap(comparison.rows.first { $0.key.row == row && $0.key.scale == scale })
         return try XCTUnwrap(shared.cells.first { $0.metric == metric })

@@ -32,7 +32,7 @@ final class FamilyComparisonTests: ProcessFreeTestCase {
                 for repeatIndex in 1...5 {
                     document.records.append(
                         Synthetic.record(
-                            row.row, scale: scale, repeatIndex: repeatIndex, peakRss: 30 * mib + row.allocated,
+                            RowID(row.row), scale: scale, repeatIndex: repeatIndex, peakRss: 30 * mib + row.allocated,
                             allocated: row.allocated, bytes: Int(scale) * 24 * mib,
                             throughput: row.mibPerS * Double(mib)))
                 }
@@ -168,7 +168,8 @@ final class FamilyComparisonTests: ProcessFreeTestCase {
             let allocated = Int(smallest * pow(factor, Double(index)))
             document.records.append(
                 Synthetic.record(
-                    "scenario-\(index)/variant-with-a-long-name", peakRss: 26 * mib + allocated, allocated: allocated,
+                    RowID("scenario-\(index)/variant-with-a-long-name"), peakRss: 26 * mib + allocated,
+                    allocated: allocated,
                     bytes: 24 * mib, throughput: 16.0 * Double(mib)))
         }
         return document

@@ -476,7 +476,7 @@ final class VerdictTests: ProcessFreeTestCase {
                         throughput: 1e8))
             }
         }
-        return GrowthVerdict.fit(summarize(records))
+        return GrowthVerdict.fit(Array(summarize(records)))
     }
 
     /// Bounded is tested (issue 25): a growth of 1/128 of the input whose repeats lie tightly
@@ -526,7 +526,7 @@ final class VerdictTests: ProcessFreeTestCase {
                         allocated: heap * kib, bytes: Int(scale) * 1600 * 16 * kib, throughput: Double(64 << 20)))
             }
         }
-        let verdict = GrowthVerdict.fit(summarize(records))
+        let verdict = GrowthVerdict.fit(Array(summarize(records)))
         XCTAssertGreaterThan(
             verdict.peakBytesPerInputByte ?? 0, GrowthVerdict.minimumShare, "the median slope is above the floor")
         XCTAssertEqual(verdict.kind, .inconclusive, verdict.explanation)
@@ -536,7 +536,7 @@ final class VerdictTests: ProcessFreeTestCase {
             copy.result!.peaks.allocated += record.bytes / 32
             return copy
         }
-        XCTAssertEqual(GrowthVerdict.fit(summarize(leaking)).kind, .grows)
+        XCTAssertEqual(GrowthVerdict.fit(Array(summarize(leaking))).kind, .grows)
     }
 
     /// micro-batching/batch-1 in a real run: 125 KiB → 500 KiB of input, peak allocated 1.06 →
@@ -558,12 +558,12 @@ final class VerdictTests: ProcessFreeTestCase {
             }
             return records
         }
-        let jitter = GrowthVerdict.fit(summarize(records(extraAtLargest: 0)))
+        let jitter = GrowthVerdict.fit(Array(summarize(records(extraAtLargest: 0))))
         XCTAssertGreaterThan(
             jitter.peakBytesPerInputByte ?? 0, GrowthVerdict.minimumShare, "the slope alone would pass 1/64")
         XCTAssertEqual(jitter.kind, .bounded, jitter.explanation)
         XCTAssertTrue(jitter.explanation.contains("256 KiB"), jitter.explanation)
-        let held = GrowthVerdict.fit(summarize(records(extraAtLargest: 1 << 20)))
+        let held = GrowthVerdict.fit(Array(summarize(records(extraAtLargest: 1 << 20))))
         XCTAssertEqual(held.kind, .grows, held.explanation)
     }
 
@@ -581,7 +581,7 @@ final class VerdictTests: ProcessFreeTestCase {
 
     func testOneScaleHasNoVerdict() {
         let records = [Synthetic.record("one", peakRss: 1, allocated: 1, bytes: 1, throughput: 1)]
-        XCTAssertEqual(GrowthVerdict.fit(summarize(records)).kind, .unknown)
+        XCTAssertEqual(GrowthVerdict.fit(Array(summarize(records))).kind, .unknown)
     }
 }
 
@@ -599,7 +599,7 @@ final class TimeGrowthTests: ProcessFreeTestCase {
                 records.append(record)
             }
         }
-        return GrowthVerdict.fit(summarize(records), axis: .time)
+        return GrowthVerdict.fit(Array(summarize(records)), axis: .time)
     }
 
     func testAQueueFillingAtAMiBPerSecondGrowsWithTime() {

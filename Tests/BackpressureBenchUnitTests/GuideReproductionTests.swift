@@ -26,7 +26,7 @@ final class GuideReproductionTests: ProcessFreeTestCase {
                         ("\(prefix)gzip-guide/ignore-backpressure", floor + Int(held * Double(input)), ignoringTime),
                     ] {
                         var record = Synthetic.record(
-                            row, scale: scale, repeatIndex: repeatIndex, peakRss: peak, allocated: peak / 2,
+                            RowID(row), scale: scale, repeatIndex: repeatIndex, peakRss: peak, allocated: peak / 2,
                             bytes: input, throughput: Double(input) / (time * scale + 0.2))
                         record.result?.metrics["gzip_s"] = time * scale
                         document.records.append(record)
@@ -83,7 +83,7 @@ final class GuideReproductionTests: ProcessFreeTestCase {
         XCTAssertTrue(GuideComparison.measure(RunAnalysis(Synthetic.document())).isEmpty)
         XCTAssertFalse(try MarkdownExporter().render(RunAnalysis(Synthetic.document())).contains("gzip experiment"))
         var onlyRespecting = Self.document(held: 1)
-        onlyRespecting.records.removeAll { $0.scenario.hasSuffix("/ignore-backpressure") }
+        onlyRespecting.records.removeAll { $0.scenario.variant == "ignore-backpressure" }
         XCTAssertTrue(GuideComparison.measure(RunAnalysis(onlyRespecting)).isEmpty)
     }
 }

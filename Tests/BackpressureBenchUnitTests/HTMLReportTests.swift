@@ -1,3 +1,4 @@
+import BenchModel
 import BenchProtocol
 import BenchTestSupport
 import Foundation
@@ -63,7 +64,7 @@ final class HTMLReportTests: ProcessFreeTestCase {
         var document = Synthetic.document()
         let evil = "x<script>alert(1)</script>&\"'"
         for index in document.records.indices where document.records[index].scenario == "ignored-drain" {
-            document.records[index].scenario = evil
+            document.records[index].scenario = RowID(evil)
             document.records[index].status = .crashed
             document.records[index].statusDetail = "<img src=x onerror=alert(2)>"
             document.records[index].parameters["note"] = "</code><b>bold</b>"

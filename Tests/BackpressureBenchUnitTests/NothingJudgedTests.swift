@@ -54,7 +54,7 @@ final class NothingJudgedTests: ProcessFreeTestCase {
         var otherRows = Synthetic.document()
         otherRows.records = otherRows.records.map { record in
             var renamed = record
-            renamed.scenario += "-elsewhere"
+            renamed.scenario.scenario += "-elsewhere"
             return renamed
         }
         let new = Gate(baseline: empty, thresholds: .standard).evaluate(head: head, base: RunAnalysis(otherRows))

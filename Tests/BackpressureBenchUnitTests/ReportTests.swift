@@ -30,7 +30,7 @@ final class ReportTests: ProcessFreeTestCase {
     func testFailedRepeatsNeverCountAsMeasurements() {
         let analysis = RunAnalysis(Synthetic.document(pipelineStatus: .failedVerification))
         let summary = analysis.summaries.first { $0.scenario == "pipeline-copy" }!
-        XCTAssertEqual(summary.status, "failed-verification")
+        XCTAssertEqual(summary.status, .failedVerification)
         XCTAssertNil(summary.median(.throughputBytes))
     }
 

@@ -20,7 +20,7 @@ final class ScriptedCrashTestTests: ProcessFreeTestCase {
         func execute(_ step: RunPlan.Step, profile: Profile, logDirectory: String) -> RunRecord {
             starts.append(step)
             var record = Synthetic.record(
-                step.entry.name, repeatIndex: step.repeatIndex, peakRss: 30 << 20, allocated: 3 << 20, bytes: 1 << 20,
+                step.row, repeatIndex: step.repeatIndex, peakRss: 30 << 20, allocated: 3 << 20, bytes: 1 << 20,
                 throughput: 1e6)
             if step.killAfterS != nil {
                 record.status = .killed

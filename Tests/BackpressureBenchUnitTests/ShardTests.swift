@@ -77,7 +77,7 @@ final class ShardTests: ProcessFreeTestCase {
                     seen[step.key] = index
                 }
                 // Each row a shard runs starts with a warm-up on that machine.
-                var warmed: Set<String> = []
+                var warmed: Set<RowID> = []
                 for step in steps {
                     if step.isWarmup { warmed.insert(step.row) }
                     XCTAssertTrue(warmed.contains(step.row), "\(step.key) runs cold on shard \(spec)")
@@ -87,7 +87,9 @@ final class ShardTests: ProcessFreeTestCase {
             XCTAssertEqual(seen.count, recorded.count)
             // One row's repeats at one scale, both allocators of it, on one shard.
             for step in plan.steps where !step.isWarmup {
-                let sibling = PlanFile.Step.key(row: step.scenario + "@system", scale: step.scale, repeatIndex: 1)
+                let sibling = PlanFile.Step.key(
+                    row: RowID(scenario: step.scenario, variant: step.variant, allocator: .system), scale: step.scale,
+                    repeatIndex: 1)
                 XCTAssertEqual(
                     seen[step.key], seen[PlanFile.Step.key(row: step.row, scale: step.scale, repeatIndex: 1)])
                 XCTAssertEqual(seen[step.key], seen[sibling])

@@ -10,7 +10,7 @@ import XCTest
 /// The what-grew logic without children: which findings are profiled, the diff, the short
 /// stacks, and the lines when nothing can be profiled.
 final class WhatGrewTests: ProcessFreeTestCase {
-    func finding(_ scenario: String, _ metric: String, scale: Double = 1) -> Finding {
+    func finding(_ scenario: RowID, _ metric: String, scale: Double = 1) -> Finding {
         Finding(scenario: scenario, scale: scale, metric: metric, baseline: "a", now: "b", rule: "r")
     }
 
@@ -117,7 +117,7 @@ final class WhatGrewTests: ProcessFreeTestCase {
             startedAt: "", profile: "quick", repeats: 1, warmups: 0, scales: [1], limits: ChildLimits(),
             environment: Synthetic.environment)
         for row in ["fixture-tree", "fixture-retain@system", "fixture-retain"] {
-            var record = RunRecord(scenario: row, repeatIndex: 1, scale: 1, parameters: [:], logFile: "")
+            var record = RunRecord(scenario: RowID(row), repeatIndex: 1, scale: 1, parameters: [:], logFile: "")
             record.status = .ok
             document.records.append(record)
         }

@@ -15,7 +15,7 @@ public struct ScriptedExecutor: StepExecutor {
     public func execute(_ step: RunPlan.Step, profile: Profile, logDirectory: String) -> RunRecord {
         let noise = 1 + Double((step.repeatIndex * 7) % 5) / 100  // ±2 %
         var record = Synthetic.record(
-            step.entry.name, scale: step.scale, repeatIndex: step.repeatIndex,
+            RowID(scenario: step.entry.name), scale: step.scale, repeatIndex: step.repeatIndex,
             peakRss: 30 << 20, allocated: 3 << 20, bytes: 24 << 20, throughput: throughput * noise * 1_000_000)
         record.parameters = [:]
         return record

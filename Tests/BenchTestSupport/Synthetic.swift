@@ -5,7 +5,7 @@ import BenchProtocol
 /// Synthetic runs: reporting, verdicts and the gate are pure functions of records.
 public enum Synthetic {
     public static func record(
-        _ scenario: String, scale: Double = 1, repeatIndex: Int = 1, status: RunStatus = .ok,
+        _ scenario: RowID, scale: Double = 1, repeatIndex: Int = 1, status: RunStatus = .ok,
         peakRss: Int, allocated: Int, bytes: Int, throughput: Double, gauges: [String: Int] = [:]
     ) -> RunRecord {
         var record = RunRecord(

@@ -45,7 +45,7 @@ public enum SyntheticShards {
     }
 
     /// A judged cell of `row` at ×1 (peak allocated against the baseline), a regression or not.
-    public static func judgement(_ row: String, regression: Bool) -> Judgement {
+    public static func judgement(_ row: RowID, regression: Bool) -> Judgement {
         Judgement(
             scenario: row, scale: 1, metric: "peak_allocated_bytes", unit: .bytes, against: .baseline,
             before: 3 * 1_048_576, after: regression ? 5 * 1_048_576 : 3 * 1_048_576,
@@ -57,7 +57,7 @@ public enum SyntheticShards {
     /// gives that shard, one cell per row, a regression in the rows of `regressed`; `amend`
     /// changes a shard's report first (what grew, cells not judged).
     public static func judge(
-        _ folders: [String], plan: PlanFile, regressed: Set<String> = [], thresholds: Thresholds = .standard,
+        _ folders: [String], plan: PlanFile, regressed: Set<RowID> = [], thresholds: Thresholds = .standard,
         amend: (_ shard: Int, _ report: inout GateReport) -> Void = { _, _ in }
     ) throws {
         for folder in folders {

@@ -64,7 +64,7 @@ public enum TestSupport {
         if let record = document.records.first { return record }
         // An interrupted repeat is not recorded; rebuild it from the runner for the test's sake.
         var record = RunRecord(
-            scenario: scenario, repeatIndex: 1, scale: 1, parameters: [:], logFile: directory + "/child.log")
+            scenario: RowID(scenario), repeatIndex: 1, scale: 1, parameters: [:], logFile: directory + "/child.log")
         record.status = .interrupted
         return record
     }

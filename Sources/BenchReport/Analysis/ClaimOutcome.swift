@@ -1,3 +1,4 @@
+import BenchModel
 import BenchProtocol
 import BenchStatistics
 import Foundation
@@ -21,7 +22,8 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
     /// The coverage of the intervals claims are judged on (two-sided; 95 % on each side).
     public static let level = 0.90
 
-    public var scenario: String
+    /// The row the claim is about.
+    public var scenario: RowID
     public var claim: SeedClaim
     public var result: Result
     /// The measured figure behind the result, in words.
@@ -30,12 +32,13 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
     /// - Parameter everyRepeatCount: how many repeats per scale the every-repeat claims read (the
     ///   plan's fixed count, or its adaptive minimum); nil reads them all.
     static func evaluate(
-        _ claims: [String: [SeedClaim]], summaries: [ScenarioSummary], verdicts: [String: GrowthVerdict],
+        _ claims: [String: [SeedClaim]], summaries: ScenarioSummaries, verdicts: [RowID: GrowthVerdict],
         everyRepeatCount: Int? = nil
     ) -> [ClaimOutcome] {
         var outcomes: [ClaimOutcome] = []
-        for scenario in claims.keys.sorted() {
-            for claim in claims[scenario] ?? [] {
+        for spelling in claims.keys.sorted() {
+            let scenario = RowID(spelling)
+            for claim in claims[spelling] ?? [] {
                 let (result, measured) = check(
                     claim.check, scenario: scenario, summaries: summaries, verdict: verdicts[scenario],
                     everyRepeatCount: everyRepeatCount)
@@ -46,10 +49,10 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
     }
 
     static func check(
-        _ check: SeedClaim.Check, scenario: String, summaries: [ScenarioSummary], verdict: GrowthVerdict?,
+        _ check: SeedClaim.Check, scenario: RowID, summaries: ScenarioSummaries, verdict: GrowthVerdict?,
         everyRepeatCount: Int? = nil
     ) -> (Result, String) {
-        let mine = summaries.filter { $0.scenario == scenario }
+        let mine = summaries.of(scenario)
         guard let largest = mine.max(by: { $0.scale < $1.scale }) else {
             return (.notMeasured, "scenario not in this run")
         }
@@ -153,9 +156,9 @@ public struct ClaimOutcome: Codable, Sendable, Equatable {
     /// `summary`'s throughput over `other`'s at the same scale, judged on ``RatioInterval``.
     static func throughputRatio(
         _ summary: ScenarioSummary, over other: String, within low: Double, _ high: Double,
-        summaries: [ScenarioSummary]
+        summaries: ScenarioSummaries
     ) -> (Result, String) {
-        guard let base = summaries.first(where: { $0.scenario == other && $0.scale == summary.scale }),
+        guard let base = summaries.summary(RowID(other), scale: summary.scale),
             base.median(.throughputBytes) != nil
         else {
             return (.notMeasured, "\(other) has no ok run at this scale")

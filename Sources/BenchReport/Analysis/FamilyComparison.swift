@@ -14,12 +14,12 @@ import Foundation
 public struct FamilyComparison: Sendable, Equatable {
     /// One row (strategy) of a family, at its largest scale.
     public struct Entry: Sendable, Equatable {
-        public var row: String
+        public var row: RowID
         /// The pattern (or scenario name) the family was looked up by.
         public var patternKey: String
         public var scale: Double
         /// The summary's status (`ok`, or the worst seen).
-        public var status: String
+        public var status: RunStatus
         /// Input bytes moved (median over ok repeats), when the row moves an input.
         public var inputBytes: Double?
         /// Median peak allocated: jemalloc's live heap (V8's for a Node row); nil without in-child figures.
@@ -45,7 +45,7 @@ public struct FamilyComparison: Sendable, Equatable {
     public var family: String
     /// The row ratios are against: the run's reference when it is in this family, else the
     /// family's first row.
-    public var reference: String
+    public var reference: RowID
     public var entries: [Entry]
 
     /// Pattern → family, the one place a pattern is placed. Keys are `pattern` strings from the
@@ -80,18 +80,16 @@ public struct FamilyComparison: Sendable, Equatable {
 
     /// The key a row is placed by: its pattern, else its scenario's name. An `@system` row (the
     /// same binary on glibc malloc) takes its jemalloc twin's traits.
-    static func patternKey(row: String, traits: [String: RowTraits]?) -> String {
-        let base = Allocator.split(row: row).row
-        if let pattern = (traits?[row] ?? traits?[base])?.pattern { return pattern }
-        return ScenarioVariant.scenario(ofRow: base)
+    static func patternKey(row: RowID, document: RunDocument) -> String {
+        (document.traits(of: row) ?? document.traits(of: row.onJemalloc))?.pattern ?? row.scenario
     }
 
     /// Every family with at least one row in the run, in ``table`` order, ``otherFamily`` last;
     /// rows within a family with the reference first, then in run order.
     public static func groups(_ analysis: RunAnalysis) -> [FamilyComparison] {
-        var rowsByFamily: [String: [(row: String, key: String)]] = [:]
+        var rowsByFamily: [String: [(row: RowID, key: String)]] = [:]
         for row in analysis.scenarios {
-            let key = patternKey(row: row, traits: analysis.document.rowTraits)
+            let key = patternKey(row: row, document: analysis.document)
             rowsByFamily[family(of: key), default: []].append((row, key))
         }
         let order = table.map(\.family) + [otherFamily]
@@ -101,7 +99,7 @@ public struct FamilyComparison: Sendable, Equatable {
             let ordered = rows.filter { $0.row == reference } + rows.filter { $0.row != reference }
             let entries = ordered.compactMap { row, key -> Entry? in
                 guard let summary = analysis.largest(row) else { return nil }
-                let base = analysis.summaries.first { $0.scenario == reference && $0.scale == summary.scale }
+                let base = analysis.summaries.summary(reference, scale: summary.scale)
                 return entry(summary, key: key, verdict: analysis.verdicts[row]?.kind ?? .unknown, reference: base)
             }
             return FamilyComparison(family: family, reference: reference, entries: entries)
@@ -160,7 +158,7 @@ public struct FamilyComparison: Sendable, Equatable {
     /// One table row's cells.
     func cells(_ entry: Entry) -> [String] {
         var strategy = "`\(entry.row)`"
-        if entry.status != RunStatus.ok.rawValue { strategy += " (\(entry.status))" }
+        if entry.status != .ok { strategy += " (\(entry.status.rawValue))" }
         let input =
             entry.inputBytes.map { "\(Format.scale(entry.scale)) · \(Format.bytes($0))" } ?? Format.scale(entry.scale)
         var heap = "—"

@@ -1,3 +1,4 @@
+import BenchModel
 import BenchProtocol
 import BenchStatistics
 import Foundation
@@ -51,8 +52,8 @@ public struct GuideComparison: Sendable, Equatable {
     /// Each language whose two rows both have ok repeats, at the largest scale both ran.
     public static func measure(_ analysis: RunAnalysis) -> [GuideComparison] {
         rows.compactMap { row in
-            let scales = Set(analysis.summaries.filter { $0.scenario == row.respecting }.map(\.scale))
-                .intersection(analysis.summaries.filter { $0.scenario == row.ignoring }.map(\.scale))
+            let scales = Set(analysis.summaries.of(RowID(row.respecting)).map(\.scale))
+                .intersection(analysis.summaries.of(RowID(row.ignoring)).map(\.scale))
             for scale in scales.sorted(by: >) {
                 guard let respecting = figures(analysis, row.respecting, scale),
                     let ignoring = figures(analysis, row.ignoring, scale),
@@ -71,7 +72,7 @@ public struct GuideComparison: Sendable, Equatable {
     static func figures(
         _ analysis: RunAnalysis, _ row: String, _ scale: Double
     ) -> (peak: Double, time: Double, input: Double)? {
-        guard let summary = analysis.summaries.first(where: { $0.scenario == row && $0.scale == scale }) else {
+        guard let summary = analysis.summaries.summary(RowID(row), scale: scale) else {
             return nil
         }
         let measured = summary.records.filter { $0.status.isMeasurement }

@@ -16,7 +16,7 @@ import BenchStatistics
 public struct LanguageComparison: Sendable, Equatable {
     /// One language's row of a pattern.
     public struct Entry: Sendable, Equatable {
-        public var row: String
+        public var row: RowID
         public var language: String
         /// Median peak memory: the tree's total when the row started processes, else the kernel's peak.
         public var peakMemoryBytes: Double?
@@ -54,10 +54,11 @@ public struct LanguageComparison: Sendable, Equatable {
 
     /// Every pattern × variant that ran in two languages or more, in pattern order.
     public static func groups(_ analysis: RunAnalysis) -> [LanguageComparison] {
-        guard let traits = analysis.document.rowTraits else { return [] }
-        var byKey: [String: [(row: String, traits: RowTraits)]] = [:]
+        guard analysis.document.rowTraits != nil else { return [] }
+        var byKey: [String: [(row: RowID, traits: RowTraits)]] = [:]
         for row in analysis.scenarios {
-            guard let trait = traits[row], let pattern = trait.pattern, trait.language != nil else { continue }
+            guard let trait = analysis.document.traits(of: row), let pattern = trait.pattern, trait.language != nil
+            else { continue }
             byKey[pattern + "\u{0}" + (trait.variant ?? ""), default: []].append((row, trait))
         }
         var groups: [LanguageComparison] = []
@@ -66,15 +67,15 @@ public struct LanguageComparison: Sendable, Equatable {
             let languages = Set(rows.compactMap(\.traits.language))
             guard languages.count > 1 else { continue }
             // The largest scale every row ran.
-            let scaleSets = rows.map { row in Set(analysis.summaries.filter { $0.scenario == row.row }.map(\.scale)) }
+            let scaleSets = rows.map { row in Set(analysis.summaries.of(row.row).map(\.scale)) }
             guard let scale = scaleSets.dropFirst().reduce(scaleSets.first ?? [], { $0.intersection($1) }).max() else {
                 continue
             }
             var entries: [Entry] = []
             for (row, trait) in rows.sorted(by: {
-                ($0.traits.language ?? "", $0.row) < ($1.traits.language ?? "", $1.row)
+                ($0.traits.language ?? "", $0.row.description) < ($1.traits.language ?? "", $1.row.description)
             }) {
-                guard let summary = analysis.summaries.first(where: { $0.scenario == row && $0.scale == scale }) else {
+                guard let summary = analysis.summaries.summary(row, scale: scale) else {
                     continue
                 }
                 let measured = summary.records.filter { $0.status.isMeasurement }

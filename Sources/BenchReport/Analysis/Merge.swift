@@ -276,8 +276,8 @@ public struct ShardMerge: Sendable {
     }
 
     /// Rows (scenario names) recorded on more than one testbed.
-    public func splitRows() -> [String] {
-        var seen: [String: Set<Int>] = [:]
+    public func splitRows() -> [RowID] {
+        var seen: [RowID: Set<Int>] = [:]
         for (index, group) in groups.enumerated() {
             for record in group.document.records { seen[record.scenario, default: []].insert(index) }
         }

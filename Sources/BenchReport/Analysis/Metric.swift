@@ -39,18 +39,18 @@ public struct Metric: Sendable, Equatable {
 
     public static let peakRss = Metric(
         key: "peak_rss_bytes", title: "peak RSS", unit: .bytes, higherIsBetter: false, stability: .machineBound
-    ) { Double($0.peakRssBytes) }
+    ) { Double($0.observed.peakRssBytes) }
     public static let peakRssSampled = Metric(
         key: "peak_rss_sampled_bytes", title: "peak RSS (sampled)", unit: .bytes, higherIsBetter: false,
         stability: .reported
-    ) { Double($0.peakRssSampledBytes) }
+    ) { Double($0.observed.peakRssSampledBytes) }
     /// The child and every process it started, summed per sample (rows whose child started none
     /// have no value).
     public static let peakTreeRss = Metric(
         key: "peak_tree_rss_bytes", title: "peak RSS of the process tree", unit: .bytes, higherIsBetter: false,
         stability: .reported
     ) { record in
-        record.peakTreeRssBytes.map(Double.init)
+        record.observed.peakTreeRssBytes.map(Double.init)
     }
     /// The peak above the child's RSS when it said hello (runtime loaded, no work yet): what the
     /// strategy itself added, comparable across runtimes whose floors differ.
@@ -83,15 +83,15 @@ public struct Metric: Sendable, Equatable {
     ) { $0.durationS }
     public static let cpu = Metric(
         key: "cpu_s", title: "CPU (user + system)", unit: .seconds, higherIsBetter: false, stability: .machineBound
-    ) { $0.userCpuS + $0.systemCpuS }
+    ) { $0.observed.userCpuS + $0.observed.systemCpuS }
     public static let latencyP50 = Metric(
         key: "latency_p50_us", title: "latency p50", unit: .microseconds, higherIsBetter: false,
         stability: .machineBound
-    ) { $0.latency?.p50Us }
+    ) { $0.result?.latency?.p50Us }
     public static let latencyP99 = Metric(
         key: "latency_p99_us", title: "latency p99", unit: .microseconds, higherIsBetter: false,
         stability: .machineBound
-    ) { $0.latency?.p99Us }
+    ) { $0.result?.latency?.p99Us }
 
     // Counters (package-benchmark's set): reported, not gated — allocations per item is the
     // machine-stable candidate for the gate once a gate proof has measured its noise.
@@ -150,30 +150,24 @@ public struct Metric: Sendable, Equatable {
             throughputItems, duration, cpu, latencyP50, latencyP99,
         ] + counters
 
-    /// Prefix of a gauge's maximum: `max_queue_depth`, `max_in_flight_bytes`.
-    public static let gaugePrefix = "max_"
-
     /// The maximum a scenario's gauge reached in a run (machine-stable: a bounded mechanism sets
-    /// it, e.g. a queue's capacity). Bytes when the gauge's name ends in `_bytes`.
-    public static func gauge(_ name: String) -> Metric {
-        Metric(
-            key: gaugePrefix + name, title: "max \(name)", unit: name.hasSuffix("_bytes") ? .bytes : .count,
+    /// it, e.g. a queue's capacity), keyed ``GaugeKey/metricKey`` (`max_queue_depth`). Bytes when
+    /// the gauge's name ends in `_bytes`.
+    public static func gauge(_ gauge: GaugeKey) -> Metric {
+        let name = gauge.name
+        return Metric(
+            key: gauge.metricKey, title: "max \(name)", unit: name.hasSuffix("_bytes") ? .bytes : .count,
             higherIsBetter: false, stability: .machineStable
         ) { record in record.gaugeMaxima[name].map(Double.init) }
     }
 
     /// The fixed metrics and the gauge maxima these records carry, gauges sorted by name.
     public static func all(for records: [RunRecord]) -> [Metric] {
-        let gauges = Set(records.flatMap { $0.gaugeMaxima.keys }).sorted()
-        return all + gauges.map(gauge)
+        all + GaugeKey.all(in: records.map(\.gaugeMaxima)).map(gauge)
     }
 
     /// A fixed metric by key, or a gauge maximum by its `max_` key.
     public static func named(_ key: String) -> Metric? {
-        if let fixed = all.first(where: { $0.key == key }) { return fixed }
-        if key.hasPrefix(gaugePrefix), key.count > gaugePrefix.count {
-            return gauge(String(key.dropFirst(gaugePrefix.count)))
-        }
-        return nil
+        all.first(where: { $0.key == key }) ?? GaugeKey(metricKey: key).map(gauge)
     }
 }

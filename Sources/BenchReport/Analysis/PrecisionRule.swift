@@ -35,16 +35,17 @@ public struct PrecisionRule: RepeatRule {
         self.growsWithTimeRows = growsWithTimeRows
     }
 
-    public func unsettledScales(row: String, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
+    public func unsettledScales(row: RowID, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
     {
         let summaries = summarize(records.filter { $0.scenario == row })
         var open = scales.filter { scale in
-            guard let summary = summaries.first(where: { $0.scale == scale }), summary.status == RunStatus.ok.rawValue
+            guard let summary = summaries.summary(row, scale: scale), summary.status == .ok
             else { return false }
             return !isPrecise(summary)
         }
         if summaries.count >= 2,
-            GrowthVerdict.fit(summaries, axis: growsWithTimeRows.contains(row) ? .time : .input).kind == .inconclusive
+            GrowthVerdict.fit(Array(summaries), axis: growsWithTimeRows.contains(row.description) ? .time : .input).kind
+                == .inconclusive
         {
             open += scales.filter { !open.contains($0) }
         }

@@ -6,50 +6,41 @@ import Foundation
 /// and scale, growth verdicts, ratios against the reference scenario, and seed-claim outcomes.
 public struct RunAnalysis: Sendable {
     public let document: RunDocument
-    public let summaries: [ScenarioSummary]
-    public let verdicts: [String: GrowthVerdict]
-    /// The scenario ratios are computed against (present in this run), if any.
-    public let reference: String?
+    public let summaries: ScenarioSummaries
+    public let verdicts: [RowID: GrowthVerdict]
+    /// The row ratios are computed against (present in this run), if any.
+    public let reference: RowID?
     public let claims: [ClaimOutcome]
 
     /// `reference` overrides the document's own (`--reference` on `bpbench report`).
-    public init(_ document: RunDocument, reference override: String? = nil) {
+    public init(_ document: RunDocument, reference override: RowID? = nil) {
         self.document = document
         let summaries = summarize(document.records)
         self.summaries = summaries
-        var verdicts: [String: GrowthVerdict] = [:]
-        for name in Self.scenarioOrder(summaries) {
-            verdicts[name] = GrowthVerdict.fit(
-                summaries.filter { $0.scenario == name },
-                axis: document.growsWithTimeRows?.contains(name) == true ? .time : .input)
+        var verdicts: [RowID: GrowthVerdict] = [:]
+        for row in summaries.rows {
+            verdicts[row] = GrowthVerdict.fit(
+                Array(summaries.of(row)),
+                axis: document.growsWithTimeRows?.contains(row.description) == true ? .time : .input)
         }
         self.verdicts = verdicts
         let requested = override ?? document.reference
-        reference = summaries.contains { $0.scenario == requested } ? requested : nil
+        reference = requested.flatMap { summaries.of($0).isEmpty ? nil : $0 }
         claims = ClaimOutcome.evaluate(
             document.claims, summaries: summaries, verdicts: verdicts, everyRepeatCount: document.repeats)
     }
 
-    /// Scenario names in first-seen order.
-    public var scenarios: [String] { Self.scenarioOrder(summaries) }
+    /// The rows in first-seen order.
+    public var scenarios: [RowID] { summaries.rows }
 
-    static func scenarioOrder(_ summaries: [ScenarioSummary]) -> [String] {
-        var seen: [String] = []
-        for summary in summaries where !seen.contains(summary.scenario) { seen.append(summary.scenario) }
-        return seen
-    }
-
-    /// The summary of `scenario` at its largest scale (the one ratios and claims use).
-    public func largest(_ scenario: String) -> ScenarioSummary? {
-        summaries.filter { $0.scenario == scenario }.max { $0.scale < $1.scale }
-    }
+    /// The summary of `row` at its largest scale (the one ratios and claims use).
+    public func largest(_ row: RowID) -> ScenarioSummary? { summaries.largest(row) }
 
     /// `summary`'s median ÷ the reference's at the same scale (throughput ratios are only ever
     /// computed inside one run, where both ran on the same machine minutes apart).
     public func ratioToReference(_ summary: ScenarioSummary, _ metric: Metric) -> Double? {
         guard let reference,
-            let base = summaries.first(where: { $0.scenario == reference && $0.scale == summary.scale })?.median(
-                metric),
+            let base = summaries.summary(reference, scale: summary.scale)?.median(metric),
             let value = summary.median(metric), base > 0
         else { return nil }
         return value / base

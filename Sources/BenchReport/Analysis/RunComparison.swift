@@ -22,7 +22,7 @@ import Foundation
 public struct RunComparison: Sendable {
     /// A row at one scale.
     public struct RowKey: Sendable, Hashable {
-        public var row: String
+        public var row: RowID
         public var scale: Double
         public var label: String { "\(row) \(Format.scale(scale))" }
     }
@@ -63,8 +63,8 @@ public struct RunComparison: Sendable {
     /// A row × scale both runs have.
     public struct Row: Sendable, Equatable {
         public var key: RowKey
-        public var statusA: String
-        public var statusB: String
+        public var statusA: RunStatus
+        public var statusB: RunStatus
         public var repeatsA: Int
         public var repeatsB: Int
         /// Parameters that differ between the runs' first repeats ("items 100 → 200"): then the
@@ -77,7 +77,7 @@ public struct RunComparison: Sendable {
     public struct Unpaired: Sendable, Equatable {
         public var key: RowKey
         public var repeats: Int
-        public var status: String
+        public var status: RunStatus
     }
 
     /// The level of the ratios' intervals.
@@ -283,11 +283,11 @@ public struct RunComparison: Sendable {
             "|---|---|---|---:|---:|---:|---:|---|",
         ]
         for row in rows {
-            let name = "`\(cell(row.key.row))`"
+            let name = "`\(cell(row.key.row.description))`"
             let scale = Format.scale(row.key.scale)
-            if row.statusA != RunStatus.ok.rawValue || row.statusB != RunStatus.ok.rawValue {
+            if row.statusA != .ok || row.statusB != .ok {
                 lines.append(
-                    "| \(name) | \(scale) | status | \(row.statusA) (\(row.repeatsA) repeats) | \(row.statusB) (\(row.repeatsB) repeats) | | | failed repeats are not figures |"
+                    "| \(name) | \(scale) | status | \(row.statusA.rawValue) (\(row.repeatsA) repeats) | \(row.statusB.rawValue) (\(row.repeatsB) repeats) | | | failed repeats are not figures |"
                 )
             }
             if !row.parameterChanges.isEmpty {
@@ -307,7 +307,7 @@ public struct RunComparison: Sendable {
             if unpaired.isEmpty { lines.append("None.") }
             for entry in unpaired {
                 lines.append(
-                    "- `\(cell(entry.key.row))` \(Format.scale(entry.key.scale)): \(entry.repeats) repeat(s), \(entry.status)"
+                    "- `\(cell(entry.key.row.description))` \(Format.scale(entry.key.scale)): \(entry.repeats) repeat(s), \(entry.status.rawValue)"
                 )
             }
         }
@@ -318,7 +318,7 @@ public struct RunComparison: Sendable {
 
     /// compare.html: the same, as a table that sorts (by ratio, by p…) and filters.
     public func html() -> String {
-        let escape = HTMLPage.escape
+        let escape: (String) -> String = HTMLPage.escape
         var body = "<h1>bpbench compare</h1>"
         if !hostDifferences.isEmpty {
             body +=
@@ -353,8 +353,10 @@ public struct RunComparison: Sendable {
             + "</tr></thead><tbody>"
         for row in rows {
             var notes: [String] = []
-            if row.statusA != RunStatus.ok.rawValue || row.statusB != RunStatus.ok.rawValue {
-                notes.append("status A \(row.statusA), B \(row.statusB) (\(row.repeatsA) and \(row.repeatsB) repeats)")
+            if row.statusA != .ok || row.statusB != .ok {
+                notes.append(
+                    "status A \(row.statusA.rawValue), B \(row.statusB.rawValue) (\(row.repeatsA) and \(row.repeatsB) repeats)"
+                )
             }
             if !row.parameterChanges.isEmpty {
                 notes.append("not the same work: " + row.parameterChanges.joined(separator: ", "))
@@ -363,7 +365,7 @@ public struct RunComparison: Sendable {
                 let css = figure.bIsBetter.map { $0 ? " class=\"holds\"" : " class=\"does-not-hold\"" } ?? ""
                 body +=
                     "<tr class=\"row\" data-search=\"\(escape(row.key.label + " " + figure.metric.title))\" data-reading=\"\(escape(figure.reading.rawValue))\">"
-                    + "<td data-v=\"\(escape(row.key.row))\"><code>\(escape(row.key.row))</code></td>"
+                    + "<td data-v=\"\(escape(row.key.row.description))\"><code>\(escape(row.key.row.description))</code></td>"
                     + HTMLPage.numberCell(Format.scale(row.key.scale), row.key.scale)
                     + "<td>\(escape(figure.metric.title))</td>"
                     + HTMLPage.numberCell(Self.spreadText(figure.spreadA, figure.metric), figure.spreadA?.median)
@@ -382,7 +384,7 @@ public struct RunComparison: Sendable {
                 ? "<p>None.</p>"
                 : "<ul>"
                     + unpaired.map {
-                        "<li><code>\(escape($0.key.row))</code> \(escape(Format.scale($0.key.scale))): \($0.repeats) repeat(s), \(escape($0.status))</li>"
+                        "<li><code>\(escape($0.key.row.description))</code> \(escape(Format.scale($0.key.scale))): \($0.repeats) repeat(s), \(escape($0.status.rawValue))</li>"
                     }.joined() + "</ul>"
         }
         return HTMLPage.page(title: "bpbench compare — \(nameA) vs \(nameB)", body: body)

@@ -4,11 +4,11 @@ import BenchStatistics
 
 /// All repeats of one scenario at one scale, reduced to medians and ranges.
 public struct ScenarioSummary: Sendable, Equatable {
-    public var scenario: String
+    public var scenario: RowID
     public var scale: Double
     public var records: [RunRecord]
-    /// Status counts, e.g. ["ok": 3] or ["ok": 2, "timeout": 1].
-    public var statuses: [String: Int]
+    /// Status counts, e.g. [.ok: 3] or [.ok: 2, .timeout: 1].
+    public var statuses: [RunStatus: Int]
     /// Metric key → spread over the `ok` repeats only: a failed run is never fast.
     public var spreads: [String: Spread]
     /// Input bytes moved (median over ok repeats), for the growth fit.
@@ -16,12 +16,12 @@ public struct ScenarioSummary: Sendable, Equatable {
     /// Run duration in seconds (median over ok repeats), for growth with time.
     public var durationS: Double?
 
-    public init(scenario: String, scale: Double, records: [RunRecord]) {
+    public init(scenario: RowID, scale: Double, records: [RunRecord]) {
         self.scenario = scenario
         self.scale = scale
         self.records = records
-        var statuses: [String: Int] = [:]
-        for record in records { statuses[record.status.rawValue, default: 0] += 1 }
+        var statuses: [RunStatus: Int] = [:]
+        for record in records { statuses[record.status, default: 0] += 1 }
         self.statuses = statuses
         let measured = records.filter { $0.status.isMeasurement }
         var spreads: [String: Spread] = [:]
@@ -33,10 +33,15 @@ public struct ScenarioSummary: Sendable, Equatable {
         durationS = Spread(measured.map(\.durationS))?.median
     }
 
-    /// `ok` when every repeat was ok; otherwise the worst status seen (the one to look at).
-    public var status: String {
+    /// `ok` when every repeat was ok; otherwise the status not ok first by name (the one to look at).
+    public var status: RunStatus {
         if statuses.keys.count == 1, let only = statuses.keys.first { return only }
-        return statuses.keys.filter { $0 != RunStatus.ok.rawValue }.sorted().first ?? "ok"
+        return statuses.keys.filter { $0 != .ok }.min { $0.rawValue < $1.rawValue } ?? .ok
+    }
+
+    /// The status counts in the order reports list them (by status name).
+    public var statusesByName: [(status: RunStatus, count: Int)] {
+        statuses.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key, $0.value) }
     }
 
     public func median(_ metric: Metric) -> Double? { spreads[metric.key]?.median }
@@ -50,17 +55,14 @@ public struct ScenarioSummary: Sendable, Equatable {
     public var metrics: [Metric] { Metric.all(for: records.filter { $0.status.isMeasurement }) }
 }
 
-/// Groups a run's records into summaries, in the order scenarios first appear.
-public func summarize(_ records: [RunRecord]) -> [ScenarioSummary] {
-    var order: [String] = []
-    var groups: [String: [RunRecord]] = [:]
+/// Groups a run's records into summaries, in the order rows and scales first appear.
+public func summarize(_ records: [RunRecord]) -> ScenarioSummaries {
+    var order: [ScenarioSummaries.Key] = []
+    var groups: [ScenarioSummaries.Key: [RunRecord]] = [:]
     for record in records {
-        let key = "\(record.scenario)\u{0}\(record.scale)"
+        let key = ScenarioSummaries.Key(row: record.scenario, scale: record.scale)
         if groups[key] == nil { order.append(key) }
         groups[key, default: []].append(record)
     }
-    return order.map { key in
-        let group = groups[key]!
-        return ScenarioSummary(scenario: group[0].scenario, scale: group[0].scale, records: group)
-    }
+    return ScenarioSummaries(order.map { ScenarioSummary(scenario: $0.row, scale: $0.scale, records: groups[$0]!) })
 }

@@ -11,7 +11,7 @@ public struct GrowthChart: ChartExporter {
     public func render(_ analysis: RunAnalysis) throws -> String {
         var panels: [(title: String, series: [SVGPlot.Series])] = []
         for row in analysis.scenarios {
-            let summaries = analysis.summaries.filter { $0.scenario == row }.sorted { $0.scale < $1.scale }
+            let summaries = analysis.summaries.byScale(row)
             guard summaries.count > 1 else { continue }
             // The heap when the row has one, else RSS (the figure the verdict judges).
             let metric: Metric = summaries.contains { $0.median(.peakAllocated) != nil } ? .peakAllocated : .peakRss

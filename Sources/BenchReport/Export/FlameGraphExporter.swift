@@ -15,8 +15,8 @@ public struct FlameGraphExporter: Exporter {
         (analysis.document.attributions ?? []).map(FlameGraphExporter.init)
     }
 
-    public static func fileName(for row: String) -> String {
-        "flame-" + row.replacingOccurrences(of: "/", with: "-") + ".svg"
+    public static func fileName(for row: RowID) -> String {
+        "flame-" + row.description.replacingOccurrences(of: "/", with: "-") + ".svg"
     }
 
     /// A frame and the stacks under it.

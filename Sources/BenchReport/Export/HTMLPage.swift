@@ -1,3 +1,4 @@
+import BenchModel
 import Foundation
 
 /// The shell every HTML page of bpbench shares (report.html, compare.html): escaping, one inline
@@ -17,6 +18,9 @@ import Foundation
 enum HTMLPage {
     /// Text for an element or an attribute value: run data (row names, status details, parameter
     /// values) can hold anything, so every one of them goes through here.
+    /// A row, escaped as its spelling.
+    static func escape(_ row: RowID) -> String { escape(row.description) }
+
     static func escape(_ text: String) -> String {
         var escaped = ""
         escaped.reserveCapacity(text.utf8.count)

@@ -74,8 +74,8 @@ public struct HTMLReportExporter: Exporter {
                 + "<th>vs <code>\(HTMLPage.escape(group.reference))</code>: heap / RSS / throughput</th></tr></thead><tbody>"
             for entry in group.entries {
                 var strategy = "<code>\(HTMLPage.escape(entry.row))</code>"
-                if entry.status != RunStatus.ok.rawValue {
-                    strategy += " <span class=\"bad\">(\(HTMLPage.escape(entry.status)))</span>"
+                if entry.status != .ok {
+                    strategy += " <span class=\"bad\">(\(HTMLPage.escape(entry.status.rawValue)))</span>"
                 }
                 let input =
                     entry.inputBytes.map { "\(Format.scale(entry.scale)) · \(Format.bytes($0))" }
@@ -108,17 +108,17 @@ public struct HTMLReportExporter: Exporter {
 
     func summarySection(_ analysis: RunAnalysis) -> String {
         let document = analysis.document
-        func language(_ row: String) -> String {
-            let traits = document.rowTraits?[row] ?? document.rowTraits?[Allocator.split(row: row).row]
+        func language(_ row: RowID) -> String {
+            let traits = document.traits(of: row) ?? document.traits(of: row.onJemalloc)
             return traits?.language ?? ""
         }
         let summaries = analysis.summaries
         let scenarios = Array(
-            Set(summaries.map { ScenarioVariant.scenario(ofRow: Allocator.split(row: $0.scenario).row) })
+            Set(summaries.map(\.scenario.scenario))
         ).sorted()
         let languages = Array(Set(summaries.map { language($0.scenario) }.filter { !$0.isEmpty })).sorted()
         let verdicts = Array(Set(summaries.map { analysis.verdicts[$0.scenario]?.kind.rawValue ?? "n/a" })).sorted()
-        let statuses = Array(Set(summaries.map(\.status))).sorted()
+        let statuses = Array(Set(summaries.map(\.status.rawValue))).sorted()
         var html =
             "<section id=\"summary-section\"><h2>Summary: every row at every scale</h2>"
             + "<p class=\"note\">Click a column's header to sort (again to reverse); ▸ opens a row's memory over time, growth, gauges, figures, claims, repeats and flame graph. "
@@ -136,13 +136,13 @@ public struct HTMLReportExporter: Exporter {
         for (index, summary) in summaries.enumerated() {
             let row = summary.scenario
             let verdict = analysis.verdicts[row]?.kind.rawValue ?? "n/a"
-            let scenario = ScenarioVariant.scenario(ofRow: Allocator.split(row: row).row)
+            let scenario = row.scenario
             let lang = language(row)
-            let search = [row, lang, summary.status, verdict].joined(separator: " ")
+            let search = [row.description, lang, summary.status.rawValue, verdict].joined(separator: " ")
             let status =
                 summary.statuses.count == 1
-                ? summary.status
-                : summary.statuses.keys.sorted().map { "\($0) ×\(summary.statuses[$0]!)" }.joined(separator: ", ")
+                ? summary.status.rawValue
+                : summary.statusesByName.map { "\($0.status.rawValue) ×\($0.count)" }.joined(separator: ", ")
             // The figure as the markdown summary shows it: a process tree's total for a row that started processes.
             let peak = summary.median(.peakTreeRss) ?? summary.median(.peakRss)
             let throughput = summary.median(.throughputBytes).flatMap { $0 > 0 ? $0 : nil }
@@ -154,7 +154,7 @@ public struct HTMLReportExporter: Exporter {
                 summary.inputBytes.flatMap { $0 > 0 ? $0 : nil })
             cells += "<td data-v=\"\(HTMLPage.escape(lang))\">\(HTMLPage.escape(lang.isEmpty ? "—" : lang))</td>"
             cells +=
-                "<td data-v=\"\(HTMLPage.escape(summary.status))\"\(summary.status == RunStatus.ok.rawValue ? "" : " class=\"bad\"")>\(HTMLPage.escape(status))</td>"
+                "<td data-v=\"\(HTMLPage.escape(summary.status.rawValue))\"\(summary.status == .ok ? "" : " class=\"bad\"")>\(HTMLPage.escape(status))</td>"
             cells += HTMLPage.numberCell(String(summary.records.count), Double(summary.records.count))
             cells += HTMLPage.numberCell(peak.map { Format.bytes($0) } ?? "—", peak)
             cells += HTMLPage.numberCell(
@@ -178,7 +178,7 @@ public struct HTMLReportExporter: Exporter {
             html +=
                 "<tr class=\"row\" id=\"row-\(index)\" data-row=\"\(HTMLPage.escape(row))\" data-scale=\"\(summary.scale)\" data-search=\"\(HTMLPage.escape(search))\" "
                 + "data-scenario=\"\(HTMLPage.escape(scenario))\" data-language=\"\(HTMLPage.escape(lang))\" data-verdict=\"\(HTMLPage.escape(verdict))\" "
-                + "data-status=\"\(HTMLPage.escape(summary.status))\">\(cells)</tr>"
+                + "data-status=\"\(HTMLPage.escape(summary.status.rawValue))\">\(cells)</tr>"
             html +=
                 "<tr class=\"detail\" data-detail-of=\"\(HTMLPage.escape(row)) \(summary.scale)\" hidden><td colspan=\"\(Self.columns.count)\">"
                 + HTMLPage.later(HTMLRowDetail(analysis: analysis, summary: summary).html()) + "</td></tr>"
@@ -214,7 +214,7 @@ public struct HTMLReportExporter: Exporter {
                 "limits",
                 "memory cap \(Format.bytes(Double(document.memoryCapBytes))), timeout \(CSV.number(document.timeoutS)) s"
             ),
-            ("reference", document.reference ?? "none"),
+            ("reference", document.reference?.description ?? "none"),
             ("run", "\(document.startedAt) → \(document.finishedAt)\(document.interrupted ? " (interrupted)" : "")"),
         ]
         if let injected = document.injected, !injected.isEmpty {
@@ -233,13 +233,13 @@ public struct HTMLReportExporter: Exporter {
         var html = "<section id=\"environment\"><h2>Environment</h2>" + table(facts)
         html += "<h2 id=\"plan\">Plan</h2>" + table(plan)
         // Each row's parameters once (at its first scale): what was run, to rerun it.
-        var seen = Set<String>()
+        var seen = Set<RowID>()
         var rows: [(String, String)] = []
         for record in document.records where !seen.contains(record.scenario) {
             seen.insert(record.scenario)
             rows.append(
                 (
-                    record.scenario + " " + Format.scale(record.scale),
+                    record.scenario.description + " " + Format.scale(record.scale),
                     record.parameters.keys.sorted().map { "\($0)=\(record.parameters[$0]!)" }.joined(separator: " ")
                 ))
         }

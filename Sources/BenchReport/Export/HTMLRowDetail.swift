@@ -89,7 +89,7 @@ struct HTMLRowDetail {
 
     /// Peak against input across the row's scales, as growth.svg draws each panel; nil with one scale.
     func growthChart() -> String? {
-        let summaries = analysis.summaries.filter { $0.scenario == summary.scenario }.sorted { $0.scale < $1.scale }
+        let summaries = analysis.summaries.byScale(summary.scenario)
         guard summaries.count > 1 else { return nil }
         // The heap when the row has one, else RSS: the figure the verdict judges.
         let metric: Metric = summaries.contains { $0.median(.peakAllocated) != nil } ? .peakAllocated : .peakRss

@@ -68,8 +68,8 @@ public struct MarkdownExporter: Exporter {
                 ?? Format.scale(summary.scale)
             let status =
                 summary.statuses.count == 1
-                ? summary.status
-                : summary.statuses.keys.sorted().map { "\($0) ×\(summary.statuses[$0]!)" }.joined(separator: ", ")
+                ? summary.status.rawValue
+                : summary.statusesByName.map { "\($0.status.rawValue) ×\($0.count)" }.joined(separator: ", ")
             let verdict = analysis.verdicts[summary.scenario]?.kind.rawValue ?? "n/a"
             var versus = "—"
             if let memory = analysis.ratioToReference(summary, .peakRss),
@@ -294,9 +294,8 @@ public struct MarkdownExporter: Exporter {
     /// figures side by side, system ÷ jemalloc.
     func allocatorSection(_ analysis: RunAnalysis) -> [String] {
         let pairs: [(jemalloc: ScenarioSummary, system: ScenarioSummary)] = analysis.scenarios.compactMap { row in
-            let (base, allocator) = Allocator.split(row: row)
-            guard allocator == .system, let system = analysis.largest(row),
-                let jemalloc = analysis.summaries.first(where: { $0.scenario == base && $0.scale == system.scale })
+            guard row.allocator == .system, let system = analysis.largest(row),
+                let jemalloc = analysis.summaries.summary(row.onJemalloc, scale: system.scale)
             else { return nil }
             return (jemalloc, system)
         }
@@ -376,7 +375,7 @@ public struct MarkdownExporter: Exporter {
 
     func failureSection(_ analysis: RunAnalysis) -> [String] {
         let failed = analysis.document.records.filter {
-            $0.status != .ok || $0.statusDetail == RunRecord.unverifiedDetail
+            $0.status != .ok || $0.isUnverified
         }
         guard !failed.isEmpty else { return [] }
         var lines = [
@@ -409,8 +408,8 @@ public struct MarkdownExporter: Exporter {
     }
 
     func parameterLines(_ document: RunDocument) -> [String] {
-        var seen: [String: [String: String]] = [:]
-        var order: [String] = []
+        var seen: [RowID: [String: String]] = [:]
+        var order: [RowID] = []
         for record in document.records where record.scale == 1 || document.scales.count == 1 {
             if seen[record.scenario] == nil {
                 order.append(record.scenario)

@@ -10,9 +10,9 @@ public struct ResultsJSONExporter: Exporter {
     public init() {}
 
     struct Summary: Codable {
-        var scenario: String
+        var scenario: RowID
         var scale: Double
-        var status: String
+        var status: RunStatus
         var statuses: [String: Int]
         var inputBytes: Double?
         var medians: [String: Spread]
@@ -35,7 +35,8 @@ public struct ResultsJSONExporter: Exporter {
             var ratios: [String: Double] = [:]
             for metric in Metric.all { ratios[metric.key] = analysis.ratioToReference(summary, metric) }
             return Summary(
-                scenario: summary.scenario, scale: summary.scale, status: summary.status, statuses: summary.statuses,
+                scenario: summary.scenario, scale: summary.scale, status: summary.status,
+                statuses: Dictionary(uniqueKeysWithValues: summary.statuses.map { ($0.key.rawValue, $0.value) }),
                 inputBytes: summary.inputBytes, medians: summary.spreads, ratiosToReference: ratios)
         }
         let results = analysis.document.records.map { record -> RunRecord in
@@ -45,9 +46,10 @@ public struct ResultsJSONExporter: Exporter {
         }
         let body = Body(
             formatVersion: RunDocument.currentFormatVersion, profile: analysis.document.profile,
-            reference: analysis.reference,
+            reference: analysis.reference?.description,
             environment: analysis.document.environment, results: results, summaries: summaries,
-            verdicts: analysis.verdicts, claims: analysis.claims)
+            verdicts: Dictionary(uniqueKeysWithValues: analysis.verdicts.map { ($0.key.description, $0.value) }),
+            claims: analysis.claims)
         return String(decoding: try JSONLineCoding.prettyEncoder.encode(body), as: UTF8.self) + "\n"
     }
 }

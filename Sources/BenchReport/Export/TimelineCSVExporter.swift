@@ -1,3 +1,4 @@
+import BenchModel
 import BenchProtocol
 
 /// `timeline.csv`: the merged memory timeline of every recorded repeat (parent /proc RSS and the
@@ -8,18 +9,18 @@ public struct TimelineCSVExporter: Exporter {
 
     public func render(_ analysis: RunAnalysis) throws -> String {
         let records = analysis.document.records
-        let gauges = Set(records.flatMap { $0.timeline.flatMap { $0.gauges.keys } }).sorted()
+        let gauges = GaugeKey.all(in: records.flatMap { $0.timeline.map(\.gauges) })
         var text = CSV.row(
             ["scenario", "scale", "repeat", "t_ms", "rss_bytes", "allocated_bytes", "resident_bytes"]
-                + gauges.map { "gauge_\($0)" })
+                + gauges.map(\.timelineColumn))
         for record in records {
-            let prefix = [record.scenario, CSV.number(record.scale), String(record.repeatIndex)]
+            let prefix = [record.scenario.description, CSV.number(record.scale), String(record.repeatIndex)]
             for point in record.timeline {
                 let values = [
                     CSV.number(point.tMs), String(point.rssBytes), String(point.allocatedBytes),
                     String(point.residentBytes),
                 ]
-                text += CSV.row(prefix + values + gauges.map { point.gauges[$0].map(String.init) ?? "" })
+                text += CSV.row(prefix + values + gauges.map { point.gauges[$0.name].map(String.init) ?? "" })
             }
         }
         return text
