@@ -242,7 +242,7 @@ struct CheckCommand: ParsableCommand {
             try AtomicFile.write(
                 report.markdown(title: "bpbench check against \(outcome.record.baseline)"), to: directory + "/check.md")
         }
-        for note in report.notes { print("note: \(note)") }
+        for note in report.notes { print("note: \(Gate.consoleLine(note))") }
         if let note = report.notes.first(where: { $0.hasPrefix(Gate.unknownRunSpreadNote) }) {
             FileHandle.standardError.write(Data("bpbench: warning: \(note)\n".utf8))
         }

@@ -212,6 +212,12 @@ final class BaselineRunSpreadTests: ProcessFreeTestCase {
         XCTAssertTrue(
             aboveNote.contains("pipeline-copy ×1 peak_allocated_bytes 4.9 MiB, 50.0% above the runs' 3.0 MiB–3.2 MiB"),
             aboveNote)
+        // The terminal gets the count; check.md (the note itself) keeps the list.
+        let console = Gate.consoleLine(aboveNote)
+        XCTAssertTrue(console.hasSuffix("inside the runs' range; 2 outside it, listed in check.md"), console)
+        XCTAssertFalse(console.contains("pipeline-copy"), console)
+        XCTAssertEqual(Gate.consoleLine(insideNote), insideNote, "nothing outside: the note as it is")
+        XCTAssertEqual(Gate.consoleLine("other; outside: x"), "other; outside: x", "only the drift note is cut")
     }
 
     // MARK: - baseline update's refusals
