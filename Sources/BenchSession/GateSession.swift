@@ -93,7 +93,10 @@ package struct GateSession {
     }
 
     /// The plan's parameters as a record-less document, to refuse an incomparable plan before
-    /// anything runs.
+    /// anything runs. Each probe record is named by its step's whole row: a variant
+    /// (`micro-batching/batch-10`) or a system-allocator row runs its own settings and is compared
+    /// with its own baseline entry — named by scenario alone, every unchanged variant of a
+    /// standard- or stress-profile baseline read as "not comparable" (GateSessionComparabilityTests).
     package func incomparability(of plan: RunPlan, injected: [String: [String]]?) -> String? {
         var probe = RunDocument(
             startedAt: "", profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
@@ -103,7 +106,7 @@ package struct GateSession {
         for step in plan.steps where step.repeatIndex == 1 {
             probe.records.append(
                 RunRecord(
-                    scenario: RowID(scenario: step.entry.name), repeatIndex: 1, scale: step.scale,
+                    scenario: step.row, repeatIndex: 1, scale: step.scale,
                     parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: ""))
         }
         return baseline.incomparability(probe)
