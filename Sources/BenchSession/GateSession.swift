@@ -20,6 +20,8 @@ package struct GateSession {
     package var adaptive = true
     /// The CPUs both sides' children are pinned to (`check --cpus`; ``ChildCPUs``).
     package var cpus: ChildCPUs? = .standard()
+    /// `check --against REV` whose scenario code is this tree's (``Gate/sameCodeBase``): no base side.
+    package var sameCodeBase: String?
 
     package init(
         project: ScenarioCatalog, baseline: Baseline, thresholds: Thresholds, interruption: Interruption, quiet: Bool,
@@ -130,9 +132,10 @@ package struct GateSession {
         let progress = ProgressPrinter(quiet: quiet)
         // Rows that stopped before the maximum are judged as the rule stopped them: a cell out of
         // reach of a regression at the maximum is "cannot-regress", not "untestable".
-        let gate = Gate(
+        var gate = Gate(
             baseline: baseline, thresholds: thresholds,
             maximumRepeats: head.repeatPolicy.isAdaptive ? head.repeatPolicy.maximum : nil)
+        gate.sameCodeBase = sameCodeBase
         if let base {
             let baseFolder = try folder.createBase()
             // The base side runs the rows the head has: a row only the base revision has (deleted
