@@ -169,7 +169,7 @@ public struct Gate: Sendable {
             let sameCode = sameCodeReport(base: sameCodeBase, head: head, sameJobInstead: sameJobInstead)
             report.sameCodeBase = sameCode
             report.notes.append(sameCode.line)
-            if let drift = driftNote(cells: driftCells, outside: driftOutside) { report.notes.append(drift) }
+            report.addDrift(driftNote(cells: driftCells, outside: driftOutside))
             if !sameCode.rowsWithoutBaseline.isEmpty {
                 report.notes.append(
                     "\(sameCode.rowsWithoutBaseline.joined(separator: ", ")) (not in the baseline): not judged — \(sameCode.reason)"
@@ -205,7 +205,7 @@ public struct Gate: Sendable {
             )
             return report
         }
-        if let drift = driftNote(cells: driftCells, outside: driftOutside) { report.notes.append(drift) }
+        report.addDrift(driftNote(cells: driftCells, outside: driftOutside))
         var newRows: [String] = []
         for summary in head.summaries {
             let inBaseline = baseline.entry(summary.scenario, scale: summary.scale) != nil
@@ -259,10 +259,8 @@ public struct Gate: Sendable {
 
     /// The drift report's note, when any cell has recorded runs: of `cells`, those whose head
     /// median lies outside the runs' range (`outside`, each named).
-    func driftNote(cells: Int, outside: [String]) -> String? {
-        guard cells > 0 else { return nil }
-        return
-            "\(Self.driftNotePrefix) \(baseline.runs?.count ?? 0) runs (informational, never a finding): \(cells - outside.count) of \(cells) machine-stable cells have the head's median inside the runs' range\(outside.isEmpty ? "" : Self.driftOutsideMarker + outside.joined(separator: "; "))"
+    func driftNote(cells: Int, outside: [String]) -> DriftNote? {
+        cells > 0 ? DriftNote(runs: baseline.runs?.count ?? 0, cells: cells, outside: outside) : nil
     }
 
     /// With a base revision of this tree's scenario code (no base side ran): the figure cells a
@@ -416,18 +414,6 @@ public struct Gate: Sendable {
     /// How check.md's note on baseline cells judged without a between-run spread begins (and the
     /// one stderr line `check` prints for it).
     public static let unknownRunSpreadNote = "the baseline's between-run spread is unknown"
-
-    /// How the drift note begins, and where its list of the cells outside the runs' range starts.
-    static let driftNotePrefix = "drift from the baseline's"
-    static let driftOutsideMarker = "; outside: "
-
-    /// A note as the terminal shows it: the drift note without its list of cells (30 of them on
-    /// the first CI run with a 3-run baseline, one 3,900-character line), which check.md keeps.
-    package static func consoleLine(_ note: String) -> String {
-        guard note.hasPrefix(driftNotePrefix), let marker = note.range(of: driftOutsideMarker) else { return note }
-        let outside = note[marker.upperBound...].split(separator: ";").count
-        return note[..<marker.lowerBound] + "; \(outside) outside it, listed in check.md"
-    }
 
     /// Tests one metric: significance of the worsening and its size, and whether it is shown to
     /// be smaller than the metric's minimum effect. With `runs` (a baseline recorded from several

@@ -17,6 +17,9 @@ public struct GateReport: Sendable {
     /// Set when the base revision had this tree's scenario code and no base side ran: the figure
     /// cells not judged, and what was (set by ``Gate``).
     public var sameCodeBase: SameCodeBase?
+    /// The drift report, when the baseline has recorded runs and a base revision judged the
+    /// figures (its ``DriftNote/text`` is among ``notes``; the terminal shows its short form).
+    public var drift: DriftNote?
     /// Set when a check that had something to judge judged no cell (``nothingJudged(rowsRun:)``):
     /// then it neither passes nor fails — it says no, *not comparable*, with this line.
     public var notComparable: String?
@@ -46,6 +49,19 @@ public struct GateReport: Sendable {
         notes.first { note in
             ["skipped", "not judged", "too few repeats", "not compared"].contains { note.contains($0) }
         } ?? "no row had figures on both sides to compare"
+    }
+
+    /// The notes as the terminal shows them: the drift note in its short form, the others as
+    /// check.md has them.
+    public var consoleNotes: [String] {
+        notes.map { note in drift.map { note == $0.text ? $0.consoleText : note } ?? note }
+    }
+
+    /// Records the drift report (nil: none) and adds its note.
+    mutating func addDrift(_ drift: DriftNote?) {
+        guard let drift else { return }
+        self.drift = drift
+        notes.append(drift.text)
     }
 
     mutating func add(_ judgement: Judgement) {

@@ -257,7 +257,7 @@ struct CheckCommand: ParsableCommand {
             try AtomicFile.write(
                 report.markdown(title: "bpbench check against \(outcome.record.baseline)"), to: directory + "/check.md")
         }
-        for note in report.notes { print("note: \(Gate.consoleLine(note))") }
+        for note in report.consoleNotes { print("note: \(note)") }
         if let note = report.notes.first(where: { $0.hasPrefix(Gate.unknownRunSpreadNote) }) {
             FileHandle.standardError.write(Data("bpbench: warning: \(note)\n".utf8))
         }
