@@ -3,7 +3,6 @@ import BenchTestSupport
 import Foundation
 import XCTest
 
-@testable import BenchCore
 @testable import BenchGate
 @testable import BenchModel
 @testable import BenchReport
