@@ -26,7 +26,7 @@ final class SameCodeBaseCheckTests: ChildProcessTestCase {
     }
 
     func testAnUnchangedTreeRunsNoBaseSideAndStillJudgesStatusAndVerdict() throws {
-        _ = try TestSupport.entry("manual-drain")
+        _ = try TestSupport.entry("concurrency-regimes")
         let scratch = TestSupport.temporaryDirectory("same-code")
         let tree = scratch + "/tree"
         try git(scratch, ["clone", "-q", "--shared", TestSupport.projectRoot, tree])
@@ -35,21 +35,24 @@ final class SameCodeBaseCheckTests: ChildProcessTestCase {
         // The decision, both ways, on the clean clone (git only: nothing built).
         let catalog = ScenarioCatalog(projectRoot: tree, binDirectory: TestSupport.binDirectory)
         XCTAssertTrue(BaseRevision.hasScenarioCode(of: "HEAD", project: catalog))
-        let source = tree + "/Scenarios/manual-drain/ManualDrain.swift"
+        let source = tree + "/Scenarios/concurrency-regimes/ConcurrencyRegimes.swift"
         let original = try String(contentsOfFile: source, encoding: .utf8)
         try (original + "// edited\n").write(toFile: source, atomically: true, encoding: .utf8)
         XCTAssertFalse(BaseRevision.hasScenarioCode(of: "HEAD", project: catalog), "an edited scenario")
         try original.write(toFile: source, atomically: true, encoding: .utf8)
-        let untracked = tree + "/Scenarios/manual-drain/Added.swift"
+        let untracked = tree + "/Scenarios/concurrency-regimes/Added.swift"
         try "// new\n".write(toFile: untracked, atomically: true, encoding: .utf8)
         XCTAssertFalse(BaseRevision.hasScenarioCode(of: "HEAD", project: catalog), "a file not yet added")
         try FileManager.default.removeItem(atPath: untracked)
         XCTAssertTrue(BaseRevision.hasScenarioCode(of: "HEAD", project: catalog))
 
-        // A baseline of one cheap row (manual-drain ×0.25 and ×0.5 of the quick profile).
+        // A baseline of one cheap row whose verdict holds under load: concurrency-regimes at the
+        // committed plan's ×1 and ×4 (0.1 and 0.4 s a repeat here, its heap 2.2–2.6 MiB against a
+        // 0.7 MiB floor). manual-drain at ×0.25/×0.5 was tried first: one run of two came out
+        // bounded → inconclusive at 7 repeats, its repeats straddling the 256 KiB floor.
         let baselineRun = try TestSupport.bpbench(
             ["run"] + project + [
-                "--scenario", "manual-drain", "--profile", "quick", "--scale", "0.25,0.5", "--repeat", "5", "--quiet",
+                "--scenario", "concurrency-regimes", "--profile", "quick", "--scale", "1,4", "--repeat", "5", "--quiet",
                 "--out", scratch + "/baseline-run",
             ])
         XCTAssertEqual(baselineRun.status, 0, baselineRun.error)
@@ -61,13 +64,13 @@ final class SameCodeBaseCheckTests: ChildProcessTestCase {
         let folder = scratch + "/same"
         let check = try TestSupport.bpbench(
             ["check"] + project + [
-                "--baseline", baseline, "--scenario", "manual-drain", "--against", "HEAD", "--no-what-grew",
+                "--baseline", baseline, "--scenario", "concurrency-regimes", "--against", "HEAD", "--no-what-grew",
                 "--out", folder,
             ])
         XCTAssertEqual(check.status, 0, check.output + check.error)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/base"), "no base side")
         let document = try RunFolder(existing: folder).load()
-        XCTAssertTrue(document.records.allSatisfy { $0.scenario == "manual-drain" }, "the head's children only")
+        XCTAssertTrue(document.records.allSatisfy { $0.scenario == "concurrency-regimes" }, "the head's children only")
         XCTAssertGreaterThanOrEqual(document.records.count, 2 * GateRepeatRule.minimumRepeats)
         let record = try XCTUnwrap(try CheckRecord.load(from: folder))
         let sameCode = try XCTUnwrap(record.sameCodeBase, "check.json says so as data")
