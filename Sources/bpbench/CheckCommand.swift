@@ -270,7 +270,7 @@ struct CheckCommand: ParsableCommand {
         if report.passed {
             if let sameCode = report.sameCodeBase {
                 print(
-                    "check passed: no regression (status and growth verdict of \(sameCode.rowsJudged) baseline rows judged, \(report.judgedCells) cells; \(sameCode.figureCells) figure cells not judged: same scenario code as base \(sameCode.base); \(directory)/check.md)"
+                    "check passed: no regression (statuses of \(sameCode.rowsJudged) baseline (row, scale) pairs and their growth verdicts judged, \(report.judgedCells) cells; \(sameCode.figureCells) figure cells not judged: same scenario code as base \(sameCode.base); \(directory)/check.md)"
                 )
             } else {
                 print("check passed: no regression (\(report.judgedCells) cells judged; \(directory)/check.md)")
