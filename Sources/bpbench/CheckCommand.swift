@@ -298,6 +298,11 @@ struct CheckCommand: ParsableCommand {
             cacheDirectory: RunFolder.Reports(projectRoot: head.catalog.projectRoot).cache, interruption: interruption)
         profiler.maximumRows = whatGrewRows
         profiler.cpus = cpus
+        if base == nil, let sameCode = report.sameCodeBase {
+            // --against was given: the diff is missing because both sides would be this build.
+            profiler.baseAbsence =
+                "base \(sameCode.base) has this tree's scenario code: no base side ran, nothing to diff against"
+        }
         report.whatGrew = profiler.investigate(report)
         if !quiet {
             let profiled = report.whatGrew.filter { $0.outcome != .notProfiled }.count
