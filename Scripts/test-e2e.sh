@@ -14,12 +14,13 @@
 #
 # Usage: Scripts/test-e2e.sh SWIFT-TEST-COMMAND…   (the Makefile passes `swift test -c release …`)
 # E2E_ONLY=REGEX narrows both phases to the tests whose `Class/method` it matches from the start
-# (`make test-e2e E2E_ONLY='ChildRunnerTests|SeedPatternTests/testAwaited'`).
+# (`make test-e2e E2E_ONLY='ChildRunnerTests|SeedPatternTests/testAwaited'`); E2E_WORKERS=N sets
+# the first phase's workers (1: every test alone, each in its own process).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 target=BackpressureBenchEndToEndTests
 list=Tests/e2e-serial.txt
-workers=2
+workers=${E2E_WORKERS:-2}
 mkdir -p .build
 xunit=.build/test-e2e-parallel.xml
 serial_log=.build/test-e2e-serial.log
