@@ -187,3 +187,11 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         throw ExitCode(error.exitCode)
     }
 }
+
+/// Ends a command whose work is done: nothing for success, else its lines on stderr and its exit
+/// code (``CommandEnding``).
+func end(_ ending: CommandEnding?) throws {
+    guard let ending else { return }
+    for line in ending.lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    if ending.code != 0 { throw ExitCode(ending.code) }
+}
