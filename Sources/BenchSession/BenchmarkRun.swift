@@ -1,5 +1,6 @@
 import BenchCore
 import BenchModel
+import BenchProtocol
 import BenchReport
 import BenchSystem
 import Foundation
@@ -93,6 +94,12 @@ package struct BenchmarkRun {
         }
         let plan = resolved.plan
         var outcome = Outcome(brokenFolder: resolved.problems.first)
+        // Refused before the run folder exists: a usage error leaves nothing behind.
+        var crashTest: (test: CrashTest, step: RunPlan.Step)?
+        if let kills = settings.crashTest {
+            let step = try Self.crashTestStep(resolved, catalog: catalog)
+            crashTest = (try CrashTest(kills: kills, window: try crashWindowRange()), step)
+        }
 
         let reports = RunFolder.Reports(projectRoot: catalog.projectRoot)
         let folder = try RunFolder.create(out: out, in: reports)
@@ -130,10 +137,10 @@ package struct BenchmarkRun {
             }
             runner.attributionDirectory = profiles
         }
-        if let kills = settings.crashTest {
-            let records = try crashTest(
-                kills: kills, resolved: resolved, catalog: catalog, runner: runner, directory: runDirectory,
-                interruption: interruption)
+        if let crashTest {
+            let records = Self.run(
+                crashTest.test, step: crashTest.step, profile: plan.profile, runner: runner, directory: runDirectory,
+                interruption: interruption, quiet: quiet)
             document.records = records
             outcome.crashFailure = CrashTest.failure(records)
         } else {
@@ -166,12 +173,18 @@ package struct BenchmarkRun {
         return outcome
     }
 
-    /// `--crash-test N`: the single durable scenario killed N times and restarted on its queue
-    /// file, then drained and verified; its records, and one line with the final figures.
-    func crashTest(
-        kills: Int, resolved: ResolvedRun, catalog: ScenarioCatalog, runner: BenchRunner, directory: String,
-        interruption: Interruption
-    ) throws(BenchError) -> [RunRecord] {
+    /// `--crash-window MIN-MAX` as seconds.
+    func crashWindowRange() throws(BenchError) -> ClosedRange<Double> {
+        let window = crashWindow.split(separator: "-").compactMap { Double($0) }
+        guard window.count == 2, window[0] >= 0, window[0] < window[1] else {
+            throw BenchError(
+                .usage, "--crash-window takes MIN-MAX seconds with MIN < MAX, e.g. 0.5-2.5; got '\(crashWindow)'")
+        }
+        return window[0]...window[1]
+    }
+
+    /// The step `--crash-test` kills: the run's single scenario, which must keep durable state.
+    static func crashTestStep(_ resolved: ResolvedRun, catalog: ScenarioCatalog) throws(BenchError) -> RunPlan.Step {
         guard resolved.entries.count == 1, let step = resolved.plan.steps.last(where: { $0.variant == nil }),
             step.entry.description.durableStateParameter != nil
         else {
@@ -182,14 +195,17 @@ package struct BenchmarkRun {
                 "--crash-test needs exactly one scenario that keeps durable state (here: \(durable.isEmpty ? "none" : durable.joined(separator: ", ")))"
             )
         }
-        let window = crashWindow.split(separator: "-").compactMap { Double($0) }
-        guard window.count == 2, window[0] >= 0, window[0] < window[1] else {
-            throw BenchError(
-                .usage, "--crash-window takes MIN-MAX seconds with MIN < MAX, e.g. 0.5-2.5; got '\(crashWindow)'")
-        }
-        let records = try CrashTest(kills: kills, window: window[0]...window[1]).execute(
-            step: step, profile: resolved.plan.profile, executor: runner, directory: directory,
-            interruption: interruption
+        return step
+    }
+
+    /// `--crash-test N`: the scenario killed N times and restarted on its queue file, then drained
+    /// and verified; its records, and one line with the final figures (said even with `--quiet`).
+    static func run(
+        _ crashTest: CrashTest, step: RunPlan.Step, profile: Profile, runner: BenchRunner, directory: String,
+        interruption: Interruption, quiet: Bool
+    ) -> [RunRecord] {
+        let records = crashTest.execute(
+            step: step, profile: profile, executor: runner, directory: directory, interruption: interruption
         ) { line in
             if !quiet { print(line) }
         }
