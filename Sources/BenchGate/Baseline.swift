@@ -254,7 +254,8 @@ public struct Baseline: Codable, Sendable, Equatable {
         let injected = document.injected ?? [:]
         for record in document.records {
             guard let entry = entry(record.scenario, scale: record.scale) else { continue }
-            let declared = Set(injected[record.scenario.description] ?? [])
+            // `--inject NAME.key=value` declares the change for every row of NAME, variants included.
+            let declared = Set(injected[record.scenario.scenario] ?? [])
             for key in Set(entry.parameters.keys).union(record.parameters.keys).sorted() where !declared.contains(key) {
                 let now = record.parameters[key]
                 let then = entry.parameters[key]

@@ -92,6 +92,7 @@ public struct CheckMerge: Sendable {
             merge.shards.map { ($0.stamp.shard, $0.folder) }, uniquingKeysWith: { first, _ in first })
         let whatGrew = Self.whatGrew(of: records, folders: folders)
         result.whatGrew = whatGrew.records.isEmpty ? nil : whatGrew.records
+        result.sameCodeBase = SameCodeBase.merged(ordered.compactMap(\.sameCodeBase))
         self.result = result
         attachments = whatGrew.attachments
     }
@@ -160,7 +161,9 @@ public struct CheckMerge: Sendable {
         var lines = ["# \(title)", ""]
         switch result.verdict {
         case .passed:
-            lines.append("**Passed**: no regression in \(shards) of \(shards) shards (\(cells) cells judged).")
+            lines.append(
+                "**Passed**: no regression in \(shards) of \(shards) shards (\(cells) cells judged\(result.sameCodeBase.map { "; \($0.line)" } ?? ""))."
+            )
         case .failed:
             lines.append(
                 "**Failed**: \(result.findings.count) regression(s) (\(cells) cells judged in \(records.count) of \(shards) shards\(result.missingShards.isEmpty ? "" : "; partial"))."

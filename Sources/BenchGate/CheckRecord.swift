@@ -67,6 +67,9 @@ public struct CheckRecord: Codable, Sendable, Equatable {
     public var notes: [String]
     /// The memory findings' what-grew profiles (absent when none ran).
     public var whatGrew: [WhatGrew]?
+    /// The base revision had this tree's scenario code: no base side ran, the figure cells were
+    /// not judged (absent otherwise; a merge sums its shards').
+    public var sameCodeBase: SameCodeBase?
 
     /// The judgements of one check (unsharded, or one shard: `shard` and `planID` set).
     public init(
@@ -91,6 +94,7 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         judgements = report.judgements
         notes = report.notes
         whatGrew = report.whatGrew.isEmpty ? nil : report.whatGrew
+        sameCodeBase = report.sameCodeBase
     }
 
     /// The fields as they are (a merge builds its record from the shards').
@@ -121,6 +125,7 @@ public struct CheckRecord: Codable, Sendable, Equatable {
         report.judgements = judgements
         report.notes = notes
         report.whatGrew = whatGrew ?? []
+        report.sameCodeBase = sameCodeBase
         return report
     }
 

@@ -17,7 +17,9 @@ import Foundation
 /// inconclusive, grows → anything else (the negative control: the scenario can no longer show
 /// growth, or it changed), and a scenario missing from the run always fail. A row the baseline
 /// lacks is judged on every metric against the base revision (``judgeWithoutBaseline``); a row
-/// neither has is listed as new.
+/// neither has is listed as new. With a base revision whose scenario code is this tree's
+/// (``sameCodeBase``) no base side ran and the figure cells are not judged at all
+/// (``SameCodeBase``); status and growth verdict are judged against the baseline as always.
 public struct Gate: Sendable {
     public let baseline: Baseline
     public let thresholds: Thresholds
@@ -25,11 +27,22 @@ public struct Gate: Sendable {
     /// out of reach at that count is ``Judgement/Outcome/cannotRegress``; nil judges the counts
     /// as final.
     public var maximumRepeats: Int?
+    /// The base revision (`REV (commit)`) the check was asked to compare with, when its scenario
+    /// code is this tree's and so no base side ran (``SameCodeBase``); nil otherwise.
+    public var sameCodeBase: String?
 
     public init(baseline: Baseline, thresholds: Thresholds, maximumRepeats: Int? = nil) {
         self.baseline = baseline
         self.thresholds = thresholds
         self.maximumRepeats = maximumRepeats
+    }
+
+    /// This gate over one row of its baseline, its other settings kept (the adaptive rule's view
+    /// of a row as its repeats stand).
+    public func restricted(to row: RowID, maximumRepeats: Int?) -> Gate {
+        var gate = Gate(baseline: baseline.restricted(to: row), thresholds: thresholds, maximumRepeats: maximumRepeats)
+        gate.sameCodeBase = sameCodeBase
+        return gate
     }
 
     /// Judges `head` (the run under test) against the baseline and, when given, `base` (the
@@ -49,7 +62,10 @@ public struct Gate: Sendable {
         // …and their judgements against the baseline, for a row the base revision cannot judge.
         var againstBaseline: [ScenarioSummaries.Key: [Judgement]] = [:]
         let machineDifferences = baseline.figureInputDifferences(head.document.environment)
-        let inputDifferences = base == nil ? machineDifferences : []
+        // The figures are the base revision's to judge — in this job, or not at all when its
+        // scenario code is this tree's — and the baseline's only to report drift on.
+        let figuresSameJob = base != nil || sameCodeBase != nil
+        let inputDifferences = figuresSameJob ? [] : machineDifferences
         var unjudgedForInputs = 0
         // Baseline cells that gate with no between-run spread to judge them against (a one-run
         // baseline, or a metric only one run measured): judged as before format 3, said once.
@@ -92,8 +108,12 @@ public struct Gate: Sendable {
                             source: "base revision, same job (the baseline was recorded with other inputs)")
                     }
                     if finding == nil {
+                        let baseSide =
+                            baseVerdict.map { "the base revision's verdict here: \($0.rawValue)" }
+                            ?? (sameCodeBase.map { "no base side ran: \($0) has this tree's scenario code" }
+                                ?? "no base revision ran")
                         report.notes.append(
-                            "\(entry.scenario): memory_verdict bounded → inconclusive not judged against the baseline, recorded with other inputs (\(machineDifferences.joined(separator: "; "))); \(baseVerdict.map { "the base revision's verdict here: \($0.rawValue)" } ?? "no base revision ran")"
+                            "\(entry.scenario): memory_verdict bounded → inconclusive not judged against the baseline, recorded with other inputs (\(machineDifferences.joined(separator: "; "))); \(baseSide)"
                         )
                     }
                 }
@@ -112,7 +132,7 @@ public struct Gate: Sendable {
                     metric, scenario: entry.scenario, scale: entry.scale, before: before,
                     after: summary.samples(metric), against: .baseline,
                     runs: baseline.runSpread(entry, metric: metric.key))
-                guard base != nil else {
+                guard figuresSameJob else {
                     // Recorded with other inputs (socket-buffer sysctls, cores, kernel, library
                     // versions): not a fair reference, so the cell moves to same-job — which,
                     // with no base revision in this job, means not judged, said in a note.
@@ -140,10 +160,22 @@ public struct Gate: Sendable {
                 }
                 if judgement.outcome == .regression {
                     report.notes.append(
-                        "drift from the baseline (not a finding: judged against the base revision in this job): \(judgement.finding)"
+                        "drift from the baseline (not a finding: \(base == nil ? "the base revision has this tree's scenario code" : "judged against the base revision in this job")): \(judgement.finding)"
                     )
                 }
             }
+        }
+        if let sameCodeBase, base == nil {
+            let sameCode = sameCodeReport(base: sameCodeBase, head: head, sameJobInstead: sameJobInstead)
+            report.sameCodeBase = sameCode
+            report.notes.append(sameCode.line)
+            report.addDrift(driftNote(cells: driftCells, outside: driftOutside))
+            if !sameCode.rowsWithoutBaseline.isEmpty {
+                report.notes.append(
+                    "\(sameCode.rowsWithoutBaseline.joined(separator: ", ")) (not in the baseline): not judged — \(sameCode.reason)"
+                )
+            }
+            return report
         }
         guard let base else {
             if judgedWithoutRunSpread > 0 {
@@ -173,11 +205,7 @@ public struct Gate: Sendable {
             )
             return report
         }
-        if driftCells > 0 {
-            report.notes.append(
-                "\(Self.driftNotePrefix) \(baseline.runs?.count ?? 0) runs (informational, never a finding): \(driftCells - driftOutside.count) of \(driftCells) machine-stable cells have the head's median inside the runs' range\(driftOutside.isEmpty ? "" : Self.driftOutsideMarker + driftOutside.joined(separator: "; "))"
-            )
-        }
+        report.addDrift(driftNote(cells: driftCells, outside: driftOutside))
         var newRows: [String] = []
         for summary in head.summaries {
             let inBaseline = baseline.entry(summary.scenario, scale: summary.scale) != nil
@@ -227,6 +255,41 @@ public struct Gate: Sendable {
             )
         }
         return report
+    }
+
+    /// The drift report's note, when any cell has recorded runs: of `cells`, those whose head
+    /// median lies outside the runs' range (`outside`, each named).
+    func driftNote(cells: Int, outside: [String]) -> DriftNote? {
+        cells > 0 ? DriftNote(runs: baseline.runs?.count ?? 0, cells: cells, outside: outside) : nil
+    }
+
+    /// With a base revision of this tree's scenario code (no base side ran): the figure cells a
+    /// base side would have judged — for a baseline row that stayed ok, its same-job metrics and
+    /// the baseline-kind ones `sameJobInstead` moved there; for a row the baseline lacks, every
+    /// gated metric — counted, and how many baseline rows had their status judged.
+    func sameCodeReport(
+        base: String, head: RunAnalysis, sameJobInstead: [ScenarioSummaries.Key: [Metric]]
+    ) -> SameCodeBase {
+        var figureCells = 0
+        var rowsJudged = 0
+        var rowsWithoutBaseline: [String] = []
+        for summary in head.summaries {
+            let metrics: [Metric]
+            if baseline.entry(summary.scenario, scale: summary.scale) != nil {
+                rowsJudged += 1
+                guard summary.status == .ok else { continue }  // the baseline loop judged it
+                metrics =
+                    summary.metrics.filter { thresholds.judge($0, scenario: summary.scenario) == .sameJob }
+                    + (sameJobInstead[ScenarioSummaries.Key(row: summary.scenario, scale: summary.scale)] ?? [])
+            } else {
+                rowsWithoutBaseline.append("\(summary.scenario) \(Format.scale(summary.scale))")
+                metrics = summary.metrics.filter { thresholds.judge($0, scenario: summary.scenario) != nil }
+            }
+            // As judgeSameJob: a metric the head did not measure would not have been judged.
+            figureCells += metrics.filter { !summary.samples($0).isEmpty }.count
+        }
+        return SameCodeBase(
+            base: base, figureCells: figureCells, rowsJudged: rowsJudged, rowsWithoutBaseline: rowsWithoutBaseline)
     }
 
     /// The baseline's metrics and the run's, in a stable order.
@@ -351,18 +414,6 @@ public struct Gate: Sendable {
     /// How check.md's note on baseline cells judged without a between-run spread begins (and the
     /// one stderr line `check` prints for it).
     public static let unknownRunSpreadNote = "the baseline's between-run spread is unknown"
-
-    /// How the drift note begins, and where its list of the cells outside the runs' range starts.
-    static let driftNotePrefix = "drift from the baseline's"
-    static let driftOutsideMarker = "; outside: "
-
-    /// A note as the terminal shows it: the drift note without its list of cells (30 of them on
-    /// the first CI run with a 3-run baseline, one 3,900-character line), which check.md keeps.
-    package static func consoleLine(_ note: String) -> String {
-        guard note.hasPrefix(driftNotePrefix), let marker = note.range(of: driftOutsideMarker) else { return note }
-        let outside = note[marker.upperBound...].split(separator: ";").count
-        return note[..<marker.lowerBound] + "; \(outside) outside it, listed in check.md"
-    }
 
     /// Tests one metric: significance of the worsening and its size, and whether it is shown to
     /// be smaller than the metric's minimum effect. With `runs` (a baseline recorded from several

@@ -72,9 +72,7 @@ public struct GateRepeatRule: RepeatRule {
             baseDocument.records = otherSide
             baseAnalysis = RunAnalysis(baseDocument)
         }
-        return Gate(
-            baseline: gate.baseline.restricted(to: row), thresholds: gate.thresholds, maximumRepeats: maximumRepeats
-        )
-        .evaluate(head: RunAnalysis(headDocument), base: baseAnalysis)
+        return gate.restricted(to: row, maximumRepeats: maximumRepeats)
+            .evaluate(head: RunAnalysis(headDocument), base: baseAnalysis)
     }
 }

@@ -14,6 +14,12 @@ public struct GateReport: Sendable {
     /// The rows (`row ×scale`) neither the baseline nor the base revision has: listed as new,
     /// never judged — nothing a check could have compared them with (set by ``Gate``).
     public var newRows: [String] = []
+    /// Set when the base revision had this tree's scenario code and no base side ran: the figure
+    /// cells not judged, and what was (set by ``Gate``).
+    public var sameCodeBase: SameCodeBase?
+    /// The drift report, when the baseline has recorded runs and a base revision judged the
+    /// figures (its ``DriftNote/text`` is among ``notes``; the terminal shows its short form).
+    public var drift: DriftNote?
     /// Set when a check that had something to judge judged no cell (``nothingJudged(rowsRun:)``):
     /// then it neither passes nor fails — it says no, *not comparable*, with this line.
     public var notComparable: String?
@@ -26,9 +32,14 @@ public struct GateReport: Sendable {
     /// Why a check judged nothing, when it did: no finding, no cell judged, and among the
     /// `rowsRun` rows (`row ×scale`) one that is not new — a check with something to judge that
     /// judged nothing must not pass ("0 cells judged"). Nil when a cell was judged, a finding was
-    /// made (a status or a missing row is judged too), or every row that ran is new.
+    /// made (a status or a missing row is judged too), or every row that ran is new. With a base of
+    /// this tree's scenario code, statuses and verdicts judged against the baseline are what the
+    /// check could judge — the figures cannot differ — and a row the baseline lacks has, like a
+    /// new one, nothing it could be compared with.
     public func nothingJudged(rowsRun: Int) -> String? {
-        guard findings.isEmpty, judgedCells == 0, rowsRun > newRows.count else { return nil }
+        let uncomparable = newRows.count + (sameCodeBase?.rowsWithoutBaseline.count ?? 0)
+        guard findings.isEmpty, judgedCells == 0, (sameCodeBase?.rowsJudged ?? 0) == 0, rowsRun > uncomparable
+        else { return nil }
         return "no cell could be judged — \(unjudgedReason)"
     }
 
@@ -38,6 +49,19 @@ public struct GateReport: Sendable {
         notes.first { note in
             ["skipped", "not judged", "too few repeats", "not compared"].contains { note.contains($0) }
         } ?? "no row had figures on both sides to compare"
+    }
+
+    /// The notes as the terminal shows them: the drift note in its short form, the others as
+    /// check.md has them.
+    public var consoleNotes: [String] {
+        notes.map { note in drift.map { note == $0.text ? $0.consoleText : note } ?? note }
+    }
+
+    /// Records the drift report (nil: none) and adds its note.
+    mutating func addDrift(_ drift: DriftNote?) {
+        guard let drift else { return }
+        self.drift = drift
+        notes.append(drift.text)
     }
 
     mutating func add(_ judgement: Judgement) {

@@ -20,6 +20,8 @@ package struct GateSession {
     package var adaptive = true
     /// The CPUs both sides' children are pinned to (`check --cpus`; ``ChildCPUs``).
     package var cpus: ChildCPUs? = .standard()
+    /// `check --against REV` whose scenario code is this tree's (``Gate/sameCodeBase``): no base side.
+    package var sameCodeBase: String?
 
     package init(
         project: ScenarioCatalog, baseline: Baseline, thresholds: Thresholds, interruption: Interruption, quiet: Bool,
@@ -93,7 +95,10 @@ package struct GateSession {
     }
 
     /// The plan's parameters as a record-less document, to refuse an incomparable plan before
-    /// anything runs.
+    /// anything runs. Each probe record is named by its step's whole row: a variant
+    /// (`micro-batching/batch-10`) or a system-allocator row runs its own settings and is compared
+    /// with its own baseline entry — named by scenario alone, every unchanged variant of a
+    /// standard- or stress-profile baseline read as "not comparable" (GateSessionComparabilityTests).
     package func incomparability(of plan: RunPlan, injected: [String: [String]]?) -> String? {
         var probe = RunDocument(
             startedAt: "", profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
@@ -103,7 +108,7 @@ package struct GateSession {
         for step in plan.steps where step.repeatIndex == 1 {
             probe.records.append(
                 RunRecord(
-                    scenario: RowID(scenario: step.entry.name), repeatIndex: 1, scale: step.scale,
+                    scenario: step.row, repeatIndex: 1, scale: step.scale,
                     parameters: Dictionary(step.parameters, uniquingKeysWith: { $1 }), logFile: ""))
         }
         return baseline.incomparability(probe)
@@ -127,9 +132,10 @@ package struct GateSession {
         let progress = ProgressPrinter(quiet: quiet)
         // Rows that stopped before the maximum are judged as the rule stopped them: a cell out of
         // reach of a regression at the maximum is "cannot-regress", not "untestable".
-        let gate = Gate(
+        var gate = Gate(
             baseline: baseline, thresholds: thresholds,
             maximumRepeats: head.repeatPolicy.isAdaptive ? head.repeatPolicy.maximum : nil)
+        gate.sameCodeBase = sameCodeBase
         if let base {
             let baseFolder = try folder.createBase()
             // The base side runs the rows the head has: a row only the base revision has (deleted

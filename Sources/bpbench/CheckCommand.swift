@@ -16,6 +16,8 @@ struct CheckCommand: ParsableCommand {
         discussion: """
             With a base revision built and run in this job, interleaved (--against REV), every figure is \
             judged against it; the committed baseline judges status and growth verdict and reports drift. \
+            When REV's scenario code is this tree's, no base side runs: status and growth verdict are judged \
+            against the baseline and the figures not at all (identical binaries cannot regress; a note counts them). \
             Without one, machine-stable figures (peak allocated, gauge maxima) are judged against the \
             baseline and machine-bound ones (throughput, latency, CPU, peak RSS) are not judged. A regression \
             must be significant (one-sided Mann–Whitney U, p below the same-job or baseline alpha) and larger \
@@ -111,8 +113,13 @@ struct CheckCommand: ParsableCommand {
                 let reference = baselineFile.reference
                 let baseFolder = RunFolder(existing: directory).base
                 let base = baseFolder.holdsRun ? RunAnalysis(try baseFolder.load(), reference: reference) : nil
-                var report = Gate(baseline: baselineFile, thresholds: limits, maximumRepeats: document.maxRepeats)
-                    .evaluate(head: RunAnalysis(document, reference: reference), base: base)
+                var gate = Gate(baseline: baselineFile, thresholds: limits, maximumRepeats: document.maxRepeats)
+                // A folder whose check ran no base side because the base had this tree's scenario
+                // code is judged so again: judging its figures against the baseline now would be
+                // the cross-machine comparison that check did not make. (Unreadable: judged as
+                // any folder without base/; its check.json is rewritten below.)
+                if base == nil { gate.sameCodeBase = (try? CheckRecord.load(from: directory))??.sameCodeBase?.base }
+                var report = gate.evaluate(head: RunAnalysis(document, reference: reference), base: base)
                 // The base side's binaries: those its check recorded, else (a folder made
                 // another way) this tree's, said in a note.
                 var baseSide: WhatGrewProfiler.Side?
@@ -169,6 +176,14 @@ struct CheckCommand: ParsableCommand {
                 switch BaseRevision.prepare(against, project: catalog, log: { if !quiet { print($0) } }) {
                 case .skipped(let reason):
                     notes.append(reason)
+                case .sameScenarioCode(let commit):
+                    // Nothing to run on a base side: the gate's note says what was not judged.
+                    session.sameCodeBase = "\(against) (\(commit))"
+                    if !quiet {
+                        print(
+                            "base \(against) (\(commit)) has this tree's scenario code: no base side runs, the head's plan alone"
+                        )
+                    }
                 case .catalog(let baseCatalog, _, let note):
                     notes.append(note)
                     do {
@@ -242,7 +257,7 @@ struct CheckCommand: ParsableCommand {
             try AtomicFile.write(
                 report.markdown(title: "bpbench check against \(outcome.record.baseline)"), to: directory + "/check.md")
         }
-        for note in report.notes { print("note: \(Gate.consoleLine(note))") }
+        for note in report.consoleNotes { print("note: \(note)") }
         if let note = report.notes.first(where: { $0.hasPrefix(Gate.unknownRunSpreadNote) }) {
             FileHandle.standardError.write(Data("bpbench: warning: \(note)\n".utf8))
         }
@@ -253,7 +268,13 @@ struct CheckCommand: ParsableCommand {
             }
         }
         if report.passed {
-            print("check passed: no regression (\(report.judgedCells) cells judged; \(directory)/check.md)")
+            if let sameCode = report.sameCodeBase {
+                print(
+                    "check passed: no regression (statuses of \(sameCode.rowsJudged) baseline (row, scale) pairs and their growth verdicts judged, \(report.judgedCells) cells; \(sameCode.figureCells) figure cells not judged: same scenario code as base \(sameCode.base); \(directory)/check.md)"
+                )
+            } else {
+                print("check passed: no regression (\(report.judgedCells) cells judged; \(directory)/check.md)")
+            }
             return
         }
         print("check FAILED: \(report.findings.count) regression(s) (\(directory)/check.md)")
@@ -277,6 +298,11 @@ struct CheckCommand: ParsableCommand {
             cacheDirectory: RunFolder.Reports(projectRoot: head.catalog.projectRoot).cache, interruption: interruption)
         profiler.maximumRows = whatGrewRows
         profiler.cpus = cpus
+        if base == nil, let sameCode = report.sameCodeBase {
+            // --against was given: the diff is missing because both sides would be this build.
+            profiler.baseAbsence =
+                "base \(sameCode.base) has this tree's scenario code: no base side ran, nothing to diff against"
+        }
         report.whatGrew = profiler.investigate(report)
         if !quiet {
             let profiled = report.whatGrew.filter { $0.outcome != .notProfiled }.count

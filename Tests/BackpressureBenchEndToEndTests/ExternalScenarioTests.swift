@@ -8,6 +8,13 @@ import XCTest
 /// Scenarios that are not Swift: a folder with `scenario.json` and any program, discovered and
 /// run like a Swift one; broken manifests named one line each; the process tree measured.
 final class ExternalScenarioTests: ChildProcessTestCase {
+    /// fixture-tree's holder processes that this test process answers for (TestProcessScope): an
+    /// escaped holder is re-parented to init but keeps the marker in its environment. Only its
+    /// own: `swift test --parallel` may run another of these tests, and its holders, beside it.
+    static func ownHolders() -> [Int32] {
+        TestSupport.processes(withArgument: "holders.py").filter(TestProcessScope.leftovers().contains)
+    }
+
     /// A project folder with `Package.swift`, `Scenarios/` and the given scenario folders
     /// (file name → contents; `.sh` files made executable).
     private func project(_ name: String, scenarios: [String: [String: String]]) throws -> ScenarioCatalog {
@@ -201,7 +208,7 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         XCTAssertTrue(
             record.timeline.contains { ($0.treeRssBytes ?? 0) > $0.rssBytes + 100 << 20 },
             "the timeline carries the tree total")
-        XCTAssertEqual(TestSupport.processes(withArgument: "holders.py"), [], "a holder outlived the run")
+        XCTAssertEqual(Self.ownHolders(), [], "a holder outlived the run")
     }
 
     /// A process that escapes the tree at once (re-parented to init before any walk sees it) and
@@ -214,8 +221,8 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         XCTAssertEqual(record.observed.pipeHoldersKilled, 1)
         XCTAssertLessThan(Date().timeIntervalSince(started), 30, "the harness waited for the escaped holder")
         let deadline = Date().addingTimeInterval(2)
-        while !TestSupport.processes(withArgument: "holders.py").isEmpty, Date() < deadline { usleep(20_000) }
-        XCTAssertEqual(TestSupport.processes(withArgument: "holders.py"), [], "the escaped holder outlived the run")
+        while !Self.ownHolders().isEmpty, Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(Self.ownHolders(), [], "the escaped holder outlived the run")
         let plain = try TestSupport.runChild("fixture-tree", ["holders=0"])
         XCTAssertNil(plain.observed.pipeHoldersKilled, "nothing held the pipe, nothing was killed")
     }
@@ -229,8 +236,8 @@ final class ExternalScenarioTests: ChildProcessTestCase {
         XCTAssertEqual(record.status, .memoryCap, record.statusDetail ?? "")
         XCTAssertTrue(record.statusDetail?.contains("RSS of its") ?? false, record.statusDetail ?? "")
         let deadline = Date().addingTimeInterval(2)
-        while !TestSupport.processes(withArgument: "holders.py").isEmpty, Date() < deadline { usleep(20_000) }
-        XCTAssertEqual(TestSupport.processes(withArgument: "holders.py"), [], "a holder outlived the kill")
+        while !Self.ownHolders().isEmpty, Date() < deadline { usleep(20_000) }
+        XCTAssertEqual(Self.ownHolders(), [], "a holder outlived the kill")
     }
 
     /// The Node twins run the Swift workload: the same input file and item format, so their

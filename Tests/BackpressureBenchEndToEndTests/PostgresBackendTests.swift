@@ -107,12 +107,15 @@ final class PostgresBackendTests: ChildProcessTestCase {
     }
 
     func testAServerThatDiesMidRunIsAnErrorRowAndNothingSurvives() throws {
-        // Kill the postmaster once the run is under way (a paced producer keeps it going ~4 s).
+        // Kill the postmaster once the run is under way (a paced producer keeps it going ~4 s) —
+        // this test process's server: another test process's may be running beside it
+        // (`swift test --parallel`).
         let killer = Thread {
             let deadline = Date().addingTimeInterval(20)
             while Date() < deadline {
+                let ours = Set(TestProcessScope.leftovers())
                 let servers = TestSupport.processes(named: "postgres", includeLaunchers: false).filter { pid in
-                    TestSupport.processes(withArgument: "/tmp/bpbench-pg-").contains(pid)
+                    ours.contains(pid) && TestSupport.processes(withArgument: "/tmp/bpbench-pg-").contains(pid)
                 }
                 if let postmaster = servers.min() {
                     usleep(1_500_000)

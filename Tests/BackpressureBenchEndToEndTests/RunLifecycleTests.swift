@@ -12,6 +12,10 @@ import XCTest
 /// The run as a whole: discovery, folders, a failing child among good ones, interruption, and
 /// the gate catching a regression injected into a real scenario.
 final class RunLifecycleTests: ChildProcessTestCase {
+    /// Those of `pids` this test process answers for (TestProcessScope): `swift test --parallel`
+    /// runs other test processes beside it, with fixtures and scenarios of the same names.
+    static func own(_ pids: [Int32]) -> [Int32] { pids.filter(TestProcessScope.leftovers().contains) }
+
     /// A new folder under Scenarios/ is a scenario, with nothing else edited: the catalog finds
     /// the folder and asks the executable beside bpbench to describe itself.
     func testCatalogDiscoversAnyScenarioFolder() throws {
@@ -97,9 +101,12 @@ final class RunLifecycleTests: ChildProcessTestCase {
     func testAChildKilledFromOutsideIsCrashed() throws {
         let killer = Thread {
             for _ in 0..<1000 {
-                // The running child, not the short-lived `fixture-fault --describe` the catalog starts first.
-                if let pid = TestSupport.processes(
-                    named: "fixture-fault", includeLaunchers: false, withArgument: #"{"mode":"hang"}"#
+                // The running child, not the short-lived `fixture-fault --describe` the catalog starts
+                // first — and this test process's: another one's hanging fixture may be running
+                // beside it (`swift test --parallel`).
+                if let pid = Self.own(
+                    TestSupport.processes(
+                        named: "fixture-fault", includeLaunchers: false, withArgument: #"{"mode":"hang"}"#)
                 ).first {
                     usleep(200_000)
                     kill(pid, SIGKILL)
@@ -148,7 +155,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
         XCTAssertEqual(document.records.map(\.scenario), ["fixture-allocate"])
         XCTAssertEqual(document.records.first?.status, .ok)
         XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: latest), latestBefore)
-        XCTAssertEqual(TestSupport.processes(named: "fixture-fault"), [])
+        XCTAssertEqual(Self.own(TestSupport.processes(named: "fixture-fault")), [])
     }
 
     /// A harness killed with SIGKILL cannot write run.json; the journal keeps every row that
@@ -183,7 +190,8 @@ final class RunLifecycleTests: ChildProcessTestCase {
             "a SIGKILLed harness cannot have written run.json")
         usleep(200_000)
         XCTAssertEqual(
-            TestSupport.processes(named: "fixture-allocate"), [], "the running child must die with the harness")
+            Self.own(TestSupport.processes(named: "fixture-allocate")), [],
+            "the running child must die with the harness")
 
         let report = try TestSupport.bpbench([
             "report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, out,
@@ -250,7 +258,8 @@ final class RunLifecycleTests: ChildProcessTestCase {
             FileManager.default.fileExists(atPath: out + "/run.json"), "a SIGKILLed check cannot have written run.json")
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/check.md"))
         usleep(200_000)
-        XCTAssertEqual(TestSupport.processes(named: "bounded-queue"), [], "the running child must die with the harness")
+        XCTAssertEqual(
+            Self.own(TestSupport.processes(named: "bounded-queue")), [], "the running child must die with the harness")
 
         let report = try TestSupport.bpbench([
             "report", "--root", TestSupport.projectRoot, "--bin-dir", TestSupport.binDirectory, out,

@@ -3,7 +3,6 @@ import BenchTestSupport
 import Foundation
 import XCTest
 
-@testable import BenchCore
 @testable import BenchGate
 @testable import BenchModel
 @testable import BenchReport
@@ -16,46 +15,22 @@ import XCTest
 /// 1, naming the row, and the same folders judged the other way round (the leak removed) pass.
 final class UnbaselinedRowGateTests: ChildProcessTestCase {
     func testALeakInARowTheBaselineLacksFailsTheCheckNamingIt() throws {
-        let entry = try TestSupport.entry("fixture-retain")
         let scratch = TestSupport.temporaryDirectory("unbaselined")
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
         // The project's thresholds, as check reads them, and the maximum they need.
         let thresholds = try Thresholds.load(TestSupport.projectRoot + "/Reports/thresholds.json")
         let maximum = GateRepeatRule.maximumRepeats(baselineRepeats: 5, thresholds: thresholds)
-        func plan(retain: String) throws -> RunPlan {
-            try RunPlan(
-                entries: [entry], profile: .quick, repeats: GateRepeatRule.minimumRepeats, maxRepeats: maximum,
-                warmups: 0, scales: [1, 4],
-                overrides: ["items=400", "retain_bytes=\(retain)"])
-        }
-        let headPlan = try plan(retain: "512")
-        let basePlan = try plan(retain: "0")
-        var head = RunDocument(
-            plan: headPlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
-        head.injected = ["fixture-retain": ["retain_bytes"]]
-        var base = RunDocument(
-            plan: basePlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
+        var ab = try InterleavedFixtureAB(
+            fixture: "fixture-retain", parameter: "retain_bytes", head: "512", base: "0", settings: ["items=400"],
+            repeats: GateRepeatRule.minimumRepeats, maxRepeats: maximum, scales: [1, 4], scratch: scratch)
         // The baseline: the same plan's settings, without the row (as if recorded before the
         // scenario was added).
-        var baseline = Baseline(RunAnalysis(base))
+        var baseline = Baseline(RunAnalysis(ab.base))
         baseline.repeats = 5
         baseline.entries = []
         let gate = Gate(baseline: baseline, thresholds: thresholds, maximumRepeats: maximum)
-        let runner = { (name: String) in
-            BenchRunner(
-                catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: scratch + "/cache-" + name,
-                interruption: nil)
-        }
-        InterleavedRunner(
-            head: .init(name: "head", executor: runner("head"), plan: headPlan, logDirectory: scratch),
-            base: .init(name: "base", executor: runner("base"), plan: basePlan, logDirectory: scratch),
-            interruption: nil
-        )
-        .execute(
-            head: &head, base: &base, rule: GateRepeatRule(gate: gate, head: head, base: base, maximumRepeats: maximum)
-        ) { _ in }
-        XCTAssertTrue(
-            (head.records + base.records).allSatisfy { $0.status == .ok },
-            "\((head.records + base.records).map(\.statusDetail))")
+        ab.execute(rule: GateRepeatRule(gate: gate, head: ab.head, base: ab.base, maximumRepeats: maximum))
+        let (head, base) = (ab.head, ab.base)
         XCTAssertEqual(head.records.count, 2 * maximum, "a worse-looking row runs to the maximum at both scales")
 
         let baselineFile = scratch + "/baseline.json"
@@ -63,14 +38,11 @@ final class UnbaselinedRowGateTests: ChildProcessTestCase {
         func check(
             head: RunDocument, base: RunDocument, folder: String
         ) throws -> (status: Int32, output: String, error: String) {
-            try FileManager.default.createDirectory(
-                atPath: scratch + "/" + folder + "/base", withIntermediateDirectories: true)
-            try RunWriter.write(RunAnalysis(head), to: scratch + "/" + folder)
-            try RunWriter.write(RunAnalysis(base), to: scratch + "/" + folder + "/base")
             // --no-what-grew: this test is about the verdict; the heap-profiled repeats a memory
             // finding brings (30–58 s here, nearly all jeprof) are WhatGrewEndToEndTests'.
-            return try TestSupport.bpbench([
-                "check", "--root", TestSupport.projectRoot, "--baseline", baselineFile, "--run", scratch + "/" + folder,
+            try TestSupport.bpbench([
+                "check", "--root", TestSupport.projectRoot, "--baseline", baselineFile, "--run",
+                try InterleavedFixtureAB.writeCheckFolder(head: head, base: base, to: scratch + "/" + folder),
                 "--no-what-grew",
             ])
         }

@@ -32,34 +32,12 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
 
     func runs() throws -> Runs {
         if let runs = Self.runs { return runs }
-        let entry = try TestSupport.entry("fixture-grow-site")
         let scratch = TestSupport.temporaryDirectory("what-grew")
-        func plan(audit: String) throws -> RunPlan {
-            try RunPlan(
-                entries: [entry], profile: .quick, repeats: 7, warmups: 0, scales: [1],
-                overrides: ["items=400", "audit_bytes=\(audit)"])
-        }
-        let headPlan = try plan(audit: "8KiB")
-        let basePlan = try plan(audit: "0")
-        var head = RunDocument(
-            plan: headPlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
-        head.injected = ["fixture-grow-site": ["audit_bytes"]]
-        var base = RunDocument(
-            plan: basePlan, entries: [entry], limits: ChildLimits(), projectRoot: TestSupport.projectRoot)
-        let runner = { (name: String) in
-            BenchRunner(
-                catalog: TestSupport.catalog, limits: ChildLimits(), cacheDirectory: scratch + "/cache-" + name,
-                interruption: nil)
-        }
-        InterleavedRunner(
-            head: .init(name: "head", executor: runner("head"), plan: headPlan, logDirectory: scratch),
-            base: .init(name: "base", executor: runner("base"), plan: basePlan, logDirectory: scratch),
-            interruption: nil
-        )
-        .execute(head: &head, base: &base) { _ in }
-        XCTAssertTrue(
-            (head.records + base.records).allSatisfy { $0.status == .ok },
-            "\((head.records + base.records).map(\.statusDetail))")
+        var ab = try InterleavedFixtureAB(
+            fixture: "fixture-grow-site", parameter: "audit_bytes", head: "8KiB", base: "0", settings: ["items=400"],
+            repeats: 7, scales: [1], scratch: scratch)
+        ab.execute()
+        let (head, base) = (ab.head, ab.base)
         let runs = Runs(head: head, base: base, scratch: scratch)
         Self.runs = runs
         return runs
@@ -82,13 +60,8 @@ final class WhatGrewEndToEndTests: ChildProcessTestCase {
     ) throws
         -> (status: Int32, output: String, error: String, directory: String, seconds: Double)
     {
-        let directory = runs.scratch + "/" + folder
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try RunWriter.write(RunAnalysis(head), to: directory)
-        if let base {
-            try FileManager.default.createDirectory(atPath: directory + "/base", withIntermediateDirectories: true)
-            try RunWriter.write(RunAnalysis(base), to: directory + "/base")
-        }
+        let directory = try InterleavedFixtureAB.writeCheckFolder(
+            head: head, base: base, to: runs.scratch + "/" + folder)
         let started = Date()
         let result = try TestSupport.bpbench(
             ["check", "--root", TestSupport.projectRoot, "--baseline", baseline, "--run", directory] + extra)

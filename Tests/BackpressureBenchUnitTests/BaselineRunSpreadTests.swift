@@ -194,10 +194,10 @@ final class BaselineRunSpreadTests: ProcessFreeTestCase {
     /// the head's median lies inside the recorded runs' range — never a finding.
     func testTheDriftReportNamesCellsOutsideTheRunsRangeAndNeverFails() throws {
         let gate = Gate(baseline: try Self.recording().baseline(), thresholds: .standard)
-        func driftNote(headMedian: Double) -> (note: String?, passed: Bool) {
+        func driftNote(headMedian: Double) -> (note: String?, passed: Bool, report: GateReport) {
             let head = RunAnalysis(Self.run(median: headMedian, startedAt: "2026-12-05T00:00:00Z"))
             let report = gate.evaluate(head: head, base: head)
-            return (report.notes.first { $0.hasPrefix("drift from the baseline's 3 runs") }, report.passed)
+            return (report.notes.first { $0.hasPrefix("drift from the baseline's 3 runs") }, report.passed, report)
         }
         let inside = driftNote(headMedian: 3.1 * Self.mib)
         XCTAssertEqual(inside.passed, true)
@@ -213,11 +213,15 @@ final class BaselineRunSpreadTests: ProcessFreeTestCase {
             aboveNote.contains("pipeline-copy ×1 peak_allocated_bytes 4.9 MiB, 50.0% above the runs' 3.0 MiB–3.2 MiB"),
             aboveNote)
         // The terminal gets the count; check.md (the note itself) keeps the list.
-        let console = Gate.consoleLine(aboveNote)
-        XCTAssertTrue(console.hasSuffix("inside the runs' range; 2 outside it, listed in check.md"), console)
-        XCTAssertFalse(console.contains("pipeline-copy"), console)
-        XCTAssertEqual(Gate.consoleLine(insideNote), insideNote, "nothing outside: the note as it is")
-        XCTAssertEqual(Gate.consoleLine("other; outside: x"), "other; outside: x", "only the drift note is cut")
+        let console = above.report.consoleNotes
+        XCTAssertEqual(console.count, above.report.notes.count)
+        let consoleDrift = try XCTUnwrap(console.first { $0.hasPrefix("drift from the baseline's 3 runs") })
+        XCTAssertTrue(consoleDrift.hasSuffix("inside the runs' range; 2 outside it, listed in check.md"), consoleDrift)
+        XCTAssertFalse(consoleDrift.contains("pipeline-copy"), consoleDrift)
+        XCTAssertEqual(inside.report.consoleNotes, inside.report.notes, "nothing outside: the note as it is")
+        var other = above.report
+        other.notes.append("other; outside: x")
+        XCTAssertEqual(other.consoleNotes.last, "other; outside: x", "only the drift note is cut")
     }
 
     // MARK: - baseline update's refusals
