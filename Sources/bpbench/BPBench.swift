@@ -120,6 +120,12 @@ struct ProjectOptions: ParsableArguments {
             launcherPath: launcher ?? Self.harnessBinDirectory + "/bpbench-launch", binDirectory: binDirectory)
     }
 
+    /// The project's root as ``catalog()`` finds it (a package of one's own is built first), for
+    /// the modules that ask for it only when they need `Reports/`.
+    func catalogProjectRoot() throws(BenchError) -> String {
+        try catalog().projectRoot
+    }
+
     /// Packages this process has built already (a command may ask for the catalog twice).
     nonisolated(unsafe) static var built: Set<String> = []
 }

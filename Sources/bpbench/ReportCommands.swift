@@ -8,8 +8,7 @@ import Foundation
 
 /// Resolves a run folder argument: a path, or `latest` for `Reports/latest`.
 func resolveRunDirectory(_ argument: String?, project: ProjectOptions) throws(BenchError) -> String {
-    try RunFolder.Reports.runDirectory(argument) { () throws(BenchError) -> String in try project.catalog().projectRoot
-    }
+    try RunFolder.Reports.runDirectory(argument, projectRoot: project.catalogProjectRoot)
 }
 
 /// `bpbench report RUN`: re-render a run folder's reports from its run.json.
@@ -38,7 +37,7 @@ struct ReportCommand: ParsableCommand {
         rewrite.reference = reference
         rewrite.exports = exports
         try reportingErrors { () throws -> Void in
-            try rewrite.execute { () throws(BenchError) -> String in try project.catalog().projectRoot }
+            try rewrite.execute(projectRoot: project.catalogProjectRoot)
         }
     }
 }
@@ -83,7 +82,7 @@ struct BaselineCommand: ParsableCommand {
             update.runs = runs
             update.baseline = baseline
             try reportingErrors { () throws -> Void in
-                try update.execute { () throws(BenchError) -> String in try project.catalog().projectRoot }
+                try update.execute(projectRoot: project.catalogProjectRoot)
             }
         }
     }
