@@ -60,8 +60,9 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
     }
 
     /// One more repeat for each row and scale of `group` that `rule` calls unsettled and that has
-    /// fewer than the maximum: the last step there, with the next repeat index. Only `scales` (the
-    /// plan's ``RunPlan/extensibleScales``) are extended.
+    /// fewer than the maximum — or than the rule's ``RepeatRule/ceiling``, when it has a higher
+    /// one: the last step there, with the next repeat index. Only `scales` (the plan's
+    /// ``RunPlan/extensibleScales``) are extended.
     ///
     /// - Parameter records: a row's records so far, this side's.
     /// - Parameter otherSide: in an interleaved A/B, the other side's records of the row.
@@ -72,10 +73,13 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
         guard isAdaptive else { return [] }
         var rows: [RowID] = []
         for step in group where !rows.contains(step.row) { rows.append(step.row) }
+        // Past the maximum only the rule knows why a scale would need more (the gate's: a growth
+        // verdict not yet the baseline's), so it is offered those scales and answers for them.
+        let ceiling = Swift.max(maximum, rule.ceiling ?? maximum)
         var more: [RunPlan.Step] = []
         for row in rows {
             let open = scales.filter { scale in
-                executed.filter { $0.row == row && $0.scale == scale && !$0.isWarmup }.count < maximum
+                executed.filter { $0.row == row && $0.scale == scale && !$0.isWarmup }.count < ceiling
             }
             guard !open.isEmpty else { continue }
             for scale in rule.unsettledScales(row: row, scales: open, records: records(row), otherSide: otherSide(row))
@@ -96,4 +100,16 @@ public protocol RepeatRule: Sendable {
     /// The scales among `scales` at which `row` is not settled yet, given the row's records so far
     /// (`records`) and, in an interleaved A/B, the other side's (`otherSide`, else empty).
     func unsettledScales(row: RowID, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
+
+    /// The most repeats a scale may get when that is more than the policy's maximum, else nil.
+    /// A rule with one is offered the scales between the two as well and must ask for them only
+    /// for the reason that needs them: the gate's rule runs a row whose growth verdict is not yet
+    /// the baseline's on past the maximum its cells need (``GateRepeatRule``), because at 7 + 7
+    /// one starved repeat decides the verdict's test.
+    var ceiling: Int? { get }
+}
+
+extension RepeatRule {
+    /// No ceiling of its own: the policy's maximum is the rule's.
+    public var ceiling: Int? { nil }
 }
