@@ -88,10 +88,12 @@ test-unit: build
 ## (`--parallel --num-workers 2`), then those listed in Tests/e2e-serial.txt alone — gate checks,
 ## rates and timing thresholds another test's load could move; each entry says why. A new test
 ## runs in the parallel phase unless listed there. E2E_ONLY=REGEX narrows both to matching
-## `Class/method`s. Measured: README, "CI: what it runs and how long".
-E2E_ONLY   ?=
+## `Class/method`s; E2E_WORKERS=1 runs the first phase one test at a time. Measured: README, "CI:
+## what it runs and how long".
+E2E_ONLY    ?=
+E2E_WORKERS ?= 2
 test-e2e: build
-	E2E_ONLY='$(E2E_ONLY)' Scripts/test-e2e.sh $(TEST)
+	E2E_ONLY='$(E2E_ONLY)' E2E_WORKERS='$(E2E_WORKERS)' Scripts/test-e2e.sh $(TEST)
 
 ## lint: `swift format lint --strict` (the toolchain's swift-format, .swift-format at the root) over
 ## every Swift file: any warning fails. CI runs it first (seconds). `make format` rewrites in place.

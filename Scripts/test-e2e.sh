@@ -14,12 +14,13 @@
 #
 # Usage: Scripts/test-e2e.sh SWIFT-TEST-COMMAND…   (the Makefile passes `swift test -c release …`)
 # E2E_ONLY=REGEX narrows both phases to the tests whose `Class/method` it matches from the start
-# (`make test-e2e E2E_ONLY='ChildRunnerTests|SeedPatternTests/testAwaited'`).
+# (`make test-e2e E2E_ONLY='ChildRunnerTests|SeedPatternTests/testAwaited'`); E2E_WORKERS=N sets
+# the first phase's workers (1: every test alone, each in its own process).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 target=BackpressureBenchEndToEndTests
 list=Tests/e2e-serial.txt
-workers=2
+workers=${E2E_WORKERS:-2}
 mkdir -p .build
 xunit=.build/test-e2e-parallel.xml
 serial_log=.build/test-e2e-serial.log
@@ -111,16 +112,12 @@ if [ ${#serial[@]} -gt 0 ]; then
     "${swift[@]}" "${options[@]}" --skip-build "${filters[@]}" 2>&1 | tee "$serial_log"
     [ "${PIPESTATUS[0]}" = 0 ] || failed_phase=1
     serial_seconds=$(($(date +%s) - started))
-    # XCTest's closing summary: "Executed N tests, with [K test(s) skipped and] F failures …".
-    read -r serial_tests serial_failures < <(
-        grep -A1 -E "Test Suite 'Selected tests' (passed|failed)" "$serial_log" | awk '
-            /Executed [0-9]+ tests?/ {
-                for (i = 1; i < NF; i++) {
-                    if ($i == "Executed") n = $(i + 1)
-                    if ($(i + 1) ~ /^failures?$/) f = $i
-                }
-            }
-            END { printf "%d %d\n", n, f }')
+    # Tests run: XCTest's closing summary, "Executed N tests, with …" (its failure count there
+    # counts assertions, not tests). Tests failed: XCTest's "Test Case '…' failed (…)" lines.
+    serial_tests=$(grep -A1 -E "Test Suite 'Selected tests' (passed|failed)" "$serial_log" |
+        awk '/Executed [0-9]+ tests?/ { for (i = 1; i < NF; i++) if ($i == "Executed") n = $(i + 1) }
+            END { printf "%d\n", n }')
+    serial_failures=$(grep -cE "^Test Case '.*' failed \(" "$serial_log")
 fi
 
 status=0
