@@ -120,6 +120,12 @@ struct ProjectOptions: ParsableArguments {
             launcherPath: launcher ?? Self.harnessBinDirectory + "/bpbench-launch", binDirectory: binDirectory)
     }
 
+    /// The project's root as ``catalog()`` finds it (a package of one's own is built first), for
+    /// the modules that ask for it only when they need `Reports/`.
+    func catalogProjectRoot() throws(BenchError) -> String {
+        try catalog().projectRoot
+    }
+
     /// Packages this process has built already (a command may ask for the catalog twice).
     nonisolated(unsafe) static var built: Set<String> = []
 }
@@ -186,4 +192,12 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         VerdictRecorder.lastError = error.message
         throw ExitCode(error.exitCode)
     }
+}
+
+/// Ends a command whose work is done: nothing for success, else its lines on stderr and its exit
+/// code (``CommandEnding``).
+func end(_ ending: CommandEnding?) throws {
+    guard let ending else { return }
+    for line in ending.lines { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+    if ending.code != 0 { throw ExitCode(ending.code) }
 }

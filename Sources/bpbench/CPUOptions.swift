@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchModel
+import BenchSession
 import BenchSystem
 
 /// `--cpus`, shared by `run`, `check`, `gate-proof` and `plan`: the CPUs the children are pinned to
@@ -15,7 +16,7 @@ struct CPUOptions: ParsableArguments {
     /// `limits` with the children's CPUs: `--cpus` when given, else the set already there (a plan
     /// file's), checked against this machine, else the default.
     func apply(to limits: inout ChildLimits) throws(BenchError) {
-        limits.cpus = try ChildCPUs.resolve(cpus ?? limits.cpus.map(\.description))
+        try limits.pinChildren(to: cpus)
     }
 
     /// The CPUs for children that repeat a recorded run (`check --run`'s what-grew repeats):

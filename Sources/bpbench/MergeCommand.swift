@@ -1,9 +1,6 @@
 import ArgumentParser
 import BenchGate
-import BenchProtocol
-import BenchReport
 import BenchSystem
-import Foundation
 
 /// `bpbench merge SHARD… --out DIR`: the shard folders of one plan as one run folder and one
 /// report, a section per testbed (``ShardMerge``).
@@ -39,74 +36,10 @@ struct MergeCommand: ParsableCommand {
         help: "Also write a dashboard export per testbed: bencher, github-action-benchmark. Repeatable.")
     var exports: [String] = []
 
-    /// Merged, and everything present was written, but a shard is missing or was cut short.
-    static let partialExitCode: Int32 = 3
-
     func run() throws {
-        let (merge, check) = try reportingErrors { () throws -> (ShardMerge, CheckMerge?) in
-            let formats = try ExportFormat.parse(exports)
-            let merge = try ShardMerge(folders: folders)
-            // A check's shards: their judgements are read and checked before anything is written.
-            let check = merge.plan.check == nil ? nil : try CheckMerge(merge)
-            let files =
-                try check?.files(title: "bpbench check — \(merge.shards.count) of \(merge.shardCount) shards merged")
-                ?? [:]
-            try merge.write(to: out, formats: formats, files: files)
-            return (merge, check)
-        }
-        let records = merge.groups.map(\.document.records.count).reduce(0, +)
-        print(
-            "merged \(merge.shards.count) of \(merge.shardCount) shards (\(records) repeats, \(merge.groups.count) testbed\(merge.groups.count == 1 ? "" : "s")) into \(out)/ (report.md, merge.json\(merge.groups.count == 1 ? ", run.json and friends" : ", testbeds/K/"))"
-        )
-        if let check {
-            try Self.verdict(check, out: out)
-            return
-        }
-        if merge.isPartial {
-            let missing = merge.missing.map { "shard \($0)/\(merge.shardCount) missing" }
-            let cut = merge.shards.filter(\.document.interrupted).map {
-                "shard \($0.stamp.shard)/\(merge.shardCount) interrupted"
-            }
-            FileHandle.standardError.write(
-                Data(
-                    "bpbench: the merge is partial: \((missing + cut).joined(separator: ", ")); report.md says which rows are absent\n"
-                        .utf8))
-            throw ExitCode(Self.partialExitCode)
-        }
-    }
-
-    /// The merged check's verdict as `check` says its own: one line, the findings, its exit code.
-    static func verdict(_ check: CheckMerge, out: String) throws {
-        let result = check.result
-        let shards = check.merge.shardCount
-        switch result.verdict {
-        case .passed:
-            print(
-                "check passed: no regression (\(result.judgements.count) cells judged in \(shards) of \(shards) shards; \(out)/check.md)"
-            )
-        case .failed:
-            print("check FAILED: \(result.findings.count) regression(s) (\(out)/check.md)")
-            for finding in result.findings { print("  - \(finding)") }
-        case .partial, .notComparable:
-            break
-        }
-        if !result.missingShards.isEmpty {
-            let absent = result.missingShards.map { "shard \($0)/\(shards) not judged (\(check.absence(of: $0)))" }
-            FileHandle.standardError.write(
-                Data(
-                    "bpbench: the check is partial, not passed: \(absent.joined(separator: "; ")); \(out)/check.md names its rows\n"
-                        .utf8))
-        }
-        switch result.verdict {
-        case .passed: return
-        case .failed: throw ExitCode(1)
-        case .partial: throw ExitCode(Self.partialExitCode)
-        case .notComparable:
-            // After the merge was written: the line names the shards whose rows went unjudged.
-            try reportingErrors { () throws -> Void in
-                throw BenchError(
-                    .data, "not comparable: \(check.notComparable ?? "no cell could be judged") (\(out)/check.md)")
-            }
-        }
+        var merge = MergeRun(folders: folders, out: out)
+        merge.exports = exports
+        let ending = try reportingErrors { () throws(BenchError) -> CommandEnding? in try merge.execute() }
+        try end(ending)
     }
 }

@@ -8,8 +8,7 @@ import Foundation
 
 /// Resolves a run folder argument: a path, or `latest` for `Reports/latest`.
 func resolveRunDirectory(_ argument: String?, project: ProjectOptions) throws(BenchError) -> String {
-    if let argument, argument != "latest" { return argument }
-    return try RunFolder.Reports(projectRoot: project.catalog().projectRoot).runFolder(argument).path
+    try RunFolder.Reports.runDirectory(argument, projectRoot: project.catalogProjectRoot)
 }
 
 /// `bpbench report RUN`: re-render a run folder's reports from its run.json.
@@ -34,34 +33,11 @@ struct ReportCommand: ParsableCommand {
     var exports: [String] = []
 
     func run() throws {
-        try reportingErrors {
-            let formats = try ExportFormat.parse(exports)
-            let folder = RunFolder(existing: try resolveRunDirectory(runFolder, project: project))
-            let document = try folder.load()
-            if let reference, !document.records.contains(where: { $0.scenario == reference }) {
-                throw BenchError(.usage, "--reference \(reference) is not in \(folder.path)")
-            }
-            try rewrite(folder, document, reference: reference, formats: formats)
-            // A check's A/B keeps the base revision's side in base/: rebuilt alike (with the
-            // head's reference), so `check --run DIR` can judge a check that was killed.
-            if folder.base.holdsRun {
-                try rewrite(
-                    folder.base, try folder.base.load(), reference: reference ?? document.reference, formats: formats)
-            }
-        }
-    }
-
-    /// Writes one run folder's exports from `document` and says what it did.
-    func rewrite(
-        _ folder: RunFolder, _ document: RunDocument, reference: RowID?, formats: [ExportFormat]
-    ) throws(BenchError) {
-        try RunWriter.write(RunAnalysis(document, reference: reference), to: folder.path, formats: formats)
-        if document.recoveredFromJournal == true {
-            print(
-                "recovered \(document.records.count) finished rows from \(folder.journalPath) (the run did not finish); wrote run.json, report.md and friends"
-            )
-        } else {
-            print("rewrote \(folder.path)/report.md and friends")
+        var rewrite = RunRewrite(runFolder: runFolder)
+        rewrite.reference = reference
+        rewrite.exports = exports
+        try reportingErrors { () throws -> Void in
+            try rewrite.execute(projectRoot: project.catalogProjectRoot)
         }
     }
 }
@@ -98,44 +74,15 @@ struct BaselineCommand: ParsableCommand {
         var runs: Int?
 
         @Option(help: "The baseline file to write.")
-        var baseline: String = "Reports/baseline.json"
+        var baseline: String = BaselineUpdate().baseline
 
         func run() throws {
-            try reportingErrors {
-                if let runs, runs < 1 { throw BenchError(.usage, "--runs takes a count ≥ 1, got \(runs)") }
-                let recording: BaselineRecording
-                if runFolders.isEmpty {
-                    let reports = RunFolder.Reports(projectRoot: try project.catalog().projectRoot)
-                    recording = try BaselineRecording.mostRecent(
-                        runs ?? BaselineRecording.standardRunCount, like: try reports.runFolder(nil).path,
-                        in: reports.runs)
-                } else {
-                    let asked = runs ?? runFolders.count
-                    guard runFolders.count >= asked else {
-                        throw BenchError(
-                            .noInput, "--runs \(asked) asks for \(asked) runs; \(runFolders.count) --run given")
-                    }
-                    var sources: [BaselineRecording.Source] = []
-                    for folder in runFolders {
-                        sources.append(
-                            try BaselineRecording.Source(folder: try resolveRunDirectory(folder, project: project)))
-                    }
-                    recording = try BaselineRecording(sources)
-                }
-                let file = recording.baseline()
-                try file.write(to: baseline)
-                let ids = recording.sources.map(\.id).joined(separator: ", ")
-                print(
-                    "wrote \(baseline) from \(recording.sources.count) run(s): \(ids) (\(file.entries.count) entries)")
-                for line in BaselineRecording.verdictDisagreements(file) {
-                    print("note: \(line) — recorded inconclusive (the check does not hold the row to a verdict)")
-                }
-                if !file.knowsRunSpread {
-                    FileHandle.standardError.write(
-                        Data(
-                            "bpbench: warning: one run: \(Gate.unknownRunSpreadNote) — its cells are judged against that run's repeats alone (record \(BaselineRecording.standardRunCount): make baseline)\n"
-                                .utf8))
-                }
+            var update = BaselineUpdate()
+            update.runFolders = runFolders
+            update.runs = runs
+            update.baseline = baseline
+            try reportingErrors { () throws -> Void in
+                try update.execute(projectRoot: project.catalogProjectRoot)
             }
         }
     }

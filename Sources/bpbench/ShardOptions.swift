@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchModel
+import BenchSession
 import BenchSystem
 import Foundation
 
@@ -33,16 +34,16 @@ struct ShardOptions: ParsableArguments {
     )
     var shardFromEnvironment: String?
 
+    /// The options as values (``ShardRequest``), for the modules below.
+    var request: ShardRequest {
+        ShardRequest(planFile: planFile, shard: shard, shards: shards, shardFromEnvironment: shardFromEnvironment)
+    }
+
     /// Whether any option that cuts a plan into shards was given (`--plan` aside).
-    var cutsAPlan: Bool { shard != nil || shards != nil || shardFromEnvironment != nil }
+    var cutsAPlan: Bool { request.cutsAPlan }
 
     /// This machine's shard: the one asked for, else the whole plan (shard 1 of 1).
     func spec(environment: [String: String]) throws(BenchError) -> ShardSpec {
-        if let asked = try ShardSpec.resolve(
-            explicit: shard, count: shards, variable: shardFromEnvironment, environment: environment)
-        {
-            return asked
-        }
-        return try ShardSpec(index: 1, count: 1)
+        try request.spec(environment: environment)
     }
 }

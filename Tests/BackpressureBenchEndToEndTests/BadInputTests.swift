@@ -80,6 +80,15 @@ final class BadInputTests: ChildProcessTestCase {
                 "--reference nosuch is not in this run"
             ),
             (run + ["--scenario", "pipeline-copy", "--scale", "1,zero"], 64, "--scale"),
+            // Refused before the run folder is made (it was made first, and left empty).
+            (
+                run + ["--scenario", "pipeline-copy", "--crash-test", "2"], 64,
+                "--crash-test needs exactly one scenario that keeps durable state"
+            ),
+            (
+                run + ["--scenario", "persistent-queue", "--crash-test", "1", "--crash-window", "3-1"], 64,
+                "--crash-window takes MIN-MAX seconds with MIN < MAX"
+            ),
             (run + ["--scenario", "pipeline-copy", "--out", "/proc/bpbench-cannot-write-here"], 73, "cannot create"),
             (run + ["--scenario", "pipeline-copy", "--out", scratch], 73, "not empty"),
             (
