@@ -307,8 +307,18 @@ final class ShardedCheckTests: ChildProcessTestCase {
         XCTAssertEqual(merged.status, 1, merged.error)
         let verdict = try XCTUnwrap(try CheckRecord.load(from: injected + "/merged"))
         XCTAssertEqual(verdict.verdict, .failed)
-        XCTAssertEqual(
-            Self.keys(verdict.findings), Self.keys(unsharded.findings), "the merged verdict is the unsharded check's")
+        // Two checks are two samples: a cell near its margin (unawaited-work ×0.1's heap, its
+        // minEffect 24–186 % across runs under load) may be a finding in one and not the other,
+        // which made an equality of the two finding sets fail 1 time in 9 by hand on unchanged
+        // code. What sharding must not change is deterministic: the cells the injection always
+        // moves are found either way, nothing outside the injected row is, and the merged verdict
+        // is exactly its shards' findings.
+        XCTAssertTrue(
+            Self.keys(verdict.findings).isSuperset(of: [
+                "unawaited-work ×0.2 peak_allocated_bytes", "unawaited-work ×0.1 memory_verdict",
+            ]),
+            "the merged verdict finds what the unsharded check must: \(verdict.findings)")
+        XCTAssertTrue(verdict.findings.allSatisfy { $0.scenario == "unawaited-work" }, "\(verdict.findings)")
         XCTAssertEqual(
             Set(verdict.judgements.map { "\($0.scenario) \($0.scale) \($0.metric) \($0.against.rawValue)" }),
             Set(unsharded.judgements.map { "\($0.scenario) \($0.scale) \($0.metric) \($0.against.rawValue)" }),
@@ -318,6 +328,9 @@ final class ShardedCheckTests: ChildProcessTestCase {
             shardVerdicts.map(\.verdict).sorted { $0.rawValue < $1.rawValue }, [.failed, .passed],
             "one shard holds the regression")
         XCTAssertEqual(Set(shardVerdicts.flatMap { $0.sites[0].rows }), ["micro-batching", "unawaited-work"])
+        XCTAssertEqual(
+            Self.keys(verdict.findings), Self.keys(shardVerdicts.flatMap(\.findings)),
+            "the merged verdict is its shards' findings, no more, no fewer")
         let markdown = try String(contentsOfFile: injected + "/merged/check.md", encoding: .utf8)
         XCTAssertTrue(markdown.contains("**Failed**"), markdown)
         XCTAssertTrue(markdown.contains("## Where each row was judged"), markdown)
