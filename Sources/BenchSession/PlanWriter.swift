@@ -8,31 +8,6 @@ import Foundation
 /// `--check`, the one `check` would: the baseline's), price it (`--cost-from`), write the plan
 /// file, print what it holds and (`--shards N`) each shard's expected cost.
 package struct PlanWriter {
-    /// A check's plan as `check` resolves it from the baseline: what the plan file carries of it.
-    package struct CheckHead {
-        package var plan: RunPlan
-        package var limits: ChildLimits
-        /// The baseline rows the check judges.
-        package var rows: [RowID]
-        package var injected: [String: [String]]?
-        /// The baseline's reference row.
-        package var reference: RowID?
-
-        package init(
-            plan: RunPlan, limits: ChildLimits, rows: [RowID], injected: [String: [String]]?, reference: RowID?
-        ) {
-            self.plan = plan
-            self.limits = limits
-            self.rows = rows
-            self.injected = injected
-            self.reference = reference
-        }
-    }
-
-    /// Resolves a check's plan over `catalog` with these thresholds — `check`'s own resolution,
-    /// given by the caller while `check`'s steps live in the CLI.
-    package typealias CheckPlanner = (ScenarioCatalog, Thresholds) throws(BenchError) -> CheckHead
-
     /// The plan-shaping options (`run`'s).
     package var settings: RunSettings
     /// `--out`: the plan file to write.
@@ -58,12 +33,7 @@ package struct PlanWriter {
     }
 
     /// Checks the options, resolves and writes the plan file, and prints what it holds.
-    /// `checkPlanner` resolves a check's plan (``CheckHead``) when `--check` is given.
-    package func write(
-        catalog: () throws(BenchError) -> ScenarioCatalog, checkPlanner: CheckPlanner
-    )
-        throws(BenchError)
-    {
+    package func write(catalog: () throws(BenchError) -> ScenarioCatalog) throws(BenchError) {
         guard let out else {
             throw BenchError(.usage, "bpbench plan needs --out FILE, the plan file to write")
         }
@@ -80,9 +50,7 @@ package struct PlanWriter {
         if let costFrom {
             costs = CostModel(try RunFolder(existing: costFrom).load(), source: costFrom)
         }
-        let file =
-            check
-            ? try checkPlan(catalog, costs: costs, planner: checkPlanner) : try benchmarkPlan(catalog, costs: costs)
+        let file = check ? try checkPlan(catalog, costs: costs) : try benchmarkPlan(catalog, costs: costs)
         try file.write(to: out)
         let rows = Set(file.steps.map(\.row)).count
         let recorded = file.steps.filter { !$0.isWarmup }.count
@@ -126,7 +94,7 @@ package struct PlanWriter {
 
     /// `--check`: the plan `check` runs from the baseline (the rows --scenario picks, --inject's
     /// declared changes), with what its shards must agree on — the baseline's digest, the rows.
-    func checkPlan(_ catalog: ScenarioCatalog, costs: CostModel, planner: CheckPlanner) throws(BenchError) -> PlanFile {
+    func checkPlan(_ catalog: ScenarioCatalog, costs: CostModel) throws(BenchError) -> PlanFile {
         if let given = settings.planShapingOption(allowing: ["--scenario"]) {
             throw BenchError(
                 .usage,
@@ -135,7 +103,9 @@ package struct PlanWriter {
         }
         // The project's thresholds, as the shards' check reads them by default: they set the
         // most repeats a row may get.
-        var head = try planner(catalog, try GateSession.thresholds(nil, project: catalog))
+        var head = try CheckHead(
+            baselinePlanOf: catalog, baselinePath: baseline, rows: settings.scenarios, inject: inject,
+            adaptive: !fixedRepeats, thresholds: try GateSession.thresholds(nil, project: catalog))
         try head.limits.pinChildren(to: settings.cpus)
         guard !head.plan.steps.isEmpty else {
             throw BenchError(.noInput, "no row of \(baseline) has a scenario in this checkout")
@@ -145,6 +115,6 @@ package struct PlanWriter {
             injected: head.injected)
         return PlanFile(
             plan: head.plan, revision: PlanFile.currentRevision(projectRoot: catalog.projectRoot), limits: head.limits,
-            reference: head.reference, ciWidth: nil, ciLevel: nil, costs: costs, check: check)
+            reference: head.baseline.reference, ciWidth: nil, ciLevel: nil, costs: costs, check: check)
     }
 }

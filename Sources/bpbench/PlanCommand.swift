@@ -1,7 +1,6 @@
 import ArgumentParser
 import BenchModel
 import BenchSession
-import BenchSystem
 
 /// `bpbench plan [run options] --out plan.json`: the plan `run` would resolve, written as a file
 /// that shards run slices of (``PlanFile``).
@@ -54,16 +53,7 @@ struct PlanCommand: ParsableCommand {
         writer.inject = inject
         writer.fixedRepeats = fixedRepeats
         try reportingErrors { () throws -> Void in
-            // A check's plan is resolved as check resolves it (its steps still live in CheckCommand).
-            try writer.write(catalog: options.project.catalog) {
-                (catalog, thresholds) throws(BenchError) -> PlanWriter.CheckHead in
-                let head = try CheckCommand.gatePlan(
-                    catalog, baselinePath: baseline, rows: options.scenarios, inject: inject, adaptive: !fixedRepeats,
-                    thresholds: thresholds)
-                return PlanWriter.CheckHead(
-                    plan: head.plan, limits: head.limits, rows: head.rows, injected: head.injected,
-                    reference: head.baseline.reference)
-            }
+            try writer.write(catalog: options.project.catalog)
         }
     }
 }

@@ -1,8 +1,5 @@
 import ArgumentParser
-import BenchModel
 import BenchSession
-import BenchSystem
-import Foundation
 
 /// The options that pick a plan file and this machine's shard of it, shared by `run` (a
 /// benchmark's plan) and `check` (a check's plan): one spelling, one help text, one resolution of
@@ -37,13 +34,5 @@ struct ShardOptions: ParsableArguments {
     /// The options as values (``ShardRequest``), for the modules below.
     var request: ShardRequest {
         ShardRequest(planFile: planFile, shard: shard, shards: shards, shardFromEnvironment: shardFromEnvironment)
-    }
-
-    /// Whether any option that cuts a plan into shards was given (`--plan` aside).
-    var cutsAPlan: Bool { request.cutsAPlan }
-
-    /// This machine's shard: the one asked for, else the whole plan (shard 1 of 1).
-    func spec(environment: [String: String]) throws(BenchError) -> ShardSpec {
-        try request.spec(environment: environment)
     }
 }
