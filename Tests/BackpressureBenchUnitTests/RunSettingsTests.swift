@@ -8,21 +8,6 @@ import XCTest
 /// `run`'s options as values (``RunSettings``), checked before anything runs: each refusal next
 /// to the value it lets through, and "was this option given" compared with the CLI's defaults.
 final class RunSettingsTests: ProcessFreeTestCase {
-    /// The usage error `body` throws, nil when it throws none. (An untyped closure: a typed-throws
-    /// one returning Void crashes Swift 6.3.1.)
-    func usage(_ body: () throws -> Void) -> String? {
-        do {
-            try body()
-            return nil
-        } catch let error as BenchError {
-            XCTAssertEqual(error.kind, .usage)
-            return error.message
-        } catch {
-            XCTFail("\(error)")
-            return nil
-        }
-    }
-
     func testScalesAreParsedAndBadOnesRefused() throws {
         var settings = RunSettings()
         settings.scale = "1, 4,0.5"
