@@ -20,6 +20,15 @@ package struct CheckHead {
     package var limits: ChildLimits
     package var shard: (file: PlanFile, spec: ShardSpec)?
 
+    /// The baseline's rows in its order, each once.
+    package static func rows(of baseline: Baseline) -> [RowID] {
+        baseline.entries.reduce(into: [RowID]()) { rows, entry in
+            if !rows.contains(entry.scenario) { rows.append(entry.scenario) }
+        }
+    }
+}
+
+extension CheckHead {
     /// The baseline's plan over the rows `rows` selects (all when empty), with `inject`'s
     /// declared changes: what an unsharded check runs, and what `bpbench plan --check` writes.
     /// A plan the baseline cannot judge (another profile, scales or parameters) is refused, 65,
@@ -49,15 +58,9 @@ package struct CheckHead {
         // The baseline's rows, then the rows it lacks that the plan runs (judged same-job only).
         var judged = Self.rows(of: baselineFile)
         for step in plan.steps where !judged.contains(step.row) { judged.append(step.row) }
-        self.baselinePath = baselinePath
-        self.baseline = baselineFile
-        self.entries = entries
-        self.plan = plan
-        self.injected = injected
-        self.selectedRows = selectedRows
-        self.rows = judged
-        self.limits = session.limits
-        self.shard = nil
+        self.init(
+            baselinePath: baselinePath, baseline: baselineFile, entries: entries, plan: plan, injected: injected,
+            selectedRows: selectedRows, rows: judged, limits: session.limits, shard: nil)
     }
 
     /// `--plan FILE`: this machine's shard of a check's plan — its rows' steps as the plan has
@@ -90,21 +93,10 @@ package struct CheckHead {
         restricted.entries = restricted.entries.filter { rows.contains($0.scenario) }
         // Named scenarios include the hidden fixtures: the plan already chose them.
         let entries = try catalog.select(file.scenarioNames, includeFixtures: true).entries
-        self.baselinePath = baselinePath
-        self.baseline = restricted
-        self.entries = entries
-        self.plan = try file.runPlan(ShardSlicer.steps(of: file, shard: spec), entries: entries)
-        self.injected = check.injected
-        self.selectedRows = Set(rows)
-        self.rows = rows
-        self.limits = file.limits.childLimits
-        self.shard = (file, spec)
-    }
-
-    /// The baseline's rows in its order, each once.
-    package static func rows(of baseline: Baseline) -> [RowID] {
-        baseline.entries.reduce(into: [RowID]()) { rows, entry in
-            if !rows.contains(entry.scenario) { rows.append(entry.scenario) }
-        }
+        self.init(
+            baselinePath: baselinePath, baseline: restricted, entries: entries,
+            plan: try file.runPlan(ShardSlicer.steps(of: file, shard: spec), entries: entries),
+            injected: check.injected, selectedRows: Set(rows), rows: rows, limits: file.limits.childLimits,
+            shard: (file, spec))
     }
 }
