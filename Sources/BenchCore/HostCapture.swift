@@ -92,7 +92,9 @@ extension RunDocument {
             startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
             scales: plan.scales, limits: limits,
             environment: HostEnvironment.capture(projectRoot: projectRoot, childCPUs: limits.cpus))
-        if plan.repeatPolicy.isAdaptive { maxRepeats = plan.repeatPolicy.maximum }
+        if plan.repeatPolicy.isAdaptive {
+            (maxRepeats, repeatCeiling) = (plan.repeatPolicy.maximum, plan.repeatPolicy.ceiling)
+        }
         var traits: [String: RowTraits] = [:]
         for entry in entries {
             claims.merge(RowID.claims(of: entry.description, profile: plan.profile.rawValue)) { $1 }
