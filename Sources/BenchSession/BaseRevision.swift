@@ -1,5 +1,6 @@
 import BenchCore
 import BenchProtocol
+import BenchSystem
 import Foundation
 
 /// The revision a check compares with in the same job (`bpbench check --against REV`): its tree
@@ -257,7 +258,7 @@ package enum BaseRevision {
         }
         guard (try? process.run()) != nil else { return (-1, nil) }
         let data = logFile == nil ? pipe.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         return (
             process.terminationStatus,
             String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

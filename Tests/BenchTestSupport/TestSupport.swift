@@ -1,6 +1,7 @@
 import BenchCore
 import BenchModel
 import BenchProtocol
+import BenchSystem
 import Foundation
 import XCTest
 
@@ -134,7 +135,7 @@ public enum TestSupport {
         let errorReader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
         errorReader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         while errorReader.isExecuting || !errorReader.isFinished { usleep(1000) }
         return (
             process.terminationStatus, String(decoding: outputData, as: UTF8.self),
