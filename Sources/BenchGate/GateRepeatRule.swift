@@ -9,8 +9,8 @@ import BenchStatistics
 /// pairs already favour the reference that the regression test at the maximum could not be
 /// significant whatever the next repeats bring: curtailment, no statistical risk at all), and
 /// its growth verdict is the baseline's. Anything else (a cell that looks worse, an inconclusive
-/// verdict) runs on, one pair at a time, to the maximum — the baseline's repeat count, where the
-/// regression test is exactly the fixed-count gate's. So unchanged code stops after the minimum
+/// verdict) runs on, one pair at a time, to the maximum — the baseline's repeat count raised to
+/// what a same-job test needs (7), where the regression test is the one a fixed count of 7 makes. So unchanged code stops after the minimum
 /// while an injected regression still meets the full test.
 ///
 /// A growth verdict that would be a finding and is *inconclusive* (the test could not decide,

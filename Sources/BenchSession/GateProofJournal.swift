@@ -1,5 +1,6 @@
 import BenchGate
 import BenchModel
+import BenchProtocol
 import BenchSystem
 import Foundation
 
@@ -223,20 +224,16 @@ package struct GateProofJournal {
         try AtomicFile.write(data, to: path)
     }
 
+    /// The project's JSON style (``JSONLineCoding``), pretty, with ISO 8601 times.
     static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let encoder = JSONLineCoding.prettyEncoder
         encoder.dateEncodingStrategy = .iso8601
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return encoder
     }
 
     static var decoder: JSONDecoder {
-        let decoder = JSONDecoder()
+        let decoder = JSONLineCoding.decoder
         decoder.dateDecodingStrategy = .iso8601
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return decoder
     }
 }
