@@ -1,4 +1,5 @@
 import BenchModel
+import BenchSystem
 import Foundation
 
 /// Reading this machine for a run's ``HostEnvironment`` (and the revision a plan is made at):
@@ -64,7 +65,7 @@ extension HostEnvironment {
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return nil }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         guard process.terminationStatus == 0 else { return nil }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
