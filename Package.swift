@@ -62,6 +62,13 @@ func scenarioTarget(_ name: String, under folder: String) -> Target {
 /// by URL and version, as `bpbench init` writes it).
 let harnessTestability: [SwiftSetting] = [.unsafeFlags(["-enable-testing"], .when(configuration: .release))]
 
+/// The test code itself (the three test targets and BenchTestSupport) unoptimised in release: the
+/// tests run against the release build of everything they test (harness, ScenarioKit, scenarios,
+/// all at -O), but their own code only drives it — no figure a test judges is timed in test code
+/// (README, "CI: what it runs and how long": what the test build costs at -O and -Onone).
+/// The driver takes the last optimisation flag, and a target's unsafe flags follow SwiftPM's `-O`.
+let testCodeOptimization: [SwiftSetting] = [.unsafeFlags(["-Onone"], .when(configuration: .release))]
+
 /// The harness's library modules, top to bottom (README, "Layout"): what bpbench and the harness
 /// tests link.
 let harnessModules: [Target.Dependency] = [
@@ -202,7 +209,8 @@ let package = Package(
         .target(
             name: "BenchTestSupport",
             dependencies: harnessModules,
-            path: "Tests/BenchTestSupport"
+            path: "Tests/BenchTestSupport",
+            swiftSettings: testCodeOptimization
         ),
         // Pure tests of the harness: model, statistics, the gate on synthetic documents, exporters,
         // snapshots, parsing. No test here starts a process (checked in each tearDown), so the
@@ -210,14 +218,16 @@ let package = Package(
         .testTarget(
             name: "BackpressureBenchUnitTests",
             dependencies: ["BenchTestSupport"] + harnessModules,
-            path: "Tests/BackpressureBenchUnitTests"
+            path: "Tests/BackpressureBenchUnitTests",
+            swiftSettings: testCodeOptimization
         ),
         // Every test that starts a process (a scenario child, bpbench, git, swift build, PostgreSQL,
         // Node, Chromium), each under the orphan check: `make test-e2e`.
         .testTarget(
             name: "BackpressureBenchEndToEndTests",
             dependencies: ["BenchTestSupport"] + harnessModules,
-            path: "Tests/BackpressureBenchEndToEndTests"
+            path: "Tests/BackpressureBenchEndToEndTests",
+            swiftSettings: testCodeOptimization
         ),
         // The child side's building blocks, which every verdict rests on: verifiers, codec,
         // channels, the Writable contract.
@@ -228,7 +238,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
-            path: "Tests/ScenarioKitTests"
+            path: "Tests/ScenarioKitTests",
+            swiftSettings: testCodeOptimization
         ),
     ] + scenarioTargets + fixtureTargets
 )

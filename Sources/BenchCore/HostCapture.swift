@@ -1,4 +1,5 @@
 import BenchModel
+import BenchSystem
 import Foundation
 
 /// Reading this machine for a run's ``HostEnvironment`` (and the revision a plan is made at):
@@ -64,7 +65,7 @@ extension HostEnvironment {
         process.standardError = FileHandle.nullDevice
         guard (try? process.run()) != nil else { return nil }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         guard process.terminationStatus == 0 else { return nil }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -92,7 +93,9 @@ extension RunDocument {
             startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
             scales: plan.scales, limits: limits,
             environment: HostEnvironment.capture(projectRoot: projectRoot, childCPUs: limits.cpus))
-        if plan.repeatPolicy.isAdaptive { maxRepeats = plan.repeatPolicy.maximum }
+        if plan.repeatPolicy.isAdaptive {
+            (maxRepeats, repeatCeiling) = (plan.repeatPolicy.maximum, plan.repeatPolicy.ceiling)
+        }
         var traits: [String: RowTraits] = [:]
         for entry in entries {
             claims.merge(RowID.claims(of: entry.description, profile: plan.profile.rawValue)) { $1 }

@@ -218,7 +218,7 @@ public struct ScenarioCatalog: Sendable {
             throw BenchError(.noInput, "cannot run \(executable) --describe: \(error.localizedDescription)")
         }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         do {
             return try JSONLineCoding.decoder.decode(ScenarioDescription.self, from: data)
         } catch {

@@ -9,8 +9,8 @@ import BenchStatistics
 /// pairs already favour the reference that the regression test at the maximum could not be
 /// significant whatever the next repeats bring: curtailment, no statistical risk at all), and
 /// its growth verdict is the baseline's. Anything else (a cell that looks worse, an inconclusive
-/// verdict) runs on, one pair at a time, to the maximum — the baseline's repeat count, where the
-/// regression test is exactly the fixed-count gate's. So unchanged code stops after the minimum
+/// verdict) runs on, one pair at a time, to the maximum — the baseline's repeat count raised to
+/// what a same-job test needs (7), where the regression test is the one a fixed count of 7 makes. So unchanged code stops after the minimum
 /// while an injected regression still meets the full test.
 ///
 /// A growth verdict that would be a finding and is *inconclusive* (the test could not decide,
@@ -34,14 +34,28 @@ public struct GateRepeatRule: RepeatRule {
     }
 
     /// How far a row whose inconclusive growth verdict would be a finding runs on: the fewest
-    /// repeats a side
-    /// with which the growth test still reaches its α with two of the largest input's repeats
-    /// under every one of the smallest's (``MannWhitney/repeatsNeeded(alpha:absorbing:)``: 11 at
-    /// α = 0.01). Simulated on ignored-drain's measured heaps with a share q of starved ×4
-    /// repeats, an unchanged check read inconclusive at q = 5 % in 12 % of checks with the old
-    /// stop at 7, 0.3–1.9 % with a stop at 10–12; a real change to inconclusive pays four more
-    /// rounds, a change to another shown verdict (a leak: bounded → grows) none.
+    /// repeats a side with which the growth test still reaches its α with two of the largest
+    /// input's repeats under every one of the smallest's
+    /// (``MannWhitney/repeatsNeeded(alpha:absorbing:)``: 11 at α = 0.01). Simulated on
+    /// ignored-drain's measured heaps with a share q of starved ×4 repeats, an unchanged check
+    /// read inconclusive at q = 5 % in 12 % of checks with the old stop at 7, 0.3–1.9 % with a
+    /// stop at 10–12; a real change to inconclusive pays four more rounds, a change to another
+    /// shown verdict (a leak: bounded → grows) none.
     public static let verdictMaximum = MannWhitney.repeatsNeeded(alpha: GrowthVerdict.alpha, absorbing: 2)
+
+    /// The gate's repeat policy (`check`, `gate-proof`, `plan --check`). Adaptive: from
+    /// ``minimumRepeats`` up to ``maximumRepeats(baselineRepeats:thresholds:)`` for the cells,
+    /// with ``verdictMaximum`` as the policy's ceiling (the verdict run-on). `adaptive` false
+    /// (`--fixed-repeats`) runs the most either can reach — 11 a side at the committed α — on
+    /// every row and scale: every claim, each cell's regression test and each growth verdict,
+    /// is then judged at one n fixed before anything ran, and no verdict is held to the 7 + 7
+    /// at which one starved repeat decides it (the old fixed mode stopped there, so it kept the
+    /// false alarm the adaptive run-on removed).
+    public static func policy(baselineRepeats: Int, thresholds: Thresholds, adaptive: Bool) -> RepeatPolicy {
+        let cells = maximumRepeats(baselineRepeats: baselineRepeats, thresholds: thresholds)
+        guard adaptive else { return .fixed(max(cells, verdictMaximum)) }
+        return RepeatPolicy(minimum: min(minimumRepeats, cells), maximum: cells, ceiling: verdictMaximum)
+    }
 
     public let gate: Gate
     /// The head side's document (settings, time rows); its records are replaced by the row's.

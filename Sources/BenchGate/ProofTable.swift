@@ -86,7 +86,7 @@ package struct ProofTable {
     }
 
     /// One unchanged check: its findings (false alarms), what it judged, and what it cost.
-    package struct UnchangedCheck {
+    package struct UnchangedCheck: Codable {
         package var findings: [Finding]
         /// Cells judged (every metric of every row and scale the check compared).
         package var judged: Int
@@ -143,13 +143,16 @@ package struct ProofTable {
             "**\(successes) of \(trials)** (\(ProportionInterval.percent(interval.estimate)); 95 % CI \(ProportionInterval.percent(interval.lower))–\(ProportionInterval.percent(interval.upper)))"
     }
 
+    /// The proof as markdown. `sessions`: the time spans of the sessions a resumed proof took
+    /// (`gate-proof --resume`), named after the time when there was more than one.
     package func markdown(
-        minutes: Double, baseline: String, environment: HostEnvironment, narrowedTo scenarios: [String]
+        minutes: Double, baseline: String, environment: HostEnvironment, narrowedTo scenarios: [String],
+        sessions: [String] = []
     ) -> String {
         let checks = comparableChecks.count
         var lines = [
             "# Gate proof", "",
-            "Machine: \(environment.cpu), \(environment.cores) cores\(environment.childCPUs.map { " (children on CPU \($0))" } ?? ""), kernel \(environment.kernel); commit \(environment.gitCommit); baseline \(baseline). Took \(String(format: "%.1f", minutes)) min."
+            "Machine: \(environment.cpu), \(environment.cores) cores\(environment.childCPUs.map { " (children on CPU \($0))" } ?? ""), kernel \(environment.kernel); commit \(environment.gitCommit); baseline \(baseline). Took \(String(format: "%.1f", minutes)) min\(sessions.count > 1 ? " over \(sessions.count) sessions (\(sessions.joined(separator: ", ")))" : "")."
                 + (scenarios.isEmpty ? "" : " Narrowed to \(scenarios.joined(separator: ", ")) (`--scenario`)."), "",
             "Rates are counts with an exact (Clopper–Pearson) 95 % confidence interval: what the counts rule out, not only what they saw.",
             "",

@@ -11,11 +11,20 @@ import BenchSystem
 public struct RepeatPolicy: Sendable, Equatable, Codable {
     public var minimum: Int
     public var maximum: Int
+    /// How far past ``maximum`` a rule may still run a scale, for the one reason it states
+    /// (``RepeatRule/ceiling``: the gate's growth verdict that would be a finding and is
+    /// inconclusive runs on to 11 a side); nil: no further. Kept on the policy so the run's
+    /// documents — and report.md's header — state the bounds a row could really reach.
+    public var ceiling: Int?
 
-    public init(minimum: Int, maximum: Int) {
+    public init(minimum: Int, maximum: Int, ceiling: Int? = nil) {
         self.minimum = minimum
         self.maximum = Swift.max(minimum, maximum)
+        self.ceiling = ceiling.flatMap { $0 > self.maximum ? $0 : nil }
     }
+
+    /// The most repeats a scale can get: ``ceiling`` when there is one, else ``maximum``.
+    public var mostRepeats: Int { ceiling ?? maximum }
 
     /// Exactly `count` repeats.
     public static func fixed(_ count: Int) -> RepeatPolicy { RepeatPolicy(minimum: count, maximum: count) }
@@ -51,14 +60,6 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
         return RepeatPolicy(minimum: least, maximum: most)
     }
 
-    /// The gate's policy (`check`, `gate-proof`): adaptive from `gateMinimum` (the gate rule's
-    /// fewest, ``GateRepeatRule``) up to the baseline's repeat count, where the regression test is
-    /// exactly the fixed-count gate's; `adaptive` false runs the baseline's count every time.
-    public static func gate(baselineRepeats: Int, gateMinimum: Int, adaptive: Bool) -> RepeatPolicy {
-        RepeatPolicy(
-            minimum: adaptive ? Swift.min(gateMinimum, baselineRepeats) : baselineRepeats, maximum: baselineRepeats)
-    }
-
     /// One more repeat for each row and scale of `group` that `rule` calls unsettled and that has
     /// fewer than the maximum — or than the rule's ``RepeatRule/ceiling``, when it has a higher
     /// one: the last step there, with the next repeat index. Only `scales` (the plan's
@@ -75,11 +76,11 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
         for step in group where !rows.contains(step.row) { rows.append(step.row) }
         // Past the maximum only the rule knows why a scale would need more (the gate's: a growth
         // verdict not yet the baseline's), so it is offered those scales and answers for them.
-        let ceiling = Swift.max(maximum, rule.ceiling ?? maximum)
+        let most = Swift.max(maximum, rule.ceiling ?? maximum)
         var more: [RunPlan.Step] = []
         for row in rows {
             let open = scales.filter { scale in
-                executed.filter { $0.row == row && $0.scale == scale && !$0.isWarmup }.count < ceiling
+                executed.filter { $0.row == row && $0.scale == scale && !$0.isWarmup }.count < most
             }
             guard !open.isEmpty else { continue }
             for scale in rule.unsettledScales(row: row, scales: open, records: records(row), otherSide: otherSide(row))

@@ -15,6 +15,9 @@ public struct RunDocument: Codable, Sendable, Equatable {
     public var repeats: Int
     /// With adaptive repeats: the most a row could get (nil: fixed at `repeats`).
     public var maxRepeats: Int?
+    /// With the gate's adaptive repeats: how far past `maxRepeats` a row whose growth verdict is
+    /// still to settle could run (``RepeatPolicy/ceiling``); nil: no further, or not recorded.
+    public var repeatCeiling: Int?
     /// With adaptive repeats in `run`: the relative half-width the median's confidence interval
     /// had to be within, and that interval's level (`check` settles by the gate's own rule).
     public var ciWidth: Double?

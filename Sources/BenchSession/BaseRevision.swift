@@ -1,5 +1,6 @@
 import BenchCore
 import BenchProtocol
+import BenchSystem
 import Foundation
 
 /// The revision a check compares with in the same job (`bpbench check --against REV`): its tree
@@ -97,19 +98,23 @@ package enum BaseRevision {
     ) -> Bool {
         let root = project.projectRoot
         let started = Date()
-        // A package of one's own builds its base apart: sharing the scratch path, the base's
-        // build compiled nothing there (0.2 s, the head's binaries on both sides — seen with
-        // Examples/chunk-uploader, a library change under Sources/).
         // bpbench finds its bin dir through /proc/self/exe: compare where the paths lead.
         let resolved = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
-        let shares =
-            resolved(project.binDirectory) == resolved(root + "/.build/release")
-            && project.scenarioInputs == ScenarioCatalog.harnessScenarioInputs
+        let shares = resolved(project.binDirectory) == resolved(root + "/.build/release")
+        // A package of one's own shares its scratch path too: its base then compiles its own
+        // targets only, not BackpressureBench's and their dependencies again (Examples/
+        // chunk-uploader's base: 92 s apart, 11 s shared, load 9–13; the plan is forgotten and
+        // every base scenario must be relinked, so the head's binaries cannot stand in for the
+        // base's). It does not wait for the lock: SwiftPM holds it while `swift package bpbench`
+        // runs, and the base is then built apart.
+        let harness = project.scenarioInputs == ScenarioCatalog.harnessScenarioInputs
         log("building \(label) in \(directory)\(shares ? " with this build's dependencies" : "") …")
         // A shared build that did not relink every base scenario is not trusted (nil): the
         // base is then built apart, as before.
         let built =
-            (shares ? buildSharingDependencies(base: directory, root: root, into: directory + "/bin") : nil)
+            (shares
+                ? buildSharingDependencies(base: directory, root: root, into: directory + "/bin", waitForLock: harness)
+                : nil)
             ?? (run(
                 "/usr/bin/env", ["swift", "build", "-c", "release", "--manifest-cache", "none"], in: directory,
                 logTo: directory + "/build.log"
@@ -133,8 +138,11 @@ package enum BaseRevision {
     /// Builds the package exported at `base` in release with the scratch path of the tree at
     /// `root` (its `.build`) and moves its products into `bin`, putting the tree's back where they
     /// were. False when it does not build, nil when it did not relink every one of the base's
-    /// scenarios (the tree's products are back in place either way).
-    package static func buildSharingDependencies(base: String, root: String, into bin: String) -> Bool? {
+    /// scenarios (the tree's products are back in place either way) or, unless `waitForLock`,
+    /// when another process holds SwiftPM's lock on the scratch path.
+    package static func buildSharingDependencies(
+        base: String, root: String, into bin: String, waitForLock: Bool = true
+    ) -> Bool? {
         let fileManager = FileManager.default
         let scratch = root + "/.build"
         let products = scratch + "/release"
@@ -159,7 +167,10 @@ package enum BaseRevision {
         // this checkout starts while the base's binaries stand where this tree's belong; the
         // build itself then runs with --ignore-lock.
         let lock = open(scratch + "/.lock", O_RDWR | O_CREAT, 0o644)
-        if lock >= 0 { flock(lock, LOCK_EX) }
+        if lock >= 0 && flock(lock, waitForLock ? LOCK_EX : LOCK_EX | LOCK_NB) != 0 {
+            close(lock)
+            return nil
+        }
         defer {
             if lock >= 0 {
                 flock(lock, LOCK_UN)
@@ -247,7 +258,7 @@ package enum BaseRevision {
         }
         guard (try? process.run()) != nil else { return (-1, nil) }
         let data = logFile == nil ? pipe.fileHandleForReading.readDataToEndOfFile() : Data()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         return (
             process.terminationStatus,
             String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)

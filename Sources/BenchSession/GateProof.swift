@@ -12,7 +12,8 @@ import Foundation
 /// (a scaled parameter, a harness-injected leak, a source edit built as the head) is run as a
 /// check against the baseline and an unchanged base interleaved with it, and (a) `checks`
 /// unchanged checks run the whole plan on both sides. `gate-proof.md` is rewritten after every
-/// step (``ProofTable``), so a proof cut short still shows what it measured.
+/// step (``ProofTable``), so a proof cut short still shows what it measured, and every finished
+/// step is recorded (``GateProofJournal``), so `--resume DIR` runs only the steps not yet done.
 package struct GateProof {
     /// Unchanged checks to run (each: the whole plan, head and base interleaved).
     package var checks: Int
@@ -29,12 +30,14 @@ package struct GateProof {
     package var fixedRepeats: Bool
     /// `--cpus`, as typed: every check of the proof pins its children to this one set.
     package var cpus: String?
+    /// `--resume DIR`: continue the proof in DIR (its steps not yet finished), instead of a new one.
+    package var resume: String?
     package var quiet: Bool
 
     package init(
         checks: Int = 30, scenarios: [String] = [], spec: String = "Reports/gate-proof.json",
         baseline: String = "Reports/baseline.json", thresholds: String? = nil, out: String? = nil,
-        fixedRepeats: Bool = false, cpus: String? = nil, quiet: Bool = false
+        fixedRepeats: Bool = false, cpus: String? = nil, resume: String? = nil, quiet: Bool = false
     ) {
         self.checks = checks
         self.scenarios = scenarios
@@ -44,6 +47,7 @@ package struct GateProof {
         self.out = out
         self.fixedRepeats = fixedRepeats
         self.cpus = cpus
+        self.resume = resume
         self.quiet = quiet
     }
 
@@ -55,6 +59,9 @@ package struct GateProof {
     /// asked once the options are checked.
     package func execute(catalog makeCatalog: () throws(BenchError) -> ScenarioCatalog) throws(BenchError) -> Bool {
         guard checks >= 0 else { throw BenchError(.usage, "--checks must be 0 or more") }
+        if resume != nil, out != nil {
+            throw BenchError(.usage, "--resume DIR continues the proof in DIR; it cannot be combined with --out")
+        }
         let catalog = try makeCatalog()
         var baselineFile = try Baseline.load(baseline)
         if !scenarios.isEmpty {
@@ -78,20 +85,37 @@ package struct GateProof {
         if let difference = session.incomparability(of: plan, injected: nil) {
             throw BenchError(.data, "not comparable with \(baseline): \(difference) (make baseline records a new one)")
         }
-        let directory = try RunFolder.create(out: out, in: RunFolder.Reports(projectRoot: catalog.projectRoot)).path
-        var table = ProofTable()
-        let started = Date()
         let environment = HostEnvironment.capture(projectRoot: catalog.projectRoot, childCPUs: cpus)
+        let identity = Self.identity(
+            of: self, catalog: catalog, thresholds: limits, cpus: cpus, environment: environment)
+        var journal: GateProofJournal
+        if let resume {
+            journal = try GateProofJournal.resume(directory: (resume as NSString).standardizingPath, identity: identity)
+        } else {
+            let folder = try RunFolder.create(out: out, in: RunFolder.Reports(projectRoot: catalog.projectRoot)).path
+            journal = try GateProofJournal.start(directory: folder, identity: identity)
+        }
+        let directory = journal.directory
+        var table = ProofTable()
         // Written after every step, so a proof cut short still shows what it measured.
         func save(final: Bool) throws(BenchError) {
             let text = table.markdown(
-                minutes: Date().timeIntervalSince(started) / 60, baseline: baseline, environment: environment,
-                narrowedTo: scenarios)
+                minutes: journal.minutes(), baseline: baseline, environment: environment, narrowedTo: scenarios,
+                sessions: journal.spans())
             try AtomicFile.write(final ? text : text + "\n_(in progress)_\n", to: directory + "/gate-proof.md")
         }
 
         for (index, cell) in proof.cells.enumerated() {
             guard let entry = entries.first(where: { $0.name == cell.scenario }) else { continue }
+            // Two code changes may edit one scenario: they are told apart by their place in the file.
+            let id =
+                "\(cell.scenario)-\(cell.kind.rawValue)"
+                + (cell.factor.map { "-x\($0)" } ?? (cell.kind == .code ? "-\(index + 1)" : ""))
+            if case .cell(let row) = journal.finished(id) {
+                table.cells.append(row)
+                say("\(id): \(row.mark) — \(row.effect) (finished in an earlier session)")
+                continue
+            }
             let head = try Self.head(of: cell, entry: entry, catalog: catalog, spec: spec, log: say)
             var cellSession = GateSession(
                 project: head.catalog, baseline: baselineFile.restricted(to: RowID(scenario: cell.scenario)),
@@ -109,26 +133,24 @@ package struct GateProof {
             }
             let headPlan = try cellSession.plan([head.entry], overrides: overrides.map { "\(cell.scenario).\($0)" })
             let injection = overrides.isEmpty ? head.injection : overrides.joined(separator: ", ")
-            // Two code changes may edit one scenario: they are told apart by their place in the file.
-            let folder =
-                directory + "/\(cell.scenario)-\(cell.kind.rawValue)"
-                + (cell.factor.map { "-x\($0)" } ?? (cell.kind == .code ? "-\(index + 1)" : ""))
-            _ = try RunFolder.create(exactly: folder)
-            let result = try cellSession.run(
-                head: headPlan, headEntries: [head.entry], base: (catalog, basePlan, [entry]),
-                injected: [cell.scenario: overrides.isEmpty ? [head.injection] : cell.parameterNames],
-                directory: folder)
-            try AtomicFile.write(
-                result.report.markdown(title: "gate-proof cell: \(cell.scenario) \(injection)"),
-                to: folder + "/check.md")
-            if interruption.isInterrupted {
-                throw BenchError(.interrupted, "interrupted; partial results in \(directory)")
+            let step = try journal.step(id) { folder throws(BenchError) -> GateProofJournal.Result in
+                let result = try cellSession.run(
+                    head: headPlan, headEntries: [head.entry], base: (catalog, basePlan, [entry]),
+                    injected: [cell.scenario: overrides.isEmpty ? [head.injection] : cell.parameterNames],
+                    directory: folder)
+                try AtomicFile.write(
+                    result.report.markdown(title: "gate-proof cell: \(cell.scenario) \(injection)"),
+                    to: folder + "/check.md")
+                try Self.stopIfInterrupted(interruption, directory: directory)
+                return .cell(
+                    ProofTable.Cell(
+                        scenario: cell.scenario, kind: cell.kind, findingKind: cell.findingKind, factor: cell.factor,
+                        injection: injection,
+                        required: cell.required, scales: cell.kind == .leak ? basePlan.scales : [],
+                        report: result.report,
+                        repeats: ProofTable.repeats(result.head)))
             }
-            let row = ProofTable.Cell(
-                scenario: cell.scenario, kind: cell.kind, findingKind: cell.findingKind, factor: cell.factor,
-                injection: injection,
-                required: cell.required, scales: cell.kind == .leak ? basePlan.scales : [], report: result.report,
-                repeats: ProofTable.repeats(result.head))
+            guard case .cell(let row) = step.result else { continue }
             table.cells.append(row)
             try save(final: false)
             say(
@@ -138,35 +160,61 @@ package struct GateProof {
         let boundedRows = Set(
             baselineFile.entries.filter { $0.verdict == .bounded }.map(\.scenario))
         for index in 1...max(checks, 1) where checks > 0 {
-            let folder = directory + "/unchanged-\(index)"
-            _ = try RunFolder.create(exactly: folder)
-            let base = (catalog: catalog, plan: plan, entries: entries)
-            let checkStarted = Date()
-            let result = try session.run(
-                head: plan, headEntries: entries, base: base, injected: nil, directory: folder)
-            if interruption.isInterrupted {
-                throw BenchError(.interrupted, "interrupted; partial results in \(directory)")
+            let step = try journal.step("unchanged-\(index)") { folder throws(BenchError) -> GateProofJournal.Result in
+                let base = (catalog: catalog, plan: plan, entries: entries)
+                let checkStarted = Date()
+                let result = try session.run(
+                    head: plan, headEntries: entries, base: base, injected: nil, directory: folder)
+                try Self.stopIfInterrupted(interruption, directory: directory)
+                let children = result.head.document.records.count + (result.base?.document.records.count ?? 0)
+                return .unchanged(
+                    ProofTable.UnchangedCheck(
+                        findings: result.report.findings, judged: result.report.judgements.count,
+                        boundedRows: boundedRows.intersection(result.head.verdicts.keys).count, children: children,
+                        seconds: Date().timeIntervalSince(checkStarted),
+                        notComparable: result.report.nothingJudged(in: result.head.document)))
             }
-            let children = result.head.document.records.count + (result.base?.document.records.count ?? 0)
-            let check = ProofTable.UnchangedCheck(
-                findings: result.report.findings, judged: result.report.judgements.count,
-                boundedRows: boundedRows.intersection(result.head.verdicts.keys).count, children: children,
-                seconds: Date().timeIntervalSince(checkStarted),
-                notComparable: result.report.nothingJudged(in: result.head.document))
+            guard case .unchanged(let check) = step.result else { continue }
             table.unchanged.append(check)
             try save(final: false)
             say(
-                "unchanged check \(index)/\(checks): \(Self.outcome(of: check)) (\(children) recorded children, \(Int(check.seconds.rounded())) s)"
+                "unchanged check \(index)/\(checks): \(Self.outcome(of: check)) (\(check.children) recorded children, \(Int(check.seconds.rounded())) s\(step.resumed ? "; finished in an earlier session" : ""))"
             )
         }
 
+        try journal.close()
         try save(final: true)
         print(
             table.markdown(
-                minutes: Date().timeIntervalSince(started) / 60, baseline: baseline, environment: environment,
-                narrowedTo: scenarios))
+                minutes: journal.minutes(), baseline: baseline, environment: environment, narrowedTo: scenarios,
+                sessions: journal.spans()))
         print("wrote \(directory)/gate-proof.md")
         return table.targetsMet
+    }
+
+    /// A step cut by Ctrl-C or SIGTERM measured part of its plan: it is not recorded, and
+    /// `--resume` runs it again.
+    static func stopIfInterrupted(_ interruption: Interruption, directory: String) throws(BenchError) {
+        if interruption.isInterrupted {
+            throw BenchError(
+                .interrupted,
+                "interrupted; partial results in \(directory) (bpbench gate-proof --resume \(directory) continues it)")
+        }
+    }
+
+    /// What identifies this proof (``GateProofJournal/Identity``): a resumed one must match it.
+    static func identity(
+        of proof: GateProof, catalog: ScenarioCatalog, thresholds: Thresholds, cpus: ChildCPUs,
+        environment: HostEnvironment
+    ) -> GateProofJournal.Identity {
+        GateProofJournal.Identity(
+            commit: environment.gitCommit,
+            scenarioInputs: PatchedTree.digest(of: catalog.scenarioInputs, in: catalog.projectRoot) ?? "unreadable",
+            proofFile: PlanFile.contentDigest(ofFile: proof.spec),
+            baseline: PlanFile.contentDigest(ofFile: proof.baseline),
+            thresholds: CheckRecord.digest(thresholds), checks: proof.checks, scenarios: proof.scenarios,
+            cpus: cpus.description, fixedRepeats: proof.fixedRepeats,
+            host: HostFingerprint(environment).description + ", kernel \(environment.kernel)")
     }
 
     /// An unchanged check's outcome in its progress line: a pass only when it judged something

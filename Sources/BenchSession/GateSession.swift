@@ -14,9 +14,9 @@ package struct GateSession {
     package let thresholds: Thresholds
     package let interruption: Interruption
     package let quiet: Bool
-    /// Adaptive repeats (``GateRepeatRule``): from ``GateRepeatRule/minimumRepeats`` up to
-    /// ``GateRepeatRule/maximumRepeats(baselineRepeats:thresholds:)`` (the baseline's count, raised
-    /// to what a same-job test needs: 7 at α = 0.001); false runs that maximum every time.
+    /// Adaptive repeats (``GateRepeatRule/policy(baselineRepeats:thresholds:adaptive:)``): from
+    /// ``GateRepeatRule/minimumRepeats`` up to 7 a side for the cells and 11 for a growth verdict
+    /// still to settle; false runs 11 every time.
     package var adaptive = true
     /// The CPUs both sides' children are pinned to (`check --cpus`; ``ChildCPUs``).
     package var cpus: ChildCPUs? = .standard()
@@ -75,13 +75,14 @@ package struct GateSession {
         guard let profile = Profile(rawValue: baseline.profile) else {
             throw BenchError(.data, "the baseline's profile '\(baseline.profile)' is unknown to this bpbench")
         }
-        let maximum = GateRepeatRule.maximumRepeats(baselineRepeats: baseline.repeats, thresholds: thresholds)
-        let policy = RepeatPolicy.gate(
-            baselineRepeats: maximum, gateMinimum: GateRepeatRule.minimumRepeats, adaptive: adaptive)
-        return try RunPlan(
+        let policy = GateRepeatRule.policy(
+            baselineRepeats: baseline.repeats, thresholds: thresholds, adaptive: adaptive)
+        var plan = try RunPlan(
             entries: entries, profile: profile, repeats: policy.minimum, maxRepeats: policy.maximum,
             warmups: baseline.warmups,
             scales: baseline.scales, overrides: overrides)
+        plan.repeatPolicy = policy
+        return plan
     }
 
     /// A document for one side, before anything ran.

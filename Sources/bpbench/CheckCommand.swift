@@ -54,7 +54,7 @@ struct CheckCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Run the maximum repeat count (the baseline's, raised to what a same-job test needs, 7 at α = 0.001) for every row instead of stopping a row early once the gate's answer for it cannot change."
+            "Run every row to the most the adaptive rule can reach (11 a side at the committed thresholds: the growth verdict's run-on; the cells alone stop at 7), so every claim is judged at one n fixed in advance, instead of stopping a row once the gate's answer for it cannot change."
     )
     var fixedRepeats = false
 

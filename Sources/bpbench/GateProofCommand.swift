@@ -17,7 +17,7 @@ struct GateProofCommand: ParsableCommand {
         commandName: "gate-proof",
         abstract: "Measure the gate's false-alarm rate and detection power on this machine; write gate-proof.md.",
         discussion:
-            "Exit codes: 0 targets met (no false alarm; every required injection detected — ×1.5/×2 memory, ×0.5 throughput, ×2 latency, the leak at every scale, each code change); 1 a target missed; 64/65/66 as check; 65 also for a proof file whose code change's find text is not in its file exactly once (nothing is written)."
+            "Exit codes: 0 targets met (no false alarm; every required injection detected — ×1.5/×2 memory, ×0.5 throughput, ×2 latency, the leak at every scale, each code change); 1 a target missed; 64/65/66 as check; 65 also for a proof file whose code change's find text is not in its file exactly once (nothing is written), and for --resume DIR whose proof is not this one; 66 for --resume DIR with no proof-state.json."
     )
 
     @OptionGroup var project: ProjectOptions
@@ -42,9 +42,17 @@ struct GateProofCommand: ParsableCommand {
     @Option(help: "The folder to write (default: Reports/runs/<timestamp>).")
     var out: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Continue the proof in this folder: the steps an earlier session finished are kept, the rest run (one in flight when the proof was cut runs again).",
+            discussion:
+                "Give the options the proof was started with; a folder whose proof differs from this tree or these options (commit, scenario inputs, proof file, baseline, thresholds, --checks, --scenario, --cpus, --fixed-repeats, host) is refused with one line naming the difference, exit 65.",
+            valueName: "dir"))
+    var resume: String?
+
     @Flag(
         help:
-            "Run the maximum repeat count (the baseline's, raised to what a same-job test needs, 7 at α = 0.001) for every row instead of stopping a row early once the gate's answer for it cannot change."
+            "Run every row to the most the adaptive rule can reach (11 a side at the committed thresholds: the growth verdict's run-on; the cells alone stop at 7), so every claim is judged at one n fixed in advance, instead of stopping a row once the gate's answer for it cannot change."
     )
     var fixedRepeats = false
 
@@ -56,7 +64,7 @@ struct GateProofCommand: ParsableCommand {
     func run() throws {
         let proof = GateProof(
             checks: checks, scenarios: scenarios, spec: spec, baseline: baseline, thresholds: thresholds, out: out,
-            fixedRepeats: fixedRepeats, cpus: pinning.cpus, quiet: quiet)
+            fixedRepeats: fixedRepeats, cpus: pinning.cpus, resume: resume, quiet: quiet)
         let met = try reportingErrors { () throws(BenchError) -> Bool in
             try proof.execute(catalog: project.catalog)
         }

@@ -40,7 +40,10 @@ struct PlanCommand: ParsableCommand {
     )
     var inject: [String] = []
 
-    @Flag(help: "With --check: the baseline's repeat count for every row, not adaptive.")
+    @Flag(
+        help:
+            "With --check: every row to the most the adaptive rule can reach (11 a side: the growth verdict's run-on), fixed, not adaptive."
+    )
     var fixedRepeats = false
 
     func run() throws {

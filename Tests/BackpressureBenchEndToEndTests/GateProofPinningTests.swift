@@ -31,6 +31,14 @@ final class GateProofPinningTests: ChildProcessTestCase {
         }
         let markdown = try String(contentsOfFile: pinned.out + "/gate-proof.md", encoding: .utf8)
         XCTAssertTrue(markdown.contains("(children on CPU 0)"), markdown)
+        // The unchanged check's rates, each with its exact interval (GateProofTests' leak proof
+        // runs none).
+        XCTAssertTrue(
+            markdown.contains(
+                "with any finding — per check, family-wise over every cell it judged: **0 of 1** (0 %; 95 % CI 0 %–97.5 %)"
+            ), markdown)
+        XCTAssertTrue(
+            markdown.contains("bounded-row verdicts a false alarm") && markdown.contains("Targets met"), markdown)
 
         let refused = try proof("4000")
         XCTAssertEqual(refused.status, 64, refused.output + refused.error)

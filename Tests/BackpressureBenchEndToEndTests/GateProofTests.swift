@@ -23,9 +23,11 @@ final class GateProofTests: ChildProcessTestCase {
         return (result.status, result.output, result.error, out)
     }
 
+    /// No unchanged check (`--checks 0`): GateProofPinningTests runs one and reads its rate lines,
+    /// which took 12–14 s of this test's 28 s in CI.
     func testALeakIsDetectedAtEveryScaleAndTheRatesCarryTheirIntervals() throws {
         let run = try proof(
-            #"{ "formatVersion": 2, "scenarios": { "micro-batching": { "leak": { "perItem": "1/2" } } } }"#, checks: 1,
+            #"{ "formatVersion": 2, "scenarios": { "micro-batching": { "leak": { "perItem": "1/2" } } } }"#, checks: 0,
             name: "leak")
         XCTAssertEqual(run.status, 0, run.output + run.error)
         let markdown = try String(contentsOfFile: run.out + "/gate-proof.md", encoding: .utf8)
@@ -35,13 +37,8 @@ final class GateProofTests: ChildProcessTestCase {
         XCTAssertTrue(
             row.contains("peak_allocated_bytes ×1") && row.contains("peak_allocated_bytes ×4"),
             "a memory cell at each scale: \(row)")
-        XCTAssertTrue(
-            markdown.contains(
-                "with any finding — per check, family-wise over every cell it judged: **0 of 1** (0 %; 95 % CI 0 %–97.5 %)"
-            ), markdown)
         XCTAssertTrue(markdown.contains("| leak | **1 of 1** (100 %; 95 % CI 2.5 %–100 %)"), markdown)
-        XCTAssertTrue(
-            markdown.contains("bounded-row verdicts a false alarm") && markdown.contains("Targets met"), markdown)
+        XCTAssertTrue(markdown.contains("Targets met"), markdown)
         XCTAssertTrue(FileManager.default.fileExists(atPath: run.out + "/micro-batching-leak/check.md"))
     }
 

@@ -1,6 +1,7 @@
 import BenchCore
 import BenchModel
 import BenchProtocol
+import BenchSystem
 import Foundation
 import XCTest
 
@@ -29,6 +30,10 @@ public enum TestSupport {
         return path
     }
 
+    /// The scenario (or fixture) `name`, described from its own folder alone. `catalog.select`
+    /// describes every one of the 22 folders to find one — ≈ 1 s a call at load 9 (`bpbench
+    /// list`: 1.0–1.3 s), and SeedPatternTests made 15 such calls; it is still asked whenever the
+    /// folder is missing, so an unknown name fails with its message.
     public static func entry(_ name: String) throws -> ScenarioCatalog.Entry {
         let executable = binDirectory + "/" + name
         let manifests = ["/Scenarios/", "/Tests/Fixtures/"].map {
@@ -39,6 +44,10 @@ public enum TestSupport {
                 || manifests.contains(where: FileManager.default.fileExists(atPath:))
         else {
             throw XCTSkip("\(executable) is not built; run `swift build -c \(configuration)` (make test does)")
+        }
+        let catalog = self.catalog
+        if let folder = catalog.scenarioFolders(includeFixtures: true).first(where: { $0.name == name }) {
+            return try catalog.entry(name: name, folder: folder.folder)
         }
         return try XCTUnwrap(try catalog.select([name], includeFixtures: true).entries.first)
     }
@@ -126,7 +135,7 @@ public enum TestSupport {
         let errorReader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
         errorReader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         while errorReader.isExecuting || !errorReader.isFinished { usleep(1000) }
         return (
             process.terminationStatus, String(decoding: outputData, as: UTF8.self),

@@ -117,11 +117,20 @@ public struct MarkdownExporter: Exporter {
             + (widest > width ? " ⚠" : "")
     }
 
-    /// "5 repeat(s)", or the adaptive range and what settled a row.
+    /// "5 repeat(s)", or the adaptive range and what settled a row. The range's top is the most
+    /// a row could get: the policy's ceiling when it has one (the gate's verdict run-on, 11), and
+    /// never less than what a row really got (a document recorded before the ceiling was).
     static func repeatsText(_ document: RunDocument) -> String {
         guard let maximum = document.maxRepeats else { return "\(document.repeats) repeat(s)" }
-        var text = "\(document.repeats)–\(maximum) repeats (adaptive"
-        if let width = document.ciWidth, let level = document.ciLevel {
+        var most = document.repeatCeiling ?? maximum
+        for (_, count) in Dictionary(grouping: document.records, by: { "\($0.scenario) \($0.scale)" }) {
+            most = max(most, count.count)
+        }
+        var text = "\(document.repeats)–\(most) repeats (adaptive"
+        if most > maximum {
+            text +=
+                ": each cell until the gate's answer for it cannot change, at most \(maximum); a growth verdict that would be a finding and is still inconclusive up to \(most)"
+        } else if let width = document.ciWidth, let level = document.ciLevel {
             text += String(
                 format:
                     ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and its growth verdict is not inconclusive; the table shows the %.0f %% interval; ⚠ marks a row that reached the maximum first",
