@@ -32,8 +32,8 @@ extension CheckHead {
     /// The baseline's plan over the rows `rows` selects (all when empty), with `inject`'s
     /// declared changes: what an unsharded check runs, and what `bpbench plan --check` writes.
     /// A plan the baseline cannot judge (another profile, scales or parameters) is refused, 65,
-    /// before anything runs.
-    /// The thresholds set the most repeats a side may get (``GateRepeatRule/maximumRepeats(baselineRepeats:thresholds:)``).
+    /// before anything runs. The thresholds set the most repeats a side may get
+    /// (``GateRepeatRule/policy(baselineRepeats:thresholds:adaptive:)``).
     package init(
         baselinePlanOf catalog: ScenarioCatalog, baselinePath: String, rows: [String], inject: [String],
         adaptive: Bool, thresholds: Thresholds
