@@ -53,7 +53,10 @@ public struct BaselineRecording: Sendable {
                 )
             }
         }
-        self.sources = sources.sorted { $0.document.startedAt < $1.document.startedAt }
+        // Oldest first. startedAt has whole seconds: two runs started within one are told apart
+        // by their folders' names (RunFolder suffixes the second one's `-1`), not left in the
+        // order they were found — newest first — which put `…T072052Z-1` before `…T072052Z`.
+        self.sources = sources.sorted { ($0.document.startedAt, $0.id) < ($1.document.startedAt, $1.id) }
     }
 
     /// The first difference of plan, revision or child CPUs between `other` and `run`, in a few

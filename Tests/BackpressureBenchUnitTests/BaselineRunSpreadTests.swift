@@ -259,6 +259,21 @@ final class BaselineRunSpreadTests: ProcessFreeTestCase {
             ]))
     }
 
+    /// Two runs started within one second (their folders `…Z` and `…Z-1`), found newest first as
+    /// `baseline update --runs` finds them: recorded oldest first, by name — they were recorded in
+    /// the order found (MultiRunBaselineTests failed once its runs took under a second).
+    func testRunsStartedInOneSecondAreRecordedInTheirFoldersOrder() throws {
+        let recording = try BaselineRecording(
+            ["20261202T072053Z", "20261202T072052Z-1", "20261202T072052Z"].map { id in
+                .init(
+                    id: id,
+                    document: Self.run(
+                        median: 3 * Self.mib,
+                        startedAt: id.hasPrefix("20261202T072053Z") ? "2026-12-02T07:20:53Z" : "2026-12-02T07:20:52Z"))
+            })
+        XCTAssertEqual(recording.sources.map(\.id), ["20261202T072052Z", "20261202T072052Z-1", "20261202T072053Z"])
+    }
+
     func testFewerRunsThanAskedAreRefusedWith66AndEnoughAreFound() throws {
         let runs = NSTemporaryDirectory() + "baseline-runs-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: runs) }
