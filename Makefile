@@ -36,8 +36,8 @@ FIRST      := $(if $(BUILT),,build)
 
 all: bench
 
-## deps: install what is missing, with apt: the C libraries the children link (jemalloc), GRDB
-## needs (sqlite3), gzip-guide (zlib) and persistent-queue's postgres client (libpq); node for the
+## deps: install what is missing, with apt: the C libraries the children link (jemalloc),
+## persistent-queue's file (sqlite3), gzip-guide (zlib) and persistent-queue's postgres client (libpq); node for the
 ## Node scenarios, python3 for a test fixture, postgresql (the server) for persistent-queue's
 ## postgres backend, chromium for the report.html browser test. Without node or
 ## PostgreSQL those rows end `skipped` (not failures), without chromium that test is skipped, so a

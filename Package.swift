@@ -31,7 +31,6 @@ let scenarioDependencies: [Target.Dependency] = [
     .product(name: "NIOCore", package: "swift-nio"),
     .product(name: "NIOPosix", package: "swift-nio"),
     .product(name: "_NIOFileSystem", package: "swift-nio"),
-    .product(name: "GRDB", package: "GRDB.swift"),
     .product(name: "DequeModule", package: "swift-collections"),
     .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
 ]
@@ -40,7 +39,9 @@ let scenarioDependencies: [Target.Dependency] = [
 let extraScenarioDependencies: [String: [Target.Dependency]] = [
     // libpq, for the postgres backend (Debian: libpq-dev). It replaced postgres-nio, whose
     // swift-crypto and swift-nio-ssl put two BoringSSL copies into every build of this package.
-    "persistent-queue": ["CLibPQ"],
+    // SQLite's C API for its default backend (Debian: libsqlite3-dev). It replaced GRDB, 113 of a
+    // from-scratch release build's 629 CPU-s for this one scenario's one file.
+    "persistent-queue": ["CLibPQ", "CSQLite"],
     // zlib, for the Node guide's gzip experiment (Debian: zlib1g-dev).
     "gzip-guide": ["CZlib"],
 ]
@@ -102,7 +103,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
-        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
@@ -115,6 +115,8 @@ let package = Package(
         ),
         // zlib for gzip-guide (Debian: zlib1g-dev); only that scenario links it.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // SQLite for persistent-queue's default backend (Debian: libsqlite3-dev); only that scenario links it.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         // PostgreSQL's C client for persistent-queue's postgres backend (Debian: libpq-dev, whose
         // pkg-config adds -I/usr/include/postgresql); only that scenario links it.
         .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),

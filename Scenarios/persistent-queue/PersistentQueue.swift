@@ -1,9 +1,8 @@
 import Foundation
-import GRDB
 import ScenarioKit
 import Synchronization
 
-/// Persistent queue (Bull on Redis in the seed; SQLite through GRDB here): an unthrottled
+/// Persistent queue (Bull on Redis in the seed; SQLite through its C API here): an unthrottled
 /// producer appends events to a disk-backed queue, slower consumers claim, process and
 /// acknowledge them. The backlog grows on disk, not in memory, and survives `kill -9`.
 ///
@@ -101,7 +100,7 @@ struct PersistentQueue: Scenario {
     static let definition = ScenarioDescription(
         name: "persistent-queue",
         summary:
-            "Disk-backed queue (SQLite WAL via GRDB): the backlog grows on disk, memory stays flat, events survive kill -9",
+            "Disk-backed queue (SQLite WAL): the backlog grows on disk, memory stays flat, events survive kill -9",
         seeds: ["004_34ac7218ce6ecf6d.txt"],
         parameters: [
             items, itemBytes, batch, consumers, producerRate, consumerRate, claimBatch, synchronous, queueFile, backend,
@@ -211,7 +210,7 @@ struct PersistentQueue: Scenario {
             }
         } catch {
             monitor.cancel()
-            try? store.close()
+            try? await store.close()
             throw error
         }
         monitor.cancel()
@@ -219,7 +218,7 @@ struct PersistentQueue: Scenario {
         let drainSeconds = (clock.now - started).seconds - tally.producerSeconds
 
         let summary = try await store.summarize(items: settings.items)
-        try store.close()
+        try await store.close()
         if !keepFile { QueueStore.remove(path: path) }
 
         let lost = settings.items - (summary.distinct - summary.beyondItems)

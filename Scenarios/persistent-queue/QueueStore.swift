@@ -1,8 +1,8 @@
 import Foundation
-import GRDB
 import ScenarioKit
 
-/// The disk-backed queue: one SQLite file in WAL mode, reached through a GRDB `DatabasePool`.
+/// The disk-backed queue: one SQLite file in WAL mode, reached through SQLite's C API
+/// (`SQLiteConnection`, one connection on a thread of its own).
 ///
 /// Three tables live in the file:
 /// - `events`: the backlog. A row is `ready` (0) until a consumer claims it (1) and is deleted
@@ -14,38 +14,36 @@ import ScenarioKit
 /// - `meta`: `item_bytes` (a resumed file must keep its item size), `next_sequence` (the
 ///   producer's resume point, written in the same transaction as each batch) and `runs`.
 ///
-/// Every write goes through the pool's single writer connection (SQLite serializes writers
-/// anyway); the async `write` hops to GRDB's writer queue, so no cooperative thread blocks on
-/// SQLite or on an fsync.
+/// Every access goes through the one connection (SQLite serializes writers anyway, and a reader
+/// connection would bring a page cache of its own, see `summarize`); the async methods hop to
+/// its serial queue, so no cooperative thread blocks on SQLite or on an fsync.
 final class QueueStore: Sendable {
     let path: String
-    private let pool: DatabasePool
+    private let connection: SQLiteConnection
 
     /// Row states in `events`.
     private static let ready = 0
     private static let claimed = 1
 
-    /// Opens (or creates) the file and puts `synchronous` in force on the writer connection.
-    ///
-    /// The pragma is set after the pool exists, not in `Configuration.prepareDatabase`: GRDB's
-    /// `DatabasePool.init` switches the file to WAL and then runs `PRAGMA synchronous = NORMAL`
-    /// on the writer, which would silently override a value set while the connection was prepared.
+    /// The producer's insert and the consumers' claim: prepared once, run per row and per claim.
+    private static let insertSQL = "INSERT INTO events (seq, state, run, payload) VALUES (?, \(ready), ?, ?)"
+    private static let claimSQL = """
+        UPDATE events SET state = \(claimed)
+        WHERE seq IN (SELECT seq FROM events WHERE state = \(ready) ORDER BY seq LIMIT ?)
+        RETURNING seq, run, payload
+        """
+
+    /// Opens (or creates) the file in WAL mode and puts `synchronous` in force on the connection.
     init(path: String, synchronous: String) async throws {
         self.path = path
-        var configuration = Configuration()
-        configuration.label = "persistent-queue"
-        // Every access here goes through the writer; no reader connection (each would bring
-        // its own page cache) is ever opened.
-        configuration.maximumReaderCount = 1
-        configuration.busyMode = .timeout(5)
-        pool = try DatabasePool(path: path, configuration: configuration)
+        connection = try await SQLiteConnection.open(path: path, label: "persistent-queue.sqlite")
         let pragma = "PRAGMA synchronous = \(synchronous.uppercased())"
-        try await pool.writeWithoutTransaction { db in try db.execute(sql: pragma) }
+        try await connection.run { try $0.execute(pragma) }
     }
 
-    /// `PRAGMA synchronous` as the writer connection reports it: 0 off, 1 normal, 2 full, 3 extra.
+    /// `PRAGMA synchronous` as the connection reports it: 0 off, 1 normal, 2 full, 3 extra.
     func synchronousInForce() async throws -> Int {
-        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+        try await connection.run { Int(try $0.int64("PRAGMA synchronous") ?? -1) }
     }
 
     /// Creates the schema if needed, and recovers what a killed run left behind, in one
@@ -53,38 +51,40 @@ final class QueueStore: Sendable {
     /// moves on, so events enqueued by an earlier process can be told apart (their monotonic
     /// timestamps mean nothing to this one).
     func resume(itemBytes: Int) async throws -> ResumeState {
-        try await pool.write { db in
+        try await connection.transaction { db in
             try db.execute(
-                sql: """
-                    CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-                    CREATE TABLE IF NOT EXISTS events (
-                        seq INTEGER PRIMARY KEY,
-                        state INTEGER NOT NULL,
-                        run INTEGER NOT NULL,
-                        payload BLOB NOT NULL);
-                    CREATE TABLE IF NOT EXISTS processed (
-                        seq INTEGER PRIMARY KEY,
-                        count INTEGER NOT NULL,
-                        hash INTEGER NOT NULL);
-                    INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 0), ('runs', 0);
-                    """)
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO meta (key, value) VALUES ('item_bytes', ?)", arguments: [itemBytes])
+                """
+                CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS events (
+                    seq INTEGER PRIMARY KEY,
+                    state INTEGER NOT NULL,
+                    run INTEGER NOT NULL,
+                    payload BLOB NOT NULL);
+                CREATE TABLE IF NOT EXISTS processed (
+                    seq INTEGER PRIMARY KEY,
+                    count INTEGER NOT NULL,
+                    hash INTEGER NOT NULL);
+                INSERT OR IGNORE INTO meta (key, value) VALUES ('next_sequence', 0), ('runs', 0);
+                """)
+            let setItemBytes = try db.cachedStatement(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('item_bytes', ?)")
+            try setItemBytes.bind(itemBytes, at: 1)
+            try setItemBytes.execute()
             let storedItemBytes =
-                try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'item_bytes'") ?? itemBytes
+                try db.int64("SELECT value FROM meta WHERE key = 'item_bytes'").map { Int($0) } ?? itemBytes
             guard storedItemBytes == itemBytes else {
                 throw QueueFileError(
                     "the queue file holds \(storedItemBytes)-byte events; rerun it with item_bytes=\(storedItemBytes), not \(itemBytes)"
                 )
             }
-            try db.execute(sql: "UPDATE meta SET value = value + 1 WHERE key = 'runs'")
-            try db.execute(sql: "UPDATE events SET state = ? WHERE state = ?", arguments: [Self.ready, Self.claimed])
-            let requeued = db.changesCount
+            try db.execute("UPDATE meta SET value = value + 1 WHERE key = 'runs'")
+            try db.execute("UPDATE events SET state = \(Self.ready) WHERE state = \(Self.claimed)")
+            let requeued = db.changes
             return ResumeState(
-                run: try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'runs'") ?? 1,
-                nextSequence: try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'next_sequence'") ?? 0,
-                backlogRows: try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0,
-                processedSequences: try Int.fetchOne(db, sql: "SELECT count(*) FROM processed") ?? 0,
+                run: try db.int64("SELECT value FROM meta WHERE key = 'runs'") ?? 1,
+                nextSequence: Int(try db.int64("SELECT value FROM meta WHERE key = 'next_sequence'") ?? 0),
+                backlogRows: Int(try db.int64("SELECT count(*) FROM events") ?? 0),
+                processedSequences: Int(try db.int64("SELECT count(*) FROM processed") ?? 0),
                 requeued: requeued)
         }
     }
@@ -92,37 +92,41 @@ final class QueueStore: Sendable {
     /// Commits `events` (sequences `firstSequence...`) in one transaction together with the new
     /// resume point, so a crash either keeps the whole batch and the point past it, or neither.
     func append(_ events: [[UInt8]], firstSequence: Int, run: Int64) async throws {
-        try await pool.write { db in
-            let insert = try db.cachedStatement(
-                sql: "INSERT INTO events (seq, state, run, payload) VALUES (?, ?, ?, ?)")
+        try await connection.transaction { db in
+            let insert = try db.cachedStatement(Self.insertSQL)
             for (offset, event) in events.enumerated() {
-                try insert.execute(arguments: [firstSequence + offset, Self.ready, run, Data(event)])
+                try insert.bind(firstSequence + offset, at: 1)
+                try insert.bind(run, at: 2)
+                // The event's own bytes, bound without a copy for the one execution.
+                try event.withUnsafeBytes { payload in
+                    try insert.bindNoCopy(payload, at: 3)
+                    try insert.execute()
+                }
             }
-            try db.execute(
-                sql: "UPDATE meta SET value = ? WHERE key = 'next_sequence'", arguments: [firstSequence + events.count])
+            let resumePoint = try db.cachedStatement("UPDATE meta SET value = ? WHERE key = 'next_sequence'")
+            try resumePoint.bind(firstSequence + events.count, at: 1)
+            try resumePoint.execute()
         }
     }
 
     /// Claims up to `limit` ready rows, oldest first, and returns them: one UPDATE … RETURNING,
     /// so two consumers can never claim the same row.
     func claim(limit: Int) async throws -> ClaimedBatch {
-        try await pool.write { db in
-            let statement = try db.cachedStatement(
-                sql: """
-                    UPDATE events SET state = \(Self.claimed)
-                    WHERE seq IN (SELECT seq FROM events WHERE state = \(Self.ready) ORDER BY seq LIMIT ?)
-                    RETURNING seq, run, payload
-                    """)
+        try await connection.transaction { db in
+            let statement = try db.cachedStatement(Self.claimSQL)
+            try statement.bind(limit, at: 1)
             var batch = ClaimedBatch()
-            let rows = try Row.fetchCursor(statement, arguments: [limit])
-            while let row = try rows.next() {
-                batch.sequences.append(row[0])
-                batch.runs.append(row[1])
-                // No-copy view of SQLite's buffer, valid only inside the closure.
-                try row.withUnsafeData(atIndex: 2) { data in
-                    if let data { data.withUnsafeBytes { batch.payloads.append(contentsOf: $0) } }
+            try statement.forEachRow { row in
+                row.withBlob(2) { payload in
+                    // Sized once, at the first row, for a full claim (a bounded guess past 4096
+                    // rows): not grown row by row, and nothing allocated for an empty claim.
+                    if batch.sequences.isEmpty { batch.reserve(rows: min(limit, 4096), payloadBytes: payload.count) }
+                    batch.sequences.append(row.int64(0))
+                    batch.runs.append(row.int64(1))
+                    // Copied straight from SQLite's buffer into the batch's one payload array.
+                    batch.payloads.append(contentsOf: payload)
+                    batch.ends.append(batch.payloads.count)
                 }
-                batch.ends.append(batch.payloads.count)
             }
             return batch
         }
@@ -134,22 +138,24 @@ final class QueueStore: Sendable {
     /// the queue (another database, an HTTP call) that cannot join the queue's transaction. A
     /// crash between this commit and the ack redelivers the events, and their count goes to 2.
     func recordProcessed(_ sequences: [Int64], hashes: [UInt64]) async throws -> Int {
-        try await pool.write { db in
+        try await connection.transaction { db in
             // INSERT OR IGNORE says by its change count whether this is the first processing; only
             // a redelivered sequence pays the UPDATE. The same rows change as with an upsert, in
             // the same transaction. The upsert's `RETURNING count` cost ≈ 18 allocations per event
             // (SQLite opens an ephemeral table for RETURNING on every execution): half of the
-            // scenario's allocations, for a count the pattern can read from `changesCount`.
-            let insert = try db.cachedStatement(
-                sql: "INSERT OR IGNORE INTO processed (seq, count, hash) VALUES (?, 1, ?)")
-            let again = try db.cachedStatement(sql: "UPDATE processed SET count = count + 1 WHERE seq = ?")
+            // scenario's allocations, for a count the pattern can read from `changes`.
+            let insert = try db.cachedStatement("INSERT OR IGNORE INTO processed (seq, count, hash) VALUES (?, 1, ?)")
+            let again = try db.cachedStatement("UPDATE processed SET count = count + 1 WHERE seq = ?")
             var firstTime = 0
             for index in sequences.indices {
-                try insert.execute(arguments: [sequences[index], Int64(bitPattern: hashes[index])])
-                if db.changesCount == 1 {
+                try insert.bind(sequences[index], at: 1)
+                try insert.bind(Int64(bitPattern: hashes[index]), at: 2)
+                try insert.execute()
+                if db.changes == 1 {
                     firstTime += 1
                 } else {
-                    try again.execute(arguments: [sequences[index]])
+                    try again.bind(sequences[index], at: 1)
+                    try again.execute()
                 }
             }
             return firstTime
@@ -160,42 +166,43 @@ final class QueueStore: Sendable {
     /// reused by later inserts, so the file stops growing once the backlog stops growing).
     func acknowledge(_ sequences: [Int64]) async throws {
         guard !sequences.isEmpty else { return }
-        try await pool.write { db in
-            // One statement per claim, not one per event (a statement execution and its argument
-            // array per event was plumbing, not queue work): `seq IN (?, …)` with one placeholder
-            // per row, cached per batch size (nearly always `claim_batch`), in slices of at most
-            // 500 rows so a large claim_batch stays under SQLite's limit on bound variables.
+        try await connection.transaction { db in
+            // One statement per claim, not one per event (a statement execution per event was
+            // plumbing, not queue work): `seq IN (?, …)` with one placeholder per row, cached per
+            // batch size (nearly always `claim_batch`), in slices of at most 500 rows so a large
+            // claim_batch stays under SQLite's limit on bound variables.
             var start = sequences.startIndex
             while start < sequences.endIndex {
                 let slice = sequences[start..<min(start + 500, sequences.endIndex)]
-                let placeholders = repeatElement("?", count: slice.count).joined(separator: ", ")
-                let delete = try db.cachedStatement(sql: "DELETE FROM events WHERE seq IN (\(placeholders))")
-                try delete.execute(arguments: StatementArguments(Array(slice)))
+                let delete = try db.cachedStatement(Self.deleteSQL(rows: slice.count))
+                for (index, sequence) in slice.enumerated() { try delete.bind(sequence, at: Int32(index + 1)) }
+                try delete.execute()
                 start = slice.endIndex
             }
         }
     }
 
+    /// `DELETE … WHERE seq IN (?, …)` for `rows` placeholders.
+    private static func deleteSQL(rows: Int) -> String {
+        "DELETE FROM events WHERE seq IN (" + repeatElement("?", count: rows).joined(separator: ", ") + ")"
+    }
+
     /// Everything the file remembers about its whole life, for verification and metrics.
     ///
-    /// Read on the writer connection, whose page cache the run has already filled: a reader
-    /// connection would bring a second cache that grows with the `processed` table (up to
-    /// SQLite's 2000 KiB default), which shows up as memory growing with `items`.
+    /// Read on the queue's one connection, whose page cache the run has already filled: a
+    /// second (reader) connection would bring a second cache that grows with the `processed`
+    /// table (up to SQLite's 2000 KiB default), which shows up as memory growing with `items`.
     func summarize(items: Int) async throws -> QueueSummary {
-        try await pool.write { db in
+        try await connection.transaction { db in
             var summary = QueueSummary()
-            summary.committed = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'next_sequence'") ?? 0
-            summary.backlogRows = try Int.fetchOne(db, sql: "SELECT count(*) FROM events") ?? 0
-            summary.runs = try Int.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'runs'") ?? 0
-            let rows = try Row.fetchCursor(db, sql: "SELECT seq, count, hash FROM processed")
-            while let row = try rows.next() {
-                let sequence: Int = row[0]
-                let count: Int = row[1]
-                let hash: Int64 = row[2]
-                summary.processed += count
+            summary.committed = Int(try db.int64("SELECT value FROM meta WHERE key = 'next_sequence'") ?? 0)
+            summary.backlogRows = Int(try db.int64("SELECT count(*) FROM events") ?? 0)
+            summary.runs = Int(try db.int64("SELECT value FROM meta WHERE key = 'runs'") ?? 0)
+            try db.cachedStatement("SELECT seq, count, hash FROM processed").forEachRow { row in
+                summary.processed += Int(row.int64(1))
                 summary.distinct += 1
-                if sequence < items {
-                    summary.checksum.add(itemHash: UInt64(bitPattern: hash))
+                if row.int64(0) < items {
+                    summary.checksum.add(itemHash: UInt64(bitPattern: row.int64(2)))
                 } else {
                     summary.beyondItems += 1
                 }
@@ -213,7 +220,8 @@ final class QueueStore: Sendable {
         return size(path) + size(path + "-wal")
     }
 
-    func close() throws { try pool.close() }
+    /// Closes the file; SQLite checkpoints the WAL into it first.
+    func close() async throws { try await connection.close() }
 
     /// Deletes the file and its WAL and shared-memory companions.
     static func remove(path: String) {
@@ -240,6 +248,14 @@ struct ClaimedBatch: Sendable {
     var runs: [Int64] = []
     var payloads: [UInt8] = []
     var ends: [Int] = []
+
+    /// Room for `rows` rows of `payloadBytes` each.
+    mutating func reserve(rows: Int, payloadBytes: Int) {
+        sequences.reserveCapacity(rows)
+        runs.reserveCapacity(rows)
+        payloads.reserveCapacity(rows * payloadBytes)
+        ends.reserveCapacity(rows)
+    }
 }
 
 /// The file's whole-life totals, read after the last consumer has stopped.

@@ -32,8 +32,8 @@ public struct ScenarioPackage: Sendable {
     /// the bin folder. Kept equal to Package.swift's non-scenario targets by
     /// `OwnPackageTests.testTheReservedNamesAreThePackagesOwnTargets`.
     public static let reservedNames: Set<String> = [
-        "BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "CLibPQ", "JemallocDefaults",
-        "SystemMalloc",
+        "BenchProtocol", "ScenarioKit", "ScenarioSupport", "CJemalloc", "CZlib", "CLibPQ", "CSQLite",
+        "JemallocDefaults", "SystemMalloc",
         "BenchSystem", "BenchModel", "BenchStatistics", "BenchCore", "BenchReport", "BenchGate", "BenchSession",
         "BenchTestSupport",
         "bpbench", "bpbench-launch",

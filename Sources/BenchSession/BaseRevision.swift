@@ -8,8 +8,8 @@ import Foundation
 /// can run interleaved with this tree's, measured by this tree's harness.
 ///
 /// The base is built with this tree's scratch path (`.build`), pinned to this tree's
-/// Package.resolved, so its dependencies — swift-nio, GRDB, swift-collections,
-/// swift-async-algorithms, HdrHistogram, ArgumentParser — are this build's objects, and only the base's own
+/// Package.resolved, so its dependencies — swift-nio, swift-collections, swift-async-algorithms,
+/// HdrHistogram, ArgumentParser — are this build's objects, and only the base's own
 /// targets compile (SwiftPM keys its build on absolute paths, so a separate `.build` under
 /// `.build/ab/` compiled everything again: ≈ 4 min of the CI's 32). The base's products land
 /// where this tree's are, so they are moved to `.build/ab/<commit>/bin/` and this tree's put back,
