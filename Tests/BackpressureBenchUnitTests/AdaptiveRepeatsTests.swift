@@ -285,10 +285,11 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
     // MARK: - Futility and the time budget
 
     func testNarrowestReachableSeesPastOneOutlierButNotPastTwoModes() throws {
-        // One outlier in five: at 10 repeats the 95 % interval is [x₂, x₉], so nine repeats near
-        // 100 drop the 130 — ±1 % is reachable, the row is worth going on with.
+        // One outlier in five: at 10 repeats the 95 % interval is [x₂, x₉], so repeats of 100 and
+        // 101 drop the 130 and the 99 — [100, 101] around a median of 100.5, ±0.5 %: reachable,
+        // the row is worth going on with.
         let outlier = try XCTUnwrap(PrecisionRule.narrowestReachable([100, 101, 99, 100, 130], upTo: 10, level: 0.95))
-        XCTAssertEqual(outlier, 0.01, accuracy: 1e-12)
+        XCTAssertEqual(outlier, 0.5 / 100.5, accuracy: 1e-12)
         // Two values each at 80 and 120: whatever repeats follow, [x₂, x₉] holds both ends.
         let modes = try XCTUnwrap(PrecisionRule.narrowestReachable([80, 120, 80, 120, 100], upTo: 10, level: 0.95))
         XCTAssertEqual(modes, 0.2, accuracy: 1e-12)
