@@ -4,6 +4,9 @@ import BenchSystem
 /// How many recorded repeats each row gets at its smallest and largest scale: a fixed count, or
 /// adaptive — at least ``minimum``, then one more round at a time while a ``RepeatRule`` says the
 /// row's figures are not settled, at most ``maximum`` (hyperfine's `--min-runs`/`--max-runs`).
+/// The rule may also give a row up before the maximum — `bpbench run`'s `PrecisionRule` when no
+/// further repeats could settle it, or when its repeats at a scale have used their time budget —
+/// and the report marks such a row unsettled.
 ///
 /// Why adaptive: most rows answer after a few repeats (a paced transfer's throughput moves by
 /// 0.1 %, a bounded heap by a few KiB), a few need many (a fan-out's peak spreads 5×). A fixed

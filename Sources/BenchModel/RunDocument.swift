@@ -22,6 +22,9 @@ public struct RunDocument: Codable, Sendable, Equatable {
     /// had to be within, and that interval's level (`check` settles by the gate's own rule).
     public var ciWidth: Double?
     public var ciLevel: Double?
+    /// With adaptive repeats in `run`: the wall-clock seconds a row's repeats at one scale could
+    /// take before no more were added (`PrecisionRule.budgetS`); nil: no budget, or not recorded.
+    public var repeatBudgetS: Double?
     public var warmups: Int
     public var scales: [Double]
     public var sampleIntervalMs: Double

@@ -121,10 +121,12 @@ package struct BenchmarkRun {
             plan.repeatPolicy.isAdaptive
             ? PrecisionRule(
                 width: resolved.ciWidth, level: resolved.ciLevel,
-                growsWithTimeRows: Set(document.growsWithTimeRows ?? [])) : nil
-        if rule != nil {
+                growsWithTimeRows: Set(document.growsWithTimeRows ?? []), maximum: plan.repeatPolicy.maximum,
+                budgetS: PrecisionRule.defaultBudgetS) : nil
+        if let rule {
             document.ciWidth = resolved.ciWidth
             document.ciLevel = resolved.ciLevel
+            document.repeatBudgetS = rule.budgetS
         }
         var runner = BenchRunner(
             catalog: catalog, limits: resolved.limits, cacheDirectory: reports.cache, interruption: interruption)

@@ -38,7 +38,10 @@ struct RunCommand: ParsableCommand {
     )
     var minRepeats: Int?
 
-    @Option(help: "Adaptive repeats: at most this many (default 10).")
+    @Option(
+        help:
+            "Adaptive repeats: at most this many (default 10). A scale stops earlier, reported unsettled (⚠), when no mix of further repeats like those so far could settle it by then (futility), or once its repeats have taken 25 s."
+    )
     var maxRepeats: Int?
 
     @Option(

@@ -217,36 +217,42 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
 
     // MARK: - The run's rule
 
-    func testPrecisionRuleRunsNoisyRowsOnAndStopsTightOnes() throws {
+    /// A one-row plan (pipeline-copy at ×1, 5 to `maxRepeats` repeats) run through `rule`, each
+    /// repeat's heap ±`spread` around 3 MB alternately, throughput steady.
+    private func runAlternating(spread: Double, maxRepeats: Int, rule: PrecisionRule) throws -> RunDocument {
         let entry = ScenarioCatalog.Entry(
             folder: "/nowhere", executable: "/nowhere/x",
             description: ScenarioDescription(name: "pipeline-copy", summary: "scripted", parameters: []))
         let plan = try RunPlan(
-            entries: [entry], profile: .standard, repeats: 5, maxRepeats: 8, warmups: 0, scales: [1], overrides: [])
+            entries: [entry], profile: .standard, repeats: 5, maxRepeats: maxRepeats, warmups: 0, scales: [1],
+            overrides: [])
+        // Synthetic's fixed host: RunDocument(plan:…) would capture this one (git, swift — processes).
+        var document = RunDocument(
+            startedAt: "t", profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
+            scales: plan.scales, limits: ChildLimits(), environment: Synthetic.environment)
+        document.maxRepeats = plan.repeatPolicy.maximum
+        document.ciWidth = rule.width
+        document.ciLevel = rule.level
+        BenchRunner.execute(
+            plan, rule: rule, interruption: nil, into: &document, progress: { _ in },
+            run: { step in
+                let wobble = 1 + (step.repeatIndex % 2 == 0 ? spread : -spread)
+                return Synthetic.record(
+                    "pipeline-copy", scale: step.scale, repeatIndex: step.repeatIndex, peakRss: 30 << 20,
+                    allocated: Int(3_000_000 * wobble), bytes: 24 << 20, throughput: 16_000_000)
+            })
+        return document
+    }
+
+    func testPrecisionRuleRunsNoisyRowsOnAndStopsTightOnes() throws {
         let rule = PrecisionRule(width: 0.05, level: 0.9)
-        func run(spread: Double) -> RunDocument {
-            // Synthetic's fixed host: RunDocument(plan:…) would capture this one (git, swift — processes).
-            var document = RunDocument(
-                startedAt: "t", profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
-                scales: plan.scales, limits: ChildLimits(), environment: Synthetic.environment)
-            document.maxRepeats = plan.repeatPolicy.maximum
-            BenchRunner.execute(
-                plan, rule: rule, interruption: nil, into: &document, progress: { _ in },
-                run: { step in
-                    // Heap alternating ±spread around 3 MiB; throughput steady.
-                    let wobble = 1 + (step.repeatIndex % 2 == 0 ? spread : -spread)
-                    return Synthetic.record(
-                        "pipeline-copy", scale: step.scale, repeatIndex: step.repeatIndex, peakRss: 30 << 20,
-                        allocated: Int(3_000_000 * wobble), bytes: 24 << 20, throughput: 16_000_000)
-                })
-            return document
-        }
+        func run(spread: Double) throws -> RunDocument { try runAlternating(spread: spread, maxRepeats: 8, rule: rule) }
         // ±1 % is within ±5 % from the start, but the rule stops on a 95 % interval, which 5
         // repeats cannot give (min–max covers 93.8 %): it stops at 6 (96.9 %), not at 5.
-        XCTAssertEqual(run(spread: 0.01).records.count, 6, "±1 % settles at the first count with a 95 % interval")
+        XCTAssertEqual(try run(spread: 0.01).records.count, 6, "±1 % settles at the first count with a 95 % interval")
         XCTAssertNil(MedianInterval([1, 1, 1, 1, 1], level: PrecisionRule.stoppingLevel))
         XCTAssertEqual(PrecisionRule(width: 0.05, level: 0.99).stopLevel, 0.99, "a higher level asked for is kept")
-        let noisy = run(spread: 0.2)
+        let noisy = try run(spread: 0.2)
         XCTAssertEqual(noisy.records.count, 8, "±20 % never settles: it runs to the maximum")
         XCTAssertEqual(noisy.records.map(\.repeatIndex), Array(1...8))
 
@@ -274,6 +280,140 @@ final class AdaptiveRepeatsTests: ProcessFreeTestCase {
         // A bounded row settles too.
         let bounded = Synthetic.document(repeats: 6).records.filter { $0.scenario == "pipeline-copy" }
         XCTAssertEqual(rule.unsettledScales(row: "pipeline-copy", scales: [1, 4], records: bounded, otherSide: []), [])
+    }
+
+    // MARK: - Futility and the time budget
+
+    func testNarrowestReachableSeesPastOneOutlierButNotPastTwoModes() throws {
+        // One outlier in five: at 10 repeats the 95 % interval is [x₂, x₉], so repeats of 100 and
+        // 101 drop the 130 and the 99 — [100, 101] around a median of 100.5, ±0.5 %: reachable,
+        // the row is worth going on with.
+        let outlier = try XCTUnwrap(PrecisionRule.narrowestReachable([100, 101, 99, 100, 130], upTo: 10, level: 0.95))
+        XCTAssertEqual(outlier, 0.5 / 100.5, accuracy: 1e-12)
+        // Two values each at 80 and 120: whatever repeats follow, [x₂, x₉] holds both ends.
+        let modes = try XCTUnwrap(PrecisionRule.narrowestReachable([80, 120, 80, 120, 100], upTo: 10, level: 0.95))
+        XCTAssertEqual(modes, 0.2, accuracy: 1e-12)
+        // Nothing left to add, or nothing to add to.
+        XCTAssertNil(PrecisionRule.narrowestReachable(Array(repeating: 1, count: 10), upTo: 10, level: 0.95))
+        XCTAssertNil(PrecisionRule.narrowestReachable([], upTo: 10, level: 0.95))
+        // No count up to the maximum reaches the level at all: infinitely wide, i.e. futile.
+        XCTAssertEqual(PrecisionRule.narrowestReachable([1, 2], upTo: 5, level: 0.95), .infinity)
+        // Past the mix limit (C(40, 5) = 658,008 samples) it does not search: no futility stop.
+        XCTAssertNil(PrecisionRule.narrowestReachable([80, 120, 80, 120, 100], upTo: 40, level: 0.95))
+        XCTAssertNotNil(PrecisionRule.narrowestReachable([80, 120, 80, 120, 100], upTo: 20, level: 0.95))
+    }
+
+    /// Records of one row at one scale: heap `allocated[i]`, throughput steady, each child
+    /// `wallS` long.
+    private func repeats(_ row: RowID, scale: Double = 1, allocated: [Int], wallS: Double = 1) -> [RunRecord] {
+        allocated.enumerated().map { index, heap in
+            var record = Synthetic.record(
+                row, scale: scale, repeatIndex: index + 1, peakRss: 30 << 20, allocated: heap, bytes: 24 << 20,
+                throughput: 16_000_000)
+            record.observed.wallS = wallS
+            return record
+        }
+    }
+
+    func testFutilityStopsARowNoFurtherRepeatsCouldSettleAndOnlyThatOne() {
+        let futile = repeats("r", allocated: [80, 120, 80, 120, 100].map { $0 * 30_000 })
+        let hopeful = repeats("r", allocated: [100, 101, 99, 100, 130].map { $0 * 30_000 })
+        let rule = PrecisionRule(width: 0.05, level: 0.9, maximum: 10)
+        XCTAssertEqual(rule.unsettledScales(row: "r", scales: [1], records: futile, otherSide: []), [], "futile: stops")
+        XCTAssertEqual(rule.unsettledScales(row: "r", scales: [1], records: hopeful, otherSide: []), [1], "goes on")
+        // Without a maximum to look ahead to, the futile row runs on as before.
+        XCTAssertEqual(
+            PrecisionRule(width: 0.05, level: 0.9).unsettledScales(
+                row: "r", scales: [1], records: futile, otherSide: []),
+            [1])
+        // Nine repeats with two outliers at 130: at 10 (and 11) the 95 % interval reaches the
+        // second highest, so one more repeat cannot settle it; with three left, [x₃, x₁₀] of 12
+        // drops both.
+        let late = repeats("r", allocated: [100, 70, 101, 99, 100, 130, 100, 101, 130].map { $0 * 30_000 })
+        XCTAssertEqual(rule.unsettledScales(row: "r", scales: [1], records: late, otherSide: []), [])
+        XCTAssertEqual(
+            PrecisionRule(width: 0.05, level: 0.9, maximum: 12).unsettledScales(
+                row: "r", scales: [1], records: late, otherSide: []), [1], "with three left it could still settle")
+    }
+
+    func testFutilityRunsInAPlanAndTheReportSaysWhy() throws {
+        // Heap alternating ±20 % around 3 MB: no mix of these values ever settles.
+        func run(_ rule: PrecisionRule) throws -> RunDocument {
+            try runAlternating(spread: 0.2, maxRepeats: 10, rule: rule)
+        }
+        let stopped = try run(PrecisionRule(width: 0.05, level: 0.9, maximum: 10))
+        XCTAssertEqual(stopped.records.count, 5, "futile at the minimum: no repeat past it")
+        let cell = MarkdownExporter().repeatsCell(
+            try XCTUnwrap(summarize(stopped.records).first), document: stopped)
+        // Three 2.4 MB and two 3.6 MB: the shown interval is ±50 % of the 2.4 MB median; the best any
+        // mix of further repeats could do is ±20 % (x₂ = 2.4, x₉ = 3.6 around 3.0).
+        XCTAssertEqual(cell, "5 · ±50.0 % ⚠ futile: ±20.0 % at best by 10")
+        let ran = try run(PrecisionRule(width: 0.05, level: 0.9))
+        XCTAssertEqual(ran.records.count, 10, "without the futility stop it spends the maximum")
+        XCTAssertEqual(
+            MarkdownExporter().repeatsCell(try XCTUnwrap(summarize(ran.records).first), document: ran),
+            "10 · ±20.0 % ⚠", "at the maximum: no reason after the mark")
+        XCTAssertTrue(MarkdownExporter.repeatsText(stopped).contains("*futile*"))
+    }
+
+    func testAnInconclusiveVerdictIsNotStoppedForFutilityButIsByTheBudget() {
+        // ignored-drain's throughput made to swing ±30 % on every other repeat: no mix of its
+        // values settles it, so once the verdict is firm (six repeats: grows) the row is futile.
+        func noisy(_ records: [RunRecord]) -> [RunRecord] {
+            records.map { record in
+                var record = record
+                if record.repeatIndex % 2 == 0, var result = record.result {
+                    result.durationS *= 1.3
+                    record.result = result
+                }
+                record.observed.wallS = 1
+                return record
+            }
+        }
+        let six = noisy(Synthetic.document(repeats: 6).records.filter { $0.scenario == "ignored-drain" })
+        XCTAssertEqual(
+            PrecisionRule(width: 0.05, level: 0.75).unsettledScales(
+                row: "ignored-drain", scales: [1, 4], records: six, otherSide: []), [1, 4], "imprecise: goes on")
+        XCTAssertEqual(
+            PrecisionRule(width: 0.05, level: 0.75, maximum: 10).unsettledScales(
+                row: "ignored-drain", scales: [1, 4], records: six, otherSide: []), [], "futile: stops")
+        // Three repeats: the verdict is inconclusive, which keeps the row going however futile.
+        let three = noisy(Synthetic.document(repeats: 3).records.filter { $0.scenario == "ignored-drain" })
+        let strict = PrecisionRule(width: 0.05, level: 0.75, maximum: 10)
+        XCTAssertEqual(
+            strict.unsettledScales(row: "ignored-drain", scales: [1, 4], records: three, otherSide: []), [1, 4])
+        // … until its repeats at a scale have taken the budget: 3 × 1 s against 3 s and 4 s.
+        var budgeted = strict
+        budgeted.budgetS = 3
+        XCTAssertEqual(
+            budgeted.unsettledScales(row: "ignored-drain", scales: [1, 4], records: three, otherSide: []), [])
+        budgeted.budgetS = 4
+        XCTAssertEqual(
+            budgeted.unsettledScales(row: "ignored-drain", scales: [1, 4], records: three, otherSide: []), [1, 4])
+    }
+
+    func testTheBudgetStopsAnImpreciseRowAndTheReportSaysSo() throws {
+        // ±3 % at five repeats: could settle by 10, so only the budget stops it.
+        let five = repeats("r", allocated: [97, 100, 103, 100, 99].map { $0 * 30_000 }, wallS: 4.5)
+        var rule = PrecisionRule(width: 0.05, level: 0.9, maximum: 10, budgetS: 25)
+        XCTAssertEqual(rule.unsettledScales(row: "r", scales: [1], records: five, otherSide: []), [1], "22.5 s < 25 s")
+        rule.budgetS = 20
+        XCTAssertEqual(rule.unsettledScales(row: "r", scales: [1], records: five, otherSide: []), [], "22.5 s ≥ 20 s")
+        var document = RunDocument(
+            startedAt: "t", profile: "standard", repeats: 5, warmups: 0, scales: [1], limits: ChildLimits(),
+            environment: Synthetic.environment)
+        document.maxRepeats = 10
+        document.ciWidth = 0.02
+        document.ciLevel = 0.9
+        document.repeatBudgetS = 20
+        document.records = five
+        let summary = try XCTUnwrap(summarize(five).first)
+        XCTAssertEqual(MarkdownExporter().repeatsCell(summary, document: document), "5 · ±3.0 % ⚠ time budget (20 s)")
+        XCTAssertTrue(
+            MarkdownExporter.repeatsText(document).contains(
+                "*time budget* when its repeats at that scale had taken 20 s"))
+        document.repeatBudgetS = nil
+        XCTAssertFalse(MarkdownExporter().repeatsCell(summary, document: document).contains("budget"))
     }
 
     func testAdaptivePlansAreValidated() throws {

@@ -114,7 +114,19 @@ public struct MarkdownExporter: Exporter {
         if widths.contains(where: { $0 == nil }) { return count + " · CI n/a" }
         let widest = widths.compactMap { $0 }.max() ?? 0
         return count + " · ±" + (widest.isFinite ? String(format: "%.1f %%", widest * 100) : "∞")
-            + (widest > width ? " ⚠" : "")
+            + (widest > width ? " ⚠" + Self.earlyStop(summary, document: document, width: width, level: level) : "")
+    }
+
+    /// Why an unsettled row stopped before the maximum (``PrecisionRule``): its time budget, or
+    /// futility with the narrowest interval it could still have reached; "" at the maximum.
+    static func earlyStop(_ summary: ScenarioSummary, document: RunDocument, width: Double, level: Double) -> String {
+        guard let maximum = document.maxRepeats, summary.records.count < maximum, summary.status == .ok else {
+            return ""
+        }
+        let rule = PrecisionRule(width: width, level: level, maximum: maximum, budgetS: document.repeatBudgetS)
+        if rule.isOverBudget(summary) { return String(format: " time budget (%.0f s)", rule.budgetS ?? 0) }
+        guard let reach = rule.narrowestReachable(summary), reach > width else { return "" }
+        return " futile: ±" + (reach.isFinite ? String(format: "%.1f %%", reach * 100) : "∞") + " at best by \(maximum)"
     }
 
     /// "5 repeat(s)", or the adaptive range and what settled a row. The range's top is the most
@@ -133,8 +145,11 @@ public struct MarkdownExporter: Exporter {
         } else if let width = document.ciWidth, let level = document.ciLevel {
             text += String(
                 format:
-                    ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and its growth verdict is not inconclusive; the table shows the %.0f %% interval; ⚠ marks a row that reached the maximum first",
+                    ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and its growth verdict is not inconclusive; the table shows the %.0f %% interval; ⚠ marks a row that did not settle: at the maximum, or earlier — *futile* when no further repeats up to the maximum could settle it (with the narrowest interval they could reach)",
                 max(level, PrecisionRule.stoppingLevel) * 100, width * 100, level * 100)
+            if let budget = document.repeatBudgetS {
+                text += String(format: ", *time budget* when its repeats at that scale had taken %.0f s", budget)
+            }
         } else {
             text += ": until the gate's answer for the row cannot change"
         }
