@@ -70,14 +70,17 @@ public struct ScenarioCatalog: Sendable {
     }
 
     /// The usual places: `--root` or `$BPBENCH_ROOT`, else the nearest folder above the current
-    /// one (or above the executable) that has `Scenarios/` and `Package.swift`.
+    /// one (or above the executable) that has `Scenarios/` and `Package.swift`. A `--root` that is
+    /// not the project is refused (66), not replaced by the project found another way: a typo'd
+    /// `check --root` ran a full check of the checkout it was started in.
     public static func locate(root: String?, binDirectory: String?) throws(BenchError) -> ScenarioCatalog {
         let executableDirectory =
             ((try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         let bin = binDirectory ?? (executableDirectory as NSString).deletingLastPathComponent
-        let candidates = [
-            root, ProcessInfo.processInfo.environment["BPBENCH_ROOT"], FileManager.default.currentDirectoryPath, bin,
-        ].compactMap { $0 }
+        let candidates =
+            root.map { [$0] }
+            ?? [ProcessInfo.processInfo.environment["BPBENCH_ROOT"], FileManager.default.currentDirectoryPath, bin]
+            .compactMap { $0 }
         for start in candidates {
             // Absolute, always: the run's paths (Reports/cache, work folders) are handed to children
             // that run in their own folders (a Node scenario's cwd is its scenario folder), where a
@@ -95,6 +98,9 @@ public struct ScenarioCatalog: Sendable {
                 if parent == folder || parent.isEmpty { break }
                 folder = parent
             }
+        }
+        if let root {
+            throw BenchError(.noInput, "--root \(root) is not the project (no Scenarios/ and Package.swift there)")
         }
         throw BenchError(.noInput, "cannot find the project (a folder with Scenarios/ and Package.swift); pass --root")
     }

@@ -306,28 +306,19 @@ public struct Baseline: Codable, Sendable, Equatable {
         return notes
     }
 
+    /// Reads a baseline of format 3, or 2 (one run): 66 when there is none at `path`, 74 when it
+    /// cannot be read, 65 when it is empty, not JSON, of another format or not a baseline.
     public static func load(_ path: String) throws(BenchError) -> Baseline {
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw BenchError(.noInput, "baseline \(path) does not exist (create it with: make baseline)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BenchError(.io, "cannot read baseline \(path)")
-        }
+        let data = try JSONDocument.contents(
+            of: path, what: "baseline", missing: "baseline \(path) does not exist (create it with: make baseline)")
         guard !data.isEmpty else { throw BenchError(.data, "baseline \(path) is empty") }
-        struct Version: Decodable { var formatVersion: Int? }
-        guard let version = try? JSONLineCoding.decoder.decode(Version.self, from: data) else {
-            throw BenchError(.data, "baseline \(path) is not valid JSON (truncated or corrupt)")
-        }
-        guard let found = version.formatVersion, [singleRunFormatVersion, currentFormatVersion].contains(found) else {
-            throw BenchError(
-                .data,
-                "baseline \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(singleRunFormatVersion) and \(currentFormatVersion) (regenerate it: make baseline)"
-            )
-        }
-        do {
-            return try JSONLineCoding.decoder.decode(Baseline.self, from: data)
-        } catch {
-            throw BenchError(.data, "baseline \(path) is not a bpbench baseline: \(error.localizedDescription)")
+        try JSONDocument.requireFormat(
+            try JSONDocument.declaredFormat(
+                in: data, invalid: "baseline \(path) is not valid JSON (truncated or corrupt)"),
+            readable: [singleRunFormatVersion, currentFormatVersion], of: "baseline \(path)",
+            hint: "regenerate it: make baseline")
+        return try JSONDocument.decode(Baseline.self, from: data) {
+            "baseline \(path) is not a bpbench baseline: \($0.localizedDescription)"
         }
     }
 

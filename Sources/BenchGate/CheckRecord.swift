@@ -151,29 +151,13 @@ public struct CheckRecord: Codable, Sendable, Equatable {
     /// wrote (torn, edited, another format version).
     public static func load(from directory: String) throws(BenchError) -> CheckRecord? {
         let path = directory + "/" + fileName
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        let record: CheckRecord
-        do {
-            record = try JSONLineCoding.decoder.decode(CheckRecord.self, from: data)
-        } catch {
-            throw BenchError(.data, "\(path) is corrupt (not a check.json bpbench check wrote): \(Self.reason(error))")
-        }
-        guard record.formatVersion == currentFormatVersion else {
-            throw BenchError(
-                .data, "\(path) has format version \(record.formatVersion); this bpbench reads \(currentFormatVersion)")
-        }
+        guard
+            let record = try JSONDocument.loadIfPresent(
+                CheckRecord.self, from: path, what: "check record",
+                invalid: { "\(path) is corrupt (not a check.json bpbench check wrote): \(JSONDocument.problem($0))" })
+        else { return nil }
+        try JSONDocument.requireFormat(record.formatVersion, readable: [currentFormatVersion], of: path)
         return record
-    }
-
-    /// A decoding error in a few words (Foundation's description spans lines).
-    static func reason(_ error: Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context): return context.debugDescription
-        case DecodingError.keyNotFound(let key, _): return "no '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
-        default: return "\(error)".split(separator: "\n").first.map(String.init) ?? "unreadable"
-        }
     }
 }
 

@@ -199,20 +199,11 @@ package struct ProofSpec: Decodable {
         return copy
     }
 
+    /// Reads a proof file (format 1 or 2): 66 when there is none at `path`, 74 when it cannot be
+    /// read, 65 when it is not a proof file or of another format.
     package static func load(_ path: String) throws(BenchError) -> ProofSpec {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BenchError(.noInput, "proof file \(path) does not exist")
-        }
-        let spec: ProofSpec
-        do {
-            spec = try JSONLineCoding.decoder.decode(ProofSpec.self, from: data)
-        } catch {
-            throw BenchError(.data, "proof file \(path) is not valid: \(error.localizedDescription)")
-        }
-        guard [1, 2].contains(spec.formatVersion) else {
-            throw BenchError(
-                .data, "proof file \(path) has format version \(spec.formatVersion); this bpbench reads 1 and 2")
-        }
+        let spec = try JSONDocument.load(ProofSpec.self, from: path, what: "proof file")
+        try JSONDocument.requireFormat(spec.formatVersion, readable: [1, 2], of: "proof file \(path)")
         return spec
     }
 

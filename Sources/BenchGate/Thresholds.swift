@@ -122,25 +122,12 @@ public struct Thresholds: Codable, Sendable, Equatable {
 
     public static func load(_ path: String?) throws(BenchError) -> Thresholds {
         guard let path else { return standard }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BenchError(.noInput, "thresholds file \(path) does not exist")
-        }
-        struct Version: Decodable { var formatVersion: Int? }
-        guard let version = try? JSONLineCoding.decoder.decode(Version.self, from: data) else {
-            throw BenchError(.data, "thresholds file \(path) is not valid JSON")
-        }
-        guard version.formatVersion == currentFormatVersion else {
-            throw BenchError(
-                .data,
-                "thresholds file \(path) has format version \(version.formatVersion.map(String.init) ?? "none"); this bpbench reads \(currentFormatVersion)"
-            )
-        }
-        let thresholds: Thresholds
-        do {
-            thresholds = try JSONLineCoding.decoder.decode(Thresholds.self, from: data)
-        } catch {
-            throw BenchError(.data, "thresholds file \(path) is not valid: \(error.localizedDescription)")
-        }
+        let what = "thresholds file"
+        let data = try JSONDocument.contents(of: path, what: what)
+        try JSONDocument.requireFormat(
+            try JSONDocument.declaredFormat(in: data, invalid: "\(what) \(path) is not valid JSON"),
+            readable: [currentFormatVersion], of: "\(what) \(path)")
+        let thresholds = try JSONDocument.decode(Thresholds.self, from: data, invalid: JSONDocument.invalid(what, path))
         for key in thresholds.defaults.keys.sorted() + thresholds.scenarios.values.flatMap({ $0.keys }).sorted()
         where key != gaugesKey && Metric.named(key) == nil {
             throw BenchError(

@@ -82,6 +82,11 @@ public struct PlanFile: Codable, Sendable, Equatable {
     public var repeats: Int
     /// Adaptive repeats' maximum (nil: fixed at ``repeats``).
     public var maxRepeats: Int?
+    /// How far past ``maxRepeats`` a row may still run (``RepeatPolicy/ceiling``: a check's
+    /// growth verdict run-on, 11), so each shard's run.json — and its report.md header — states
+    /// the bounds its rows could reach, not "3–7". Nil when there is none, and in plans made
+    /// before it was recorded (absent from their file, so they keep their ID).
+    public var repeatCeiling: Int?
     /// Adaptive repeats' precision target (``RepeatPolicy``), as fractions.
     public var ciWidth: Double?
     public var ciLevel: Double?
@@ -143,6 +148,7 @@ public struct PlanFile: Codable, Sendable, Equatable {
         profile = plan.profile
         repeats = plan.repeats
         maxRepeats = plan.repeatPolicy.isAdaptive ? plan.repeatPolicy.maximum : nil
+        repeatCeiling = plan.repeatPolicy.isAdaptive ? plan.repeatPolicy.ceiling : nil
         self.ciWidth = plan.repeatPolicy.isAdaptive ? ciWidth : nil
         self.ciLevel = plan.repeatPolicy.isAdaptive ? ciLevel : nil
         warmups = plan.warmups
@@ -199,17 +205,11 @@ public struct PlanFile: Codable, Sendable, Equatable {
         try AtomicFile.write(data + Data("\n".utf8), to: path)
     }
 
-    /// Reads a plan file: 66 when it is missing, 65 when it is not a plan this bpbench reads.
+    /// Reads a plan file: 66 when it is missing, 74 when it cannot be read, 65 when it is not a
+    /// plan this bpbench reads.
     public static func load(_ path: String) throws(BenchError) -> PlanFile {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BenchError(.noInput, "plan file \(path) does not exist")
-        }
-        let plan: PlanFile
-        do {
-            plan = try JSONLineCoding.decoder.decode(PlanFile.self, from: data)
-        } catch {
-            throw BenchError(
-                .data, "\(path) is not a valid plan file (bpbench plan writes them): \(error.localizedDescription)")
+        let plan = try JSONDocument.load(PlanFile.self, from: path, what: "plan file") {
+            "\(path) is not a valid plan file (bpbench plan writes them): \($0.localizedDescription)"
         }
         guard plan.formatVersion == currentFormatVersion else {
             throw BenchError(
@@ -244,6 +244,9 @@ public struct PlanFile: Codable, Sendable, Equatable {
         var plan = try RunPlan(
             entries: [], profile: profile, repeats: repeats, maxRepeats: maxRepeats, warmups: warmups, scales: scales,
             overrides: [])
+        // The check's verdict run-on (nil in a benchmark plan and in plans made before it was recorded).
+        plan.repeatPolicy = RepeatPolicy(
+            minimum: plan.repeatPolicy.minimum, maximum: plan.repeatPolicy.maximum, ceiling: repeatCeiling)
         var resolved: [RunPlan.Step] = []
         for step in steps {
             guard let entry = entries.first(where: { $0.name == step.scenario }) else {

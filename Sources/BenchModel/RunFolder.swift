@@ -142,12 +142,16 @@ public struct RunFolder: Sendable {
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw BenchError(.noInput, "\(path) is not a folder")
         }
-        if let data = FileManager.default.contents(atPath: documentPath) {
-            return try Self.decodeDocument(data, from: documentPath)
+        if let document = try JSONDocument.loadIfPresent(
+            RunDocument.self, from: documentPath, what: "run file",
+            invalid: { "\(documentPath) is not a valid run file: \($0.localizedDescription)" })
+        {
+            try Self.requireReadable(document.formatVersion, in: documentPath)
+            return document
         }
-        guard let journal = FileManager.default.contents(atPath: journalPath) else {
-            throw BenchError(.noInput, "\(path) is not a run folder (no \(Self.documentName), no \(Self.journalName))")
-        }
+        let journal = try JSONDocument.contents(
+            of: journalPath, what: "run journal",
+            missing: "\(path) is not a run folder (no \(Self.documentName), no \(Self.journalName))")
         return try Self.recover(journal, from: journalPath)
     }
 
@@ -163,20 +167,9 @@ public struct RunFolder: Sendable {
         return true
     }
 
-    static func decodeDocument(_ data: Data, from path: String) throws(BenchError) -> RunDocument {
-        let document: RunDocument
-        do {
-            document = try JSONLineCoding.decoder.decode(RunDocument.self, from: data)
-        } catch {
-            throw BenchError(.data, "\(path) is not a valid run file: \(error.localizedDescription)")
-        }
-        guard document.formatVersion == RunDocument.currentFormatVersion else {
-            throw BenchError(
-                .data,
-                "\(path) has format version \(document.formatVersion); this bpbench reads \(RunDocument.currentFormatVersion)"
-            )
-        }
-        return document
+    /// Refuses (65) a run document or journal of another format than this bpbench writes.
+    static func requireReadable(_ formatVersion: Int, in path: String) throws(BenchError) {
+        try JSONDocument.requireFormat(formatVersion, readable: [RunDocument.currentFormatVersion], of: path)
     }
 
     static func recover(_ journal: Data, from path: String) throws(BenchError) -> RunDocument {
@@ -186,12 +179,7 @@ public struct RunFolder: Sendable {
         else {
             throw BenchError(.data, "\(path) does not start with a run header; cannot recover the run")
         }
-        guard header.formatVersion == RunDocument.currentFormatVersion else {
-            throw BenchError(
-                .data,
-                "\(path) has format version \(header.formatVersion); this bpbench reads \(RunDocument.currentFormatVersion)"
-            )
-        }
+        try requireReadable(header.formatVersion, in: path)
         var document = header
         for line in lines.dropFirst() {
             // Only the last line can be torn (appends are sequential and fsynced); skip it.

@@ -48,9 +48,7 @@ public struct ScenarioManifest: Sendable {
     ) throws(BenchError) -> ScenarioManifest {
         let file = folder + "/" + fileName
         let shown = Self.shownPath(file)
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw BenchError(.noInput, "\(shown): cannot be read")
-        }
+        let data = try JSONDocument.contents(of: file, what: "scenario manifest", missing: "\(shown): cannot be read")
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: data)

@@ -235,25 +235,16 @@ public struct ShardStamp: Codable, Sendable, Equatable {
         try AtomicFile.write(data + Data("\n".utf8), to: directory + "/" + Self.fileName)
     }
 
-    /// Reads a shard folder's stamp: 66 when the folder is not a shard, 65 when it is corrupt.
+    /// Reads a shard folder's stamp: 66 when the folder is not a shard, 74 when the stamp cannot
+    /// be read, 65 when it is corrupt.
     public static func load(_ directory: String) throws(BenchError) -> ShardStamp {
         let path = directory + "/" + fileName
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BenchError(
-                .noInput,
+        let stamp = try JSONDocument.load(
+            ShardStamp.self, from: path, what: "shard stamp",
+            missing:
                 "\(directory) is not a shard folder (no \(fileName); shards are written by bpbench run --plan FILE --shard I/N)"
-            )
-        }
-        let stamp: ShardStamp
-        do {
-            stamp = try JSONLineCoding.decoder.decode(ShardStamp.self, from: data)
-        } catch {
-            throw BenchError(.data, "\(path) is corrupt: \(error.localizedDescription)")
-        }
-        guard stamp.formatVersion == currentFormatVersion else {
-            throw BenchError(
-                .data, "\(path) has format version \(stamp.formatVersion); this bpbench reads \(currentFormatVersion)")
-        }
+        ) { "\(path) is corrupt: \($0.localizedDescription)" }
+        try JSONDocument.requireFormat(stamp.formatVersion, readable: [currentFormatVersion], of: path)
         return stamp
     }
 }

@@ -123,17 +123,11 @@ package struct GateProofJournal {
     /// The proof in `directory`, continued by a new session: refused (65, one line naming the
     /// difference) when its identity is not `identity`; 66 when the folder holds no proof.
     package static func resume(directory: String, identity: Identity, now: Date = Date()) throws(BenchError) -> Self {
-        let path = directory + "/" + fileName
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw BenchError(
-                .noInput,
+        var state = try JSONDocument.load(
+            State.self, from: directory + "/" + fileName, what: "gate proof record", decoder: decoder,
+            missing:
                 "--resume \(directory): no gate proof to resume there (no \(fileName); a proof started before --resume existed cannot be resumed)"
-            )
-        }
-        var state: State
-        do { state = try decoder.decode(State.self, from: data) } catch {
-            throw BenchError(.data, "--resume \(directory): \(fileName) is unreadable: \(error)")
-        }
+        ) { "--resume \(directory): \(fileName) is unreadable: \(JSONDocument.problem($0))" }
         guard state.formatVersion == formatVersion else {
             throw BenchError(
                 .data,

@@ -1,4 +1,5 @@
 import BenchCore
+import BenchModel
 import BenchProtocol
 import BenchSystem
 import Foundation
@@ -41,7 +42,9 @@ public struct WhatGrewBaseBuild: Codable, Sendable, Equatable {
     /// `directory/build.json`: nil when there is none or it is unreadable (the profile then
     /// says it used this tree's binaries).
     public static func load(from directory: String) -> WhatGrewBaseBuild? {
-        guard let data = FileManager.default.contents(atPath: directory + "/" + fileName) else { return nil }
-        return try? JSONLineCoding.decoder.decode(WhatGrewBaseBuild.self, from: data)
+        guard
+            let build = try? JSONDocument.loadIfPresent(Self.self, from: directory + "/" + fileName, what: "base build")
+        else { return nil }
+        return build
     }
 }

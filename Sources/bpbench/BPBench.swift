@@ -1,5 +1,6 @@
 import ArgumentParser
 import BenchCore
+import BenchGate
 import BenchModel
 import BenchProtocol
 import BenchSystem
@@ -155,13 +156,10 @@ final class VerdictRecorder {
         latestBefore = Self.latest(in: root)
     }
 
-    /// The findings `check` recorded in its run folder's `check.json` (nil when it judged nothing).
+    /// The findings `check` recorded in its run folder's `check.json` (nil when it judged nothing,
+    /// or the file cannot be read: the verdict then says only how the command ended).
     static func findings(in runFolder: String) -> Int? {
-        guard let data = FileManager.default.contents(atPath: runFolder + "/check.json"),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let findings = object["findings"] as? [Any]
-        else { return nil }
-        return findings.count
+        (try? CheckRecord.load(from: runFolder))??.findings.count
     }
 
     static func latest(in root: String) -> String? {

@@ -2,6 +2,7 @@ import BenchCore
 import BenchModel
 import BenchProtocol
 import BenchReport
+import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
@@ -379,7 +380,7 @@ final class OwnPackageTests: ChildProcessTestCase {
         environment["GIT_COMMITTER_DATE"] = "2026-01-01T00:00:00Z"
         process.environment = environment
         try process.run()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         XCTAssertEqual(process.terminationStatus, 0, "git \(arguments.joined(separator: " "))")
     }
 

@@ -148,7 +148,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
         }
         usleep(300_000)
         kill(process.processIdentifier, SIGINT)
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         XCTAssertEqual(process.terminationStatus, 130)
         let document = try RunFolder(existing: out).load()
         XCTAssertTrue(document.interrupted)
@@ -181,7 +181,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let deadline = Date().addingTimeInterval(60)
         while journalLines() < 3, Date() < deadline { usleep(20_000) }  // the header and two rows
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         let journaled = journalLines() - 1
         XCTAssertGreaterThanOrEqual(journaled, 2)
         XCTAssertLessThan(journaled, 20, "the run must have been killed before it finished")
@@ -249,7 +249,7 @@ final class RunLifecycleTests: ChildProcessTestCase {
         let deadline = Date().addingTimeInterval(120)
         while journalLines() < 3, process.isRunning, Date() < deadline { usleep(20_000) }  // the header and two rows
         kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         let journaled = journalLines() - 1
         XCTAssertGreaterThanOrEqual(
             journaled, 2, String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))

@@ -1,4 +1,5 @@
 import BenchProtocol
+import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
@@ -119,7 +120,7 @@ final class ShardCommandTests: ChildProcessTestCase {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         let data = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
@@ -347,7 +348,7 @@ final class ShardCommandTests: ChildProcessTestCase {
         other.environment = ProcessInfo.processInfo.environment.merging(["BPBENCH_REVISION": "0123456789ab"]) { $1 }
         other.standardOutput = FileHandle.nullDevice
         try other.run()
-        other.waitUntilExit()
+        other.waitUntilExitPromptly()
         XCTAssertEqual(other.terminationStatus, 0)
         try "{ not a plan".write(toFile: scratch + "/torn.json", atomically: true, encoding: .utf8)
         let run = ["run"] + project + ["--quiet"]

@@ -29,6 +29,37 @@ final class GateRepeatPolicyTests: ProcessFreeTestCase {
         XCTAssertEqual(plan.repeats, 3)
     }
 
+    /// A check's plan file (`plan --check`) carries the ceiling to the shards that run it: each
+    /// shard's plan — hence its run.json and report.md header — reads 3–11, as the unsharded
+    /// check's does (the file had no ceiling, so a shard's header said 3–7 while its rows could
+    /// reach 11). A plan file made before it was recorded still loads, with its ID, and no ceiling.
+    func testACheckPlanFileCarriesTheCeilingToItsShards() throws {
+        let plan = try session(adaptive: true).plan([VerdictRepeatsTests.entry], overrides: [])
+        let check = PlanFile.Check(
+            baseline: "b.json", baselineDigest: "0", rows: [RowID("ignored-drain")], injected: nil)
+        let file = PlanFile(
+            plan: plan, revision: "r", limits: ChildLimits(), reference: nil, ciWidth: nil, ciLevel: nil, check: check)
+        XCTAssertEqual(file.repeatCeiling, GateRepeatRule.verdictMaximum)
+        let path = TestSupport.temporaryDirectory("plan-ceiling") + "/plan.json"
+        try file.write(to: path)
+        let loaded = try PlanFile.load(path)
+        let shard = try loaded.runPlan(loaded.steps, entries: [VerdictRepeatsTests.entry])
+        XCTAssertEqual(shard.repeatPolicy, plan.repeatPolicy, "3–7 with the ceiling 11, as the unsharded check")
+        XCTAssertEqual(shard.repeatPolicy.mostRepeats, 11)
+
+        // A plan made before the ceiling was recorded: the same bytes to digest, so the same ID.
+        var old = try SyntheticShards.plan()
+        old.maxRepeats = 7
+        old.planID = old.digest()
+        let text = String(decoding: try JSONLineCoding.encoder.encode(old), as: UTF8.self)
+        XCTAssertFalse(text.contains("repeatCeiling"), "an absent ceiling is not written: \(text)")
+        try old.write(to: path)
+        let reloaded = try PlanFile.load(path)
+        XCTAssertNil(reloaded.repeatCeiling)
+        XCTAssertEqual(reloaded.planID, old.planID)
+        XCTAssertNil(try reloaded.runPlan([], entries: []).repeatPolicy.ceiling)
+    }
+
     /// `--fixed-repeats`: every row and scale runs 11 a side, planned before anything runs.
     func testFixedRepeatsPlanTheVerdictsCeilingOnEveryRow() throws {
         let plan = try session(adaptive: false).plan([VerdictRepeatsTests.entry], overrides: [])

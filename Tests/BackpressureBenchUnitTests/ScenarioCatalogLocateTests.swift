@@ -1,4 +1,5 @@
 import BenchModel
+import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
@@ -26,5 +27,19 @@ final class ScenarioCatalogLocateTests: ProcessFreeTestCase {
             (catalog.projectRoot as NSString).resolvingSymlinksInPath,
             (project as NSString).resolvingSymlinksInPath)
         XCTAssertTrue(RunFolder.Reports(projectRoot: catalog.projectRoot).cache.hasPrefix("/"))
+    }
+
+    /// `--root` names the project or is refused (66, one line naming it): a missing folder or one
+    /// that is not a project used to be passed over for the project found from the current folder
+    /// — this test's own checkout — so `check --root <typo>` ran a full check of another tree.
+    func testARootThatIsNotTheProjectIsRefusedNotReplaced() throws {
+        let notProject = TestSupport.temporaryDirectory("locate-not-project")
+        for root in [notProject + "/missing", notProject] {
+            XCTAssertThrowsError(try ScenarioCatalog.locate(root: root, binDirectory: nil), root) { error in
+                XCTAssertEqual(
+                    error as? BenchError,
+                    BenchError(.noInput, "--root \(root) is not the project (no Scenarios/ and Package.swift there)"))
+            }
+        }
     }
 }
