@@ -77,8 +77,10 @@ build-debug: $(DEPS)
 	@$(SWIFT) build $(SWIFTFLAGS) > .build/make-build-debug.log 2>&1 || { cat .build/make-build-debug.log; exit 1; }
 
 ## bench: every scenario and variant, PROFILE (standard) at SCALE (1,2,4: three points for the growth verdict), 5–10 repeats
-## (until each row's figures settle; a row that no further repeats could settle, or whose repeats at a
-## scale took 25 s, stops earlier, marked ⚠ in report.md) → Reports/runs/<timestamp>, Reports/latest.
+## (until each row's figures settle and no growth verdict or claim on it is inconclusive — a claim comparing two
+## rows runs both on; a row that no further repeats could settle, or whose repeats at a scale took 25 s, stops
+## earlier, marked ⚠ in report.md, as is one stopped with a claim still undecided) → Reports/runs/<timestamp>,
+## Reports/latest.
 bench: build
 	$(BPBENCH) run --profile $(PROFILE) --scale $(SCALE) $(ARGS)
 

@@ -88,9 +88,11 @@ public struct RunLoop {
         var journalFailed = Array(repeating: false, count: sides.count)
         var index = 0
         var total = order().count
+        // Every group's steps, not only the current one's: a rule may extend a row of an earlier
+        // group that it reads with this one (a claim comparing the two, ``RepeatRule/companions(of:)``).
+        var executed = Array(repeating: [RunPlan.Step](), count: sides.count)
         rows: for group in sides[0].plan.rowGroups {
             var pending = order(of: group)
-            var executed = Array(repeating: [RunPlan.Step](), count: sides.count)
             while !pending.isEmpty {
                 for (side, step) in pending {
                     if interruption?.isInterrupted == true { break rows }

@@ -63,11 +63,13 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
         return RepeatPolicy(minimum: least, maximum: most)
     }
 
-    /// One more repeat for each row and scale of `group` that `rule` calls unsettled and that has
-    /// fewer than the maximum — or than the rule's ``RepeatRule/ceiling``, when it has a higher
-    /// one: the last step there, with the next repeat index. Only `scales` (the plan's
+    /// One more repeat for each row and scale of `group` — and of the rows the rule reads with
+    /// them (``RepeatRule/companions(of:)``) that have run — that `rule` calls unsettled and that
+    /// has fewer than the maximum — or than the rule's ``RepeatRule/ceiling``, when it has a
+    /// higher one: the last step there, with the next repeat index. Only `scales` (the plan's
     /// ``RunPlan/extensibleScales``) are extended.
     ///
+    /// - Parameter executed: every step of this side run so far (earlier groups' too).
     /// - Parameter records: a row's records so far, this side's.
     /// - Parameter otherSide: in an interleaved A/B, the other side's records of the row.
     public func extensions(
@@ -77,6 +79,14 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
         guard isAdaptive else { return [] }
         var rows: [RowID] = []
         for step in group where !rows.contains(step.row) { rows.append(step.row) }
+        // A row the rule reads with one of the group's (a claim comparing the two) gets its next
+        // repeat in the same round when it has run already, even in an earlier group.
+        for row in rows {
+            for companion in rule.companions(of: row)
+            where !rows.contains(companion) && executed.contains(where: { $0.row == companion }) {
+                rows.append(companion)
+            }
+        }
         // Past the maximum only the rule knows why a scale would need more (the gate's: a growth
         // verdict not yet the baseline's), so it is offered those scales and answers for them.
         let most = Swift.max(maximum, rule.ceiling ?? maximum)
@@ -86,7 +96,8 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
                 executed.filter { $0.row == row && $0.scale == scale && !$0.isWarmup }.count < most
             }
             guard !open.isEmpty else { continue }
-            for scale in rule.unsettledScales(row: row, scales: open, records: records(row), otherSide: otherSide(row))
+            let seen = records(row) + rule.companions(of: row).flatMap(records)
+            for scale in rule.unsettledScales(row: row, scales: open, records: seen, otherSide: otherSide(row))
             where open.contains(scale) {
                 guard var next = executed.last(where: { $0.row == row && $0.scale == scale }) else { continue }
                 next.repeatIndex += 1
@@ -102,8 +113,15 @@ public struct RepeatPolicy: Sendable, Equatable, Codable {
 /// BenchGate); the run loop only asks.
 public protocol RepeatRule: Sendable {
     /// The scales among `scales` at which `row` is not settled yet, given the row's records so far
-    /// (`records`) and, in an interleaved A/B, the other side's (`otherSide`, else empty).
+    /// and its ``companions(of:)``'s (`records`) and, in an interleaved A/B, the other side's
+    /// (`otherSide`, else empty).
     func unsettledScales(row: RowID, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
+
+    /// The other rows whose records the rule reads to settle `row` (`bpbench run`'s claims that
+    /// compare two rows): their records come with `row`'s, and while `row`'s group runs they are
+    /// asked about too, so both sides of an undecided comparison get more repeats — whichever of
+    /// the two ran first.
+    func companions(of row: RowID) -> [RowID]
 
     /// The most repeats a scale may get when that is more than the policy's maximum, else nil.
     /// A rule with one is offered the scales between the two as well and must ask for them only
@@ -116,4 +134,7 @@ public protocol RepeatRule: Sendable {
 extension RepeatRule {
     /// No ceiling of its own: the policy's maximum is the rule's.
     public var ceiling: Int? { nil }
+
+    /// Each row settles on its own records (the gate's rule: its cells and verdicts are per row).
+    public func companions(of row: RowID) -> [RowID] { [] }
 }

@@ -122,7 +122,7 @@ package struct BenchmarkRun {
             ? PrecisionRule(
                 width: resolved.ciWidth, level: resolved.ciLevel,
                 growsWithTimeRows: Set(document.growsWithTimeRows ?? []), maximum: plan.repeatPolicy.maximum,
-                budgetS: PrecisionRule.defaultBudgetS) : nil
+                budgetS: PrecisionRule.defaultBudgetS, claims: document.claims) : nil
         if let rule {
             document.ciWidth = resolved.ciWidth
             document.ciLevel = resolved.ciLevel

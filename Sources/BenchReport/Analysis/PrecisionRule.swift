@@ -38,6 +38,21 @@ import BenchStatistics
 /// have settled by 10 — the price of not spending the maximum on the other 98–99 %. An
 /// inconclusive growth verdict keeps its own reason to go on and is not stopped for futility.
 ///
+/// **Undecided claims** (with ``claims``). A claim the repeats cannot decide yet — its interval
+/// straddles the claim's bound: a throughput ratio, a peak per input byte, a rate — keeps the rows
+/// it reads unsettled at the scale it is judged at (its row's largest): its own row and, for a
+/// ratio, the row it compares with (``companions(of:)``; whichever of the two ran first is run
+/// again beside the other's group). The futility stop does not end them — it asks whether the
+/// row's own figures could settle, not whether the claim could — but the time budget and the
+/// maximum still do, and report.md marks such a row *claim inconclusive* with what stopped it.
+/// Why: two `make bench` runs of nearly the same code (20261202T105920Z, 20261202T113826Z)
+/// differed in manual-drain/unthrottled's "as fast as the pipeline": holds, then inconclusive at
+/// 5 repeats, where the futility stop had ended both rows with the ratio's interval across 0.90;
+/// in 20261202T122701Z node-ignored-drain's "≈ stream size" (0.78 × input, 0.74–0.85 against
+/// 0.8–1.2) stopped inconclusive at 7 repeats at ×4, futile. Claims on the growth verdict run on
+/// by the verdict's own rule, and claims on every repeat read a fixed count of them, so neither
+/// is chased here.
+///
 /// **Time budget** (with ``budgetS``, package-benchmark's `maxDuration`, criterion's
 /// `measurement_time`). Repeats past the planned minimum stop once a row's repeats at that scale
 /// have taken the budget in wall-clock seconds, whatever the reason they were asked for —
@@ -60,6 +75,9 @@ public struct PrecisionRule: RepeatRule {
     /// Wall-clock seconds a row's repeats at one scale may take before no more are added; nil: no
     /// budget.
     public var budgetS: Double?
+    /// The claims each row declared (``RunDocument/claims``, keyed by row spelling): one the
+    /// repeats cannot decide yet keeps the rows it reads unsettled at the scale it is judged at.
+    public var claims: [String: [SeedClaim]]
 
     /// `bpbench run`'s budget: 25 s of a row's children at one scale. Why 25: it is 5 repeats of
     /// a 5 s child, so only rows whose children take ≥ 5 s at a scale lose their extensions there
@@ -72,18 +90,58 @@ public struct PrecisionRule: RepeatRule {
     public static let defaultBudgetS = 25.0
 
     public init(
-        width: Double, level: Double, growsWithTimeRows: Set<String> = [], maximum: Int? = nil, budgetS: Double? = nil
+        width: Double, level: Double, growsWithTimeRows: Set<String> = [], maximum: Int? = nil, budgetS: Double? = nil,
+        claims: [String: [SeedClaim]] = [:]
     ) {
         self.width = width
         self.level = level
         self.growsWithTimeRows = growsWithTimeRows
         self.maximum = maximum
         self.budgetS = budgetS
+        self.claims = claims
+    }
+
+    /// The rows a claim compares with `row`: those its own claims read, and those whose claims
+    /// read it.
+    public func companions(of row: RowID) -> [RowID] {
+        var rows: [RowID] = []
+        for (spelling, declared) in claims.sorted(by: { $0.key < $1.key }) {
+            let claimant = RowID(spelling)
+            for claim in declared {
+                guard let compared = claim.check.comparedRow else { continue }
+                let other = claimant == row ? compared : compared == row ? claimant : nil
+                if let other, other != row, !rows.contains(other) { rows.append(other) }
+            }
+        }
+        return rows
+    }
+
+    /// The claims that read `row` (its own, and others' that compare with it) and that `records`
+    /// (the row's and its ``companions(of:)``'s) cannot decide yet, each with the scale it is
+    /// judged at (its claimant's largest). Claims on the growth verdict are left out: an
+    /// inconclusive verdict runs on by its own rule, and claims on every repeat read a fixed
+    /// number of them, so more repeats cannot change them.
+    public func undecidedClaims(reading row: RowID, records: [RunRecord]) -> [(claim: ClaimOutcome, scale: Double)] {
+        let summaries = summarize(records)
+        var undecided: [(claim: ClaimOutcome, scale: Double)] = []
+        for claimant in [row] + companions(of: row) {
+            guard let scale = summaries.largest(claimant)?.scale else { continue }
+            for claim in claims[claimant.description] ?? []
+            where claimant == row || claim.check.comparedRow == row {
+                let (result, measured) = ClaimOutcome.check(
+                    claim.check, scenario: claimant, summaries: summaries, verdict: nil)
+                guard result == .inconclusive else { continue }
+                undecided.append(
+                    (ClaimOutcome(scenario: claimant, claim: claim, result: result, measured: measured), scale))
+            }
+        }
+        return undecided
     }
 
     public func unsettledScales(row: RowID, scales: [Double], records: [RunRecord], otherSide: [RunRecord]) -> [Double]
     {
         let summaries = summarize(records.filter { $0.scenario == row })
+        let claimScales = Set(undecidedClaims(reading: row, records: records).map(\.scale))
         let withinBudget = scales.filter { scale in
             guard let summary = summaries.summary(row, scale: scale) else { return true }
             return !isOverBudget(summary)
@@ -97,7 +155,8 @@ public struct PrecisionRule: RepeatRule {
         return withinBudget.filter { scale in
             guard let summary = summaries.summary(row, scale: scale), summary.status == .ok
             else { return false }
-            return !isPrecise(summary) && !isFutile(summary)
+            // An undecided claim runs on however precise or futile the row's own figures are.
+            return claimScales.contains(scale) || (!isPrecise(summary) && !isFutile(summary))
         }
     }
 
@@ -183,5 +242,16 @@ public struct PrecisionRule: RepeatRule {
         var figures: [Metric] = [summary.median(.peakAllocated) != nil ? .peakAllocated : .peakRss]
         if (summary.median(.throughputBytes) ?? 0) > 0 { figures.append(.throughputBytes) }
         return figures
+    }
+}
+
+extension SeedClaim.Check {
+    /// The other row this check compares its row with (a throughput ratio's), nil when it reads
+    /// its own row alone.
+    var comparedRow: RowID? {
+        switch self {
+        case .throughputRatio(let row, _, _), .throughputRatioAtLeast(let row, _): return RowID(row)
+        default: return nil
+        }
     }
 }

@@ -113,19 +113,37 @@ public struct MarkdownExporter: Exporter {
         guard !widths.isEmpty else { return count }
         if widths.contains(where: { $0 == nil }) { return count + " · CI n/a" }
         let widest = widths.compactMap { $0 }.max() ?? 0
-        return count + " · ±" + (widest.isFinite ? String(format: "%.1f %%", widest * 100) : "∞")
-            + (widest > width ? " ⚠" + Self.earlyStop(summary, document: document, width: width, level: level) : "")
+        let shown = count + " · ±" + (widest.isFinite ? String(format: "%.1f %%", widest * 100) : "∞")
+        let rule = PrecisionRule(
+            width: width, level: level, maximum: document.maxRepeats, budgetS: document.repeatBudgetS,
+            claims: document.claims)
+        if let claimStop = Self.claimStop(summary, document: document, rule: rule) { return shown + " ⚠" + claimStop }
+        return shown + (widest > width ? " ⚠" + Self.earlyStop(summary, document: document, rule: rule) : "")
+    }
+
+    /// Why a row stopped while a claim that reads it at this scale was still inconclusive (the
+    /// rule runs such a row on, figures settled or not): its time budget or the maximum; nil when
+    /// no such claim is undecided.
+    static func claimStop(_ summary: ScenarioSummary, document: RunDocument, rule: PrecisionRule) -> String? {
+        let undecided = rule.undecidedClaims(reading: summary.scenario, records: document.records)
+        guard undecided.contains(where: { $0.scale == summary.scale }) else { return nil }
+        if rule.isOverBudget(summary) {
+            return String(format: " claim inconclusive: time budget (%.0f s)", rule.budgetS ?? 0)
+        }
+        if let maximum = rule.maximum, summary.records.count >= maximum {
+            return " claim inconclusive: maximum (\(maximum))"
+        }
+        return " claim inconclusive"
     }
 
     /// Why an unsettled row stopped before the maximum (``PrecisionRule``): its time budget, or
     /// futility with the narrowest interval it could still have reached; "" at the maximum.
-    static func earlyStop(_ summary: ScenarioSummary, document: RunDocument, width: Double, level: Double) -> String {
-        guard let maximum = document.maxRepeats, summary.records.count < maximum, summary.status == .ok else {
+    static func earlyStop(_ summary: ScenarioSummary, document: RunDocument, rule: PrecisionRule) -> String {
+        guard let maximum = rule.maximum, summary.records.count < maximum, summary.status == .ok else {
             return ""
         }
-        let rule = PrecisionRule(width: width, level: level, maximum: maximum, budgetS: document.repeatBudgetS)
         if rule.isOverBudget(summary) { return String(format: " time budget (%.0f s)", rule.budgetS ?? 0) }
-        guard let reach = rule.narrowestReachable(summary), reach > width else { return "" }
+        guard let reach = rule.narrowestReachable(summary), reach > rule.width else { return "" }
         return " futile: ±" + (reach.isFinite ? String(format: "%.1f %%", reach * 100) : "∞") + " at best by \(maximum)"
     }
 
@@ -145,11 +163,12 @@ public struct MarkdownExporter: Exporter {
         } else if let width = document.ciWidth, let level = document.ciLevel {
             text += String(
                 format:
-                    ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and its growth verdict is not inconclusive; the table shows the %.0f %% interval; ⚠ marks a row that did not settle: at the maximum, or earlier — *futile* when no further repeats up to the maximum could settle it (with the narrowest interval they could reach)",
+                    ": until the %.0f %% confidence interval of each row's median peak and throughput is within ±%.0f %%, and neither its growth verdict nor a claim on it is inconclusive; the table shows the %.0f %% interval; ⚠ marks a row that did not settle: at the maximum, or earlier — *futile* when no further repeats up to the maximum could settle it (with the narrowest interval they could reach)",
                 max(level, PrecisionRule.stoppingLevel) * 100, width * 100, level * 100)
             if let budget = document.repeatBudgetS {
                 text += String(format: ", *time budget* when its repeats at that scale had taken %.0f s", budget)
             }
+            text += "; *claim inconclusive*: a claim reading the row was still undecided where it stopped"
         } else {
             text += ": until the gate's answer for the row cannot change"
         }
