@@ -49,7 +49,9 @@ import BenchStatistics
 /// differed in manual-drain/unthrottled's "as fast as the pipeline": holds, then inconclusive at
 /// 5 repeats, where the futility stop had ended both rows with the ratio's interval across 0.90;
 /// in 20261202T122701Z node-ignored-drain's "≈ stream size" (0.78 × input, 0.74–0.85 against
-/// 0.8–1.2) stopped inconclusive at 7 repeats at ×4, futile. Claims on the growth verdict run on
+/// 0.8–1.2) stopped inconclusive at 7 repeats at ×4, futile; with this rule (20261202T133419Z) it
+/// ran to 8 and was decided, 0.52–0.78: does not hold, and no row stopped undecided; that run took
+/// 772 s against the 797 s before it (run-to-run noise). Claims on the growth verdict run on
 /// by the verdict's own rule, and claims on every repeat read a fixed count of them, so neither
 /// is chased here.
 ///
