@@ -92,11 +92,17 @@ bench: build
 ## module, which would recompile the scenarios differently from what `make bench` measures.
 ## `swift test` alone still tests the debug build (and both targets in one process).
 TEST       := $(SWIFT) test -c release --disable-testable-imports $(SWIFTFLAGS)
-test: test-unit test-e2e
+test: test-unit test-scripts test-e2e
 
 ## test-unit: Tests/BackpressureBenchUnitTests and Tests/ScenarioKitTests — no process started.
 test-unit: $(FIRST)
 	$(TEST) $(if $(BUILT),--skip-build) --filter BackpressureBenchUnitTests --filter ScenarioKitTests
+
+## test-scripts: the tests of the Python tools under Scripts/ (stdlib only, seconds): today
+## Scripts/test-compare-runs.py, which holds compare-runs.py's agree / contradict / less-sure
+## judgement to both outcomes over synthetic run folders.
+test-scripts:
+	python3 Scripts/test-compare-runs.py
 
 ## test-e2e: Tests/BackpressureBenchEndToEndTests — every test that starts a child, bpbench, git,
 ## swiftc, PostgreSQL, Node or Chromium, each under the orphan check of its own processes. Two
