@@ -4,12 +4,14 @@
 #   1. every test not named in Tests/e2e-serial.txt, two at a time (`swift test --parallel
 #      --num-workers 2`: each test its own process, judged by its own orphan check — see
 #      TestProcessScope); results in .build/test-e2e-parallel.xml (xUnit);
-#   2. the tests named there, alone, one after another in one test process (their reasons are
-#      written beside them); its XCTest log in .build/test-e2e-serial.log.
+#   2. the tests named there, alone, one after another in one test process (the bundle itself,
+#      given their names; their reasons are written beside them); its XCTest log in
+#      .build/test-e2e-serial.log.
 #
 # Both phases run even when the first fails; the exit code is non-zero when either failed, when
 # either ran a different number of tests than planned, or when a name in the list matches no
-# test. The last line is the count CI prints (.ci/run reads it):
+# test. The last two lines: each phase's CPU (Scripts/cpu-since.sh), then the count CI prints
+# (.ci/run reads it):
 #   test-e2e: N tests, F failed; P two at a time in W s, S alone in V s (wall clock)
 #
 # Usage: Scripts/test-e2e.sh SWIFT-TEST-COMMAND…   (the Makefile passes `swift test -c release …`)
@@ -26,33 +28,46 @@ xunit=.build/test-e2e-parallel.xml
 serial_log=.build/test-e2e-serial.log
 planned_list=.build/test-e2e-tests.txt
 
-# The command split into `swift test` and its options: `swift test list` takes the global ones but
-# not --disable-testable-imports, and would list a build of its own (with testable imports: every
-# module recompiled) unless told --skip-build. So: build once with the options as given (a run
-# that matches no test), list that build, and both phases pass --skip-build.
+# The command split into `swift test` and its options. Without --skip-build, build once with the
+# options as given (a run that matches no test); with it (CI's BUILT=1: `make build TESTS=1` just
+# built the bundle) nothing is run for that. Each `swift test` evaluates the ten manifests and plans
+# the build before it starts the bundle (--manifest-cache none, Makefile): so the tests are listed by
+# the bundle itself (`--list-tests`, what `swift test list` prints, in 0.1 s) and the second phase
+# runs the bundle directly with its test names, as `swift test --filter` would run it (README, "CI:
+# what it runs and how long", for the seconds each saves).
 swift=("$1" "$2")
 shift 2
 options=("$@")
-list_options=()
+configuration=debug
+skip_build=0
+previous=""
 for option in "${options[@]}"; do
     case $option in
-        --disable-testable-imports | --enable-testable-imports) ;;
-        *) list_options+=("$option") ;;
+        --skip-build) skip_build=1 ;;
     esac
+    case $previous in
+        -c | --configuration) configuration=$option ;;
+    esac
+    previous=$option
 done
-if ! "${swift[@]}" "${options[@]}" --filter "^$target\\.\$" > "$planned_list.build" 2>&1; then
+if [ $skip_build = 0 ] && ! "${swift[@]}" "${options[@]}" --filter "^$target\\.\$" > "$planned_list.build" 2>&1; then
     cat "$planned_list.build"
     echo "test-e2e: the test build failed" >&2
     exit 1
 fi
-if ! "${swift[@]}" list "${list_options[@]}" --skip-build > "$planned_list.all" 2>&1; then
+bundles=(.build/"$configuration"/*PackageTests.xctest)
+bundle=${bundles[0]}
+if [ ! -x "$bundle" ]; then
+    echo "test-e2e: no test bundle in .build/$configuration (build it: make build TESTS=1)" >&2
+    exit 1
+fi
+if ! "$bundle" --list-tests > "$planned_list.all" 2>&1; then
     cat "$planned_list.all"
     echo "test-e2e: could not list the tests" >&2
     exit 1
 fi
 # Every test as `Target.Class/method`.
 grep -E "^$target\\.[A-Za-z0-9_]+/[A-Za-z0-9_]+\$" "$planned_list.all" > "$planned_list" || true
-
 # The list's entries as anchored patterns over `Target.Class/method`.
 entries=()
 patterns=()
@@ -83,16 +98,22 @@ done < "$planned_list"
 
 failed_phase=0
 
+# Each phase's CPU (Scripts/cpu-since.sh): how much of the two cores its tests used — whether a
+# third worker, or a test moved out of the second phase, could gain (README, "CI: what it runs and
+# how long").
+source Scripts/cpu-since.sh
+parallel_cpu=" (not run)" serial_cpu=" (not run)"
+
 # Phase 1: two at a time.
 parallel_tests=0 parallel_failures=0 parallel_seconds=0
 rm -f "$xunit"
 if [ ${#parallel[@]} -gt 0 ]; then
     skips=()
     for pattern in "${patterns[@]}"; do skips+=(--skip "$pattern"); done
-    started=$(date +%s)
+    started=$(date +%s) mark=$(cpu_now)
     "${swift[@]}" "${options[@]}" --skip-build --parallel --num-workers "$workers" --xunit-output "$xunit" \
         --filter "$only" "${skips[@]}" || failed_phase=1
-    parallel_seconds=$(($(date +%s) - started))
+    parallel_seconds=$(($(date +%s) - started)) parallel_cpu=$(cpu_since "$mark")
     # SwiftPM's xUnit file: one <testsuite … tests="N" failures="F"> over every test it ran.
     if [ -f "$xunit" ]; then
         summary=$(grep -m1 -o '<testsuite [^>]*>' "$xunit")
@@ -106,12 +127,11 @@ fi
 serial_tests=0 serial_failures=0 serial_seconds=0
 : > "$serial_log"
 if [ ${#serial[@]} -gt 0 ]; then
-    filters=()
-    for test in "${serial[@]}"; do filters+=(--filter "^${test//./\\.}\$"); done
-    started=$(date +%s)
-    "${swift[@]}" "${options[@]}" --skip-build "${filters[@]}" 2>&1 | tee "$serial_log"
+    started=$(date +%s) mark=$(cpu_now)
+    # One process: `swift test --filter` would pass the bundle these names, comma-separated.
+    "$bundle" "$(IFS=,; echo "${serial[*]}")" 2>&1 | tee "$serial_log"
     [ "${PIPESTATUS[0]}" = 0 ] || failed_phase=1
-    serial_seconds=$(($(date +%s) - started))
+    serial_seconds=$(($(date +%s) - started)) serial_cpu=$(cpu_since "$mark")
     # Tests run: XCTest's closing summary, "Executed N tests, with …" (its failure count there
     # counts assertions, not tests). Tests failed: XCTest's "Test Case '…' failed (…)" lines.
     serial_tests=$(grep -A1 -E "Test Suite 'Selected tests' (passed|failed)" "$serial_log" |
@@ -132,6 +152,7 @@ if [ "$parallel_tests" != ${#parallel[@]} ] || [ "$serial_tests" != ${#serial[@]
 fi
 failures=$((parallel_failures + serial_failures))
 if [ $failures -gt 0 ] || [ $failed_phase = 1 ]; then status=1; fi
+echo "test-e2e: CPU-s, two at a time:$parallel_cpu; alone:$serial_cpu"
 echo "test-e2e: $((parallel_tests + serial_tests)) tests, $failures failed;" \
     "$parallel_tests two at a time in $parallel_seconds s, $serial_tests alone in $serial_seconds s (wall clock)"
 exit $status
