@@ -24,12 +24,7 @@ extension HostEnvironment {
             ?? "unknown"
         let swift =
             (command("swift", ["--version"]) ?? "unknown").split(separator: "\n").first.map(String.init) ?? "unknown"
-        var commit = command("git", ["-C", projectRoot, "rev-parse", "--short=12", "HEAD"]) ?? "unknown"
-        if let dirty = command("git", ["-C", projectRoot, "status", "--porcelain", "--untracked-files=no"]),
-            !dirty.isEmpty
-        {
-            commit += "-dirty"
-        }
+        let commit = self.commit(at: projectRoot) ?? "unknown"
         var limits: [String: String] = [:]
         for name in socketBufferSysctls {
             let path = "/proc/sys/" + name.replacingOccurrences(of: ".", with: "/")
@@ -50,9 +45,25 @@ extension HostEnvironment {
         environment.postgresVersion = command("pg_config", ["--version"]) ?? command("postgres", ["--version"])
         environment.childCPUs = childCPUs
         environment.eventLoops = childCPUs?.count
-        environment.childCPUs = childCPUs
-        environment.eventLoops = childCPUs?.count
         return environment
+    }
+
+    /// The commit of the git checkout whose top is `root` (`-dirty` with uncommitted changes), or
+    /// nil when `root` is not the top of one (a folder inside another checkout is not its code).
+    static func commit(ofCheckout root: String) -> String? {
+        let resolved = { (path: String) in URL(fileURLWithPath: path).resolvingSymlinksInPath().path }
+        guard let top = command("git", ["-C", root, "rev-parse", "--show-toplevel"]), resolved(top) == resolved(root)
+        else { return nil }
+        return commit(at: root)
+    }
+
+    /// The commit checked out where `path` is (`-dirty` with uncommitted changes), nil outside git.
+    static func commit(at path: String) -> String? {
+        guard var commit = command("git", ["-C", path, "rev-parse", "--short=12", "HEAD"]) else { return nil }
+        if let dirty = command("git", ["-C", path, "status", "--porcelain", "--untracked-files=no"]), !dirty.isEmpty {
+            commit += "-dirty"
+        }
+        return commit
     }
 
     /// Runs a tool and returns its trimmed stdout, or nil if it is missing or fails.
@@ -83,16 +94,22 @@ extension PlanFile {
 }
 
 extension RunDocument {
-    /// The document of a run about to start: the plan's settings, this machine, every row's
-    /// claims, which rows scale in time, and the reference row (`reference`, else the scenario
-    /// that declares itself the reference).
+    /// The document of a run about to start: the plan's settings, this machine, the scenario
+    /// binaries when they are not `projectRoot`'s build (`binDirectory`), every row's claims,
+    /// which rows scale in time, and the reference row (`reference`, else the scenario that
+    /// declares itself the reference).
     public init(
-        plan: RunPlan, entries: [ScenarioEntry], limits: ChildLimits, projectRoot: String, reference: RowID? = nil
+        plan: RunPlan, entries: [ScenarioEntry], limits: ChildLimits, projectRoot: String,
+        binDirectory: String? = nil, reference: RowID? = nil
     ) {
+        var environment = HostEnvironment.capture(projectRoot: projectRoot, childCPUs: limits.cpus)
+        environment.scenarioBinaries = binDirectory.flatMap {
+            ScenarioBinaries.of(
+                binDirectory: $0, projectRoot: projectRoot, commitOf: HostEnvironment.commit(ofCheckout:))
+        }
         self.init(
             startedAt: Self.timestamp(), profile: plan.profile.rawValue, repeats: plan.repeats, warmups: plan.warmups,
-            scales: plan.scales, limits: limits,
-            environment: HostEnvironment.capture(projectRoot: projectRoot, childCPUs: limits.cpus))
+            scales: plan.scales, limits: limits, environment: environment)
         if plan.repeatPolicy.isAdaptive {
             (maxRepeats, repeatCeiling) = (plan.repeatPolicy.maximum, plan.repeatPolicy.ceiling)
         }

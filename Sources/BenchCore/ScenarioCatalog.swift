@@ -228,7 +228,8 @@ public struct ScenarioCatalog: Sendable {
         do {
             return try JSONLineCoding.decoder.decode(ScenarioDescription.self, from: data)
         } catch {
-            throw BenchError(.data, "\(executable) --describe did not print a scenario description")
+            throw BenchError(
+                .data, "\(executable) --describe did not print a scenario description: \(JSONDocument.problem(error))")
         }
     }
 

@@ -312,14 +312,14 @@ public struct Baseline: Codable, Sendable, Equatable {
         let data = try JSONDocument.contents(
             of: path, what: "baseline", missing: "baseline \(path) does not exist (create it with: make baseline)")
         guard !data.isEmpty else { throw BenchError(.data, "baseline \(path) is empty") }
+        let invalid = { (error: any Error) in
+            "baseline \(path) is not a bpbench baseline: \(JSONDocument.problem(error))"
+        }
         try JSONDocument.requireFormat(
-            try JSONDocument.declaredFormat(
-                in: data, invalid: "baseline \(path) is not valid JSON (truncated or corrupt)"),
+            try JSONDocument.declaredFormat(in: data, invalid: invalid),
             readable: [singleRunFormatVersion, currentFormatVersion], of: "baseline \(path)",
             hint: "regenerate it: make baseline")
-        return try JSONDocument.decode(Baseline.self, from: data) {
-            "baseline \(path) is not a bpbench baseline: \($0.localizedDescription)"
-        }
+        return try JSONDocument.decode(Baseline.self, from: data, invalid: invalid)
     }
 
     public func write(to path: String) throws(BenchError) {

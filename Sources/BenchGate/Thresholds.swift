@@ -124,10 +124,11 @@ public struct Thresholds: Codable, Sendable, Equatable {
         guard let path else { return standard }
         let what = "thresholds file"
         let data = try JSONDocument.contents(of: path, what: what)
+        let invalid = JSONDocument.invalid(what, path)
         try JSONDocument.requireFormat(
-            try JSONDocument.declaredFormat(in: data, invalid: "\(what) \(path) is not valid JSON"),
-            readable: [currentFormatVersion], of: "\(what) \(path)")
-        let thresholds = try JSONDocument.decode(Thresholds.self, from: data, invalid: JSONDocument.invalid(what, path))
+            try JSONDocument.declaredFormat(in: data, invalid: invalid), readable: [currentFormatVersion],
+            of: "\(what) \(path)")
+        let thresholds = try JSONDocument.decode(Thresholds.self, from: data, invalid: invalid)
         for key in thresholds.defaults.keys.sorted() + thresholds.scenarios.values.flatMap({ $0.keys }).sorted()
         where key != gaugesKey && Metric.named(key) == nil {
             throw BenchError(

@@ -33,6 +33,14 @@ public struct HostEnvironment: Codable, Sendable, Equatable {
     /// pinned CPU count through `NIO_SINGLETON_GROUP_LOOP_COUNT`; nil before pinning (NIO's
     /// default then: one loop per core).
     public var eventLoops: Int?
+    /// The scenario binaries that ran when they are not this checkout's build (`--bin-dir`, a
+    /// `check --against` base): ``gitCommit`` then names the harness's code, not theirs. Nil for
+    /// the checkout's own build, and in runs recorded before it was noted.
+    public var scenarioBinaries: ScenarioBinaries?
+
+    /// The code the figures measured, for a label: "commit C", or the binaries and the commit
+    /// they were built from (``ScenarioBinaries``).
+    public var measuredCode: String { scenarioBinaries?.description ?? "commit \(gitCommit)" }
 
     /// How many CPUs the children could run on: the pinned set's size, or every core for a run
     /// recorded unpinned. This, not the host's core count, is what moves the figures: NIO's loop

@@ -69,6 +69,18 @@ public enum JSONDocument {
     ) throws(BenchError) -> Value {
         do {
             return try decoder.decode(type, from: data)
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            // Foundation's JSONDecoder says only "The given data was not valid JSON", never where:
+            // JSONSerialization's parser names the place, which is what a hand-edited file needs.
+            // JSON it parses but cannot decode is a value that fits no Swift type of its field (1.5
+            // for an Int), reported with no coding path.
+            let reason =
+                syntaxProblem(in: data)
+                ?? "a value does not fit its field (Foundation does not say which; e.g. 1.5 where a whole number belongs)"
+            throw BenchError(
+                .data,
+                invalid(
+                    DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: reason, underlyingError: nil))))
         } catch {
             throw BenchError(.data, invalid(error))
         }
@@ -77,9 +89,9 @@ public enum JSONDocument {
     /// The `formatVersion` a document declares (nil when it declares none), read before the
     /// document itself: a document of another format may not decode as this one at all, and
     /// "has format version 99" tells the user more than the key the decoder missed. 65 with
-    /// `invalid` when the bytes are not a JSON object.
-    public static func declaredFormat(in data: Data, invalid: String) throws(BenchError) -> Int? {
-        try decode(DeclaredFormat.self, from: data) { _ in invalid }.formatVersion
+    /// `invalid(error)` when the bytes are not a JSON object.
+    public static func declaredFormat(in data: Data, invalid: (any Error) -> String) throws(BenchError) -> Int? {
+        try decode(DeclaredFormat.self, from: data, invalid: invalid).formatVersion
     }
 
     /// Refuses (65) a document whose format is not one of `readable`, in the words every
@@ -95,21 +107,98 @@ public enum JSONDocument {
                 + (hint.map { " (\($0))" } ?? ""))
     }
 
-    /// A decoding error in a few words, on one line (Foundation's description of a DecodingError
-    /// spans lines and names its internal types).
+    /// What is wrong with a document, in a few words on one line, for the end of a refusal:
+    /// `"name" is missing`, `at steps[0].kind: expected a string, found number`, `not JSON: invalid
+    /// value at line 3, column 7`. Foundation's `localizedDescription` of the same errors is "The
+    /// operation could not be completed. The data isn't in the correct format." — true of every
+    /// bad file alike — and its `description` spans lines and names its internal types.
     public static func problem(_ error: any Error) -> String {
+        let text: String
         switch error {
-        case DecodingError.dataCorrupted(let context): return context.debugDescription
-        case DecodingError.keyNotFound(let key, _): return "no '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "'\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type"
-        default: return "\(error)".split(separator: "\n").first.map(String.init) ?? "unreadable"
+        case DecodingError.keyNotFound(let key, let context):
+            text = place(context.codingPath) + "\"\(key.stringValue)\" is missing"
+        case DecodingError.typeMismatch(let type, let context):
+            text = place(context.codingPath) + "expected \(kind(type))" + found(context.debugDescription)
+        case DecodingError.valueNotFound(let type, let context):
+            text = place(context.codingPath) + "expected \(kind(type)), found null"
+        case DecodingError.dataCorrupted(let context):
+            text = place(context.codingPath) + sentence(context.debugDescription)
+        case let error as BenchError:
+            text = error.message
+        default:
+            text = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+        }
+        return text.split(separator: "\n").first.map(String.init) ?? "unreadable"
+    }
+
+    /// What keeps `data` from being JSON at all — "the file is empty", "not JSON: invalid value at
+    /// line 3, column 7", "not JSON: it ends early (truncated?)" — or nil when it is JSON.
+    public static func syntaxProblem(in data: Data) -> String? {
+        if data.allSatisfy({ [0x20, 0x09, 0x0A, 0x0D].contains($0) }) { return "the file is empty" }
+        do {
+            _ = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            let said = (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String ?? "\(error)"
+            if said.hasPrefix("Unexpected end of file") { return "not JSON: it ends early (truncated?)" }
+            // "Invalid value around character 41." — an offset in bytes from the start.
+            guard let range = said.range(of: #" around character (\d+)"#, options: .regularExpression),
+                let offset = Int(said[range].split(separator: " ").last ?? "")
+            else { return "not JSON: " + sentence(said) }
+            let before = data.prefix(offset)
+            let line = before.filter { $0 == 0x0A }.count + 1
+            let column = offset - (before.lastIndex(of: 0x0A).map { $0 - data.startIndex + 1 } ?? 0) + 1
+            return "not JSON: " + sentence(String(said[..<range.lowerBound])) + " at line \(line), column \(column)"
         }
     }
 
-    /// The usual 65 line: "WHAT PATH is not valid: REASON".
+    /// "at steps[0].kind: ", or nothing for the document itself.
+    private static func place(_ codingPath: [any CodingKey]) -> String {
+        var text = ""
+        for key in codingPath {
+            if let index = key.intValue {
+                text += "[\(index)]"
+            } else {
+                text += (text.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+        return text.isEmpty ? "" : "at \(text): "
+    }
+
+    /// A Swift type as the JSON a user would write for it.
+    private static func kind(_ type: Any.Type) -> String {
+        let name = "\(type)"
+        if name.hasPrefix("Dictionary") { return "an object" }
+        if name.hasPrefix("Array") { return "an array" }
+        if name == "String" { return "a string" }
+        if name == "Bool" { return "true or false" }
+        if name.hasPrefix("Int") || name.hasPrefix("UInt") { return "a whole number" }
+        if name == "Double" || name == "Float" { return "a number" }
+        return name
+    }
+
+    /// ", found an array" from Foundation's "Expected to decode … but found an array instead.".
+    private static func found(_ debugDescription: String) -> String {
+        guard let start = debugDescription.range(of: "but found "),
+            let end = debugDescription.range(of: " instead", range: start.upperBound..<debugDescription.endIndex)
+        else { return "" }
+        return ", found " + debugDescription[start.upperBound..<end.lowerBound]
+    }
+
+    /// Foundation's sentence as a clause: "The given data was not valid JSON." → "not JSON".
+    private static func sentence(_ text: String) -> String {
+        if text == "The given data was not valid JSON." { return "not JSON" }
+        var clause = text.trimmingCharacters(in: .whitespaces)
+        if clause.hasSuffix(".") { clause.removeLast() }
+        guard let first = clause.first, first.isUppercase, !(clause.dropFirst().first?.isUppercase ?? false) else {
+            return clause
+        }
+        return first.lowercased() + clause.dropFirst()
+    }
+
+    /// The usual 65 line: "WHAT PATH is not valid: PROBLEM".
     public static func invalid(_ what: String, _ path: String) -> (any Error) -> String {
-        { "\(what) \(path) is not valid: \($0.localizedDescription)" }
+        { "\(what) \(path) is not valid: \(problem($0))" }
     }
 
     /// Only the `formatVersion` key of a document.

@@ -209,7 +209,7 @@ public struct PlanFile: Codable, Sendable, Equatable {
     /// plan this bpbench reads.
     public static func load(_ path: String) throws(BenchError) -> PlanFile {
         let plan = try JSONDocument.load(PlanFile.self, from: path, what: "plan file") {
-            "\(path) is not a valid plan file (bpbench plan writes them): \($0.localizedDescription)"
+            "\(path) is not a valid plan file (bpbench plan writes them): \(JSONDocument.problem($0))"
         }
         guard plan.formatVersion == currentFormatVersion else {
             throw BenchError(

@@ -144,7 +144,7 @@ public struct RunFolder: Sendable {
         }
         if let document = try JSONDocument.loadIfPresent(
             RunDocument.self, from: documentPath, what: "run file",
-            invalid: { "\(documentPath) is not a valid run file: \($0.localizedDescription)" })
+            invalid: { "\(documentPath) is not a valid run file: \(JSONDocument.problem($0))" })
         {
             try Self.requireReadable(document.formatVersion, in: documentPath)
             return document

@@ -49,13 +49,9 @@ public struct ScenarioManifest: Sendable {
         let file = folder + "/" + fileName
         let shown = Self.shownPath(file)
         let data = try JSONDocument.contents(of: file, what: "scenario manifest", missing: "\(shown): cannot be read")
-        let object: Any
-        do {
-            object = try JSONSerialization.jsonObject(with: data)
-        } catch {
-            throw BenchError(.data, "\(shown): not valid JSON (\(Self.jsonProblem(error)))")
-        }
-        guard var fields = object as? [String: Any] else { throw BenchError(.data, "\(shown): must be a JSON object") }
+        if let problem = JSONDocument.syntaxProblem(in: data) { throw BenchError(.data, "\(shown): \(problem)") }
+        guard var fields = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) as? [String: Any]
+        else { throw BenchError(.data, "\(shown): must be a JSON object") }
         let folderName = (folder as NSString).lastPathComponent
         if fields["name"] == nil { fields["name"] = folderName }
         switch fields["command"] {
@@ -74,10 +70,8 @@ public struct ScenarioManifest: Sendable {
             normalized = try JSONSerialization.data(withJSONObject: fields)
             description = try JSONLineCoding.decoder.decode(ScenarioDescription.self, from: normalized)
             launch = try JSONLineCoding.decoder.decode(Launch.self, from: normalized)
-        } catch let error as DecodingError {
-            throw BenchError(.data, "\(shown): \(Self.decodingProblem(error))")
         } catch {
-            throw BenchError(.data, "\(shown): \(error)")
+            throw BenchError(.data, "\(shown): \(JSONDocument.problem(error))")
         }
         if let version = description.protocolVersion, version != ResultProtocol.version {
             throw BenchError(
@@ -122,37 +116,5 @@ public struct ScenarioManifest: Sendable {
         let parts = file.split(separator: "/")
         guard parts.count >= 3 else { return file }
         return parts.suffix(3).joined(separator: "/")
-    }
-
-    static func jsonProblem(_ error: Error) -> String {
-        let nsError = error as NSError
-        return (nsError.userInfo[NSDebugDescriptionErrorKey] as? String) ?? nsError.localizedDescription
-    }
-
-    /// A decoding error as "at parameters[1].kind: unknown parameter kind 'speed' (known: …)".
-    static func decodingProblem(_ error: DecodingError) -> String {
-        func path(_ codingPath: [any CodingKey]) -> String {
-            var text = ""
-            for key in codingPath {
-                if let index = key.intValue {
-                    text += "[\(index)]"
-                } else {
-                    text += (text.isEmpty ? "" : ".") + key.stringValue
-                }
-            }
-            return text.isEmpty ? "the top level" : text
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return "at \(path(context.codingPath)): \"\(key.stringValue)\" is missing"
-        case .typeMismatch(let type, let context):
-            return "at \(path(context.codingPath)): expected \(type)"
-        case .valueNotFound(let type, let context):
-            return "at \(path(context.codingPath)): expected \(type), found null"
-        case .dataCorrupted(let context):
-            return "at \(path(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "\(error)"
-        }
     }
 }

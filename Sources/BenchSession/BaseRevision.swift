@@ -1,4 +1,5 @@
 import BenchCore
+import BenchModel
 import BenchProtocol
 import BenchSystem
 import Foundation
@@ -70,9 +71,12 @@ package enum BaseRevision {
                 return .skipped("A/B skipped: base \(revision) (\(short)) does not build (log: \(directory)/build.log)")
             }
         }
-        return .catalog(
-            catalog(built: directory, project: project), commit: short,
-            note: "base \(revision) (\(short)) built in \(directory)")
+        let base = catalog(built: directory, project: project)
+        // The base's binaries say which commit they are: this checkout's git, around them, would
+        // name the head's (and a base built before the stamp existed gets it here).
+        _ = FileManager.default.createFile(
+            atPath: base.binDirectory + "/" + ScenarioBinaries.stampName, contents: Data((short + "\n").utf8))
+        return .catalog(base, commit: short, note: "base \(revision) (\(short)) built in \(directory)")
     }
 
     /// Whether this tree's scenario inputs (``ScenarioCatalog/scenarioInputs``: committed or not)

@@ -116,7 +116,7 @@ package struct BenchmarkRun {
         interruption.install()
         var document = RunDocument(
             plan: plan, entries: resolved.entries, limits: resolved.limits, projectRoot: catalog.projectRoot,
-            reference: resolved.reference)
+            binDirectory: catalog.binDirectory, reference: resolved.reference)
         let rule =
             plan.repeatPolicy.isAdaptive
             ? PrecisionRule(

@@ -87,10 +87,11 @@ package struct GateSession {
 
     /// A document for one side, before anything ran.
     package func document(
-        _ plan: RunPlan, entries: [ScenarioCatalog.Entry], projectRoot: String, injected: [String: [String]]?
+        _ plan: RunPlan, entries: [ScenarioCatalog.Entry], catalog: ScenarioCatalog, injected: [String: [String]]?
     ) -> RunDocument {
         var document = RunDocument(
-            plan: plan, entries: entries, limits: limits, projectRoot: projectRoot, reference: baseline.reference)
+            plan: plan, entries: entries, limits: limits, projectRoot: catalog.projectRoot,
+            binDirectory: catalog.binDirectory, reference: baseline.reference)
         document.injected = injected
         return document
     }
@@ -126,7 +127,7 @@ package struct GateSession {
         let folder = RunFolder(existing: directory)
         let headRunner = BenchRunner(
             catalog: project, limits: limits, cacheDirectory: cache, interruption: interruption)
-        var headDocument = document(head, entries: headEntries, projectRoot: project.projectRoot, injected: injected)
+        var headDocument = document(head, entries: headEntries, catalog: project, injected: injected)
         var baseDocument: RunDocument?
         // Both sides journal each row, so a check killed mid-way is recovered by `bpbench report`.
         let headJournal = try folder.startJournal(headDocument)
@@ -145,7 +146,7 @@ package struct GateSession {
             let headRows = Set(head.steps.map(\.row))
             basePlan.steps = basePlan.steps.filter { headRows.contains($0.row) }
             var document = self.document(
-                basePlan, entries: base.entries, projectRoot: base.catalog.projectRoot, injected: nil)
+                basePlan, entries: base.entries, catalog: base.catalog, injected: nil)
             let rule = GateRepeatRule(
                 gate: gate, head: headDocument, base: document, maximumRepeats: head.repeatPolicy.maximum)
             let baseRunner = BenchRunner(

@@ -55,7 +55,7 @@ package struct PlanWriter {
         let rows = Set(file.steps.map(\.row)).count
         let recorded = file.steps.filter { !$0.isWarmup }.count
         print(
-            "wrote \(out): plan \(file.planID) at revision \(file.revision), \(rows) rows, \(recorded) recorded repeats\(file.maxRepeats.map { " (adaptive up to \($0))" } ?? "") + \(file.steps.count - recorded) warm-ups"
+            "wrote \(out): plan \(file.planID) at revision \(file.revision), \(rows) rows, \(recorded) recorded repeats\(Self.adaptiveText(file)) + \(file.steps.count - recorded) warm-ups"
         )
         if let count = sharding.shards {
             guard count >= 1 else { throw BenchError(.usage, "--shards must be at least 1, got \(count)") }
@@ -64,6 +64,16 @@ package struct PlanWriter {
         print(
             "run a shard with: bpbench \(check ? "check" : "run") --plan \(out) --shard I/N --out DIR; then: bpbench merge DIR… --out MERGED"
         )
+    }
+
+    /// " (adaptive up to 11: …)", the most repeats a row of the plan can get — its ceiling when it
+    /// has one (a check's growth-verdict run-on), not the maximum most rows stop at — or nothing
+    /// for fixed repeats.
+    package static func adaptiveText(_ file: PlanFile) -> String {
+        guard let maximum = file.maxRepeats else { return "" }
+        guard let ceiling = file.repeatCeiling, ceiling > maximum else { return " (adaptive up to \(maximum))" }
+        return
+            " (adaptive up to \(ceiling): \(maximum) at most, up to \(ceiling) while a growth verdict that would be a finding is inconclusive)"
     }
 
     /// One line per shard of `file` cut `shards` ways: its units and their expected cost.

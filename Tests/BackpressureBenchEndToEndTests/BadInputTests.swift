@@ -98,7 +98,7 @@ final class BadInputTests: ChildProcessTestCase {
             (["check"] + project + ["--baseline", scratch + "/empty.json", "--run", runDirectory], 65, "is empty"),
             (
                 ["check"] + project + ["--baseline", scratch + "/truncated.json", "--run", runDirectory], 65,
-                "not valid JSON"
+                "is not a bpbench baseline: not JSON: it ends early (truncated?)"
             ),
             (
                 ["check"] + project + ["--baseline", scratch + "/future.json", "--run", runDirectory], 65,

@@ -59,7 +59,7 @@ final class CompareCommandTests: ChildProcessTestCase {
         let cases: [(arguments: [String], code: Int32, message: String)] = [
             ([scratch + "/nowhere", b], 66, "is not a folder"),
             ([a, scratch + "/nowhere"], 66, "is not a folder"),
-            ([corrupt, b], 65, "is not a valid run file"),
+            ([corrupt, b], 65, "is not a valid run file: not JSON: it ends early (truncated?)"),
             ([foreign, b], 65, "different machines (host another-machine → "),
             ([a, onlyBounded], 65, "no row × scale in common"),
             ([a, b, "--out", "/proc/bpbench-cannot-write-here"], 73, "cannot create"),

@@ -118,7 +118,7 @@ final class ExternalScenarioTests: ChildProcessTestCase {
                 #"{"command": ["./run.sh"], "parameters": [{"name": "n", "kind": "speed", "defaultValue": "1"}]}"#, 65,
                 "parameters[0].kind"
             ),
-            ("malformed", #"{"command": ["./run.sh"],"#, 65, "not valid JSON"),
+            ("malformed", #"{"command": ["./run.sh"],"#, 65, "scenario.json: not JSON: it ends early (truncated?)"),
             (
                 "bad-default",
                 #"{"command": ["./run.sh"], "parameters": [{"name": "n", "kind": "count", "defaultValue": "many"}]}"#,

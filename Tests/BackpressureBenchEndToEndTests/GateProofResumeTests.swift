@@ -1,3 +1,4 @@
+import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
@@ -35,7 +36,7 @@ final class GateProofResumeTests: ChildProcessTestCase {
         while journalLines() < 2, first.isRunning, Date() < deadline { usleep(20_000) }  // the header and a row
         XCTAssertTrue(first.isRunning, "the check must still be running when it is killed")
         kill(first.processIdentifier, SIGKILL)
-        first.waitUntilExit()
+        first.waitUntilExitPromptly()
         XCTAssertEqual(try Self.recordedSteps(out), [], "a step cut in flight is not recorded")
 
         // Other options: refused, one line naming the difference, nothing run.

@@ -1,3 +1,4 @@
+import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
@@ -46,7 +47,7 @@ final class ProcessScopeTests: ChildProcessTestCase {
             TestProcessScope.carries(TestProcessScope.marker, pid: child.processIdentifier),
             "the child inherited the marker")
         child.terminate()
-        child.waitUntilExit()
+        child.waitUntilExitPromptly()
         XCTAssertFalse(TestProcessScope.leftovers().contains(child.processIdentifier), "an ended child is not")
     }
 

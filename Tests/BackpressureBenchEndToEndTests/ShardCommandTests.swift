@@ -71,7 +71,7 @@ final class ShardCommandTests: ChildProcessTestCase {
             ([good[0], good[0]], scratch + "/m3", 65, "shards overlap: \(good[0]) and \(good[0]) are both shard 1/3"),
             ([good[0], otherCut[1]], scratch + "/m4", 65, "the plan was cut two ways"),
             (overlapping, scratch + "/m5", 65, "shards overlap: pipeline-copy ×1 r1 is in"),
-            (corrupt, scratch + "/m6", 65, "run.json is not a valid run file"),
+            (corrupt, scratch + "/m6", 65, "run.json is not a valid run file: not JSON: it ends early (truncated?)"),
             ([good[0], notShard], scratch + "/m7", 66, "is not a shard folder"),
             ([good[0], scratch + "/nowhere"], scratch + "/m8", 66, "is not a folder"),
             (good, full, 73, "already exists and is not empty"),
@@ -366,7 +366,10 @@ final class ShardCommandTests: ChildProcessTestCase {
             ),
             (["--shard", "1/3", "--scenario", "pipeline-copy"], 64, "make one with bpbench plan"),
             (["--plan", scratch + "/old.json", "--shard", "1/3"], 65, "was made at revision 0123456789ab"),
-            (["--plan", scratch + "/torn.json", "--shard", "1/3"], 65, "is not a valid plan file"),
+            (
+                ["--plan", scratch + "/torn.json", "--shard", "1/3"], 65,
+                "is not a valid plan file (bpbench plan writes them): not JSON: invalid value at line 1, column 3"
+            ),
             (["--plan", scratch + "/none.json", "--shard", "1/3"], 66, "does not exist"),
         ]
         for (index, bad) in cases.enumerated() {

@@ -204,7 +204,10 @@ final class ShardedCheckTests: ChildProcessTestCase {
             ([good[0], otherPlan[1]], "merge the shards of one plan"),
             ([good[0], otherRevision[1]], "merge shards of one revision"),
             ([otherThresholds[0], good[1]], "were judged with different thresholds"),
-            (corrupt, "check.json is corrupt"),
+            (
+                corrupt,
+                "check.json is corrupt (not a check.json bpbench check wrote): not JSON: it ends early (truncated?)"
+            ),
             (swapped, "is not this folder's judgement"),
             (overlapping, "shards overlap: row ignored-drain was judged in"),
         ]
@@ -387,6 +390,8 @@ final class ShardedCheckTests: ChildProcessTestCase {
         let made = try TestSupport.bpbench(
             ["plan"] + project + ["--check", "--baseline", baseline, "--out", scratch + "/gate.json"])
         XCTAssertEqual(made.status, 0, made.error)
+        XCTAssertTrue(
+            made.output.contains("(adaptive up to \(GateRepeatRule.verdictMaximum): "), "the ceiling: \(made.output)")
         let gate = try PlanFile.load(scratch + "/gate.json")
         // The baseline's row first, then the rows it lacks that a check runs (same-job only).
         XCTAssertEqual(gate.check?.rows.first, "pipeline-copy")

@@ -1,3 +1,4 @@
+import BenchSystem
 import BenchTestSupport
 import Foundation
 import XCTest
@@ -54,7 +55,7 @@ final class TypedAPITests: ChildProcessTestCase {
         process.standardError = pipe
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        process.waitUntilExitPromptly()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 

@@ -69,6 +69,37 @@ final class CompareTests: ProcessFreeTestCase {
         XCTAssertFalse(ab.html().contains("*B/A*"))
     }
 
+    /// Each side is labelled with the code that ran: a run of other binaries (`--bin-dir`, a
+    /// check's base) by those binaries and their commit, not by the checkout's commit both sides
+    /// share; runs of the checkout's own builds by their commits.
+    func testEachSideIsLabelledWithTheCodeThatRan() throws {
+        let commit = Synthetic.environment.gitCommit
+        let other = ScenarioBinaries(directory: "/work/base/.build/release", commit: "496d18f00000")
+        let (ab, ba) = try comparison { $0.environment.scenarioBinaries = other }
+        for page in [ab.markdown(), ab.html()] {
+            XCTAssertTrue(page.contains("A = a: quick, commit \(commit), started"), page)
+            XCTAssertTrue(
+                page.contains("B = b: quick, binaries from /work/base/.build/release, built at commit 496d18f00000,"),
+                page)
+        }
+        XCTAssertTrue(
+            ba.contextDifferences.contains(
+                "binaries from /work/base/.build/release, built at commit 496d18f00000 → commit \(commit)"),
+            "\(ba.contextDifferences)")
+        let (unknown, _) = try comparison {
+            $0.environment.scenarioBinaries = ScenarioBinaries(directory: "/opt/bins", commit: nil)
+        }
+        XCTAssertTrue(unknown.markdown().contains("B = b: quick, binaries from /opt/bins (commit unknown),"))
+
+        // The other way: both the checkout's builds, each side its own commit.
+        let (same, _) = try comparison { $0.environment.gitCommit = "fedcba987654" }
+        let page = same.markdown()
+        XCTAssertTrue(page.contains("A = a: quick, commit \(commit), started"), page)
+        XCTAssertTrue(page.contains("B = b: quick, commit fedcba987654, started"), page)
+        XCTAssertFalse(page.contains("binaries from"), page)
+        XCTAssertTrue(same.contextDifferences.contains("commit \(commit) → commit fedcba987654"))
+    }
+
     func testTooFewRepeatsGiveNoIntervalAndThreeGiveOne() throws {
         func reading(repeats: Int) throws -> RunComparison.Cell {
             let a = Synthetic.document(repeats: repeats)

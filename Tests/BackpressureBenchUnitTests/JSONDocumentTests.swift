@@ -76,24 +76,46 @@ final class JSONDocumentTests: ProcessFreeTestCase {
         }
     }
 
-    func testGarbageAndAWrongShapeAre65NamingTheDocument() {
-        for (name, text) in [
-            ("empty", ""), ("truncated", #"{"formatVersion": 1, "na"#), ("binary", "\u{1}\u{2}\u{3}"),
-            ("array", "[1, 2]"), ("other-keys", #"{"formatVersion": 1, "title": "x"}"#),
-            ("wrong-type", #"{"formatVersion": "one", "name": "x"}"#),
+    /// Each bad file says what is wrong with it, and where — not Foundation's "The operation
+    /// could not be completed. The data isn't in the correct format.", the same for every one.
+    func testGarbageAndAWrongShapeAre65NamingTheDocumentAndWhatIsWrong() {
+        for (name, text, problem) in [
+            ("empty", "", "the file is empty"), ("blank", " \n", "the file is empty"),
+            ("truncated", #"{"formatVersion": 1, "na"#, "not JSON: it ends early (truncated?)"),
+            ("binary", "\u{1}\u{2}\u{3}", "not JSON: invalid value at line 1, column 1"),
+            ("garbage", "{ not json", "not JSON: invalid value at line 1, column 3"),
+            ("array", "[1, 2]", "expected an object, found an array"),
+            ("other-keys", #"{"formatVersion": 1, "title": "x"}"#, #""name" is missing"#),
+            (
+                "wrong-type", #"{"formatVersion": "one", "name": "x"}"#,
+                "at formatVersion: expected a whole number, found a string"
+            ),
+            ("null", #"{"formatVersion": 1, "name": null}"#, "at name: expected a string, found null"),
         ] {
             let path = file(name + ".json", text)
             let error = refusal { try JSONDocument.load(Sample.self, from: path, what: "sample") }
-            XCTAssertEqual(error?.kind, .data, name)
-            XCTAssertTrue(error?.message.hasPrefix("sample \(path) is not valid: ") == true, error?.message ?? name)
+            XCTAssertEqual(error, BenchError(.data, "sample \(path) is not valid: \(problem)"), name)
             let own = refusal {
                 try JSONDocument.load(Sample.self, from: path, what: "sample") {
                     "\(path): \(JSONDocument.problem($0))"
                 }
             }
-            XCTAssertEqual(own?.kind, .data, name)
-            XCTAssertTrue(own?.message.hasPrefix("\(path): ") == true, own?.message ?? name)
+            XCTAssertEqual(own, BenchError(.data, "\(path): \(problem)"), name)
         }
+    }
+
+    /// A hand-edited file is told where its JSON breaks: line and column, counted from 1.
+    func testASyntaxErrorIsPlacedByLineAndColumn() {
+        XCTAssertNil(JSONDocument.syntaxProblem(in: Data(#"{"a": [1, 2]}"#.utf8)))
+        XCTAssertEqual(
+            JSONDocument.syntaxProblem(in: Data("{\n  \"a\": 1,\n  x\n}".utf8)),
+            "not JSON: invalid value at line 3, column 3")
+        XCTAssertEqual(JSONDocument.syntaxProblem(in: Data()), "the file is empty")
+        // A value JSON allows but the field's type does not fit: Foundation names no field.
+        let path = file("fraction.json", #"{"formatVersion": 1.5, "name": "x"}"#)
+        let error = refusal { try JSONDocument.load(Sample.self, from: path, what: "sample") }
+        XCTAssertEqual(error?.kind, .data)
+        XCTAssertTrue(error?.message.contains("a value does not fit its field") == true, error?.message ?? "")
     }
 
     func testTheProblemOfADecodingErrorIsAFewWordsOnOneLine() {
@@ -105,19 +127,35 @@ final class JSONDocumentTests: ProcessFreeTestCase {
                 return JSONDocument.problem(error)
             }
         }
-        XCTAssertEqual(problem(#"{"formatVersion": 1}"#), "no 'name'")
-        XCTAssertEqual(problem(#"{"formatVersion": "one", "name": "x"}"#), "'formatVersion' has the wrong type")
-        XCTAssertFalse(problem("{").contains("\n"))
-        XCTAssertNotEqual(problem("{"), "decoded")
+        XCTAssertEqual(problem(#"{"formatVersion": 1}"#), #""name" is missing"#)
+        XCTAssertEqual(
+            problem(#"{"formatVersion": "one", "name": "x"}"#),
+            "at formatVersion: expected a whole number, found a string")
+        XCTAssertEqual(problem("[]"), "expected an object, found an array")
+        // Without the bytes (a caller's own decoder) the place is unknown, but never a paragraph.
+        XCTAssertEqual(problem("{"), "not JSON")
+        struct Nested: Decodable { var steps: [Sample] }
+        do {
+            _ = try JSONDecoder().decode(Nested.self, from: Data(#"{"steps": [{"formatVersion": 1}]}"#.utf8))
+            XCTFail("decoded")
+        } catch {
+            XCTAssertEqual(JSONDocument.problem(error), #"at steps[0]: "name" is missing"#)
+        }
+        XCTAssertEqual(JSONDocument.problem(BenchError(.data, "one line")), "one line")
     }
 
     func testTheFormatIsReadBeforeTheDocumentAndRefusedInOneWording() throws {
         let future = Data(#"{"formatVersion": 99, "renamed": true}"#.utf8)
-        XCTAssertEqual(try JSONDocument.declaredFormat(in: future, invalid: "not JSON"), 99)
-        XCTAssertNil(try JSONDocument.declaredFormat(in: Data("{}".utf8), invalid: "not JSON"))
-        for garbage in ["", "{", "[1]"] {
-            let error = refusal { try JSONDocument.declaredFormat(in: Data(garbage.utf8), invalid: "not JSON") }
-            XCTAssertEqual(error, BenchError(.data, "not JSON"), garbage)
+        XCTAssertEqual(try JSONDocument.declaredFormat(in: future) { _ in "not JSON" }, 99)
+        XCTAssertNil(try JSONDocument.declaredFormat(in: Data("{}".utf8)) { _ in "not JSON" })
+        for (garbage, problem) in [
+            ("", "the file is empty"), ("{", "not JSON: it ends early (truncated?)"),
+            ("[1]", "expected an object, found an array"),
+        ] {
+            let error = refusal {
+                try JSONDocument.declaredFormat(in: Data(garbage.utf8)) { "bad: \(JSONDocument.problem($0))" }
+            }
+            XCTAssertEqual(error, BenchError(.data, "bad: \(problem)"), garbage)
         }
         XCTAssertNoThrow(try JSONDocument.requireFormat(2, readable: [2, 3], of: "b.json"))
         XCTAssertNoThrow(try JSONDocument.requireFormat(3, readable: [2, 3], of: "b.json"))
@@ -139,6 +177,7 @@ final class JSONDocumentTests: ProcessFreeTestCase {
 
     func testEachDocumentKeepsItsLinesAndExitCodes() throws {
         let garbage = file("garbage.json", "{ not json")
+        let notJSON = "not JSON: invalid value at line 1, column 3"
         let shape = file("shape.json", #"{"formatVersion": 1, "title": "not this document"}"#)
         let missing = folder + "/missing.json"
         let directory = folder + "/dir.json"
@@ -152,36 +191,46 @@ final class JSONDocumentTests: ProcessFreeTestCase {
             XCTAssertEqual(error?.kind, kind, error?.message ?? "", line: line)
             XCTAssertTrue(
                 error?.message.hasPrefix(prefix) == true, "\(error?.message ?? "nil") ≠ \(prefix)…", line: line)
+            XCTAssertFalse(
+                error?.message.contains("could not be completed") ?? false,
+                "Foundation's words: \(error?.message ?? "")",
+                line: line)
         }
 
         let plan: (String) throws -> Any? = { try PlanFile.load($0) }
         expect(plan, missing, .noInput, "plan file \(missing) does not exist")
         expect(plan, directory, .io, "cannot read plan file \(directory)")
-        expect(plan, garbage, .data, "\(garbage) is not a valid plan file (bpbench plan writes them): ")
-        expect(plan, shape, .data, "\(shape) is not a valid plan file (bpbench plan writes them): ")
+        expect(plan, garbage, .data, "\(garbage) is not a valid plan file (bpbench plan writes them): \(notJSON)")
+        expect(
+            plan, shape, .data, "\(shape) is not a valid plan file (bpbench plan writes them): \"planID\" is missing")
 
         let thresholds: (String) throws -> Any? = { try Thresholds.load($0) }
         expect(thresholds, missing, .noInput, "thresholds file \(missing) does not exist")
         expect(thresholds, directory, .io, "cannot read thresholds file \(directory)")
-        expect(thresholds, garbage, .data, "thresholds file \(garbage) is not valid JSON")
+        expect(thresholds, garbage, .data, "thresholds file \(garbage) is not valid: \(notJSON)")
         expect(thresholds, shape, .data, "thresholds file \(shape) has format version 1; this bpbench reads 2")
 
         let baseline: (String) throws -> Any? = { try Baseline.load($0) }
         expect(baseline, missing, .noInput, "baseline \(missing) does not exist (create it with: make baseline)")
         expect(baseline, directory, .io, "cannot read baseline \(directory)")
         expect(baseline, file("empty.json", ""), .data, "baseline \(folder)/empty.json is empty")
-        expect(baseline, garbage, .data, "baseline \(garbage) is not valid JSON (truncated or corrupt)")
+        expect(baseline, garbage, .data, "baseline \(garbage) is not a bpbench baseline: \(notJSON)")
+        expect(
+            baseline, file("array.json", "[1, 2]"), .data,
+            "baseline \(folder)/array.json is not a bpbench baseline: expected an object, found an array")
         expect(
             baseline, shape, .data,
             "baseline \(shape) has format version 1; this bpbench reads 2 and 3 (regenerate it: make baseline)")
         let shapeV3 = file("shape3.json", #"{"formatVersion": 3, "title": "not a baseline"}"#)
-        expect(baseline, shapeV3, .data, "baseline \(shapeV3) is not a bpbench baseline: ")
+        expect(baseline, shapeV3, .data, "baseline \(shapeV3) is not a bpbench baseline: \"createdAt\" is missing")
 
         let proof: (String) throws -> Any? = { try ProofSpec.load($0) }
         expect(proof, missing, .noInput, "proof file \(missing) does not exist")
-        expect(proof, garbage, .data, "proof file \(garbage) is not valid: ")
+        expect(proof, garbage, .data, "proof file \(garbage) is not valid: \(notJSON)")
         // Every key of a proof file is optional: only a non-object is the wrong shape.
-        expect(proof, file("array.json", "[1, 2]"), .data, "proof file \(folder)/array.json is not valid: ")
+        expect(
+            proof, folder + "/array.json", .data,
+            "proof file \(folder)/array.json is not valid: expected an object, found an array")
 
         // Documents in a folder: the folder is what the user named.
         func inFolder(_ name: String, _ text: String? = nil) throws -> String {
@@ -195,17 +244,19 @@ final class JSONDocumentTests: ProcessFreeTestCase {
         expect(stamp, empty, .noInput, "\(empty) is not a shard folder (no shard.json; shards are written by")
         let tornShard = try inFolder("shard.json", "{")
         XCTAssertEqual(ShardStamp.fileName, "shard.json")
-        expect(stamp, tornShard, .data, "\(tornShard)/shard.json is corrupt: ")
+        expect(stamp, tornShard, .data, "\(tornShard)/shard.json is corrupt: not JSON: it ends early (truncated?)")
 
         let check: (String) throws -> Any? = { try CheckRecord.load(from: $0) }
         XCTAssertNil(try CheckRecord.load(from: empty), "no check.json: judged nothing, not an error")
         let tornCheck = try inFolder("check.json", #"{"formatVersion": 1}"#)
-        expect(check, tornCheck, .data, "\(tornCheck)/check.json is corrupt (not a check.json bpbench check wrote): ")
+        expect(
+            check, tornCheck, .data,
+            "\(tornCheck)/check.json is corrupt (not a check.json bpbench check wrote): \"verdict\" is missing")
 
         let run: (String) throws -> Any? = { try RunFolder(existing: $0).load() }
         expect(run, empty, .noInput, "\(empty) is not a run folder (no run.json, no journal.jsonl)")
         let tornRun = try inFolder("run.json", "[]")
-        expect(run, tornRun, .data, "\(tornRun)/run.json is not a valid run file: ")
+        expect(run, tornRun, .data, "\(tornRun)/run.json is not a valid run file: expected an object, found an array")
 
         let identity = GateProofJournal.Identity(
             commit: "c", scenarioInputs: "s", proofFile: "p", baseline: "b", thresholds: "t", checks: 1, scenarios: [],
@@ -213,6 +264,7 @@ final class JSONDocumentTests: ProcessFreeTestCase {
         let resume: (String) throws -> Any? = { try GateProofJournal.resume(directory: $0, identity: identity) }
         expect(resume, empty, .noInput, "--resume \(empty): no gate proof to resume there (no proof-state.json;")
         let tornProof = try inFolder("proof-state.json", #"{"formatVersion": 1}"#)
-        expect(resume, tornProof, .data, "--resume \(tornProof): proof-state.json is unreadable: no '")
+        expect(
+            resume, tornProof, .data, "--resume \(tornProof): proof-state.json is unreadable: \"identity\" is missing")
     }
 }

@@ -92,7 +92,8 @@ public struct RunComparison: Sendable {
     public let onlyInB: [Unpaired]
     /// How the machines differ; non-empty only when the comparison was forced.
     public let hostDifferences: [String]
-    /// Other differences worth knowing beside the figures: profile, commit, kernel, Swift, jemalloc.
+    /// Other differences worth knowing beside the figures: profile, the code measured (commit, or
+    /// the binaries that ran: ``HostEnvironment/measuredCode``), kernel, Swift, jemalloc.
     public let contextDifferences: [String]
 
     /// Throws ``BenchError/Kind/data`` when the runs were measured on different machines and
@@ -192,14 +193,15 @@ public struct RunComparison: Sendable {
 
     static func contextDifferences(_ a: RunDocument, _ b: RunDocument) -> [String] {
         let pairs: [(String, String, String)] = [
-            ("profile", a.profile, b.profile), ("commit", a.environment.gitCommit, b.environment.gitCommit),
+            ("profile", a.profile, b.profile), ("", a.environment.measuredCode, b.environment.measuredCode),
             ("kernel", a.environment.kernel, b.environment.kernel), ("os", a.environment.os, b.environment.os),
             ("swift", a.environment.swiftVersion, b.environment.swiftVersion),
             ("jemalloc", a.environment.jemallocVersion, b.environment.jemallocVersion),
             ("malloc options", a.environment.mallocConf, b.environment.mallocConf),
             ("sampling (ms)", CSV.number(a.sampleIntervalMs), CSV.number(b.sampleIntervalMs)),
         ]
-        return pairs.filter { $0.1 != $0.2 }.map { "\($0.0) \($0.1) → \($0.2)" }
+        // The code needs no name: its text starts "commit" or "binaries from".
+        return pairs.filter { $0.1 != $0.2 }.map { ($0.0.isEmpty ? "" : $0.0 + " ") + "\($0.1) → \($0.2)" }
     }
 
     // MARK: Counts
@@ -250,7 +252,7 @@ public struct RunComparison: Sendable {
     }
 
     func runLine(_ label: String, _ name: String, _ document: RunDocument) -> String {
-        "\(label) = \(name): \(document.profile), commit \(document.environment.gitCommit), started \(document.startedAt), "
+        "\(label) = \(name): \(document.profile), \(document.environment.measuredCode), started \(document.startedAt), "
             + "on \(HostFingerprint(document.environment))"
     }
 
